@@ -1,0 +1,24 @@
+package io.switchboard.contracts;
+
+/** Kafka topic names. Records on the agent topics are keyed by session id, on the LLM topics by request id. */
+public final class Topics {
+    /** {@link io.switchboard.contracts.agent.AgentCommand}s, consumed by agent-runtime. */
+    public static final String AGENT_COMMANDS = "agent.commands";
+    /** {@link io.switchboard.contracts.agent.AgentEvent}s, produced by agent-runtime. */
+    public static final String AGENT_EVENTS = "agent.events";
+    /** {@link io.switchboard.contracts.llm.LlmRequest}s, consumed by llm-gateway. */
+    public static final String LLM_REQUESTS = "llm.requests";
+    /** {@link io.switchboard.contracts.llm.LlmChunk} replies, streamed back to the requester (Kafka request-reply). */
+    public static final String LLM_REPLIES = "llm.replies";
+
+    /** Commands agent-runtime could not read or act on (unknown session or agent, bad fields), with the reason. */
+    public static final String AGENT_COMMANDS_DLQ = "agent.commands.dlq";
+    /** Requests llm-gateway could not read. */
+    public static final String LLM_REQUESTS_DLQ = "llm.requests.dlq";
+
+    public static final String[] ALL = {AGENT_COMMANDS, AGENT_EVENTS, LLM_REQUESTS, LLM_REPLIES, AGENT_COMMANDS_DLQ,
+        LLM_REQUESTS_DLQ};
+
+    private Topics() {
+    }
+}

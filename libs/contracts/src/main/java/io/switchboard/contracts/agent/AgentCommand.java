@@ -1,0 +1,24 @@
+package io.switchboard.contracts.agent;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * A command on {@code agent.commands}, keyed by session id so one session's commands stay in order.
+ * Within {@link #SCHEMA_VERSION} only optional fields may be added.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = StartSession.class, name = "StartSession"),
+        @JsonSubTypes.Type(value = UserMessage.class, name = "UserMessage")
+})
+public sealed interface AgentCommand permits StartSession, UserMessage {
+    int SCHEMA_VERSION = 1;
+
+    /** Unique per command; consumers dedupe on it. */
+    String commandId();
+
+    String sessionId();
+
+    int schemaVersion();
+}

@@ -1,0 +1,24 @@
+package io.switchboard.contracts.agent;
+
+/**
+ * The turn ended without an answer. {@code code} is machine-readable (e.g. {@code rate_limited},
+ * {@code provider_error}, {@code stream_interrupted}, {@code tool_loop_limit}); {@code reason} is for people.
+ * The session stays usable.
+ */
+public record TurnFailed(String sessionId, String turnId, long seq, String code, String reason, int schemaVersion)
+        implements AgentEvent {
+
+    public static TurnFailed of(String sessionId, String turnId, long seq, String code, String reason) {
+        return new TurnFailed(sessionId, turnId, seq, code, reason, SCHEMA_VERSION);
+    }
+
+    @Override
+    public String streamName() {
+        return "turn_failed";
+    }
+
+    @Override
+    public boolean endsTurn() {
+        return true;
+    }
+}

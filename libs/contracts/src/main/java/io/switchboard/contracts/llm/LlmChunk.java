@@ -1,0 +1,82 @@
+package io.switchboard.contracts.llm;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * One piece of a streamed reply on {@code llm.replies}. {@link #seq()} counts the chunks of one request from 0 with
+ * no gaps, so the requester can tell a lost chunk from the end. Exactly one chunk per reply is {@link #last()}:
+ * {@link Finished} or {@link Failed}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = LlmChunk.TextDelta.class, name = "TextDelta"),
+        @JsonSubTypes.Type(value = LlmChunk.ToolCallRequested.class, name = "ToolCallRequested"),
+        @JsonSubTypes.Type(value = LlmChunk.Usage.class, name = "Usage"),
+        @JsonSubTypes.Type(value = LlmChunk.Finished.class, name = "Finished"),
+        @JsonSubTypes.Type(value = LlmChunk.Failed.class, name = "Failed")
+})
+public sealed interface LlmChunk {
+    int SCHEMA_VERSION = 1;
+
+    String requestId();
+
+    int seq();
+
+    int schemaVersion();
+
+    @JsonIgnore
+    default boolean last() {
+        return false;
+    }
+
+    /** Text of the answer, in order. */
+    record TextDelta(String requestId, int seq, String text, int schemaVersion) implements LlmChunk {
+        public TextDelta(String requestId, int seq, String text) {
+            this(requestId, seq, text, SCHEMA_VERSION);
+        }
+    }
+
+    /** A complete tool call (the gateway merges a provider's argument fragments before sending). */
+    record ToolCallRequested(String requestId, int seq, ToolCall call, int schemaVersion) implements LlmChunk {
+        public ToolCallRequested(String requestId, int seq, ToolCall call) {
+            this(requestId, seq, call, SCHEMA_VERSION);
+        }
+    }
+
+    /** Billable token counts for the whole call. */
+    record Usage(String requestId, int seq, int inputTokens, int outputTokens, int schemaVersion) implements LlmChunk {
+        public Usage(String requestId, int seq, int inputTokens, int outputTokens) {
+            this(requestId, seq, inputTokens, outputTokens, SCHEMA_VERSION);
+        }
+    }
+
+    /** The model is done; {@code finishReason} is {@code stop}, {@code tool_calls} or {@code length}. */
+    record Finished(String requestId, int seq, String finishReason, int schemaVersion) implements LlmChunk {
+        public Finished(String requestId, int seq, String finishReason) {
+            this(requestId, seq, finishReason, SCHEMA_VERSION);
+        }
+
+        @Override
+        public boolean last() {
+            return true;
+        }
+    }
+
+    /**
+     * The call failed. {@code code}: {@code rate_limited}, {@code provider_error}, {@code stream_interrupted},
+     * {@code invalid_request}, {@code unknown_model}; {@code retryable} says whether trying again may help.
+     */
+    record Failed(String requestId, int seq, String code, String message, boolean retryable, int schemaVersion)
+            implements LlmChunk {
+        public Failed(String requestId, int seq, String code, String message, boolean retryable) {
+            this(requestId, seq, code, message, retryable, SCHEMA_VERSION);
+        }
+
+        @Override
+        public boolean last() {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.switchboard.contracts.llm;
+
+import java.util.List;
+
+/**
+ * A chat completion request on {@code llm.requests}, keyed by {@code requestId}. The reply is a stream of
+ * {@link LlmChunk}s on {@code llm.replies} that ends with a chunk whose {@link LlmChunk#last()} is true.
+ * {@code sessionId}/{@code turnId} are for accounting and tracing and may be null.
+ */
+public record LlmRequest(String requestId, String sessionId, String turnId, String model, List<ChatMessage> messages,
+                         List<ToolSpec> tools, int schemaVersion) {
+    public static final int SCHEMA_VERSION = 1;
+
+    public static LlmRequest of(String requestId, String sessionId, String turnId, String model,
+                                List<ChatMessage> messages, List<ToolSpec> tools) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, SCHEMA_VERSION);
+    }
+}

@@ -1,0 +1,77 @@
+package io.switchboard.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.contracts.agent.AgentCommand;
+import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.contracts.agent.StartSession;
+import io.switchboard.contracts.agent.TokenDelta;
+import io.switchboard.contracts.agent.ToolCallFinished;
+import io.switchboard.contracts.agent.ToolCallStarted;
+import io.switchboard.contracts.agent.TurnCompleted;
+import io.switchboard.contracts.agent.TurnFailed;
+import io.switchboard.contracts.agent.TurnStarted;
+import io.switchboard.contracts.agent.UserMessage;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonRoundTripTest {
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void commandsCarryTheirTypeAndSchemaVersion() throws Exception {
+        AgentCommand cmd = UserMessage.of("c1", "s1", "t1", "hello");
+        String text = json.writeValueAsString(cmd);
+        assertThat(text).contains("\"type\":\"UserMessage\"").contains("\"schemaVersion\":1");
+        assertThat(json.readValue(text, AgentCommand.class)).isEqualTo(cmd);
+        AgentCommand start = StartSession.of("c2", "s1", "a1");
+        assertThat(json.readValue(json.writeValueAsString(start), AgentCommand.class)).isEqualTo(start);
+    }
+
+    @Test
+    void everyEventRoundTripsWithoutItsDerivedFields() throws Exception {
+        List<AgentEvent> events = List.of(
+                TurnStarted.of("s", "t", 1, "hi"),
+                TokenDelta.of("s", "t", 2, 0, "Hel"),
+                ToolCallStarted.of("s", "t", 3, "call-1", "clock", "{}"),
+                ToolCallFinished.of("s", "t", 4, "call-1", "clock", "12:00", false),
+                TurnCompleted.of("s", "t", 5, "Hello", 3, 1),
+                TurnFailed.of("s", "t", 6, "rate_limited", "slow down"));
+        for (AgentEvent event : events) {
+            String text = json.writeValueAsString(event);
+            assertThat(text).doesNotContain("streamName").doesNotContain("endsTurn");
+            assertThat(json.readValue(text, AgentEvent.class)).isEqualTo(event);
+        }
+    }
+
+    @Test
+    void chunksRoundTripAndOnlyTerminalOnesAreLast() throws Exception {
+        List<LlmChunk> chunks = List.of(
+                new LlmChunk.TextDelta("r", 0, "a"),
+                new LlmChunk.ToolCallRequested("r", 1, new ToolCall("c", "clock", "{}")),
+                new LlmChunk.Usage("r", 2, 10, 2),
+                new LlmChunk.Finished("r", 3, "stop"),
+                new LlmChunk.Failed("r", 4, "rate_limited", "429", true));
+        for (LlmChunk chunk : chunks) {
+            assertThat(json.readValue(json.writeValueAsString(chunk), LlmChunk.class)).isEqualTo(chunk);
+        }
+        assertThat(chunks).filteredOn(LlmChunk::last).hasSize(2);
+    }
+
+    @Test
+    void requestKeepsToolSchemasAndToolCalls() throws Exception {
+        LlmRequest request = LlmRequest.of("r", "s", "t", "sim", List.of(
+                        ChatMessage.system("be brief"), ChatMessage.user("time?"),
+                        ChatMessage.assistant("", List.of(new ToolCall("c", "clock", "{}"))),
+                        ChatMessage.toolResult("c", "12:00")),
+                List.of(new ToolSpec("clock", "current time", Map.of("type", "object"))));
+        assertThat(json.readValue(json.writeValueAsString(request), LlmRequest.class)).isEqualTo(request);
+    }
+}

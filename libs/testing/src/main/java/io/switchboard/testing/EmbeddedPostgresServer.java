@@ -1,0 +1,71 @@
+package io.switchboard.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * PostgreSQL from the binaries on Maven Central (zonky), with a database and login role for the platform.
+ * Throw-away for tests; with a data directory it keeps its data across restarts (used by {@code switchboard up}).
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+    public static final String DATABASE = "switchboard";
+    public static final String USER = "switchboard";
+    public static final String PASSWORD = "switchboard";
+
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    /** A fresh server on a free port whose data is deleted on close. */
+    public static EmbeddedPostgresServer startThrowAway() {
+        return start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
+    }
+
+    /** A server on {@code port} that keeps its data in {@code dataDirectory}. */
+    public static EmbeddedPostgresServer startPersistent(File dataDirectory, int port) {
+        return start(EmbeddedPostgres.builder().setPort(port)
+                .setDataDirectory(dataDirectory).setCleanDataDirectory(false));
+    }
+
+    private static EmbeddedPostgresServer start(EmbeddedPostgres.Builder builder) {
+        try {
+            EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder.start());
+            server.createDatabaseAndRole();
+            return server;
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("could not start embedded PostgreSQL", e);
+        }
+    }
+
+    private void createDatabaseAndRole() throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), "postgres", "postgres");
+             Statement s = c.createStatement()) {
+            if (!s.executeQuery("select 1 from pg_roles where rolname = '" + USER + "'").next()) {
+                s.execute("create role " + USER + " login password '" + PASSWORD + "'");
+            }
+            if (!s.executeQuery("select 1 from pg_database where datname = '" + DATABASE + "'").next()) {
+                s.execute("create database " + DATABASE + " owner " + USER);
+            }
+        }
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    private String jdbcUrl(String database) {
+        return "jdbc:postgresql://localhost:" + port() + "/" + database;
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}

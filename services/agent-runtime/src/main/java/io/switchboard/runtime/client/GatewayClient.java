@@ -1,0 +1,53 @@
+package io.switchboard.runtime.client;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.LlmRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+
+/**
+ * Calls llm-gateway over Kafka request-reply. The reply stream ends after the terminal chunk (request-reply cannot
+ * know where a stream ends), and a gap in the chunks' seq is reported as a failure instead of a shorter answer.
+ * The reply topic's idle timeout ({@code reply.timeout}) bounds the wait for each chunk.
+ */
+@ApplicationScoped
+public class GatewayClient {
+    private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
+    private final Uni<Void> replyTopicAssigned;
+
+    public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests) {
+        this.requests = requests;
+        // a request sent before the reply consumer has its partitions would miss the first replies
+        this.replyTopicAssigned = Uni.createFrom().deferred(requests::waitForAssignments)
+                .ifNoItem().after(Duration.ofSeconds(60)).fail()
+                .replaceWithVoid().memoize().indefinitely();
+    }
+
+    public Multi<LlmChunk> stream(LlmRequest request) {
+        return replyTopicAssigned.onItem().transformToMulti(x -> Multi.createFrom().deferred(() -> {
+            AtomicInteger expected = new AtomicInteger();
+            return untilLast(requests.requestMulti(request).onItem().transform(chunk -> {
+                int want = expected.getAndIncrement();
+                return chunk.seq() == want ? chunk : new LlmChunk.Failed(request.requestId(), want,
+                        "stream_interrupted", "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
+            }));
+        }));
+    }
+
+    /**
+     * Completes right after the terminal chunk. Mutiny has no inclusive take-until, so a sentinel follows the
+     * terminal chunk and the stream stops at the sentinel.
+     */
+    static Multi<LlmChunk> untilLast(Multi<LlmChunk> replies) {
+        return replies.onItem().transformToMultiAndConcatenate(chunk -> chunk.last()
+                        ? Multi.createFrom().items(chunk, END) : Multi.createFrom().item(chunk))
+                .select().first(chunk -> chunk != END);
+    }
+
+    private static final LlmChunk END = new LlmChunk.Finished("<end>", -1, "end");
+}

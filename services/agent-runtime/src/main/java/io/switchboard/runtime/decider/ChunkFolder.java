@@ -1,0 +1,42 @@
+package io.switchboard.runtime.decider;
+
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.ToolCall;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Folds the chunks of one model call into an {@link LlmOutcome}. A stream without a terminal chunk is a failure. */
+public final class ChunkFolder {
+    private final StringBuilder text = new StringBuilder();
+    private final List<ToolCall> toolCalls = new ArrayList<>();
+    private int inputTokens;
+    private int outputTokens;
+    private String finishReason;
+    private String failureCode;
+    private String failureMessage;
+
+    public void add(LlmChunk chunk) {
+        if (chunk instanceof LlmChunk.TextDelta delta) {
+            text.append(delta.text());
+        } else if (chunk instanceof LlmChunk.ToolCallRequested call) {
+            toolCalls.add(call.call());
+        } else if (chunk instanceof LlmChunk.Usage usage) {
+            inputTokens += usage.inputTokens();
+            outputTokens += usage.outputTokens();
+        } else if (chunk instanceof LlmChunk.Finished finished) {
+            finishReason = finished.finishReason();
+        } else if (chunk instanceof LlmChunk.Failed failed) {
+            failureCode = failed.code();
+            failureMessage = failed.message();
+        }
+    }
+
+    public LlmOutcome outcome() {
+        if (finishReason == null && failureCode == null) {
+            return new LlmOutcome(text.toString(), List.copyOf(toolCalls), inputTokens, outputTokens, null,
+                    "stream_interrupted", "the reply ended without a finish");
+        }
+        return new LlmOutcome(text.toString(), List.copyOf(toolCalls), inputTokens, outputTokens, finishReason,
+                failureCode, failureMessage);
+    }
+}

@@ -1,0 +1,16 @@
+package io.switchboard.runtime.decider;
+
+import io.switchboard.contracts.llm.ToolCall;
+import java.util.List;
+
+/**
+ * What one model call produced, folded from its chunks: the text, the tool calls, the usage, and how it ended
+ * ({@code failureCode} null when it finished normally).
+ */
+public record LlmOutcome(String text, List<ToolCall> toolCalls, int inputTokens, int outputTokens,
+                         String finishReason, String failureCode, String failureMessage) {
+
+    public boolean failed() {
+        return failureCode != null;
+    }
+}

@@ -1,0 +1,37 @@
+package io.switchboard.runtime.decider;
+
+import io.switchboard.contracts.llm.ToolCall;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** The pure step of a turn: given what the model produced, decide what happens next. No I/O. */
+public final class TurnDecider {
+    private TurnDecider() {
+    }
+
+    /**
+     * @param outcome      the model call just finished
+     * @param round        how many tool rounds this turn has run so far
+     * @param maxRounds    the agent's limit of tool rounds per turn
+     * @param agentTools   the tools this agent may use; anything else the model asks for is refused
+     */
+    public static Decision afterModelCall(LlmOutcome outcome, int round, int maxRounds, Set<String> agentTools) {
+        if (outcome.failed()) {
+            return new Decision.Fail(outcome.failureCode(), "the model call failed: " + outcome.failureMessage());
+        }
+        if (outcome.toolCalls().isEmpty()) {
+            return new Decision.Answer(outcome.text());
+        }
+        if (round >= maxRounds) {
+            return new Decision.Fail("tool_loop_limit",
+                    "the model kept calling tools after " + maxRounds + " rounds");
+        }
+        List<ToolCall> allowed = new ArrayList<>();
+        List<ToolCall> refused = new ArrayList<>();
+        for (ToolCall call : outcome.toolCalls()) {
+            (agentTools.contains(call.name()) ? allowed : refused).add(call);
+        }
+        return new Decision.RunTools(allowed, refused);
+    }
+}

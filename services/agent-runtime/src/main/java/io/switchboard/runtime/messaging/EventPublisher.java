@@ -1,0 +1,38 @@
+package io.switchboard.runtime.messaging;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.switchboard.contracts.agent.AgentEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+/** Publishes to {@code agent.events}, keyed by session id so a session's events stay in order. */
+@ApplicationScoped
+public class EventPublisher {
+    static final String CHANNEL = "agent-events";
+
+    private final MutinyEmitter<AgentEvent> emitter;
+
+    public EventPublisher(@Channel(CHANNEL) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+                          MutinyEmitter<AgentEvent> emitter) {
+        this.emitter = emitter;
+    }
+
+    /** Sends without waiting for the broker: for token deltas, where the producer keeps the order. */
+    public void fireAndForget(AgentEvent event) {
+        emitter.sendMessageAndForget(keyed(event));
+    }
+
+    /** Sends and completes when the broker has the event. */
+    public Uni<Void> publish(AgentEvent event) {
+        return emitter.sendMessage(keyed(event));
+    }
+
+    private static Message<AgentEvent> keyed(AgentEvent event) {
+        return Message.of(event).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(event.sessionId()).build());
+    }
+}

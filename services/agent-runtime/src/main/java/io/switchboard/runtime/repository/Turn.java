@@ -1,0 +1,13 @@
+package io.switchboard.runtime.repository;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A row of {@code runtime.turns}. */
+public record Turn(UUID id, UUID sessionId, String status, String errorCode, String errorReason, Instant createdAt,
+                   Instant finishedAt) {
+    public static final String PENDING = "pending";
+    public static final String RUNNING = "running";
+    public static final String COMPLETED = "completed";
+    public static final String FAILED = "failed";
+}

@@ -1,0 +1,175 @@
+package io.switchboard.runtime.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.runtime.messaging.SessionEventHub;
+import io.switchboard.runtime.repository.Session;
+import io.switchboard.runtime.repository.SessionRepository;
+import io.switchboard.runtime.repository.StoredMessage;
+import io.switchboard.runtime.repository.Turn;
+import io.switchboard.runtime.service.SessionService;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+@Path("/api/sessions")
+public class SessionResource {
+    private final SessionService service;
+    private final SessionRepository sessions;
+    private final SessionEventHub hub;
+    private final ObjectMapper json;
+
+    public SessionResource(SessionService service, SessionRepository sessions, SessionEventHub hub, ObjectMapper json) {
+        this.service = service;
+        this.sessions = sessions;
+        this.hub = hub;
+        this.json = json;
+    }
+
+    public record CreateSession(String agentId) {
+    }
+
+    public record PostMessage(String text) {
+    }
+
+    public record TurnAccepted(UUID turnId) {
+    }
+
+    public record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt) {
+        static SessionSummary of(Session s) {
+            return new SessionSummary(s.id(), s.agentId(), s.agentName(), s.createdAt());
+        }
+    }
+
+    public record MessageView(int position, UUID turnId, String role, String content, String toolCalls,
+                              String toolCallId, Instant createdAt) {
+        static MessageView of(StoredMessage m) {
+            return new MessageView(m.position(), m.turnId(), m.role(), m.content(), m.toolCalls(), m.toolCallId(),
+                    m.createdAt());
+        }
+    }
+
+    public record TurnView(UUID id, String status, String errorCode, String errorReason, Instant createdAt,
+                           Instant finishedAt) {
+        static TurnView of(Turn t) {
+            return new TurnView(t.id(), t.status(), t.errorCode(), t.errorReason(), t.createdAt(), t.finishedAt());
+        }
+    }
+
+    /** A session with its conversation in order and its turns (with their status and errors). */
+    public record SessionDetail(UUID id, UUID agentId, String agentName, Instant createdAt, long lastSeq,
+                                List<MessageView> messages, List<TurnView> turns) {
+    }
+
+    @POST
+    public Uni<Response> create(CreateSession body, @Context UriInfo uri) {
+        if (body == null || body.agentId() == null || body.agentId().isBlank()) {
+            throw Problem.badRequest("agentId is required");
+        }
+        UUID agentId = Ids.parse(body.agentId(), "agent");
+        return service.open(agentId).map(session -> {
+            if (session == null) {
+                throw Problem.notFound("agent " + body.agentId() + " does not exist");
+            }
+            return Response.created(uri.getAbsolutePathBuilder().path(session.id().toString()).build())
+                    .entity(SessionSummary.of(session)).build();
+        });
+    }
+
+    @GET
+    public Uni<List<SessionSummary>> list(@QueryParam("limit") @DefaultValue("100") int limit) {
+        return sessions.list(Math.max(1, Math.min(limit, 1000)))
+                .map(all -> all.stream().map(SessionSummary::of).toList());
+    }
+
+    @GET
+    @Path("/{id}")
+    public Uni<SessionDetail> get(@PathParam("id") String id) {
+        UUID sessionId = Ids.parse(id, "session");
+        return existing(sessionId).flatMap(session -> sessions.messages(sessionId)
+                .flatMap(messages -> sessions.turns(sessionId).map(turns -> new SessionDetail(session.id(),
+                        session.agentId(), session.agentName(), session.createdAt(), session.lastSeq(),
+                        messages.stream().map(MessageView::of).toList(),
+                        turns.stream().map(TurnView::of).toList()))));
+    }
+
+    @POST
+    @Path("/{id}/messages")
+    public Uni<Response> post(@PathParam("id") String id, PostMessage body) {
+        UUID sessionId = Ids.parse(id, "session");
+        String problem = service.checkMessage(body == null ? null : body.text());
+        if (problem != null) {
+            throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
+        }
+        return existing(sessionId).flatMap(session -> service.send(sessionId, body.text()))
+                .map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
+    }
+
+    /**
+     * The session's events as SSE: {@code event:} is the event's stream name, {@code id:} its seq. A client that
+     * reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets the events after that seq.
+     */
+    @GET
+    @Path("/{id}/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
+                                          @QueryParam("after") Long after, @Context Sse sse) {
+        UUID sessionId = Ids.parse(id, "session");
+        long afterSeq = lastEventId != null ? parseSeq(lastEventId) : after != null ? after : Long.MAX_VALUE;
+        return existing(sessionId).onItem().transformToMulti(session -> {
+            // a new client starts with what happens from now on; a returning one with what it missed
+            long from = afterSeq == Long.MAX_VALUE ? session.lastSeq() : afterSeq;
+            Multi<OutboundSseEvent> events = hub.stream(id, from).map(event -> toSse(sse, event));
+            Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
+                    .map(tick -> sse.newEventBuilder().comment("ping").build());
+            return Multi.createBy().merging().streams(events, pings);
+        });
+    }
+
+    private OutboundSseEvent toSse(Sse sse, AgentEvent event) {
+        return sse.newEventBuilder().id(Long.toString(event.seq())).name(event.streamName())
+                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(toJson(event)).build();
+    }
+
+    private String toJson(AgentEvent event) {
+        try {
+            return json.writeValueAsString(event);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long parseSeq(String lastEventId) {
+        try {
+            return Long.parseLong(lastEventId.strip());
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("Last-Event-ID must be the id of an event of this stream");
+        }
+    }
+
+    private Uni<Session> existing(UUID sessionId) {
+        return sessions.find(sessionId).map(session -> {
+            if (session == null) {
+                throw Problem.notFound("session " + sessionId + " does not exist");
+            }
+            return session;
+        });
+    }
+}

@@ -1,0 +1,99 @@
+package io.switchboard.runtime.service;
+
+import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.agent.StartSession;
+import io.switchboard.contracts.agent.UserMessage;
+import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.executor.SessionMailboxes;
+import io.switchboard.runtime.executor.TurnExecutor;
+import io.switchboard.runtime.messaging.CommandPublisher;
+import io.switchboard.runtime.repository.Session;
+import io.switchboard.runtime.repository.SessionRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.UUID;
+
+/** Sessions: opening them, and taking user messages into their mailboxes. */
+@ApplicationScoped
+public class SessionService {
+    private final SessionRepository sessions;
+    private final SessionMailboxes mailboxes;
+    private final TurnExecutor executor;
+    private final CommandPublisher commands;
+    private final RuntimeConfig config;
+
+    public SessionService(SessionRepository sessions, SessionMailboxes mailboxes, TurnExecutor executor,
+                          CommandPublisher commands, RuntimeConfig config) {
+        this.sessions = sessions;
+        this.mailboxes = mailboxes;
+        this.executor = executor;
+        this.commands = commands;
+        this.config = config;
+    }
+
+    /** Opens a session with the agent; null if the agent does not exist. */
+    public Uni<Session> open(UUID agentId) {
+        UUID id = UUID.randomUUID();
+        return sessions.open(id, agentId).flatMap(opened -> opened ? sessions.find(id) : Uni.createFrom().nullItem());
+    }
+
+    /** Puts the message on {@code agent.commands} for the session's runner; completes when Kafka has it. */
+    public Uni<UUID> send(UUID sessionId, String text) {
+        UUID turnId = UUID.randomUUID();
+        return commands.send(UserMessage.of(UUID.randomUUID().toString(), sessionId.toString(), turnId.toString(),
+                text)).replaceWith(turnId);
+    }
+
+    /** Why the message is not acceptable, or null. */
+    public String checkMessage(String text) {
+        if (text == null || text.isBlank()) {
+            return "text must not be blank";
+        }
+        if (text.length() > config.message().maxChars()) {
+            return "text is longer than " + config.message().maxChars() + " characters";
+        }
+        return null;
+    }
+
+    /** Handles a {@code StartSession} command; null when done, else why it was rejected. */
+    public Uni<String> openFromCommand(StartSession command) {
+        UUID sessionId = parse(command.sessionId());
+        UUID agentId = parse(command.agentId());
+        if (sessionId == null || agentId == null) {
+            return Uni.createFrom().item("sessionId and agentId must be UUIDs");
+        }
+        return sessions.open(sessionId, agentId)
+                .map(opened -> opened ? null : "agent " + agentId + " does not exist (or the session has another)");
+    }
+
+    /** Handles a {@code UserMessage} command; null when queued, else why it was rejected. */
+    public Uni<String> acceptFromCommand(UserMessage command) {
+        UUID sessionId = parse(command.sessionId());
+        UUID turnId = parse(command.turnId());
+        if (sessionId == null || turnId == null) {
+            return Uni.createFrom().item("sessionId and turnId must be UUIDs");
+        }
+        String problem = checkMessage(command.text());
+        if (problem != null) {
+            return Uni.createFrom().item(problem);
+        }
+        return sessions.recordUserMessage(sessionId, turnId, command.text()).map(recorded -> {
+            switch (recorded) {
+                case NEW:
+                    mailboxes.submit(command.sessionId(), () -> executor.run(sessionId, turnId));
+                    return null;
+                case DUPLICATE:
+                    return null;
+                default:
+                    return "session " + sessionId + " does not exist";
+            }
+        });
+    }
+
+    private static UUID parse(String id) {
+        try {
+            return id == null ? null : UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.switchboard.runtime.tools;
+
+import io.smallrye.mutiny.Uni;
+import java.util.Map;
+
+/** Something an agent can do. Implementations must not block the calling thread. */
+public interface Tool {
+
+    String name();
+
+    String description();
+
+    /** JSON Schema of the arguments. */
+    Map<String, Object> parameters();
+
+    /** Runs the tool with its arguments (a JSON object as text) and gives the result as text for the model. */
+    Uni<String> call(String arguments);
+}

@@ -1,0 +1,47 @@
+package io.switchboard.runtime.decider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.contracts.llm.ToolCall;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TurnDeciderTest {
+    private static final ToolCall CLOCK = new ToolCall("c1", "clock", "{}");
+    private static final ToolCall SHELL = new ToolCall("c2", "shell", "{\"cmd\":\"rm -rf /\"}");
+
+    @Test
+    void textWithoutToolCallsIsTheAnswer() {
+        assertThat(TurnDecider.afterModelCall(outcome("Hello", List.of()), 0, 8, Set.of()))
+                .isEqualTo(new Decision.Answer("Hello"));
+    }
+
+    @Test
+    void aFailedModelCallFailsTheTurnWithItsCode() {
+        LlmOutcome failed = new LlmOutcome("par", List.of(), 0, 0, null, "stream_interrupted", "cut");
+        assertThat(TurnDecider.afterModelCall(failed, 0, 8, Set.of()))
+                .isInstanceOfSatisfying(Decision.Fail.class, f -> {
+                    assertThat(f.code()).isEqualTo("stream_interrupted");
+                    assertThat(f.reason()).contains("cut");
+                });
+    }
+
+    @Test
+    void toolCallsOfTheAgentAreRunAndOthersRefused() {
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK, SHELL)), 0, 8, Set.of("clock")))
+                .isEqualTo(new Decision.RunTools(List.of(CLOCK), List.of(SHELL)));
+    }
+
+    @Test
+    void toolRoundsStopAtTheLimit() {
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 8, 8, Set.of("clock")))
+                .isInstanceOfSatisfying(Decision.Fail.class, f -> assertThat(f.code()).isEqualTo("tool_loop_limit"));
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 7, 8, Set.of("clock")))
+                .isInstanceOf(Decision.RunTools.class);
+    }
+
+    private static LlmOutcome outcome(String text, List<ToolCall> calls) {
+        return new LlmOutcome(text, calls, 1, 1, calls.isEmpty() ? "stop" : "tool_calls", null, null);
+    }
+}

@@ -1,0 +1,84 @@
+package io.switchboard.runtime.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class ApiValidationTest {
+
+    @Test
+    void createsAndReadsAnAgent() {
+        String id = given().contentType(ContentType.JSON)
+                .body(Map.of("name", "helper", "model", "sim", "systemPrompt", "Be brief.", "tools", new String[] {"clock"}))
+                .post("/api/agents").then().statusCode(201).header("Location", containsString("/api/agents/"))
+                .body("id", notNullValue()).extract().path("id");
+        given().get("/api/agents/" + id).then().statusCode(200)
+                .body("name", equalTo("helper")).body("tools", hasItem("clock"));
+        given().get("/api/agents").then().statusCode(200).body("id", hasItem(id));
+    }
+
+    @Test
+    void malformedJsonIsAProblem() {
+        given().contentType(ContentType.JSON).body("{\"name\": ").post("/api/agents")
+                .then().statusCode(400).contentType("application/problem+json").body("status", equalTo(400));
+    }
+
+    @Test
+    void missingFieldIsAProblemNamingTheField() {
+        given().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/api/agents")
+                .then().statusCode(400).contentType("application/problem+json").body("detail", containsString("model"));
+    }
+
+    @Test
+    void unknownToolIsRejected() {
+        given().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim", "tools", new String[] {"rm"}))
+                .post("/api/agents").then().statusCode(400).body("detail", containsString("unknown tool"));
+    }
+
+    @Test
+    void unknownAgentOrSessionIs404() {
+        given().get("/api/agents/" + UUID.randomUUID()).then().statusCode(404)
+                .contentType("application/problem+json");
+        given().get("/api/agents/not-a-uuid").then().statusCode(404);
+        given().contentType(ContentType.JSON).body(Map.of("agentId", UUID.randomUUID().toString()))
+                .post("/api/sessions").then().statusCode(404);
+        given().get("/api/sessions/" + UUID.randomUUID()).then().statusCode(404);
+        given().contentType(ContentType.JSON).body(Map.of("text", "hi"))
+                .post("/api/sessions/" + UUID.randomUUID() + "/messages").then().statusCode(404);
+    }
+
+    @Test
+    void messagesMustHaveTextWithinTheLimit() {
+        String session = newSession();
+        given().contentType(ContentType.JSON).body(Map.of("text", " "))
+                .post("/api/sessions/" + session + "/messages").then().statusCode(400);
+        given().contentType(ContentType.JSON).body(Map.of("text", "x".repeat(32_001)))
+                .post("/api/sessions/" + session + "/messages").then().statusCode(413)
+                .contentType("application/problem+json");
+        given().get("/api/sessions/" + session).then().statusCode(200).body("turns.size()", equalTo(0));
+    }
+
+    @Test
+    void aNewSessionIsListedEmpty() {
+        String session = newSession();
+        given().get("/api/sessions/" + session).then().statusCode(200)
+                .body("messages.size()", equalTo(0)).body("agentName", equalTo("chat"));
+        given().get("/api/sessions").then().statusCode(200).body("id", hasItem(session));
+    }
+
+    static String newSession() {
+        String agent = given().contentType(ContentType.JSON).body(Map.of("name", "chat", "model", "sim"))
+                .post("/api/agents").then().statusCode(201).extract().path("id");
+        return given().contentType(ContentType.JSON).body(Map.of("agentId", agent))
+                .post("/api/sessions").then().statusCode(201).extract().path("id");
+    }
+}

@@ -1,0 +1,116 @@
+package io.switchboard.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.hasItem;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolSpec;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class LlmRequestConsumerTest {
+    private static final ToolSpec CLOCK = new ToolSpec("clock", "the current time", Map.of("type", "object"));
+
+    @Inject
+    @Channel("test-llm-requests")
+    KafkaRequestReply<LlmRequest, LlmChunk> gateway;
+
+    @BeforeEach
+    void replyTopicAssigned() {
+        gateway.waitForAssignments().await().atMost(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void streamsTheAnswerInOrderAndEndsWithFinished() {
+        List<LlmChunk> chunks = call("sim", "hello there", List.of());
+        assertThat(chunks).extracting(LlmChunk::seq).containsExactlyElementsOf(
+                IntStream.range(0, chunks.size()).boxed().toList());
+        String text = chunks.stream().filter(c -> c instanceof LlmChunk.TextDelta)
+                .map(c -> ((LlmChunk.TextDelta) c).text()).collect(Collectors.joining());
+        assertThat(text).startsWith("You said: \u201chello there\u201d.");
+        assertThat(chunks.get(chunks.size() - 1)).isInstanceOf(LlmChunk.Finished.class);
+    }
+
+    @Test
+    void asksForTheClockToolWhenOffered() {
+        List<LlmChunk> chunks = call("sim", "what time is it?", List.of(CLOCK));
+        assertThat(chunks.get(0)).isInstanceOfSatisfying(LlmChunk.ToolCallRequested.class,
+                c -> assertThat(c.call().name()).isEqualTo("clock"));
+        assertThat(chunks.get(chunks.size() - 1)).isEqualTo(
+                new LlmChunk.Finished(chunks.get(0).requestId(), chunks.size() - 1, "tool_calls"));
+    }
+
+    @Test
+    void concurrentStreamsEachGetOnlyTheirOwnChunks() {
+        List<String> texts = IntStream.range(0, 20).mapToObj(i -> "message " + i).toList();
+        List<List<LlmChunk>> replies = Multi.createFrom().iterable(texts)
+                .onItem().transformToUniAndMerge(text -> untilLast(gateway.requestMulti(request("sim", text, List.of())))
+                        .collect().asList())
+                .collect().asList().await().atMost(Duration.ofSeconds(60));
+        assertThat(replies).hasSize(20).allSatisfy(chunks -> {
+            assertThat(chunks).extracting(LlmChunk::requestId).containsOnly(chunks.get(0).requestId());
+            assertThat(chunks.get(chunks.size() - 1).last()).isTrue();
+        });
+    }
+
+    @Test
+    void unknownModelEndsWithANonRetryableFailure() {
+        List<LlmChunk> chunks = call("no-such-model", "hi", List.of());
+        assertThat(chunks).singleElement().isInstanceOfSatisfying(LlmChunk.Failed.class, f -> {
+            assertThat(f.code()).isEqualTo("unknown_model");
+            assertThat(f.retryable()).isFalse();
+        });
+    }
+
+    @Test
+    void rateLimitIsATerminalRetryableFailure() {
+        List<LlmChunk> chunks = call("sim", "[fail:429] hi", List.of());
+        assertThat(chunks).singleElement().isInstanceOfSatisfying(LlmChunk.Failed.class,
+                f -> assertThat(f.code()).isEqualTo("rate_limited"));
+    }
+
+    @Test
+    void everyCallIsRecordedWithItsUsageAndStatus() {
+        List<LlmChunk> chunks = call("sim", "count my words please", List.of());
+        String requestId = chunks.get(0).requestId();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().queryParam("limit", 500)
+                .get("/api/usage/calls").then().statusCode(200)
+                .body("findAll { it.requestId == '" + requestId + "' }.status", hasItem("ok"))
+                .body("findAll { it.requestId == '" + requestId + "' }.inputTokens", hasItem(4)));
+    }
+
+    private List<LlmChunk> call(String model, String text, List<ToolSpec> tools) {
+        return untilLast(gateway.requestMulti(request(model, text, tools)))
+                .collect().asList().await().atMost(Duration.ofSeconds(30));
+    }
+
+    private static LlmRequest request(String model, String text, List<ToolSpec> tools) {
+        return LlmRequest.of(UUID.randomUUID().toString(), "session-1", "turn-1", model,
+                new ArrayList<>(List.of(ChatMessage.user(text))), tools);
+    }
+
+    /** requestMulti never completes by itself: stop right after the terminal chunk (a sentinel marks it). */
+    private static Multi<LlmChunk> untilLast(Multi<LlmChunk> replies) {
+        LlmChunk end = new LlmChunk.Finished("<end>", -1, "end");
+        return replies.onItem().transformToMultiAndConcatenate(c -> c.last()
+                        ? Multi.createFrom().items(c, end) : Multi.createFrom().item(c))
+                .select().first(c -> c != end);
+    }
+}
