@@ -144,8 +144,7 @@ public class SessionResource {
     }
 
     private OutboundSseEvent toSse(Sse sse, AgentEvent event) {
-        return sse.newEventBuilder().id(Long.toString(event.seq())).name(event.streamName())
-                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(toJson(event)).build();
+        return sse.newEventBuilder().id(Long.toString(event.seq())).name(event.streamName()).data(toJson(event)).build();
     }
 
     private String toJson(AgentEvent event) {

@@ -1,0 +1,71 @@
+package io.switchboard.admin.client;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/** agent-runtime's public API, as admin-ui uses it. Errors arrive as WebApplicationException with problem+json. */
+@RegisterRestClient(configKey = "agent-runtime")
+@Path("/api")
+public interface RuntimeClient {
+
+    record Agent(UUID id, String name, String model, String systemPrompt, List<String> tools, Instant createdAt) {
+    }
+
+    record NewAgent(String name, String model, String systemPrompt, List<String> tools) {
+    }
+
+    record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt) {
+    }
+
+    record Message(int position, UUID turnId, String role, String content, String toolCalls, String toolCallId,
+                   Instant createdAt) {
+    }
+
+    record Turn(UUID id, String status, String errorCode, String errorReason, Instant createdAt, Instant finishedAt) {
+    }
+
+    record SessionDetail(UUID id, UUID agentId, String agentName, Instant createdAt, long lastSeq,
+                         List<Message> messages, List<Turn> turns) {
+    }
+
+    record NewSession(String agentId) {
+    }
+
+    record NewMessage(String text) {
+    }
+
+    record TurnAccepted(UUID turnId) {
+    }
+
+    @GET
+    @Path("/agents")
+    Uni<List<Agent>> agents();
+
+    @POST
+    @Path("/agents")
+    Uni<Agent> createAgent(NewAgent agent);
+
+    @GET
+    @Path("/sessions")
+    Uni<List<SessionSummary>> sessions(@QueryParam("limit") int limit);
+
+    @POST
+    @Path("/sessions")
+    Uni<SessionSummary> createSession(NewSession session);
+
+    @GET
+    @Path("/sessions/{id}")
+    Uni<SessionDetail> session(@PathParam("id") String id);
+
+    @POST
+    @Path("/sessions/{id}/messages")
+    Uni<TurnAccepted> send(@PathParam("id") String id, NewMessage message);
+}

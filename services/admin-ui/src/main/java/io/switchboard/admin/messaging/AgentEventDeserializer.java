@@ -1,0 +1,10 @@
+package io.switchboard.admin.messaging;
+
+import io.quarkus.kafka.client.serialization.ObjectMapperDeserializer;
+import io.switchboard.contracts.agent.AgentEvent;
+
+public class AgentEventDeserializer extends ObjectMapperDeserializer<AgentEvent> {
+    public AgentEventDeserializer() {
+        super(AgentEvent.class);
+    }
+}

@@ -1,0 +1,179 @@
+package io.switchboard.admin.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.admin.messaging.SessionEventHub;
+import io.switchboard.contracts.agent.AgentEvent;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+/** Sessions: the list, the chat page, sending a message, and the live event stream the chat page listens to. */
+@Path("/sessions")
+public class SessionPage {
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance list(List<RuntimeClient.SessionSummary> sessions, String error);
+
+        static native TemplateInstance chat(RuntimeClient.SessionDetail session, List<TurnView> turns);
+    }
+
+    /** One turn as the chat page draws it: what was said and done, in order, and how it ended. */
+    public record TurnView(RuntimeClient.Turn turn, List<Entry> entries) {
+    }
+
+    /**
+     * One bubble of the chat: {@code kind} is {@code user}, {@code assistant}, {@code tool} (with {@code name},
+     * {@code callId} and its {@code result}) or {@code error}.
+     */
+    public static final class Entry {
+        public final String kind;
+        public final String text;
+        public final String name;
+        public final String callId;
+        public String result;
+
+        Entry(String kind, String text, String name, String callId) {
+            this.kind = kind;
+            this.text = text;
+            this.name = name;
+            this.callId = callId;
+        }
+    }
+
+    private final RuntimeClient runtime;
+    private final SessionEventHub hub;
+    private final ObjectMapper json;
+
+    public SessionPage(@RestClient RuntimeClient runtime, SessionEventHub hub, ObjectMapper json) {
+        this.runtime = runtime;
+        this.hub = hub;
+        this.json = json;
+    }
+
+    @GET
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<TemplateInstance> list() {
+        return runtime.sessions(200).map(sessions -> Templates.list(sessions, null))
+                .onFailure().recoverWithItem(e -> Templates.list(List.of(), Problems.describe(e)));
+    }
+
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<Response> chat(@PathParam("id") String id) {
+        return runtime.session(id)
+                .map(session -> Response.ok(Templates.chat(session, turns(session))).build())
+                .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
+                        .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
+    }
+
+    /** Sends the user's message; answers 202 with the turn id, or the runtime's problem. */
+    @POST
+    @Path("/{id}/messages")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Response> send(@PathParam("id") String id, RuntimeClient.NewMessage message) {
+        return runtime.send(id, message).map(accepted -> Response.accepted(accepted).build())
+                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
+                        .type("application/problem+json")
+                        .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build());
+    }
+
+    /**
+     * The session's agent events as SSE ({@code id:} = seq): the chat page passes the seq its history ends at as
+     * {@code after}; on reconnect the browser sends {@code Last-Event-ID} and gets what it missed.
+     */
+    @GET
+    @Path("/{id}/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
+                                          @QueryParam("after") Long after, @Context Sse sse) {
+        long from;
+        try {
+            UUID.fromString(id);
+            from = lastEventId != null ? Long.parseLong(lastEventId.strip()) : after != null ? after : 0;
+        } catch (IllegalArgumentException e) {
+            throw new NotFoundException("no stream " + id);
+        }
+        Multi<OutboundSseEvent> events = hub.stream(id, from).map(event -> toSse(sse, event));
+        Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
+                .map(tick -> sse.newEventBuilder().comment("ping").build());
+        return Multi.createBy().merging().streams(events, pings);
+    }
+
+    private OutboundSseEvent toSse(Sse sse, AgentEvent event) {
+        try {
+            return sse.newEventBuilder().id(Long.toString(event.seq())).name(event.streamName()).data(json.writeValueAsString(event)).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<TurnView> turns(RuntimeClient.SessionDetail session) {
+        List<TurnView> turns = new ArrayList<>();
+        for (RuntimeClient.Turn turn : session.turns()) {
+            List<Entry> entries = new ArrayList<>();
+            Map<String, Entry> toolCalls = new HashMap<>();
+            for (RuntimeClient.Message m : session.messages()) {
+                if (!turn.id().equals(m.turnId())) {
+                    continue;
+                }
+                if (m.role().equals("tool")) {
+                    Entry call = toolCalls.get(m.toolCallId());
+                    if (call != null) {
+                        call.result = m.content();
+                    }
+                } else if (m.toolCalls() != null) {
+                    for (Map<String, Object> call : parseToolCalls(m.toolCalls())) {
+                        Entry entry = new Entry("tool", String.valueOf(call.get("arguments")),
+                                String.valueOf(call.get("name")), String.valueOf(call.get("id")));
+                        toolCalls.put(entry.callId, entry);
+                        entries.add(entry);
+                    }
+                } else {
+                    entries.add(new Entry(m.role(), m.content(), null, null));
+                }
+            }
+            if ("failed".equals(turn.status())) {
+                entries.add(new Entry("error", turn.errorCode() + ": " + turn.errorReason(), null, null));
+            }
+            turns.add(new TurnView(turn, entries));
+        }
+        return turns;
+    }
+
+    private List<Map<String, Object>> parseToolCalls(String array) {
+        try {
+            return json.readValue(array, new TypeReference<List<Map<String, Object>>>() {
+            });
+        } catch (JsonProcessingException e) {
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.switchboard.evals.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error leaves as problem+json with a 4xx/5xx status; never a stack trace. */
+public class ProblemMapper {
+
+    @ServerExceptionMapper
+    public Response problem(Problem problem, UriInfo uri) {
+        return problem.toResponse(uri.getPath());
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JsonProcessingException e, UriInfo uri) {
+        return Problem.badRequest("the body is not valid JSON for this request: " + e.getOriginalMessage())
+                .toResponse(uri.getPath());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        Throwable cause = e.getCause();
+        if (status == 400 && cause instanceof JsonProcessingException json) {
+            return unreadableJson(json, uri);
+        }
+        return new Problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage())
+                .toResponse(uri.getPath());
+    }
+}

@@ -1,0 +1,125 @@
+// The chat page: sends messages and draws the session's agent events as they stream in (SSE).
+// The server renders the history; events after it (data-after) arrive here, each with its seq as the SSE id,
+// so a reconnect (EventSource sends Last-Event-ID) resumes without gaps or repeats.
+(function () {
+  const chat = document.getElementById('chat');
+  const form = document.getElementById('composer');
+  const input = document.getElementById('text');
+  const send = document.getElementById('send');
+  const status = document.getElementById('status');
+  const session = chat.dataset.session;
+  let lastSeq = Number(chat.dataset.after);
+
+  function turnBox(turnId) {
+    let box = chat.querySelector(`.turn[data-turn-id="${turnId}"]`);
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'turn';
+      box.dataset.turnId = turnId;
+      chat.appendChild(box);
+    }
+    return box;
+  }
+
+  function bubble(box, kind, text, testId) {
+    const div = document.createElement('div');
+    div.className = `msg ${kind}`;
+    div.dataset.testid = testId;
+    div.textContent = text;
+    box.appendChild(div);
+    return div;
+  }
+
+  // the answer being streamed in this turn: the last assistant bubble after the last tool call
+  function streamingBubble(box) {
+    const last = box.lastElementChild;
+    if (last && last.classList.contains('assistant') && last.classList.contains('streaming')) return last;
+    const div = bubble(box, 'assistant streaming', '', 'assistant-message');
+    return div;
+  }
+
+  function scroll() { window.scrollTo(0, document.body.scrollHeight); }
+
+  const handlers = {
+    turn_started(e) {
+      const box = turnBox(e.turnId);
+      if (!box.querySelector('.msg.user')) bubble(box, 'user', e.userText, 'user-message');
+      busy(true, 'Thinking…');
+    },
+    token(e) {
+      const b = streamingBubble(turnBox(e.turnId));
+      b.textContent += e.text;
+    },
+    tool_call_started(e) {
+      const box = turnBox(e.turnId);
+      if (box.querySelector(`.tool[data-call-id="${e.callId}"]`)) return;
+      const div = document.createElement('div');
+      div.className = 'tool running';
+      div.dataset.callId = e.callId;
+      div.dataset.testid = 'tool-call';
+      div.innerHTML = '<span class="tool-name"></span> <span class="tool-result"></span>';
+      div.querySelector('.tool-name').textContent = e.toolName;
+      box.appendChild(div);
+      busy(true, `Running ${e.toolName}…`);
+    },
+    tool_call_finished(e) {
+      const div = turnBox(e.turnId).querySelector(`.tool[data-call-id="${e.callId}"]`);
+      if (!div) return;
+      div.classList.remove('running');
+      div.classList.add(e.error ? 'failed' : 'done');
+      div.querySelector('.tool-result').textContent = e.result;
+    },
+    turn_completed(e) {
+      const box = turnBox(e.turnId);
+      const b = streamingBubble(box);
+      b.textContent = e.text; // the persisted answer is the truth
+      b.classList.remove('streaming');
+      busy(false, '');
+    },
+    turn_failed(e) {
+      const box = turnBox(e.turnId);
+      box.querySelectorAll('.streaming').forEach(b => b.classList.remove('streaming'));
+      bubble(box, 'error', `${e.code}: ${e.reason}`, 'turn-error');
+      busy(false, 'The turn failed; you can send another message.');
+    },
+  };
+
+  function busy(on, text) {
+    send.disabled = on;
+    status.textContent = text;
+  }
+
+  const stream = new EventSource(`/sessions/${session}/stream?after=${lastSeq}`);
+  Object.keys(handlers).forEach(name => stream.addEventListener(name, msg => {
+    const seq = Number(msg.lastEventId);
+    if (seq <= lastSeq) return; // already drawn
+    lastSeq = seq;
+    handlers[name](JSON.parse(msg.data));
+    scroll();
+  }));
+  stream.onerror = () => { status.textContent = 'Reconnecting…'; };
+  stream.onopen = () => { if (status.textContent === 'Reconnecting…') status.textContent = ''; };
+
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const text = input.value;
+    if (!text.trim()) return;
+    busy(true, 'Sending…');
+    try {
+      const res = await fetch(`/sessions/${session}/messages`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }),
+      });
+      if (res.status !== 202) {
+        const problem = await res.json().catch(() => ({}));
+        busy(false, `Not sent: ${problem.detail || res.status}`);
+        return;
+      }
+      input.value = '';
+    } catch (err) {
+      busy(false, `Not sent: ${err}`);
+    }
+  });
+  input.addEventListener('keydown', ev => {
+    if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
+  });
+})();
