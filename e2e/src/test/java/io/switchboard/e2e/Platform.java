@@ -1,0 +1,145 @@
+package io.switchboard.e2e;
+
+import io.switchboard.testing.EmbeddedKafka;
+import io.switchboard.testing.EmbeddedPostgresServer;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole platform as a user runs it: the four packaged services as separate processes, on one real Kafka broker
+ * and one real PostgreSQL, on free ports.
+ */
+final class Platform implements AutoCloseable {
+    private static final List<String> SERVICES = List.of("llm-gateway", "agent-runtime", "eval-runner", "admin-ui");
+
+    private final EmbeddedKafka kafka;
+    private final EmbeddedPostgresServer postgres;
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    private Platform(EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
+        this.kafka = kafka;
+        this.postgres = postgres;
+    }
+
+    static Platform start(Duration simTokenInterval) throws Exception {
+        Platform platform = new Platform(EmbeddedKafka.start(), EmbeddedPostgresServer.startThrowAway());
+        try {
+            platform.startServices(simTokenInterval);
+            return platform;
+        } catch (Exception | AssertionError e) {
+            platform.close();
+            throw e;
+        }
+    }
+
+    String adminUi() {
+        return url("admin-ui");
+    }
+
+    String runtime() {
+        return url("agent-runtime");
+    }
+
+    private String url(String service) {
+        return "http://localhost:" + ports.get(service);
+    }
+
+    private void startServices(Duration simTokenInterval) throws Exception {
+        Path root = Path.of(System.getProperty("switchboard.root", "..")).toAbsolutePath().normalize();
+        Path logs = Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"));
+        Files.createDirectories(logs);
+        for (String service : SERVICES) {
+            ports.put(service, freePort());
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        for (String service : SERVICES) {
+            Path jar = root.resolve("services/" + service + "/target/quarkus-app/quarkus-run.jar");
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install)");
+            }
+            ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
+                    .redirectErrorStream(true).redirectOutput(logs.resolve(service + ".log").toFile());
+            Map<String, String> env = builder.environment();
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(service)));
+            env.put("DB_HOST", "localhost");
+            env.put("DB_PORT", String.valueOf(postgres.port()));
+            env.put("DB_NAME", EmbeddedPostgresServer.DATABASE);
+            env.put("DB_USER", EmbeddedPostgresServer.USER);
+            env.put("DB_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            env.put("RUNTIME_URL", url("agent-runtime"));
+            env.put("EVALS_URL", url("eval-runner"));
+            env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
+            processes.add(builder.start());
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        for (String service : SERVICES) {
+            while (!ready(http, service)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(service + " did not become ready; see " + logs.resolve(service + ".log"));
+                }
+                for (Process p : processes) {
+                    if (!p.isAlive()) {
+                        throw new IllegalStateException("a service exited (" + p.exitValue() + "); see " + logs);
+                    }
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    private boolean ready(HttpClient http, String service) {
+        try {
+            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        try {
+            kafka.close();
+        } finally {
+            postgres.close();
+        }
+    }
+
+    static File chromium() {
+        return new File(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+    }
+}

@@ -1,0 +1,298 @@
+package io.switchboard.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The platform end to end, as its users meet it: the packaged services on a real broker and database, a person in
+ * headless Chromium, a program on the public API.
+ */
+class PlatformIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Platform platform;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private WebDriver browser;
+
+    @BeforeAll
+    static void startPlatform() throws Exception {
+        // slow enough that a person (and this test) sees the answer grow
+        platform = Platform.start(Duration.ofMillis(60));
+    }
+
+    @AfterAll
+    static void stopPlatform() throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    @BeforeEach
+    void openBrowser() throws Exception {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(Platform.chromium());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1200,900",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new java.io.File(System.getenv().getOrDefault("CHROMEDRIVER",
+                        "/usr/bin/chromedriver"))).build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void aPersonCreatesAnAgentAndChatsWithItWatchingTokensStream() {
+        String agent = "Helper " + UUID.randomUUID().toString().substring(0, 8);
+        createAgentInUi(agent);
+        openChat(agent);
+
+        send("Tell me how streaming works");
+        List<Integer> lengths = watchAnswerGrow();
+        assertThat(lengths).as("answer lengths seen while it streamed").hasSizeGreaterThanOrEqualTo(3)
+                .isSorted().doesNotHaveDuplicates();
+        await().atMost(WAIT).until(() -> !lastAnswer().getAttribute("class").contains("streaming"));
+        assertThat(lastAnswer().getText()).startsWith("You said: \u201cTell me how streaming works\u201d.");
+
+        send("What time is it?");
+        WebElement tool = await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector("[data-testid=tool-call]")),
+                found -> !found.isEmpty()).get(0);
+        assertThat(tool.getText()).contains("clock");
+        await().atMost(WAIT).until(() -> answers().size() == 2
+                && !lastAnswer().getAttribute("class").contains("streaming"));
+        assertThat(lastAnswer().getText()).startsWith("The tool says: 20");
+
+        browser.navigate().refresh();
+        assertThat(texts("[data-testid=user-message]"))
+                .containsExactly("Tell me how streaming works", "What time is it?");
+        assertThat(texts("[data-testid=assistant-message]")).hasSize(2);
+        assertThat(texts("[data-testid=tool-call]")).singleElement().asString().contains("clock").contains("20");
+
+        browser.get(platform.adminUi() + "/sessions");
+        assertThat(texts("[data-testid=session-row]")).anyMatch(row -> row.contains(agent));
+    }
+
+    @Test
+    void aFailingModelEndsTheTurnWithAVisibleErrorAndTheSessionStaysUsable() {
+        String agent = "Flaky " + UUID.randomUUID().toString().substring(0, 8);
+        createAgentInUi(agent);
+        openChat(agent);
+
+        send("please [fail:500]");
+        WebElement error = await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector("[data-testid=turn-error]")),
+                found -> !found.isEmpty()).get(0);
+        assertThat(error.getText()).contains("provider_error");
+
+        send("and now?");
+        await().atMost(WAIT).until(() -> answers().size() == 1
+                && lastAnswer().getText().startsWith("You said: \u201cand now?\u201d"));
+        browser.navigate().refresh();
+        assertThat(texts("[data-testid=turn-error]")).singleElement().asString().contains("provider_error");
+    }
+
+    @Test
+    void anEvalSuiteRunsAgainstAnAgentAndItsResultsShowInTheUi() {
+        String agent = "Evaluated " + UUID.randomUUID().toString().substring(0, 8);
+        createAgentInUi(agent);
+        browser.get(platform.adminUi() + "/evals");
+        browser.findElement(By.name("name")).sendKeys("smoke");
+        new Select(browser.findElement(By.name("agentId"))).selectByVisibleText(agent + " (sim)");
+        browser.findElement(By.name("cases")).sendKeys(
+                "Hello there => hello there\nWhat time is it? => the tool says\nping => pong");
+        browser.findElement(By.cssSelector("form[action='/evals'] button")).click();
+        browser.findElement(By.cssSelector("[data-testid=run-suite]")).click();
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            browser.navigate().refresh();
+            return browser.findElement(By.cssSelector("[data-testid=run-status]")).getText().startsWith("completed");
+        });
+        assertThat(browser.findElement(By.cssSelector("[data-testid=run-status]")).getText())
+                .contains("2 passed").contains("1 failed");
+        List<String> rows = texts("[data-testid=result-row]");
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0)).contains("pass").contains("ms");
+        assertThat(rows.get(1)).contains("pass").contains("The tool says");
+        assertThat(rows.get(2)).contains("fail");
+    }
+
+    @Test
+    void aProgramStreamsATurnOverTheApiAndResumesWithLastEventId() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"api\",\"model\":\"sim\",\"tools\":[\"clock\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        String turnId = post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"What time is it?\"}")
+                .get("turnId").asText();
+
+        List<String[]> events = readStream(sessionId, null, "turn_completed");
+        assertThat(events).extracting(e -> e[1]).startsWith("turn_started", "tool_call_started", "tool_call_finished")
+                .contains("token").endsWith("turn_completed");
+        assertThat(events).extracting(e -> Long.parseLong(e[0])).isSorted().doesNotHaveDuplicates();
+        assertThat(events.get(0)[2]).contains(turnId);
+
+        String resumeAfter = events.get(3)[0];
+        List<String[]> rest = readStream(sessionId, resumeAfter, "turn_completed");
+        assertThat(rest).extracting(e -> e[0]).containsExactlyElementsOf(
+                events.subList(4, events.size()).stream().map(e -> e[0]).toList());
+
+        JsonNode session = get("/api/sessions/" + sessionId);
+        JsonNode completed = JSON.readTree(events.get(events.size() - 1)[2]);
+        JsonNode lastMessage = session.get("messages").get(session.get("messages").size() - 1);
+        assertThat(lastMessage.get("content").asText()).isEqualTo(completed.get("text").asText());
+    }
+
+    // ---- browser steps
+
+    private void createAgentInUi(String name) {
+        browser.get(platform.adminUi() + "/agents");
+        browser.findElement(By.cssSelector("[data-testid=agent-name-input]")).sendKeys(name);
+        browser.findElement(By.cssSelector("[data-testid=create-agent]")).click();
+        await().atMost(WAIT).until(() -> texts("[data-testid=agent-row]").stream().anyMatch(r -> r.contains(name)));
+    }
+
+    private void openChat(String agent) {
+        for (WebElement row : browser.findElements(By.cssSelector("[data-testid=agent-row]"))) {
+            if (row.getText().contains(agent)) {
+                row.findElement(By.cssSelector("[data-testid=chat-with]")).click();
+                break;
+            }
+        }
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
+    }
+
+    private void send(String text) {
+        await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector("[data-testid=chat-send]")).isEnabled());
+        browser.findElement(By.cssSelector("[data-testid=chat-input]")).sendKeys(text);
+        browser.findElement(By.cssSelector("[data-testid=chat-send]")).click();
+    }
+
+    /** Samples the streaming answer's length until it is complete; returns the distinct lengths seen. */
+    private List<Integer> watchAnswerGrow() {
+        List<Integer> lengths = new ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Object length = ((JavascriptExecutor) browser).executeScript(
+                    "const a = document.querySelectorAll('[data-testid=assistant-message]');"
+                            + "const last = a[a.length - 1];"
+                            + "return last && last.classList.contains('streaming') ? last.textContent.length : -1;");
+            int n = ((Number) length).intValue();
+            if (n > 0 && (lengths.isEmpty() || lengths.get(lengths.size() - 1) != n)) {
+                lengths.add(n);
+            }
+            if (n < 0 && !lengths.isEmpty()) {
+                return lengths;
+            }
+            sleep(20);
+        }
+        return lengths;
+    }
+
+    private List<WebElement> answers() {
+        return browser.findElements(By.cssSelector("[data-testid=assistant-message]"));
+    }
+
+    private WebElement lastAnswer() {
+        List<WebElement> all = answers();
+        return all.get(all.size() - 1);
+    }
+
+    private List<String> texts(String css) {
+        return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
+    }
+
+    // ---- API steps
+
+    private JsonNode post(String path, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isIn(201, 202);
+        return JSON.readTree(response.body());
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** Reads SSE events {id, event, data} until one named {@code until}; from the start, or after {@code lastEventId}. */
+    private List<String[]> readStream(String sessionId, String lastEventId, String until) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(platform.runtime() + "/api/sessions/"
+                + sessionId + "/stream" + (lastEventId == null ? "?after=0" : ""))).timeout(WAIT);
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<java.io.InputStream> response = http.send(request.build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String[]> events = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body()))) {
+            String id = null;
+            String name = null;
+            StringBuilder data = new StringBuilder();
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (id != null) {
+                        events.add(new String[] {id, name, data.toString()});
+                        if (until.equals(name)) {
+                            return events;
+                        }
+                    }
+                    id = null;
+                    name = null;
+                    data.setLength(0);
+                } else if (line.startsWith("id:")) {
+                    id = line.substring(3).strip();
+                } else if (line.startsWith("event:")) {
+                    name = line.substring(6).strip();
+                } else if (line.startsWith("data:")) {
+                    data.append(line.substring(5));
+                }
+            }
+        }
+        throw new AssertionError("the stream ended before " + until + ": " + events.size() + " events");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
