@@ -29,7 +29,7 @@ public interface RuntimeClient {
                    Instant createdAt) {
     }
 
-    record Turn(UUID id, String status, String errorCode, String errorReason, Instant createdAt, Instant finishedAt) {
+    record Turn(UUID id, String userText, String status, String errorCode, String errorReason, Instant createdAt, Instant finishedAt) {
     }
 
     record SessionDetail(UUID id, UUID agentId, String agentName, Instant createdAt, long lastSeq,

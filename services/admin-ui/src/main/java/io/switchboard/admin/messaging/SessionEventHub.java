@@ -5,12 +5,14 @@ import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.switchboard.contracts.agent.AgentEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -20,19 +22,23 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  */
 @ApplicationScoped
 public class SessionEventHub {
-    static final int REPLAY_EVENTS_PER_SESSION = 4096;
-    static final int MAX_SESSIONS_KEPT = 10_000;
-    private static final int CLIENT_BUFFER = 8192;
+    /** Enough for a reconnect within a turn or two; older history comes from the session's API. */
+    static final int REPLAY_EVENTS_PER_SESSION = 2048;
+    /** A session nobody watches is forgotten this long after its last event. */
+    static final long IDLE_NANOS = Duration.ofMinutes(2).toNanos();
+    private static final int SWEEP_EVERY = 1024;
 
     private final Map<String, SessionChannel> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong received = new AtomicLong();
 
     @Incoming("agent-events")
     public void onEvent(AgentEvent event) {
         if (event == null) {
             return; // unreadable record: nothing to show
         }
-        if (sessions.size() > MAX_SESSIONS_KEPT) {
-            sessions.values().removeIf(SessionChannel::idle);
+        if (received.incrementAndGet() % SWEEP_EVERY == 0) {
+            long now = System.nanoTime();
+            sessions.values().removeIf(channel -> channel.idleSince(now));
         }
         sessions.computeIfAbsent(event.sessionId(), id -> new SessionChannel()).publish(event);
     }
@@ -50,12 +56,14 @@ public class SessionEventHub {
         private final ArrayDeque<AgentEvent> recent = new ArrayDeque<>();
         private final List<MultiEmitter<? super AgentEvent>> subscribers = new CopyOnWriteArrayList<>();
         private long lastSeq = -1;
+        private volatile long lastEventNanos = System.nanoTime();
 
         synchronized void publish(AgentEvent event) {
             if (event.seq() <= lastSeq) {
                 return; // a redelivery
             }
             lastSeq = event.seq();
+            lastEventNanos = System.nanoTime();
             recent.addLast(event);
             if (recent.size() > REPLAY_EVENTS_PER_SESSION) {
                 recent.removeFirst();
@@ -78,8 +86,8 @@ public class SessionEventHub {
             subscribers.remove(emitter);
         }
 
-        boolean idle() {
-            return subscribers.isEmpty();
+        boolean idleSince(long now) {
+            return subscribers.isEmpty() && now - lastEventNanos > IDLE_NANOS;
         }
     }
 }

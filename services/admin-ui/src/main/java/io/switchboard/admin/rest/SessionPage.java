@@ -160,6 +160,9 @@ public class SessionPage {
                     entries.add(new Entry(m.role(), m.content(), null, null));
                 }
             }
+            if (entries.stream().noneMatch(e -> e.kind.equals("user"))) {
+                entries.add(0, new Entry("user", turn.userText(), null, null)); // not started yet
+            }
             if ("failed".equals(turn.status())) {
                 entries.add(new Entry("error", turn.errorCode() + ": " + turn.errorReason(), null, null));
             }

@@ -158,7 +158,7 @@ public class SessionRepository {
     private static Turn toTurn(Row row) {
         OffsetDateTime finished = row.getOffsetDateTime("finished_at");
         Instant finishedAt = finished == null ? null : finished.toInstant();
-        return new Turn(row.getUUID("id"), row.getUUID("session_id"), row.getString("status"),
+        return new Turn(row.getUUID("id"), row.getUUID("session_id"), row.getString("user_text"), row.getString("status"),
                 row.getString("error_code"), row.getString("error_reason"),
                 row.getOffsetDateTime("created_at").toInstant(), finishedAt);
     }

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /** A row of {@code runtime.turns}. */
-public record Turn(UUID id, UUID sessionId, String status, String errorCode, String errorReason, Instant createdAt,
+public record Turn(UUID id, UUID sessionId, String userText, String status, String errorCode, String errorReason, Instant createdAt,
                    Instant finishedAt) {
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";

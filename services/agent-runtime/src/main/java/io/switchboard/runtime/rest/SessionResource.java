@@ -66,10 +66,11 @@ public class SessionResource {
         }
     }
 
-    public record TurnView(UUID id, String status, String errorCode, String errorReason, Instant createdAt,
-                           Instant finishedAt) {
+    public record TurnView(UUID id, String userText, String status, String errorCode, String errorReason,
+                           Instant createdAt, Instant finishedAt) {
         static TurnView of(Turn t) {
-            return new TurnView(t.id(), t.status(), t.errorCode(), t.errorReason(), t.createdAt(), t.finishedAt());
+            return new TurnView(t.id(), t.userText(), t.status(), t.errorCode(), t.errorReason(), t.createdAt(),
+                    t.finishedAt());
         }
     }
 
