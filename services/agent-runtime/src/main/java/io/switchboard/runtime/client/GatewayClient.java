@@ -7,6 +7,7 @@ import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
@@ -18,18 +19,23 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 @ApplicationScoped
 public class GatewayClient {
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
-    private final Uni<Void> replyTopicAssigned;
+    private final AtomicBoolean assigned = new AtomicBoolean();
 
     public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests) {
         this.requests = requests;
-        // a request sent before the reply consumer has its partitions would miss the first replies
-        this.replyTopicAssigned = Uni.createFrom().deferred(requests::waitForAssignments)
-                .ifNoItem().after(Duration.ofSeconds(60)).fail()
-                .replaceWithVoid().memoize().indefinitely();
+    }
+
+    /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
+    private Uni<Void> replyTopicAssigned() {
+        if (assigned.get()) {
+            return Uni.createFrom().voidItem();
+        }
+        return requests.waitForAssignments().ifNoItem().after(Duration.ofSeconds(60)).fail()
+                .invoke(() -> assigned.set(true)).replaceWithVoid();
     }
 
     public Multi<LlmChunk> stream(LlmRequest request) {
-        return replyTopicAssigned.onItem().transformToMulti(x -> Multi.createFrom().deferred(() -> {
+        return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             return untilLast(requests.requestMulti(request).onItem().transform(chunk -> {
                 int want = expected.getAndIncrement();
