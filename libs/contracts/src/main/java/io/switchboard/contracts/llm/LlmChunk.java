@@ -12,6 +12,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = LlmChunk.TextDelta.class, name = "TextDelta"),
+        @JsonSubTypes.Type(value = LlmChunk.ReasoningDelta.class, name = "ReasoningDelta"),
         @JsonSubTypes.Type(value = LlmChunk.ToolCallRequested.class, name = "ToolCallRequested"),
         @JsonSubTypes.Type(value = LlmChunk.Usage.class, name = "Usage"),
         @JsonSubTypes.Type(value = LlmChunk.Finished.class, name = "Finished"),
@@ -38,6 +39,13 @@ public sealed interface LlmChunk {
         }
     }
 
+    /** Reasoning ("thinking") text, kept apart from the answer. */
+    record ReasoningDelta(String requestId, int seq, String text, int schemaVersion) implements LlmChunk {
+        public ReasoningDelta(String requestId, int seq, String text) {
+            this(requestId, seq, text, SCHEMA_VERSION);
+        }
+    }
+
     /** A complete tool call (the gateway merges a provider's argument fragments before sending). */
     record ToolCallRequested(String requestId, int seq, ToolCall call, int schemaVersion) implements LlmChunk {
         public ToolCallRequested(String requestId, int seq, ToolCall call) {
@@ -45,10 +53,15 @@ public sealed interface LlmChunk {
         }
     }
 
-    /** Billable token counts for the whole call. */
-    record Usage(String requestId, int seq, int inputTokens, int outputTokens, int schemaVersion) implements LlmChunk {
+    /** Billable token counts for the whole call; {@code cachedInputTokens} of the input came from a prompt cache. */
+    record Usage(String requestId, int seq, int inputTokens, int outputTokens, int cachedInputTokens,
+                 int schemaVersion) implements LlmChunk {
         public Usage(String requestId, int seq, int inputTokens, int outputTokens) {
-            this(requestId, seq, inputTokens, outputTokens, SCHEMA_VERSION);
+            this(requestId, seq, inputTokens, outputTokens, 0, SCHEMA_VERSION);
+        }
+
+        public Usage(String requestId, int seq, int inputTokens, int outputTokens, int cachedInputTokens) {
+            this(requestId, seq, inputTokens, outputTokens, cachedInputTokens, SCHEMA_VERSION);
         }
     }
 
@@ -65,8 +78,10 @@ public sealed interface LlmChunk {
     }
 
     /**
-     * The call failed. {@code code}: {@code rate_limited}, {@code provider_error}, {@code stream_interrupted},
-     * {@code invalid_request}, {@code unknown_model}; {@code retryable} says whether trying again may help.
+     * The call failed. {@code code}: {@code rate_limited}, {@code overloaded}, {@code provider_error},
+     * {@code timeout}, {@code connection_failed}, {@code stream_interrupted}, {@code invalid_request},
+     * {@code context_length_exceeded}, {@code authentication_failed}, {@code not_found}, {@code unknown_model},
+     * {@code no_deployment_available}; {@code retryable} says whether trying again later may help.
      */
     record Failed(String requestId, int seq, String code, String message, boolean retryable, int schemaVersion)
             implements LlmChunk {

@@ -3,6 +3,9 @@ package io.switchboard.gateway.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** llm-gateway settings ({@code gateway.*}). */
 @ConfigMapping(prefix = "gateway")
@@ -11,6 +14,72 @@ public interface GatewayConfig {
     Sim sim();
 
     Calls calls();
+
+    Routing routing();
+
+    /**
+     * Deployments by name: {@code gateway.deployments.<name>.provider=openai|openai-compatible|anthropic|ollama|sim},
+     * {@code .base-url}, {@code .model} (the upstream model), {@code .api-key} (from the environment; a deployment of a
+     * keyed provider without a key is left out), and the optional limits below.
+     */
+    Map<String, DeploymentConfig> deployments();
+
+    /**
+     * Model aliases: {@code gateway.aliases.<alias>=deployment-a,deployment-b} tries the deployments in that order
+     * (priority with fallback). A deployment's own name also works as a model.
+     */
+    Map<String, List<String>> aliases();
+
+    interface DeploymentConfig {
+        String provider();
+
+        Optional<String> baseUrl();
+
+        /** The model name upstream; defaults to the deployment's name. */
+        Optional<String> model();
+
+        Optional<String> apiKey();
+
+        /** Retries on this deployment (retryable failures only, before the first chunk) before falling back. */
+        @WithDefault("2")
+        int maxRetries();
+
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Time allowed until the response starts. */
+        @WithDefault("60s")
+        Duration firstByteTimeout();
+
+        /** Time allowed between two pieces of a streamed response. */
+        @WithDefault("30s")
+        Duration idleTimeout();
+
+        /** Output token limit sent upstream; 0 sends none (Anthropic then gets 4096, which it requires). */
+        @WithDefault("0")
+        int maxTokens();
+    }
+
+    interface Routing {
+        /** First retry delay; it doubles per retry, with full jitter. */
+        @WithDefault("500ms")
+        Duration backoffBase();
+
+        @WithDefault("8s")
+        Duration backoffMax();
+
+        /** A {@code Retry-After} longer than this is not waited for: the next deployment is tried instead. */
+        @WithDefault("60s")
+        Duration retryAfterCap();
+
+        /** Consecutive failures that put a deployment in cooldown. */
+        @WithDefault("3")
+        int failuresToCoolDown();
+
+        /** How long a failing deployment gets no traffic before one probe request is let through. */
+        @WithDefault("30s")
+        Duration cooldown();
+    }
 
     interface Sim {
         /** Pause between two streamed chunks of the offline {@code sim} model; 0 streams as fast as it can. */

@@ -5,7 +5,9 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
-import io.switchboard.gateway.provider.ChatProvider;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
@@ -18,8 +20,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Serves {@code llm.requests} as Kafka request-reply: every request becomes a stream of chunks sent back to the
- * requester's reply topic. Streams of different requests run concurrently (merge), each chunk carries the request's
- * metadata so the sink routes it to the right reply topic and correlation id.
+ * requester's reply topic. Streams of different requests run concurrently (merge); each chunk carries the request's
+ * metadata so the sink routes it to the right reply topic and correlation id. Every stream ends with exactly one
+ * terminal chunk: {@code Finished}, or {@code Failed} with the failure's code.
  */
 @ApplicationScoped
 public class LlmRequestConsumer {
@@ -51,18 +54,55 @@ public class LlmRequestConsumer {
         Metadata routing = request.getMetadata();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(payload.requestId()).build();
-        ChatProvider provider = router.providerFor(payload.model());
-        CallMeter meter = new CallMeter(payload, provider == null ? "none" : provider.name());
+        CallMeter meter = new CallMeter(payload);
+        Chunks chunks = new Chunks(payload.requestId());
         // ack at once: a stream may outlast the consumer's max unacked-record age
         return Uni.createFrom().completionStage(request::ack)
-                .onItem().transformToMulti(x -> router.stream(payload))
-                .onFailure().recoverWithItem(e -> {
-                    LOG.warnf(e, "LLM stream %s failed", payload.requestId());
-                    return new LlmChunk.Failed(payload.requestId(), meter.nextSeq(), "provider_error",
-                            String.valueOf(e.getMessage()), true);
-                })
+                .onItem().transformToMulti(x -> router.stream(payload, meter::attempt))
                 .onItem().invoke(meter::observe)
+                .map(chunks::of)
+                .onFailure().recoverWithItem(failure -> {
+                    meter.failed(failure);
+                    if (!(failure instanceof ProviderException)) {
+                        LOG.errorf(failure, "LLM stream %s broke", payload.requestId());
+                    }
+                    return chunks.failed(failure);
+                })
                 .onTermination().invoke(() -> recorder.record(meter.finish()))
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
+    }
+
+    /** Numbers one reply's chunks from 0 and translates the gateway's events into the Kafka contract. */
+    private static final class Chunks {
+        private final String requestId;
+        private int seq;
+
+        Chunks(String requestId) {
+            this.requestId = requestId;
+        }
+
+        LlmChunk of(ProviderEvent event) {
+            int n = seq++;
+            if (event instanceof ProviderEvent.TextDelta e) {
+                return new LlmChunk.TextDelta(requestId, n, e.text());
+            }
+            if (event instanceof ProviderEvent.ReasoningDelta e) {
+                return new LlmChunk.ReasoningDelta(requestId, n, e.text());
+            }
+            if (event instanceof ProviderEvent.ToolCall e) {
+                return new LlmChunk.ToolCallRequested(requestId, n, new ToolCall(e.id(), e.name(), e.arguments()));
+            }
+            if (event instanceof ProviderEvent.Usage e) {
+                return new LlmChunk.Usage(requestId, n, e.inputTokens(), e.outputTokens(), e.cachedInputTokens());
+            }
+            return new LlmChunk.Finished(requestId, n, ((ProviderEvent.Finish) event).reason());
+        }
+
+        LlmChunk failed(Throwable failure) {
+            if (failure instanceof ProviderException e) {
+                return new LlmChunk.Failed(requestId, seq++, e.kind().code, e.getMessage(), e.kind().retryable);
+            }
+            return new LlmChunk.Failed(requestId, seq++, "internal_error", "the gateway hit an error", true);
+        }
     }
 }

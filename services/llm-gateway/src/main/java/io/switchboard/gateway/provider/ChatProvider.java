@@ -1,18 +1,17 @@
 package io.switchboard.gateway.provider;
 
 import io.smallrye.mutiny.Multi;
-import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 
 /**
- * A model vendor's API, translated to the one chunk model. Adapters only translate; routing, retries and accounting
- * live outside them. The stream ends with exactly one {@link LlmChunk#last()} chunk and never fails: errors become a
- * {@link LlmChunk.Failed} chunk.
+ * A model vendor's API, translated to the one stream model. Adapters only translate: retries, fallbacks, cooldowns
+ * and accounting live in the router. A successful stream ends with {@link ProviderEvent.Finish}; a failed one fails
+ * with a {@link ProviderException} saying what kind of failure it was.
  */
 public interface ChatProvider {
 
-    /** The name used in traces and accounting, e.g. {@code openai}. */
+    /** The vendor's name in traces and accounting ({@code gen_ai.provider.name}), e.g. {@code openai}. */
     String name();
 
-    Multi<LlmChunk> stream(LlmRequest request);
+    Multi<ProviderEvent> stream(LlmRequest request);
 }

@@ -1,38 +1,132 @@
 package io.switchboard.gateway.routing;
 
 import io.smallrye.mutiny.Multi;
-import io.switchboard.contracts.llm.LlmChunk;
+import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.llm.LlmRequest;
-import io.switchboard.gateway.provider.ChatProvider;
-import io.switchboard.gateway.provider.sim.SimProvider;
+import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.provider.ProviderException.Kind;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
- * Picks the provider for a request's model. For now one provider: {@code sim} (also {@code sim/<anything>}).
- * Unknown models get a terminal {@code unknown_model} chunk, not an exception.
+ * Routes a request over its model's deployments in order. On one deployment, retryable failures are retried with
+ * exponential backoff and full jitter, honouring {@code Retry-After} up to a cap; then the next deployment is tried.
+ * All of that happens only before the first event reaches the caller: after it, a failure ends the stream, so a client
+ * never sees output spliced from two attempts. Deployments that keep failing are cooled down ({@link Cooldowns}).
  */
 @ApplicationScoped
 public class Router {
-    private final SimProvider sim;
+    private final Deployments deployments;
+    private final Cooldowns cooldowns;
+    private final GatewayConfig.Routing config;
 
-    public Router(SimProvider sim) {
-        this.sim = sim;
+    public Router(Deployments deployments, GatewayConfig config) {
+        this.deployments = deployments;
+        this.config = config.routing();
+        this.cooldowns = new Cooldowns(this.config.failuresToCoolDown(), this.config.cooldown(), System::nanoTime);
     }
 
-    /** The provider serving {@code model}, or null. */
-    public ChatProvider providerFor(String model) {
-        if (model != null && (model.equals("sim") || model.startsWith("sim/"))) {
-            return sim;
+    /**
+     * Streams the request's answer. {@code onAttempt} hears of every attempt (its deployment), for accounting.
+     * Fails with a {@link ProviderException} when no attempt succeeded or the chosen one broke off.
+     */
+    public Multi<ProviderEvent> stream(LlmRequest request, Consumer<Deployment> onAttempt) {
+        List<Deployment> route = deployments.route(request.model());
+        if (route.isEmpty()) {
+            return Multi.createFrom().failure(new ProviderException(Kind.UNKNOWN_MODEL,
+                    "no deployment serves model '" + request.model() + "'"));
         }
-        return null;
+        AtomicBoolean started = new AtomicBoolean();
+        return fallback(request, route, 0, started, onAttempt, null)
+                .onItem().invoke(() -> started.set(true));
     }
 
-    public Multi<LlmChunk> stream(LlmRequest request) {
-        ChatProvider provider = providerFor(request.model());
-        if (provider == null) {
-            return Multi.createFrom().item(new LlmChunk.Failed(request.requestId(), 0, "unknown_model",
-                    "no deployment serves model '" + request.model() + "'", false));
+    private Multi<ProviderEvent> fallback(LlmRequest request, List<Deployment> route, int index,
+                                          AtomicBoolean started, Consumer<Deployment> onAttempt,
+                                          Throwable previous) {
+        if (index == route.size()) {
+            return Multi.createFrom().failure(previous != null ? previous : new ProviderException(Kind.UNAVAILABLE,
+                    "every deployment of '" + request.model() + "' is cooling down after failures"));
         }
-        return provider.stream(request);
+        Deployment deployment = route.get(index);
+        return onDeployment(request, deployment, started, onAttempt)
+                .onFailure(e -> !started.get() && movesOn(e))
+                .recoverWithMulti(e -> fallback(request, route, index + 1, started, onAttempt,
+                        e instanceof Skipped ? previous : e));
+    }
+
+    private Multi<ProviderEvent> onDeployment(LlmRequest request, Deployment deployment, AtomicBoolean started,
+                                              Consumer<Deployment> onAttempt) {
+        AtomicInteger retries = new AtomicInteger();
+        return Multi.createFrom().deferred(() -> {
+            if (!cooldowns.tryAcquire(deployment.name())) {
+                return Multi.createFrom().<ProviderEvent>failure(new Skipped());
+            }
+            onAttempt.accept(deployment);
+            return deployments.provider(deployment).stream(request)
+                    .onCompletion().invoke(() -> cooldowns.success(deployment.name()))
+                    .onCancellation().invoke(() -> cooldowns.release(deployment.name()))
+                    .onFailure().invoke(e -> {
+                        // sim fails on purpose when asked to: that says nothing about its health
+                        if (countsAgainst(e) && !deployment.provider().equals("sim")) {
+                            cooldowns.failure(deployment.name());
+                        } else {
+                            cooldowns.release(deployment.name());
+                        }
+                    });
+        }).onFailure().retry().when(failures -> failures.onItem().transformToUniAndConcatenate(failure -> {
+            Duration delay = retryDelay(failure, retries.incrementAndGet(), deployment, started.get());
+            return delay == null ? Uni.createFrom().failure(failure)
+                    : Uni.createFrom().item(failure).onItem().delayIt().by(delay);
+        }));
+    }
+
+    /** How long to wait before retrying on the same deployment, or null to stop retrying there. */
+    Duration retryDelay(Throwable failure, int retry, Deployment deployment, boolean started) {
+        if (started || retry > deployment.maxRetries() || !(failure instanceof ProviderException e)
+                || !e.kind().retryable) {
+            return null;
+        }
+        if (e.retryAfter() != null) {
+            return e.retryAfter().compareTo(config.retryAfterCap()) > 0 ? null : e.retryAfter();
+        }
+        long ceiling = Math.min(config.backoffMax().toMillis(), config.backoffBase().toMillis() << (retry - 1));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling + 1));
+    }
+
+    /** Failures after which another deployment may do better. */
+    private static boolean movesOn(Throwable e) {
+        if (e instanceof Skipped) {
+            return true;
+        }
+        if (!(e instanceof ProviderException failure)) {
+            return false;
+        }
+        return failure.kind().retryable || failure.kind() == Kind.AUTHENTICATION || failure.kind() == Kind.NOT_FOUND;
+    }
+
+    /** Failures that say the deployment is unwell (not that the request was bad). */
+    private static boolean countsAgainst(Throwable e) {
+        return e instanceof ProviderException failure
+                && (failure.kind().retryable || failure.kind() == Kind.AUTHENTICATION);
+    }
+
+    /** For status and tests. */
+    public Cooldowns cooldowns() {
+        return cooldowns;
+    }
+
+    /** A deployment passed over because it is cooling down. */
+    private static final class Skipped extends RuntimeException {
+        Skipped() {
+            super("cooling down", null, false, false);
+        }
     }
 }

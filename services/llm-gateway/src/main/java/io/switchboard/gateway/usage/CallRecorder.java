@@ -25,9 +25,9 @@ import org.jboss.logging.Logger;
 public class CallRecorder {
     private static final Logger LOG = Logger.getLogger(CallRecorder.class);
     private static final int MAX_BATCH = 1000;
-    private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, model, provider,"
-            + " status, input_tokens, output_tokens, latency_ms, ttft_ms, started_at)"
-            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, model,"
+            + " deployment, provider, attempts, status, input_tokens, output_tokens, cached_input_tokens, latency_ms,"
+            + " ttft_ms, started_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
     private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
     private final Pool pool;
@@ -46,8 +46,9 @@ public class CallRecorder {
         CallRecord call;
         while (batch.size() < MAX_BATCH && (call = pending.poll()) != null) {
             batch.add(Tuple.from(new Object[] {call.requestId(), call.sessionId(), call.turnId(), call.model(),
-                    call.provider(), call.status(), call.inputTokens(), call.outputTokens(), call.latencyMs(),
-                    call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC)}));
+                    call.deployment(), call.provider(), call.attempts(), call.status(), call.inputTokens(),
+                    call.outputTokens(), call.cachedInputTokens(), call.latencyMs(), call.ttftMs(),
+                    call.startedAt().atOffset(ZoneOffset.UTC)}));
         }
         if (batch.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -73,8 +74,9 @@ public class CallRecorder {
 
     private static CallRecord toRecord(Row row) {
         return new CallRecord(row.getString("request_id"), row.getString("session_id"), row.getString("turn_id"),
-                row.getString("model"), row.getString("provider"), row.getString("status"),
-                row.getInteger("input_tokens"), row.getInteger("output_tokens"), row.getInteger("latency_ms"),
+                row.getString("model"), row.getString("deployment"), row.getString("provider"),
+                row.getInteger("attempts"), row.getString("status"), row.getInteger("input_tokens"),
+                row.getInteger("output_tokens"), row.getInteger("cached_input_tokens"), row.getInteger("latency_ms"),
                 row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant());
     }
 }

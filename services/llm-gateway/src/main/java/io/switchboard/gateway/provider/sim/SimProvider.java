@@ -2,20 +2,17 @@ package io.switchboard.gateway.provider.sim;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
-import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.provider.ChatProvider;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.switchboard.gateway.provider.ProviderEvent;
 import java.time.Duration;
 
 /** The built-in offline model: plays {@link SimScript} at the configured pace, without network or key. */
-@ApplicationScoped
 public class SimProvider implements ChatProvider {
     private final Duration interval;
 
-    public SimProvider(GatewayConfig config) {
-        this.interval = config.sim().tokenInterval();
+    public SimProvider(Duration interval) {
+        this.interval = interval;
     }
 
     @Override
@@ -24,12 +21,16 @@ public class SimProvider implements ChatProvider {
     }
 
     @Override
-    public Multi<LlmChunk> stream(LlmRequest request) {
-        Multi<LlmChunk> chunks = Multi.createFrom().iterable(SimScript.reply(request));
-        if (interval.isZero()) {
-            return chunks;
-        }
-        // a timer per chunk, not a sleeping thread: thousands of paced streams cost no threads
-        return chunks.onItem().call(chunk -> Uni.createFrom().voidItem().onItem().delayIt().by(interval));
+    public Multi<ProviderEvent> stream(LlmRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            SimScript.Reply reply = SimScript.reply(request);
+            Multi<ProviderEvent> events = Multi.createFrom().iterable(reply.events());
+            if (!interval.isZero()) {
+                // a timer per event, not a sleeping thread: thousands of paced streams cost no threads
+                events = events.onItem().call(event -> Uni.createFrom().voidItem().onItem().delayIt().by(interval));
+            }
+            return reply.failure() == null ? events
+                    : events.onCompletion().switchTo(() -> Multi.createFrom().failure(reply.failure()));
+        });
     }
 }

@@ -1,10 +1,10 @@
 package io.switchboard.gateway.provider.sim;
 
 import io.switchboard.contracts.llm.ChatMessage;
-import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
-import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,52 +29,53 @@ public final class SimScript {
     private SimScript() {
     }
 
-    public static List<LlmChunk> reply(LlmRequest request) {
-        String id = request.requestId();
+    /** What sim does for a request: events to stream, then (when it fails) the failure. */
+    public record Reply(List<ProviderEvent> events, ProviderException failure) {
+    }
+
+    public static Reply reply(LlmRequest request) {
         List<ChatMessage> messages = request.messages();
         ChatMessage lastMessage = messages.isEmpty() ? ChatMessage.user("") : messages.get(messages.size() - 1);
         String text = lastMessage.content() == null ? "" : lastMessage.content();
         String lower = text.toLowerCase(Locale.ROOT);
         int inputTokens = messages.stream().mapToInt(m -> countWords(m.content())).sum();
-        List<LlmChunk> chunks = new ArrayList<>();
 
         if (lastMessage.role().equals("tool")) {
-            return answer(id, "The tool says: " + text + ".", inputTokens, chunks);
+            return answer("The tool says: " + text + ".", inputTokens);
         }
         if (lower.contains("[fail:429]")) {
-            chunks.add(new LlmChunk.Failed(id, 0, "rate_limited", "sim: 429 Too Many Requests", true));
-            return chunks;
+            return new Reply(List.of(), new ProviderException(ProviderException.Kind.RATE_LIMITED, 429,
+                    "sim: 429 Too Many Requests", null));
         }
         if (lower.contains("[fail:500]")) {
-            chunks.add(new LlmChunk.Failed(id, 0, "provider_error", "sim: 500 Internal Server Error", true));
-            return chunks;
+            return new Reply(List.of(), new ProviderException(ProviderException.Kind.SERVER_ERROR, 500,
+                    "sim: 500 Internal Server Error", null));
         }
         if (lower.contains("[fail:cut]")) {
             List<String> tokens = tokens(quote(text));
+            List<ProviderEvent> events = new ArrayList<>();
             for (String token : tokens.subList(0, tokens.size() / 2)) {
-                chunks.add(new LlmChunk.TextDelta(id, chunks.size(), token));
+                events.add(new ProviderEvent.TextDelta(token));
             }
-            chunks.add(new LlmChunk.Failed(id, chunks.size(), "stream_interrupted",
-                    "sim: the connection was cut mid-stream", true));
-            return chunks;
+            return new Reply(events, new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
+                    "sim: the connection was cut mid-stream"));
         }
         if (ASKS_FOR_TIME.matcher(lower).find() && offers(request, "clock")) {
-            chunks.add(new LlmChunk.ToolCallRequested(id, 0, new ToolCall("call_" + id + "_0", "clock", "{}")));
-            chunks.add(new LlmChunk.Usage(id, 1, inputTokens, 1));
-            chunks.add(new LlmChunk.Finished(id, 2, "tool_calls"));
-            return chunks;
+            return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", "clock", "{}"),
+                    new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
         }
-        return answer(id, quote(text), inputTokens, chunks);
+        return answer(quote(text), inputTokens);
     }
 
-    private static List<LlmChunk> answer(String id, String answer, int inputTokens, List<LlmChunk> chunks) {
+    private static Reply answer(String answer, int inputTokens) {
+        List<ProviderEvent> events = new ArrayList<>();
         List<String> tokens = tokens(answer);
         for (String token : tokens) {
-            chunks.add(new LlmChunk.TextDelta(id, chunks.size(), token));
+            events.add(new ProviderEvent.TextDelta(token));
         }
-        chunks.add(new LlmChunk.Usage(id, chunks.size(), inputTokens, tokens.size()));
-        chunks.add(new LlmChunk.Finished(id, chunks.size(), "stop"));
-        return chunks;
+        events.add(new ProviderEvent.Usage(inputTokens, tokens.size(), 0));
+        events.add(new ProviderEvent.Finish("stop"));
+        return new Reply(events, null);
     }
 
     private static String quote(String text) {

@@ -1,0 +1,29 @@
+package io.switchboard.gateway.provider;
+
+/**
+ * One thing a model produced, in the gateway's single stream model. Every adapter translates its vendor's wire format
+ * into these; the Kafka replier and the HTTP front doors translate them out again. Failures are not events: a stream
+ * fails with a {@link ProviderException}.
+ */
+public sealed interface ProviderEvent {
+
+    /** Answer text, in order. */
+    record TextDelta(String text) implements ProviderEvent {
+    }
+
+    /** Reasoning ("thinking") text, kept apart from the answer. */
+    record ReasoningDelta(String text) implements ProviderEvent {
+    }
+
+    /** A complete tool call; adapters merge the vendor's argument fragments. {@code arguments} is a JSON object. */
+    record ToolCall(String id, String name, String arguments) implements ProviderEvent {
+    }
+
+    /** Token counts for the call; {@code cachedInputTokens} is the part of the input served from a prompt cache. */
+    record Usage(int inputTokens, int outputTokens, int cachedInputTokens) implements ProviderEvent {
+    }
+
+    /** The last event of a successful stream: {@code stop}, {@code tool_calls}, {@code length} or {@code content_filter}. */
+    record Finish(String reason) implements ProviderEvent {
+    }
+}

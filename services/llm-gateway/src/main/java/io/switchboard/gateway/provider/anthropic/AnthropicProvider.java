@@ -1,0 +1,101 @@
+package io.switchboard.gateway.provider.anthropic;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Multi;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.ChatProvider;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.SseEvents;
+import io.switchboard.gateway.provider.Upstream;
+import io.switchboard.gateway.routing.Deployment;
+import java.util.Map;
+
+/**
+ * Anthropic Messages ({@code POST /v1/messages}, streamed); {@code baseUrl} is the host, e.g.
+ * {@code https://api.anthropic.com}. System messages go to the top-level {@code system}; tool results go back in a user
+ * message as {@code tool_result} blocks; consecutive messages of one role are merged, as the API requires.
+ */
+public class AnthropicProvider implements ChatProvider {
+    static final String VERSION = "2023-06-01";
+    private static final int DEFAULT_MAX_TOKENS = 4096;
+
+    private final Deployment deployment;
+    private final Upstream upstream;
+    private final Map<String, String> headers;
+
+    public AnthropicProvider(Deployment deployment, Upstream upstream) {
+        this.deployment = deployment;
+        this.upstream = upstream;
+        this.headers = Map.of("x-api-key", deployment.apiKey() == null ? "" : deployment.apiKey(),
+                "anthropic-version", VERSION);
+    }
+
+    @Override
+    public String name() {
+        return "anthropic";
+    }
+
+    @Override
+    public Multi<ProviderEvent> stream(LlmRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            AnthropicStreamParser parser = new AnthropicStreamParser();
+            return SseEvents.of(upstream.postForLines("v1/messages", headers, body(request)))
+                    .onItem().transformToIterable(parser::accept)
+                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(parser.end()));
+        });
+    }
+
+    String body(LlmRequest request) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", deployment.model());
+        body.put("max_tokens", deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_TOKENS);
+        body.put("stream", true);
+        StringBuilder system = new StringBuilder();
+        ArrayNode messages = body.putArray("messages");
+        ObjectNode current = null;
+        for (ChatMessage m : request.messages()) {
+            if (m.role().equals("system")) {
+                if (m.content() != null && !m.content().isBlank()) {
+                    system.append(system.length() == 0 ? "" : "\n\n").append(m.content());
+                }
+                continue;
+            }
+            String role = m.role().equals("assistant") ? "assistant" : "user";
+            if (current == null || !current.get("role").asText().equals(role)) {
+                current = messages.addObject().put("role", role);
+                current.putArray("content");
+            }
+            ArrayNode content = (ArrayNode) current.get("content");
+            if (m.role().equals("tool")) {
+                content.addObject().put("type", "tool_result").put("tool_use_id", m.toolCallId())
+                        .put("content", m.content());
+                continue;
+            }
+            if (m.content() != null && !m.content().isEmpty()) {
+                content.addObject().put("type", "text").put("text", m.content());
+            }
+            if (m.toolCalls() != null) {
+                for (ToolCall call : m.toolCalls()) {
+                    content.addObject().put("type", "tool_use").put("id", call.id()).put("name", call.name())
+                            .set("input", Json.object(call.arguments()));
+                }
+            }
+        }
+        if (system.length() > 0) {
+            body.put("system", system.toString());
+        }
+        if (request.tools() != null && !request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolSpec tool : request.tools()) {
+                tools.addObject().put("name", tool.name()).put("description", tool.description())
+                        .set("input_schema", Json.MAPPER.valueToTree(tool.parameters()));
+            }
+        }
+        return Json.write(body);
+    }
+}

@@ -1,0 +1,128 @@
+package io.switchboard.gateway.provider.ollama;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Multi;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.ChatProvider;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.provider.Upstream;
+import io.switchboard.gateway.routing.Deployment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Ollama's native chat API ({@code POST /api/chat}): NDJSON, one object per line, the last with {@code done: true} and
+ * the counts. Tool calls arrive whole, with arguments as an object and no id (one is made up: {@code call_<n>}).
+ */
+public class OllamaProvider implements ChatProvider {
+    private final Deployment deployment;
+    private final Upstream upstream;
+
+    public OllamaProvider(Deployment deployment, Upstream upstream) {
+        this.deployment = deployment;
+        this.upstream = upstream;
+    }
+
+    @Override
+    public String name() {
+        return "ollama";
+    }
+
+    @Override
+    public Multi<ProviderEvent> stream(LlmRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            Parser parser = new Parser();
+            return upstream.postForLines("api/chat", Map.of(), body(request))
+                    .select().where(line -> !line.isBlank())
+                    .onItem().transformToIterable(parser::accept)
+                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(parser.end()));
+        });
+    }
+
+    String body(LlmRequest request) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", deployment.model());
+        body.put("stream", true);
+        if (deployment.maxTokens() > 0) {
+            body.putObject("options").put("num_predict", deployment.maxTokens());
+        }
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : request.messages()) {
+            ObjectNode message = messages.addObject().put("role", m.role()).put("content",
+                    m.content() == null ? "" : m.content());
+            if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                for (ToolCall call : m.toolCalls()) {
+                    calls.addObject().putObject("function").put("name", call.name())
+                            .set("arguments", Json.object(call.arguments()));
+                }
+            }
+        }
+        if (request.tools() != null && !request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolSpec tool : request.tools()) {
+                ObjectNode function = tools.addObject().put("type", "function").putObject("function");
+                function.put("name", tool.name()).put("description", tool.description());
+                function.set("parameters", Json.MAPPER.valueToTree(tool.parameters()));
+            }
+        }
+        return Json.write(body);
+    }
+
+    /** Reads NDJSON lines; the stream must end with a {@code done: true} line. */
+    static final class Parser {
+        private boolean done;
+        private int calls;
+
+        List<ProviderEvent> accept(String line) {
+            JsonNode chunk = Json.read(line);
+            if (chunk.hasNonNull("error")) {
+                throw new ProviderException(ProviderException.kindOf(500, chunk.get("error").asText()),
+                        "the provider reported an error mid-stream: " + chunk.get("error").asText());
+            }
+            List<ProviderEvent> events = new ArrayList<>(1);
+            JsonNode message = chunk.path("message");
+            String thinking = Json.text(message, "thinking");
+            if (thinking != null && !thinking.isEmpty()) {
+                events.add(new ProviderEvent.ReasoningDelta(thinking));
+            }
+            String content = Json.text(message, "content");
+            if (content != null && !content.isEmpty()) {
+                events.add(new ProviderEvent.TextDelta(content));
+            }
+            for (JsonNode call : message.path("tool_calls")) {
+                JsonNode function = call.path("function");
+                String id = Json.text(call, "id");
+                events.add(new ProviderEvent.ToolCall(id != null ? id : "call_" + calls,
+                        Json.text(function, "name"), function.path("arguments").isObject()
+                        ? Json.write(function.path("arguments")) : "{}"));
+                calls++;
+            }
+            if (chunk.path("done").asBoolean()) {
+                done = true;
+                events.add(new ProviderEvent.Usage(chunk.path("prompt_eval_count").asInt(),
+                        chunk.path("eval_count").asInt(), 0));
+                String reason = Json.text(chunk, "done_reason");
+                events.add(new ProviderEvent.Finish(calls > 0 ? "tool_calls"
+                        : "length".equals(reason) ? "length" : "stop"));
+            }
+            return events;
+        }
+
+        List<ProviderEvent> end() {
+            if (!done) {
+                throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
+                        "the stream ended before done");
+            }
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.switchboard.gateway.provider.openai;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Multi;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.ChatProvider;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.SseEvents;
+import io.switchboard.gateway.provider.Upstream;
+import io.switchboard.gateway.routing.Deployment;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * OpenAI Chat Completions ({@code POST /chat/completions}, streamed) and every server that speaks it (vLLM,
+ * llama.cpp, LM Studio, hosted ones): {@code baseUrl} includes the version path, e.g. {@code https://api.openai.com/v1}.
+ */
+public class OpenAiProvider implements ChatProvider {
+    private final Deployment deployment;
+    private final Upstream upstream;
+    private final Map<String, String> headers = new HashMap<>();
+
+    public OpenAiProvider(Deployment deployment, Upstream upstream) {
+        this.deployment = deployment;
+        this.upstream = upstream;
+        if (deployment.apiKey() != null && !deployment.apiKey().isBlank()) {
+            headers.put("Authorization", "Bearer " + deployment.apiKey());
+        }
+    }
+
+    @Override
+    public String name() {
+        return "openai";
+    }
+
+    @Override
+    public Multi<ProviderEvent> stream(LlmRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            OpenAiStreamParser parser = new OpenAiStreamParser();
+            return SseEvents.of(upstream.postForLines("chat/completions", headers, body(request)))
+                    .onItem().transformToIterable(event -> parser.accept(event.data()))
+                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(parser.end()));
+        });
+    }
+
+    String body(LlmRequest request) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", deployment.model());
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        if (deployment.maxTokens() > 0) {
+            body.put("max_completion_tokens", deployment.maxTokens());
+        }
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : request.messages()) {
+            ObjectNode message = messages.addObject().put("role", m.role());
+            if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
+                message.put("content", m.content() == null || m.content().isEmpty() ? null : m.content());
+                ArrayNode calls = message.putArray("tool_calls");
+                for (ToolCall call : m.toolCalls()) {
+                    calls.addObject().put("id", call.id()).put("type", "function").putObject("function")
+                            .put("name", call.name()).put("arguments", call.arguments());
+                }
+            } else {
+                message.put("content", m.content());
+            }
+            if (m.toolCallId() != null) {
+                message.put("tool_call_id", m.toolCallId());
+            }
+        }
+        if (request.tools() != null && !request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolSpec tool : request.tools()) {
+                ObjectNode function = tools.addObject().put("type", "function").putObject("function");
+                function.put("name", tool.name()).put("description", tool.description());
+                function.set("parameters", Json.MAPPER.valueToTree(tool.parameters()));
+            }
+        }
+        return Json.write(body);
+    }
+}

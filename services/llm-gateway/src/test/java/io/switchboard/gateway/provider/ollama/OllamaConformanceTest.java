@@ -1,0 +1,51 @@
+package io.switchboard.gateway.provider.ollama;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
+import io.switchboard.gateway.provider.FakeVendor;
+import io.switchboard.gateway.provider.ProviderEvent;
+import org.junit.jupiter.api.Test;
+
+class OllamaConformanceTest extends AbstractProviderConformanceTest {
+
+    @Override
+    protected String vendor() {
+        return "ollama";
+    }
+
+    @Override
+    protected String providerKind() {
+        return "ollama";
+    }
+
+    @Override
+    protected String baseUrl(int port) {
+        return "http://127.0.0.1:" + port;
+    }
+
+    @Override
+    protected ProviderEvent.Usage plainUsage() {
+        return new ProviderEvent.Usage(12, 6, 0);
+    }
+
+    @Override
+    protected void assertRequest(FakeVendor.Recorded request, JsonNode body) {
+        assertThat(request.path()).isEqualTo("/api/chat");
+        assertThat(body.path("model").asText()).isEqualTo("upstream-model");
+        assertThat(body.path("stream").asBoolean()).isTrue();
+        JsonNode messages = body.path("messages");
+        assertThat(messages.get(0).path("role").asText()).isEqualTo("system");
+        JsonNode call = messages.get(2).path("tool_calls").get(0).path("function");
+        assertThat(call.path("name").asText()).isEqualTo("get_weather");
+        assertThat(call.path("arguments").path("city").asText()).isEqualTo("Paris");
+        assertThat(messages.get(3).path("role").asText()).isEqualTo("tool");
+        assertThat(body.path("tools").get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+    }
+
+    @Test
+    void thinkingIsKeptApartFromTheAnswer() {
+        assertReasoning("reasoning", "The user greets me. Greet back.");
+    }
+}
