@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  * them. The built-in {@code sim} deployment is always there.
  */
 @ApplicationScoped
-public class Deployments {
+public class Deployments implements RouteTable {
     private static final Logger LOG = Logger.getLogger(Deployments.class);
 
     private final Map<String, Deployment> byName = new LinkedHashMap<>();
@@ -62,7 +62,7 @@ public class Deployments {
         providers.put(deployment.name(), provider);
     }
 
-    /** The deployments serving {@code model}, in order of preference; empty when none does. */
+    @Override
     public List<Deployment> route(String model) {
         if (model == null) {
             return List.of();
@@ -78,6 +78,7 @@ public class Deployments {
         return model.startsWith("sim/") ? List.of(byName.get("sim")) : List.of();
     }
 
+    @Override
     public ChatProvider provider(Deployment deployment) {
         return providers.get(deployment.name());
     }

@@ -8,6 +8,7 @@ import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.ProviderException.Kind;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -23,14 +24,19 @@ import java.util.function.Consumer;
  */
 @ApplicationScoped
 public class Router {
-    private final Deployments deployments;
+    private final RouteTable deployments;
     private final Cooldowns cooldowns;
     private final GatewayConfig.Routing config;
 
+    @Inject
     public Router(Deployments deployments, GatewayConfig config) {
+        this(deployments, config.routing());
+    }
+
+    public Router(RouteTable deployments, GatewayConfig.Routing config) {
         this.deployments = deployments;
-        this.config = config.routing();
-        this.cooldowns = new Cooldowns(this.config.failuresToCoolDown(), this.config.cooldown(), System::nanoTime);
+        this.config = config;
+        this.cooldowns = new Cooldowns(config.failuresToCoolDown(), config.cooldown(), System::nanoTime);
     }
 
     /**
@@ -83,7 +89,11 @@ public class Router {
                     });
         }).onFailure().retry().when(failures -> failures.onItem().transformToUniAndConcatenate(failure -> {
             Duration delay = retryDelay(failure, retries.incrementAndGet(), deployment, started.get());
-            return delay == null ? Uni.createFrom().failure(failure)
+            if (delay == null) {
+                return Uni.createFrom().failure(failure);
+            }
+            // full jitter can draw 0: retry at once (Mutiny refuses a zero delay)
+            return delay.isZero() ? Uni.createFrom().item(failure)
                     : Uni.createFrom().item(failure).onItem().delayIt().by(delay);
         }));
     }

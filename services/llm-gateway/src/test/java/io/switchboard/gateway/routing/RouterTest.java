@@ -1,0 +1,218 @@
+package io.switchboard.gateway.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.mutiny.Multi;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.gateway.provider.ChatProvider;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.provider.ProviderException.Kind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+    private final Map<String, Deque<Supplier<Multi<ProviderEvent>>>> scripts = new LinkedHashMap<>();
+    private final Map<String, Deployment> deployments = new LinkedHashMap<>();
+    private final Router router = new Router(new RouteTable() {
+        @Override
+        public List<Deployment> route(String model) {
+            return model.equals("alias") ? List.copyOf(deployments.values()) : List.of();
+        }
+
+        @Override
+        public ChatProvider provider(Deployment deployment) {
+            return new ChatProvider() {
+                @Override
+                public String name() {
+                    return deployment.name();
+                }
+
+                @Override
+                public Multi<ProviderEvent> stream(LlmRequest request) {
+                    calls.add(deployment.name());
+                    Supplier<Multi<ProviderEvent>> next = scripts.get(deployment.name()).poll();
+                    return next == null ? answer("default").get() : next.get();
+                }
+            };
+        }
+    }, settings());
+
+    @Test
+    void retriesA429HonouringRetryAfterThenSucceedsWithoutFallingBack() {
+        deployment("primary", 2, failure(rateLimited(Duration.ofMillis(200))), failure(rateLimited(Duration.ofMillis(200))),
+                answer("ok"));
+        deployment("secondary", 2);
+        long start = System.nanoTime();
+        Outcome outcome = run();
+        assertThat(outcome.text()).isEqualTo("ok");
+        assertThat(calls).containsExactly("primary", "primary", "primary");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    }
+
+    @Test
+    void neverRetriesNorFallsBackOnABadRequest() {
+        deployment("primary", 2, failure(new ProviderException(Kind.INVALID_REQUEST, 400, "bad", null)));
+        deployment("secondary", 2);
+        Outcome outcome = run();
+        assertThat(outcome.failure.kind()).isEqualTo(Kind.INVALID_REQUEST);
+        assertThat(calls).containsExactly("primary");
+    }
+
+    @Test
+    void fallsBackInOrderOnceTheRetriesAreSpent() {
+        deployment("primary", 2, failure(serverError()), failure(serverError()), failure(serverError()));
+        deployment("secondary", 0, failure(serverError()));
+        deployment("tertiary", 0, answer("from tertiary"));
+        Outcome outcome = run();
+        assertThat(outcome.text()).isEqualTo("from tertiary");
+        assertThat(calls).containsExactly("primary", "primary", "primary", "secondary", "tertiary");
+    }
+
+    @Test
+    void afterTheFirstChunkAFailureEndsTheStreamAndNothingIsSpliced() {
+        deployment("primary", 2, () -> Multi.createFrom().<ProviderEvent>item(new ProviderEvent.TextDelta("Hel"))
+                .onCompletion().switchTo(() -> Multi.createFrom().failure(serverError())));
+        deployment("secondary", 0, answer("other"));
+        Outcome outcome = run();
+        assertThat(outcome.text()).isEqualTo("Hel");
+        assertThat(outcome.failure.kind()).isEqualTo(Kind.SERVER_ERROR);
+        assertThat(calls).containsExactly("primary");
+    }
+
+    @Test
+    void aDeploymentThatKeepsFailingCoolsDownThenGetsOneProbe() throws Exception {
+        deployment("primary", 0, failure(serverError()), failure(serverError()), failure(serverError()), answer("back"));
+        deployment("secondary", 0, answer("a"), answer("b"), answer("c"), answer("d"), answer("e"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(run().failure).isNull();
+        }
+        assertThat(router.cooldowns().open("primary")).isTrue();
+        assertThat(run().text()).isEqualTo("d"); // primary skipped while cooling down
+        assertThat(calls.stream().filter("primary"::equals).count()).isEqualTo(3);
+        TimeUnit.MILLISECONDS.sleep(settings().cooldown().toMillis() + 100);
+        assertThat(run().text()).isEqualTo("back"); // the probe succeeds and closes the breaker
+        assertThat(router.cooldowns().open("primary")).isFalse();
+    }
+
+    @Test
+    void whenEveryDeploymentIsCoolingDownTheRequestFailsFast() {
+        deployment("primary", 0, failure(serverError()), failure(serverError()), failure(serverError()));
+        for (int i = 0; i < 3; i++) {
+            run();
+        }
+        long start = System.nanoTime();
+        Outcome outcome = run();
+        assertThat(outcome.failure.kind()).isEqualTo(Kind.UNAVAILABLE);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(200));
+        assertThat(calls).hasSize(3);
+    }
+
+    @Test
+    void aRetryAfterBeyondTheCapFailsOverInsteadOfWaiting() {
+        deployment("primary", 2, failure(rateLimited(Duration.ofMinutes(5))));
+        deployment("secondary", 0, answer("right away"));
+        long start = System.nanoTime();
+        assertThat(run().text()).isEqualTo("right away");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(calls).containsExactly("primary", "secondary");
+    }
+
+    @Test
+    void anUnknownModelFailsAtOnce() {
+        List<ProviderEvent> events = new ArrayList<>();
+        Throwable failure = router.stream(LlmRequest.of("r", null, null, "nope", List.of(ChatMessage.user("x")),
+                List.of()), d -> { }).onItem().invoke(events::add).collect().asList()
+                .onItem().transform(x -> (Throwable) null).onFailure().recoverWithItem(e -> e)
+                .await().atMost(Duration.ofSeconds(5));
+        assertThat(((ProviderException) failure).kind()).isEqualTo(Kind.UNKNOWN_MODEL);
+    }
+
+    // ---- helpers
+
+    @SafeVarargs
+    private void deployment(String name, int maxRetries, Supplier<Multi<ProviderEvent>>... script) {
+        deployments.put(name, new Deployment(name, "test", "http://unused", name, null, maxRetries,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 0));
+        scripts.put(name, new ConcurrentLinkedDeque<>(List.of(script)));
+    }
+
+    private static Supplier<Multi<ProviderEvent>> answer(String text) {
+        return () -> Multi.createFrom().items(new ProviderEvent.TextDelta(text), new ProviderEvent.Finish("stop"));
+    }
+
+    private static Supplier<Multi<ProviderEvent>> failure(ProviderException e) {
+        return () -> Multi.createFrom().failure(e);
+    }
+
+    private static ProviderException rateLimited(Duration retryAfter) {
+        return new ProviderException(Kind.RATE_LIMITED, 429, "slow down", retryAfter);
+    }
+
+    private static ProviderException serverError() {
+        return new ProviderException(Kind.SERVER_ERROR, 500, "boom", null);
+    }
+
+    private Outcome run() {
+        List<ProviderEvent> events = new CopyOnWriteArrayList<>();
+        Throwable failure = router.stream(LlmRequest.of("r", null, null, "alias", List.of(ChatMessage.user("x")),
+                        List.of()), d -> { })
+                .onItem().invoke(events::add).collect().asList()
+                .onItem().transform(x -> (Throwable) null).onFailure().recoverWithItem(e -> e)
+                .await().atMost(Duration.ofSeconds(10));
+        return new Outcome(events, (ProviderException) failure);
+    }
+
+    private record Outcome(List<ProviderEvent> events, ProviderException failure) {
+        String text() {
+            return events.stream().filter(e -> e instanceof ProviderEvent.TextDelta)
+                    .map(e -> ((ProviderEvent.TextDelta) e).text()).collect(Collectors.joining());
+        }
+    }
+
+    static GatewayConfig.Routing settings() {
+        return settingsWith(Duration.ofMillis(500));
+    }
+
+    static GatewayConfig.Routing settingsWith(Duration cooldown) {
+        return new GatewayConfig.Routing() {
+            @Override
+            public Duration backoffBase() {
+                return Duration.ofMillis(10);
+            }
+
+            @Override
+            public Duration backoffMax() {
+                return Duration.ofMillis(50);
+            }
+
+            @Override
+            public Duration retryAfterCap() {
+                return Duration.ofSeconds(10);
+            }
+
+            @Override
+            public int failuresToCoolDown() {
+                return 3;
+            }
+
+            @Override
+            public Duration cooldown() {
+                return cooldown;
+            }
+        };
+    }
+}
