@@ -1,0 +1,189 @@
+package io.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The Anthropic Messages wire format on our side of the gateway: requests in, events and messages out. */
+final class AnthropicFormat {
+    private AnthropicFormat() {
+    }
+
+    @SuppressWarnings("unchecked")
+    static LlmRequest toRequest(String requestId, JsonNode body) {
+        String model = Json.text(body, "model");
+        if (model == null || model.isBlank()) {
+            throw FrontDoorRequest.invalid("model: Field required");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw FrontDoorRequest.invalid("messages: must be a non-empty array");
+        }
+        List<ChatMessage> conversation = new ArrayList<>();
+        String system = text(body.get("system"));
+        if (!system.isEmpty()) {
+            conversation.add(ChatMessage.system(system));
+        }
+        for (JsonNode m : messages) {
+            String role = Json.text(m, "role");
+            if (!"user".equals(role) && !"assistant".equals(role)) {
+                throw FrontDoorRequest.invalid("messages: role must be 'user' or 'assistant', not '" + role + "'");
+            }
+            JsonNode content = m.get("content");
+            if (content != null && content.isTextual()) {
+                conversation.add(new ChatMessage(role, content.asText(), List.of(), null));
+                continue;
+            }
+            StringBuilder text = new StringBuilder();
+            List<ToolCall> calls = new ArrayList<>();
+            for (JsonNode block : content == null ? Json.MAPPER.createArrayNode() : content) {
+                switch (String.valueOf(Json.text(block, "type"))) {
+                    case "text":
+                        text.append(block.path("text").asText());
+                        break;
+                    case "tool_use":
+                        calls.add(new ToolCall(Json.text(block, "id"), Json.text(block, "name"),
+                                Json.write(block.path("input").isObject() ? block.get("input")
+                                        : Json.MAPPER.createObjectNode())));
+                        break;
+                    case "tool_result":
+                        conversation.add(ChatMessage.toolResult(Json.text(block, "tool_use_id"),
+                                text(block.get("content"))));
+                        break;
+                    default:
+                        break; // images, documents and thinking blocks are not relayed yet
+                }
+            }
+            if (role.equals("assistant")) {
+                conversation.add(ChatMessage.assistant(text.toString(), calls));
+            } else if (text.length() > 0) {
+                conversation.add(ChatMessage.user(text.toString()));
+            }
+        }
+        List<ToolSpec> tools = new ArrayList<>();
+        for (JsonNode tool : body.path("tools")) {
+            tools.add(new ToolSpec(Json.text(tool, "name"), Json.text(tool, "description"),
+                    tool.has("input_schema") ? Json.MAPPER.convertValue(tool.get("input_schema"), Map.class)
+                            : Map.of("type", "object")));
+        }
+        return LlmRequest.of(requestId, null, null, model, conversation, tools);
+    }
+
+    /** A string, or text blocks joined. */
+    static String text(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : content) {
+            if ("text".equals(Json.text(block, "type"))) {
+                text.append(text.length() == 0 ? "" : "\n").append(block.path("text").asText());
+            }
+        }
+        return text.toString();
+    }
+
+    static String stopReason(String finish) {
+        switch (finish) {
+            case "tool_calls":
+                return "tool_use";
+            case "length":
+                return "max_tokens";
+            case "content_filter":
+                return "refusal";
+            default:
+                return "end_turn";
+        }
+    }
+
+    static String event(String name, ObjectNode data) {
+        return "event: " + name + "\ndata: " + Json.write(data) + "\n\n";
+    }
+
+    static ObjectNode message(String id, String model) {
+        ObjectNode message = Json.MAPPER.createObjectNode().put("id", id).put("type", "message")
+                .put("role", "assistant").put("model", model);
+        message.putArray("content");
+        message.putNull("stop_reason");
+        message.putNull("stop_sequence");
+        return message;
+    }
+
+    static String document(String id, String model, List<ProviderEvent> events) {
+        ObjectNode message = message(id, model);
+        ArrayNode content = (ArrayNode) message.get("content");
+        StringBuilder text = new StringBuilder();
+        ProviderEvent.Usage usage = new ProviderEvent.Usage(0, 0, 0);
+        String finish = "stop";
+        for (ProviderEvent event : events) {
+            if (event instanceof ProviderEvent.TextDelta t) {
+                text.append(t.text());
+            } else if (event instanceof ProviderEvent.ToolCall call) {
+                if (text.length() > 0) {
+                    content.addObject().put("type", "text").put("text", text.toString());
+                    text.setLength(0);
+                }
+                content.addObject().put("type", "tool_use").put("id", call.id()).put("name", call.name())
+                        .set("input", Json.object(call.arguments()));
+            } else if (event instanceof ProviderEvent.Usage u) {
+                usage = u;
+            } else if (event instanceof ProviderEvent.Finish f) {
+                finish = f.reason();
+            }
+        }
+        if (text.length() > 0 || content.isEmpty()) {
+            content.addObject().put("type", "text").put("text", text.toString());
+        }
+        message.put("stop_reason", stopReason(finish));
+        message.putObject("usage").put("input_tokens", usage.inputTokens()).put("output_tokens", usage.outputTokens())
+                .put("cache_read_input_tokens", usage.cachedInputTokens());
+        return Json.write(message);
+    }
+
+    static int status(Throwable failure) {
+        if (failure instanceof ProviderException e && e.kind() == ProviderException.Kind.OVERLOADED) {
+            return 529;
+        }
+        return OpenAiFormat.status(failure);
+    }
+
+    static ObjectNode errorObject(Throwable failure) {
+        String type;
+        switch (status(failure)) {
+            case 400:
+                type = "invalid_request_error";
+                break;
+            case 401:
+                type = "authentication_error";
+                break;
+            case 404:
+                type = "not_found_error";
+                break;
+            case 429:
+                type = "rate_limit_error";
+                break;
+            case 529:
+            case 503:
+                type = "overloaded_error";
+                break;
+            default:
+                type = "api_error";
+        }
+        ObjectNode error = Json.MAPPER.createObjectNode().put("type", "error");
+        error.putObject("error").put("type", type).put("message", failure.getMessage());
+        return error;
+    }
+}

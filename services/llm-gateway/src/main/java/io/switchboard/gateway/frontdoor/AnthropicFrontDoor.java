@@ -1,0 +1,168 @@
+package io.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.routing.Router;
+import io.switchboard.gateway.usage.CallMeter;
+import io.switchboard.gateway.usage.CallRecorder;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Anthropic-compatible front door: {@code POST /v1/messages}, streamed or not, with tools, so the Anthropic SDKs and
+ * the clients built on them (Claude Code among them) can use the gateway.
+ */
+@ApplicationScoped
+public class AnthropicFrontDoor {
+    private final Router router;
+    private final CallRecorder recorder;
+
+    public AnthropicFrontDoor(Router router, CallRecorder recorder) {
+        this.router = router;
+        this.recorder = recorder;
+    }
+
+    void routes(@Observes io.vertx.ext.web.Router web) {
+        web.post("/v1/messages").handler(BodyHandler.create().setBodyLimit(OpenAiFrontDoor.MAX_BODY_BYTES))
+                .handler(this::messages);
+    }
+
+    private void messages(RoutingContext ctx) {
+        String id = "msg_" + UUID.randomUUID().toString().replace("-", "");
+        LlmRequest request;
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.body().buffer().getBytes());
+            request = AnthropicFormat.toRequest(id, body);
+        } catch (FrontDoorRequest e) {
+            StreamingResponder.json(ctx.response(), e.status, Json.write(AnthropicFormat.errorObject(e)));
+            return;
+        } catch (Exception e) {
+            FrontDoorRequest invalid = FrontDoorRequest.invalid("the body is not valid JSON");
+            StreamingResponder.json(ctx.response(), 400, Json.write(AnthropicFormat.errorObject(invalid)));
+            return;
+        }
+        CallMeter meter = new CallMeter(id, null, null, request.model());
+        StreamingResponder.respond(ctx, router.stream(request, meter::attempt), body.path("stream").asBoolean(false),
+                new Format(id, request.model()), meter, recorder);
+    }
+
+    /** One response's events: content blocks opened and closed as the kind of content changes. */
+    private static final class Format implements StreamingResponder.Format {
+        private final String id;
+        private final String model;
+        private int index = -1;
+        private String openBlock;
+        private ProviderEvent.Usage usage = new ProviderEvent.Usage(0, 0, 0);
+
+        Format(String id, String model) {
+            this.id = id;
+            this.model = model;
+        }
+
+        @Override
+        public String opening() {
+            ObjectNode message = AnthropicFormat.message(id, model);
+            message.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
+            ObjectNode start = Json.MAPPER.createObjectNode().put("type", "message_start");
+            start.set("message", message);
+            return AnthropicFormat.event("message_start", start);
+        }
+
+        @Override
+        public String frame(ProviderEvent event) {
+            StringBuilder out = new StringBuilder();
+            if (event instanceof ProviderEvent.TextDelta text) {
+                open(out, "text");
+                out.append(delta("text_delta", "text", text.text()));
+            } else if (event instanceof ProviderEvent.ReasoningDelta reasoning) {
+                open(out, "thinking");
+                out.append(delta("thinking_delta", "thinking", reasoning.text()));
+            } else if (event instanceof ProviderEvent.ToolCall call) {
+                close(out);
+                index++;
+                ObjectNode start = Json.MAPPER.createObjectNode().put("type", "content_block_start").put("index", index);
+                start.putObject("content_block").put("type", "tool_use").put("id", call.id()).put("name", call.name())
+                        .putObject("input");
+                out.append(AnthropicFormat.event("content_block_start", start));
+                out.append(delta("input_json_delta", "partial_json", call.arguments()));
+                openBlock = "tool_use";
+                close(out);
+            } else if (event instanceof ProviderEvent.Usage u) {
+                usage = u;
+            } else if (event instanceof ProviderEvent.Finish finish) {
+                close(out);
+                ObjectNode messageDelta = Json.MAPPER.createObjectNode().put("type", "message_delta");
+                messageDelta.putObject("delta").put("stop_reason", AnthropicFormat.stopReason(finish.reason()))
+                        .putNull("stop_sequence");
+                messageDelta.putObject("usage").put("input_tokens", usage.inputTokens())
+                        .put("output_tokens", usage.outputTokens());
+                out.append(AnthropicFormat.event("message_delta", messageDelta));
+            }
+            return out.length() == 0 ? null : out.toString();
+        }
+
+        private void open(StringBuilder out, String type) {
+            if (type.equals(openBlock)) {
+                return;
+            }
+            close(out);
+            index++;
+            ObjectNode start = Json.MAPPER.createObjectNode().put("type", "content_block_start").put("index", index);
+            ObjectNode block = start.putObject("content_block").put("type", type);
+            if (type.equals("text")) {
+                block.put("text", "");
+            } else {
+                block.put("thinking", "").put("signature", "");
+            }
+            out.append(AnthropicFormat.event("content_block_start", start));
+            openBlock = type;
+        }
+
+        private void close(StringBuilder out) {
+            if (openBlock != null) {
+                out.append(AnthropicFormat.event("content_block_stop", Json.MAPPER.createObjectNode()
+                        .put("type", "content_block_stop").put("index", index)));
+                openBlock = null;
+            }
+        }
+
+        private String delta(String type, String field, String value) {
+            ObjectNode delta = Json.MAPPER.createObjectNode().put("type", "content_block_delta").put("index", index);
+            delta.putObject("delta").put("type", type).put(field, value);
+            return AnthropicFormat.event("content_block_delta", delta);
+        }
+
+        @Override
+        public String closing() {
+            return AnthropicFormat.event("message_stop", Json.MAPPER.createObjectNode().put("type", "message_stop"));
+        }
+
+        @Override
+        public String inBandError(Throwable failure) {
+            return AnthropicFormat.event("error", AnthropicFormat.errorObject(failure));
+        }
+
+        @Override
+        public String document(List<ProviderEvent> events) {
+            return AnthropicFormat.document(id, model, events);
+        }
+
+        @Override
+        public int status(Throwable failure) {
+            return AnthropicFormat.status(failure);
+        }
+
+        @Override
+        public String errorBody(Throwable failure) {
+            return Json.write(AnthropicFormat.errorObject(failure));
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The OpenAI Chat Completions wire format on our side of the gateway: requests in, chunks and completions out. */
+final class OpenAiFormat {
+    private OpenAiFormat() {
+    }
+
+    @SuppressWarnings("unchecked")
+    static LlmRequest toRequest(String requestId, JsonNode body) {
+        String model = Json.text(body, "model");
+        if (model == null || model.isBlank()) {
+            throw FrontDoorRequest.invalid("'model' is required");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw FrontDoorRequest.invalid("'messages' must be a non-empty array");
+        }
+        List<ChatMessage> conversation = new ArrayList<>();
+        for (JsonNode m : messages) {
+            String role = Json.text(m, "role");
+            if (role == null || !List.of("system", "developer", "user", "assistant", "tool").contains(role)) {
+                throw FrontDoorRequest.invalid("unsupported message role '" + role + "'");
+            }
+            List<ToolCall> calls = new ArrayList<>();
+            for (JsonNode call : m.path("tool_calls")) {
+                calls.add(new ToolCall(Json.text(call, "id"), Json.text(call.path("function"), "name"),
+                        Json.text(call.path("function"), "arguments")));
+            }
+            conversation.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m.get("content")),
+                    calls, Json.text(m, "tool_call_id")));
+        }
+        List<ToolSpec> tools = new ArrayList<>();
+        for (JsonNode tool : body.path("tools")) {
+            JsonNode function = tool.path("function");
+            tools.add(new ToolSpec(Json.text(function, "name"), Json.text(function, "description"),
+                    function.has("parameters") ? Json.MAPPER.convertValue(function.get("parameters"), Map.class)
+                            : Map.of("type", "object")));
+        }
+        return LlmRequest.of(requestId, null, null, model, conversation, tools);
+    }
+
+    /** Content is a string or a list of parts; text parts are joined. */
+    static String content(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content) {
+            if ("text".equals(Json.text(part, "type"))) {
+                text.append(part.path("text").asText());
+            }
+        }
+        return text.toString();
+    }
+
+    /** Writes one streamed chunk for {@code event}; null for events that have no chunk of their own. */
+    static String chunk(String id, String model, long created, ProviderEvent event, boolean first, int toolIndex) {
+        ObjectNode chunk = Json.MAPPER.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                .put("created", created).put("model", model);
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (first) {
+            delta.put("role", "assistant");
+        }
+        if (event instanceof ProviderEvent.TextDelta text) {
+            delta.put("content", text.text());
+        } else if (event instanceof ProviderEvent.ReasoningDelta reasoning) {
+            delta.put("reasoning_content", reasoning.text());
+        } else if (event instanceof ProviderEvent.ToolCall call) {
+            delta.putArray("tool_calls").addObject().put("index", toolIndex).put("id", call.id())
+                    .put("type", "function").putObject("function").put("name", call.name())
+                    .put("arguments", call.arguments());
+        } else if (event instanceof ProviderEvent.Finish finish) {
+            choice.put("finish_reason", finish.reason());
+            choice.putNull("logprobs");
+            return Json.write(chunk);
+        } else {
+            return null;
+        }
+        choice.putNull("logprobs");
+        choice.putNull("finish_reason");
+        return Json.write(chunk);
+    }
+
+    static String usageChunk(String id, String model, long created, ProviderEvent.Usage usage) {
+        ObjectNode chunk = Json.MAPPER.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                .put("created", created).put("model", model);
+        chunk.putArray("choices");
+        chunk.set("usage", usage(usage));
+        return Json.write(chunk);
+    }
+
+    static String completion(String id, String model, long created, List<ProviderEvent> events) {
+        StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
+        ArrayNode calls = Json.MAPPER.createArrayNode();
+        ProviderEvent.Usage usage = new ProviderEvent.Usage(0, 0, 0);
+        String finish = "stop";
+        for (ProviderEvent event : events) {
+            if (event instanceof ProviderEvent.TextDelta t) {
+                text.append(t.text());
+            } else if (event instanceof ProviderEvent.ReasoningDelta r) {
+                reasoning.append(r.text());
+            } else if (event instanceof ProviderEvent.ToolCall call) {
+                calls.addObject().put("id", call.id()).put("type", "function").putObject("function")
+                        .put("name", call.name()).put("arguments", call.arguments());
+            } else if (event instanceof ProviderEvent.Usage u) {
+                usage = u;
+            } else if (event instanceof ProviderEvent.Finish f) {
+                finish = f.reason();
+            }
+        }
+        ObjectNode completion = Json.MAPPER.createObjectNode().put("id", id).put("object", "chat.completion")
+                .put("created", created).put("model", model);
+        ObjectNode choice = completion.putArray("choices").addObject().put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (text.length() > 0 || calls.isEmpty()) {
+            message.put("content", text.toString());
+        } else {
+            message.putNull("content");
+        }
+        message.putNull("refusal");
+        if (reasoning.length() > 0) {
+            message.put("reasoning_content", reasoning.toString());
+        }
+        if (!calls.isEmpty()) {
+            message.set("tool_calls", calls);
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finish);
+        completion.set("usage", usage(usage));
+        return Json.write(completion);
+    }
+
+    private static ObjectNode usage(ProviderEvent.Usage usage) {
+        ObjectNode node = Json.MAPPER.createObjectNode().put("prompt_tokens", usage.inputTokens())
+                .put("completion_tokens", usage.outputTokens())
+                .put("total_tokens", usage.inputTokens() + usage.outputTokens());
+        node.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedInputTokens());
+        return node;
+    }
+
+    /** OpenAI's error body and the HTTP status for a failure. */
+    static int status(Throwable failure) {
+        if (failure instanceof FrontDoorRequest request) {
+            return request.status;
+        }
+        if (!(failure instanceof ProviderException e)) {
+            return 500;
+        }
+        switch (e.kind()) {
+            case UNKNOWN_MODEL:
+            case NOT_FOUND:
+                return 404;
+            case INVALID_REQUEST:
+            case CONTEXT_LENGTH_EXCEEDED:
+                return 400;
+            case RATE_LIMITED:
+                return 429;
+            case UNAVAILABLE:
+            case OVERLOADED:
+                return 503;
+            case TIMEOUT:
+                return 504;
+            default:
+                return 502;
+        }
+    }
+
+    static String error(Throwable failure) {
+        String type;
+        String code;
+        if (failure instanceof ProviderException e) {
+            code = e.kind().code;
+            type = e.kind().retryable ? "server_error" : "invalid_request_error";
+        } else if (failure instanceof FrontDoorRequest) {
+            code = null;
+            type = "invalid_request_error";
+        } else {
+            code = "internal_error";
+            type = "server_error";
+        }
+        ObjectNode error = Json.MAPPER.createObjectNode();
+        error.putObject("error").put("message", failure.getMessage()).put("type", type).putNull("param")
+                .put("code", code);
+        return Json.write(error);
+    }
+}

@@ -1,0 +1,140 @@
+package io.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.routing.Deployments;
+import io.switchboard.gateway.routing.Router;
+import io.switchboard.gateway.usage.CallMeter;
+import io.switchboard.gateway.usage.CallRecorder;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * OpenAI-compatible front door: {@code POST /v1/chat/completions} (streamed or not, with tools) and
+ * {@code GET /v1/models}, so any OpenAI SDK or tool can use the gateway. Plain Vert.x routes: the hot path pays for no
+ * framework layer it does not need.
+ */
+@ApplicationScoped
+public class OpenAiFrontDoor {
+    static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+    private final Router router;
+    private final Deployments deployments;
+    private final CallRecorder recorder;
+
+    public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder) {
+        this.router = router;
+        this.deployments = deployments;
+        this.recorder = recorder;
+    }
+
+    void routes(@Observes io.vertx.ext.web.Router web) {
+        web.get("/v1/models").handler(this::models);
+        web.post("/v1/chat/completions").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES))
+                .handler(this::chatCompletions);
+    }
+
+    private void models(RoutingContext ctx) {
+        ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (String model : deployments.models()) {
+            data.addObject().put("id", model).put("object", "model").put("created", 0).put("owned_by", "switchboard");
+        }
+        StreamingResponder.json(ctx.response(), 200, Json.write(list));
+    }
+
+    private void chatCompletions(RoutingContext ctx) {
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        LlmRequest request;
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.body().buffer().getBytes());
+            request = OpenAiFormat.toRequest(id, body);
+        } catch (FrontDoorRequest e) {
+            StreamingResponder.json(ctx.response(), e.status, OpenAiFormat.error(e));
+            return;
+        } catch (Exception e) {
+            FrontDoorRequest invalid = FrontDoorRequest.invalid("the body is not valid JSON");
+            StreamingResponder.json(ctx.response(), 400, OpenAiFormat.error(invalid));
+            return;
+        }
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        CallMeter meter = new CallMeter(id, null, null, request.model());
+        StreamingResponder.respond(ctx, router.stream(request, meter::attempt), body.path("stream").asBoolean(false),
+                new Format(id, request.model(), includeUsage), meter, recorder);
+    }
+
+    /** One response's chunks: the role on the first, tool calls numbered, usage last when asked for. */
+    private static final class Format implements StreamingResponder.Format {
+        private final String id;
+        private final String model;
+        private final long created = System.currentTimeMillis() / 1000;
+        private final boolean includeUsage;
+        private boolean first = true;
+        private int toolIndex;
+        private ProviderEvent.Usage usage;
+
+        Format(String id, String model, boolean includeUsage) {
+            this.id = id;
+            this.model = model;
+            this.includeUsage = includeUsage;
+        }
+
+        @Override
+        public String opening() {
+            return "";
+        }
+
+        @Override
+        public String frame(ProviderEvent event) {
+            if (event instanceof ProviderEvent.Usage u) {
+                usage = u;
+                return null;
+            }
+            String chunk = OpenAiFormat.chunk(id, model, created, event, first, toolIndex);
+            if (chunk == null) {
+                return null;
+            }
+            first = false;
+            if (event instanceof ProviderEvent.ToolCall) {
+                toolIndex++;
+            }
+            return "data: " + chunk + "\n\n";
+        }
+
+        @Override
+        public String closing() {
+            String usageChunk = includeUsage && usage != null
+                    ? "data: " + OpenAiFormat.usageChunk(id, model, created, usage) + "\n\n" : "";
+            return usageChunk + "data: [DONE]\n\n";
+        }
+
+        @Override
+        public String inBandError(Throwable failure) {
+            return "data: " + OpenAiFormat.error(failure) + "\n\n";
+        }
+
+        @Override
+        public String document(List<ProviderEvent> events) {
+            return OpenAiFormat.completion(id, model, created, events);
+        }
+
+        @Override
+        public int status(Throwable failure) {
+            return OpenAiFormat.status(failure);
+        }
+
+        @Override
+        public String errorBody(Throwable failure) {
+            return OpenAiFormat.error(failure);
+        }
+    }
+}

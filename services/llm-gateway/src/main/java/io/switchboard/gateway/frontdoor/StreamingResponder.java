@@ -1,0 +1,104 @@
+package io.switchboard.gateway.frontdoor;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.usage.CallMeter;
+import io.switchboard.gateway.usage.CallRecorder;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * Plays a routed stream out to an HTTP client in a vendor's format. The status line waits for the first event, so
+ * everything that fails before it (unknown model, every deployment down) is a proper HTTP error; after it, a failure
+ * is an in-band error event and the end of the stream. A client that goes away cancels the upstream call. Each call
+ * is recorded like any other.
+ */
+final class StreamingResponder {
+
+    /** How one vendor's format writes a stream and its errors. */
+    interface Format {
+        /** SSE text sent before the first event, or empty. */
+        String opening();
+
+        /** SSE text for one event, or null when the event has none of its own. */
+        String frame(ProviderEvent event);
+
+        /** SSE text that ends a successful stream. */
+        String closing();
+
+        /** SSE text for a failure after the stream started. */
+        String inBandError(Throwable failure);
+
+        /** The whole answer as one JSON document (non-streamed requests). */
+        String document(List<ProviderEvent> events);
+
+        int status(Throwable failure);
+
+        String errorBody(Throwable failure);
+    }
+
+    private StreamingResponder() {
+    }
+
+    static void respond(RoutingContext ctx, Multi<ProviderEvent> events, boolean stream, Format format,
+                        CallMeter meter, CallRecorder recorder) {
+        HttpServerResponse response = ctx.response();
+        Context context = Vertx.currentContext();
+        Multi<ProviderEvent> metered = events.onItem().invoke(meter::observe)
+                .onFailure().invoke(meter::failed)
+                .onTermination().invoke(() -> recorder.record(meter.finish()))
+                .emitOn(task -> context.runOnContext(x -> task.run()));
+        if (!stream) {
+            Cancellable call = metered.collect().asList().subscribe().with(
+                    all -> json(response, 200, format.document(all)),
+                    failure -> json(response, format.status(failure), format.errorBody(failure)));
+            response.closeHandler(x -> call.cancel());
+            return;
+        }
+        boolean[] started = {false};
+        Cancellable call = metered.subscribe().with(event -> {
+            if (response.closed()) {
+                return;
+            }
+            if (!started[0]) {
+                started[0] = true;
+                response.setStatusCode(200).setChunked(true)
+                        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                        .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
+                String opening = format.opening();
+                if (!opening.isEmpty()) {
+                    response.write(opening);
+                }
+            }
+            String frame = format.frame(event);
+            if (frame != null) {
+                response.write(frame);
+            }
+        }, failure -> {
+            if (response.closed()) {
+                return;
+            }
+            if (started[0]) {
+                response.end(format.inBandError(failure));
+            } else {
+                json(response, format.status(failure), format.errorBody(failure));
+            }
+        }, () -> {
+            if (!response.closed()) {
+                response.end(format.closing());
+            }
+        });
+        response.closeHandler(x -> call.cancel());
+    }
+
+    static void json(HttpServerResponse response, int status, String body) {
+        if (!response.closed() && !response.ended()) {
+            response.setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(body));
+        }
+    }
+}
