@@ -52,7 +52,14 @@ final class StreamingResponder {
         Multi<ProviderEvent> metered = events.onItem().invoke(meter::observe)
                 .onFailure().invoke(meter::failed)
                 .onTermination().invoke(() -> recorder.record(meter.finish()))
-                .emitOn(task -> context.runOnContext(x -> task.run()));
+                // the response is written from its own event loop; usually the upstream call already runs there
+                .emitOn(task -> {
+                    if (Vertx.currentContext() == context) {
+                        task.run();
+                    } else {
+                        context.runOnContext(x -> task.run());
+                    }
+                });
         if (!stream) {
             Cancellable call = metered.collect().asList().subscribe().with(
                     all -> json(response, 200, format.document(all)),
@@ -61,39 +68,81 @@ final class StreamingResponder {
             return;
         }
         boolean[] started = {false};
+        Writer writer = new Writer(response, context);
         Cancellable call = metered.subscribe().with(event -> {
             if (response.closed()) {
                 return;
             }
+            String frame = format.frame(event);
             if (!started[0]) {
                 started[0] = true;
                 response.setStatusCode(200).setChunked(true)
                         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                         .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
-                String opening = format.opening();
-                if (!opening.isEmpty()) {
-                    response.write(opening);
-                }
-            }
-            String frame = format.frame(event);
-            if (frame != null) {
-                response.write(frame);
+                // the first token goes out at once; later ones are batched
+                response.write(format.opening() + (frame == null ? "" : frame));
+            } else if (frame != null) {
+                writer.append(frame);
             }
         }, failure -> {
             if (response.closed()) {
                 return;
             }
             if (started[0]) {
-                response.end(format.inBandError(failure));
+                writer.end(format.inBandError(failure));
             } else {
                 json(response, format.status(failure), format.errorBody(failure));
             }
         }, () -> {
             if (!response.closed()) {
-                response.end(format.closing());
+                writer.end(format.closing());
             }
         });
         response.closeHandler(x -> call.cancel());
+    }
+
+    /**
+     * Gathers the frames produced while handling one upstream read and writes them in one go at the end of the
+     * event-loop turn: one write (and one flush) per batch instead of one per token.
+     */
+    private static final class Writer {
+        private final HttpServerResponse response;
+        private final Context context;
+        private Buffer pending;
+
+        Writer(HttpServerResponse response, Context context) {
+            this.response = response;
+            this.context = context;
+        }
+
+        void append(String frame) {
+            if (frame.isEmpty()) {
+                return;
+            }
+            if (pending == null) {
+                pending = Buffer.buffer(frame);
+                context.runOnContext(x -> flush());
+            } else {
+                pending.appendString(frame);
+            }
+        }
+
+        private void flush() {
+            if (pending != null && !response.closed() && !response.ended()) {
+                response.write(pending);
+            }
+            pending = null;
+        }
+
+        void end(String last) {
+            if (pending != null) {
+                pending.appendString(last);
+                response.end(pending);
+                pending = null;
+            } else {
+                response.end(last);
+            }
+        }
     }
 
     static void json(HttpServerResponse response, int status, String body) {

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# llm-gateway benchmark, in one run on this machine: the same requests sent straight to a local fake
+# OpenAI-compatible upstream (nginx serving canned answers, no delay), through nginx as a plain proxy (the floor), and
+# through llm-gateway. Prints requests/s at 16 and 64 connections (wrk), latency at a fixed 200 req/s (hey), time to
+# first byte of a 200-chunk stream (curl), and the gateway's memory.
+#
+#   services/llm-gateway/bench/run.sh            (DURATION=10 seconds per cell by default)
+#
+# Needs nginx, wrk and hey (installed with apt when missing) and Kafka + PostgreSQL for the gateway to start
+# (started with ./switchboard up --detach when they are not running).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+DURATION=${DURATION:-10}
+WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
+chmod 755 "$WORK" # nginx workers read the canned answers
+UP=18090 PROXY=18091 GATEWAY=18092
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+for tool in nginx wrk hey curl; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk hey curl >/dev/null; break; }
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if ! (exec 3<>/dev/tcp/localhost/9092) 2>/dev/null || ! (exec 3<>/dev/tcp/localhost/5432) 2>/dev/null; then
+  "$ROOT/switchboard" up --detach
+fi
+[ -f "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" ] || (cd "$ROOT" && ./mvnw -B -q install -DskipTests)
+
+# ---- canned upstream answers
+python3 - "$WORK" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+def chunk(delta, finish=None):
+    return "data: " + json.dumps({"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1764230400,
+        "model": "bench", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
+usage = "data: " + json.dumps({"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1764230400,
+        "model": "bench", "choices": [], "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}) + "\n\n"
+def stream(n):
+    return chunk({"role": "assistant", "content": ""}) + "".join(chunk({"content": f" token{i}"}) for i in range(n)) \
+        + chunk({}, "stop") + usage + "data: [DONE]\n\n"
+files = {"json": json.dumps({"id": "chatcmpl-b", "object": "chat.completion", "created": 1764230400, "model": "bench",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there, how can I help?"},
+            "finish_reason": "stop"}], "usage": {"prompt_tokens": 10, "completion_tokens": 7, "total_tokens": 17}}),
+         "sse1": stream(1), "s20": stream(20), "s200": stream(200)}
+for name, body in files.items():
+    os.makedirs(f"{work}/www/{name}/v1/chat", exist_ok=True)
+    open(f"{work}/www/{name}/v1/chat/completions", "w").write(body)
+PY
+cat >"$WORK/nginx-upstream.conf" <<CONF
+worker_processes 1; pid $WORK/upstream.pid; error_log $WORK/upstream.err; daemon off;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000; sendfile on; tcp_nodelay on;
+  server { listen 127.0.0.1:$UP; root $WORK/www;
+    location /json/ { default_type application/json; error_page 405 =200 \$uri; }
+    location / { default_type text/event-stream; error_page 405 =200 \$uri; } } }
+CONF
+cat >"$WORK/nginx-proxy.conf" <<CONF
+worker_processes 1; pid $WORK/proxy.pid; error_log $WORK/proxy.err; daemon off;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000;
+  upstream up { server 127.0.0.1:$UP; keepalive 128; }
+  server { listen 127.0.0.1:$PROXY;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }
+CONF
+"$NGINX" -c "$WORK/nginx-upstream.conf" -p "$WORK" & PIDS+=($!)
+"$NGINX" -c "$WORK/nginx-proxy.conf" -p "$WORK" & PIDS+=($!)
+
+# ---- the gateway, with one deployment per canned answer
+JAVA=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1)/bin/java; [ -x "$JAVA" ] || JAVA=java
+props=()
+for name in sse1 s20 s200; do
+  props+=("-Dgateway.deployments.bench-$name.provider=openai-compatible"
+          "-Dgateway.deployments.bench-$name.base-url=http://127.0.0.1:$UP/$name/v1")
+done
+QUARKUS_HTTP_PORT=$GATEWAY "$JAVA" -Xmx256m -XX:+UseSerialGC "${props[@]}" \
+  -jar "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 & GW=$!; PIDS+=($GW)
+for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY/q/health/ready" && break; sleep 0.2; done
+rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$GW/status"; }
+IDLE_RSS=$(rss)
+
+body() { # body <model> <stream>
+  printf '{"model":"%s","stream":%s,"messages":[{"role":"user","content":"Say hello."}]}' "$1" "$2"
+}
+lua() { # lua <file> <body>
+  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[%s]]\n' "$2" >"$1"
+}
+url() { # url <target> <answer>
+  case $1 in direct) echo "http://127.0.0.1:$UP/$2/v1/chat/completions" ;;
+             nginx) echo "http://127.0.0.1:$PROXY/$2/v1/chat/completions" ;;
+             gateway) echo "http://127.0.0.1:$GATEWAY/v1/chat/completions" ;; esac
+}
+model() { case $1 in json) echo bench-sse1 ;; *) echo "bench-$1" ;; esac; }
+stream() { [ "$1" = json ] && echo false || echo true; }
+
+wrk_cell() { # wrk_cell <target> <answer> <connections>  -> "rps p50ms p99ms"
+  local script=$WORK/$1-$2.lua
+  lua "$script" "$(body "$(model "$2")" "$(stream "$2")")"
+  wrk -t1 -c"$3" -d"${DURATION}s" --latency -s "$script" "$(url "$1" "$2")" 2>/dev/null | awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ {rps=$2} / 50%/ {p50=ms($2)} / 99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
+    END {printf "%.0f %.2f %.2f %s", rps, p50, p99, (bad ? "(" bad " non-2xx)" : "")}'
+}
+
+echo "warming up..."
+for t in nginx gateway; do wrk_cell "$t" json 16 >/dev/null; wrk_cell "$t" s20 16 >/dev/null; done
+
+printf '\n%-22s %-9s %12s %12s %12s   %s\n' "workload" "target" "req/s" "p50 ms" "p99 ms" "through/direct"
+for cell in "json 16" "json 64" "s20 16" "s20 64" "s200 16"; do
+  set -- $cell
+  direct=$(wrk_cell direct "$1" "$2")
+  for t in direct nginx gateway; do
+    r=$([ "$t" = direct ] && echo "$direct" || wrk_cell "$t" "$1" "$2")
+    read -r rps p50 p99 extra <<<"$r"
+    ratio=$(awk -v a="$rps" -v b="${direct%% *}" 'BEGIN {printf "%.2f", a/b}')
+    label=$([ "$1" = json ] && echo "non-stream" || echo "stream ${1#s} chunks")
+    printf '%-22s %-9s %12s %12s %12s   %s %s\n' "$label c=$2" "$t" "$rps" "$p50" "$p99" "$ratio" "$extra"
+  done
+done
+LOAD_RSS=$(rss)
+
+printf '\n%-34s %-9s %10s %10s\n' "fixed 200 req/s, non-stream" "target" "p50 ms" "p99 ms"
+for t in direct nginx gateway; do
+  hey -z "${DURATION}s" -c 4 -q 50 -m POST -T application/json -d "$(body "$(model json)" false)" "$(url "$t" json)" 2>/dev/null |
+    awk -v t="$t" '/ 50% in/ {p50=$3*1000} / 99% in/ {p99=$3*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, p50, p99}'
+done
+
+printf '\n%-34s %-9s %10s %10s\n' "time to first byte, 200-chunk stream" "target" "p50 ms" "p99 ms"
+for t in direct nginx gateway; do
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+      -d "$(body "$(model s200)" true)" "$(url "$t" s200)"
+  done | sort -n | awk -v t="$t" '{v[NR]=$1*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, v[int(NR*0.5)], v[int(NR*0.99)]}'
+done
+
+printf '\ngateway RSS: %s MB idle, %s MB after the load (-Xmx256m, SerialGC, JVM mode)\n' "$IDLE_RSS" "$LOAD_RSS"
+echo "logs and configs: $WORK"
