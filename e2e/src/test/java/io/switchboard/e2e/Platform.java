@@ -83,6 +83,7 @@ final class Platform implements AutoCloseable {
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             env.put("RUNTIME_URL", url("agent-runtime"));
             env.put("EVALS_URL", url("eval-runner"));
+            env.put("GATEWAY_URL", url("llm-gateway"));
             env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
             processes.add(builder.start());
         }

@@ -104,6 +104,12 @@ class PlatformIT {
 
         browser.get(platform.adminUi() + "/sessions");
         assertThat(texts("[data-testid=session-row]")).anyMatch(row -> row.contains(agent));
+
+        // every model call was recorded by the gateway and shows on the usage page
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            browser.get(platform.adminUi() + "/usage");
+            assertThat(browser.findElement(By.cssSelector("[data-testid=usage-by-model]")).getText()).contains("sim");
+        });
     }
 
     @Test

@@ -96,6 +96,17 @@ class LlmRequestConsumerTest {
                 .body("findAll { it.requestId == '" + requestId + "' }.inputTokens", hasItem(4)));
     }
 
+    @Test
+    void usageIsReportedByModelWithItsCost() {
+        call("sim", "four words for usage", List.of());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().queryParam("by", "model")
+                .get("/api/usage").then().statusCode(200)
+                .body("find { it.key == 'sim' }.calls", org.hamcrest.Matchers.greaterThanOrEqualTo(1))
+                .body("find { it.key == 'sim' }.costUsd", org.hamcrest.Matchers.equalTo(0.0f)));
+        given().queryParam("by", "color").get("/api/usage").then().statusCode(400)
+                .contentType("application/problem+json");
+    }
+
     private List<LlmChunk> call(String model, String text, List<ToolSpec> tools) {
         return untilLast(gateway.requestMulti(request(model, text, tools)))
                 .collect().asList().await().atMost(Duration.ofSeconds(30));

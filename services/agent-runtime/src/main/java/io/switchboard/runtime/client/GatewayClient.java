@@ -1,7 +1,9 @@
 package io.switchboard.runtime.client;
 
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Calls llm-gateway over Kafka request-reply. The reply stream ends after the terminal chunk (request-reply cannot
@@ -34,10 +37,12 @@ public class GatewayClient {
                 .invoke(() -> assigned.set(true)).replaceWithVoid();
     }
 
-    public Multi<LlmChunk> stream(LlmRequest request) {
+    /** Streams the reply to {@code request}; the call joins the trace of {@code parent} (the turn). */
+    public Multi<LlmChunk> stream(LlmRequest request, Context parent) {
+        Message<LlmRequest> message = Message.of(request).addMetadata(TracingMetadata.withCurrent(parent));
         return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
-            return untilLast(requests.requestMulti(request).onItem().transform(chunk -> {
+            return untilLast(requests.requestMulti(message).map(Message::getPayload).onItem().transform(chunk -> {
                 int want = expected.getAndIncrement();
                 return chunk.seq() == want ? chunk : new LlmChunk.Failed(request.requestId(), want,
                         "stream_interrupted", "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);

@@ -3,6 +3,11 @@ package io.switchboard.runtime.executor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.TokenDelta;
@@ -57,9 +62,10 @@ public class TurnExecutor {
     private final EventPublisher events;
     private final RuntimeConfig config;
     private final ObjectMapper json;
+    private final Tracer tracer;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
-                        EventPublisher events, RuntimeConfig config, ObjectMapper json) {
+                        EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer) {
         this.sessions = sessions;
         this.agents = agents;
         this.gateway = gateway;
@@ -67,15 +73,23 @@ public class TurnExecutor {
         this.events = events;
         this.config = config;
         this.json = json;
+        this.tracer = tracer;
     }
 
-    /** Runs the turn if it is still pending; never fails (failures end the turn with {@code TurnFailed}). */
-    public Uni<Void> run(UUID sessionId, UUID turnId) {
+    /**
+     * Runs the turn if it is still pending; never fails (failures end the turn with {@code TurnFailed}). The turn is
+     * one span ({@code invoke_agent <name>}) in the trace of {@code parent}; its model and tool calls are children.
+     */
+    public Uni<Void> run(UUID sessionId, UUID turnId, Context parent) {
         return sessions.start(sessionId, turnId).flatMap(lastSeq -> {
             if (lastSeq == null) {
                 return Uni.createFrom().voidItem(); // already run, or running elsewhere
             }
-            TurnRun run = new TurnRun(sessionId, turnId, lastSeq);
+            Span span = tracer.spanBuilder("invoke_agent").setParent(parent).setSpanKind(SpanKind.INTERNAL)
+                    .setAttribute("gen_ai.operation.name", "invoke_agent")
+                    .setAttribute("gen_ai.conversation.id", sessionId.toString())
+                    .setAttribute("switchboard.turn.id", turnId.toString()).startSpan();
+            TurnRun run = new TurnRun(sessionId, turnId, lastSeq, parent.with(span));
             return load(run)
                     .flatMap(x -> events.publish(TurnStarted.of(run.session(), run.turn(), run.nextSeq(),
                             run.userText)))
@@ -89,6 +103,13 @@ public class TurnExecutor {
                         return fail(run, List.of(), timeout ? "turn_timeout" : "internal_error",
                                 timeout ? "the turn took longer than " + config.turn().timeout()
                                         : "the runtime hit an error: " + failure.getMessage());
+                    })
+                    .onTermination().invoke(() -> {
+                        if (run.failureCode != null) {
+                            span.setAttribute("error.type", run.failureCode);
+                            span.setStatus(StatusCode.ERROR, run.failureCode);
+                        }
+                        span.end();
                     });
         }).onFailure().invoke(e -> LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId))
                 .onFailure().recoverWithNull().replaceWithVoid();
@@ -98,6 +119,9 @@ public class TurnExecutor {
         return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId()))
                 .flatMap(agent -> sessions.messages(run.sessionId).map(history -> {
                     run.agent = agent;
+                    Span.fromContext(run.trace).updateName("invoke_agent " + agent.name())
+                            .setAttribute("gen_ai.agent.id", agent.id().toString())
+                            .setAttribute("gen_ai.agent.name", agent.name());
                     run.conversation.add(ChatMessage.system(agent.systemPrompt()));
                     for (StoredMessage m : history) {
                         run.conversation.add(toChatMessage(m));
@@ -129,9 +153,9 @@ public class TurnExecutor {
 
     private Uni<LlmOutcome> callModel(TurnRun run, int round) {
         LlmRequest request = LlmRequest.of(run.turnId + "/" + round, run.session(), run.turn(), run.agent.model(),
-                List.copyOf(run.conversation), tools.specs(run.agent.tools()));
+                List.copyOf(run.conversation), tools.specs(run.agent.tools())).forAgent(run.agent.id().toString());
         ChunkFolder folder = new ChunkFolder();
-        return gateway.stream(request)
+        return gateway.stream(request, run.trace)
                 .onItem().invoke(chunk -> {
                     folder.add(chunk);
                     if (chunk instanceof LlmChunk.TextDelta delta) {
@@ -162,6 +186,10 @@ public class TurnExecutor {
     private Uni<String> runTool(TurnRun run, ToolCall call, boolean allowed, List<NewMessage> journal) {
         events.fireAndForget(ToolCallStarted.of(run.session(), run.turn(), run.nextSeq(), call.id(), call.name(),
                 call.arguments()));
+        Span span = tracer.spanBuilder("execute_tool " + call.name()).setParent(run.trace)
+                .setSpanKind(SpanKind.INTERNAL).setAttribute("gen_ai.operation.name", "execute_tool")
+                .setAttribute("gen_ai.tool.name", call.name()).setAttribute("gen_ai.tool.call.id", call.id())
+                .setAttribute("gen_ai.tool.type", "function").startSpan();
         Uni<String> result = allowed && tools.find(call.name()).isPresent()
                 ? tools.find(call.name()).get().call(call.arguments())
                         .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new)
@@ -171,15 +199,18 @@ public class TurnExecutor {
             return (String) null;
         }).onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
+            span.setAttribute("error.type", "tool_refused");
             finishTool(run, call, refused.getMessage(), true, journal);
             return null;
         }).onFailure().recoverWithItem(failure -> {
             String reason = failure instanceof TimeoutException
                     ? "tool " + call.name() + " did not answer within " + config.tools().timeout()
                     : "tool " + call.name() + " failed: " + failure.getMessage();
+            span.setAttribute("error.type", failure instanceof TimeoutException ? "timeout" : "tool_error");
+            span.setStatus(StatusCode.ERROR, reason);
             finishTool(run, call, reason, true, journal);
             return reason;
-        });
+        }).onTermination().invoke(span::end);
     }
 
     private void finishTool(TurnRun run, ToolCall call, String result, boolean error, List<NewMessage> journal) {
@@ -198,6 +229,7 @@ public class TurnExecutor {
     }
 
     private Uni<Void> fail(TurnRun run, List<NewMessage> partial, String code, String reason) {
+        run.failureCode = code;
         long seq = run.nextSeq();
         return sessions.finish(run.sessionId, run.turnId, partial, Turn.FAILED, code, reason, seq)
                 .flatMap(x -> events.publish(TurnFailed.of(run.session(), run.turn(), seq, code, reason)));
@@ -230,15 +262,19 @@ public class TurnExecutor {
         final AtomicLong seq;
         final AtomicInteger tokenIndex = new AtomicInteger();
         final List<ChatMessage> conversation = new ArrayList<>();
+        /** The turn's span, as the parent of its model and tool calls. */
+        final Context trace;
         volatile Agent agent;
+        volatile String failureCode;
         volatile String userText;
         volatile int inputTokens;
         volatile int outputTokens;
 
-        TurnRun(UUID sessionId, UUID turnId, long lastSeq) {
+        TurnRun(UUID sessionId, UUID turnId, long lastSeq, Context trace) {
             this.sessionId = sessionId;
             this.turnId = turnId;
             this.seq = new AtomicLong(lastSeq);
+            this.trace = trace;
         }
 
         String session() {

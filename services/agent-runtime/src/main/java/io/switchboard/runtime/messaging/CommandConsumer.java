@@ -1,6 +1,8 @@
 package io.switchboard.runtime.messaging;
 
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.switchboard.contracts.agent.AgentCommand;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
@@ -34,7 +36,9 @@ public class CommandConsumer {
         if (command instanceof StartSession start) {
             handled = sessions.openFromCommand(start);
         } else if (command instanceof UserMessage user) {
-            handled = sessions.acceptFromCommand(user);
+            // the turn runs later, in the session's mailbox: it carries the command's trace along
+            handled = sessions.acceptFromCommand(user, TracingMetadata.fromMessage(message)
+                    .map(TracingMetadata::getCurrentContext).orElse(Context.root()));
         } else {
             handled = Uni.createFrom().item("unreadable command");
         }

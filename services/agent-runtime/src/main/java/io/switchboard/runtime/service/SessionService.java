@@ -1,5 +1,6 @@
 package io.switchboard.runtime.service;
 
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
@@ -66,7 +67,7 @@ public class SessionService {
     }
 
     /** Handles a {@code UserMessage} command; null when queued, else why it was rejected. */
-    public Uni<String> acceptFromCommand(UserMessage command) {
+    public Uni<String> acceptFromCommand(UserMessage command, Context trace) {
         UUID sessionId = parse(command.sessionId());
         UUID turnId = parse(command.turnId());
         if (sessionId == null || turnId == null) {
@@ -79,7 +80,7 @@ public class SessionService {
         return sessions.recordUserMessage(sessionId, turnId, command.text()).map(recorded -> {
             switch (recorded) {
                 case NEW:
-                    mailboxes.submit(command.sessionId(), () -> executor.run(sessionId, turnId));
+                    mailboxes.submit(command.sessionId(), () -> executor.run(sessionId, turnId, trace));
                     return null;
                 case DUPLICATE:
                     return null;

@@ -30,6 +30,20 @@ public interface GatewayConfig {
      */
     Map<String, List<String>> aliases();
 
+    /**
+     * Prices by upstream model, in US dollars per million tokens: {@code gateway.prices."<model>".input},
+     * {@code .output}, {@code .cached-input} (defaults to the input price).
+     */
+    Map<String, PriceConfig> prices();
+
+    interface PriceConfig {
+        java.math.BigDecimal input();
+
+        java.math.BigDecimal output();
+
+        Optional<java.math.BigDecimal> cachedInput();
+    }
+
     interface DeploymentConfig {
         String provider();
 

@@ -2,6 +2,7 @@ package io.switchboard.gateway.frontdoor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -49,7 +50,7 @@ public class AnthropicFrontDoor {
             StreamingResponder.json(ctx.response(), 400, Json.write(AnthropicFormat.errorObject(invalid)));
             return;
         }
-        CallMeter meter = new CallMeter(id, null, null, request.model());
+        CallMeter meter = recorder.start(request, Context.current());
         StreamingResponder.respond(ctx, router.stream(request, meter::attempt), body.path("stream").asBoolean(false),
                 new Format(id, request.model()), meter, recorder);
     }

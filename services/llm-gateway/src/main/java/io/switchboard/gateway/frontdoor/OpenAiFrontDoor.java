@@ -3,6 +3,7 @@ package io.switchboard.gateway.frontdoor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -67,7 +68,7 @@ public class OpenAiFrontDoor {
             return;
         }
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        CallMeter meter = new CallMeter(id, null, null, request.model());
+        CallMeter meter = recorder.start(request, Context.current());
         StreamingResponder.respond(ctx, router.stream(request, meter::attempt), body.path("stream").asBoolean(false),
                 new Format(id, request.model(), includeUsage), meter, recorder);
     }

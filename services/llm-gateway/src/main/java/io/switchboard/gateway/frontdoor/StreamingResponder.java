@@ -51,7 +51,7 @@ final class StreamingResponder {
         Context context = Vertx.currentContext();
         Multi<ProviderEvent> metered = events.onItem().invoke(meter::observe)
                 .onFailure().invoke(meter::failed)
-                .onTermination().invoke(() -> recorder.record(meter.finish()))
+                .onTermination().invoke(() -> recorder.record(meter))
                 // the response is written from its own event loop; usually the upstream call already runs there
                 .emitOn(task -> {
                     if (Vertx.currentContext() == context) {

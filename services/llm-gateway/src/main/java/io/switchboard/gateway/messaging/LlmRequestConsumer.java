@@ -1,7 +1,9 @@
 package io.switchboard.gateway.messaging;
 
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -54,7 +56,8 @@ public class LlmRequestConsumer {
         Metadata routing = request.getMetadata();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(payload.requestId()).build();
-        CallMeter meter = new CallMeter(payload);
+        CallMeter meter = recorder.start(payload, TracingMetadata.fromMessage(request)
+                .map(TracingMetadata::getCurrentContext).orElse(Context.root()));
         Chunks chunks = new Chunks(payload.requestId());
         // ack at once: a stream may outlast the consumer's max unacked-record age
         return Uni.createFrom().completionStage(request::ack)
@@ -68,7 +71,7 @@ public class LlmRequestConsumer {
                     }
                     return chunks.failed(failure);
                 })
-                .onTermination().invoke(() -> recorder.record(meter.finish()))
+                .onTermination().invoke(() -> recorder.record(meter))
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
     }
 

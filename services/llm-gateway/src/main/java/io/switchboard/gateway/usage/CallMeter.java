@@ -1,6 +1,8 @@
 package io.switchboard.gateway.usage;
 
+import io.opentelemetry.api.trace.Span;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.cost.PriceTable;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Deployment;
@@ -12,6 +14,8 @@ public final class CallMeter {
     private final String sessionId;
     private final String turnId;
     private final String model;
+    private final String agentId;
+    private final Span span;
     private final Instant startedAt = Instant.now();
     private final long startNanos = System.nanoTime();
     private volatile Deployment deployment;
@@ -21,16 +25,25 @@ public final class CallMeter {
     private int outputTokens;
     private int cachedInputTokens;
     private String status = "cancelled";
+    private String finishReason;
 
-    public CallMeter(LlmRequest request) {
-        this(request.requestId(), request.sessionId(), request.turnId(), request.model());
+    /** Use {@link CallRecorder#start}: it opens the call's span too. */
+    CallMeter(LlmRequest request, Span span) {
+        this.requestId = request.requestId();
+        this.sessionId = request.sessionId();
+        this.turnId = request.turnId();
+        this.agentId = request.agentId();
+        this.model = request.model();
+        this.span = span;
     }
 
-    public CallMeter(String requestId, String sessionId, String turnId, String model) {
-        this.requestId = requestId;
-        this.sessionId = sessionId;
-        this.turnId = turnId;
-        this.model = model;
+    Span span() {
+        return span;
+    }
+
+    /** Why the model stopped ({@code stop}, {@code tool_calls}, ...), or null when it did not finish. */
+    String finishReason() {
+        return finishReason;
     }
 
     public void attempt(Deployment deployment) {
@@ -46,8 +59,9 @@ public final class CallMeter {
             inputTokens = usage.inputTokens();
             outputTokens = usage.outputTokens();
             cachedInputTokens = usage.cachedInputTokens();
-        } else if (event instanceof ProviderEvent.Finish) {
+        } else if (event instanceof ProviderEvent.Finish finish) {
             status = "ok";
+            finishReason = finish.reason();
         }
     }
 
@@ -55,12 +69,14 @@ public final class CallMeter {
         status = failure instanceof ProviderException e ? e.kind().code : "internal_error";
     }
 
-    public CallRecord finish() {
+    public CallRecord finish(PriceTable prices) {
         long now = System.nanoTime();
         Integer ttftMs = firstContentNanos < 0 ? null : (int) ((firstContentNanos - startNanos) / 1_000_000);
         Deployment served = deployment;
-        return new CallRecord(requestId, sessionId, turnId, model, served == null ? null : served.name(),
-                served == null ? "none" : served.provider(), attempts, status, inputTokens, outputTokens,
-                cachedInputTokens, (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt);
+        String upstreamModel = served == null ? null : served.model();
+        return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
+                upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
+                outputTokens, cachedInputTokens, prices.cost(upstreamModel, inputTokens, outputTokens,
+                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt);
     }
 }

@@ -1,18 +1,32 @@
 package io.switchboard.gateway.usage;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.gateway.cost.PriceTable;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,21 +42,94 @@ import org.jboss.logging.Logger;
 public class CallRecorder {
     private static final Logger LOG = Logger.getLogger(CallRecorder.class);
     private static final int MAX_BATCH = 1000;
+    private static final AttributeKey<List<String>> FINISH_REASONS =
+            AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
     static final int MAX_QUEUED = 200_000;
-    private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, model,"
-            + " deployment, provider, attempts, status, input_tokens, output_tokens, cached_input_tokens, latency_ms,"
-            + " ttft_ms, started_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, agent_id,"
+            + " model, deployment, upstream_model, provider, attempts, status, input_tokens, output_tokens,"
+            + " cached_input_tokens, cost_usd, latency_ms, ttft_ms, started_at)"
+            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
     private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Pool pool;
+    private final PriceTable prices;
+    private final Tracer tracer;
 
-    public CallRecorder(Pool pool) {
+    public CallRecorder(Pool pool, GatewayConfig config, Tracer tracer) {
         this.pool = pool;
+        this.tracer = tracer;
+        Map<String, PriceTable.Price> table = new HashMap<>();
+        config.prices().forEach((model, p) -> table.put(model,
+                new PriceTable.Price(p.input(), p.output(), p.cachedInput().orElse(p.input()))));
+        this.prices = new PriceTable(table);
     }
 
-    public void record(CallRecord call) {
+    /**
+     * Starts metering a call, with its span ({@code chat <model>}, OpenTelemetry GenAI conventions) as a child of
+     * {@code parent}: the Kafka record's or the HTTP request's trace.
+     */
+    public CallMeter start(LlmRequest request, Context parent) {
+        SpanBuilder span = tracer.spanBuilder("chat " + request.model()).setSpanKind(SpanKind.CLIENT)
+                .setParent(parent).setAttribute("gen_ai.operation.name", "chat")
+                .setAttribute("gen_ai.request.model", request.model());
+        if (request.sessionId() != null) {
+            span.setAttribute("gen_ai.conversation.id", request.sessionId());
+        }
+        if (request.agentId() != null) {
+            span.setAttribute("gen_ai.agent.id", request.agentId());
+        }
+        return new CallMeter(request, span.startSpan());
+    }
+
+    /** Prices the finished call, ends its span and queues it for the next batch insert. */
+    public void record(CallMeter meter) {
+        CallRecord call = meter.finish(prices);
+        endSpan(meter.span(), call, meter.finishReason());
+        record(call);
+    }
+
+    private static void endSpan(Span span, CallRecord call, String finishReason) {
+        span.setAttribute("gen_ai.provider.name", providerName(call.provider()));
+        if (call.upstreamModel() != null) {
+            span.setAttribute("gen_ai.response.model", call.upstreamModel());
+        }
+        span.setAttribute("gen_ai.usage.input_tokens", call.inputTokens());
+        span.setAttribute("gen_ai.usage.output_tokens", call.outputTokens());
+        span.setAttribute("gen_ai.usage.cache_read.input_tokens", call.cachedInputTokens());
+        if (finishReason != null) {
+            span.setAttribute(FINISH_REASONS, List.of(finishReason));
+        }
+        if (call.ttftMs() != null) {
+            span.setAttribute("gen_ai.response.time_to_first_chunk", call.ttftMs() / 1000.0);
+        }
+        if (call.deployment() != null) {
+            span.setAttribute("switchboard.deployment", call.deployment());
+        }
+        span.setAttribute("switchboard.attempts", call.attempts());
+        span.setAttribute("switchboard.cost_usd", call.costUsd().doubleValue());
+        if (!"ok".equals(call.status())) {
+            span.setAttribute("error.type", call.status());
+            span.setStatus(StatusCode.ERROR, call.status());
+        }
+        span.end();
+    }
+
+    /** {@code gen_ai.provider.name}: the well-known names, else ours. */
+    private static String providerName(String provider) {
+        switch (provider) {
+            case "openai":
+            case "anthropic":
+                return provider;
+            case "sim":
+                return "switchboard.sim";
+            default:
+                return provider; // ollama, openai-compatible: no well-known value
+        }
+    }
+
+    void record(CallRecord call) {
         if (queued.incrementAndGet() > MAX_QUEUED) {
             queued.decrementAndGet();
             dropped.incrementAndGet();
@@ -67,10 +154,10 @@ public class CallRecorder {
         CallRecord call;
         while (batch.size() < MAX_BATCH && (call = pending.poll()) != null) {
             queued.decrementAndGet();
-            batch.add(Tuple.from(new Object[] {call.requestId(), call.sessionId(), call.turnId(), call.model(),
-                    call.deployment(), call.provider(), call.attempts(), call.status(), call.inputTokens(),
-                    call.outputTokens(), call.cachedInputTokens(), call.latencyMs(), call.ttftMs(),
-                    call.startedAt().atOffset(ZoneOffset.UTC)}));
+            batch.add(Tuple.from(new Object[] {call.requestId(), call.sessionId(), call.turnId(), call.agentId(),
+                    call.model(), call.deployment(), call.upstreamModel(), call.provider(), call.attempts(),
+                    call.status(), call.inputTokens(), call.outputTokens(), call.cachedInputTokens(), call.costUsd(),
+                    call.latencyMs(), call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC)}));
         }
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0);
@@ -97,11 +184,41 @@ public class CallRecorder {
                 .collect().asList();
     }
 
+    /** One group of the usage report. */
+    public record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens,
+                           long cachedInputTokens, BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {
+    }
+
+    /** How calls can be grouped, and the SQL expression of each (a fixed list: never text from a request). */
+    public static final Map<String, String> GROUPINGS = Map.of(
+            "day", "to_char(started_at at time zone 'UTC', 'YYYY-MM-DD')",
+            "model", "model",
+            "deployment", "coalesce(deployment, '(none)')",
+            "agent", "coalesce(agent_id, '(none)')",
+            "session", "coalesce(session_id, '(none)')");
+
+    /** Calls started in [from, to), grouped by {@code by} (a key of {@link #GROUPINGS}). */
+    public Uni<List<UsageRow>> usage(String by, Instant from, Instant to) {
+        String key = GROUPINGS.get(by);
+        String sql = "select " + key + " as key, count(*) as calls, count(*) filter (where status <> 'ok') as errors,"
+                + " sum(input_tokens) as input, sum(output_tokens) as output, sum(cached_input_tokens) as cached,"
+                + " sum(cost_usd) as cost, percentile_cont(0.5) within group (order by latency_ms) as latency,"
+                + " percentile_cont(0.5) within group (order by ttft_ms) as ttft"
+                + " from gateway.llm_calls where started_at >= $1 and started_at < $2 group by 1 order by 1";
+        return pool.preparedQuery(sql).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC)))
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .map(r -> new UsageRow(r.getString("key"), r.getLong("calls"), r.getLong("errors"), r.getLong("input"),
+                        r.getLong("output"), r.getLong("cached"), r.getBigDecimal("cost"), r.getDouble("latency"),
+                        r.getDouble("ttft")))
+                .collect().asList();
+    }
+
     private static CallRecord toRecord(Row row) {
         return new CallRecord(row.getString("request_id"), row.getString("session_id"), row.getString("turn_id"),
-                row.getString("model"), row.getString("deployment"), row.getString("provider"),
-                row.getInteger("attempts"), row.getString("status"), row.getInteger("input_tokens"),
-                row.getInteger("output_tokens"), row.getInteger("cached_input_tokens"), row.getInteger("latency_ms"),
+                row.getString("agent_id"), row.getString("model"), row.getString("deployment"),
+                row.getString("upstream_model"), row.getString("provider"), row.getInteger("attempts"),
+                row.getString("status"), row.getInteger("input_tokens"), row.getInteger("output_tokens"),
+                row.getInteger("cached_input_tokens"), row.getBigDecimal("cost_usd"), row.getInteger("latency_ms"),
                 row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant());
     }
 }
