@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Plays a routed stream out to an HTTP client in a vendor's format. The status line waits for the first event, so
@@ -60,16 +61,23 @@ final class StreamingResponder {
                         context.runOnContext(x -> task.run());
                     }
                 });
+        // a client that goes away cancels the call (set before subscribing: the answer may be ready at once)
+        AtomicReference<Cancellable> call = new AtomicReference<>();
+        response.closeHandler(x -> {
+            Cancellable running = call.get();
+            if (running != null) {
+                running.cancel();
+            }
+        });
         if (!stream) {
-            Cancellable call = metered.collect().asList().subscribe().with(
+            call.set(metered.collect().asList().subscribe().with(
                     all -> json(response, 200, format.document(all)),
-                    failure -> json(response, format.status(failure), format.errorBody(failure)));
-            response.closeHandler(x -> call.cancel());
+                    failure -> json(response, format.status(failure), format.errorBody(failure))));
             return;
         }
         boolean[] started = {false};
         Writer writer = new Writer(response, context);
-        Cancellable call = metered.subscribe().with(event -> {
+        call.set(metered.subscribe().with(event -> {
             if (response.closed()) {
                 return;
             }
@@ -97,8 +105,7 @@ final class StreamingResponder {
             if (!response.closed()) {
                 writer.end(format.closing());
             }
-        });
-        response.closeHandler(x -> call.cancel());
+        }));
     }
 
     /**

@@ -63,7 +63,10 @@ public final class Upstream implements AutoCloseable {
         }
         return RecordParser.newDelimited("\n", response).toMulti()
                 // a client that goes away closes the upstream call instead of letting it run (and bill) on
-                .onCancellation().invoke(() -> response.request().reset())
+                .onCancellation().invoke(() -> {
+                    response.exceptionHandler(ignored -> { }); // the reset's own error has no one left to tell
+                    response.request().reset();
+                })
                 .map(line -> {
                     String text = line.toString();
                     return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;

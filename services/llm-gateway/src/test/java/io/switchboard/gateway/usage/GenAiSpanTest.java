@@ -22,13 +22,20 @@ class GenAiSpanTest {
     @Inject
     InMemorySpanExporter spans;
 
+    /** Spans of earlier tests may still be arriving: each test looks only at spans started after it began. */
+    private static long now() {
+        java.time.Instant t = java.time.Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
     @Test
     void aCallIsAChatSpanWithUsageInsideTheHttpRequestsTrace() {
-        spans.reset();
+        long since = now();
         given().contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"count these five words\"}]}").post("/v1/chat/completions").then().statusCode(200);
         SpanData chat = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("chat sim")).findFirst(), found -> found.isPresent()).get();
+                .filter(s -> s.getName().equals("chat sim") && s.getStartEpochNanos() >= since).findFirst(),
+                found -> found.isPresent()).get();
         assertThat(chat.getKind()).isEqualTo(SpanKind.CLIENT);
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name"))).isEqualTo("chat");
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.provider.name"))).isEqualTo("switchboard.sim");
@@ -44,11 +51,12 @@ class GenAiSpanTest {
 
     @Test
     void aFailedCallIsAnErrorSpanWithItsErrorType() {
-        spans.reset();
+        long since = now();
         given().contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"[fail:500]\"}]}").post("/v1/chat/completions").then().statusCode(502);
         SpanData chat = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("chat sim")).findFirst(), found -> found.isPresent()).get();
+                .filter(s -> s.getName().equals("chat sim") && s.getStartEpochNanos() >= since).findFirst(),
+                found -> found.isPresent()).get();
         assertThat(chat.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("provider_error");
     }
