@@ -9,10 +9,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +56,10 @@ final class Platform implements AutoCloseable {
         return url("agent-runtime");
     }
 
+    String gateway() {
+        return url("llm-gateway");
+    }
+
     private String url(String service) {
         return "http://localhost:" + ports.get(service);
     }
@@ -84,6 +90,8 @@ final class Platform implements AutoCloseable {
             env.put("RUNTIME_URL", url("agent-runtime"));
             env.put("EVALS_URL", url("eval-runner"));
             env.put("GATEWAY_URL", url("llm-gateway"));
+            env.put("SWITCHBOARD_MASTER_KEYS", "e2e:" + Base64.getEncoder().encodeToString(
+                    "switchboard-e2e-master-key-32byt".getBytes(StandardCharsets.US_ASCII)));
             env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
             processes.add(builder.start());
         }

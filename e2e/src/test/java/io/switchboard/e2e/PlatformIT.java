@@ -179,6 +179,25 @@ class PlatformIT {
         assertThat(lastMessage.get("content").asText()).isEqualTo(completed.get("text").asText());
     }
 
+    @Test
+    void anOperatorStoresAProviderKeyThatIsNeverShownAgain() throws Exception {
+        String secret = "sk-e2e-" + UUID.randomUUID();
+        browser.get(platform.adminUi() + "/models");
+        browser.findElement(By.cssSelector("[data-testid=deployment-name]")).sendKeys("openai-e2e");
+        new Select(browser.findElement(By.name("provider"))).selectByValue("openai");
+        browser.findElement(By.name("baseUrl")).sendKeys("https://api.openai.com/v1");
+        browser.findElement(By.name("model")).sendKeys("gpt-4o-mini");
+        browser.findElement(By.name("apiKey")).sendKeys(secret);
+        browser.findElement(By.cssSelector("[data-testid=save-deployment]")).click();
+
+        await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=deployment-row]").stream()
+                .anyMatch(row -> row.contains("openai-e2e") && row.contains("set") && row.contains("database")));
+        assertThat(browser.getPageSource()).doesNotContain(secret);
+        String api = http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/api/deployments")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(api).contains("openai-e2e").doesNotContain(secret);
+    }
+
     // ---- browser steps
 
     private void createAgentInUi(String name) {

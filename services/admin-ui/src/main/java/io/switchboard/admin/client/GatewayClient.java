@@ -1,18 +1,53 @@
 package io.switchboard.admin.client;
 
 import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
-/** llm-gateway's usage API, as admin-ui uses it. */
+/** llm-gateway's management and usage API, as admin-ui uses it. */
 @RegisterRestClient(configKey = "llm-gateway")
-@Path("/api/usage")
+@Path("/api")
 public interface GatewayClient {
+
+    record Deployment(String name, String provider, String baseUrl, String model, int maxRetries, boolean hasApiKey,
+                      String source, boolean coolingDown) {
+    }
+
+    /** {@code apiKey} null keeps the stored key. */
+    record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries) {
+    }
+
+    record AliasInput(List<String> deployments) {
+    }
+
+    @GET
+    @Path("/deployments")
+    Uni<List<Deployment>> deployments();
+
+    @PUT
+    @Path("/deployments/{name}")
+    Uni<Deployment> putDeployment(@PathParam("name") String name, DeploymentInput input);
+
+    @DELETE
+    @Path("/deployments/{name}")
+    Uni<Void> deleteDeployment(@PathParam("name") String name);
+
+    @GET
+    @Path("/aliases")
+    Uni<Map<String, List<String>>> aliases();
+
+    @PUT
+    @Path("/aliases/{name}")
+    Uni<Map<String, List<String>>> putAlias(@PathParam("name") String name, AliasInput input);
 
     record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
                     BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {
@@ -24,9 +59,10 @@ public interface GatewayClient {
     }
 
     @GET
+    @Path("/usage")
     Uni<List<UsageRow>> usage(@QueryParam("by") String by);
 
     @GET
-    @Path("/calls")
+    @Path("/usage/calls")
     Uni<List<Call>> calls(@QueryParam("limit") int limit);
 }

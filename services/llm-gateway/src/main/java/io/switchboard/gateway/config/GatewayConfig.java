@@ -18,6 +18,12 @@ public interface GatewayConfig {
     Routing routing();
 
     /**
+     * Master keys that seal stored credentials: {@code id:base64key,...} (32-byte AES keys), the first one current.
+     * From the environment ({@code SWITCHBOARD_MASTER_KEYS}) or a Kubernetes Secret, never from a committed file.
+     */
+    Optional<String> masterKeys();
+
+    /**
      * Deployments by name: {@code gateway.deployments.<name>.provider=openai|openai-compatible|anthropic|ollama|sim},
      * {@code .base-url}, {@code .model} (the upstream model), {@code .api-key} (from the environment; a deployment of a
      * keyed provider without a key is left out), and the optional limits below.

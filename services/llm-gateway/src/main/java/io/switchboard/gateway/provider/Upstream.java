@@ -109,8 +109,9 @@ public final class Upstream implements AutoCloseable {
         return text.length() <= 500 ? text : text.substring(0, 500) + "…";
     }
 
+    /** Closes the pool without waiting (callers may be on an event loop); calls in flight end. */
     @Override
     public void close() {
-        client.closeAndAwait();
+        client.close().subscribe().with(x -> { }, e -> { });
     }
 }

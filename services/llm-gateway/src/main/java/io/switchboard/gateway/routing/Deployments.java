@@ -1,7 +1,12 @@
 package io.switchboard.gateway.routing;
 
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.gateway.credentials.CredentialCipher;
+import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.provider.sim.SimProvider;
@@ -9,31 +14,47 @@ import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * The configured deployments with their adapters (one HTTP connection pool each), and the aliases that route to
- * them. The built-in {@code sim} deployment is always there.
+ * The deployments with their adapters (one HTTP connection pool each) and the aliases that route to them: the
+ * built-in {@code sim}, those in configuration, and those stored through the API (reloaded from the database every
+ * few seconds, so every replica converges). Requests see one immutable snapshot; a reload swaps it.
  */
 @ApplicationScoped
 public class Deployments implements RouteTable {
     private static final Logger LOG = Logger.getLogger(Deployments.class);
 
-    private final Map<String, Deployment> byName = new LinkedHashMap<>();
-    private final Map<String, ChatProvider> providers = new LinkedHashMap<>();
-    private final Map<String, List<Deployment>> aliases = new LinkedHashMap<>();
-    private final List<Upstream> upstreams = new ArrayList<>();
+    /** Where a deployment was defined. */
+    public enum Source { BUILT_IN, CONFIGURATION, DATABASE }
 
-    public Deployments(GatewayConfig config, Vertx vertx) {
-        add(new Deployment("sim", "sim", null, "sim", null, 0, null, null, null, 0),
-                new SimProvider(config.sim().tokenInterval()));
+    private record Entry(Deployment deployment, ChatProvider provider, Upstream upstream, Source source) {
+    }
+
+    private record Snapshot(Map<String, Entry> deployments, Map<String, List<Deployment>> aliases) {
+    }
+
+    private final Vertx vertx;
+    private final StoredDeployments store;
+    private final CredentialCipher cipher;
+    private final Map<String, Entry> fixed = new LinkedHashMap<>();
+    private final Map<String, List<String>> configuredAliases;
+    private volatile Snapshot snapshot;
+
+    public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, CredentialCipher cipher) {
+        this.vertx = vertx;
+        this.store = store;
+        this.cipher = cipher;
+        Deployment sim = new Deployment("sim", "sim", null, "sim", null, 0, null, null, null, 0);
+        fixed.put("sim", new Entry(sim, new SimProvider(config.sim().tokenInterval()), null, Source.BUILT_IN));
         config.deployments().forEach((name, d) -> {
             String key = d.apiKey().filter(k -> !k.isBlank()).orElse(null);
-            boolean needsKey = d.provider().equals("openai") || d.provider().equals("anthropic");
-            if (needsKey && key == null) {
+            if (needsKey(d.provider()) && key == null) {
                 LOG.infof("deployment %s (%s) is off: no API key set", name, d.provider());
                 return;
             }
@@ -41,25 +62,79 @@ public class Deployments implements RouteTable {
                     () -> new IllegalArgumentException("gateway.deployments." + name + ".base-url is required")),
                     d.model().orElse(name), key, d.maxRetries(), d.connectTimeout(), d.firstByteTimeout(),
                     d.idleTimeout(), d.maxTokens());
-            Upstream upstream = new Upstream(vertx, deployment.baseUrl(), d.connectTimeout(), d.firstByteTimeout(),
-                    d.idleTimeout());
-            upstreams.add(upstream);
-            add(deployment, ProviderAdapters.adapter(deployment, upstream));
+            fixed.put(name, connect(deployment, Source.CONFIGURATION));
         });
-        config.aliases().forEach((alias, names) -> {
-            List<Deployment> route = names.stream().map(String::strip).map(byName::get)
-                    .filter(d -> d != null).toList();
-            if (route.isEmpty()) {
-                LOG.warnf("alias %s has no usable deployment (%s)", alias, names);
-            } else {
+        this.configuredAliases = config.aliases();
+        this.snapshot = build(Map.of(), Map.of());
+    }
+
+    static boolean needsKey(String provider) {
+        return provider.equals("openai") || provider.equals("anthropic");
+    }
+
+    private Entry connect(Deployment deployment, Source source) {
+        Upstream upstream = new Upstream(vertx, deployment.baseUrl(), deployment.connectTimeout(),
+                deployment.firstByteTimeout(), deployment.idleTimeout());
+        return new Entry(deployment, ProviderAdapters.adapter(deployment, upstream), upstream, source);
+    }
+
+    private Snapshot build(Map<String, Entry> stored, Map<String, List<String>> storedAliases) {
+        Map<String, Entry> all = new LinkedHashMap<>(fixed);
+        stored.forEach(all::putIfAbsent);
+        Map<String, List<String>> names = new LinkedHashMap<>(configuredAliases);
+        storedAliases.forEach(names::putIfAbsent);
+        Map<String, List<Deployment>> aliases = new LinkedHashMap<>();
+        names.forEach((alias, members) -> {
+            List<Deployment> route = members.stream().map(String::strip).map(all::get).filter(e -> e != null)
+                    .map(Entry::deployment).toList();
+            if (!route.isEmpty()) {
                 aliases.put(alias, route);
             }
         });
+        return new Snapshot(all, aliases);
     }
 
-    private void add(Deployment deployment, ChatProvider provider) {
-        byName.put(deployment.name(), deployment);
-        providers.put(deployment.name(), provider);
+    void load(@Observes StartupEvent event) {
+        reload().subscribe().with(x -> { }, e -> LOG.warn("could not load the stored deployments yet", e));
+    }
+
+    /** Reads the stored deployments and aliases and swaps them in; unchanged ones keep their connections. */
+    @Scheduled(every = "${gateway.routing.reload-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    public Uni<Void> reload() {
+        return store.all().flatMap(rows -> store.aliases().map(aliases -> {
+            swap(rows, aliases);
+            return null;
+        }));
+    }
+
+    /** One swap at a time, each from the snapshot in force, so concurrent reloads never close a live pool. */
+    private synchronized void swap(List<StoredDeployments.Stored> rows, Map<String, List<String>> aliases) {
+            Map<String, Entry> previous = new HashMap<>(snapshot.deployments());
+            Map<String, Entry> stored = new LinkedHashMap<>();
+            for (StoredDeployments.Stored row : rows) {
+                if (fixed.containsKey(row.name())) {
+                    continue; // configuration wins; the API refuses such names anyway
+                }
+                try {
+                    String key = row.apiKey() == null ? null : cipher.decrypt(row.apiKey(), row.name());
+                    Deployment deployment = new Deployment(row.name(), row.provider(), row.baseUrl(), row.model(),
+                            key, row.maxRetries(), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(60),
+                            java.time.Duration.ofSeconds(30), 0);
+                    Entry old = previous.get(row.name());
+                    stored.put(row.name(), old != null && old.deployment().equals(deployment) ? old
+                            : connect(deployment, Source.DATABASE));
+                } catch (RuntimeException e) {
+                    LOG.errorf("deployment %s is off: %s", row.name(), e.getMessage());
+                }
+            }
+            Snapshot next = build(stored, aliases);
+            Set<String> kept = next.deployments().keySet();
+            previous.forEach((name, entry) -> {
+                if (entry.source() == Source.DATABASE && (!kept.contains(name) || next.deployments().get(name) != entry)) {
+                    entry.upstream().close();
+                }
+            });
+            snapshot = next;
     }
 
     @Override
@@ -67,30 +142,53 @@ public class Deployments implements RouteTable {
         if (model == null) {
             return List.of();
         }
-        List<Deployment> route = aliases.get(model);
+        Snapshot current = snapshot;
+        List<Deployment> route = current.aliases().get(model);
         if (route != null) {
             return route;
         }
-        Deployment direct = byName.get(model);
+        Entry direct = current.deployments().get(model);
         if (direct != null) {
-            return List.of(direct);
+            return List.of(direct.deployment());
         }
-        return model.startsWith("sim/") ? List.of(byName.get("sim")) : List.of();
+        return model.startsWith("sim/") ? List.of(current.deployments().get("sim").deployment()) : List.of();
     }
 
     @Override
     public ChatProvider provider(Deployment deployment) {
-        return providers.get(deployment.name());
+        Entry entry = snapshot.deployments().get(deployment.name());
+        return entry != null ? entry.provider() : fixed.get("sim").provider();
+    }
+
+    /** Where the deployment named so comes from, or null. */
+    public Source source(String name) {
+        Entry entry = snapshot.deployments().get(name);
+        return entry == null ? null : entry.source();
+    }
+
+    /** Every deployment with where it comes from, for the API. */
+    public Map<Deployment, Source> all() {
+        Map<Deployment, Source> all = new LinkedHashMap<>();
+        snapshot.deployments().values().forEach(e -> all.put(e.deployment(), e.source()));
+        return all;
+    }
+
+    public Map<String, List<String>> aliases() {
+        Map<String, List<String>> all = new LinkedHashMap<>();
+        snapshot.aliases().forEach((alias, route) -> all.put(alias, route.stream().map(Deployment::name).toList()));
+        return all;
     }
 
     /** The model names clients can use: aliases, then deployments. */
     public List<String> models() {
-        List<String> models = new ArrayList<>(aliases.keySet());
-        byName.keySet().stream().filter(name -> !aliases.containsKey(name)).forEach(models::add);
+        Snapshot current = snapshot;
+        List<String> models = new ArrayList<>(current.aliases().keySet());
+        current.deployments().keySet().stream().filter(name -> !current.aliases().containsKey(name))
+                .forEach(models::add);
         return models;
     }
 
     void close(@Observes ShutdownEvent event) {
-        upstreams.forEach(Upstream::close);
+        snapshot.deployments().values().stream().filter(e -> e.upstream() != null).forEach(e -> e.upstream().close());
     }
 }

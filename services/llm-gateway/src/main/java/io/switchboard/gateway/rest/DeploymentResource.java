@@ -1,0 +1,158 @@
+package io.switchboard.gateway.rest;
+
+import io.smallrye.mutiny.Uni;
+import io.switchboard.gateway.credentials.CredentialCipher;
+import io.switchboard.gateway.credentials.StoredDeployments;
+import io.switchboard.gateway.routing.Deployment;
+import io.switchboard.gateway.routing.Deployments;
+import io.switchboard.gateway.routing.Router;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Deployments and aliases through the API, beside those in configuration. An API key is write-only: it is sealed
+ * before it is stored and no answer, log or error ever carries it.
+ */
+@Path("/api")
+public class DeploymentResource {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
+    private static final List<String> PROVIDERS = List.of("openai", "openai-compatible", "anthropic", "ollama");
+
+    private final StoredDeployments store;
+    private final Deployments deployments;
+    private final CredentialCipher cipher;
+    private final Router router;
+
+    public DeploymentResource(StoredDeployments store, Deployments deployments, CredentialCipher cipher,
+                              Router router) {
+        this.store = store;
+        this.deployments = deployments;
+        this.cipher = cipher;
+        this.router = router;
+    }
+
+    /** The body of {@code PUT /api/deployments/{name}}; leave {@code apiKey} out to keep the stored one. */
+    public record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries) {
+    }
+
+    /** A deployment as the API shows it: never its key, only whether it has one. */
+    public record DeploymentView(String name, String provider, String baseUrl, String model, int maxRetries,
+                                 boolean hasApiKey, String source, boolean coolingDown) {
+    }
+
+    public record AliasInput(List<String> deployments) {
+    }
+
+    @GET
+    @Path("/deployments")
+    public List<DeploymentView> list() {
+        return deployments.all().entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList();
+    }
+
+    @PUT
+    @Path("/deployments/{name}")
+    public Uni<DeploymentView> put(@PathParam("name") String name, DeploymentInput body) {
+        if (!NAME.matcher(name).matches()) {
+            throw new BadRequestException("a deployment name is 1-100 of a-z, 0-9, '.', '_' and '-'");
+        }
+        Deployments.Source source = deployments.source(name);
+        if (source == Deployments.Source.BUILT_IN || source == Deployments.Source.CONFIGURATION) {
+            throw new ClientErrorException("deployment " + name + " is defined in configuration; change it there",
+                    409);
+        }
+        if (body == null || body.provider() == null || !PROVIDERS.contains(body.provider())) {
+            throw new BadRequestException("provider must be one of " + PROVIDERS);
+        }
+        if (body.baseUrl() == null || !body.baseUrl().matches("https?://[^\\s]+")) {
+            throw new BadRequestException("baseUrl must be an http(s) URL");
+        }
+        if (body.model() == null || body.model().isBlank()) {
+            throw new BadRequestException("model is required");
+        }
+        int retries = body.maxRetries() == null ? 2 : body.maxRetries();
+        if (retries < 0 || retries > 10) {
+            throw new BadRequestException("maxRetries must be between 0 and 10");
+        }
+        CredentialCipher.Sealed key = null;
+        if (body.apiKey() != null && !body.apiKey().isBlank()) {
+            if (!cipher.canEncrypt()) {
+                throw new ClientErrorException("no master key is configured (SWITCHBOARD_MASTER_KEYS): credentials"
+                        + " cannot be stored", 409);
+            }
+            key = cipher.encrypt(body.apiKey().strip(), name);
+        }
+        return store.put(name, body.provider(), body.baseUrl(), body.model().strip(), retries, key)
+                .flatMap(x -> deployments.reload())
+                .map(x -> deployments.all().entrySet().stream().filter(e -> e.getKey().name().equals(name))
+                        .findFirst().map(e -> view(e.getKey(), e.getValue()))
+                        .orElseThrow(() -> new BadRequestException("deployment " + name + " could not be loaded")));
+    }
+
+    @DELETE
+    @Path("/deployments/{name}")
+    public Uni<Response> delete(@PathParam("name") String name) {
+        return store.delete(name).flatMap(deleted -> {
+            if (!deleted) {
+                throw new NotFoundException("no stored deployment " + name);
+            }
+            return deployments.reload().map(x -> Response.noContent().build());
+        });
+    }
+
+    @GET
+    @Path("/aliases")
+    public Map<String, List<String>> aliases() {
+        return deployments.aliases();
+    }
+
+    @PUT
+    @Path("/aliases/{name}")
+    public Uni<Map<String, List<String>>> putAlias(@PathParam("name") String name, AliasInput body) {
+        if (!NAME.matcher(name).matches()) {
+            throw new BadRequestException("an alias is 1-100 of a-z, 0-9, '.', '_' and '-'");
+        }
+        if (body == null || body.deployments() == null || body.deployments().isEmpty()) {
+            throw new BadRequestException("deployments must list at least one deployment");
+        }
+        for (String member : body.deployments()) {
+            if (deployments.source(member) == null) {
+                throw new BadRequestException("no deployment " + member);
+            }
+        }
+        return store.putAlias(name, body.deployments()).flatMap(x -> deployments.reload())
+                .map(x -> deployments.aliases());
+    }
+
+    /** The body of the rotation answer. */
+    public record Rotation(String currentKeyId, int resealed) {
+    }
+
+    /**
+     * Re-seals every stored key with the current (first) master key. Old keys keep decrypting meanwhile, so nothing
+     * stops; once this answers, old keys can be removed from {@code SWITCHBOARD_MASTER_KEYS}.
+     */
+    @POST
+    @Path("/credentials/rotate")
+    public Uni<Rotation> rotate() {
+        if (!cipher.canEncrypt()) {
+            throw new ClientErrorException("no master key is configured (SWITCHBOARD_MASTER_KEYS)", 409);
+        }
+        return store.reseal(cipher).map(count -> new Rotation(cipher.currentKeyId(), count));
+    }
+
+    private DeploymentView view(Deployment d, Deployments.Source source) {
+        return new DeploymentView(d.name(), d.provider(), d.baseUrl(), d.model(), d.maxRetries(),
+                d.apiKey() != null, source.name().toLowerCase(), router.cooldowns().open(d.name()));
+    }
+}

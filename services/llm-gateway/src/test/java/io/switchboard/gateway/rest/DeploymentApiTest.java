@@ -1,0 +1,119 @@
+package io.switchboard.gateway.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.switchboard.gateway.credentials.CredentialCipher;
+import io.switchboard.gateway.credentials.StoredDeployments;
+import io.switchboard.gateway.provider.FakeVendor;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Deployments stored through the API: the key is sealed at rest, used upstream, and never shown again. */
+@QuarkusTest
+class DeploymentApiTest {
+    private static final String SECRET = "sk-test-secret-123";
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    StoredDeployments store;
+
+    @Inject
+    io.vertx.mutiny.core.Vertx vertx;
+
+    private FakeVendor vendor;
+
+    @BeforeEach
+    void startVendor() throws Exception {
+        vendor = new FakeVendor(vertx.getDelegate(), "openai");
+    }
+
+    @AfterEach
+    void stopVendor() throws Exception {
+        vendor.close();
+    }
+
+    @Test
+    void aStoredDeploymentServesRequestsWithItsSealedKey() {
+        String put = given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+                        "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "upstream-model",
+                        "apiKey", SECRET))
+                .put("/api/deployments/fake-openai").then().statusCode(200)
+                .body("hasApiKey", equalTo(true)).body("source", equalTo("database")).extract().asString();
+        assertThat(put).doesNotContain(SECRET);
+
+        Row row = pool.preparedQuery("select * from gateway.deployments where name = $1")
+                .execute(Tuple.of("fake-openai")).await().atMost(Duration.ofSeconds(5)).iterator().next();
+        assertThat(row.getString("api_key_sealed")).isNotBlank().doesNotContain(SECRET);
+        assertThat(row.getString("api_key_key_id")).isEqualTo("test");
+
+        given().contentType(ContentType.JSON).body(Map.of("model", "fake-openai", "messages",
+                        List.of(Map.of("role", "user", "content", "scenario:plain"))))
+                .post("/v1/chat/completions").then().statusCode(200)
+                .body("choices[0].message.content", equalTo("Hello! How can I help?"));
+        assertThat(vendor.lastRequest("plain").headers()).containsEntry("authorization", "Bearer " + SECRET);
+
+        String listed = given().get("/api/deployments").then().statusCode(200)
+                .body("name", hasItem("fake-openai")).extract().asString();
+        assertThat(listed).doesNotContain(SECRET);
+        assertThat(given().get("/api/usage/calls").asString()).doesNotContain(SECRET);
+    }
+
+    @Test
+    void anAliasRoutesToStoredDeployments() {
+        given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+                "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "m"))
+                .put("/api/deployments/keyless").then().statusCode(200).body("hasApiKey", equalTo(false));
+        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("keyless", "sim")))
+                .put("/api/aliases/smart").then().statusCode(200).body("smart", equalTo(List.of("keyless", "sim")));
+        given().contentType(ContentType.JSON).body(Map.of("model", "smart", "messages",
+                        List.of(Map.of("role", "user", "content", "scenario:plain"))))
+                .post("/v1/chat/completions").then().statusCode(200)
+                .body("choices[0].message.content", equalTo("Hello! How can I help?"));
+    }
+
+    @Test
+    void badInputIsRefusedAndConfiguredDeploymentsCannotBeOverwritten() {
+        given().contentType(ContentType.JSON).body(Map.of("provider", "teleport", "baseUrl", "http://x", "model", "m"))
+                .put("/api/deployments/x").then().statusCode(400).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "ftp://x", "model", "m"))
+                .put("/api/deployments/x").then().statusCode(400);
+        given().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m"))
+                .put("/api/deployments/sim").then().statusCode(409);
+        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("nowhere")))
+                .put("/api/aliases/a").then().statusCode(400);
+        given().delete("/api/deployments/never-was").then().statusCode(404);
+    }
+
+    @Test
+    void rotationResealsEveryKeyUnderTheNewMasterKey() {
+        given().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "https://example.invalid/v1",
+                "model", "m", "apiKey", SECRET)).put("/api/deployments/to-rotate").then().statusCode(200);
+        String newKey = "next:" + Base64.getEncoder().encodeToString("abcdefghijklmnopqrstuvwxyz012345".getBytes());
+        CredentialCipher rotated = CredentialCipher.fromSpec(newKey + ",test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        int resealed = store.reseal(rotated).await().atMost(Duration.ofSeconds(10));
+        assertThat(resealed).isPositive();
+        Row row = pool.preparedQuery("select * from gateway.deployments where name = $1")
+                .execute(Tuple.of("to-rotate")).await().atMost(Duration.ofSeconds(5)).iterator().next();
+        assertThat(row.getString("api_key_key_id")).isEqualTo("next");
+        assertThat(rotated.decrypt(new CredentialCipher.Sealed("next", row.getString("api_key_sealed")), "to-rotate"))
+                .isEqualTo(SECRET);
+        assertThat(store.reseal(rotated).await().atMost(Duration.ofSeconds(10))).isZero();
+        given().delete("/api/deployments/to-rotate").then().statusCode(204);
+    }
+}
