@@ -51,11 +51,23 @@ public interface GatewayClient {
 
     record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
                     BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {
+        /** The cost in dollars, to the millionth, without trailing zeros. */
+        public String cost() {
+            return dollars(costUsd);
+        }
     }
 
     record Call(String requestId, String sessionId, String agentId, String model, String deployment, String provider,
                 int attempts, String status, int inputTokens, int outputTokens, BigDecimal costUsd, int latencyMs,
                 Integer ttftMs, Instant startedAt) {
+        public String cost() {
+            return dollars(costUsd);
+        }
+    }
+
+    static String dollars(BigDecimal amount) {
+        return amount == null ? "" : amount.setScale(6, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+                .toPlainString();
     }
 
     @GET
