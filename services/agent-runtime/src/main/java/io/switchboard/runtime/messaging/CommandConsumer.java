@@ -51,6 +51,12 @@ public class CommandConsumer {
                     }
                     LOG.warnf("rejected command %s: %s", command, rejection);
                     return Uni.createFrom().completionStage(message.nack(new InvalidCommand(rejection)));
+                })
+                // still failing after the retries (database down for long): park it on the dead-letter topic
+                // with the reason rather than lose it or stall the partition
+                .onFailure().recoverWithUni(e -> {
+                    LOG.errorf(e, "could not journal command %s", command);
+                    return Uni.createFrom().completionStage(message.nack(e));
                 });
     }
 

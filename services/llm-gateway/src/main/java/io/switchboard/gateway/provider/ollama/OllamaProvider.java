@@ -7,12 +7,12 @@ import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
-import io.switchboard.contracts.llm.ToolSpec;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.Upstream;
+import io.switchboard.gateway.provider.openai.OpenAiProvider;
 import io.switchboard.gateway.routing.Deployment;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,14 +66,7 @@ public class OllamaProvider implements ChatProvider {
                 }
             }
         }
-        if (request.tools() != null && !request.tools().isEmpty()) {
-            ArrayNode tools = body.putArray("tools");
-            for (ToolSpec tool : request.tools()) {
-                ObjectNode function = tools.addObject().put("type", "function").putObject("function");
-                function.put("name", tool.name()).put("description", tool.description());
-                function.set("parameters", Json.MAPPER.valueToTree(tool.parameters()));
-            }
-        }
+        OpenAiProvider.putTools(body, request.tools());
         return Json.write(body);
     }
 

@@ -14,6 +14,7 @@ import io.switchboard.gateway.provider.SseEvents;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.routing.Deployment;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -73,14 +74,20 @@ public class OpenAiProvider implements ChatProvider {
                 message.put("tool_call_id", m.toolCallId());
             }
         }
-        if (request.tools() != null && !request.tools().isEmpty()) {
-            ArrayNode tools = body.putArray("tools");
-            for (ToolSpec tool : request.tools()) {
-                ObjectNode function = tools.addObject().put("type", "function").putObject("function");
-                function.put("name", tool.name()).put("description", tool.description());
-                function.set("parameters", Json.MAPPER.valueToTree(tool.parameters()));
-            }
-        }
+        putTools(body, request.tools());
         return Json.write(body);
+    }
+
+    /** Tools in OpenAI's shape ({@code type: function}), which Ollama takes too. */
+    public static void putTools(ObjectNode body, List<ToolSpec> specs) {
+        if (specs == null || specs.isEmpty()) {
+            return;
+        }
+        ArrayNode tools = body.putArray("tools");
+        for (ToolSpec tool : specs) {
+            ObjectNode function = tools.addObject().put("type", "function").putObject("function");
+            function.put("name", tool.name()).put("description", tool.description());
+            function.set("parameters", Json.MAPPER.valueToTree(tool.parameters()));
+        }
     }
 }
