@@ -77,13 +77,16 @@ QUARKUS_HTTP_PORT=$GATEWAY "$JAVA" -Xmx256m -XX:+UseSerialGC "${props[@]}" \
   -jar "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 & GW=$!; PIDS+=($GW)
 for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY/q/health/ready" && break; sleep 0.2; done
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$GW/status"; }
+# a virtual key, as every client of the front doors needs (checked per request: part of what is measured)
+KEY=$(curl -fs -H 'Content-Type: application/json' -d '{"name":"bench"}' "http://127.0.0.1:$GATEWAY/api/keys" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 IDLE_RSS=$(rss)
 
 body() { # body <model> <stream>
   printf '{"model":"%s","stream":%s,"messages":[{"role":"user","content":"Say hello."}]}' "$1" "$2"
 }
 lua() { # lua <file> <body>
-  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[%s]]\n' "$2" >"$1"
+  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer %s"\nwrk.body = [[%s]]\n' "$KEY" "$2" >"$1"
 }
 url() { # url <target> <answer>
   case $1 in direct) echo "http://127.0.0.1:$UP/$2/v1/chat/completions" ;;
@@ -121,14 +124,14 @@ LOAD_RSS=$(rss)
 
 printf '\n%-34s %-9s %10s %10s\n' "fixed 200 req/s, non-stream" "target" "p50 ms" "p99 ms"
 for t in direct nginx gateway; do
-  hey -z "${DURATION}s" -c 4 -q 50 -m POST -T application/json -d "$(body "$(model json)" false)" "$(url "$t" json)" 2>/dev/null |
+  hey -z "${DURATION}s" -c 4 -q 50 -m POST -T application/json -H "Authorization: Bearer $KEY" -d "$(body "$(model json)" false)" "$(url "$t" json)" 2>/dev/null |
     awk -v t="$t" '/ 50% in/ {p50=$3*1000} / 99% in/ {p99=$3*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, p50, p99}'
 done
 
 printf '\n%-34s %-9s %10s %10s\n' "time to first byte, 200-chunk stream" "target" "p50 ms" "p99 ms"
 for t in direct nginx gateway; do
   for _ in $(seq 1 200); do
-    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' \
+    curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
       -d "$(body "$(model s200)" true)" "$(url "$t" s200)"
   done | sort -n | awk -v t="$t" '{v[NR]=$1*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, v[int(NR*0.5)], v[int(NR*0.99)]}'
 done

@@ -23,6 +23,17 @@ public interface GatewayConfig {
      */
     Optional<String> masterKeys();
 
+    Auth auth();
+
+    interface Auth {
+        /**
+         * Whether the front doors ({@code /v1/...}) require a virtual API key ({@code Authorization: Bearer} or
+         * {@code x-api-key}); keys are made with {@code POST /api/keys}.
+         */
+        @WithDefault("true")
+        boolean requireApiKey();
+    }
+
     /**
      * Deployments by name: {@code gateway.deployments.<name>.provider=openai|openai-compatible|anthropic|ollama|sim},
      * {@code .base-url}, {@code .model} (the upstream model), {@code .api-key} (from the environment; a deployment of a

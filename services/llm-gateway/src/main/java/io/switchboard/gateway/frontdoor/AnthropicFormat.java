@@ -163,6 +163,9 @@ final class AnthropicFormat {
     static ObjectNode errorObject(Throwable failure) {
         String type;
         switch (status(failure)) {
+            case 403:
+                type = "permission_error";
+                break;
             case 400:
                 type = "invalid_request_error";
                 break;

@@ -190,9 +190,9 @@ final class OpenAiFormat {
         if (failure instanceof ProviderException e) {
             code = e.kind().code;
             type = e.kind().retryable ? "server_error" : "invalid_request_error";
-        } else if (failure instanceof FrontDoorRequest) {
-            code = null;
-            type = "invalid_request_error";
+        } else if (failure instanceof FrontDoorRequest request) {
+            code = request.code;
+            type = request.status == 429 ? "rate_limit_error" : "invalid_request_error";
         } else {
             code = "internal_error";
             type = "server_error";

@@ -8,6 +8,8 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.routing.Deployments;
+import io.switchboard.gateway.keys.ApiKeys;
+import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
@@ -30,11 +32,13 @@ public class OpenAiFrontDoor {
     private final Router router;
     private final Deployments deployments;
     private final CallRecorder recorder;
+    private final FrontDoorGuard guard;
 
-    public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder) {
+    public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder, FrontDoorGuard guard) {
         this.router = router;
         this.deployments = deployments;
         this.recorder = recorder;
+        this.guard = guard;
     }
 
     void routes(@Observes io.vertx.ext.web.Router web) {
@@ -68,12 +72,31 @@ public class OpenAiFrontDoor {
             return;
         }
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        CallMeter meter = recorder.start(request, Context.current());
-        StreamingResponder.respond(ctx, router.stream(request, meter::attempt), body.path("stream").asBoolean(false),
-                new Format(id, request.model(), includeUsage), meter, recorder);
+        Context trace = Context.current();
+        guard.admit(ctx).subscribe().with(check -> {
+            if (check.refusal() != null) {
+                refuse(ctx, check.refusal());
+                return;
+            }
+            CallMeter meter = recorder.start(request, trace);
+            meter.apiKey(check.keyId());
+            StreamingResponder.respond(ctx, router.stream(request, meter::attempt),
+                    body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage), meter,
+                    recorder);
+        }, failure -> StreamingResponder.json(ctx.response(), 503, OpenAiFormat.error(
+                new FrontDoorRequest(503, "unavailable", "API keys cannot be checked right now", 1L))));
     }
 
     /** One response's chunks: the role on the first, tool calls numbered, usage last when asked for. */
+    private static void refuse(RoutingContext ctx, ApiKeys.Refusal refusal) {
+        FrontDoorRequest e = new FrontDoorRequest(refusal.status(), refusal.code(), refusal.message(),
+                refusal.retryAfter() == null ? null : refusal.retryAfter().toSeconds());
+        if (e.retryAfterSeconds != null) {
+            ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds));
+        }
+        StreamingResponder.json(ctx.response(), e.status, OpenAiFormat.error(e));
+    }
+
     private static final class Format implements StreamingResponder.Format {
         private final String id;
         private final String model;

@@ -7,6 +7,7 @@ import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Deployment;
 import java.time.Instant;
+import java.util.UUID;
 
 /** Watches one call as it passes and turns it into a {@link CallRecord} at the end. One stream, one thread at a time. */
 public final class CallMeter {
@@ -26,6 +27,7 @@ public final class CallMeter {
     private int cachedInputTokens;
     private String status = "cancelled";
     private String finishReason;
+    private volatile UUID apiKeyId;
 
     /** Use {@link CallRecorder#start}: it opens the call's span too. */
     CallMeter(LlmRequest request, Span span) {
@@ -44,6 +46,11 @@ public final class CallMeter {
     /** Why the model stopped ({@code stop}, {@code tool_calls}, ...), or null when it did not finish. */
     String finishReason() {
         return finishReason;
+    }
+
+    /** The virtual key the call was made with (front doors), billed when the call is recorded. */
+    public void apiKey(UUID id) {
+        this.apiKeyId = id;
     }
 
     public void attempt(Deployment deployment) {
@@ -77,6 +84,6 @@ public final class CallMeter {
         return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
                 outputTokens, cachedInputTokens, prices.cost(upstreamModel, inputTokens, outputTokens,
-                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt);
+                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId);
     }
 }

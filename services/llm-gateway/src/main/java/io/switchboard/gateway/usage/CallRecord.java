@@ -2,6 +2,7 @@ package io.switchboard.gateway.usage;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.UUID;
 
 /**
  * One LLM call as recorded in {@code gateway.llm_calls}: the deployment that served it (the last one tried) and its
@@ -11,5 +12,5 @@ import java.time.Instant;
 public record CallRecord(String requestId, String sessionId, String turnId, String agentId, String model,
                          String deployment, String upstreamModel, String provider, int attempts, String status,
                          int inputTokens, int outputTokens, int cachedInputTokens, BigDecimal costUsd, int latencyMs,
-                         Integer ttftMs, Instant startedAt) {
+                         Integer ttftMs, Instant startedAt, UUID apiKeyId) {
 }

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,8 +48,9 @@ public class CallRecorder {
     static final int MAX_QUEUED = 200_000;
     private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, agent_id,"
             + " model, deployment, upstream_model, provider, attempts, status, input_tokens, output_tokens,"
-            + " cached_input_tokens, cost_usd, latency_ms, ttft_ms, started_at)"
-            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+            + " cached_input_tokens, cost_usd, latency_ms, ttft_ms, started_at, api_key_id)"
+            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+    private static final String SPEND = "update gateway.api_keys set spent_usd = spent_usd + $2 where id = $1";
 
     private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -151,18 +153,27 @@ public class CallRecorder {
     /** Inserts up to one batch; gives the number of rows written. */
     private Uni<Integer> flushBatch() {
         List<Tuple> batch = new ArrayList<>();
+        Map<UUID, BigDecimal> spend = new HashMap<>();
         CallRecord call;
         while (batch.size() < MAX_BATCH && (call = pending.poll()) != null) {
             queued.decrementAndGet();
             batch.add(Tuple.from(new Object[] {call.requestId(), call.sessionId(), call.turnId(), call.agentId(),
                     call.model(), call.deployment(), call.upstreamModel(), call.provider(), call.attempts(),
                     call.status(), call.inputTokens(), call.outputTokens(), call.cachedInputTokens(), call.costUsd(),
-                    call.latencyMs(), call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC)}));
+                    call.latencyMs(), call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC), call.apiKeyId()}));
+            if (call.apiKeyId() != null) {
+                spend.merge(call.apiKeyId(), call.costUsd(), BigDecimal::add);
+            }
         }
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        return pool.preparedQuery(INSERT).executeBatch(batch).replaceWith(batch.size())
+        List<Tuple> spent = spend.entrySet().stream().map(e -> Tuple.of(e.getKey(), e.getValue())).toList();
+        // the calls and what they cost their keys are written together: spend is counted exactly once
+        return pool.withTransaction(tx -> tx.preparedQuery(INSERT).executeBatch(batch)
+                        .flatMap(x -> spent.isEmpty() ? Uni.createFrom().voidItem()
+                                : tx.preparedQuery(SPEND).executeBatch(spent).replaceWithVoid()))
+                .replaceWith(batch.size())
                 .onFailure().recoverWithItem(e -> {
                     LOG.errorf(e, "could not record %d LLM calls", batch.size());
                     return 0;
@@ -219,6 +230,7 @@ public class CallRecorder {
                 row.getString("upstream_model"), row.getString("provider"), row.getInteger("attempts"),
                 row.getString("status"), row.getInteger("input_tokens"), row.getInteger("output_tokens"),
                 row.getInteger("cached_input_tokens"), row.getBigDecimal("cost_usd"), row.getInteger("latency_ms"),
-                row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant());
+                row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant(),
+                row.getUUID("api_key_id"));
     }
 }

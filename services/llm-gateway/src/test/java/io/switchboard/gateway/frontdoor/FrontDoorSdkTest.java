@@ -42,12 +42,12 @@ class FrontDoorSdkTest {
     URL root;
 
     private OpenAIClient openai() {
-        return OpenAIOkHttpClient.builder().baseUrl(root + "v1").apiKey("unused").maxRetries(0).build();
+        return OpenAIOkHttpClient.builder().baseUrl(root + "v1").apiKey(io.switchboard.gateway.TestKeys.unlimited()).maxRetries(0).build();
     }
 
     private AnthropicClient anthropic() {
         String base = root.toString();
-        return AnthropicOkHttpClient.builder().baseUrl(base.substring(0, base.length() - 1)).apiKey("unused")
+        return AnthropicOkHttpClient.builder().baseUrl(base.substring(0, base.length() - 1)).apiKey(io.switchboard.gateway.TestKeys.unlimited())
                 .maxRetries(0).build();
     }
 
@@ -129,11 +129,14 @@ class FrontDoorSdkTest {
 
     @Test
     void badRequestsGetTheDoorsOwnErrorShape() {
-        given().contentType(ContentType.JSON).body("{\"model\":\"sim\"}").post("/v1/chat/completions")
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body("{\"model\":\"sim\"}").post("/v1/chat/completions")
                 .then().statusCode(400).body("error.type", equalTo("invalid_request_error"));
-        given().contentType(ContentType.JSON).body("{\"model\":\"sim\",\"max_tokens\":5,\"messages\":[{\"role\":"
+        given().header("x-api-key", io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"max_tokens\":5,\"messages\":[{\"role\":"
                         + "\"wizard\",\"content\":\"hi\"}]}").post("/v1/messages")
                 .then().statusCode(400).body("type", equalTo("error")).body("error.type", equalTo("invalid_request_error"));
-        given().contentType(ContentType.JSON).body("not json").post("/v1/chat/completions").then().statusCode(400);
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body("not json").post("/v1/chat/completions").then().statusCode(400);
     }
 }

@@ -62,7 +62,8 @@ class DeploymentApiTest {
         assertThat(row.getString("api_key_sealed")).isNotBlank().doesNotContain(SECRET);
         assertThat(row.getString("api_key_key_id")).isEqualTo("test");
 
-        given().contentType(ContentType.JSON).body(Map.of("model", "fake-openai", "messages",
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body(Map.of("model", "fake-openai", "messages",
                         List.of(Map.of("role", "user", "content", "scenario:plain"))))
                 .post("/v1/chat/completions").then().statusCode(200)
                 .body("choices[0].message.content", equalTo("Hello! How can I help?"));
@@ -81,7 +82,8 @@ class DeploymentApiTest {
                 .put("/api/deployments/keyless").then().statusCode(200).body("hasApiKey", equalTo(false));
         given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("keyless", "sim")))
                 .put("/api/aliases/smart").then().statusCode(200).body("smart", equalTo(List.of("keyless", "sim")));
-        given().contentType(ContentType.JSON).body(Map.of("model", "smart", "messages",
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body(Map.of("model", "smart", "messages",
                         List.of(Map.of("role", "user", "content", "scenario:plain"))))
                 .post("/v1/chat/completions").then().statusCode(200)
                 .body("choices[0].message.content", equalTo("Hello! How can I help?"));

@@ -31,7 +31,8 @@ class GenAiSpanTest {
     @Test
     void aCallIsAChatSpanWithUsageInsideTheHttpRequestsTrace() {
         long since = now();
-        given().contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"count these five words\"}]}").post("/v1/chat/completions").then().statusCode(200);
         SpanData chat = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
                 .filter(s -> s.getName().equals("chat sim") && s.getStartEpochNanos() >= since).findFirst(),
@@ -52,7 +53,8 @@ class GenAiSpanTest {
     @Test
     void aFailedCallIsAnErrorSpanWithItsErrorType() {
         long since = now();
-        given().contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"[fail:500]\"}]}").post("/v1/chat/completions").then().statusCode(502);
         SpanData chat = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
                 .filter(s -> s.getName().equals("chat sim") && s.getStartEpochNanos() >= since).findFirst(),

@@ -1,0 +1,137 @@
+package io.switchboard.gateway.keys;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Virtual API keys for the front doors: made, listed, revoked, and checked on every request. A check admits the
+ * request only if the key is live, under its budget, and under its requests-per-minute limit; the minute's count is a
+ * row shared by every replica, bumped atomically, so the limit holds across replicas.
+ */
+@ApplicationScoped
+public class ApiKeys {
+    static final String PREFIX = "sk-sb-";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Pool pool;
+
+    public ApiKeys(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** A key as the API shows it: never the key, only its first characters. */
+    public record KeyView(UUID id, String name, String keyPrefix, Integer requestsPerMinute, BigDecimal budgetUsd,
+                          BigDecimal spentUsd, Instant createdAt, Instant revokedAt) {
+    }
+
+    /** A new key: the only time the key itself is given out. */
+    public record Created(KeyView info, String key) {
+    }
+
+    /** Why a request is refused, with the HTTP status and how long to wait (null when waiting will not help). */
+    public record Refusal(int status, String code, String message, Duration retryAfter) {
+    }
+
+    /** The outcome of a check: the key's id when admitted, else the refusal. */
+    public record Check(UUID keyId, Refusal refusal) {
+    }
+
+    public Uni<Created> create(String name, Integer requestsPerMinute, BigDecimal budgetUsd) {
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        return pool.preparedQuery("insert into gateway.api_keys (id, name, key_hash, key_prefix, requests_per_minute,"
+                        + " budget_usd) values ($1, $2, $3, $4, $5, $6) returning *")
+                .execute(Tuple.from(new Object[] {UUID.randomUUID(), name, hash(key), key.substring(0, 10),
+                        requestsPerMinute, budgetUsd}))
+                .map(rows -> new Created(view(rows.iterator().next()), key));
+    }
+
+    public Uni<List<KeyView>> list() {
+        return pool.query("select * from gateway.api_keys order by created_at desc").execute()
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows)).map(ApiKeys::view)
+                .collect().asList();
+    }
+
+    /** False when there is no such live key. */
+    public Uni<Boolean> revoke(UUID id) {
+        return pool.preparedQuery("update gateway.api_keys set revoked_at = now() where id = $1 and revoked_at is null")
+                .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Checks a presented key and counts the request against its minute. */
+    public Uni<Check> admit(String presented) {
+        if (presented == null || !presented.startsWith(PREFIX)) {
+            return Uni.createFrom().item(refused(401, "invalid_api_key", "a valid API key is required", null));
+        }
+        return pool.preparedQuery("select id, requests_per_minute, budget_usd, spent_usd, revoked_at"
+                        + " from gateway.api_keys where key_hash = $1").execute(Tuple.of(hash(presented)))
+                .flatMap(rows -> {
+                    if (rows.size() == 0 || rows.iterator().next().getValue("revoked_at") != null) {
+                        return Uni.createFrom().item(refused(401, "invalid_api_key", "unknown or revoked API key",
+                                null));
+                    }
+                    Row key = rows.iterator().next();
+                    UUID id = key.getUUID("id");
+                    BigDecimal budget = key.getBigDecimal("budget_usd");
+                    if (budget != null && key.getBigDecimal("spent_usd").compareTo(budget) >= 0) {
+                        return Uni.createFrom().item(refused(429, "budget_exceeded",
+                                "this key has spent its budget of $" + budget.stripTrailingZeros().toPlainString(),
+                                null));
+                    }
+                    Integer limit = key.getInteger("requests_per_minute");
+                    if (limit == null) {
+                        return Uni.createFrom().item(new Check(id, null));
+                    }
+                    return pool.preparedQuery("insert into gateway.api_key_windows (key_id, window_start, requests)"
+                                    + " values ($1, date_trunc('minute', now()), 1) on conflict (key_id, window_start)"
+                                    + " do update set requests = gateway.api_key_windows.requests + 1"
+                                    + " returning requests, extract(epoch from (date_trunc('minute', now())"
+                                    + " + interval '1 minute' - now())) as wait")
+                            .execute(Tuple.of(id)).map(window -> {
+                                Row counted = window.iterator().next();
+                                if (counted.getInteger("requests") > limit) {
+                                    long wait = (long) Math.ceil(counted.getDouble("wait"));
+                                    return refused(429, "rate_limited", "this key is limited to " + limit
+                                            + " requests per minute", Duration.ofSeconds(Math.max(1, wait)));
+                                }
+                                return new Check(id, null);
+                            });
+                });
+    }
+
+    private static Check refused(int status, String code, String message, Duration retryAfter) {
+        return new Check(null, new Refusal(status, code, message, retryAfter));
+    }
+
+    static String hash(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static KeyView view(Row row) {
+        var revoked = row.getOffsetDateTime("revoked_at");
+        return new KeyView(row.getUUID("id"), row.getString("name"), row.getString("key_prefix"),
+                row.getInteger("requests_per_minute"), row.getBigDecimal("budget_usd"), row.getBigDecimal("spent_usd"),
+                row.getOffsetDateTime("created_at").toInstant(), revoked == null ? null : revoked.toInstant());
+    }
+}

@@ -1,0 +1,31 @@
+package io.switchboard.gateway.keys;
+
+import io.smallrye.mutiny.Uni;
+import io.switchboard.gateway.config.GatewayConfig;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.UUID;
+
+/** Admits front-door requests by their virtual API key ({@code Authorization: Bearer ...} or {@code x-api-key}). */
+@ApplicationScoped
+public class FrontDoorGuard {
+    private final ApiKeys keys;
+    private final boolean required;
+
+    public FrontDoorGuard(ApiKeys keys, GatewayConfig config) {
+        this.keys = keys;
+        this.required = config.auth().requireApiKey();
+    }
+
+    public Uni<ApiKeys.Check> admit(RoutingContext ctx) {
+        String presented = ctx.request().getHeader("x-api-key");
+        String authorization = ctx.request().getHeader("Authorization");
+        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).strip();
+        }
+        if (!required && (presented == null || !presented.startsWith(ApiKeys.PREFIX))) {
+            return Uni.createFrom().item(new ApiKeys.Check((UUID) null, null));
+        }
+        return keys.admit(presented);
+    }
+}
