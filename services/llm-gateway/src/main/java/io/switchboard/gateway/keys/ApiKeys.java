@@ -16,18 +16,28 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Virtual API keys for the front doors: made, listed, revoked, and checked on every request. A check admits the
  * request only if the key is live, under its budget, and under its requests-per-minute limit; the minute's count is a
- * row shared by every replica, bumped atomically, so the limit holds across replicas.
+ * row shared by every replica, bumped atomically, so the limit holds across replicas. A key's record is cached for
+ * {@link #CACHE_TTL}, so a revocation or a spent budget takes effect within that time on every replica.
  */
 @ApplicationScoped
 public class ApiKeys {
     static final String PREFIX = "sk-sb-";
+    static final Duration CACHE_TTL = Duration.ofSeconds(5);
+    private static final int CACHE_MAX = 100_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** A key's record as last read; {@code id} null when no live key has the hash. */
+    private record Cached(UUID id, Integer requestsPerMinute, boolean overBudget, String budget, long readAt) {
+    }
+
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final Pool pool;
 
     public ApiKeys(Pool pool) {
@@ -68,10 +78,13 @@ public class ApiKeys {
                 .collect().asList();
     }
 
-    /** False when there is no such live key. */
+    /** False when there is no such live key. Other replicas notice within the cache time. */
     public Uni<Boolean> revoke(UUID id) {
         return pool.preparedQuery("update gateway.api_keys set revoked_at = now() where id = $1 and revoked_at is null")
-                .execute(Tuple.of(id)).map(rows -> rows.rowCount() == 1);
+                .execute(Tuple.of(id)).map(rows -> {
+                    cache.values().removeIf(cached -> id.equals(cached.id()));
+                    return rows.rowCount() == 1;
+                });
     }
 
     /** Checks a presented key and counts the request against its minute. */
@@ -79,39 +92,60 @@ public class ApiKeys {
         if (presented == null || !presented.startsWith(PREFIX)) {
             return Uni.createFrom().item(refused(401, "invalid_api_key", "a valid API key is required", null));
         }
-        return pool.preparedQuery("select id, requests_per_minute, budget_usd, spent_usd, revoked_at"
-                        + " from gateway.api_keys where key_hash = $1").execute(Tuple.of(hash(presented)))
-                .flatMap(rows -> {
-                    if (rows.size() == 0 || rows.iterator().next().getValue("revoked_at") != null) {
-                        return Uni.createFrom().item(refused(401, "invalid_api_key", "unknown or revoked API key",
-                                null));
+        String hash = hash(presented);
+        Cached cached = cache.get(hash);
+        Uni<Cached> key = cached != null && System.nanoTime() - cached.readAt() < CACHE_TTL.toNanos()
+                ? Uni.createFrom().item(cached) : read(hash);
+        return key.flatMap(this::check);
+    }
+
+    private Uni<Cached> read(String hash) {
+        return pool.preparedQuery("select id, requests_per_minute, budget_usd, spent_usd from gateway.api_keys"
+                        + " where key_hash = $1 and revoked_at is null").execute(Tuple.of(hash))
+                .map(rows -> {
+                    Cached read;
+                    if (rows.size() == 0) {
+                        read = new Cached(null, null, false, null, System.nanoTime());
+                    } else {
+                        Row row = rows.iterator().next();
+                        BigDecimal budget = row.getBigDecimal("budget_usd");
+                        read = new Cached(row.getUUID("id"), row.getInteger("requests_per_minute"),
+                                budget != null && row.getBigDecimal("spent_usd").compareTo(budget) >= 0,
+                                budget == null ? null : budget.stripTrailingZeros().toPlainString(), System.nanoTime());
                     }
-                    Row key = rows.iterator().next();
-                    UUID id = key.getUUID("id");
-                    BigDecimal budget = key.getBigDecimal("budget_usd");
-                    if (budget != null && key.getBigDecimal("spent_usd").compareTo(budget) >= 0) {
-                        return Uni.createFrom().item(refused(429, "budget_exceeded",
-                                "this key has spent its budget of $" + budget.stripTrailingZeros().toPlainString(),
-                                null));
+                    if (cache.size() > CACHE_MAX) {
+                        cache.clear(); // bounded: made-up keys cannot grow it without end
                     }
-                    Integer limit = key.getInteger("requests_per_minute");
-                    if (limit == null) {
-                        return Uni.createFrom().item(new Check(id, null));
+                    cache.put(hash, read);
+                    return read;
+                });
+    }
+
+    private Uni<Check> check(Cached key) {
+        if (key.id() == null) {
+            return Uni.createFrom().item(refused(401, "invalid_api_key", "unknown or revoked API key", null));
+        }
+        if (key.overBudget()) {
+            return Uni.createFrom().item(refused(429, "budget_exceeded",
+                    "this key has spent its budget of $" + key.budget(), null));
+        }
+        Integer limit = key.requestsPerMinute();
+        if (limit == null) {
+            return Uni.createFrom().item(new Check(key.id(), null));
+        }
+        return pool.preparedQuery("insert into gateway.api_key_windows (key_id, window_start, requests)"
+                        + " values ($1, date_trunc('minute', now()), 1) on conflict (key_id, window_start)"
+                        + " do update set requests = gateway.api_key_windows.requests + 1"
+                        + " returning requests, extract(epoch from (date_trunc('minute', now())"
+                        + " + interval '1 minute' - now())) as wait")
+                .execute(Tuple.of(key.id())).map(window -> {
+                    Row counted = window.iterator().next();
+                    if (counted.getInteger("requests") > limit) {
+                        long wait = (long) Math.ceil(counted.getDouble("wait"));
+                        return refused(429, "rate_limited", "this key is limited to " + limit
+                                + " requests per minute", Duration.ofSeconds(Math.max(1, wait)));
                     }
-                    return pool.preparedQuery("insert into gateway.api_key_windows (key_id, window_start, requests)"
-                                    + " values ($1, date_trunc('minute', now()), 1) on conflict (key_id, window_start)"
-                                    + " do update set requests = gateway.api_key_windows.requests + 1"
-                                    + " returning requests, extract(epoch from (date_trunc('minute', now())"
-                                    + " + interval '1 minute' - now())) as wait")
-                            .execute(Tuple.of(id)).map(window -> {
-                                Row counted = window.iterator().next();
-                                if (counted.getInteger("requests") > limit) {
-                                    long wait = (long) Math.ceil(counted.getDouble("wait"));
-                                    return refused(429, "rate_limited", "this key is limited to " + limit
-                                            + " requests per minute", Duration.ofSeconds(Math.max(1, wait)));
-                                }
-                                return new Check(id, null);
-                            });
+                    return new Check(key.id(), null);
                 });
     }
 
