@@ -196,6 +196,21 @@ class PlatformIT {
         String api = http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/api/deployments")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(api).contains("openai-e2e").doesNotContain(secret);
+
+        // a virtual key for the gateway's endpoints: shown once, then only its prefix
+        browser.get(platform.adminUi() + "/keys");
+        browser.findElement(By.cssSelector("[data-testid=key-name]")).sendKeys("e2e-app");
+        browser.findElement(By.cssSelector("[data-testid=create-key]")).click();
+        String key = await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
+                By.cssSelector("[data-testid=new-key-value]")).getText(), text -> text.startsWith("sk-sb-"));
+        HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/v1/models"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(models.body()).contains("\"sim\"");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/v1/models")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        browser.get(platform.adminUi() + "/keys");
+        assertThat(texts("[data-testid=key-row]")).anyMatch(row -> row.contains("e2e-app"));
+        assertThat(browser.getPageSource()).doesNotContain(key);
     }
 
     // ---- browser steps

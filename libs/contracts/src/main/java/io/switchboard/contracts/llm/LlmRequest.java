@@ -1,23 +1,34 @@
 package io.switchboard.contracts.llm;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A chat completion request on {@code llm.requests}, keyed by {@code requestId}. The reply is a stream of
  * {@link LlmChunk}s on {@code llm.replies} that ends with a chunk whose {@link LlmChunk#last()} is true.
- * {@code sessionId}, {@code turnId} and {@code agentId} are for accounting and tracing and may be null.
+ * {@code sessionId}, {@code turnId} and {@code agentId} are for accounting and tracing and may be null;
+ * {@code responseFormat} (optional) asks for JSON output.
  */
 public record LlmRequest(String requestId, String sessionId, String turnId, String model, List<ChatMessage> messages,
-                         List<ToolSpec> tools, String agentId, int schemaVersion) {
+                         List<ToolSpec> tools, String agentId, Map<String, Object> responseFormat, int schemaVersion) {
     public static final int SCHEMA_VERSION = 1;
 
     public static LlmRequest of(String requestId, String sessionId, String turnId, String model,
                                 List<ChatMessage> messages, List<ToolSpec> tools) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, SCHEMA_VERSION);
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, SCHEMA_VERSION);
     }
 
     /** The same request, attributed to an agent. */
     public LlmRequest forAgent(String agent) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, schemaVersion);
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, responseFormat,
+                schemaVersion);
+    }
+
+    /**
+     * The same request, asking for structured output in OpenAI's {@code response_format} shape
+     * ({@code {"type":"json_object"}} or {@code {"type":"json_schema","json_schema":{...}}}).
+     */
+    public LlmRequest withResponseFormat(Map<String, Object> format) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, schemaVersion);
     }
 }

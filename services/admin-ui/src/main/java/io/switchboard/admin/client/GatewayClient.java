@@ -3,6 +3,7 @@ package io.switchboard.admin.client;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Path;
@@ -28,6 +29,35 @@ public interface GatewayClient {
 
     record AliasInput(List<String> deployments) {
     }
+
+    record ApiKey(String id, String name, String keyPrefix, Integer requestsPerMinute, BigDecimal budgetUsd,
+                  BigDecimal spentUsd, Instant createdAt, Instant revokedAt) {
+        public String spent() {
+            return dollars(spentUsd);
+        }
+
+        public String budget() {
+            return budgetUsd == null ? "" : dollars(budgetUsd);
+        }
+    }
+
+    record NewKey(String name, Integer requestsPerMinute, BigDecimal budgetUsd) {
+    }
+
+    record CreatedKey(ApiKey info, String key) {
+    }
+
+    @GET
+    @Path("/keys")
+    Uni<List<ApiKey>> keys();
+
+    @POST
+    @Path("/keys")
+    Uni<CreatedKey> createKey(NewKey key);
+
+    @DELETE
+    @Path("/keys/{id}")
+    Uni<Void> revokeKey(@PathParam("id") String id);
 
     @GET
     @Path("/deployments")

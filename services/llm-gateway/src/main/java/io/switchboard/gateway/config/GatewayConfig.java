@@ -48,6 +48,13 @@ public interface GatewayConfig {
     Map<String, List<String>> aliases();
 
     /**
+     * How an alias picks among its deployments: {@code gateway.alias-strategies.<alias>=priority} (the default: in
+     * order, the next only on failure), {@code weighted} (by {@code weight}, then the rest in order) or
+     * {@code least-busy} (fewest calls in flight first).
+     */
+    Map<String, String> aliasStrategies();
+
+    /**
      * Prices by upstream model, in US dollars per million tokens: {@code gateway.prices."<model>".input},
      * {@code .output}, {@code .cached-input} (defaults to the input price).
      */
@@ -89,6 +96,14 @@ public interface GatewayConfig {
         /** Output token limit sent upstream; 0 sends none (Anthropic then gets 4096, which it requires). */
         @WithDefault("0")
         int maxTokens();
+
+        /** Share of an alias's traffic under the {@code weighted} strategy. */
+        @WithDefault("1")
+        int weight();
+
+        /** Calls in flight at once; a full deployment is passed over like one cooling down. 0: no limit. */
+        @WithDefault("0")
+        int maxConcurrent();
     }
 
     interface Routing {

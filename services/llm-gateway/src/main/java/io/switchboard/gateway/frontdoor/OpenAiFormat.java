@@ -50,7 +50,10 @@ final class OpenAiFormat {
                     function.has("parameters") ? Json.MAPPER.convertValue(function.get("parameters"), Map.class)
                             : Map.of("type", "object")));
         }
-        return LlmRequest.of(requestId, null, null, model, conversation, tools);
+        LlmRequest request = LlmRequest.of(requestId, null, null, model, conversation, tools);
+        JsonNode format = body.get("response_format");
+        return format != null && format.isObject()
+                ? request.withResponseFormat(Json.MAPPER.convertValue(format, Map.class)) : request;
     }
 
     /** Content is a string or a list of parts; text parts are joined. */

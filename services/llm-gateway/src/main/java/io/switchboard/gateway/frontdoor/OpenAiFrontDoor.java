@@ -48,12 +48,20 @@ public class OpenAiFrontDoor {
     }
 
     private void models(RoutingContext ctx) {
-        ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
-        ArrayNode data = list.putArray("data");
-        for (String model : deployments.models()) {
-            data.addObject().put("id", model).put("object", "model").put("created", 0).put("owned_by", "switchboard");
-        }
-        StreamingResponder.json(ctx.response(), 200, Json.write(list));
+        guard.admit(ctx).subscribe().with(check -> {
+            if (check.refusal() != null) {
+                refuse(ctx, check.refusal());
+                return;
+            }
+            ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
+            ArrayNode data = list.putArray("data");
+            for (String model : deployments.models()) {
+                data.addObject().put("id", model).put("object", "model").put("created", 0)
+                        .put("owned_by", "switchboard");
+            }
+            StreamingResponder.json(ctx.response(), 200, Json.write(list));
+        }, failure -> StreamingResponder.json(ctx.response(), 503, OpenAiFormat.error(
+                new FrontDoorRequest(503, "unavailable", "API keys cannot be checked right now", 1L))));
     }
 
     private void chatCompletions(RoutingContext ctx) {

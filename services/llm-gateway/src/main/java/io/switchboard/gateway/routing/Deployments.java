@@ -44,6 +44,8 @@ public class Deployments implements RouteTable {
     private final CredentialCipher cipher;
     private final Map<String, Entry> fixed = new LinkedHashMap<>();
     private final Map<String, List<String>> configuredAliases;
+    private final Map<String, String> strategies;
+    private final Map<String, int[]> limits = new HashMap<>(); // name -> {weight, maxConcurrent}
     private volatile Snapshot snapshot;
 
     public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, CredentialCipher cipher) {
@@ -63,8 +65,10 @@ public class Deployments implements RouteTable {
                     d.model().orElse(name), key, d.maxRetries(), d.connectTimeout(), d.firstByteTimeout(),
                     d.idleTimeout(), d.maxTokens());
             fixed.put(name, connect(deployment, Source.CONFIGURATION));
+            limits.put(name, new int[] {Math.max(1, d.weight()), Math.max(0, d.maxConcurrent())});
         });
         this.configuredAliases = config.aliases();
+        this.strategies = config.aliasStrategies();
         this.snapshot = build(Map.of(), Map.of());
     }
 
@@ -152,6 +156,23 @@ public class Deployments implements RouteTable {
             return List.of(direct.deployment());
         }
         return model.startsWith("sim/") ? List.of(current.deployments().get("sim").deployment()) : List.of();
+    }
+
+    @Override
+    public String strategy(String model) {
+        return strategies.getOrDefault(model, "priority");
+    }
+
+    @Override
+    public int weight(Deployment deployment) {
+        int[] limit = limits.get(deployment.name());
+        return limit == null ? 1 : limit[0];
+    }
+
+    @Override
+    public int maxConcurrent(Deployment deployment) {
+        int[] limit = limits.get(deployment.name());
+        return limit == null ? 0 : limit[1];
     }
 
     @Override

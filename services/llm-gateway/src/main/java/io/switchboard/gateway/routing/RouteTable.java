@@ -10,4 +10,19 @@ public interface RouteTable {
     List<Deployment> route(String model);
 
     ChatProvider provider(Deployment deployment);
+
+    /** How an alias spreads its requests: {@code priority} (in order), {@code weighted} or {@code least-busy}. */
+    default String strategy(String model) {
+        return "priority";
+    }
+
+    /** The deployment's share under {@code weighted}. */
+    default int weight(Deployment deployment) {
+        return 1;
+    }
+
+    /** Calls the deployment may have in flight at once; 0 for no limit. */
+    default int maxConcurrent(Deployment deployment) {
+        return 0;
+    }
 }

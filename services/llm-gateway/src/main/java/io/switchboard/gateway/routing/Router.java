@@ -10,7 +10,11 @@ import io.switchboard.gateway.provider.ProviderException.Kind;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +30,7 @@ import java.util.function.Consumer;
 public class Router {
     private final RouteTable deployments;
     private final Cooldowns cooldowns;
+    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final GatewayConfig.Routing config;
 
     @Inject
@@ -44,7 +49,7 @@ public class Router {
      * Fails with a {@link ProviderException} when no attempt succeeded or the chosen one broke off.
      */
     public Multi<ProviderEvent> stream(LlmRequest request, Consumer<Deployment> onAttempt) {
-        List<Deployment> route = deployments.route(request.model());
+        List<Deployment> route = order(request.model(), deployments.route(request.model()));
         if (route.isEmpty()) {
             return Multi.createFrom().failure(new ProviderException(Kind.UNKNOWN_MODEL,
                     "no deployment serves model '" + request.model() + "'"));
@@ -59,7 +64,8 @@ public class Router {
                                           Throwable previous) {
         if (index == route.size()) {
             return Multi.createFrom().failure(previous != null ? previous : new ProviderException(Kind.UNAVAILABLE,
-                    "every deployment of '" + request.model() + "' is cooling down after failures"));
+                    "every deployment of '" + request.model() + "' is cooling down after failures or at its"
+                            + " concurrency limit"));
         }
         Deployment deployment = route.get(index);
         return onDeployment(request, deployment, started, onAttempt)
@@ -68,15 +74,57 @@ public class Router {
                         e instanceof Skipped ? previous : e));
     }
 
+    /** The order to try an alias's deployments in, by its strategy. */
+    List<Deployment> order(String model, List<Deployment> route) {
+        if (route.size() < 2) {
+            return route;
+        }
+        switch (deployments.strategy(model)) {
+            case "least-busy": {
+                List<Deployment> sorted = new ArrayList<>(route);
+                sorted.sort(Comparator.comparingInt(d -> inFlight(d).get())); // stable: ties keep their order
+                return sorted;
+            }
+            case "weighted": {
+                int total = route.stream().mapToInt(deployments::weight).sum();
+                int pick = ThreadLocalRandom.current().nextInt(total);
+                for (Deployment d : route) {
+                    pick -= deployments.weight(d);
+                    if (pick < 0) {
+                        List<Deployment> ordered = new ArrayList<>(route);
+                        ordered.remove(d);
+                        ordered.add(0, d);
+                        return ordered;
+                    }
+                }
+                return route;
+            }
+            default:
+                return route;
+        }
+    }
+
+    private AtomicInteger inFlight(Deployment deployment) {
+        return inFlight.computeIfAbsent(deployment.name(), name -> new AtomicInteger());
+    }
+
     private Multi<ProviderEvent> onDeployment(LlmRequest request, Deployment deployment, AtomicBoolean started,
                                               Consumer<Deployment> onAttempt) {
         AtomicInteger retries = new AtomicInteger();
         return Multi.createFrom().deferred(() -> {
+            int limit = deployments.maxConcurrent(deployment);
+            AtomicInteger busy = inFlight(deployment);
+            if (busy.incrementAndGet() > limit && limit > 0) {
+                busy.decrementAndGet();
+                return Multi.createFrom().<ProviderEvent>failure(new Skipped()); // full: like cooling down
+            }
             if (!cooldowns.tryAcquire(deployment.name())) {
+                busy.decrementAndGet();
                 return Multi.createFrom().<ProviderEvent>failure(new Skipped());
             }
             onAttempt.accept(deployment);
             return deployments.provider(deployment).stream(request)
+                    .onTermination().invoke(busy::decrementAndGet)
                     .onCompletion().invoke(() -> cooldowns.success(deployment.name()))
                     .onCancellation().invoke(() -> cooldowns.release(deployment.name()))
                     .onFailure().invoke(e -> {

@@ -188,7 +188,9 @@ public abstract class AbstractProviderConformanceTest {
                 ChatMessage.toolResult("call_1", "18C and sunny"),
                 ChatMessage.user("scenario:plain")),
                 List.of(new ToolSpec("get_weather", "Weather for a city", Map.of("type", "object",
-                        "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city")))));
+                        "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city")))))
+                .withResponseFormat(Map.of("type", "json_schema", "json_schema", Map.of("name", "answer",
+                        "schema", Map.of("type", "object"))));
         assertThat(run(request).failure).isNull();
         FakeVendor.Recorded recorded = fake.lastRequest("plain");
         assertRequest(recorded, Json.read(recorded.body()));

@@ -31,6 +31,7 @@ class ApiKeyTest {
     void requestsWithoutAValidKeyAreRefusedInEachDoorsShape() {
         given().contentType(ContentType.JSON).body(HELLO).post("/v1/chat/completions").then().statusCode(401)
                 .body("error.code", equalTo("invalid_api_key"));
+        given().get("/v1/models").then().statusCode(401);
         given().header("Authorization", "Bearer sk-sb-made-up").contentType(ContentType.JSON).body(HELLO)
                 .post("/v1/chat/completions").then().statusCode(401);
         given().contentType(ContentType.JSON).body(Map.of("model", "sim", "max_tokens", 5, "messages",

@@ -27,7 +27,25 @@ class RouterTest {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Supplier<Multi<ProviderEvent>>>> scripts = new LinkedHashMap<>();
     private final Map<String, Deployment> deployments = new LinkedHashMap<>();
+    private final Map<String, Integer> weights = new LinkedHashMap<>();
+    private final Map<String, Integer> limits = new LinkedHashMap<>();
+    private String strategy = "priority";
     private final Router router = new Router(new RouteTable() {
+        @Override
+        public String strategy(String model) {
+            return strategy;
+        }
+
+        @Override
+        public int weight(Deployment deployment) {
+            return weights.getOrDefault(deployment.name(), 1);
+        }
+
+        @Override
+        public int maxConcurrent(Deployment deployment) {
+            return limits.getOrDefault(deployment.name(), 0);
+        }
+
         @Override
         public List<Deployment> route(String model) {
             return model.equals("alias") ? List.copyOf(deployments.values()) : List.of();
@@ -141,7 +159,47 @@ class RouterTest {
         assertThat(((ProviderException) failure).kind()).isEqualTo(Kind.UNKNOWN_MODEL);
     }
 
+    @Test
+    void leastBusySendsTheNextRequestWhereFewerCallsAreInFlight() {
+        strategy = "least-busy";
+        deployment("a", 0, () -> Multi.createFrom().nothing(), answer("from a"));
+        deployment("b", 0, answer("from b"));
+        var hanging = router.stream(request(), d -> { }).subscribe().with(e -> { });
+        assertThat(run().text()).isEqualTo("from b");
+        hanging.cancel();
+        assertThat(run().text()).isEqualTo("from a"); // nothing in flight any more: back to the first
+    }
+
+    @Test
+    void aDeploymentAtItsConcurrencyLimitIsPassedOver() {
+        limits.put("a", 1);
+        deployment("a", 0, () -> Multi.createFrom().nothing(), answer("from a"));
+        deployment("b", 0, answer("from b"));
+        var hanging = router.stream(request(), d -> { }).subscribe().with(e -> { });
+        assertThat(run().text()).isEqualTo("from b");
+        assertThat(calls).containsExactly("a", "b");
+        hanging.cancel();
+    }
+
+    @Test
+    void weightedSpreadsRequestsByWeight() {
+        strategy = "weighted";
+        weights.put("heavy", 3);
+        deployment("heavy", 0);
+        deployment("light", 0);
+        for (int i = 0; i < 400; i++) {
+            run();
+        }
+        long heavy = calls.stream().filter("heavy"::equals).count();
+        assertThat(heavy).isBetween(250L, 350L);
+        assertThat(calls).hasSize(400);
+    }
+
     // ---- helpers
+
+    private static LlmRequest request() {
+        return LlmRequest.of("r", null, null, "alias", List.of(ChatMessage.user("x")), List.of());
+    }
 
     @SafeVarargs
     private void deployment(String name, int maxRetries, Supplier<Multi<ProviderEvent>>... script) {

@@ -67,7 +67,22 @@ public class OllamaProvider implements ChatProvider {
             }
         }
         OpenAiProvider.putTools(body, request.tools());
+        putFormat(body, request.responseFormat());
         return Json.write(body);
+    }
+
+    /** Ollama's {@code format}: {@code "json"}, or the JSON Schema the answer must follow. */
+    static void putFormat(ObjectNode body, java.util.Map<String, Object> responseFormat) {
+        if (responseFormat == null) {
+            return;
+        }
+        JsonNode format = Json.MAPPER.valueToTree(responseFormat);
+        JsonNode schema = format.path("json_schema").path("schema");
+        if ("json_schema".equals(Json.text(format, "type")) && schema.isObject()) {
+            body.set("format", schema);
+        } else if ("json_object".equals(Json.text(format, "type"))) {
+            body.put("format", "json");
+        }
     }
 
     /** Reads NDJSON lines; the stream must end with a {@code done: true} line. */

@@ -75,6 +75,9 @@ public class OpenAiProvider implements ChatProvider {
             }
         }
         putTools(body, request.tools());
+        if (request.responseFormat() != null) {
+            body.set("response_format", Json.MAPPER.valueToTree(request.responseFormat()));
+        }
         return Json.write(body);
     }
 

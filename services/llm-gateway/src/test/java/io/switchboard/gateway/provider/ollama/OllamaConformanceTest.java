@@ -42,6 +42,7 @@ class OllamaConformanceTest extends AbstractProviderConformanceTest {
         assertThat(call.path("arguments").path("city").asText()).isEqualTo("Paris");
         assertThat(messages.get(3).path("role").asText()).isEqualTo("tool");
         assertThat(body.path("tools").get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+        assertThat(body.path("format").path("type").asText()).isEqualTo("object");
     }
 
     @Test

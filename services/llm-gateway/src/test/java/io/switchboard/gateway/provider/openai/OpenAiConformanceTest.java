@@ -55,5 +55,6 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
         assertThat(tool.path("type").asText()).isEqualTo("function");
         assertThat(tool.path("function").path("name").asText()).isEqualTo("get_weather");
         assertThat(tool.path("function").path("parameters").path("required").get(0).asText()).isEqualTo("city");
+        assertThat(body.path("response_format").path("json_schema").path("name").asText()).isEqualTo("answer");
     }
 }

@@ -1,0 +1,75 @@
+package io.switchboard.admin.rest;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.admin.client.GatewayClient;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.util.List;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.RestForm;
+
+/** Virtual API keys for the gateway's front doors: made (the key shown once), listed, revoked. */
+@Path("/keys")
+@Produces(MediaType.TEXT_HTML)
+public class KeyPage {
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance list(List<GatewayClient.ApiKey> keys, String newKey, String error);
+    }
+
+    private final GatewayClient gateway;
+
+    public KeyPage(@RestClient GatewayClient gateway) {
+        this.gateway = gateway;
+    }
+
+    @GET
+    public Uni<TemplateInstance> list() {
+        return page(null, null);
+    }
+
+    /** Makes a key and shows it once, on the page that answers the form (never stored or shown again). */
+    @POST
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> create(@RestForm String name, @RestForm String requestsPerMinute, @RestForm String budgetUsd) {
+        Integer rpm;
+        BigDecimal budget;
+        try {
+            rpm = requestsPerMinute == null || requestsPerMinute.isBlank() ? null : Integer.valueOf(requestsPerMinute.strip());
+            budget = budgetUsd == null || budgetUsd.isBlank() ? null : new BigDecimal(budgetUsd.strip());
+        } catch (NumberFormatException e) {
+            return page(null, "requests per minute is a whole number and the budget an amount in dollars")
+                    .map(html -> Response.status(400).entity(html).build());
+        }
+        return gateway.createKey(new GatewayClient.NewKey(name, rpm, budget))
+                .flatMap(created -> page(created.key(), null))
+                .map(html -> Response.ok(html).header("Cache-Control", "no-store").build())
+                .onFailure().recoverWithUni(e -> page(null, Problems.describe(e))
+                        .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
+    @POST
+    @Path("/{id}/revoke")
+    public Uni<Response> revoke(@PathParam("id") String id) {
+        return gateway.revokeKey(id).map(x -> Response.seeOther(URI.create("/keys")).build())
+                .onFailure().recoverWithUni(e -> page(null, Problems.describe(e))
+                        .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
+    private Uni<TemplateInstance> page(String newKey, String error) {
+        return gateway.keys().map(keys -> Templates.list(keys, newKey, error))
+                .onFailure().recoverWithItem(e -> Templates.list(List.of(), newKey,
+                        error != null ? error : Problems.describe(e)));
+    }
+}
