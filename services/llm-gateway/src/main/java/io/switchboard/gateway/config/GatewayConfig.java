@@ -55,6 +55,12 @@ public interface GatewayConfig {
     Map<String, String> aliasStrategies();
 
     /**
+     * Where a request goes when it is too long for a model's context window:
+     * {@code gateway.context-fallbacks.<model>=<model with a larger window>} (an alias or a deployment).
+     */
+    Map<String, String> contextFallbacks();
+
+    /**
      * Prices by upstream model, in US dollars per million tokens: {@code gateway.prices."<model>".input},
      * {@code .output}, {@code .cached-input} (defaults to the input price).
      */

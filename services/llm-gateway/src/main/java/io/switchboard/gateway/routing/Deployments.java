@@ -45,6 +45,7 @@ public class Deployments implements RouteTable {
     private final Map<String, Entry> fixed = new LinkedHashMap<>();
     private final Map<String, List<String>> configuredAliases;
     private final Map<String, String> strategies;
+    private final Map<String, String> contextFallbacks;
     private final Map<String, int[]> limits = new HashMap<>(); // name -> {weight, maxConcurrent}
     private volatile Snapshot snapshot;
 
@@ -69,6 +70,7 @@ public class Deployments implements RouteTable {
         });
         this.configuredAliases = config.aliases();
         this.strategies = config.aliasStrategies();
+        this.contextFallbacks = config.contextFallbacks();
         this.snapshot = build(Map.of(), Map.of());
     }
 
@@ -161,6 +163,11 @@ public class Deployments implements RouteTable {
     @Override
     public String strategy(String model) {
         return strategies.getOrDefault(model, "priority");
+    }
+
+    @Override
+    public String contextFallback(String model) {
+        return contextFallbacks.get(model);
     }
 
     @Override

@@ -21,6 +21,11 @@ public interface RouteTable {
         return 1;
     }
 
+    /** The model to retry a request on when it is too long for {@code model}'s context window, or null. */
+    default String contextFallback(String model) {
+        return null;
+    }
+
     /** Calls the deployment may have in flight at once; 0 for no limit. */
     default int maxConcurrent(Deployment deployment) {
         return 0;

@@ -55,8 +55,19 @@ public class Router {
                     "no deployment serves model '" + request.model() + "'"));
         }
         AtomicBoolean started = new AtomicBoolean();
-        return fallback(request, route, 0, started, onAttempt, null)
-                .onItem().invoke(() -> started.set(true));
+        String wider = deployments.contextFallback(request.model());
+        Multi<ProviderEvent> routed = fallback(request, route, 0, started, onAttempt, null);
+        if (wider != null) {
+            // too long for this model's window: the same request on a model with a larger one
+            routed = routed.onFailure(e -> !started.get() && e instanceof ProviderException p
+                            && p.kind() == Kind.CONTEXT_LENGTH_EXCEEDED)
+                    .recoverWithMulti(e -> {
+                        List<Deployment> larger = deployments.route(wider);
+                        return larger.isEmpty() ? Multi.createFrom().failure(e)
+                                : fallback(request, order(wider, larger), 0, started, onAttempt, null);
+                    });
+        }
+        return routed.onItem().invoke(() -> started.set(true));
     }
 
     private Multi<ProviderEvent> fallback(LlmRequest request, List<Deployment> route, int index,

@@ -30,6 +30,7 @@ class RouterTest {
     private final Map<String, Integer> weights = new LinkedHashMap<>();
     private final Map<String, Integer> limits = new LinkedHashMap<>();
     private String strategy = "priority";
+    private String contextFallback;
     private final Router router = new Router(new RouteTable() {
         @Override
         public String strategy(String model) {
@@ -47,8 +48,17 @@ class RouterTest {
         }
 
         @Override
+        public String contextFallback(String model) {
+            return model.equals("alias") ? contextFallback : null;
+        }
+
+        @Override
         public List<Deployment> route(String model) {
-            return model.equals("alias") ? List.copyOf(deployments.values()) : List.of();
+            if (model.equals("wide")) {
+                return deployments.values().stream().filter(d -> d.name().startsWith("wide")).toList();
+            }
+            return model.equals("alias") ? deployments.values().stream().filter(d -> !d.name().startsWith("wide"))
+                    .toList() : List.of();
         }
 
         @Override
@@ -193,6 +203,22 @@ class RouterTest {
         long heavy = calls.stream().filter("heavy"::equals).count();
         assertThat(heavy).isBetween(250L, 350L);
         assertThat(calls).hasSize(400);
+    }
+
+    @Test
+    void aRequestTooLongForTheWindowGoesToTheContextFallback() {
+        contextFallback = "wide";
+        deployment("small", 2, failure(new ProviderException(Kind.CONTEXT_LENGTH_EXCEEDED, 400, "too long", null)));
+        deployment("wide-window", 0, answer("fits"));
+        assertThat(run().text()).isEqualTo("fits");
+        assertThat(calls).containsExactly("small", "wide-window");
+    }
+
+    @Test
+    void withoutAContextFallbackTheContextErrorReachesTheClient() {
+        deployment("small", 2, failure(new ProviderException(Kind.CONTEXT_LENGTH_EXCEEDED, 400, "too long", null)));
+        assertThat(run().failure.kind()).isEqualTo(Kind.CONTEXT_LENGTH_EXCEEDED);
+        assertThat(calls).containsExactly("small");
     }
 
     // ---- helpers
