@@ -6,7 +6,6 @@ import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
-import io.switchboard.gateway.keys.ApiKeys;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
@@ -55,22 +54,12 @@ public class AnthropicFrontDoor {
             return;
         }
         Context trace = Context.current();
-        guard.admit(ctx).subscribe().with(check -> {
-            if (check.refusal() != null) {
-                ApiKeys.Refusal refusal = check.refusal();
-                FrontDoorRequest e = new FrontDoorRequest(refusal.status(), refusal.code(), refusal.message(), null);
-                if (refusal.retryAfter() != null) {
-                    ctx.response().putHeader("Retry-After", String.valueOf(refusal.retryAfter().toSeconds()));
-                }
-                StreamingResponder.json(ctx.response(), e.status, Json.write(AnthropicFormat.errorObject(e)));
-                return;
-            }
+        StreamingResponder.whenAdmitted(ctx, guard, e -> Json.write(AnthropicFormat.errorObject(e)), key -> {
             CallMeter meter = recorder.start(request, trace);
-            meter.apiKey(check.keyId());
+            meter.apiKey(key);
             StreamingResponder.respond(ctx, router.stream(request, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model()), meter, recorder);
-        }, failure -> StreamingResponder.json(ctx.response(), 503, Json.write(AnthropicFormat.errorObject(
-                new FrontDoorRequest(503, "unavailable", "API keys cannot be checked right now", 1L)))));
+        });
     }
 
     /** One response's events: content blocks opened and closed as the kind of content changes. */

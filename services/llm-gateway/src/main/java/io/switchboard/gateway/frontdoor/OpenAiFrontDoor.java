@@ -8,7 +8,6 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.routing.Deployments;
-import io.switchboard.gateway.keys.ApiKeys;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
@@ -48,11 +47,7 @@ public class OpenAiFrontDoor {
     }
 
     private void models(RoutingContext ctx) {
-        guard.admit(ctx).subscribe().with(check -> {
-            if (check.refusal() != null) {
-                refuse(ctx, check.refusal());
-                return;
-            }
+        StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
             ArrayNode data = list.putArray("data");
             for (String model : deployments.models()) {
@@ -60,8 +55,7 @@ public class OpenAiFrontDoor {
                         .put("owned_by", "switchboard");
             }
             StreamingResponder.json(ctx.response(), 200, Json.write(list));
-        }, failure -> StreamingResponder.json(ctx.response(), 503, OpenAiFormat.error(
-                new FrontDoorRequest(503, "unavailable", "API keys cannot be checked right now", 1L))));
+        });
     }
 
     private void chatCompletions(RoutingContext ctx) {
@@ -81,28 +75,13 @@ public class OpenAiFrontDoor {
         }
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         Context trace = Context.current();
-        guard.admit(ctx).subscribe().with(check -> {
-            if (check.refusal() != null) {
-                refuse(ctx, check.refusal());
-                return;
-            }
+        StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             CallMeter meter = recorder.start(request, trace);
-            meter.apiKey(check.keyId());
+            meter.apiKey(key);
             StreamingResponder.respond(ctx, router.stream(request, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage), meter,
                     recorder);
-        }, failure -> StreamingResponder.json(ctx.response(), 503, OpenAiFormat.error(
-                new FrontDoorRequest(503, "unavailable", "API keys cannot be checked right now", 1L))));
-    }
-
-    /** One response's chunks: the role on the first, tool calls numbered, usage last when asked for. */
-    private static void refuse(RoutingContext ctx, ApiKeys.Refusal refusal) {
-        FrontDoorRequest e = new FrontDoorRequest(refusal.status(), refusal.code(), refusal.message(),
-                refusal.retryAfter() == null ? null : refusal.retryAfter().toSeconds());
-        if (e.retryAfterSeconds != null) {
-            ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds));
-        }
-        StreamingResponder.json(ctx.response(), e.status, OpenAiFormat.error(e));
+        });
     }
 
     private static final class Format implements StreamingResponder.Format {

@@ -10,7 +10,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import io.switchboard.gateway.keys.ApiKeys;
+import io.switchboard.gateway.keys.FrontDoorGuard;
 import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -150,6 +155,28 @@ final class StreamingResponder {
                 response.end(last);
             }
         }
+    }
+
+    /**
+     * Runs {@code proceed} with the request's key id once its virtual key is admitted; otherwise answers the refusal
+     * (401/429, with {@code Retry-After} when waiting helps) in the door's error shape.
+     */
+    static void whenAdmitted(RoutingContext ctx, FrontDoorGuard guard, Function<FrontDoorRequest, String> errorBody,
+                             Consumer<UUID> proceed) {
+        guard.admit(ctx).subscribe().with(check -> {
+            ApiKeys.Refusal refusal = check.refusal();
+            if (refusal == null) {
+                proceed.accept(check.keyId());
+                return;
+            }
+            FrontDoorRequest refused = new FrontDoorRequest(refusal.status(), refusal.code(), refusal.message(),
+                    refusal.retryAfter() == null ? null : refusal.retryAfter().toSeconds());
+            if (refused.retryAfterSeconds != null) {
+                ctx.response().putHeader("Retry-After", String.valueOf(refused.retryAfterSeconds));
+            }
+            json(ctx.response(), refused.status, errorBody.apply(refused));
+        }, failure -> json(ctx.response(), 503, errorBody.apply(new FrontDoorRequest(503, "unavailable",
+                "API keys cannot be checked right now", 1L))));
     }
 
     static void json(HttpServerResponse response, int status, String body) {
