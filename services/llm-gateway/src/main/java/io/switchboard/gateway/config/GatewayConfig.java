@@ -131,6 +131,10 @@ public interface GatewayConfig {
         /** How long a failing deployment gets no traffic before one probe request is let through. */
         @WithDefault("30s")
         Duration cooldown();
+
+        /** The most one call may take, retries and fallbacks included; past it the call fails with {@code timeout}. */
+        @WithDefault("10m")
+        Duration totalTimeout();
     }
 
     interface Sim {

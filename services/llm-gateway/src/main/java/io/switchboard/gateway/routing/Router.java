@@ -2,6 +2,7 @@ package io.switchboard.gateway.routing;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -18,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -31,16 +33,18 @@ public class Router {
     private final RouteTable deployments;
     private final Cooldowns cooldowns;
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final io.vertx.core.Vertx vertx;
     private final GatewayConfig.Routing config;
 
     @Inject
-    public Router(Deployments deployments, GatewayConfig config) {
-        this(deployments, config.routing());
+    public Router(Deployments deployments, GatewayConfig config, io.vertx.core.Vertx vertx) {
+        this(deployments, config.routing(), vertx);
     }
 
-    public Router(RouteTable deployments, GatewayConfig.Routing config) {
+    public Router(RouteTable deployments, GatewayConfig.Routing config, io.vertx.core.Vertx vertx) {
         this.deployments = deployments;
         this.config = config;
+        this.vertx = vertx;
         this.cooldowns = new Cooldowns(config.failuresToCoolDown(), config.cooldown(), System::nanoTime);
     }
 
@@ -67,7 +71,36 @@ public class Router {
                                 : fallback(request, order(wider, larger), 0, started, onAttempt, null);
                     });
         }
-        return routed.onItem().invoke(() -> started.set(true));
+        return withDeadline(routed.onItem().invoke(() -> started.set(true)), config.totalTimeout());
+    }
+
+    /**
+     * Fails the call with {@code timeout} (and cancels what is running) if it has not ended within {@code total}.
+     * A Vert.x timer: cancelled timers leave the event loop's queue at once, so a call per millisecond with a
+     * 10-minute deadline holds no backlog of dead timers.
+     */
+    private Multi<ProviderEvent> withDeadline(Multi<ProviderEvent> call, Duration total) {
+        return Multi.createFrom().emitter(emitter -> {
+            AtomicReference<Cancellable> running = new AtomicReference<>();
+            long timer = vertx.setTimer(total.toMillis(), id -> {
+                Cancellable subscription = running.get();
+                if (subscription != null) {
+                    subscription.cancel();
+                }
+                emitter.fail(new ProviderException(Kind.TIMEOUT, "the call took longer than " + total));
+            });
+            running.set(call.subscribe().with(emitter::emit, failure -> {
+                vertx.cancelTimer(timer);
+                emitter.fail(failure);
+            }, () -> {
+                vertx.cancelTimer(timer);
+                emitter.complete();
+            }));
+            emitter.onTermination(() -> {
+                vertx.cancelTimer(timer);
+                running.get().cancel();
+            });
+        });
     }
 
     private Multi<ProviderEvent> fallback(LlmRequest request, List<Deployment> route, int index,

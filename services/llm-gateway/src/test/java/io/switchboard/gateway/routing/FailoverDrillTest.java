@@ -48,7 +48,7 @@ class FailoverDrillTest {
     void requestsFailOverWithoutHangingOrMixingWhileThePrimaryIsUnplugged() throws Exception {
         primary = server("primary", primaryMode);
         secondary = server("secondary", new AtomicReference<>("ok"));
-        Router router = new Router(routes(), RouterTest.settingsWith(COOLDOWN));
+        Router router = new Router(routes(), RouterTest.settingsWith(COOLDOWN), vertx.getDelegate());
 
         StringBuilder report = new StringBuilder("\nFailover drill (" + CONCURRENCY + " concurrent, "
                 + REQUESTS_PER_PHASE + " requests per phase, cooldown " + COOLDOWN.toMillis() + " ms)\n");

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class RouterTest {
+    private static final io.vertx.core.Vertx VERTX = io.vertx.core.Vertx.vertx();
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Supplier<Multi<ProviderEvent>>>> scripts = new LinkedHashMap<>();
     private final Map<String, Deployment> deployments = new LinkedHashMap<>();
@@ -77,7 +78,7 @@ class RouterTest {
                 }
             };
         }
-    }, settings());
+    }, settings(), VERTX);
 
     @Test
     void retriesA429HonouringRetryAfterThenSucceedsWithoutFallingBack() {
@@ -221,6 +222,17 @@ class RouterTest {
         assertThat(calls).containsExactly("small");
     }
 
+    @Test
+    void aCallThatOutlivesTheTotalTimeoutEndsWithATimeoutAfterWhatItSent() {
+        deployment("slow", 0, () -> Multi.createFrom().<ProviderEvent>item(new ProviderEvent.TextDelta("partial"))
+                .onCompletion().switchTo(() -> Multi.createFrom().nothing()));
+        long start = System.nanoTime();
+        Outcome outcome = run();
+        assertThat(outcome.text()).isEqualTo("partial");
+        assertThat(outcome.failure.kind()).isEqualTo(Kind.TIMEOUT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
+    }
+
     // ---- helpers
 
     private static LlmRequest request() {
@@ -296,6 +308,11 @@ class RouterTest {
             @Override
             public Duration cooldown() {
                 return cooldown;
+            }
+
+            @Override
+            public Duration totalTimeout() {
+                return Duration.ofSeconds(2);
             }
         };
     }
