@@ -13,6 +13,7 @@ import io.switchboard.gateway.provider.sim.SimProvider;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,6 +30,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class Deployments implements RouteTable {
     private static final Logger LOG = Logger.getLogger(Deployments.class);
+    // deployments stored through the API get the same timeouts as configured ones get by default
+    private static final Duration STORED_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration STORED_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STORED_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     /** Where a deployment was defined. */
     public enum Source { BUILT_IN, CONFIGURATION, DATABASE }
@@ -124,8 +129,8 @@ public class Deployments implements RouteTable {
                 try {
                     String key = row.apiKey() == null ? null : cipher.decrypt(row.apiKey(), row.name());
                     Deployment deployment = new Deployment(row.name(), row.provider(), row.baseUrl(), row.model(),
-                            key, row.maxRetries(), java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(60),
-                            java.time.Duration.ofSeconds(30), 0);
+                            key, row.maxRetries(), STORED_CONNECT_TIMEOUT, STORED_FIRST_BYTE_TIMEOUT,
+                            STORED_IDLE_TIMEOUT, 0);
                     Entry old = previous.get(row.name());
                     stored.put(row.name(), old != null && old.deployment().equals(deployment) ? old
                             : connect(deployment, Source.DATABASE));
