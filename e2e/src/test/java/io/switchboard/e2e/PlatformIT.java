@@ -140,7 +140,9 @@ class PlatformIT {
         browser.findElement(By.name("cases")).sendKeys(
                 "Hello there => hello there\nWhat time is it? => the tool says\nping => pong");
         browser.findElement(By.cssSelector("form[action='/evals'] button")).click();
-        browser.findElement(By.cssSelector("[data-testid=run-suite]")).click();
+        // the click starts a navigation; the suite page's button exists only once it has loaded
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(
+                () -> browser.findElement(By.cssSelector("[data-testid=run-suite]")).click());
 
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
             browser.navigate().refresh();
@@ -219,7 +221,7 @@ class PlatformIT {
         browser.get(platform.adminUi() + "/agents");
         browser.findElement(By.cssSelector("[data-testid=agent-name-input]")).sendKeys(name);
         browser.findElement(By.cssSelector("[data-testid=create-agent]")).click();
-        await().atMost(WAIT).until(() -> texts("[data-testid=agent-row]").stream().anyMatch(r -> r.contains(name)));
+        await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=agent-row]").stream().anyMatch(r -> r.contains(name)));
     }
 
     private void openChat(String agent) {
