@@ -76,7 +76,17 @@ final class AnthropicFormat {
                     tool.has("input_schema") ? Json.MAPPER.convertValue(tool.get("input_schema"), Map.class)
                             : Map.of("type", "object")));
         }
-        return LlmRequest.of(requestId, null, null, model, conversation, tools);
+        LlmRequest request = LlmRequest.of(requestId, null, null, model, conversation, tools);
+        // structured output: output_config.format (GA) or the beta's top-level output_format
+        JsonNode format = body.path("output_config").path("format");
+        if (!format.isObject()) {
+            format = body.path("output_format");
+        }
+        if ("json_schema".equals(Json.text(format, "type")) && format.path("schema").isObject()) {
+            return request.withResponseFormat(Map.of("type", "json_schema", "json_schema",
+                    Map.of("name", "output", "schema", Json.MAPPER.convertValue(format.get("schema"), Map.class))));
+        }
+        return request;
     }
 
     /** A string, or text blocks joined. */

@@ -1,5 +1,6 @@
 package io.switchboard.gateway.provider.anthropic;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
@@ -86,6 +87,7 @@ public class AnthropicProvider implements ChatProvider {
                 }
             }
         }
+        putFormat(body, request.responseFormat(), system);
         if (system.length() > 0) {
             body.put("system", system.toString());
         }
@@ -98,4 +100,23 @@ public class AnthropicProvider implements ChatProvider {
         }
         return Json.write(body);
     }
+
+    /**
+     * OpenAI's {@code response_format} in Anthropic's terms: a JSON Schema becomes {@code output_config.format}
+     * (structured outputs); plain JSON mode, which Anthropic does not have, becomes an instruction in the system prompt.
+     */
+    static void putFormat(ObjectNode body, Map<String, Object> responseFormat, StringBuilder system) {
+        if (responseFormat == null) {
+            return;
+        }
+        JsonNode format = Json.MAPPER.valueToTree(responseFormat);
+        JsonNode schema = format.path("json_schema").path("schema");
+        if ("json_schema".equals(Json.text(format, "type")) && schema.isObject()) {
+            body.putObject("output_config").putObject("format").put("type", "json_schema").set("schema", schema);
+        } else if ("json_object".equals(Json.text(format, "type"))) {
+            system.append(system.length() == 0 ? "" : "\n\n").append(JSON_ONLY);
+        }
+    }
+
+    static final String JSON_ONLY = "Answer with one JSON object and nothing else.";
 }

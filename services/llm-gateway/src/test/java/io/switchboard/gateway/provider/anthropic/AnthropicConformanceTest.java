@@ -3,6 +3,9 @@ package io.switchboard.gateway.provider.anthropic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.gateway.provider.Json;
+import java.util.Map;
 import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
 import io.switchboard.gateway.provider.FakeVendor;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -53,6 +56,19 @@ class AnthropicConformanceTest extends AbstractProviderConformanceTest {
         assertThat(last.path("content").get(0).path("tool_use_id").asText()).isEqualTo("call_1");
         assertThat(last.path("content").get(1).path("text").asText()).isEqualTo("scenario:plain");
         assertThat(body.path("tools").get(0).path("input_schema").path("required").get(0).asText()).isEqualTo("city");
+        // OpenAI's response_format json_schema is Anthropic's structured output
+        JsonNode format = body.path("output_config").path("format");
+        assertThat(format.path("type").asText()).isEqualTo("json_schema");
+        assertThat(format.path("schema").path("type").asText()).isEqualTo("object");
+    }
+
+    @Test
+    void jsonModeBecomesAnInstructionSinceAnthropicHasNone() {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        StringBuilder system = new StringBuilder("Be brief.");
+        AnthropicProvider.putFormat(body, Map.of("type", "json_object"), system);
+        assertThat(body.has("output_config")).isFalse();
+        assertThat(system.toString()).isEqualTo("Be brief.\n\n" + AnthropicProvider.JSON_ONLY);
     }
 
     @Test
