@@ -25,6 +25,18 @@ public interface GatewayConfig {
 
     Auth auth();
 
+    Tracing tracing();
+
+    interface Tracing {
+        /**
+         * Whether call spans carry the prompt and the answer ({@code gen_ai.input.messages},
+         * {@code gen_ai.output.messages}, {@code gen_ai.system_instructions}). Off by default: they may hold personal
+         * or secret data, and they make spans large.
+         */
+        @WithDefault("false")
+        boolean captureContent();
+    }
+
     interface Auth {
         /**
          * Whether the front doors ({@code /v1/...}) require a virtual API key ({@code Authorization: Bearer} or

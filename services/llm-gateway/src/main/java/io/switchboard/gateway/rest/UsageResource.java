@@ -24,8 +24,8 @@ public class UsageResource {
     }
 
     /**
-     * Calls, errors, tokens, cost (USD) and median latency, grouped {@code by} day, model, deployment, agent or
-     * session, for calls started from {@code from} (a date, default 30 days ago) until before {@code to} (a date,
+     * Calls, errors, tokens, cost (USD) and median latency, grouped {@code by} day, model, deployment, agent, session or
+     * virtual key, for calls started from {@code from} (a date, default 30 days ago) until before {@code to} (a date,
      * default tomorrow), UTC.
      */
     @GET

@@ -7,6 +7,8 @@ import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Deployment;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /** Watches one call as it passes and turns it into a {@link CallRecord} at the end. One stream, one thread at a time. */
@@ -28,15 +30,20 @@ public final class CallMeter {
     private String status = "cancelled";
     private String finishReason;
     private volatile UUID apiKeyId;
+    // the answer, kept only when content capture is on (for the span)
+    private final StringBuilder text;
+    private final List<ProviderEvent.ToolCall> toolCalls;
 
     /** Use {@link CallRecorder#start}: it opens the call's span too. */
-    CallMeter(LlmRequest request, Span span) {
+    CallMeter(LlmRequest request, Span span, boolean captureContent) {
         this.requestId = request.requestId();
         this.sessionId = request.sessionId();
         this.turnId = request.turnId();
         this.agentId = request.agentId();
         this.model = request.model();
         this.span = span;
+        this.text = captureContent ? new StringBuilder() : null;
+        this.toolCalls = captureContent ? new ArrayList<>() : null;
     }
 
     Span span() {
@@ -69,7 +76,16 @@ public final class CallMeter {
         } else if (event instanceof ProviderEvent.Finish finish) {
             status = "ok";
             finishReason = finish.reason();
+        } else if (text != null && event instanceof ProviderEvent.TextDelta delta) {
+            text.append(delta.text());
+        } else if (toolCalls != null && event instanceof ProviderEvent.ToolCall call) {
+            toolCalls.add(call);
         }
+    }
+
+    /** The answer for {@code gen_ai.output.messages}, or null when content is not captured. */
+    String outputMessages() {
+        return text == null ? null : SpanContent.outputMessages(text, toolCalls, finishReason);
     }
 
     public void failed(Throwable failure) {

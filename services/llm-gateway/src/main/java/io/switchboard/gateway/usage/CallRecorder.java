@@ -58,14 +58,25 @@ public class CallRecorder {
     private final Pool pool;
     private final PriceTable prices;
     private final Tracer tracer;
+    private final boolean captureContent;
 
+    @jakarta.inject.Inject
     public CallRecorder(Pool pool, GatewayConfig config, Tracer tracer) {
+        this(pool, prices(config), config.tracing().captureContent(), tracer);
+    }
+
+    CallRecorder(Pool pool, PriceTable prices, boolean captureContent, Tracer tracer) {
         this.pool = pool;
+        this.prices = prices;
+        this.captureContent = captureContent;
         this.tracer = tracer;
+    }
+
+    private static PriceTable prices(GatewayConfig config) {
         Map<String, PriceTable.Price> table = new HashMap<>();
         config.prices().forEach((model, p) -> table.put(model,
                 new PriceTable.Price(p.input(), p.output(), p.cachedInput().orElse(p.input()))));
-        this.prices = new PriceTable(table);
+        return new PriceTable(table);
     }
 
     /**
@@ -82,12 +93,23 @@ public class CallRecorder {
         if (request.agentId() != null) {
             span.setAttribute("gen_ai.agent.id", request.agentId());
         }
-        return new CallMeter(request, span.startSpan());
+        if (captureContent) {
+            String system = SpanContent.systemInstructions(request.messages());
+            if (system != null) {
+                span.setAttribute("gen_ai.system_instructions", system);
+            }
+            span.setAttribute("gen_ai.input.messages", SpanContent.inputMessages(request.messages()));
+        }
+        return new CallMeter(request, span.startSpan(), captureContent);
     }
 
     /** Prices the finished call, ends its span and queues it for the next batch insert. */
     public void record(CallMeter meter) {
         CallRecord call = meter.finish(prices);
+        String output = meter.outputMessages();
+        if (output != null) {
+            meter.span().setAttribute("gen_ai.output.messages", output);
+        }
         endSpan(meter.span(), call, meter.finishReason());
         record(call);
     }
@@ -206,7 +228,9 @@ public class CallRecorder {
             "model", "model",
             "deployment", "coalesce(deployment, '(none)')",
             "agent", "coalesce(agent_id, '(none)')",
-            "session", "coalesce(session_id, '(none)')");
+            "session", "coalesce(session_id, '(none)')",
+            "key", "coalesce((select k.name || ' (' || k.key_prefix || ')' from gateway.api_keys k where k.id = api_key_id),"
+                    + " '(none)')");
 
     /** Calls started in [from, to), grouped by {@code by} (a key of {@link #GROUPINGS}). */
     public Uni<List<UsageRow>> usage(String by, Instant from, Instant to) {

@@ -85,6 +85,11 @@ class ApiKeyTest {
             // 12 input (4 cached) and 6 output tokens of gpt-4o-mini: (8 x 0.15 + 4 x 0.075 + 6 x 0.60) / 1M
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/api/keys").then()
                     .body("find { it.id == '" + id + "' }.spentUsd", equalTo(0.0000051f)));
+            // and usage reports it under the key's name and prefix
+            String prefix = key.substring(0, 10);
+            given().queryParam("by", "key").get("/api/usage").then().statusCode(200)
+                    .body("find { it.key.startsWith('billed (') }.calls", equalTo(1))
+                    .body("find { it.key.startsWith('billed (') }.key", org.hamcrest.Matchers.containsString(prefix));
         }
     }
 

@@ -1,0 +1,79 @@
+package io.switchboard.gateway.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.gateway.cost.PriceTable;
+import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.ProviderEvent;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Prompt and answer go into the call's span only when content capture is switched on. */
+class SpanContentTest {
+    private static final LlmRequest REQUEST = LlmRequest.of("r-1", "s-1", "t-1", "sim", List.of(
+            ChatMessage.system("Be brief."),
+            ChatMessage.user("Weather in Paris?"),
+            ChatMessage.assistant("", List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"))),
+            ChatMessage.toolResult("call_1", "18C")), List.of());
+
+    @Test
+    void withCaptureOnTheSpanCarriesPromptAndAnswerInTheConventionsShape() {
+        SpanData span = call(true);
+        Map<String, String> content = content(span);
+        assertThat(Json.read(content.get("gen_ai.system_instructions")).get(0).path("content").asText())
+                .isEqualTo("Be brief.");
+        JsonNode input = Json.read(content.get("gen_ai.input.messages"));
+        assertThat(input).hasSize(3);
+        assertThat(input.get(0).path("parts").get(0).path("content").asText()).isEqualTo("Weather in Paris?");
+        JsonNode call = input.get(1).path("parts").get(0);
+        assertThat(call.path("type").asText()).isEqualTo("tool_call");
+        assertThat(call.path("arguments").path("city").asText()).isEqualTo("Paris");
+        assertThat(input.get(2).path("parts").get(0).path("type").asText()).isEqualTo("tool_call_response");
+        JsonNode output = Json.read(content.get("gen_ai.output.messages")).get(0);
+        assertThat(output.path("role").asText()).isEqualTo("assistant");
+        assertThat(output.path("parts").get(0).path("content").asText()).isEqualTo("It is 18C.");
+        assertThat(output.path("finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void byDefaultNoContentLeavesTheGateway() {
+        assertThat(content(call(false))).isEmpty();
+    }
+
+    private static SpanData call(boolean capture) {
+        InMemorySpanExporter exporter = InMemorySpanExporter.create();
+        try (SdkTracerProvider tracing = SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
+            CallRecorder recorder = new CallRecorder(null, new PriceTable(Map.of()), capture, tracing.get("test"));
+            CallMeter meter = recorder.start(REQUEST, Context.root());
+            meter.observe(new ProviderEvent.TextDelta("It is "));
+            meter.observe(new ProviderEvent.TextDelta("18C."));
+            meter.observe(new ProviderEvent.Usage(10, 4, 0));
+            meter.observe(new ProviderEvent.Finish("stop"));
+            recorder.record(meter);
+            return exporter.getFinishedSpanItems().get(0);
+        }
+    }
+
+    private static Map<String, String> content(SpanData span) {
+        Map<String, String> content = new java.util.HashMap<>();
+        for (String key : List.of("gen_ai.system_instructions", "gen_ai.input.messages", "gen_ai.output.messages")) {
+            String value = span.getAttributes().get(AttributeKey.stringKey(key));
+            if (value != null) {
+                content.put(key, value);
+            }
+        }
+        return content;
+    }
+}
