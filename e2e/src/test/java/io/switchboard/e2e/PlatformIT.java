@@ -110,6 +110,10 @@ class PlatformIT {
             browser.get(platform.adminUi() + "/usage");
             assertThat(browser.findElement(By.cssSelector("[data-testid=usage-by-model]")).getText()).contains("sim");
         });
+        // the same calls, grouped by agent
+        browser.findElement(By.cssSelector("[data-testid=usage-by-agent-link]")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
+                By.cssSelector("[data-testid=usage-by-agent]")).getText(), text -> !text.contains("No calls yet"));
     }
 
     @Test
@@ -190,10 +194,12 @@ class PlatformIT {
         browser.findElement(By.name("baseUrl")).sendKeys("https://api.openai.com/v1");
         browser.findElement(By.name("model")).sendKeys("gpt-4o-mini");
         browser.findElement(By.name("apiKey")).sendKeys(secret);
+        browser.findElement(By.cssSelector("[data-testid=deployment-rpm]")).sendKeys("100");
         browser.findElement(By.cssSelector("[data-testid=save-deployment]")).click();
 
         await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=deployment-row]").stream()
-                .anyMatch(row -> row.contains("openai-e2e") && row.contains("set") && row.contains("database")));
+                .anyMatch(row -> row.contains("openai-e2e") && row.contains("set") && row.contains("database")
+                        && row.contains("100 req/min")));
         assertThat(browser.getPageSource()).doesNotContain(secret);
         String api = http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/api/deployments")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();

@@ -20,14 +20,22 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 public interface GatewayClient {
 
     record Deployment(String name, String provider, String baseUrl, String model, int maxRetries, boolean hasApiKey,
-                      String source, boolean coolingDown) {
+                      String source, boolean coolingDown, Limits limits) {
     }
 
-    /** {@code apiKey} null keeps the stored key. */
-    record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries) {
+    /** A deployment's weight and limits; 0 is no limit. */
+    record Limits(int weight, int maxConcurrent, int requestsPerMinute, int tokensPerMinute) {
     }
 
-    record AliasInput(List<String> deployments) {
+    /** {@code apiKey} null keeps the stored key; null limits are none. */
+    record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries,
+                           Integer weight, Integer maxConcurrent, Integer requestsPerMinute, Integer tokensPerMinute) {
+    }
+
+    record Alias(List<String> deployments, String strategy) {
+    }
+
+    record AliasInput(List<String> deployments, String strategy) {
     }
 
     record ApiKey(String id, String name, String keyPrefix, Integer requestsPerMinute, BigDecimal budgetUsd,
@@ -73,11 +81,11 @@ public interface GatewayClient {
 
     @GET
     @Path("/aliases")
-    Uni<Map<String, List<String>>> aliases();
+    Uni<Map<String, Alias>> aliases();
 
     @PUT
     @Path("/aliases/{name}")
-    Uni<Map<String, List<String>>> putAlias(@PathParam("name") String name, AliasInput input);
+    Uni<Map<String, Alias>> putAlias(@PathParam("name") String name, AliasInput input);
 
     record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
                     BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {

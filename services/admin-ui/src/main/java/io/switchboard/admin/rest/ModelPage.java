@@ -27,7 +27,7 @@ public class ModelPage {
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance list(List<GatewayClient.Deployment> deployments,
-                                            Map<String, List<String>> aliases, String error);
+                                            Map<String, GatewayClient.Alias> aliases, String error);
     }
 
     private final GatewayClient gateway;
@@ -46,10 +46,12 @@ public class ModelPage {
     @Path("/deployments")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> put(@RestForm String name, @RestForm String provider, @RestForm String baseUrl,
-                             @RestForm String model, @RestForm String apiKey) {
+                             @RestForm String model, @RestForm String apiKey, @RestForm Integer weight,
+                             @RestForm Integer maxConcurrent, @RestForm Integer requestsPerMinute,
+                             @RestForm Integer tokensPerMinute) {
         String key = apiKey == null || apiKey.isBlank() ? null : apiKey;
-        return gateway.putDeployment(name == null ? "" : name.strip(),
-                        new GatewayClient.DeploymentInput(provider, baseUrl, model, key, null))
+        return gateway.putDeployment(name == null ? "" : name.strip(), new GatewayClient.DeploymentInput(provider,
+                        baseUrl, model, key, null, weight, maxConcurrent, requestsPerMinute, tokensPerMinute))
                 .map(saved -> Response.seeOther(URI.create("/models")).build())
                 .onFailure().recoverWithUni(e -> failed(e));
     }
@@ -61,14 +63,14 @@ public class ModelPage {
                 .onFailure().recoverWithUni(e -> failed(e));
     }
 
-    /** Creates or replaces an alias from a comma-separated list of deployments, tried in that order. */
+    /** Creates or replaces an alias from a comma-separated list of deployments and a strategy. */
     @POST
     @Path("/aliases")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> alias(@RestForm String name, @RestForm String deployments) {
+    public Uni<Response> alias(@RestForm String name, @RestForm String deployments, @RestForm String strategy) {
         List<String> members = Arrays.stream((deployments == null ? "" : deployments).split(","))
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
-        return gateway.putAlias(name == null ? "" : name.strip(), new GatewayClient.AliasInput(members))
+        return gateway.putAlias(name == null ? "" : name.strip(), new GatewayClient.AliasInput(members, strategy))
                 .map(x -> Response.seeOther(URI.create("/models")).build())
                 .onFailure().recoverWithUni(e -> failed(e));
     }

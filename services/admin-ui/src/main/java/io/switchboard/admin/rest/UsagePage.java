@@ -7,20 +7,24 @@ import io.switchboard.admin.client.GatewayClient;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
-/** LLM usage and cost: by model, by day, and the latest calls. */
+/** LLM usage and cost: grouped by model, deployment, agent or API key; by day; and the latest calls. */
 @Path("/usage")
 @Produces(MediaType.TEXT_HTML)
 public class UsagePage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance show(List<GatewayClient.UsageRow> byModel, List<GatewayClient.UsageRow> byDay,
-                                            List<GatewayClient.Call> calls, String error);
+        static native TemplateInstance show(String by, List<String> groupings, List<GatewayClient.UsageRow> grouped,
+                                            List<GatewayClient.UsageRow> byDay, List<GatewayClient.Call> calls,
+                                            String error);
     }
+
+    private static final List<String> GROUPINGS = List.of("model", "deployment", "agent", "key");
 
     private final GatewayClient gateway;
 
@@ -29,10 +33,11 @@ public class UsagePage {
     }
 
     @GET
-    public Uni<TemplateInstance> show() {
-        return Uni.combine().all().unis(gateway.usage("model"), gateway.usage("day"), gateway.calls(50)).asTuple()
-                .map(all -> Templates.show(all.getItem1(), all.getItem2(), all.getItem3(), null))
-                .onFailure().recoverWithItem(e -> Templates.show(List.of(), List.of(), List.of(),
+    public Uni<TemplateInstance> show(@QueryParam("by") String requested) {
+        String by = requested != null && GROUPINGS.contains(requested) ? requested : "model";
+        return Uni.combine().all().unis(gateway.usage(by), gateway.usage("day"), gateway.calls(50)).asTuple()
+                .map(all -> Templates.show(by, GROUPINGS, all.getItem1(), all.getItem2(), all.getItem3(), null))
+                .onFailure().recoverWithItem(e -> Templates.show(by, GROUPINGS, List.of(), List.of(), List.of(),
                         Problems.describe(e)));
     }
 }

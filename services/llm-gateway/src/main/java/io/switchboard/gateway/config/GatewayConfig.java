@@ -122,6 +122,14 @@ public interface GatewayConfig {
         /** Calls in flight at once; a full deployment is passed over like one cooling down. 0: no limit. */
         @WithDefault("0")
         int maxConcurrent();
+
+        /** Requests per minute (this replica's share of the provider's quota); at the limit it is passed over. 0: none. */
+        @WithDefault("0")
+        int requestsPerMinute();
+
+        /** Input + output tokens per minute, counted from each call's usage; at the limit it is passed over. 0: none. */
+        @WithDefault("0")
+        int tokensPerMinute();
     }
 
     interface Routing {

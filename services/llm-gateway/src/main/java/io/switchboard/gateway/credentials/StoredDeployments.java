@@ -1,6 +1,7 @@
 package io.switchboard.gateway.credentials;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.gateway.routing.Limits;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -17,7 +18,11 @@ public class StoredDeployments {
 
     /** A stored deployment; {@code apiKey} is sealed (null when it has none). */
     public record Stored(String name, String provider, String baseUrl, String model, int maxRetries,
-                         CredentialCipher.Sealed apiKey) {
+                         CredentialCipher.Sealed apiKey, Limits limits) {
+    }
+
+    /** A stored alias: its deployments in order and how it picks among them. */
+    public record StoredAlias(List<String> deployments, String strategy) {
     }
 
     private final Pool pool;
@@ -34,24 +39,30 @@ public class StoredDeployments {
         });
     }
 
-    public Uni<Map<String, List<String>>> aliases() {
+    public Uni<Map<String, StoredAlias>> aliases() {
         return pool.query("select * from gateway.aliases order by name").execute().map(rows -> {
-            Map<String, List<String>> all = new LinkedHashMap<>();
-            rows.forEach(row -> all.put(row.getString("name"), Arrays.asList(row.getArrayOfStrings("deployments"))));
+            Map<String, StoredAlias> all = new LinkedHashMap<>();
+            rows.forEach(row -> all.put(row.getString("name"), new StoredAlias(
+                    Arrays.asList(row.getArrayOfStrings("deployments")), row.getString("strategy"))));
             return all;
         });
     }
 
     /** Creates or replaces a deployment; a null {@code apiKey} keeps the stored one. */
     public Uni<Void> put(String name, String provider, String baseUrl, String model, int maxRetries,
-                         CredentialCipher.Sealed apiKey) {
+                         CredentialCipher.Sealed apiKey, Limits limits) {
         return pool.preparedQuery("insert into gateway.deployments (name, provider, base_url, model, max_retries,"
-                        + " api_key_key_id, api_key_sealed) values ($1, $2, $3, $4, $5, $6, $7)"
+                        + " api_key_key_id, api_key_sealed, weight, max_concurrent, requests_per_minute,"
+                        + " tokens_per_minute) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                         + " on conflict (name) do update set provider = $2, base_url = $3, model = $4,"
                         + " max_retries = $5, api_key_key_id = coalesce($6, gateway.deployments.api_key_key_id),"
-                        + " api_key_sealed = coalesce($7, gateway.deployments.api_key_sealed), updated_at = now()")
+                        + " api_key_sealed = coalesce($7, gateway.deployments.api_key_sealed), weight = $8,"
+                        + " max_concurrent = $9, requests_per_minute = $10, tokens_per_minute = $11,"
+                        + " updated_at = now()")
                 .execute(Tuple.from(new Object[] {name, provider, baseUrl, model, maxRetries,
-                        apiKey == null ? null : apiKey.keyId(), apiKey == null ? null : apiKey.ciphertext()}))
+                        apiKey == null ? null : apiKey.keyId(), apiKey == null ? null : apiKey.ciphertext(),
+                        limits.weight(), limits.maxConcurrent(), limits.requestsPerMinute(),
+                        limits.tokensPerMinute()}))
                 .replaceWithVoid();
     }
 
@@ -61,10 +72,11 @@ public class StoredDeployments {
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<Void> putAlias(String name, List<String> deployments) {
-        return pool.preparedQuery("insert into gateway.aliases (name, deployments) values ($1, $2)"
-                        + " on conflict (name) do update set deployments = $2, updated_at = now()")
-                .execute(Tuple.of(name, deployments.toArray(new String[0]))).replaceWithVoid();
+    public Uni<Void> putAlias(String name, StoredAlias alias) {
+        return pool.preparedQuery("insert into gateway.aliases (name, deployments, strategy) values ($1, $2, $3)"
+                        + " on conflict (name) do update set deployments = $2, strategy = $3, updated_at = now()")
+                .execute(Tuple.of(name, alias.deployments().toArray(new String[0]), alias.strategy()))
+                .replaceWithVoid();
     }
 
     /**
@@ -94,6 +106,8 @@ public class StoredDeployments {
         String sealed = row.getString("api_key_sealed");
         return new Stored(row.getString("name"), row.getString("provider"), row.getString("base_url"),
                 row.getString("model"), row.getInteger("max_retries"),
-                sealed == null ? null : new CredentialCipher.Sealed(row.getString("api_key_key_id"), sealed));
+                sealed == null ? null : new CredentialCipher.Sealed(row.getString("api_key_key_id"), sealed),
+                new Limits(row.getInteger("weight"), row.getInteger("max_concurrent"),
+                        row.getInteger("requests_per_minute"), row.getInteger("tokens_per_minute")));
     }
 }

@@ -5,6 +5,7 @@ import io.switchboard.gateway.credentials.CredentialCipher;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Deployments;
+import io.switchboard.gateway.routing.Limits;
 import io.switchboard.gateway.routing.Router;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.ClientErrorException;
@@ -42,16 +43,22 @@ public class DeploymentResource {
         this.router = router;
     }
 
-    /** The body of {@code PUT /api/deployments/{name}}; leave {@code apiKey} out to keep the stored one. */
-    public record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries) {
+    /**
+     * The body of {@code PUT /api/deployments/{name}}; leave {@code apiKey} out to keep the stored one. The weight and
+     * limits are optional (see {@link Limits}; 0 or absent: no limit).
+     */
+    public record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries,
+                                  Integer weight, Integer maxConcurrent, Integer requestsPerMinute,
+                                  Integer tokensPerMinute) {
     }
 
     /** A deployment as the API shows it: never its key, only whether it has one. */
     public record DeploymentView(String name, String provider, String baseUrl, String model, int maxRetries,
-                                 boolean hasApiKey, String source, boolean coolingDown) {
+                                 boolean hasApiKey, String source, boolean coolingDown, Limits limits) {
     }
 
-    public record AliasInput(List<String> deployments) {
+    /** The body of {@code PUT /api/aliases/{name}}: deployments in order; strategy defaults to {@code priority}. */
+    public record AliasInput(List<String> deployments, String strategy) {
     }
 
     @GET
@@ -84,6 +91,8 @@ public class DeploymentResource {
         if (retries < 0 || retries > 10) {
             throw new BadRequestException("maxRetries must be between 0 and 10");
         }
+        Limits limits = new Limits(orDefault(body.weight(), 1), orDefault(body.maxConcurrent(), 0),
+                orDefault(body.requestsPerMinute(), 0), orDefault(body.tokensPerMinute(), 0));
         CredentialCipher.Sealed key = null;
         if (body.apiKey() != null && !body.apiKey().isBlank()) {
             if (!cipher.canEncrypt()) {
@@ -92,7 +101,7 @@ public class DeploymentResource {
             }
             key = cipher.encrypt(body.apiKey().strip(), name);
         }
-        return store.put(name, body.provider(), body.baseUrl(), body.model().strip(), retries, key)
+        return store.put(name, body.provider(), body.baseUrl(), body.model().strip(), retries, key, limits)
                 .flatMap(x -> deployments.reload())
                 .map(x -> deployments.all().entrySet().stream().filter(e -> e.getKey().name().equals(name))
                         .findFirst().map(e -> view(e.getKey(), e.getValue()))
@@ -112,13 +121,13 @@ public class DeploymentResource {
 
     @GET
     @Path("/aliases")
-    public Map<String, List<String>> aliases() {
+    public Map<String, Deployments.Alias> aliases() {
         return deployments.aliases();
     }
 
     @PUT
     @Path("/aliases/{name}")
-    public Uni<Map<String, List<String>>> putAlias(@PathParam("name") String name, AliasInput body) {
+    public Uni<Map<String, Deployments.Alias>> putAlias(@PathParam("name") String name, AliasInput body) {
         if (!NAME.matcher(name).matches()) {
             throw new BadRequestException("an alias is 1-100 of a-z, 0-9, '.', '_' and '-'");
         }
@@ -130,7 +139,19 @@ public class DeploymentResource {
                 throw new BadRequestException("no deployment " + member);
             }
         }
-        return store.putAlias(name, body.deployments()).flatMap(x -> deployments.reload())
+        String strategy = body.strategy() == null || body.strategy().isBlank() ? "priority" : body.strategy();
+        if (!Deployments.STRATEGIES.contains(strategy)) {
+            throw new BadRequestException("strategy must be one of " + Deployments.STRATEGIES);
+        }
+        if (deployments.source(name) != null) {
+            throw new ClientErrorException("there is a deployment named " + name + "; an alias needs its own name",
+                    409);
+        }
+        if (deployments.isConfiguredAlias(name)) {
+            throw new ClientErrorException("alias " + name + " is defined in configuration; change it there", 409);
+        }
+        return store.putAlias(name, new StoredDeployments.StoredAlias(body.deployments(), strategy))
+                .flatMap(x -> deployments.reload())
                 .map(x -> deployments.aliases());
     }
 
@@ -153,6 +174,14 @@ public class DeploymentResource {
 
     private DeploymentView view(Deployment d, Deployments.Source source) {
         return new DeploymentView(d.name(), d.provider(), d.baseUrl(), d.model(), d.maxRetries(),
-                d.apiKey() != null, source.name().toLowerCase(), router.cooldowns().open(d.name()));
+                d.apiKey() != null, source.name().toLowerCase(), router.cooldowns().open(d.name()),
+                deployments.limits(d));
+    }
+
+    private static int orDefault(Integer value, int fallback) {
+        if (value != null && value < 0) {
+            throw new BadRequestException("weight and limits cannot be negative");
+        }
+        return value == null ? fallback : value;
     }
 }

@@ -38,20 +38,28 @@ public class Deployments implements RouteTable {
     /** Where a deployment was defined. */
     public enum Source { BUILT_IN, CONFIGURATION, DATABASE }
 
-    private record Entry(Deployment deployment, ChatProvider provider, Upstream upstream, Source source) {
+    private record Entry(Deployment deployment, ChatProvider provider, Upstream upstream, Source source,
+                         Limits limits) {
     }
 
-    private record Snapshot(Map<String, Entry> deployments, Map<String, List<Deployment>> aliases) {
+    /** An alias as the API shows it: its deployments in order and how it picks among them. */
+    public record Alias(List<String> deployments, String strategy) {
     }
+
+    private record Snapshot(Map<String, Entry> deployments, Map<String, List<Deployment>> aliases,
+                            Map<String, String> strategies) {
+    }
+
+    /** How an alias can pick among its deployments. */
+    public static final List<String> STRATEGIES = List.of("priority", "weighted", "least-busy");
 
     private final Vertx vertx;
     private final StoredDeployments store;
     private final CredentialCipher cipher;
     private final Map<String, Entry> fixed = new LinkedHashMap<>();
     private final Map<String, List<String>> configuredAliases;
-    private final Map<String, String> strategies;
+    private final Map<String, String> configuredStrategies;
     private final Map<String, String> contextFallbacks;
-    private final Map<String, int[]> limits = new HashMap<>(); // name -> {weight, maxConcurrent}
     private volatile Snapshot snapshot;
 
     public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, CredentialCipher cipher) {
@@ -59,7 +67,8 @@ public class Deployments implements RouteTable {
         this.store = store;
         this.cipher = cipher;
         Deployment sim = new Deployment("sim", "sim", null, "sim", null, 0, null, null, null, 0);
-        fixed.put("sim", new Entry(sim, new SimProvider(config.sim().tokenInterval()), null, Source.BUILT_IN));
+        fixed.put("sim", new Entry(sim, new SimProvider(config.sim().tokenInterval()), null, Source.BUILT_IN,
+                Limits.NONE));
         config.deployments().forEach((name, d) -> {
             String key = d.apiKey().filter(k -> !k.isBlank()).orElse(null);
             if (needsKey(d.provider()) && key == null) {
@@ -70,11 +79,11 @@ public class Deployments implements RouteTable {
                     () -> new IllegalArgumentException("gateway.deployments." + name + ".base-url is required")),
                     d.model().orElse(name), key, d.maxRetries(), d.connectTimeout(), d.firstByteTimeout(),
                     d.idleTimeout(), d.maxTokens());
-            fixed.put(name, connect(deployment, Source.CONFIGURATION));
-            limits.put(name, new int[] {Math.max(1, d.weight()), Math.max(0, d.maxConcurrent())});
+            fixed.put(name, connect(deployment, Source.CONFIGURATION, new Limits(d.weight(), d.maxConcurrent(),
+                    d.requestsPerMinute(), d.tokensPerMinute())));
         });
         this.configuredAliases = config.aliases();
-        this.strategies = config.aliasStrategies();
+        this.configuredStrategies = config.aliasStrategies();
         this.contextFallbacks = config.contextFallbacks();
         this.snapshot = build(Map.of(), Map.of());
     }
@@ -83,17 +92,22 @@ public class Deployments implements RouteTable {
         return provider.equals("openai") || provider.equals("anthropic");
     }
 
-    private Entry connect(Deployment deployment, Source source) {
+    private Entry connect(Deployment deployment, Source source, Limits limits) {
         Upstream upstream = new Upstream(vertx, deployment.baseUrl(), deployment.connectTimeout(),
                 deployment.firstByteTimeout(), deployment.idleTimeout());
-        return new Entry(deployment, ProviderAdapters.adapter(deployment, upstream), upstream, source);
+        return new Entry(deployment, ProviderAdapters.adapter(deployment, upstream), upstream, source, limits);
     }
 
-    private Snapshot build(Map<String, Entry> stored, Map<String, List<String>> storedAliases) {
+    private Snapshot build(Map<String, Entry> stored, Map<String, StoredDeployments.StoredAlias> storedAliases) {
         Map<String, Entry> all = new LinkedHashMap<>(fixed);
         stored.forEach(all::putIfAbsent);
         Map<String, List<String>> names = new LinkedHashMap<>(configuredAliases);
-        storedAliases.forEach(names::putIfAbsent);
+        Map<String, String> strategies = new HashMap<>(configuredStrategies);
+        storedAliases.forEach((alias, definition) -> {
+            if (names.putIfAbsent(alias, definition.deployments()) == null) {
+                strategies.put(alias, definition.strategy());
+            }
+        });
         Map<String, List<Deployment>> aliases = new LinkedHashMap<>();
         names.forEach((alias, members) -> {
             List<Deployment> route = members.stream().map(String::strip).map(all::get).filter(e -> e != null)
@@ -102,7 +116,7 @@ public class Deployments implements RouteTable {
                 aliases.put(alias, route);
             }
         });
-        return new Snapshot(all, aliases);
+        return new Snapshot(all, aliases, strategies);
     }
 
     void load(@Observes StartupEvent event) {
@@ -119,7 +133,8 @@ public class Deployments implements RouteTable {
     }
 
     /** One swap at a time, each from the snapshot in force, so concurrent reloads never close a live pool. */
-    private synchronized void swap(List<StoredDeployments.Stored> rows, Map<String, List<String>> aliases) {
+    private synchronized void swap(List<StoredDeployments.Stored> rows,
+                                   Map<String, StoredDeployments.StoredAlias> aliases) {
             Map<String, Entry> previous = new HashMap<>(snapshot.deployments());
             Map<String, Entry> stored = new LinkedHashMap<>();
             for (StoredDeployments.Stored row : rows) {
@@ -132,8 +147,10 @@ public class Deployments implements RouteTable {
                             key, row.maxRetries(), STORED_CONNECT_TIMEOUT, STORED_FIRST_BYTE_TIMEOUT,
                             STORED_IDLE_TIMEOUT, 0);
                     Entry old = previous.get(row.name());
-                    stored.put(row.name(), old != null && old.deployment().equals(deployment) ? old
-                            : connect(deployment, Source.DATABASE));
+                    stored.put(row.name(), old == null || !old.deployment().equals(deployment)
+                            ? connect(deployment, Source.DATABASE, row.limits())
+                            : old.limits().equals(row.limits()) ? old
+                            : new Entry(deployment, old.provider(), old.upstream(), Source.DATABASE, row.limits()));
                 } catch (RuntimeException e) {
                     LOG.errorf("deployment %s is off: %s", row.name(), e.getMessage());
                 }
@@ -141,7 +158,8 @@ public class Deployments implements RouteTable {
             Snapshot next = build(stored, aliases);
             Set<String> kept = next.deployments().keySet();
             previous.forEach((name, entry) -> {
-                if (entry.source() == Source.DATABASE && (!kept.contains(name) || next.deployments().get(name) != entry)) {
+                if (entry.source() == Source.DATABASE
+                        && (!kept.contains(name) || next.deployments().get(name).upstream() != entry.upstream())) {
                     entry.upstream().close();
                 }
             });
@@ -167,7 +185,7 @@ public class Deployments implements RouteTable {
 
     @Override
     public String strategy(String model) {
-        return strategies.getOrDefault(model, "priority");
+        return snapshot.strategies().getOrDefault(model, "priority");
     }
 
     @Override
@@ -176,21 +194,19 @@ public class Deployments implements RouteTable {
     }
 
     @Override
-    public int weight(Deployment deployment) {
-        int[] limit = limits.get(deployment.name());
-        return limit == null ? 1 : limit[0];
-    }
-
-    @Override
-    public int maxConcurrent(Deployment deployment) {
-        int[] limit = limits.get(deployment.name());
-        return limit == null ? 0 : limit[1];
+    public Limits limits(Deployment deployment) {
+        Entry entry = snapshot.deployments().get(deployment.name());
+        return entry == null ? Limits.NONE : entry.limits();
     }
 
     @Override
     public ChatProvider provider(Deployment deployment) {
         Entry entry = snapshot.deployments().get(deployment.name());
         return entry != null ? entry.provider() : fixed.get("sim").provider();
+    }
+
+    public boolean isConfiguredAlias(String name) {
+        return configuredAliases.containsKey(name);
     }
 
     /** Where the deployment named so comes from, or null. */
@@ -206,9 +222,11 @@ public class Deployments implements RouteTable {
         return all;
     }
 
-    public Map<String, List<String>> aliases() {
-        Map<String, List<String>> all = new LinkedHashMap<>();
-        snapshot.aliases().forEach((alias, route) -> all.put(alias, route.stream().map(Deployment::name).toList()));
+    public Map<String, Alias> aliases() {
+        Snapshot current = snapshot;
+        Map<String, Alias> all = new LinkedHashMap<>();
+        current.aliases().forEach((alias, route) -> all.put(alias, new Alias(route.stream().map(Deployment::name)
+                .toList(), current.strategies().getOrDefault(alias, "priority"))));
         return all;
     }
 

@@ -16,18 +16,13 @@ public interface RouteTable {
         return "priority";
     }
 
-    /** The deployment's share under {@code weighted}. */
-    default int weight(Deployment deployment) {
-        return 1;
+    /** The deployment's weight and limits. */
+    default Limits limits(Deployment deployment) {
+        return Limits.NONE;
     }
 
     /** The model to retry a request on when it is too long for {@code model}'s context window, or null. */
     default String contextFallback(String model) {
         return null;
-    }
-
-    /** Calls the deployment may have in flight at once; 0 for no limit. */
-    default int maxConcurrent(Deployment deployment) {
-        return 0;
     }
 }

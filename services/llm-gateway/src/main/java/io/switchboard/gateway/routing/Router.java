@@ -32,7 +32,7 @@ import java.util.function.Consumer;
 public class Router {
     private final RouteTable deployments;
     private final Cooldowns cooldowns;
-    private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Throttle> throttles = new ConcurrentHashMap<>();
     private final io.vertx.core.Vertx vertx;
     private final GatewayConfig.Routing config;
 
@@ -108,8 +108,8 @@ public class Router {
                                           Throwable previous) {
         if (index == route.size()) {
             return Multi.createFrom().failure(previous != null ? previous : new ProviderException(Kind.UNAVAILABLE,
-                    "every deployment of '" + request.model() + "' is cooling down after failures or at its"
-                            + " concurrency limit"));
+                    "every deployment of '" + request.model() + "' is cooling down after failures or at a limit"
+                            + " (calls in flight, requests or tokens per minute)"));
         }
         Deployment deployment = route.get(index);
         return onDeployment(request, deployment, started, onAttempt)
@@ -126,14 +126,14 @@ public class Router {
         switch (deployments.strategy(model)) {
             case "least-busy": {
                 List<Deployment> sorted = new ArrayList<>(route);
-                sorted.sort(Comparator.comparingInt(d -> inFlight(d).get())); // stable: ties keep their order
+                sorted.sort(Comparator.comparingInt(d -> throttle(d).inFlight.get())); // stable: ties keep their order
                 return sorted;
             }
             case "weighted": {
-                int total = route.stream().mapToInt(deployments::weight).sum();
+                int total = route.stream().mapToInt(d -> deployments.limits(d).weight()).sum();
                 int pick = ThreadLocalRandom.current().nextInt(total);
                 for (Deployment d : route) {
-                    pick -= deployments.weight(d);
+                    pick -= deployments.limits(d).weight();
                     if (pick < 0) {
                         List<Deployment> ordered = new ArrayList<>(route);
                         ordered.remove(d);
@@ -148,27 +148,40 @@ public class Router {
         }
     }
 
-    private AtomicInteger inFlight(Deployment deployment) {
-        return inFlight.computeIfAbsent(deployment.name(), name -> new AtomicInteger());
+    /** The deployment's load; new buckets when its limits changed (a reload), calls in flight carried over. */
+    private Throttle throttle(Deployment deployment) {
+        Limits limits = deployments.limits(deployment);
+        Throttle throttle = throttles.get(deployment.name());
+        if (throttle != null && throttle.limits.equals(limits)) {
+            return throttle;
+        }
+        return throttles.compute(deployment.name(), (name, old) -> old != null && old.limits.equals(limits) ? old
+                : new Throttle(limits, old == null ? new AtomicInteger() : old.inFlight));
     }
 
     private Multi<ProviderEvent> onDeployment(LlmRequest request, Deployment deployment, AtomicBoolean started,
                                               Consumer<Deployment> onAttempt) {
         AtomicInteger retries = new AtomicInteger();
         return Multi.createFrom().deferred(() -> {
-            int limit = deployments.maxConcurrent(deployment);
-            AtomicInteger busy = inFlight(deployment);
-            if (busy.incrementAndGet() > limit && limit > 0) {
-                busy.decrementAndGet();
-                return Multi.createFrom().<ProviderEvent>failure(new Skipped()); // full: like cooling down
-            }
             if (!cooldowns.tryAcquire(deployment.name())) {
-                busy.decrementAndGet();
                 return Multi.createFrom().<ProviderEvent>failure(new Skipped());
             }
+            Throttle throttle = throttle(deployment);
+            if (!throttle.tryAcquire()) {
+                cooldowns.release(deployment.name());
+                return Multi.createFrom().<ProviderEvent>failure(new Skipped()); // at a limit: like cooling down
+            }
             onAttempt.accept(deployment);
-            return deployments.provider(deployment).stream(request)
-                    .onTermination().invoke(busy::decrementAndGet)
+            Multi<ProviderEvent> call = deployments.provider(deployment).stream(request);
+            if (throttle.countsTokens()) {
+                call = call.onItem().invoke(event -> {
+                    if (event instanceof ProviderEvent.Usage usage) {
+                        throttle.used(usage.inputTokens() + usage.outputTokens());
+                    }
+                });
+            }
+            return call
+                    .onTermination().invoke(throttle::release)
                     .onCompletion().invoke(() -> cooldowns.success(deployment.name()))
                     .onCancellation().invoke(() -> cooldowns.release(deployment.name()))
                     .onFailure().invoke(e -> {
@@ -225,7 +238,7 @@ public class Router {
         return cooldowns;
     }
 
-    /** A deployment passed over because it is cooling down. */
+    /** A deployment passed over because it is cooling down or at a limit. */
     private static final class Skipped extends RuntimeException {
         Skipped() {
             super("cooling down", null, false, false);

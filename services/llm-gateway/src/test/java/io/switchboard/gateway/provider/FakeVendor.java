@@ -28,6 +28,7 @@ public final class FakeVendor implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer server;
     private final Map<String, Recorded> lastRequests = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> counts = new ConcurrentHashMap<>();
 
     /** A request as the fake received it. */
     public record Recorded(String path, Map<String, String> headers, String body) {
@@ -48,6 +49,12 @@ public final class FakeVendor implements AutoCloseable {
         return lastRequests.get(scenario);
     }
 
+    /** How many requests asked for the scenario. */
+    public int requests(String scenario) {
+        java.util.concurrent.atomic.AtomicInteger count = counts.get(scenario);
+        return count == null ? 0 : count.get();
+    }
+
     private void handle(HttpServerRequest request) {
         request.body().onSuccess(body -> {
             String text = body.toString(StandardCharsets.UTF_8);
@@ -60,6 +67,7 @@ public final class FakeVendor implements AutoCloseable {
             Map<String, String> headers = new ConcurrentHashMap<>();
             request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
             lastRequests.put(scenario, new Recorded(request.path(), headers, text));
+            counts.computeIfAbsent(scenario, x -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             play(request, fixture(scenario));
         });
     }

@@ -81,12 +81,40 @@ class DeploymentApiTest {
                 "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "m"))
                 .put("/api/deployments/keyless").then().statusCode(200).body("hasApiKey", equalTo(false));
         given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("keyless", "sim")))
-                .put("/api/aliases/smart").then().statusCode(200).body("smart", equalTo(List.of("keyless", "sim")));
+                .put("/api/aliases/smart").then().statusCode(200)
+                .body("smart.deployments", equalTo(List.of("keyless", "sim")))
+                .body("smart.strategy", equalTo("priority"));
         given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
                 .contentType(ContentType.JSON).body(Map.of("model", "smart", "messages",
                         List.of(Map.of("role", "user", "content", "scenario:plain"))))
                 .post("/v1/chat/completions").then().statusCode(200)
                 .body("choices[0].message.content", equalTo("Hello! How can I help?"));
+    }
+
+    @Test
+    void storedDeploymentsAndAliasesTakeLimitsAndAStrategy() {
+        given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+                        "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "m",
+                        "weight", 3, "requestsPerMinute", 1, "tokensPerMinute", 5000))
+                .put("/api/deployments/limited").then().statusCode(200)
+                .body("limits.weight", equalTo(3)).body("limits.requestsPerMinute", equalTo(1))
+                .body("limits.tokensPerMinute", equalTo(5000)).body("limits.maxConcurrent", equalTo(0));
+        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("limited", "sim"),
+                "strategy", "least-busy")).put("/api/aliases/spread").then().statusCode(200)
+                .body("spread.strategy", equalTo("least-busy"));
+        // nothing in flight between these calls, so least-busy keeps the listed order: "limited" first, until its one
+        // request for the minute is spent; then sim answers
+        for (int i = 0; i < 3; i++) {
+            given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                    .contentType(ContentType.JSON).body(Map.of("model", "spread", "messages",
+                            List.of(Map.of("role", "user", "content", "scenario:plain"))))
+                    .post("/v1/chat/completions").then().statusCode(200);
+        }
+        assertThat(vendor.requests("plain")).isEqualTo(1);
+        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("sim"), "strategy", "random"))
+                .put("/api/aliases/spread").then().statusCode(400).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m",
+                "requestsPerMinute", -1)).put("/api/deployments/negative").then().statusCode(400);
     }
 
     @Test

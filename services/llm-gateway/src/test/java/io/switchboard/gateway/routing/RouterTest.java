@@ -28,8 +28,7 @@ class RouterTest {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Supplier<Multi<ProviderEvent>>>> scripts = new LinkedHashMap<>();
     private final Map<String, Deployment> deployments = new LinkedHashMap<>();
-    private final Map<String, Integer> weights = new LinkedHashMap<>();
-    private final Map<String, Integer> limits = new LinkedHashMap<>();
+    private final Map<String, Limits> limits = new LinkedHashMap<>();
     private String strategy = "priority";
     private String contextFallback;
     private final Router router = new Router(new RouteTable() {
@@ -39,13 +38,8 @@ class RouterTest {
         }
 
         @Override
-        public int weight(Deployment deployment) {
-            return weights.getOrDefault(deployment.name(), 1);
-        }
-
-        @Override
-        public int maxConcurrent(Deployment deployment) {
-            return limits.getOrDefault(deployment.name(), 0);
+        public Limits limits(Deployment deployment) {
+            return limits.getOrDefault(deployment.name(), Limits.NONE);
         }
 
         @Override
@@ -183,7 +177,7 @@ class RouterTest {
 
     @Test
     void aDeploymentAtItsConcurrencyLimitIsPassedOver() {
-        limits.put("a", 1);
+        limits.put("a", new Limits(1, 1, 0, 0));
         deployment("a", 0, () -> Multi.createFrom().nothing(), answer("from a"));
         deployment("b", 0, answer("from b"));
         var hanging = router.stream(request(), d -> { }).subscribe().with(e -> { });
@@ -193,9 +187,43 @@ class RouterTest {
     }
 
     @Test
+    void aDeploymentOutOfRequestsForTheMinuteIsPassedOver() {
+        limits.put("a", new Limits(1, 0, 2, 0));
+        deployment("a", 0);
+        deployment("b", 0);
+        for (int i = 0; i < 4; i++) {
+            run();
+        }
+        assertThat(calls).containsExactly("a", "a", "b", "b");
+    }
+
+    @Test
+    void aDeploymentThatUsedItsTokensForTheMinuteIsPassedOver() {
+        limits.put("a", new Limits(1, 0, 0, 100));
+        deployment("a", 0, answerUsing(60), answerUsing(60), answerUsing(60));
+        deployment("b", 0);
+        for (int i = 0; i < 3; i++) {
+            run();
+        }
+        // 60 tokens leave 40; the second call takes it below zero; the third must wait for the refill
+        assertThat(calls).containsExactly("a", "a", "b");
+    }
+
+    @Test
+    void whenEveryDeploymentIsAtItsLimitTheCallFailsAsUnavailableAndSaysWhy() {
+        limits.put("a", new Limits(1, 0, 1, 0));
+        deployment("a", 0);
+        run();
+        Outcome refused = run();
+        assertThat(refused.failure.kind()).isEqualTo(Kind.UNAVAILABLE);
+        assertThat(refused.failure.getMessage()).contains("requests or tokens per minute");
+        assertThat(calls).containsExactly("a");
+    }
+
+    @Test
     void weightedSpreadsRequestsByWeight() {
         strategy = "weighted";
-        weights.put("heavy", 3);
+        limits.put("heavy", new Limits(3, 0, 0, 0));
         deployment("heavy", 0);
         deployment("light", 0);
         for (int i = 0; i < 400; i++) {
@@ -248,6 +276,11 @@ class RouterTest {
 
     private static Supplier<Multi<ProviderEvent>> answer(String text) {
         return () -> Multi.createFrom().items(new ProviderEvent.TextDelta(text), new ProviderEvent.Finish("stop"));
+    }
+
+    private static Supplier<Multi<ProviderEvent>> answerUsing(int tokens) {
+        return () -> Multi.createFrom().items(new ProviderEvent.TextDelta("t"),
+                new ProviderEvent.Usage(tokens / 2, tokens - tokens / 2, 0), new ProviderEvent.Finish("stop"));
     }
 
     private static Supplier<Multi<ProviderEvent>> failure(ProviderException e) {
