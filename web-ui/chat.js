@@ -46,6 +46,12 @@
       if (!box.querySelector('.msg.user')) bubble(box, 'user', e.userText, 'user-message');
       busy(true, 'Thinking…');
     },
+    turn_resumed(e) {
+      // the turn's runner stopped and another took over from the last committed step: what streamed since then
+      // (text of an unfinished answer, tools without a result) is void and comes again
+      turnBox(e.turnId).querySelectorAll('.msg.assistant.streaming, .tool.running').forEach(el => el.remove());
+      busy(true, 'Resumed after an interruption…');
+    },
     token(e) {
       const b = streamingBubble(turnBox(e.turnId));
       b.textContent += e.text;

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +29,8 @@ final class Platform implements AutoCloseable {
     private final EmbeddedKafka kafka;
     private final EmbeddedPostgresServer postgres;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
-    private final List<Process> processes = new ArrayList<>();
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private Duration simTokenInterval;
 
     private Platform(EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
         this.kafka = kafka;
@@ -65,46 +65,80 @@ final class Platform implements AutoCloseable {
     }
 
     private void startServices(Duration simTokenInterval) throws Exception {
-        Path root = Path.of(System.getProperty("switchboard.root", "..")).toAbsolutePath().normalize();
-        Path logs = Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"));
-        Files.createDirectories(logs);
+        this.simTokenInterval = simTokenInterval;
         for (String service : SERVICES) {
             ports.put(service, freePort());
+            Files.deleteIfExists(logs().resolve(service + ".log"));
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
         for (String service : SERVICES) {
-            Path jar = root.resolve("services/" + service + "/target/quarkus-app/quarkus-run.jar");
-            if (!Files.exists(jar)) {
-                throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install)");
-            }
-            ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
-                    .redirectErrorStream(true).redirectOutput(logs.resolve(service + ".log").toFile());
-            Map<String, String> env = builder.environment();
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(service)));
-            env.put("DB_HOST", "localhost");
-            env.put("DB_PORT", String.valueOf(postgres.port()));
-            env.put("DB_NAME", EmbeddedPostgresServer.DATABASE);
-            env.put("DB_USER", EmbeddedPostgresServer.USER);
-            env.put("DB_PASSWORD", EmbeddedPostgresServer.PASSWORD);
-            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-            env.put("RUNTIME_URL", url("agent-runtime"));
-            env.put("EVALS_URL", url("eval-runner"));
-            env.put("GATEWAY_URL", url("llm-gateway"));
-            env.put("SWITCHBOARD_MASTER_KEYS", "e2e:" + Base64.getEncoder().encodeToString(
-                    "switchboard-e2e-master-key-32byt".getBytes(StandardCharsets.US_ASCII)));
-            env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
-            processes.add(builder.start());
+            processes.put(service, launch(service));
         }
+        awaitReady(SERVICES);
+    }
+
+    /** Kills the service as a crash would ({@code kill -9}): no shutdown hooks, nothing flushed. */
+    void kill(String service) throws InterruptedException {
+        Process process = processes.get(service);
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** Starts the service again on its port, as an operator would after a crash. */
+    void restart(String service) throws Exception {
+        processes.put(service, launch(service));
+        awaitReady(List.of(service));
+    }
+
+    private Process launch(String service) throws IOException {
+        Path root = Path.of(System.getProperty("switchboard.root", "..")).toAbsolutePath().normalize();
+        Path logs = logs();
+        Files.createDirectories(logs);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path jar = root.resolve("services/" + service + "/target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install)");
+        }
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(service + ".log").toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(service)));
+        env.put("DB_HOST", "localhost");
+        env.put("DB_PORT", String.valueOf(postgres.port()));
+        env.put("DB_NAME", EmbeddedPostgresServer.DATABASE);
+        env.put("DB_USER", EmbeddedPostgresServer.USER);
+        env.put("DB_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("RUNTIME_URL", url("agent-runtime"));
+        env.put("EVALS_URL", url("eval-runner"));
+        env.put("GATEWAY_URL", url("llm-gateway"));
+        env.put("SWITCHBOARD_MASTER_KEYS", "e2e:" + Base64.getEncoder().encodeToString(
+                "switchboard-e2e-master-key-32byt".getBytes(StandardCharsets.US_ASCII)));
+        env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
+        // a crashed runtime's sessions are taken over within seconds, not the default 15 s
+        env.put("RUNTIME_RECOVERY_LEASE", "3s");
+        env.put("RUNTIME_RECOVERY_HEARTBEAT", "1s");
+        env.put("RUNTIME_RECOVERY_SWEEP_INTERVAL", "1s");
+        return builder.start();
+    }
+
+    private static Path logs() {
+        return Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"));
+    }
+
+    private void awaitReady(List<String> services) throws InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        for (String service : SERVICES) {
+        for (String service : services) {
             while (!ready(http, service)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(service + " did not become ready; see " + logs.resolve(service + ".log"));
+                    throw new IllegalStateException(service + " did not become ready; see "
+                            + logs().resolve(service + ".log"));
                 }
-                for (Process p : processes) {
-                    if (!p.isAlive()) {
-                        throw new IllegalStateException("a service exited (" + p.exitValue() + "); see " + logs);
+                for (Map.Entry<String, Process> p : processes.entrySet()) {
+                    if (!p.getValue().isAlive()) {
+                        throw new IllegalStateException(p.getKey() + " exited (" + p.getValue().exitValue()
+                                + "); see " + logs());
                     }
                 }
                 Thread.sleep(250);
@@ -133,10 +167,10 @@ final class Platform implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (Process p : processes) {
+        for (Process p : processes.values()) {
             p.destroy();
         }
-        for (Process p : processes) {
+        for (Process p : processes.values()) {
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }

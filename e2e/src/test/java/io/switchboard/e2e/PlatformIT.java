@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -186,6 +187,61 @@ class PlatformIT {
     }
 
     @Test
+    void aRuntimeKilledMidTurnResumesItWithoutRepeatingCommittedSteps() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"durable\",\"model\":\"sim\",\"tools\":[\"clock\"]}")
+                .get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
+        String stream = platform.adminUi() + "/sessions/" + sessionId + "/stream";
+        // [slow]: sim streams ten times slower, so the answer after the tool is still streaming when the runtime dies
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"What time is it? [slow]\"}");
+
+        // the model's tool call and the tool's result are committed; the answer has begun: kill -9 now
+        List<String[]> before = readStream(stream, null, events -> events.size() > 1
+                && events.get(events.size() - 1)[1].equals("token")
+                && events.stream().anyMatch(e -> e[1].equals("tool_call_finished")));
+        platform.kill("agent-runtime");
+        platform.restart("agent-runtime");
+
+        // the browser's stream (admin-ui's) goes on: the turn resumes and completes, with seqs after those seen
+        String lastSeen = before.get(before.size() - 1)[0];
+        List<String[]> after = readStream(stream, lastSeen, events -> events.get(events.size() - 1)[1]
+                .equals("turn_completed"));
+        assertThat(after).extracting(e -> e[1]).startsWith("turn_resumed").endsWith("turn_completed")
+                .doesNotContain("tool_call_started"); // the committed tool result is reused, not run again
+        assertThat(after).extracting(e -> Long.parseLong(e[0])).isSorted()
+                .allMatch(seq -> seq > Long.parseLong(lastSeen));
+
+        JsonNode session = get("/api/sessions/" + sessionId);
+        assertThat(session.get("turns").get(0).get("status").asText()).isEqualTo("completed");
+        assertThat(session.get("turns").get(0).get("attempts").asInt()).isEqualTo(2);
+        List<String> roles = new ArrayList<>();
+        session.get("messages").forEach(m -> roles.add(m.get("role").asText()));
+        assertThat(roles).containsExactly("user", "assistant", "tool", "assistant");
+        assertThat(session.get("messages").get(3).get("content").asText()).startsWith("The tool says:");
+
+        // model calls: the committed one (the tool call) was not asked again; the interrupted answer was
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode bySession = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(platform.gateway()
+                    + "/api/usage?by=session")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode row = null;
+            for (JsonNode r : bySession) {
+                if (r.get("key").asText().equals(sessionId)) {
+                    row = r;
+                }
+            }
+            assertThat(row).isNotNull();
+            assertThat(row.get("calls").asInt()).isEqualTo(3);
+        });
+
+        // and the person watching saw one tool call and one answer, not the interrupted one beside it
+        await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=assistant-message]").size() == 1
+                && texts("[data-testid=assistant-message]").get(0).startsWith("The tool says:"));
+        assertThat(texts("[data-testid=tool-call]")).hasSize(1);
+    }
+
+    @Test
     void anOperatorStoresAProviderKeyThatIsNeverShownAgain() throws Exception {
         String secret = "sk-e2e-" + UUID.randomUUID();
         browser.get(platform.adminUi() + "/models");
@@ -299,8 +355,15 @@ class PlatformIT {
 
     /** Reads SSE events {id, event, data} until one named {@code until}; from the start, or after {@code lastEventId}. */
     private List<String[]> readStream(String sessionId, String lastEventId, String until) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(platform.runtime() + "/api/sessions/"
-                + sessionId + "/stream" + (lastEventId == null ? "?after=0" : ""))).timeout(WAIT);
+        return readStream(platform.runtime() + "/api/sessions/" + sessionId + "/stream", lastEventId,
+                events -> until.equals(events.get(events.size() - 1)[1]));
+    }
+
+    /** Reads SSE events ({id, event, data}) from {@code url} until {@code done} says the events so far are enough. */
+    private List<String[]> readStream(String url, String lastEventId, Predicate<List<String[]>> done)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + (lastEventId == null ? "?after=0" : "")))
+                .timeout(WAIT);
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
@@ -317,7 +380,7 @@ class PlatformIT {
                 if (line.isEmpty()) {
                     if (id != null) {
                         events.add(new String[] {id, name, data.toString()});
-                        if (until.equals(name)) {
+                        if (done.test(events)) {
                             return events;
                         }
                     }
@@ -333,7 +396,7 @@ class PlatformIT {
                 }
             }
         }
-        throw new AssertionError("the stream ended before " + until + ": " + events.size() + " events");
+        throw new AssertionError("the stream ended early: " + events.size() + " events");
     }
 
     private static void sleep(long millis) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = TurnStarted.class, name = "TurnStarted"),
+        @JsonSubTypes.Type(value = TurnResumed.class, name = "TurnResumed"),
         @JsonSubTypes.Type(value = TokenDelta.class, name = "TokenDelta"),
         @JsonSubTypes.Type(value = ToolCallStarted.class, name = "ToolCallStarted"),
         @JsonSubTypes.Type(value = ToolCallFinished.class, name = "ToolCallFinished"),
@@ -18,7 +19,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = TurnFailed.class, name = "TurnFailed")
 })
 public sealed interface AgentEvent
-        permits TurnStarted, TokenDelta, ToolCallStarted, ToolCallFinished, TurnCompleted, TurnFailed {
+        permits TurnStarted, TurnResumed, TokenDelta, ToolCallStarted, ToolCallFinished, TurnCompleted, TurnFailed {
     int SCHEMA_VERSION = 1;
 
     String sessionId();

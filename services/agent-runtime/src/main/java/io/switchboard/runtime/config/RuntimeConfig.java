@@ -14,6 +14,29 @@ public interface RuntimeConfig {
 
     Tools tools();
 
+    Recovery recovery();
+
+    interface Recovery {
+        /**
+         * How long a runner's hold on a session lasts without renewal. A replica that dies loses its sessions this
+         * long after its last renewal; then another replica resumes their unfinished turns.
+         */
+        @WithDefault("15s")
+        Duration lease();
+
+        /** How often a runner renews its leases (well under {@code lease}). */
+        @WithDefault("5s")
+        Duration heartbeat();
+
+        /** How often each replica looks for unfinished turns no live runner holds. */
+        @WithDefault("5s")
+        Duration sweepInterval();
+
+        /** Runners a turn may have; a turn that took down more than this many is failed with {@code runner_crashed}. */
+        @WithDefault("3")
+        int maxAttempts();
+    }
+
     interface Message {
         /** Longest user message accepted, in characters; longer ones get 413. */
         @WithDefault("32000")
@@ -34,5 +57,13 @@ public interface RuntimeConfig {
         /** Limit for one tool call. */
         @WithDefault("30s")
         Duration timeout();
+
+        /** Tool calls of one turn's step that run at once; the rest wait. */
+        @WithDefault("4")
+        int maxParallel();
+
+        /** Tool calls running at once in this replica, all sessions together. */
+        @WithDefault("64")
+        int maxConcurrent();
     }
 }

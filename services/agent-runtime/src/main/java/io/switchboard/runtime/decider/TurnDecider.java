@@ -1,7 +1,9 @@
 package io.switchboard.runtime.decider;
 
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ChatMessage;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -33,5 +35,34 @@ public final class TurnDecider {
             (agentTools.contains(call.name()) ? allowed : refused).add(call);
         }
         return new Decision.RunTools(allowed, refused);
+    }
+
+    /**
+     * Where a turn picks up, from its committed messages (the user's message first, then what the turn added). Each
+     * committed model result with tool calls counts as a round done; the calls of the last one that have no committed
+     * result still have to run.
+     */
+    public static Resume resume(List<ChatMessage> turnMessages) {
+        int rounds = 0;
+        List<ToolCall> lastCalls = List.of();
+        Set<String> answered = new HashSet<>();
+        for (ChatMessage m : turnMessages) {
+            if (m.role().equals("assistant") && m.toolCalls() != null && !m.toolCalls().isEmpty()) {
+                rounds++;
+                lastCalls = m.toolCalls();
+                answered.clear();
+            } else if (m.role().equals("tool")) {
+                answered.add(m.toolCallId());
+            }
+        }
+        List<ToolCall> unanswered = lastCalls.stream().filter(call -> !answered.contains(call.id())).toList();
+        return new Resume(rounds, unanswered);
+    }
+
+    /**
+     * @param round      the round whose model call comes next (rounds already done)
+     * @param unanswered tool calls of the last committed model result still to run before that call
+     */
+    public record Resume(int round, List<ToolCall> unanswered) {
     }
 }

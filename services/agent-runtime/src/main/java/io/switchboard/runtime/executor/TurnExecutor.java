@@ -15,6 +15,7 @@ import io.switchboard.contracts.agent.ToolCallFinished;
 import io.switchboard.contracts.agent.ToolCallStarted;
 import io.switchboard.contracts.agent.TurnCompleted;
 import io.switchboard.contracts.agent.TurnFailed;
+import io.switchboard.contracts.agent.TurnResumed;
 import io.switchboard.contracts.agent.TurnStarted;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmChunk;
@@ -36,22 +37,33 @@ import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.event.Observes;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * Carries out one turn: model call, tool calls, model call ... until the model answers. The decisions come from
+ * Runs a session's turns, one at a time and in order, while it holds the session's lease (one runner per session
+ * across replicas). One turn: model call, tool calls, model call ... until the model answers. The decisions come from
  * {@link TurnDecider}; this class only acts on them: it streams the model's text as {@code TokenDelta} events, runs
- * tools, journals every step before the next depends on it, and ends the turn with exactly one terminal event.
+ * the tools of a step in parallel, commits every step (the model's result, each tool result) before anything depends
+ * on it, and ends the turn with exactly one terminal event. A turn whose runner stopped is resumed from its committed
+ * steps: a committed model result is reused, a committed tool result is never run again.
  */
 @ApplicationScoped
 public class TurnExecutor {
     private static final Logger LOG = Logger.getLogger(TurnExecutor.class);
+    /** Event seqs reserved at a time (see {@link #nextSeq}). */
+    static final int SEQ_BLOCK = 1000;
     private static final TypeReference<List<ToolCall>> TOOL_CALLS = new TypeReference<>() {
     };
 
@@ -63,9 +75,17 @@ public class TurnExecutor {
     private final RuntimeConfig config;
     private final ObjectMapper json;
     private final Tracer tracer;
+    /** This runner's name in the session leases: one per process, so a restarted replica is a new runner. */
+    private final String runnerId = UUID.randomUUID().toString();
+    /** Sessions this runner holds the lease of (their leases are renewed while they are here). */
+    private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+
+    private final ToolSlots slots;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
-                        EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer) {
+                        EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
+                        ToolSlots slots) {
+        this.slots = slots;
         this.sessions = sessions;
         this.agents = agents;
         this.gateway = gateway;
@@ -77,23 +97,83 @@ public class TurnExecutor {
     }
 
     /**
-     * Runs the turn if it is still pending; never fails (failures end the turn with {@code TurnFailed}). The turn is
-     * one span ({@code invoke_agent <name>}) in the trace of {@code parent}; its model and tool calls are children.
+     * Takes the session's lease and runs its unfinished turns, oldest first, until none is left; then lets the lease
+     * go. Does nothing when another live runner holds the session (it runs them). {@code parent} is the trace of the
+     * command that brought {@code turnId}; other turns run in traces of their own. Never fails.
      */
-    public Uni<Void> run(UUID sessionId, UUID turnId, Context parent) {
-        return sessions.start(sessionId, turnId).flatMap(lastSeq -> {
-            if (lastSeq == null) {
-                return Uni.createFrom().voidItem(); // already run, or running elsewhere
+    public Uni<Void> drain(UUID sessionId, UUID turnId, Context parent) {
+        return sessions.claim(sessionId, runnerId, config.recovery().lease()).flatMap(mine -> {
+            if (!mine) {
+                return Uni.createFrom().voidItem();
+            }
+            held.add(sessionId);
+            return drainHeld(sessionId, turnId, parent)
+                    .onTermination().invoke(() -> held.remove(sessionId))
+                    .onFailure().call(() -> sessions.release(sessionId, runnerId));
+        }).onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private Uni<Void> drainHeld(UUID sessionId, UUID turnId, Context parent) {
+        return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null
+                ? sessions.release(sessionId, runnerId)
+                : run(sessionId, turn.id(), turn.id().equals(turnId) ? parent : Context.root())
+                        .flatMap(x -> drainHeld(sessionId, turnId, parent)));
+    }
+
+    /** Renews the leases of the sessions this runner is working on; a replica that stops renewing loses them. */
+    @Scheduled(every = "${runtime.recovery.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> renewLeases() {
+        return held.isEmpty() ? Uni.createFrom().voidItem()
+                : sessions.renew(runnerId, config.recovery().lease()).replaceWithVoid()
+                        .onFailure().invoke(e -> LOG.warn("could not renew session leases", e))
+                        .onFailure().recoverWithNull();
+    }
+
+    /** On a clean stop, the sessions this runner holds go back at once; their turns resume on the next start. */
+    void letGo(@Observes ShutdownEvent event) {
+        if (!held.isEmpty()) {
+            sessions.releaseAll(runnerId).await().atMost(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    /** The runner's name in the session leases. */
+    public String runnerId() {
+        return runnerId;
+    }
+
+    /**
+     * Runs the turn, or resumes it after a runner that stopped; never fails (failures end the turn with
+     * {@code TurnFailed}). The turn is one span ({@code invoke_agent <name>}) in the trace of {@code parent}; its model
+     * and tool calls are children.
+     */
+    Uni<Void> run(UUID sessionId, UUID turnId, Context parent) {
+        return sessions.begin(sessionId, turnId, SEQ_BLOCK).flatMap(begun -> {
+            if (begun == null) {
+                return Uni.createFrom().voidItem(); // finished meanwhile
             }
             Span span = tracer.spanBuilder("invoke_agent").setParent(parent).setSpanKind(SpanKind.INTERNAL)
                     .setAttribute("gen_ai.operation.name", "invoke_agent")
                     .setAttribute("gen_ai.conversation.id", sessionId.toString())
-                    .setAttribute("switchboard.turn.id", turnId.toString()).startSpan();
-            TurnRun run = new TurnRun(sessionId, turnId, lastSeq, parent.with(span));
-            return load(run)
-                    .flatMap(x -> events.publish(TurnStarted.of(run.session(), run.turn(), run.nextSeq(),
-                            run.userText)))
-                    .flatMap(x -> round(run, 0))
+                    .setAttribute("switchboard.turn.id", turnId.toString())
+                    .setAttribute("switchboard.turn.attempt", begun.attempts()).startSpan();
+            TurnRun run = new TurnRun(sessionId, turnId, begun.seqBase(), parent.with(span));
+            Uni<Void> turn;
+            if (begun.attempts() > config.recovery().maxAttempts()) {
+                // its runner crashed on it every time: stop here rather than take the next runner down too
+                turn = fail(run, List.of(), "runner_crashed", "the turn's runner stopped " + (begun.attempts() - 1)
+                        + " times while running it");
+            } else {
+                turn = load(run)
+                        .flatMap(resume -> events.publish(begun.resumed()
+                                        ? TurnResumed.of(run.session(), run.turn(), nextSeq(run), begun.attempts())
+                                        : TurnStarted.of(run.session(), run.turn(), nextSeq(run), run.userText))
+                                .flatMap(x -> resume.unanswered().isEmpty() ? round(run, resume.round())
+                                        : runCalls(run, resume.unanswered()).flatMap(failure -> failure == null
+                                                ? round(run, resume.round())
+                                                : fail(run, List.of(), "tool_failed", failure))));
+            }
+            return turn
                     .ifNoItem().after(config.turn().timeout()).failWith(TimeoutException::new)
                     .onFailure().recoverWithUni(failure -> {
                         boolean timeout = failure instanceof TimeoutException;
@@ -115,7 +195,8 @@ public class TurnExecutor {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private Uni<Void> load(TurnRun run) {
+    /** Loads the agent and the conversation; gives where the turn picks up from its committed steps. */
+    private Uni<TurnDecider.Resume> load(TurnRun run) {
         return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId()))
                 .flatMap(agent -> sessions.messages(run.sessionId).map(history -> {
                     run.agent = agent;
@@ -123,11 +204,16 @@ public class TurnExecutor {
                             .setAttribute("gen_ai.agent.id", agent.id().toString())
                             .setAttribute("gen_ai.agent.name", agent.name());
                     run.conversation.add(ChatMessage.system(agent.systemPrompt()));
+                    List<ChatMessage> thisTurn = new ArrayList<>();
                     for (StoredMessage m : history) {
-                        run.conversation.add(toChatMessage(m));
+                        ChatMessage message = toChatMessage(m);
+                        run.conversation.add(message);
+                        if (m.turnId().equals(run.turnId)) {
+                            thisTurn.add(message);
+                        }
                     }
-                    run.userText = history.get(history.size() - 1).content();
-                    return null;
+                    run.userText = thisTurn.get(0).content();
+                    return TurnDecider.resume(thisTurn);
                 }));
     }
 
@@ -145,8 +231,7 @@ public class TurnExecutor {
                         : List.of(new NewMessage("assistant", outcome.text(), null, null));
                 return fail(run, partial, fail.code(), fail.reason());
             }
-            Decision.RunTools runTools = (Decision.RunTools) decision;
-            return runTools(run, outcome, runTools).flatMap(toolFailure -> toolFailure == null
+            return runTools(run, outcome).flatMap(toolFailure -> toolFailure == null
                     ? round(run, round + 1) : fail(run, List.of(), "tool_failed", toolFailure));
         });
     }
@@ -159,7 +244,7 @@ public class TurnExecutor {
                 .onItem().invoke(chunk -> {
                     folder.add(chunk);
                     if (chunk instanceof LlmChunk.TextDelta delta) {
-                        events.fireAndForget(TokenDelta.of(run.session(), run.turn(), run.nextSeq(),
+                        events.fireAndForget(TokenDelta.of(run.session(), run.turn(), nextSeq(run),
                                 run.tokenIndex.getAndIncrement(), delta.text()));
                     }
                 })
@@ -169,59 +254,89 @@ public class TurnExecutor {
                 .collect().last().map(x -> folder.outcome());
     }
 
-    /** Runs the allowed calls one after another; null when all ran, else why a tool failed. */
-    private Uni<String> runTools(TurnRun run, LlmOutcome outcome, Decision.RunTools decision) {
+    /**
+     * Commits the model's result, then runs its tool calls; null when all ran, else why a tool failed. Calls the
+     * agent may not use are answered with an error for the model.
+     */
+    private Uni<String> runTools(TurnRun run, LlmOutcome outcome) {
         run.conversation.add(ChatMessage.assistant(outcome.text(), outcome.toolCalls()));
-        List<NewMessage> journal = new ArrayList<>();
-        journal.add(new NewMessage("assistant", outcome.text(), toJson(outcome.toolCalls()), null));
-        Uni<String> chain = Uni.createFrom().nullItem();
-        for (ToolCall call : outcome.toolCalls()) {
-            boolean allowed = decision.allowed().contains(call);
-            chain = chain.flatMap(failure -> failure != null ? Uni.createFrom().item(failure)
-                    : runTool(run, call, allowed, journal));
-        }
-        return chain.flatMap(failure -> sessions.append(run.sessionId, run.turnId, journal).replaceWith(failure));
+        // committed before any tool runs: a runner that takes the turn over reuses it instead of asking again
+        return commit(run, new NewMessage("assistant", outcome.text(), toJson(outcome.toolCalls()), null))
+                .flatMap(x -> runCalls(run, outcome.toolCalls()));
     }
 
-    private Uni<String> runTool(TurnRun run, ToolCall call, boolean allowed, List<NewMessage> journal) {
-        events.fireAndForget(ToolCallStarted.of(run.session(), run.turn(), run.nextSeq(), call.id(), call.name(),
+    /**
+     * Runs the calls in parallel, at most {@code runtime.tools.max-parallel} of this turn at once (and within the
+     * runtime-wide bound of {@link ToolSlots}); each result is committed as soon as it is known. Null when all ran,
+     * else why the first failing tool failed.
+     */
+    private Uni<String> runCalls(TurnRun run, List<ToolCall> calls) {
+        Set<String> allowed = new HashSet<>(run.agent.tools());
+        return Multi.createFrom().iterable(calls)
+                .onItem().transformToUni(call -> slots.run(() -> runTool(run, call, allowed.contains(call.name()))))
+                .merge(config.tools().maxParallel())
+                .collect().asList()
+                .map(outcomes -> outcomes.stream().map(ToolOutcome::failure).filter(f -> f != null).findFirst()
+                        .orElse(null));
+    }
+
+    /** One tool call's end: null failure when it ran (or was refused, which the model is told). */
+    private record ToolOutcome(String failure) {
+    }
+
+    private Uni<ToolOutcome> runTool(TurnRun run, ToolCall call, boolean allowed) {
+        events.fireAndForget(ToolCallStarted.of(run.session(), run.turn(), nextSeq(run), call.id(), call.name(),
                 call.arguments()));
         Span span = tracer.spanBuilder("execute_tool " + call.name()).setParent(run.trace)
                 .setSpanKind(SpanKind.INTERNAL).setAttribute("gen_ai.operation.name", "execute_tool")
                 .setAttribute("gen_ai.tool.name", call.name()).setAttribute("gen_ai.tool.call.id", call.id())
                 .setAttribute("gen_ai.tool.type", "function").startSpan();
+        // the same key on every attempt of this step, so a tool that was called before a crash can dedupe
+        String idempotencyKey = run.sessionId + "/" + run.turnId + "/" + call.id();
         Uni<String> result = allowed && tools.find(call.name()).isPresent()
-                ? tools.find(call.name()).get().call(call.arguments())
+                ? tools.find(call.name()).get().call(call.arguments(), idempotencyKey)
                         .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new)
                 : Uni.createFrom().failure(new ToolRefused(call.name()));
-        return result.map(text -> {
-            finishTool(run, call, text, false, journal);
-            return (String) null;
-        }).onFailure(ToolRefused.class).recoverWithItem(refused -> {
+        return result.map(text -> new Finished(text, false, null)).onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
             span.setAttribute("error.type", "tool_refused");
-            finishTool(run, call, refused.getMessage(), true, journal);
-            return null;
+            return new Finished(refused.getMessage(), true, null);
         }).onFailure().recoverWithItem(failure -> {
             String reason = failure instanceof TimeoutException
                     ? "tool " + call.name() + " did not answer within " + config.tools().timeout()
                     : "tool " + call.name() + " failed: " + failure.getMessage();
             span.setAttribute("error.type", failure instanceof TimeoutException ? "timeout" : "tool_error");
             span.setStatus(StatusCode.ERROR, reason);
-            finishTool(run, call, reason, true, journal);
-            return reason;
-        }).onTermination().invoke(span::end);
+            return new Finished(reason, true, reason);
+        }).onTermination().invoke(span::end)
+                .flatMap(finished -> finishTool(run, call, finished).replaceWith(new ToolOutcome(finished.failure())));
     }
 
-    private void finishTool(TurnRun run, ToolCall call, String result, boolean error, List<NewMessage> journal) {
-        events.fireAndForget(ToolCallFinished.of(run.session(), run.turn(), run.nextSeq(), call.id(), call.name(),
-                result, error));
-        run.conversation.add(ChatMessage.toolResult(call.id(), result));
-        journal.add(new NewMessage("tool", result, null, call.id()));
+    private record Finished(String result, boolean error, String failure) {
+    }
+
+    /** Commits the tool's result, then tells the stream: a result seen there is never run again. */
+    private Uni<Void> finishTool(TurnRun run, ToolCall call, Finished finished) {
+        synchronized (run) {
+            run.conversation.add(ChatMessage.toolResult(call.id(), finished.result()));
+        }
+        return commit(run, new NewMessage("tool", finished.result(), null, call.id()))
+                .invoke(() -> events.fireAndForget(ToolCallFinished.of(run.session(), run.turn(), nextSeq(run),
+                        call.id(), call.name(), finished.result(), finished.error())));
+    }
+
+    /** Appends a message to the conversation; the turn's commits go one after another, in the order asked. */
+    private Uni<Void> commit(TurnRun run, NewMessage message) {
+        synchronized (run) {
+            CompletableFuture<Void> next = run.commits.thenCompose(x -> sessions.append(run.sessionId, run.turnId,
+                    List.of(message)).subscribeAsCompletionStage());
+            run.commits = next.exceptionally(e -> null);
+            return Uni.createFrom().completionStage(next);
+        }
     }
 
     private Uni<Void> complete(TurnRun run, String answer) {
-        long seq = run.nextSeq();
+        long seq = nextSeq(run);
         return sessions.finish(run.sessionId, run.turnId, List.of(new NewMessage("assistant", answer, null, null)),
                         Turn.COMPLETED, null, null, seq)
                 .flatMap(x -> events.publish(TurnCompleted.of(run.session(), run.turn(), seq, answer,
@@ -230,7 +345,7 @@ public class TurnExecutor {
 
     private Uni<Void> fail(TurnRun run, List<NewMessage> partial, String code, String reason) {
         run.failureCode = code;
-        long seq = run.nextSeq();
+        long seq = nextSeq(run);
         return sessions.finish(run.sessionId, run.turnId, partial, Turn.FAILED, code, reason, seq)
                 .flatMap(x -> events.publish(TurnFailed.of(run.session(), run.turn(), seq, code, reason)));
     }
@@ -260,7 +375,11 @@ public class TurnExecutor {
         final UUID sessionId;
         final UUID turnId;
         final AtomicLong seq;
+        /** The highest seq reserved for this runner in the database; it asks for more before it gets there. */
+        volatile long seqCeiling;
         final AtomicInteger tokenIndex = new AtomicInteger();
+        /** The last commit asked for; the next one waits for it. */
+        CompletableFuture<Void> commits = CompletableFuture.completedFuture(null);
         final List<ChatMessage> conversation = new ArrayList<>();
         /** The turn's span, as the parent of its model and tool calls. */
         final Context trace;
@@ -270,10 +389,11 @@ public class TurnExecutor {
         volatile int inputTokens;
         volatile int outputTokens;
 
-        TurnRun(UUID sessionId, UUID turnId, long lastSeq, Context trace) {
+        TurnRun(UUID sessionId, UUID turnId, long seqBase, Context trace) {
             this.sessionId = sessionId;
             this.turnId = turnId;
-            this.seq = new AtomicLong(lastSeq);
+            this.seq = new AtomicLong(seqBase);
+            this.seqCeiling = seqBase + SEQ_BLOCK;
             this.trace = trace;
         }
 
@@ -284,10 +404,21 @@ public class TurnExecutor {
         String turn() {
             return turnId.toString();
         }
+    }
 
-        long nextSeq() {
-            return seq.incrementAndGet();
+    /**
+     * The next event seq of the turn. Seqs come from a block reserved in the database; half-way through it the next
+     * block is reserved, well before it is needed, so a runner that takes over never reuses one.
+     */
+    private long nextSeq(TurnRun run) {
+        long next = run.seq.incrementAndGet();
+        if (next == run.seqCeiling - SEQ_BLOCK / 2) {
+            long ceiling = run.seqCeiling + SEQ_BLOCK;
+            run.seqCeiling = ceiling;
+            sessions.reserveSeqs(run.sessionId, ceiling).subscribe().with(x -> { },
+                    e -> LOG.warnf(e, "could not reserve event seqs of session %s", run.sessionId));
         }
+        return next;
     }
 
     private static final class ToolRefused extends RuntimeException {

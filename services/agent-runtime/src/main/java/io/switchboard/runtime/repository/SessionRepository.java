@@ -6,6 +6,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -91,24 +92,100 @@ public class SessionRepository {
                         : turn(turnId).map(existing -> existing != null ? Recorded.DUPLICATE : Recorded.UNKNOWN_SESSION));
     }
 
+    /** How a runner begins a turn: afresh, or again after a runner that stopped; null when there is nothing to run. */
+    public record Begun(boolean resumed, int attempts, long seqBase) {
+    }
+
     /**
-     * Starts a pending turn: marks it running and appends the user's message to the conversation. Null if the turn
-     * is not pending (already run, or being run elsewhere); else the session's last event seq.
+     * Begins an unfinished turn: marks it running and counts the attempt; a pending turn's user message joins the
+     * conversation. Reserves a block of {@code seqBlock} event seqs above every seq a previous runner may have used:
+     * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}.
      */
-    public Uni<Long> start(UUID sessionId, UUID turnId) {
-        return pool.withTransaction(tx -> tx.preparedQuery("update runtime.turns set status = $2"
-                                + " where id = $1 and status = $3 returning user_text")
-                .execute(Tuple.of(turnId, Turn.RUNNING, Turn.PENDING))
-                .flatMap(updated -> {
-                    if (updated.rowCount() == 0) {
-                        return Uni.createFrom().nullItem();
+    public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock) {
+        return pool.withTransaction(tx -> tx.preparedQuery("select status, user_text from runtime.turns"
+                        + " where id = $1 and status in ($2, $3) for update")
+                .execute(Tuple.of(turnId, Turn.PENDING, Turn.RUNNING))
+                .flatMap(rows -> {
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().<Begun>nullItem();
                     }
-                    String text = updated.iterator().next().getString("user_text");
-                    return append(tx, sessionId, turnId, "user", text, null, null)
-                            .flatMap(x -> tx.preparedQuery("select last_seq from runtime.sessions where id = $1")
-                                    .execute(Tuple.of(sessionId)))
-                            .map(rows -> rows.iterator().next().getLong("last_seq"));
+                    Row turn = rows.iterator().next();
+                    boolean resumed = turn.getString("status").equals(Turn.RUNNING);
+                    Uni<Void> conversation = resumed ? Uni.createFrom().voidItem()
+                            : append(tx, sessionId, turnId, "user", turn.getString("user_text"), null, null);
+                    return conversation
+                            .flatMap(x -> tx.preparedQuery("update runtime.turns set status = $2,"
+                                    + " attempts = attempts + 1 where id = $1 returning attempts")
+                                    .execute(Tuple.of(turnId, Turn.RUNNING)))
+                            .flatMap(updated -> {
+                                int attempts = updated.iterator().next().getInteger("attempts");
+                                return tx.preparedQuery("update runtime.sessions set seq_reserved ="
+                                                + " greatest(seq_reserved, last_seq) + $2 where id = $1"
+                                                + " returning seq_reserved - $2 as base")
+                                        .execute(Tuple.of(sessionId, seqBlock))
+                                        .map(base -> new Begun(resumed, attempts,
+                                                base.iterator().next().getLong("base")));
+                            });
                 }));
+    }
+
+    /** Raises the session's reserved seqs to {@code ceiling}, ahead of a runner that is about to need them. */
+    public Uni<Void> reserveSeqs(UUID sessionId, long ceiling) {
+        return pool.preparedQuery("update runtime.sessions set seq_reserved = greatest(seq_reserved, $2)"
+                + " where id = $1").execute(Tuple.of(sessionId, ceiling)).replaceWithVoid();
+    }
+
+    // ---- runners and their leases
+
+    /** Takes (or keeps) the session for {@code runner} unless a live lease of another runner holds it. */
+    public Uni<Boolean> claim(UUID sessionId, String runner, Duration lease) {
+        return pool.preparedQuery("update runtime.sessions set runner_id = $2, lease_until = now() + $3::bigint * interval '1 millisecond'"
+                        + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())")
+                .execute(Tuple.of(sessionId, runner, interval(lease)))
+                .map(updated -> updated.rowCount() == 1);
+    }
+
+    /** Extends every lease {@code runner} holds; gives how many. */
+    public Uni<Integer> renew(String runner, Duration lease) {
+        return pool.preparedQuery("update runtime.sessions set lease_until = now() + $2::bigint * interval '1 millisecond'"
+                        + " where runner_id = $1").execute(Tuple.of(runner, interval(lease)))
+                .map(updated -> updated.rowCount());
+    }
+
+    public Uni<Void> release(UUID sessionId, String runner) {
+        return pool.preparedQuery("update runtime.sessions set runner_id = null, lease_until = null"
+                + " where id = $1 and runner_id = $2").execute(Tuple.of(sessionId, runner)).replaceWithVoid();
+    }
+
+    /** Lets go of every session {@code runner} holds (it is shutting down): others may resume them at once. */
+    public Uni<Void> releaseAll(String runner) {
+        return pool.preparedQuery("update runtime.sessions set runner_id = null, lease_until = null"
+                + " where runner_id = $1").execute(Tuple.of(runner)).replaceWithVoid();
+    }
+
+    /** The session's oldest turn not yet finished, or null. */
+    public Uni<Turn> nextUnfinished(UUID sessionId) {
+        return pool.preparedQuery("select * from runtime.turns where session_id = $1 and status in ($2, $3)"
+                        + " order by created_at, id limit 1")
+                .execute(Tuple.of(sessionId, Turn.PENDING, Turn.RUNNING))
+                .map(rows -> rows.size() == 0 ? null : toTurn(rows.iterator().next()));
+    }
+
+    /** Sessions with unfinished turns that no live runner holds: their runner died, or never got to them. */
+    public Uni<List<UUID>> orphaned(int limit) {
+        return pool.preparedQuery("select s.id from runtime.sessions s where (s.runner_id is null"
+                        + " or s.lease_until < now()) and exists (select 1 from runtime.turns t where t.session_id = s.id"
+                        + " and t.status in ($1, $2)) limit $3")
+                .execute(Tuple.of(Turn.PENDING, Turn.RUNNING, limit))
+                .map(rows -> {
+                    List<UUID> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getUUID("id")));
+                    return ids;
+                });
+    }
+
+    private static long interval(Duration lease) {
+        return lease.toMillis();
     }
 
     /** Appends messages produced during a turn (assistant tool calls, tool results). */
@@ -123,8 +200,9 @@ public class SessionRepository {
                 .flatMap(x -> tx.preparedQuery("update runtime.turns set status = $2, error_code = $3,"
                                 + " error_reason = $4, finished_at = now() where id = $1")
                         .execute(Tuple.of(turnId, status, errorCode, errorReason)))
-                .flatMap(x -> tx.preparedQuery("update runtime.sessions set last_seq = greatest(last_seq, $2)"
-                        + " where id = $1").execute(Tuple.of(sessionId, lastSeq)))
+                // the unused part of the runner's seq block is given back: the next turn goes on from here
+                .flatMap(x -> tx.preparedQuery("update runtime.sessions set last_seq = greatest(last_seq, $2),"
+                        + " seq_reserved = greatest(last_seq, $2) where id = $1").execute(Tuple.of(sessionId, lastSeq)))
                 .replaceWithVoid());
     }
 
@@ -160,6 +238,6 @@ public class SessionRepository {
         Instant finishedAt = finished == null ? null : finished.toInstant();
         return new Turn(row.getUUID("id"), row.getUUID("session_id"), row.getString("user_text"), row.getString("status"),
                 row.getString("error_code"), row.getString("error_reason"),
-                row.getOffsetDateTime("created_at").toInstant(), finishedAt);
+                row.getOffsetDateTime("created_at").toInstant(), finishedAt, row.getInteger("attempts"));
     }
 }

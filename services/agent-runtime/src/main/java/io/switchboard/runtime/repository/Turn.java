@@ -3,9 +3,9 @@ package io.switchboard.runtime.repository;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A row of {@code runtime.turns}. */
-public record Turn(UUID id, UUID sessionId, String userText, String status, String errorCode, String errorReason, Instant createdAt,
-                   Instant finishedAt) {
+/** A row of {@code runtime.turns}; {@code attempts} counts the runners that started it (more than 1 after a crash). */
+public record Turn(UUID id, UUID sessionId, String userText, String status, String errorCode, String errorReason,
+                   Instant createdAt, Instant finishedAt, int attempts) {
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
     public static final String COMPLETED = "completed";

@@ -66,11 +66,12 @@ public class SessionResource {
         }
     }
 
+    /** A turn; {@code attempts} is how many runners started it (more than one after a crash). */
     public record TurnView(UUID id, String userText, String status, String errorCode, String errorReason,
-                           Instant createdAt, Instant finishedAt) {
+                           Instant createdAt, Instant finishedAt, int attempts) {
         static TurnView of(Turn t) {
             return new TurnView(t.id(), t.userText(), t.status(), t.errorCode(), t.errorReason(), t.createdAt(),
-                    t.finishedAt());
+                    t.finishedAt(), t.attempts());
         }
     }
 

@@ -10,12 +10,15 @@ import io.switchboard.runtime.executor.TurnExecutor;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 
 /** Sessions: opening them, and taking user messages into their mailboxes. */
 @ApplicationScoped
 public class SessionService {
+    private static final Logger LOG = Logger.getLogger(SessionService.class);
     private final SessionRepository sessions;
     private final SessionMailboxes mailboxes;
     private final TurnExecutor executor;
@@ -80,14 +83,29 @@ public class SessionService {
         return sessions.recordUserMessage(sessionId, turnId, command.text()).map(recorded -> {
             switch (recorded) {
                 case NEW:
-                    mailboxes.submit(command.sessionId(), () -> executor.run(sessionId, turnId, trace));
+                    mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, trace));
                     return null;
                 case DUPLICATE:
-                    return null;
+                    return null; // journaled before: run by its session's runner, or by the recovery sweep
                 default:
                     return "session " + sessionId + " does not exist";
             }
         });
+    }
+
+    /**
+     * Gives the sessions whose unfinished turns no live runner holds (their replica died, or it was stopped before it
+     * got to them) to this replica's mailboxes. Every replica sweeps; the session lease lets one of them run each.
+     */
+    @Scheduled(every = "${runtime.recovery.sweep-interval:5s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> adoptOrphans() {
+        return sessions.orphaned(100).map(orphans -> {
+            for (UUID sessionId : orphans) {
+                mailboxes.submit(sessionId.toString(), () -> executor.drain(sessionId, null, Context.root()));
+            }
+            return (Void) null;
+        }).onFailure().invoke(e -> LOG.warn("could not look for unfinished turns", e)).onFailure().recoverWithNull();
     }
 
     private static UUID parse(String id) {

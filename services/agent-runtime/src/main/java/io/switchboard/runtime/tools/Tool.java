@@ -13,6 +13,10 @@ public interface Tool {
     /** JSON Schema of the arguments. */
     Map<String, Object> parameters();
 
-    /** Runs the tool with its arguments (a JSON object as text) and gives the result as text for the model. */
-    Uni<String> call(String arguments);
+    /**
+     * Runs the tool with its arguments (a JSON object as text) and gives the result as text for the model.
+     * {@code idempotencyKey} is the same every time this step of the turn is attempted (a runner that took over a
+     * crashed one calls again with it): tools with side effects pass it on so they happen once.
+     */
+    Uni<String> call(String arguments, String idempotencyKey);
 }

@@ -2,6 +2,7 @@ package io.switchboard.runtime.decider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ToolCall;
 import java.util.List;
 import java.util.Set;
@@ -10,6 +11,27 @@ import org.junit.jupiter.api.Test;
 class TurnDeciderTest {
     private static final ToolCall CLOCK = new ToolCall("c1", "clock", "{}");
     private static final ToolCall SHELL = new ToolCall("c2", "shell", "{\"cmd\":\"rm -rf /\"}");
+
+    @Test
+    void aTurnWithOnlyItsUserMessageStartsAtTheFirstModelCall() {
+        assertThat(TurnDecider.resume(List.of(ChatMessage.user("hi"))))
+                .isEqualTo(new TurnDecider.Resume(0, List.of()));
+    }
+
+    @Test
+    void aCommittedModelResultIsReusedAndOnlyItsUnansweredCallsRunAgain() {
+        List<ChatMessage> committed = List.of(ChatMessage.user("hi"), ChatMessage.assistant("", List.of(CLOCK, SHELL)),
+                ChatMessage.toolResult("c1", "12:00"));
+        assertThat(TurnDecider.resume(committed)).isEqualTo(new TurnDecider.Resume(1, List.of(SHELL)));
+    }
+
+    @Test
+    void whenEveryCallOfTheLastRoundHasItsResultTheNextModelCallFollows() {
+        List<ChatMessage> committed = List.of(ChatMessage.user("hi"), ChatMessage.assistant("", List.of(CLOCK)),
+                ChatMessage.toolResult("c1", "12:00"), ChatMessage.assistant("again", List.of(SHELL)),
+                ChatMessage.toolResult("c2", "no"));
+        assertThat(TurnDecider.resume(committed)).isEqualTo(new TurnDecider.Resume(2, List.of()));
+    }
 
     @Test
     void textWithoutToolCallsIsTheAnswer() {

@@ -25,9 +25,10 @@ public class SimProvider implements ChatProvider {
         return Multi.createFrom().deferred(() -> {
             SimScript.Reply reply = SimScript.reply(request);
             Multi<ProviderEvent> events = Multi.createFrom().iterable(reply.events());
-            if (!interval.isZero()) {
+            Duration pace = SimScript.slow(request) ? interval.multipliedBy(10) : interval;
+            if (!pace.isZero()) {
                 // a timer per event, not a sleeping thread: thousands of paced streams cost no threads
-                events = events.onItem().call(event -> Uni.createFrom().voidItem().onItem().delayIt().by(interval));
+                events = events.onItem().call(event -> Uni.createFrom().voidItem().onItem().delayIt().by(pace));
             }
             return reply.failure() == null ? events
                     : events.onCompletion().switchTo(() -> Multi.createFrom().failure(reply.failure()));

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  *   <li>the message mentions the time or the clock and the {@code clock} tool is offered: it calls the tool;</li>
  *   <li>otherwise it answers by quoting the message.</li>
  * </ul>
+ * A user message with {@code [slow]} in it makes every reply of that conversation stream ten times slower (for demos
+ * and tests that need to act while an answer is being streamed).
  * A token is a word with the whitespace before it; usage counts the words of the prompt and the answer.
  */
 public final class SimScript {
@@ -31,6 +33,12 @@ public final class SimScript {
 
     /** What sim does for a request: events to stream, then (when it fails) the failure. */
     public record Reply(List<ProviderEvent> events, ProviderException failure) {
+    }
+
+    /** Whether the conversation asked for slow replies ({@code [slow]} in a user message). */
+    public static boolean slow(LlmRequest request) {
+        return request.messages().stream().anyMatch(m -> m.role().equals("user") && m.content() != null
+                && m.content().toLowerCase(Locale.ROOT).contains("[slow]"));
     }
 
     public static Reply reply(LlmRequest request) {

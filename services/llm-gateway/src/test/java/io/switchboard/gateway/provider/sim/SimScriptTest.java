@@ -51,6 +51,15 @@ class SimScriptTest {
     }
 
     @Test
+    void slowIsAskedForInAnyUserMessageOfTheConversation() {
+        assertThat(SimScript.slow(request(List.of(ChatMessage.user("What time is it? [slow]"),
+                ChatMessage.assistant("", List.of(new ToolCall("c1", "clock", "{}"))),
+                ChatMessage.toolResult("c1", "12:00")), CLOCK))).isTrue();
+        assertThat(SimScript.slow(request(List.of(ChatMessage.system("[slow]"), ChatMessage.user("hi")), List.of())))
+                .isFalse();
+    }
+
+    @Test
     void cutStreamsFailAfterSomeText() {
         SimScript.Reply reply = SimScript.reply(request(List.of(ChatMessage.user("[fail:cut] tell me more")), List.of()));
         assertThat(reply.events()).isNotEmpty().allMatch(e -> e instanceof ProviderEvent.TextDelta);

@@ -1,0 +1,61 @@
+package io.switchboard.runtime.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class ToolSlotsTest {
+
+    @Test
+    void pastTheLimitCallsWaitAndRunInArrivalOrderAsSlotsFree() {
+        ToolSlots slots = new ToolSlots(2);
+        List<CompletableFuture<String>> backends = new ArrayList<>();
+        List<String> started = new CopyOnWriteArrayList<>();
+        List<String> results = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String name = "call-" + i;
+            CompletableFuture<String> backend = new CompletableFuture<>();
+            backends.add(backend);
+            slots.run(() -> {
+                started.add(name);
+                return Uni.createFrom().completionStage(backend);
+            }).subscribe().with(results::add);
+        }
+        assertThat(started).containsExactly("call-0", "call-1");
+        assertThat(slots.inUse()).isEqualTo(2);
+        backends.get(1).complete("one");
+        assertThat(started).containsExactly("call-0", "call-1", "call-2");
+        backends.get(0).completeExceptionally(new RuntimeException("a failing call frees its slot too"));
+        assertThat(started).containsExactly("call-0", "call-1", "call-2", "call-3");
+        backends.get(2).complete("two");
+        backends.get(3).complete("three");
+        backends.get(4).complete("four");
+        assertThat(results).containsExactly("one", "two", "three", "four");
+        assertThat(slots.inUse()).isZero();
+    }
+
+    @Test
+    void aCallCancelledWhileWaitingNeverRunsAndHoldsNoSlot() {
+        ToolSlots slots = new ToolSlots(1);
+        CompletableFuture<String> first = new CompletableFuture<>();
+        List<String> started = new CopyOnWriteArrayList<>();
+        slots.run(() -> Uni.createFrom().completionStage(first)).subscribe().with(x -> { });
+        Cancellable waiting = slots.run(() -> {
+            started.add("cancelled one");
+            return Uni.createFrom().item("never");
+        }).subscribe().with(x -> { });
+        waiting.cancel();
+        first.complete("done");
+        assertThat(started).isEmpty();
+        assertThat(slots.inUse()).isZero();
+        assertThat(slots.run(() -> Uni.createFrom().item("next")).await().atMost(Duration.ofSeconds(1)))
+                .isEqualTo("next");
+    }
+}
