@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * and one real PostgreSQL, on free ports.
  */
 final class Platform implements AutoCloseable {
+    /** The bearer token MCP clients use against agent-runtime's {@code /mcp}. */
+    static final String MCP_TOKEN = "e2e-mcp-token";
     private static final List<String> SERVICES = List.of("llm-gateway", "agent-runtime", "eval-runner", "admin-ui");
 
     private final EmbeddedKafka kafka;
@@ -115,6 +117,7 @@ final class Platform implements AutoCloseable {
         env.put("SWITCHBOARD_MASTER_KEYS", "e2e:" + Base64.getEncoder().encodeToString(
                 "switchboard-e2e-master-key-32byt".getBytes(StandardCharsets.US_ASCII)));
         env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
+        env.put("SWITCHBOARD_MCP_TOKENS", MCP_TOKEN);
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s
         env.put("RUNTIME_RECOVERY_LEASE", "3s");
         env.put("RUNTIME_RECOVERY_HEARTBEAT", "1s");

@@ -16,7 +16,9 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 @Path("/api")
 public interface RuntimeClient {
 
-    record Agent(UUID id, String name, String model, String systemPrompt, List<String> tools, Instant createdAt) {
+    /** An agent at its published version ({@code version}), with its newest one. */
+    record Agent(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
+                 Instant createdAt, int latestVersion) {
     }
 
     record NewAgent(String name, String model, String systemPrompt, List<String> tools) {

@@ -3,6 +3,8 @@ package io.switchboard.runtime.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** agent-runtime settings ({@code runtime.*}). */
 @ConfigMapping(prefix = "runtime")
@@ -15,6 +17,22 @@ public interface RuntimeConfig {
     Tools tools();
 
     Recovery recovery();
+
+    Mcp mcp();
+
+    interface Mcp {
+        /**
+         * Bearer tokens that may use the MCP server ({@code /mcp}), from {@code SWITCHBOARD_MCP_TOKENS}
+         * (comma-separated). None: every MCP request is refused (401).
+         */
+        Optional<List<String>> tokens();
+
+        /**
+         * Browser origins allowed to call {@code /mcp} (e.g. {@code http://localhost:8080}); a request with any other
+         * {@code Origin} header is refused (403), as the MCP spec asks, against DNS rebinding.
+         */
+        Optional<List<String>> allowedOrigins();
+    }
 
     interface Recovery {
         /**

@@ -197,7 +197,8 @@ public class TurnExecutor {
 
     /** Loads the agent and the conversation; gives where the turn picks up from its committed steps. */
     private Uni<TurnDecider.Resume> load(TurnRun run) {
-        return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId()))
+        // the version the session started on: edits of the agent apply to new sessions
+        return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion()))
                 .flatMap(agent -> sessions.messages(run.sessionId).map(history -> {
                     run.agent = agent;
                     Span.fromContext(run.trace).updateName("invoke_agent " + agent.name())

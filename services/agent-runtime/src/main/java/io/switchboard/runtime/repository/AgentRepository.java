@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -11,30 +12,88 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
+/** Agents and their immutable versions. */
 @ApplicationScoped
 public class AgentRepository {
+    private static final String SELECT = "select a.id, a.published_version, a.latest_version, v.version, v.name,"
+            + " v.model, v.system_prompt, v.tools, v.created_at from runtime.agents a"
+            + " join runtime.agent_versions v on v.agent_id = a.id";
+
     private final Pool pool;
 
     public AgentRepository(Pool pool) {
         this.pool = pool;
     }
 
-    public Uni<Agent> insert(String name, String model, String systemPrompt, List<String> tools) {
-        return pool.preparedQuery("insert into runtime.agents (id, name, model, system_prompt, tools)"
-                        + " values ($1, $2, $3, $4, $5) returning *")
-                .execute(Tuple.of(UUID.randomUUID(), name, model, systemPrompt, tools.toArray(new String[0])))
-                .map(rows -> toAgent(rows.iterator().next()));
+    /** What makes a version. */
+    public record Definition(String name, String model, String systemPrompt, List<String> tools) {
     }
 
-    /** The agent, or null. */
+    /** A new agent, at version 1, published. */
+    public Uni<Agent> insert(Definition definition) {
+        UUID id = UUID.randomUUID();
+        return pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.agents (id) values ($1)")
+                        .execute(Tuple.of(id))
+                        .flatMap(x -> insertVersion(tx, id, 1, definition)))
+                .flatMap(x -> find(id, 1));
+    }
+
+    /** A new version of the agent, published when {@code publish}; null when there is no such agent. */
+    public Uni<Agent> addVersion(UUID id, Definition definition, boolean publish) {
+        return pool.withTransaction(tx -> tx.preparedQuery("update runtime.agents set latest_version ="
+                                + " latest_version + 1, published_version = case when $2 then latest_version + 1"
+                                + " else published_version end where id = $1 returning latest_version")
+                        .execute(Tuple.of(id, publish))
+                        .flatMap(rows -> {
+                            if (rows.size() == 0) {
+                                return Uni.createFrom().<Integer>nullItem();
+                            }
+                            int version = rows.iterator().next().getInteger("latest_version");
+                            return insertVersion(tx, id, version, definition).replaceWith(version);
+                        }))
+                .flatMap(version -> version == null ? Uni.createFrom().nullItem() : find(id, version));
+    }
+
+    /** Makes {@code version} the one new sessions get; false when the agent has no such version. */
+    public Uni<Boolean> publish(UUID id, int version) {
+        return pool.preparedQuery("update runtime.agents set published_version = $2 where id = $1 and exists"
+                        + " (select 1 from runtime.agent_versions where agent_id = $1 and version = $2)")
+                .execute(Tuple.of(id, version)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** The agent at its published version, or null. */
     public Uni<Agent> find(UUID id) {
-        return pool.preparedQuery("select * from runtime.agents where id = $1").execute(Tuple.of(id))
-                .map(rows -> rows.size() == 0 ? null : toAgent(rows.iterator().next()));
+        return pool.preparedQuery(SELECT + " and v.version = a.published_version where a.id = $1")
+                .execute(Tuple.of(id)).map(AgentRepository::first);
     }
 
-    public Uni<List<Agent>> list() {
-        return pool.query("select * from runtime.agents order by created_at desc").execute()
+    /** The agent at {@code version}, or null. */
+    public Uni<Agent> find(UUID id, int version) {
+        return pool.preparedQuery(SELECT + " and v.version = $2 where a.id = $1").execute(Tuple.of(id, version))
+                .map(AgentRepository::first);
+    }
+
+    /** Every version of the agent, newest first; empty when there is no such agent. */
+    public Uni<List<Agent>> versions(UUID id) {
+        return pool.preparedQuery(SELECT + " where a.id = $1 order by v.version desc").execute(Tuple.of(id))
                 .map(AgentRepository::toAgents);
+    }
+
+    /** Every agent at its published version, newest agent first. */
+    public Uni<List<Agent>> list() {
+        return pool.query(SELECT + " and v.version = a.published_version order by a.created_at desc").execute()
+                .map(AgentRepository::toAgents);
+    }
+
+    private static Uni<Void> insertVersion(SqlClient tx, UUID id, int version, Definition d) {
+        return tx.preparedQuery("insert into runtime.agent_versions (agent_id, version, name, model, system_prompt,"
+                        + " tools) values ($1, $2, $3, $4, $5, $6)")
+                .execute(Tuple.of(id, version, d.name(), d.model(), d.systemPrompt(), d.tools().toArray(new String[0])))
+                .replaceWithVoid();
+    }
+
+    private static Agent first(RowSet<Row> rows) {
+        return rows.size() == 0 ? null : toAgent(rows.iterator().next());
     }
 
     private static List<Agent> toAgents(RowSet<Row> rows) {
@@ -44,8 +103,9 @@ public class AgentRepository {
     }
 
     static Agent toAgent(Row row) {
-        return new Agent(row.getUUID("id"), row.getString("name"), row.getString("model"),
+        return new Agent(row.getUUID("id"), row.getInteger("version"), row.getString("name"), row.getString("model"),
                 row.getString("system_prompt"), Arrays.asList(row.getArrayOfStrings("tools")),
-                row.getOffsetDateTime("created_at").toInstant());
+                row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
+                row.getInteger("latest_version"));
     }
 }

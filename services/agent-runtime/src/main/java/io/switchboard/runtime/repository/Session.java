@@ -3,6 +3,6 @@ package io.switchboard.runtime.repository;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A row of {@code runtime.sessions}, with its agent's name. */
-public record Session(UUID id, UUID agentId, String agentName, Instant createdAt, long lastSeq) {
+/** A row of {@code runtime.sessions}, with the name of its agent's version it runs on. */
+public record Session(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt, long lastSeq) {
 }

@@ -19,8 +19,9 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SessionRepository {
-    private static final String SELECT_SESSION = "select s.id, s.agent_id, a.name as agent_name, s.created_at,"
-            + " s.last_seq from runtime.sessions s join runtime.agents a on a.id = s.agent_id";
+    private static final String SELECT_SESSION = "select s.id, s.agent_id, s.agent_version, v.name as agent_name,"
+            + " s.created_at, s.last_seq from runtime.sessions s join runtime.agent_versions v"
+            + " on v.agent_id = s.agent_id and v.version = s.agent_version";
 
     private final Pool pool;
 
@@ -28,11 +29,16 @@ public class SessionRepository {
         this.pool = pool;
     }
 
-    /** Creates the session unless it exists; false if the agent does not exist. */
-    public Uni<Boolean> open(UUID sessionId, UUID agentId) {
-        return pool.preparedQuery("insert into runtime.sessions (id, agent_id) select $1, id from runtime.agents"
-                        + " where id = $2 on conflict (id) do nothing")
-                .execute(Tuple.of(sessionId, agentId))
+    /**
+     * Creates the session on the agent's {@code version} (null: its published one) unless it exists; false if the
+     * agent or the version does not exist.
+     */
+    public Uni<Boolean> open(UUID sessionId, UUID agentId, Integer version) {
+        return pool.preparedQuery("insert into runtime.sessions (id, agent_id, agent_version)"
+                        + " select $1, v.agent_id, v.version from runtime.agents a join runtime.agent_versions v"
+                        + " on v.agent_id = a.id and v.version = coalesce($3, a.published_version)"
+                        + " where a.id = $2 on conflict (id) do nothing")
+                .execute(Tuple.of(sessionId, agentId, version))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(true)
                         : find(sessionId).map(existing -> existing != null && existing.agentId().equals(agentId)));
     }
@@ -229,8 +235,8 @@ public class SessionRepository {
     }
 
     private static Session toSession(Row row) {
-        return new Session(row.getUUID("id"), row.getUUID("agent_id"), row.getString("agent_name"),
-                row.getOffsetDateTime("created_at").toInstant(), row.getLong("last_seq"));
+        return new Session(row.getUUID("id"), row.getUUID("agent_id"), row.getInteger("agent_version"),
+                row.getString("agent_name"), row.getOffsetDateTime("created_at").toInstant(), row.getLong("last_seq"));
     }
 
     private static Turn toTurn(Row row) {

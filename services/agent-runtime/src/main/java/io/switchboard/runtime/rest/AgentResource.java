@@ -2,10 +2,12 @@ package io.switchboard.runtime.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.runtime.repository.Agent;
+import io.switchboard.runtime.mcp.AgentTools;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
@@ -22,26 +24,85 @@ public class AgentResource {
 
     private final AgentRepository agents;
     private final ToolRegistry tools;
+    private final AgentTools mcp;
 
-    public AgentResource(AgentRepository agents, ToolRegistry tools) {
+    public AgentResource(AgentRepository agents, ToolRegistry tools, AgentTools mcp) {
         this.agents = agents;
         this.tools = tools;
+        this.mcp = mcp;
     }
 
-    /** The body of {@code POST /api/agents}; {@code systemPrompt} and {@code tools} may be left out. */
-    public record CreateAgent(String name, String model, String systemPrompt, List<String> tools) {
+    /**
+     * The body of {@code POST /api/agents} and {@code PUT /api/agents/{id}}; {@code systemPrompt} and {@code tools}
+     * may be left out. {@code publish} (PUT only, default true) makes the new version the one new sessions get.
+     */
+    public record CreateAgent(String name, String model, String systemPrompt, List<String> tools, Boolean publish) {
     }
 
-    /** An agent as the API shows it. */
-    public record AgentView(UUID id, String name, String model, String systemPrompt, List<String> tools,
-                            Instant createdAt) {
+    /** The body of {@code POST /api/agents/{id}/publish}. */
+    public record Publish(Integer version) {
+    }
+
+    /** One version of an agent as the API shows it, with the agent's published and latest versions. */
+    public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
+                            Instant createdAt, int publishedVersion, int latestVersion) {
         static AgentView of(Agent a) {
-            return new AgentView(a.id(), a.name(), a.model(), a.systemPrompt(), a.tools(), a.createdAt());
+            return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(), a.createdAt(),
+                    a.publishedVersion(), a.latestVersion());
         }
     }
 
     @POST
     public Uni<Response> create(CreateAgent body, UriInfo uri) {
+        return agents.insert(definition(body)).call(mcp::refresh)
+                .map(agent -> Response.created(uri.getAbsolutePathBuilder().path(agent.id().toString()).build())
+                        .entity(AgentView.of(agent)).build());
+    }
+
+    /** Edits the agent: a new version, published unless {@code publish} is false. Sessions keep theirs. */
+    @PUT
+    @Path("/{id}")
+    public Uni<AgentView> update(@PathParam("id") String id, CreateAgent body) {
+        AgentRepository.Definition definition = definition(body);
+        return agents.addVersion(Ids.parse(id, "agent"), definition, body.publish() == null || body.publish())
+                .call(mcp::refresh)
+                .map(agent -> {
+                    if (agent == null) {
+                        throw Problem.notFound("agent " + id + " does not exist");
+                    }
+                    return AgentView.of(agent);
+                });
+    }
+
+    /** Every version of the agent, newest first. */
+    @GET
+    @Path("/{id}/versions")
+    public Uni<List<AgentView>> versions(@PathParam("id") String id) {
+        return agents.versions(Ids.parse(id, "agent")).map(all -> {
+            if (all.isEmpty()) {
+                throw Problem.notFound("agent " + id + " does not exist");
+            }
+            return all.stream().map(AgentView::of).toList();
+        });
+    }
+
+    /** Makes a version the one new sessions (and callers) get; publishing an older one rolls back. */
+    @POST
+    @Path("/{id}/publish")
+    public Uni<AgentView> publish(@PathParam("id") String id, Publish body) {
+        if (body == null || body.version() == null) {
+            throw Problem.badRequest("version is required");
+        }
+        UUID agentId = Ids.parse(id, "agent");
+        return agents.publish(agentId, body.version()).flatMap(published -> {
+            if (!published) {
+                throw Problem.notFound("agent " + id + " has no version " + body.version());
+            }
+            return mcp.refresh().flatMap(x -> agents.find(agentId)).map(AgentView::of);
+        });
+    }
+
+    private AgentRepository.Definition definition(CreateAgent body) {
         if (body == null) {
             throw Problem.badRequest("a JSON body with name and model is required");
         }
@@ -57,9 +118,8 @@ public class AgentResource {
                 throw Problem.badRequest("unknown tool '" + tool + "'; available: " + tools.names());
             }
         }
-        return agents.insert(body.name().strip(), body.model().strip(), prompt, wanted.stream().distinct().toList())
-                .map(agent -> Response.created(uri.getAbsolutePathBuilder().path(agent.id().toString()).build())
-                        .entity(AgentView.of(agent)).build());
+        return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
+                wanted.stream().distinct().toList());
     }
 
     @GET

@@ -43,7 +43,8 @@ public class SessionResource {
         this.json = json;
     }
 
-    public record CreateSession(String agentId) {
+    /** {@code version} pins the session to that version of the agent; left out, it gets the published one. */
+    public record CreateSession(String agentId, Integer version) {
     }
 
     public record PostMessage(String text) {
@@ -52,9 +53,9 @@ public class SessionResource {
     public record TurnAccepted(UUID turnId) {
     }
 
-    public record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt) {
+    public record SessionSummary(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt) {
         static SessionSummary of(Session s) {
-            return new SessionSummary(s.id(), s.agentId(), s.agentName(), s.createdAt());
+            return new SessionSummary(s.id(), s.agentId(), s.agentVersion(), s.agentName(), s.createdAt());
         }
     }
 
@@ -76,8 +77,8 @@ public class SessionResource {
     }
 
     /** A session with its conversation in order and its turns (with their status and errors). */
-    public record SessionDetail(UUID id, UUID agentId, String agentName, Instant createdAt, long lastSeq,
-                                List<MessageView> messages, List<TurnView> turns) {
+    public record SessionDetail(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt,
+                                long lastSeq, List<MessageView> messages, List<TurnView> turns) {
     }
 
     @POST
@@ -86,9 +87,10 @@ public class SessionResource {
             throw Problem.badRequest("agentId is required");
         }
         UUID agentId = Ids.parse(body.agentId(), "agent");
-        return service.open(agentId).map(session -> {
+        return service.open(agentId, body.version()).map(session -> {
             if (session == null) {
-                throw Problem.notFound("agent " + body.agentId() + " does not exist");
+                throw Problem.notFound(body.version() == null ? "agent " + body.agentId() + " does not exist"
+                        : "agent " + body.agentId() + " has no version " + body.version());
             }
             return Response.created(uri.getAbsolutePathBuilder().path(session.id().toString()).build())
                     .entity(SessionSummary.of(session)).build();
@@ -107,7 +109,8 @@ public class SessionResource {
         UUID sessionId = Ids.parse(id, "session");
         return existing(sessionId).flatMap(session -> sessions.messages(sessionId)
                 .flatMap(messages -> sessions.turns(sessionId).map(turns -> new SessionDetail(session.id(),
-                        session.agentId(), session.agentName(), session.createdAt(), session.lastSeq(),
+                        session.agentId(), session.agentVersion(), session.agentName(), session.createdAt(),
+                        session.lastSeq(),
                         messages.stream().map(MessageView::of).toList(),
                         turns.stream().map(TurnView::of).toList()))));
     }

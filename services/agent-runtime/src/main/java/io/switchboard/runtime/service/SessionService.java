@@ -34,15 +34,19 @@ public class SessionService {
         this.config = config;
     }
 
-    /** Opens a session with the agent; null if the agent does not exist. */
-    public Uni<Session> open(UUID agentId) {
+    /** Opens a session on the agent's {@code version} (null: the published one); null if there is no such agent. */
+    public Uni<Session> open(UUID agentId, Integer version) {
         UUID id = UUID.randomUUID();
-        return sessions.open(id, agentId).flatMap(opened -> opened ? sessions.find(id) : Uni.createFrom().nullItem());
+        return sessions.open(id, agentId, version).flatMap(opened -> opened ? sessions.find(id) : Uni.createFrom().nullItem());
     }
 
     /** Puts the message on {@code agent.commands} for the session's runner; completes when Kafka has it. */
     public Uni<UUID> send(UUID sessionId, String text) {
-        UUID turnId = UUID.randomUUID();
+        return send(sessionId, UUID.randomUUID(), text);
+    }
+
+    /** As {@link #send(UUID, String)}, with the turn id chosen by the caller (to wait for that turn's end). */
+    public Uni<UUID> send(UUID sessionId, UUID turnId, String text) {
         return commands.send(UserMessage.of(UUID.randomUUID().toString(), sessionId.toString(), turnId.toString(),
                 text)).replaceWith(turnId);
     }
@@ -65,7 +69,7 @@ public class SessionService {
         if (sessionId == null || agentId == null) {
             return Uni.createFrom().item("sessionId and agentId must be UUIDs");
         }
-        return sessions.open(sessionId, agentId)
+        return sessions.open(sessionId, agentId, null)
                 .map(opened -> opened ? null : "agent " + agentId + " does not exist (or the session has another)");
     }
 

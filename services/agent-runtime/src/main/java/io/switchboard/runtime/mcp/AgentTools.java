@@ -1,0 +1,196 @@
+package io.switchboard.runtime.mcp;
+
+import io.quarkiverse.mcp.server.Tool;
+import io.quarkiverse.mcp.server.ToolManager;
+import io.quarkiverse.mcp.server.ToolResponse;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.contracts.agent.TurnCompleted;
+import io.switchboard.contracts.agent.TurnFailed;
+import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.messaging.SessionEventHub;
+import io.switchboard.runtime.repository.Agent;
+import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.SessionRepository;
+import io.switchboard.runtime.service.SessionService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * The MCP server's tools ({@code /mcp}, Streamable HTTP): every agent, at its published version, is a tool. A call
+ * takes a message and optionally the session id a previous call gave, runs one turn exactly as a chat would (through
+ * {@code agent.commands}), and answers with the agent's answer and the session id to go on with.
+ */
+@ApplicationScoped
+public class AgentTools {
+    private static final Logger LOG = Logger.getLogger(AgentTools.class);
+
+    private final ToolManager tools;
+    private final AgentRepository agents;
+    private final SessionRepository sessionStore;
+    private final SessionService sessions;
+    private final SessionEventHub hub;
+    private final RuntimeConfig config;
+    /** Agent id -> the tool registered for it (name and the version it describes). */
+    private final Map<UUID, Registered> registered = new ConcurrentHashMap<>();
+
+    private record Registered(String name, int version) {
+    }
+
+    /** What a call answers, as structured content. */
+    public record AgentAnswer(String answer, String sessionId) {
+    }
+
+    public AgentTools(ToolManager tools, AgentRepository agents, SessionRepository sessionStore,
+                      SessionService sessions, SessionEventHub hub, RuntimeConfig config) {
+        this.tools = tools;
+        this.agents = agents;
+        this.sessionStore = sessionStore;
+        this.sessions = sessions;
+        this.hub = hub;
+        this.config = config;
+    }
+
+    /**
+     * The one fixed tool: what the server offers. Being there, it also makes the server announce the tools capability
+     * before any agent exists (the agents' tools are registered at run time).
+     */
+    @Tool(name = "list_agents", description = "Lists the agents this server offers as tools: each tool's name, the"
+            + " agent's name and its published version.")
+    public Uni<String> listAgents() {
+        return agents.list().map(all -> {
+            StringBuilder text = new StringBuilder();
+            for (Agent agent : all) {
+                text.append(toolName(agent)).append(": ").append(agent.name()).append(" (version ")
+                        .append(agent.version()).append(", model ").append(agent.model()).append(")\n");
+            }
+            return text.length() == 0 ? "No agents yet." : text.toString().strip();
+        });
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        refresh().subscribe().with(x -> { }, e -> LOG.warn("could not list the agents for MCP yet", e));
+    }
+
+    /** Brings the tools in line with the agents' published versions (new, changed, gone). */
+    @Scheduled(every = "${runtime.mcp.refresh-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    public Uni<Void> refresh() {
+        return agents.list().map(all -> {
+            sync(all);
+            return null;
+        });
+    }
+
+    private synchronized void sync(List<Agent> published) {
+        Set<UUID> seen = new HashSet<>();
+        for (Agent agent : published) {
+            seen.add(agent.id());
+            Registered current = registered.get(agent.id());
+            String name = toolName(agent);
+            if (current != null && current.version() == agent.version() && current.name().equals(name)) {
+                continue;
+            }
+            if (current != null) {
+                tools.removeTool(current.name());
+            }
+            register(agent, name);
+            registered.put(agent.id(), new Registered(name, agent.version()));
+        }
+        registered.keySet().removeIf(id -> {
+            if (seen.contains(id)) {
+                return false;
+            }
+            tools.removeTool(registered.get(id).name());
+            return true;
+        });
+    }
+
+    /** A name MCP clients accept ({@code [a-z0-9_]}, at most 64), unique by the agent id's first characters. */
+    static String toolName(Agent agent) {
+        String slug = agent.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+        if (slug.length() > 40) {
+            slug = slug.substring(0, 40);
+        }
+        return (slug.isEmpty() ? "agent" : slug) + "_" + agent.id().toString().substring(0, 8);
+    }
+
+    private void register(Agent agent, String name) {
+        String prompt = agent.systemPrompt().length() > 300 ? agent.systemPrompt().substring(0, 300) + "…"
+                : agent.systemPrompt();
+        tools.newTool(name)
+                .setTitle(agent.name())
+                .setDescription("Ask the agent \u201c" + agent.name() + "\u201d (version " + agent.version()
+                        + ") and get its answer." + (prompt.isBlank() ? "" : " Its instructions: " + prompt)
+                        + " Pass the sessionId of an earlier answer to continue that conversation.")
+                .addArgument("message", "What to say to the agent", true, String.class)
+                .addArgument("sessionId", "The sessionId of an earlier answer, to continue that conversation;"
+                        + " leave out to start a new one", false, String.class)
+                .setAsyncHandler(args -> ask(agent.id(), (String) args.args().get("message"),
+                        (String) args.args().get("sessionId")))
+                .register();
+    }
+
+    private Uni<ToolResponse> ask(UUID agentId, String message, String sessionId) {
+        String problem = sessions.checkMessage(message);
+        if (problem != null) {
+            return Uni.createFrom().item(ToolResponse.error(problem));
+        }
+        Uni<UUID> session;
+        if (sessionId == null || sessionId.isBlank()) {
+            session = sessions.open(agentId, null).map(opened -> opened == null ? null : opened.id());
+        } else {
+            UUID id = parse(sessionId);
+            session = id == null ? Uni.createFrom().nullItem() : sessionStore.find(id)
+                    .map(found -> found != null && found.agentId().equals(agentId) ? found.id() : null);
+        }
+        return session.flatMap(id -> id == null
+                ? Uni.createFrom().item(ToolResponse.error("no session " + sessionId + " with this agent"))
+                : turn(id, message));
+    }
+
+    /** Sends the message and waits for the turn's end on this replica's copy of {@code agent.events}. */
+    private Uni<ToolResponse> turn(UUID sessionId, String message) {
+        UUID turnId = UUID.randomUUID();
+        Duration limit = config.turn().timeout().plusSeconds(30);
+        Uni<AgentEvent> end = hub.stream(sessionId.toString(), 0)
+                .select().where(e -> e.turnId().equals(turnId.toString()) && e.endsTurn())
+                .toUni().ifNoItem().after(limit).fail();
+        return Uni.combine().all().unis(end, sessions.send(sessionId, turnId, message)).asTuple()
+                .map(both -> {
+                    AgentEvent last = both.getItem1();
+                    if (last instanceof TurnCompleted done) {
+                        return ToolResponse.structuredSuccess(new AgentAnswer(done.text(), sessionId.toString()));
+                    }
+                    TurnFailed failed = (TurnFailed) last;
+                    return ToolResponse.error("the turn failed (" + failed.code() + "): " + failed.reason()
+                            + " [sessionId " + sessionId + "]");
+                })
+                .onFailure().recoverWithItem(e -> ToolResponse.error("no answer: " + e.getMessage()));
+    }
+
+    private static UUID parse(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** For tests: the tool name of each agent that has one. */
+    Map<UUID, String> toolNames() {
+        Map<UUID, String> names = new ConcurrentHashMap<>();
+        registered.forEach((id, r) -> names.put(id, r.name()));
+        return names;
+    }
+}
