@@ -6,6 +6,7 @@
   const form = document.getElementById('composer');
   const input = document.getElementById('text');
   const send = document.getElementById('send');
+  const stop = document.getElementById('stop');
   const status = document.getElementById('status');
   const session = chat.dataset.session;
   let lastSeq = Number(chat.dataset.after);
@@ -86,14 +87,27 @@
       const box = turnBox(e.turnId);
       box.querySelectorAll('.streaming').forEach(b => b.classList.remove('streaming'));
       bubble(box, 'error', `${e.code}: ${e.reason}`, 'turn-error');
-      busy(false, 'The turn failed; you can send another message.');
+      busy(false, e.code === 'cancelled' ? 'Stopped; you can send another message.'
+        : 'The turn failed; you can send another message.');
     },
   };
 
   function busy(on, text) {
     send.disabled = on;
+    stop.hidden = !on;
     status.textContent = text;
   }
+
+  // Stop: the turn's model call is closed upstream and its tools cancelled; it ends with turn_failed "cancelled"
+  stop.addEventListener('click', async () => {
+    stop.disabled = true;
+    try {
+      const res = await fetch(`/sessions/${session}/cancel`, { method: 'POST' });
+      if (res.status !== 202 && res.status !== 409) status.textContent = `Could not stop: ${res.status}`;
+    } finally {
+      stop.disabled = false;
+    }
+  });
 
   const stream = new EventSource(`/sessions/${session}/stream?after=${lastSeq}`);
   Object.keys(handlers).forEach(name => stream.addEventListener(name, msg => {

@@ -283,6 +283,39 @@ class PlatformIT {
     }
 
     @Test
+    void aPersonStopsATurnAndItsModelCallIsClosedUpstream() throws Exception {
+        String agent = "Stoppable " + UUID.randomUUID().toString().substring(0, 8);
+        createAgentInUi(agent);
+        openChat(agent);
+        String sessionId = browser.getCurrentUrl().replaceAll(".*/sessions/([^/?#]+).*", "$1");
+        send("[slow] tell me everything");
+        await().atMost(WAIT).ignoreExceptions().until(() -> !lastAnswer().getText().isEmpty());
+        browser.findElement(By.cssSelector("[data-testid=chat-stop]")).click();
+
+        WebElement stopped = await().atMost(WAIT).until(() -> browser.findElements(
+                By.cssSelector("[data-testid=turn-error]")), found -> !found.isEmpty()).get(0);
+        assertThat(stopped.getText()).startsWith("cancelled");
+        assertThat(get("/api/sessions/" + sessionId).get("turns").get(0).get("status").asText()).isEqualTo("cancelled");
+        // the gateway closed the model call: it is recorded as cancelled, long before sim would have finished
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode calls = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(platform.gateway()
+                    + "/api/usage/calls?limit=100")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            List<String> statuses = new ArrayList<>();
+            calls.forEach(c -> {
+                if (sessionId.equals(c.path("sessionId").asText())) {
+                    statuses.add(c.get("status").asText());
+                }
+            });
+            assertThat(statuses).containsExactly("cancelled");
+        });
+
+        // and the session goes on
+        send("and now?");
+        await().atMost(WAIT).until(() -> answers().size() == 2
+                && lastAnswer().getText().startsWith("You said: \u201cand now?\u201d"));
+    }
+
+    @Test
     void anOperatorStoresAProviderKeyThatIsNeverShownAgain() throws Exception {
         String secret = "sk-e2e-" + UUID.randomUUID();
         browser.get(platform.adminUi() + "/models");

@@ -10,14 +10,16 @@ public final class Topics {
     public static final String LLM_REQUESTS = "llm.requests";
     /** {@link io.switchboard.contracts.llm.LlmChunk} replies, streamed back to the requester (Kafka request-reply). */
     public static final String LLM_REPLIES = "llm.replies";
+    /** {@link io.switchboard.contracts.llm.LlmCancel}s: requests whose answer is no longer wanted (every gateway reads). */
+    public static final String LLM_CANCELS = "llm.cancels";
 
     /** Commands agent-runtime could not read or act on (unknown session or agent, bad fields), with the reason. */
     public static final String AGENT_COMMANDS_DLQ = "agent.commands.dlq";
     /** Requests llm-gateway could not read. */
     public static final String LLM_REQUESTS_DLQ = "llm.requests.dlq";
 
-    public static final String[] ALL = {AGENT_COMMANDS, AGENT_EVENTS, LLM_REQUESTS, LLM_REPLIES, AGENT_COMMANDS_DLQ,
-        LLM_REQUESTS_DLQ};
+    public static final String[] ALL = {AGENT_COMMANDS, AGENT_EVENTS, LLM_REQUESTS, LLM_REPLIES, LLM_CANCELS,
+        AGENT_COMMANDS_DLQ, LLM_REQUESTS_DLQ};
 
     private Topics() {
     }

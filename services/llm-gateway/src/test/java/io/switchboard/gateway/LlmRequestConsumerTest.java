@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -21,6 +22,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,10 @@ class LlmRequestConsumerTest {
     @Inject
     @Channel("test-llm-requests")
     KafkaRequestReply<LlmRequest, LlmChunk> gateway;
+
+    @Inject
+    @Channel("test-llm-cancels")
+    Emitter<LlmCancel> cancels;
 
     @BeforeEach
     void replyTopicAssigned() {
@@ -68,6 +74,24 @@ class LlmRequestConsumerTest {
             assertThat(chunks).extracting(LlmChunk::requestId).containsOnly(chunks.get(0).requestId());
             assertThat(chunks.get(chunks.size() - 1).last()).isTrue();
         });
+    }
+
+    @Test
+    void aCancelOnLlmCancelsClosesTheCallAndEndsTheReplyAsCancelled() {
+        // [slow]: sim streams ten times slower, so the call is still running when the cancel comes
+        LlmRequest request = request("sim", "[slow] tell me a long story please", List.of());
+        List<LlmChunk> chunks = untilLast(gateway.requestMulti(request).onItem().invoke(chunk -> {
+            if (chunk.seq() == 1) {
+                cancels.send(LlmCancel.of(request.requestId()));
+            }
+        })).collect().asList().await().atMost(Duration.ofSeconds(30));
+        assertThat(chunks.get(chunks.size() - 1)).isInstanceOfSatisfying(LlmChunk.Failed.class,
+                f -> assertThat(f.code()).isEqualTo("cancelled"));
+        // cut short: no usage and no finish, which a full answer ends with
+        assertThat(chunks).noneMatch(c -> c instanceof LlmChunk.Finished || c instanceof LlmChunk.Usage);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().queryParam("limit", 50)
+                .get("/api/usage/calls").then().statusCode(200)
+                .body("findAll { it.requestId == '" + request.requestId() + "' }.status", hasItem("cancelled")));
     }
 
     @Test

@@ -10,9 +10,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = StartSession.class, name = "StartSession"),
-        @JsonSubTypes.Type(value = UserMessage.class, name = "UserMessage")
+        @JsonSubTypes.Type(value = UserMessage.class, name = "UserMessage"),
+        @JsonSubTypes.Type(value = CancelTurn.class, name = "CancelTurn")
 })
-public sealed interface AgentCommand permits StartSession, UserMessage {
+public sealed interface AgentCommand permits StartSession, UserMessage, CancelTurn {
     int SCHEMA_VERSION = 1;
 
     /** Unique per command; consumers dedupe on it. */

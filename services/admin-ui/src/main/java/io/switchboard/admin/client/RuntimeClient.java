@@ -70,4 +70,8 @@ public interface RuntimeClient {
     @POST
     @Path("/sessions/{id}/messages")
     Uni<TurnAccepted> send(@PathParam("id") String id, NewMessage message);
+
+    @POST
+    @Path("/sessions/{id}/cancel")
+    Uni<TurnAccepted> cancel(@PathParam("id") String id);
 }

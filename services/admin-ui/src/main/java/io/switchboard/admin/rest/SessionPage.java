@@ -105,6 +105,17 @@ public class SessionPage {
                         .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build());
     }
 
+    /** Stops the running turn (the Stop button); 202, or the runtime's problem (409: nothing to stop). */
+    @POST
+    @Path("/{id}/cancel")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Response> cancel(@PathParam("id") String id) {
+        return runtime.cancel(id).map(accepted -> Response.accepted(accepted).build())
+                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
+                        .type("application/problem+json")
+                        .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build());
+    }
+
     /**
      * The session's agent events as SSE ({@code id:} = seq): the chat page passes the seq its history ends at as
      * {@code after}; on reconnect the browser sends {@code Last-Event-ID} and gets what it missed.

@@ -5,6 +5,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,10 +25,13 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 @ApplicationScoped
 public class GatewayClient {
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
+    private final MutinyEmitter<LlmCancel> cancels;
     private final AtomicBoolean assigned = new AtomicBoolean();
 
-    public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests) {
+    public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
+                         @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels) {
         this.requests = requests;
+        this.cancels = cancels;
     }
 
     /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
@@ -37,17 +43,21 @@ public class GatewayClient {
                 .invoke(() -> assigned.set(true)).replaceWithVoid();
     }
 
-    /** Streams the reply to {@code request}; the call joins the trace of {@code parent} (the turn). */
+    /**
+     * Streams the reply to {@code request}; the call joins the trace of {@code parent} (the turn). Cancelling the
+     * stream before its end tells the gateway to close the upstream call ({@code llm.cancels}).
+     */
     public Multi<LlmChunk> stream(LlmRequest request, Context parent) {
         Message<LlmRequest> message = Message.of(request).addMetadata(TracingMetadata.withCurrent(parent));
-        return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().deferred(() -> {
+        return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().<LlmChunk>deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             return untilLast(requests.requestMulti(message).map(Message::getPayload).onItem().transform(chunk -> {
                 int want = expected.getAndIncrement();
                 return chunk.seq() == want ? chunk : new LlmChunk.Failed(request.requestId(), want,
                         "stream_interrupted", "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
             }));
-        }));
+        })).onCancellation().invoke(() -> cancels.sendMessageAndForget(Message.of(LlmCancel.of(request.requestId()))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.requestId()).build())));
     }
 
     /**

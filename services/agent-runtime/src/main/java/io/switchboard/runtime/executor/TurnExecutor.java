@@ -42,6 +42,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -79,6 +80,8 @@ public class TurnExecutor {
     private final String runnerId = UUID.randomUUID().toString();
     /** Sessions this runner holds the lease of (their leases are renewed while they are here). */
     private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+    /** Turns running here, by id: completing one's future cancels the turn. */
+    private final Map<UUID, CompletableFuture<String>> stops = new ConcurrentHashMap<>();
 
     private final ToolSlots slots;
 
@@ -130,6 +133,17 @@ public class TurnExecutor {
                         .onFailure().recoverWithNull();
     }
 
+    /**
+     * Stops the turn if it runs here: its model call and tools are cancelled and it ends {@code cancelled}. A turn
+     * running elsewhere sees its {@code cancel_requested} flag before its next model call.
+     */
+    public void cancel(UUID turnId, String reason) {
+        CompletableFuture<String> stop = stops.get(turnId);
+        if (stop != null) {
+            stop.complete(reason);
+        }
+    }
+
     /** On a clean stop, the sessions this runner holds go back at once; their turns resume on the next start. */
     void letGo(@Observes ShutdownEvent event) {
         if (!held.isEmpty()) {
@@ -159,7 +173,9 @@ public class TurnExecutor {
                     .setAttribute("switchboard.turn.attempt", begun.attempts()).startSpan();
             TurnRun run = new TurnRun(sessionId, turnId, begun.seqBase(), parent.with(span));
             Uni<Void> turn;
-            if (begun.attempts() > config.recovery().maxAttempts()) {
+            if (begun.cancelRequested()) {
+                turn = Uni.createFrom().failure(new TurnCancelled("cancelled before it started"));
+            } else if (begun.attempts() > config.recovery().maxAttempts()) {
                 // its runner crashed on it every time: stop here rather than take the next runner down too
                 turn = fail(run, List.of(), "runner_crashed", "the turn's runner stopped " + (begun.attempts() - 1)
                         + " times while running it");
@@ -173,9 +189,18 @@ public class TurnExecutor {
                                                 ? round(run, resume.round())
                                                 : fail(run, List.of(), "tool_failed", failure))));
             }
-            return turn
+            CompletableFuture<String> stop = new CompletableFuture<>();
+            stops.put(turnId, stop);
+            // a cancel wins the race: the turn's model call and tools are cancelled with it
+            Uni<Void> stopped = Uni.createFrom().completionStage(stop)
+                    .onItem().transformToUni(reason -> Uni.createFrom().failure(new TurnCancelled(reason)));
+            return Uni.combine().any().of(turn, stopped)
                     .ifNoItem().after(config.turn().timeout()).failWith(TimeoutException::new)
+                    .replaceWithVoid()
                     .onFailure().recoverWithUni(failure -> {
+                        if (failure instanceof TurnCancelled cancelled) {
+                            return end(run, Turn.CANCELLED, "cancelled", cancelled.getMessage());
+                        }
                         boolean timeout = failure instanceof TimeoutException;
                         if (!timeout) {
                             LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
@@ -185,6 +210,7 @@ public class TurnExecutor {
                                         : "the runtime hit an error: " + failure.getMessage());
                     })
                     .onTermination().invoke(() -> {
+                        stops.remove(turnId);
                         if (run.failureCode != null) {
                             span.setAttribute("error.type", run.failureCode);
                             span.setStatus(StatusCode.ERROR, run.failureCode);
@@ -210,6 +236,9 @@ public class TurnExecutor {
                         ChatMessage message = toChatMessage(m);
                         run.conversation.add(message);
                         if (m.turnId().equals(run.turnId)) {
+                            if (thisTurn.isEmpty()) {
+                                run.turnStart = run.conversation.size() - 1;
+                            }
                             thisTurn.add(message);
                         }
                     }
@@ -219,7 +248,10 @@ public class TurnExecutor {
     }
 
     private Uni<Void> round(TurnRun run, int round) {
-        return callModel(run, round).flatMap(outcome -> {
+        // a cancel asked for on another replica reaches this runner here, before the next model call
+        return sessions.cancelRequested(run.turnId).flatMap(cancelled -> cancelled
+                ? Uni.createFrom().failure(new TurnCancelled("cancelled"))
+                : callModel(run, round)).flatMap(outcome -> {
             run.inputTokens += outcome.inputTokens();
             run.outputTokens += outcome.outputTokens();
             Decision decision = TurnDecider.afterModelCall(outcome, round, config.turn().maxToolRounds(),
@@ -345,10 +377,40 @@ public class TurnExecutor {
     }
 
     private Uni<Void> fail(TurnRun run, List<NewMessage> partial, String code, String reason) {
+        return end(run, Turn.FAILED, code, reason, partial);
+    }
+
+    private Uni<Void> end(TurnRun run, String status, String code, String reason) {
+        return end(run, status, code, reason, List.of());
+    }
+
+    /**
+     * Ends the turn without an answer. Commits still on their way land first; tool calls the model made that have no
+     * result (the turn was cancelled or timed out while they ran) get one saying so, so the conversation stays one a
+     * model accepts (every tool call answered).
+     */
+    private Uni<Void> end(TurnRun run, String status, String code, String reason, List<NewMessage> partial) {
         run.failureCode = code;
         long seq = nextSeq(run);
-        return sessions.finish(run.sessionId, run.turnId, partial, Turn.FAILED, code, reason, seq)
+        return Uni.createFrom().completionStage(run.commits).onFailure().recoverWithNull()
+                .flatMap(x -> {
+                    List<NewMessage> closing = new ArrayList<>();
+                    for (ToolCall call : unanswered(run)) {
+                        closing.add(new NewMessage("tool", "no result: the turn ended (" + code + ") while "
+                                + call.name() + " ran", null, call.id()));
+                    }
+                    closing.addAll(partial);
+                    return sessions.finish(run.sessionId, run.turnId, closing, status, code, reason, seq);
+                })
                 .flatMap(x -> events.publish(TurnFailed.of(run.session(), run.turn(), seq, code, reason)));
+    }
+
+    /** The calls of the turn's last model result that have no result in the conversation. */
+    private static List<ToolCall> unanswered(TurnRun run) {
+        synchronized (run) {
+            return run.turnStart < 0 ? List.of()
+                    : TurnDecider.resume(run.conversation.subList(run.turnStart, run.conversation.size())).unanswered();
+        }
     }
 
     private ChatMessage toChatMessage(StoredMessage m) {
@@ -387,6 +449,8 @@ public class TurnExecutor {
         volatile Agent agent;
         volatile String failureCode;
         volatile String userText;
+        /** Where this turn's messages start in {@link #conversation}; -1 until it is loaded. */
+        volatile int turnStart = -1;
         volatile int inputTokens;
         volatile int outputTokens;
 
@@ -420,6 +484,13 @@ public class TurnExecutor {
                     e -> LOG.warnf(e, "could not reserve event seqs of session %s", run.sessionId));
         }
         return next;
+    }
+
+    /** Why a turn stopped early: it was cancelled. */
+    private static final class TurnCancelled extends RuntimeException {
+        TurnCancelled(String reason) {
+            super(reason, null, false, false);
+        }
     }
 
     private static final class ToolRefused extends RuntimeException {

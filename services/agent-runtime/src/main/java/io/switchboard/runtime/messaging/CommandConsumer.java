@@ -4,6 +4,7 @@ import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.switchboard.contracts.agent.AgentCommand;
+import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.service.SessionService;
@@ -39,6 +40,8 @@ public class CommandConsumer {
             // the turn runs later, in the session's mailbox: it carries the command's trace along
             handled = sessions.acceptFromCommand(user, TracingMetadata.fromMessage(message)
                     .map(TracingMetadata::getCurrentContext).orElse(Context.root()));
+        } else if (command instanceof CancelTurn cancel) {
+            handled = sessions.cancelFromCommand(cancel);
         } else {
             handled = Uni.createFrom().item("unreadable command");
         }

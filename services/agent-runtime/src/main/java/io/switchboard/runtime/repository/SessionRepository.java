@@ -98,8 +98,11 @@ public class SessionRepository {
                         : turn(turnId).map(existing -> existing != null ? Recorded.DUPLICATE : Recorded.UNKNOWN_SESSION));
     }
 
-    /** How a runner begins a turn: afresh, or again after a runner that stopped; null when there is nothing to run. */
-    public record Begun(boolean resumed, int attempts, long seqBase) {
+    /**
+     * How a runner begins a turn: afresh, or again after a runner that stopped; whether a cancel was asked for
+     * meanwhile. Null when there is nothing to run.
+     */
+    public record Begun(boolean resumed, int attempts, long seqBase, boolean cancelRequested) {
     }
 
     /**
@@ -108,7 +111,7 @@ public class SessionRepository {
      * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}.
      */
     public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock) {
-        return pool.withTransaction(tx -> tx.preparedQuery("select status, user_text from runtime.turns"
+        return pool.withTransaction(tx -> tx.preparedQuery("select status, user_text, cancel_requested from runtime.turns"
                         + " where id = $1 and status in ($2, $3) for update")
                 .execute(Tuple.of(turnId, Turn.PENDING, Turn.RUNNING))
                 .flatMap(rows -> {
@@ -117,6 +120,7 @@ public class SessionRepository {
                     }
                     Row turn = rows.iterator().next();
                     boolean resumed = turn.getString("status").equals(Turn.RUNNING);
+                    boolean cancelRequested = turn.getBoolean("cancel_requested");
                     Uni<Void> conversation = resumed ? Uni.createFrom().voidItem()
                             : append(tx, sessionId, turnId, "user", turn.getString("user_text"), null, null);
                     return conversation
@@ -130,7 +134,7 @@ public class SessionRepository {
                                                 + " returning seq_reserved - $2 as base")
                                         .execute(Tuple.of(sessionId, seqBlock))
                                         .map(base -> new Begun(resumed, attempts,
-                                                base.iterator().next().getLong("base")));
+                                                base.iterator().next().getLong("base"), cancelRequested));
                             });
                 }));
     }
@@ -139,6 +143,18 @@ public class SessionRepository {
     public Uni<Void> reserveSeqs(UUID sessionId, long ceiling) {
         return pool.preparedQuery("update runtime.sessions set seq_reserved = greatest(seq_reserved, $2)"
                 + " where id = $1").execute(Tuple.of(sessionId, ceiling)).replaceWithVoid();
+    }
+
+    /** Asks for the turn to stop; false when it has finished already (or is not this session's). */
+    public Uni<Boolean> requestCancel(UUID sessionId, UUID turnId) {
+        return pool.preparedQuery("update runtime.turns set cancel_requested = true where id = $1 and session_id = $2"
+                        + " and status in ($3, $4)").execute(Tuple.of(turnId, sessionId, Turn.PENDING, Turn.RUNNING))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
+    public Uni<Boolean> cancelRequested(UUID turnId) {
+        return pool.preparedQuery("select cancel_requested from runtime.turns where id = $1").execute(Tuple.of(turnId))
+                .map(rows -> rows.size() == 1 && rows.iterator().next().getBoolean("cancel_requested"));
     }
 
     // ---- runners and their leases

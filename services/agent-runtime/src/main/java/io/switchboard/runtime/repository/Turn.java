@@ -10,4 +10,5 @@ public record Turn(UUID id, UUID sessionId, String userText, String status, Stri
     public static final String RUNNING = "running";
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
+    public static final String CANCELLED = "cancelled";
 }

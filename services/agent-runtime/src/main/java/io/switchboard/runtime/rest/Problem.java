@@ -21,6 +21,10 @@ public class Problem extends RuntimeException {
         return new Problem(404, "Not Found", detail);
     }
 
+    public static Problem conflict(String detail) {
+        return new Problem(409, "Conflict", detail);
+    }
+
     public static Problem tooLarge(String detail) {
         return new Problem(413, "Content Too Large", detail);
     }

@@ -128,6 +128,22 @@ public class SessionResource {
     }
 
     /**
+     * Stops the session's running (or next) turn: 202 with its {@code turnId}; it ends {@code cancelled} (event
+     * {@code turn_failed}, code {@code cancelled}). 409 when no turn is unfinished.
+     */
+    @POST
+    @Path("/{id}/cancel")
+    public Uni<Response> cancel(@PathParam("id") String id) {
+        UUID sessionId = Ids.parse(id, "session");
+        return existing(sessionId).flatMap(session -> service.cancel(sessionId)).map(turnId -> {
+            if (turnId == null) {
+                throw Problem.conflict("session " + id + " has no turn to cancel");
+            }
+            return Response.accepted(new TurnAccepted(turnId)).build();
+        });
+    }
+
+    /**
      * The session's events as SSE: {@code event:} is the event's stream name, {@code id:} its seq. A client that
      * reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets the events after that seq.
      */

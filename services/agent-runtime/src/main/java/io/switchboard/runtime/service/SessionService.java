@@ -2,6 +2,7 @@ package io.switchboard.runtime.service;
 
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
@@ -94,6 +95,31 @@ public class SessionService {
                 default:
                     return "session " + sessionId + " does not exist";
             }
+        });
+    }
+
+    /**
+     * Asks for the session's unfinished turn to stop (through {@code agent.commands}, to its runner); gives its id, or
+     * null when there is nothing to stop.
+     */
+    public Uni<UUID> cancel(UUID sessionId) {
+        return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null ? Uni.createFrom().nullItem()
+                : commands.send(CancelTurn.of(UUID.randomUUID().toString(), sessionId.toString(), turn.id().toString()))
+                        .replaceWith(turn.id()));
+    }
+
+    /** Handles a {@code CancelTurn} command; null when done (a turn that has ended already is left alone). */
+    public Uni<String> cancelFromCommand(CancelTurn command) {
+        UUID sessionId = parse(command.sessionId());
+        UUID turnId = parse(command.turnId());
+        if (sessionId == null || turnId == null) {
+            return Uni.createFrom().item("sessionId and turnId must be UUIDs");
+        }
+        return sessions.requestCancel(sessionId, turnId).map(unfinished -> {
+            if (unfinished) {
+                executor.cancel(turnId, "cancelled on request");
+            }
+            return null;
         });
     }
 

@@ -18,6 +18,11 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.contracts.llm.LlmCancel;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,6 +38,8 @@ public class LlmRequestConsumer {
 
     private final Router router;
     private final CallRecorder recorder;
+    /** Calls from Kafka in flight here, by request id: what stops each one. */
+    private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
 
     public LlmRequestConsumer(Router router, CallRecorder recorder) {
         this.router = router;
@@ -61,7 +68,7 @@ public class LlmRequestConsumer {
         Chunks chunks = new Chunks(payload.requestId());
         // ack at once: a stream may outlast the consumer's max unacked-record age
         return Uni.createFrom().completionStage(request::ack)
-                .onItem().transformToMulti(x -> router.stream(payload, meter::attempt))
+                .onItem().transformToMulti(x -> cancellable(payload.requestId(), router.stream(payload, meter::attempt)))
                 .onItem().invoke(meter::observe)
                 .map(chunks::of)
                 .onFailure().recoverWithItem(failure -> {
@@ -73,6 +80,37 @@ public class LlmRequestConsumer {
                 })
                 .onTermination().invoke(() -> recorder.record(meter))
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
+    }
+
+    /**
+     * A requester that gives up on an answer says so on {@code llm.cancels}; every replica hears it and the one serving
+     * the request closes the upstream call (so the provider stops generating) and ends the reply as {@code cancelled}.
+     */
+    @Incoming("llm-cancels")
+    public void onCancel(LlmCancel cancel) {
+        Runnable stop = cancel == null ? null : inFlight.remove(cancel.requestId());
+        if (stop != null) {
+            stop.run();
+        }
+    }
+
+    private Multi<ProviderEvent> cancellable(String requestId, Multi<ProviderEvent> call) {
+        return Multi.createFrom().emitter(emitter -> {
+            AtomicReference<Cancellable> running = new AtomicReference<>();
+            inFlight.put(requestId, () -> {
+                Cancellable subscription = running.get();
+                if (subscription != null) {
+                    subscription.cancel();
+                }
+                emitter.fail(new ProviderException(ProviderException.Kind.CANCELLED,
+                        "the requester cancelled the call"));
+            });
+            running.set(call.subscribe().with(emitter::emit, emitter::fail, emitter::complete));
+            emitter.onTermination(() -> {
+                inFlight.remove(requestId);
+                running.get().cancel();
+            });
+        });
     }
 
     /** Numbers one reply's chunks from 0 and translates the gateway's events into the Kafka contract. */

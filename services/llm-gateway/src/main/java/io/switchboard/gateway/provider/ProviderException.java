@@ -21,7 +21,9 @@ public class ProviderException extends RuntimeException {
         AUTHENTICATION("authentication_failed", false),
         NOT_FOUND("not_found", false),
         UNKNOWN_MODEL("unknown_model", false),
-        UNAVAILABLE("no_deployment_available", false);
+        UNAVAILABLE("no_deployment_available", false),
+        /** The requester gave up on the answer (a cancelled turn): the upstream call was closed. */
+        CANCELLED("cancelled", false);
 
         public final String code;
         public final boolean retryable;
