@@ -316,6 +316,30 @@ class PlatformIT {
     }
 
     @Test
+    void theCalculatorAnswersExactlyAndABadExpressionGoesBackToTheModel() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"math\",\"model\":\"sim\",\"tools\":[\"calculator\"]}")
+                .get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"calculate (1.5 + 2) * 4\"}");
+        List<String[]> first = readStream(sessionId, null, "turn_completed");
+        assertThat(JSON.readTree(first.get(first.size() - 1)[2]).get("text").asText()).isEqualTo("The tool says: 14.");
+
+        // the tool rejects the call: the model hears why and the turn still completes
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"calculate 2 +\"}");
+        List<String[]> second = readStream(sessionId, first.get(first.size() - 1)[0], "turn_completed");
+        JsonNode finished = second.stream().filter(e -> e[1].equals("tool_call_finished")).map(e -> {
+            try {
+                return JSON.readTree(e[2]);
+            } catch (Exception x) {
+                throw new AssertionError(x);
+            }
+        }).findFirst().orElseThrow();
+        assertThat(finished.get("error").asBoolean()).isTrue();
+        assertThat(finished.get("result").asText()).contains("cannot evaluate");
+        assertThat(second.get(second.size() - 1)[1]).isEqualTo("turn_completed");
+    }
+
+    @Test
     void anOperatorStoresAProviderKeyThatIsNeverShownAgain() throws Exception {
         String secret = "sk-e2e-" + UUID.randomUUID();
         browser.get(platform.adminUi() + "/models");

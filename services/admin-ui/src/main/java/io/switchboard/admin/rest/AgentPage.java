@@ -28,8 +28,19 @@ public class AgentPage {
     }
 
     /** What the operator typed, shown again when it was refused. */
-    public record NewAgentForm(String name, String model, String systemPrompt, boolean clock) {
-        static final NewAgentForm EMPTY = new NewAgentForm("", "sim", "You are a helpful assistant.", true);
+    public record NewAgentForm(String name, String model, String systemPrompt, boolean clock, boolean calculator) {
+        static final NewAgentForm EMPTY = new NewAgentForm("", "sim", "You are a helpful assistant.", true, true);
+
+        List<String> tools() {
+            List<String> tools = new java.util.ArrayList<>();
+            if (clock) {
+                tools.add("clock");
+            }
+            if (calculator) {
+                tools.add("calculator");
+            }
+            return tools;
+        }
     }
 
     private final RuntimeClient runtime;
@@ -53,10 +64,9 @@ public class AgentPage {
     @Path("agents")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> create(@RestForm String name, @RestForm String model, @RestForm String systemPrompt,
-                                @RestForm String clock) {
-        NewAgentForm form = new NewAgentForm(name, model, systemPrompt, clock != null);
-        return runtime.createAgent(new RuntimeClient.NewAgent(name, model, systemPrompt,
-                        form.clock() ? List.of("clock") : List.of()))
+                                @RestForm String clock, @RestForm String calculator) {
+        NewAgentForm form = new NewAgentForm(name, model, systemPrompt, clock != null, calculator != null);
+        return runtime.createAgent(new RuntimeClient.NewAgent(name, model, systemPrompt, form.tools()))
                 .map(agent -> Response.seeOther(URI.create("/agents")).build())
                 .onFailure().recoverWithUni(e -> page(Problems.describe(e), form)
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));

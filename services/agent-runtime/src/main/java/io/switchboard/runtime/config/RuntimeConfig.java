@@ -76,6 +76,10 @@ public interface RuntimeConfig {
         @WithDefault("30s")
         Duration timeout();
 
+        /** Longest tool result kept, in characters; a longer one is cut (it is sent with every later model call). */
+        @WithDefault("20000")
+        int maxResultChars();
+
         /** Tool calls of one turn's step that run at once; the rest wait. */
         @WithDefault("4")
         int maxParallel();

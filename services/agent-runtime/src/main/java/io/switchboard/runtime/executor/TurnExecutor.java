@@ -34,6 +34,8 @@ import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.SessionRepository.NewMessage;
 import io.switchboard.runtime.repository.StoredMessage;
 import io.switchboard.runtime.repository.Turn;
+import io.switchboard.runtime.tools.Tool;
+import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -84,11 +86,13 @@ public class TurnExecutor {
     private final Map<UUID, CompletableFuture<String>> stops = new ConcurrentHashMap<>();
 
     private final ToolSlots slots;
+    private final ToolArguments arguments;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
                         EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
-                        ToolSlots slots) {
+                        ToolSlots slots, ToolArguments arguments) {
         this.slots = slots;
+        this.arguments = arguments;
         this.sessions = sessions;
         this.agents = agents;
         this.gateway = gateway;
@@ -326,14 +330,20 @@ public class TurnExecutor {
                 .setAttribute("gen_ai.tool.type", "function").startSpan();
         // the same key on every attempt of this step, so a tool that was called before a crash can dedupe
         String idempotencyKey = run.sessionId + "/" + run.turnId + "/" + call.id();
-        Uni<String> result = allowed && tools.find(call.name()).isPresent()
-                ? tools.find(call.name()).get().call(call.arguments(), idempotencyKey)
-                        .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new)
-                : Uni.createFrom().failure(new ToolRefused(call.name()));
-        return result.map(text -> new Finished(text, false, null)).onFailure(ToolRefused.class).recoverWithItem(refused -> {
+        Tool tool = allowed ? tools.find(call.name()).orElse(null) : null;
+        String invalid = tool == null ? null : arguments.problems(tool, call.arguments());
+        Uni<String> result = tool == null ? Uni.createFrom().failure(new ToolRefused(call.name()))
+                : invalid != null ? Uni.createFrom().failure(new Tool.Rejected(invalid))
+                : tool.call(call.arguments(), idempotencyKey)
+                        .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new);
+        return result.map(text -> new Finished(limit(text), false, null)).onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
             span.setAttribute("error.type", "tool_refused");
             return new Finished(refused.getMessage(), true, null);
+        }).onFailure(Tool.Rejected.class).recoverWithItem(rejected -> {
+            // bad arguments and the like: the model hears why and may try again
+            span.setAttribute("error.type", "tool_rejected");
+            return new Finished(rejected.getMessage(), true, null);
         }).onFailure().recoverWithItem(failure -> {
             String reason = failure instanceof TimeoutException
                     ? "tool " + call.name() + " did not answer within " + config.tools().timeout()
@@ -346,6 +356,13 @@ public class TurnExecutor {
     }
 
     private record Finished(String result, boolean error, String failure) {
+    }
+
+    /** A result past {@code runtime.tools.max-result-chars} is cut there, saying so (it goes into every later prompt). */
+    private String limit(String result) {
+        int max = config.tools().maxResultChars();
+        return result == null || result.length() <= max ? result
+                : result.substring(0, max) + "\n[result cut: " + (result.length() - max) + " more characters]";
     }
 
     /** Commits the tool's result, then tells the stream: a result seen there is never run again. */

@@ -19,4 +19,14 @@ public interface Tool {
      * crashed one calls again with it): tools with side effects pass it on so they happen once.
      */
     Uni<String> call(String arguments, String idempotencyKey);
+
+    /**
+     * A call the tool will not carry out as asked (bad arguments, an address it may not reach): the model is told
+     * why and may try otherwise; the turn goes on. Any other failure of a tool fails the turn.
+     */
+    class Rejected extends RuntimeException {
+        public Rejected(String reason) {
+            super(reason, null, false, false);
+        }
+    }
 }

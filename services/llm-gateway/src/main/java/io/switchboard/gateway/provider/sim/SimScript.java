@@ -3,6 +3,7 @@ package io.switchboard.gateway.provider.sim;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
  *   <li>the user's message contains {@code [fail:429]}, {@code [fail:500]} or {@code [fail:cut]}: it fails as rate
  *       limited, with a provider error, or half-way through its answer;</li>
  *   <li>the message mentions the time or the clock and the {@code clock} tool is offered: it calls the tool;</li>
+ *   <li>the message says {@code calculate <expression>} and the {@code calculator} tool is offered: it calls the tool
+ *       with that expression;</li>
  *   <li>otherwise it answers by quoting the message.</li>
  * </ul>
  * A user message with {@code [slow]} in it makes every reply of that conversation stream ten times slower (for demos
@@ -27,6 +30,7 @@ import java.util.regex.Pattern;
 public final class SimScript {
     private static final Pattern WORD = Pattern.compile("\\s*\\S+");
     private static final Pattern ASKS_FOR_TIME = Pattern.compile("\\b(time|clock)\\b");
+    private static final Pattern CALCULATE = Pattern.compile("\\bcalculate\\s+(.+)", Pattern.CASE_INSENSITIVE);
 
     private SimScript() {
     }
@@ -67,6 +71,13 @@ public final class SimScript {
             }
             return new Reply(events, new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
                     "sim: the connection was cut mid-stream"));
+        }
+        Matcher calculate = CALCULATE.matcher(text);
+        if (calculate.find() && offers(request, "calculator")) {
+            String arguments = Json.write(Json.MAPPER.createObjectNode().put("expression", calculate.group(1).strip()));
+            return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", "calculator",
+                    arguments), new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")),
+                    null);
         }
         if (ASKS_FOR_TIME.matcher(lower).find() && offers(request, "clock")) {
             return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", "clock", "{}"),

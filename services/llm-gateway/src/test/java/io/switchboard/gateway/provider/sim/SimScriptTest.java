@@ -51,6 +51,17 @@ class SimScriptTest {
     }
 
     @Test
+    void callsTheCalculatorWithTheExpressionWhenItIsOffered() {
+        ToolSpec calculator = new ToolSpec("calculator", "math", Map.of("type", "object"));
+        SimScript.Reply reply = SimScript.reply(request(List.of(ChatMessage.user("please calculate (1.5 + 2) * 4")),
+                List.of(calculator)));
+        assertThat(reply.events().get(0)).isInstanceOfSatisfying(ProviderEvent.ToolCall.class, call -> {
+            assertThat(call.name()).isEqualTo("calculator");
+            assertThat(call.arguments()).isEqualTo("{\"expression\":\"(1.5 + 2) * 4\"}");
+        });
+    }
+
+    @Test
     void slowIsAskedForInAnyUserMessageOfTheConversation() {
         assertThat(SimScript.slow(request(List.of(ChatMessage.user("What time is it? [slow]"),
                 ChatMessage.assistant("", List.of(new ToolCall("c1", "clock", "{}"))),
