@@ -469,6 +469,14 @@ class PlatformIT {
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         List<String[]> events = new ArrayList<>();
+        // a stream that never gets there must fail the test, not hang it: close it after a minute
+        java.util.concurrent.CompletableFuture<Void> deadline = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                response.body().close();
+            } catch (java.io.IOException ignored) {
+                // closing is all that matters
+            }
+        }, java.util.concurrent.CompletableFuture.delayedExecutor(60, java.util.concurrent.TimeUnit.SECONDS));
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body()))) {
             String id = null;
             String name = null;
@@ -493,8 +501,14 @@ class PlatformIT {
                     data.append(line.substring(5));
                 }
             }
+        } catch (java.io.IOException e) {
+            throw new AssertionError("the stream was cut after " + events.size() + " events: "
+                    + events.stream().map(ev -> ev[1]).toList(), e);
+        } finally {
+            deadline.cancel(false);
         }
-        throw new AssertionError("the stream ended early: " + events.size() + " events");
+        throw new AssertionError("the stream ended early: " + events.size() + " events: "
+                + events.stream().map(ev -> ev[1]).toList());
     }
 
     private static void sleep(long millis) {

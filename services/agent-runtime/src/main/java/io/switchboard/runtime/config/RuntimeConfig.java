@@ -87,5 +87,15 @@ public interface RuntimeConfig {
         /** Tool calls running at once in this replica, all sessions together. */
         @WithDefault("64")
         int maxConcurrent();
+
+        Http http();
+
+        interface Http {
+            /**
+             * Internal hosts the {@code http_request} tool may call although they resolve to private addresses
+             * ({@code host} or {@code host:port}); an agent's allow-list still applies. Nothing by default.
+             */
+            Optional<List<String>> trustedHosts();
+        }
     }
 }

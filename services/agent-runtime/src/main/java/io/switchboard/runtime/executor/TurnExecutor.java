@@ -36,6 +36,7 @@ import io.switchboard.runtime.repository.StoredMessage;
 import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolArguments;
+import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -334,7 +335,7 @@ public class TurnExecutor {
         String invalid = tool == null ? null : arguments.problems(tool, call.arguments());
         Uni<String> result = tool == null ? Uni.createFrom().failure(new ToolRefused(call.name()))
                 : invalid != null ? Uni.createFrom().failure(new Tool.Rejected(invalid))
-                : tool.call(call.arguments(), idempotencyKey)
+                : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts()))
                         .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new);
         return result.map(text -> new Finished(limit(text), false, null)).onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
@@ -389,7 +390,7 @@ public class TurnExecutor {
         long seq = nextSeq(run);
         return sessions.finish(run.sessionId, run.turnId, List.of(new NewMessage("assistant", answer, null, null)),
                         Turn.COMPLETED, null, null, seq)
-                .flatMap(x -> events.publish(TurnCompleted.of(run.session(), run.turn(), seq, answer,
+                .flatMap(x -> events.publishEnd(TurnCompleted.of(run.session(), run.turn(), seq, answer,
                         run.inputTokens, run.outputTokens)));
     }
 
@@ -419,7 +420,7 @@ public class TurnExecutor {
                     closing.addAll(partial);
                     return sessions.finish(run.sessionId, run.turnId, closing, status, code, reason, seq);
                 })
-                .flatMap(x -> events.publish(TurnFailed.of(run.session(), run.turn(), seq, code, reason)));
+                .flatMap(x -> events.publishEnd(TurnFailed.of(run.session(), run.turn(), seq, code, reason)));
     }
 
     /** The calls of the turn's last model result that have no result in the conversation. */

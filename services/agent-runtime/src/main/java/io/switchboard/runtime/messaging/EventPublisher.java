@@ -5,6 +5,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.agent.AgentEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -29,6 +30,20 @@ public class EventPublisher {
     /** Sends and completes when the broker has the event. */
     public Uni<Void> publish(AgentEvent event) {
         return emitter.sendMessage(keyed(event));
+    }
+
+    /**
+     * Sends the event that ends a turn, retrying for a while if the broker does not take it: the turn is already
+     * committed, and its watchers wait for this event. (Redeliveries are harmless: readers dedupe on seq.)
+     */
+    public Uni<Void> publishEnd(AgentEvent event) {
+        return publish(event).onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
+                .atMost(12);
+    }
+
+    /** Whether the channel is connected to Kafka yet (it is not in the first moments after start-up). */
+    public boolean ready() {
+        return emitter.hasRequests();
     }
 
     private static Message<AgentEvent> keyed(AgentEvent event) {

@@ -9,5 +9,5 @@ import java.util.UUID;
  * get ({@code publishedVersion}) and the newest one ({@code latestVersion}).
  */
 public record Agent(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
-                    Instant createdAt, int publishedVersion, int latestVersion) {
+                    List<String> httpAllowedHosts, Instant createdAt, int publishedVersion, int latestVersion) {
 }

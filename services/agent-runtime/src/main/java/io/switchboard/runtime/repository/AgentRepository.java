@@ -16,7 +16,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class AgentRepository {
     private static final String SELECT = "select a.id, a.published_version, a.latest_version, v.version, v.name,"
-            + " v.model, v.system_prompt, v.tools, v.created_at from runtime.agents a"
+            + " v.model, v.system_prompt, v.tools, v.http_allowed_hosts, v.created_at from runtime.agents a"
             + " join runtime.agent_versions v on v.agent_id = a.id";
 
     private final Pool pool;
@@ -26,7 +26,8 @@ public class AgentRepository {
     }
 
     /** What makes a version. */
-    public record Definition(String name, String model, String systemPrompt, List<String> tools) {
+    public record Definition(String name, String model, String systemPrompt, List<String> tools,
+                             List<String> httpAllowedHosts) {
     }
 
     /** A new agent, at version 1, published. */
@@ -87,8 +88,9 @@ public class AgentRepository {
 
     private static Uni<Void> insertVersion(SqlClient tx, UUID id, int version, Definition d) {
         return tx.preparedQuery("insert into runtime.agent_versions (agent_id, version, name, model, system_prompt,"
-                        + " tools) values ($1, $2, $3, $4, $5, $6)")
-                .execute(Tuple.of(id, version, d.name(), d.model(), d.systemPrompt(), d.tools().toArray(new String[0])))
+                        + " tools, http_allowed_hosts) values ($1, $2, $3, $4, $5, $6, $7)")
+                .execute(Tuple.from(new Object[] {id, version, d.name(), d.model(), d.systemPrompt(),
+                        d.tools().toArray(new String[0]), d.httpAllowedHosts().toArray(new String[0])}))
                 .replaceWithVoid();
     }
 
@@ -105,7 +107,7 @@ public class AgentRepository {
     static Agent toAgent(Row row) {
         return new Agent(row.getUUID("id"), row.getInteger("version"), row.getString("name"), row.getString("model"),
                 row.getString("system_prompt"), Arrays.asList(row.getArrayOfStrings("tools")),
-                row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
+                Arrays.asList(row.getArrayOfStrings("http_allowed_hosts")), row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
                 row.getInteger("latest_version"));
     }
 }

@@ -36,7 +36,8 @@ public class AgentResource {
      * The body of {@code POST /api/agents} and {@code PUT /api/agents/{id}}; {@code systemPrompt} and {@code tools}
      * may be left out. {@code publish} (PUT only, default true) makes the new version the one new sessions get.
      */
-    public record CreateAgent(String name, String model, String systemPrompt, List<String> tools, Boolean publish) {
+    public record CreateAgent(String name, String model, String systemPrompt, List<String> tools,
+                              List<String> httpAllowedHosts, Boolean publish) {
     }
 
     /** The body of {@code POST /api/agents/{id}/publish}. */
@@ -45,10 +46,11 @@ public class AgentResource {
 
     /** One version of an agent as the API shows it, with the agent's published and latest versions. */
     public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
-                            Instant createdAt, int publishedVersion, int latestVersion) {
+                            List<String> httpAllowedHosts, Instant createdAt, int publishedVersion,
+                            int latestVersion) {
         static AgentView of(Agent a) {
-            return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(), a.createdAt(),
-                    a.publishedVersion(), a.latestVersion());
+            return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(),
+                    a.httpAllowedHosts(), a.createdAt(), a.publishedVersion(), a.latestVersion());
         }
     }
 
@@ -118,8 +120,14 @@ public class AgentResource {
                 throw Problem.badRequest("unknown tool '" + tool + "'; available: " + tools.names());
             }
         }
+        List<String> hosts = body.httpAllowedHosts() == null ? List.of() : body.httpAllowedHosts();
+        for (String host : hosts) {
+            if (host == null || !host.strip().matches("(\\*\\.)?[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+                throw Problem.badRequest("httpAllowedHosts: '" + host + "' is not a host name (or *.domain)");
+            }
+        }
         return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
-                wanted.stream().distinct().toList());
+                wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList());
     }
 
     @GET

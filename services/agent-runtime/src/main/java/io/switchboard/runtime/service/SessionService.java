@@ -9,6 +9,7 @@ import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.executor.SessionMailboxes;
 import io.switchboard.runtime.executor.TurnExecutor;
 import io.switchboard.runtime.messaging.CommandPublisher;
+import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.quarkus.scheduler.Scheduled;
@@ -25,9 +26,11 @@ public class SessionService {
     private final TurnExecutor executor;
     private final CommandPublisher commands;
     private final RuntimeConfig config;
+    private final EventPublisher events;
 
     public SessionService(SessionRepository sessions, SessionMailboxes mailboxes, TurnExecutor executor,
-                          CommandPublisher commands, RuntimeConfig config) {
+                          CommandPublisher commands, RuntimeConfig config, EventPublisher events) {
+        this.events = events;
         this.sessions = sessions;
         this.mailboxes = mailboxes;
         this.executor = executor;
@@ -130,6 +133,9 @@ public class SessionService {
     @Scheduled(every = "${runtime.recovery.sweep-interval:5s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> adoptOrphans() {
+        if (!events.ready()) {
+            return Uni.createFrom().voidItem(); // just started: turns resumed now could not tell anyone
+        }
         return sessions.orphaned(100).map(orphans -> {
             for (UUID sessionId : orphans) {
                 mailboxes.submit(sessionId.toString(), () -> executor.drain(sessionId, null, Context.root()));

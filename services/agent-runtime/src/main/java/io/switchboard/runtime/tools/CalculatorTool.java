@@ -40,7 +40,7 @@ public class CalculatorTool implements Tool {
     }
 
     @Override
-    public Uni<String> call(String arguments, String idempotencyKey) {
+    public Uni<String> call(String arguments, ToolContext context) {
         return Uni.createFrom().item(() -> {
             String expression;
             try {

@@ -28,7 +28,7 @@ public class ClockTool implements Tool {
     }
 
     @Override
-    public Uni<String> call(String arguments, String idempotencyKey) {
+    public Uni<String> call(String arguments, ToolContext context) {
         return Uni.createFrom().item(() -> Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
     }
 }

@@ -14,11 +14,11 @@ public interface Tool {
     Map<String, Object> parameters();
 
     /**
-     * Runs the tool with its arguments (a JSON object as text) and gives the result as text for the model.
-     * {@code idempotencyKey} is the same every time this step of the turn is attempted (a runner that took over a
-     * crashed one calls again with it): tools with side effects pass it on so they happen once.
+     * Runs the tool with its arguments (a JSON object as text, already checked against {@link #parameters()}) and
+     * gives the result as text for the model. A runner that took over a crashed one may call again for the same step,
+     * with the same {@link ToolContext#idempotencyKey()}.
      */
-    Uni<String> call(String arguments, String idempotencyKey);
+    Uni<String> call(String arguments, ToolContext context);
 
     /**
      * A call the tool will not carry out as asked (bad arguments, an address it may not reach): the model is told

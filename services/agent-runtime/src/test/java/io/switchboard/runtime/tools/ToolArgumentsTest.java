@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ToolArgumentsTest {
+    private static final ToolContext CONTEXT = new ToolContext("s/t/c", java.util.List.of());
     private final ObjectMapper json = new ObjectMapper();
     private final CalculatorTool calculator = new CalculatorTool(json);
     private final ToolArguments arguments = new ToolArguments(json);
@@ -28,11 +29,11 @@ class ToolArgumentsTest {
 
     @Test
     void theCalculatorIsExactAndRejectsWhatItCannotEvaluate() {
-        assertThat(calculator.call("{\"expression\":\"(1.5 + 2) * 4\"}", "k").await().atMost(Duration.ofSeconds(1)))
+        assertThat(calculator.call("{\"expression\":\"(1.5 + 2) * 4\"}", CONTEXT).await().atMost(Duration.ofSeconds(1)))
                 .isEqualTo("14");
-        assertThat(calculator.call("{\"expression\":\"0.1 + 0.2\"}", "k").await().atMost(Duration.ofSeconds(1)))
+        assertThat(calculator.call("{\"expression\":\"0.1 + 0.2\"}", CONTEXT).await().atMost(Duration.ofSeconds(1)))
                 .isEqualTo("0.3");
-        assertThatThrownBy(() -> calculator.call("{\"expression\":\"2 +\"}", "k").await().atMost(Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> calculator.call("{\"expression\":\"2 +\"}", CONTEXT).await().atMost(Duration.ofSeconds(1)))
                 .isInstanceOf(Tool.Rejected.class).hasMessageContaining("cannot evaluate");
     }
 }

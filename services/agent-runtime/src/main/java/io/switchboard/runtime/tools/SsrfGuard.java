@@ -1,0 +1,106 @@
+package io.switchboard.runtime.tools;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Where the HTTP tool may go. A URL must be http(s), its host on the agent's allow-list when it has one, and every
+ * address the host resolves to public: no loopback, private, link-local (cloud metadata), carrier-grade NAT, unique
+ * local, multicast or reserved ranges, IPv4-mapped forms included. Operators can trust named internal hosts
+ * ({@code runtime.tools.http.trusted-hosts}); the allow-list still applies to them. The checked address is the one
+ * connected to, so a DNS answer that changes in between cannot move the call.
+ */
+public final class SsrfGuard {
+    private final List<String> trustedHosts;
+
+    public SsrfGuard(List<String> trustedHosts) {
+        this.trustedHosts = trustedHosts.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).toList();
+    }
+
+    /** A checked destination: connect to {@code address}, say {@code host} in the Host header and TLS. */
+    public record Target(URI uri, String host, int port, boolean tls, InetAddress address) {
+    }
+
+    /** Resolves and checks {@code url} (blocking: DNS); throws {@link Tool.Rejected} saying why it may not go there. */
+    public Target check(String url, List<String> allowList) {
+        URI uri;
+        try {
+            uri = URI.create(url.strip());
+        } catch (IllegalArgumentException e) {
+            throw new Tool.Rejected("not a URL: " + url);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new Tool.Rejected("only http and https URLs are allowed, not " + url);
+        }
+        if (uri.getHost() == null || uri.getUserInfo() != null) {
+            throw new Tool.Rejected("the URL needs a host (and no user info): " + url);
+        }
+        String host = hostName(uri.getHost().toLowerCase(Locale.ROOT));
+        boolean tls = scheme.equals("https");
+        int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
+        if (!allowList.isEmpty() && allowList.stream().noneMatch(allowed -> matches(allowed, host))) {
+            throw new Tool.Rejected("this agent may only call " + allowList + ", not " + host);
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new Tool.Rejected("unknown host " + host);
+        }
+        boolean trusted = trustedHosts.contains(host + ":" + port) || trustedHosts.contains(host);
+        for (InetAddress address : addresses) {
+            if (!trusted && !isPublic(address)) {
+                throw new Tool.Rejected(host + " is a private or reserved address (" + address.getHostAddress()
+                        + "); the HTTP tool only calls public hosts");
+            }
+        }
+        return new Target(uri, host, port, tls, addresses[0]);
+    }
+
+    private static String hostName(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static boolean matches(String allowed, String host) {
+        String pattern = allowed.strip().toLowerCase(Locale.ROOT);
+        return pattern.startsWith("*.") ? host.endsWith(pattern.substring(1)) : host.equals(pattern);
+    }
+
+    /** Whether the address is on the public internet. */
+    static boolean isPublic(InetAddress address) {
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+            return false;
+        }
+        byte[] b = address.getAddress();
+        if (address instanceof Inet6Address) {
+            if ((b[0] & 0xfe) == 0xfc) {
+                return false; // fc00::/7 unique local
+            }
+            boolean mapped = true; // ::ffff:a.b.c.d carries an IPv4 address
+            for (int i = 0; i < 10; i++) {
+                mapped &= b[i] == 0;
+            }
+            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+                try {
+                    return isPublic(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+                } catch (UnknownHostException e) {
+                    return false;
+                }
+            }
+            return (b[0] & 0xe0) == 0x20; // only global unicast 2000::/3
+        }
+        int first = b[0] & 0xff;
+        int second = b[1] & 0xff;
+        return !(first == 0 // this network
+                || (first == 100 && second >= 64 && second <= 127) // carrier-grade NAT
+                || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
+                || (first == 198 && (second == 18 || second == 19)) // benchmarking
+                || first >= 240); // reserved and broadcast
+    }
+}

@@ -1,0 +1,11 @@
+package io.switchboard.runtime.tools;
+
+import java.util.List;
+
+/**
+ * What a tool call knows besides its arguments: {@code idempotencyKey} is the same on every attempt of this step of
+ * the turn (tools with side effects pass it on so they happen once); {@code httpAllowedHosts} is the calling agent's
+ * allow-list for the HTTP tool (empty: any public host).
+ */
+public record ToolContext(String idempotencyKey, List<String> httpAllowedHosts) {
+}
