@@ -156,11 +156,6 @@ public class TurnExecutor {
         }
     }
 
-    /** The runner's name in the session leases. */
-    public String runnerId() {
-        return runnerId;
-    }
-
     /**
      * Runs the turn, or resumes it after a runner that stopped; never fails (failures end the turn with
      * {@code TurnFailed}). The turn is one span ({@code invoke_agent <name>}) in the trace of {@code parent}; its model
@@ -337,7 +332,8 @@ public class TurnExecutor {
                 : invalid != null ? Uni.createFrom().failure(new Tool.Rejected(invalid))
                 : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts()))
                         .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new);
-        return result.map(text -> new Finished(limit(text), false, null)).onFailure(ToolRefused.class).recoverWithItem(refused -> {
+        return result.map(text -> new Finished(limit(text), false, null))
+                .onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
             span.setAttribute("error.type", "tool_refused");
             return new Finished(refused.getMessage(), true, null);

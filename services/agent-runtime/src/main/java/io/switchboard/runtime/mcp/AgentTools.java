@@ -186,11 +186,4 @@ public class AgentTools {
             return null;
         }
     }
-
-    /** For tests: the tool name of each agent that has one. */
-    Map<UUID, String> toolNames() {
-        Map<UUID, String> names = new ConcurrentHashMap<>();
-        registered.forEach((id, r) -> names.put(id, r.name()));
-        return names;
-    }
 }

@@ -107,7 +107,8 @@ public class AgentRepository {
     static Agent toAgent(Row row) {
         return new Agent(row.getUUID("id"), row.getInteger("version"), row.getString("name"), row.getString("model"),
                 row.getString("system_prompt"), Arrays.asList(row.getArrayOfStrings("tools")),
-                Arrays.asList(row.getArrayOfStrings("http_allowed_hosts")), row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
+                Arrays.asList(row.getArrayOfStrings("http_allowed_hosts")),
+                row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
                 row.getInteger("latest_version"));
     }
 }

@@ -161,7 +161,8 @@ public class SessionRepository {
 
     /** Takes (or keeps) the session for {@code runner} unless a live lease of another runner holds it. */
     public Uni<Boolean> claim(UUID sessionId, String runner, Duration lease) {
-        return pool.preparedQuery("update runtime.sessions set runner_id = $2, lease_until = now() + $3::bigint * interval '1 millisecond'"
+        return pool.preparedQuery("update runtime.sessions set runner_id = $2,"
+                        + " lease_until = now() + $3::bigint * interval '1 millisecond'"
                         + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())")
                 .execute(Tuple.of(sessionId, runner, interval(lease)))
                 .map(updated -> updated.rowCount() == 1);
@@ -169,7 +170,8 @@ public class SessionRepository {
 
     /** Extends every lease {@code runner} holds; gives how many. */
     public Uni<Integer> renew(String runner, Duration lease) {
-        return pool.preparedQuery("update runtime.sessions set lease_until = now() + $2::bigint * interval '1 millisecond'"
+        return pool.preparedQuery("update runtime.sessions"
+                        + " set lease_until = now() + $2::bigint * interval '1 millisecond'"
                         + " where runner_id = $1").execute(Tuple.of(runner, interval(lease)))
                 .map(updated -> updated.rowCount());
     }

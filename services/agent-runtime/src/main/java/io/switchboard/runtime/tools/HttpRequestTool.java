@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.switchboard.runtime.config.RuntimeConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,6 +32,7 @@ public class HttpRequestTool implements Tool {
     static final int MAX_BODY_BYTES = 256 * 1024;
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
+    private final Vertx vertx;
     private final HttpClient client;
     private final SsrfGuard guard;
     private final ObjectMapper json;
@@ -41,6 +43,7 @@ public class HttpRequestTool implements Tool {
     }
 
     HttpRequestTool(Vertx vertx, SsrfGuard guard, ObjectMapper json) {
+        this.vertx = vertx;
         this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setIdleTimeout(30)
                 .setMaxPoolSize(32));
         this.guard = guard;
@@ -110,10 +113,18 @@ public class HttpRequestTool implements Tool {
                 .putHeader("User-Agent", "switchboard-http-tool").putHeader("Idempotency-Key", context.idempotencyKey());
         args.path("headers").fields().forEachRemaining(h -> options.putHeader(h.getKey(), h.getValue().asText()));
         String body = args.hasNonNull("body") ? args.get("body").asText() : null;
-        return Uni.createFrom().completionStage(() -> client.request(options)
+        // on a Vert.x context, so the response's handlers are in place before its body arrives
+        Context loop = vertx.getOrCreateContext();
+        return Uni.createFrom().emitter(emitter -> loop.runOnContext(x -> client.request(options)
                 .compose(request -> body == null ? request.send() : request.send(body))
                 .compose(this::read)
-                .toCompletionStage());
+                .onComplete(done -> {
+                    if (done.succeeded()) {
+                        emitter.complete(done.result());
+                    } else {
+                        emitter.fail(done.cause());
+                    }
+                })));
     }
 
     private static String query(URI uri) {
