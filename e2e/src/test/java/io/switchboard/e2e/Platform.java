@@ -33,6 +33,8 @@ final class Platform implements AutoCloseable {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private Duration simTokenInterval;
+    private FakeApi api;
+    private int apiPort;
 
     private Platform(EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
         this.kafka = kafka;
@@ -58,6 +60,15 @@ final class Platform implements AutoCloseable {
         return url("agent-runtime");
     }
 
+    /** The third-party API agents reach with {@code http_request}, at {@code http://localhost:<apiPort()>}. */
+    FakeApi api() {
+        return api;
+    }
+
+    int apiPort() {
+        return apiPort;
+    }
+
     String gateway() {
         return url("llm-gateway");
     }
@@ -68,6 +79,8 @@ final class Platform implements AutoCloseable {
 
     private void startServices(Duration simTokenInterval) throws Exception {
         this.simTokenInterval = simTokenInterval;
+        this.apiPort = freePort();
+        this.api = new FakeApi(apiPort);
         for (String service : SERVICES) {
             ports.put(service, freePort());
             Files.deleteIfExists(logs().resolve(service + ".log"));
@@ -118,6 +131,8 @@ final class Platform implements AutoCloseable {
                 "switchboard-e2e-master-key-32byt".getBytes(StandardCharsets.US_ASCII)));
         env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
         env.put("SWITCHBOARD_MCP_TOKENS", MCP_TOKEN);
+        // the fake third-party API is on localhost: trusted as an operator would trust an internal service
+        env.put("RUNTIME_TOOLS_HTTP_TRUSTED_HOSTS", "localhost:" + apiPort);
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s
         env.put("RUNTIME_RECOVERY_LEASE", "3s");
         env.put("RUNTIME_RECOVERY_HEARTBEAT", "1s");
@@ -177,6 +192,9 @@ final class Platform implements AutoCloseable {
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
+        }
+        if (api != null) {
+            api.close();
         }
         try {
             kafka.close();

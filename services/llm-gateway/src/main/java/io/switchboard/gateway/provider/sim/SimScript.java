@@ -15,12 +15,17 @@ import java.util.regex.Pattern;
 /**
  * The offline model's script: a pure, deterministic function from a request to its reply chunks.
  * <ul>
+ *   <li>the last message is a tool result that says {@code CALL <tool> <json arguments>}: it obeys, and calls that
+ *       tool (offered or not): a gullible model, for showing that injected instructions cannot reach past the
+ *       agent's tools and guards;</li>
  *   <li>the last message is a tool result: it answers with that result;</li>
  *   <li>the user's message contains {@code [fail:429]}, {@code [fail:500]} or {@code [fail:cut]}: it fails as rate
  *       limited, with a provider error, or half-way through its answer;</li>
  *   <li>the message mentions the time or the clock and the {@code clock} tool is offered: it calls the tool;</li>
  *   <li>the message says {@code calculate <expression>} and the {@code calculator} tool is offered: it calls the tool
  *       with that expression;</li>
+ *   <li>the message says {@code fetch <url>} and the {@code http_request} tool is offered: it calls the tool with that
+ *       URL;</li>
  *   <li>otherwise it answers by quoting the message.</li>
  * </ul>
  * A user message with {@code [slow]} in it makes every reply of that conversation stream ten times slower (for demos
@@ -31,6 +36,8 @@ public final class SimScript {
     private static final Pattern WORD = Pattern.compile("\\s*\\S+");
     private static final Pattern ASKS_FOR_TIME = Pattern.compile("\\b(time|clock)\\b");
     private static final Pattern CALCULATE = Pattern.compile("\\bcalculate\\s+(.+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern FETCH = Pattern.compile("\\bfetch\\s+(\\S+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern INJECTED_CALL = Pattern.compile("CALL\\s+([A-Za-z0-9_-]+)\\s+(\\{.*?\\})(?=\\s|$)");
 
     private SimScript() {
     }
@@ -53,6 +60,10 @@ public final class SimScript {
         int inputTokens = messages.stream().mapToInt(m -> countWords(m.content())).sum();
 
         if (lastMessage.role().equals("tool")) {
+            Matcher injected = INJECTED_CALL.matcher(text);
+            if (injected.find()) {
+                return toolCall(request, injected.group(1), injected.group(2), inputTokens);
+            }
             return answer("The tool says: " + text + ".", inputTokens);
         }
         if (lower.contains("[fail:429]")) {
@@ -74,16 +85,24 @@ public final class SimScript {
         }
         Matcher calculate = CALCULATE.matcher(text);
         if (calculate.find() && offers(request, "calculator")) {
-            String arguments = Json.write(Json.MAPPER.createObjectNode().put("expression", calculate.group(1).strip()));
-            return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", "calculator",
-                    arguments), new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")),
-                    null);
+            return toolCall(request, "calculator", Json.write(Json.MAPPER.createObjectNode()
+                    .put("expression", calculate.group(1).strip())), inputTokens);
+        }
+        Matcher fetch = FETCH.matcher(text);
+        if (fetch.find() && offers(request, "http_request")) {
+            return toolCall(request, "http_request", Json.write(Json.MAPPER.createObjectNode()
+                    .put("url", fetch.group(1))), inputTokens);
         }
         if (ASKS_FOR_TIME.matcher(lower).find() && offers(request, "clock")) {
             return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", "clock", "{}"),
                     new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
         }
         return answer(quote(text), inputTokens);
+    }
+
+    private static Reply toolCall(LlmRequest request, String tool, String arguments, int inputTokens) {
+        return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", tool, arguments),
+                new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
     }
 
     private static Reply answer(String answer, int inputTokens) {

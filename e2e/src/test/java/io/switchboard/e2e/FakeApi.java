@@ -1,0 +1,49 @@
+package io.switchboard.e2e;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A third-party HTTP API that agents call with the {@code http_request} tool: it answers the bodies a test gives it
+ * and remembers each request's path and {@code Idempotency-Key}. The runtime trusts it as an internal host.
+ */
+final class FakeApi implements AutoCloseable {
+    private final HttpServer server;
+    private final Map<String, String> pages = new ConcurrentHashMap<>();
+    private final List<String[]> requests = new CopyOnWriteArrayList<>();
+
+    FakeApi(int port) throws IOException {
+        // bound where "localhost" resolves first, which is where the tool connects
+        server = HttpServer.create(new InetSocketAddress("localhost", port), 0);
+        server.createContext("/", exchange -> {
+            requests.add(new String[] {exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("Idempotency-Key")});
+            String page = pages.get(exchange.getRequestURI().getPath());
+            byte[] body = (page == null ? "not found" : page).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(page == null ? 404 : 200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    void serve(String path, String body) {
+        pages.put(path, body);
+    }
+
+    /** Every request so far: {path, Idempotency-Key}. */
+    List<String[]> requests() {
+        return List.copyOf(requests);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
