@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 
 /**
  * A third-party HTTP API that agents call with the {@code http_request} tool: it answers the bodies a test gives it
@@ -16,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FakeApi implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> pages = new ConcurrentHashMap<>();
+    private final Map<String, Long> delays = new ConcurrentHashMap<>();
     private final List<String[]> requests = new CopyOnWriteArrayList<>();
 
     FakeApi(int port) throws IOException {
@@ -25,15 +27,27 @@ final class FakeApi implements AutoCloseable {
             requests.add(new String[] {exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("Idempotency-Key")});
             String page = pages.get(exchange.getRequestURI().getPath());
+            try {
+                Thread.sleep(delays.getOrDefault(exchange.getRequestURI().getPath(), 0L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             byte[] body = (page == null ? "not found" : page).getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(page == null ? 404 : 200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        server.setExecutor(Executors.newCachedThreadPool()); // a slow page must not hold up the others
         server.start();
     }
 
     void serve(String path, String body) {
+        pages.put(path, body);
+    }
+
+    /** Serves {@code body} after {@code millis}: a slow third-party call. */
+    void serveSlowly(String path, String body, long millis) {
+        delays.put(path, millis);
         pages.put(path, body);
     }
 

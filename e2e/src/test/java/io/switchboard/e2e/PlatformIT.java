@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -383,6 +385,66 @@ class PlatformIT {
             }
         }
         return finished;
+    }
+
+    /**
+     * kill -9 at each point of a turn that calls a slow third-party API: while the model's tool call streams (nothing
+     * committed yet), while the tool runs (the model's result committed, the tool's not), and while the answer
+     * streams (both committed). Every turn completes, the API ran each step once (by its idempotency key), and the
+     * answer kept is the one streamed after the last resume.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tool_call_streaming", "tool_running", "answer_streaming"})
+    void aTurnKilledAtAnyPointCompletesWithEachToolStepRunOnce(String point) throws Exception {
+        String path = "/slow-" + point;
+        platform.api().serveSlowly(path, "the report for " + point, 2500);
+        String agentId = post("/api/agents", "{\"name\":\"kill-" + point + "\",\"model\":\"sim\","
+                + "\"tools\":[\"http_request\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        String stream = platform.adminUi() + "/sessions/" + sessionId + "/stream";
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"fetch http://localhost:" + platform.apiPort()
+                + path + " [slow]\"}");
+
+        List<String[]> before = readStream(stream, null, events -> {
+            List<String> names = events.stream().map(e -> e[1]).toList();
+            return switch (point) {
+                case "tool_call_streaming" -> names.contains("turn_started");
+                case "tool_running" -> names.contains("tool_call_started");
+                default -> names.contains("tool_call_finished") && names.get(names.size() - 1).equals("token");
+            };
+        });
+        platform.kill("agent-runtime");
+        platform.restart("agent-runtime");
+        List<String[]> after = readStream(stream, before.get(before.size() - 1)[0],
+                events -> events.get(events.size() - 1)[1].equals("turn_completed"));
+
+        JsonNode session = get("/api/sessions/" + sessionId);
+        assertThat(session.get("turns").get(0).get("status").asText()).isEqualTo("completed");
+        String answer = JSON.readTree(after.get(after.size() - 1)[2]).get("text").asText();
+        assertThat(answer).isEqualTo("The tool says: HTTP 200 OK\nthe report for " + point + ".");
+        JsonNode messages = session.get("messages");
+        assertThat(messages.get(messages.size() - 1).get("content").asText()).isEqualTo(answer);
+        // what streamed after the last resume (or from the start, when the answer came after it) is what was kept
+        List<String[]> all = new ArrayList<>(before);
+        all.addAll(after);
+        int from = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i)[1].equals("turn_resumed") || all.get(i)[1].equals("tool_call_finished")) {
+                from = i;
+            }
+        }
+        StringBuilder streamed = new StringBuilder();
+        for (String[] e : all.subList(from, all.size())) {
+            if (e[1].equals("token")) {
+                streamed.append(JSON.readTree(e[2]).get("text").asText());
+            }
+        }
+        assertThat(streamed.toString()).isEqualTo(answer);
+        // one execution of the step at the API: any second request carried the same idempotency key
+        List<String> keys = platform.api().requests().stream().filter(r -> r[0].equals(path)).map(r -> r[1])
+                .distinct().toList();
+        assertThat(keys).hasSize(1);
+        assertThat(keys.get(0)).startsWith(sessionId + "/");
     }
 
     @Test
