@@ -109,13 +109,15 @@ final class Platform implements AutoCloseable {
         Path logs = logs();
         Files.createDirectories(logs);
         String java = ProcessHandle.current().info().command().orElse("java");
-        Path jar = root.resolve("services/" + service + "/target/quarkus-app/quarkus-run.jar");
+        // "agent-runtime#2" is a second replica of agent-runtime
+        String module = service.contains("#") ? service.substring(0, service.indexOf('#')) : service;
+        Path jar = root.resolve("services/" + module + "/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install)");
         }
         ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(service + ".log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(service).toFile()));
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(service)));
         env.put("DB_HOST", "localhost");
@@ -140,6 +142,35 @@ final class Platform implements AutoCloseable {
         return builder.start();
     }
 
+    /** The service's log file. */
+    static Path log(String service) {
+        return logs().resolve(service.replace('#', '-') + ".log");
+    }
+
+    /** Stops the service cleanly (it leaves its consumer groups and gives its leases back). */
+    void stop(String service) throws InterruptedException {
+        Process process = processes.remove(service);
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** The base URL of a service or replica. */
+    String urlOf(String service) {
+        return url(service);
+    }
+
+    /** Starts one more replica of {@code module} on a port of its own; gives its name ({@code module#n}). */
+    String startReplica(String module, int n) throws Exception {
+        String name = module + "#" + n;
+        ports.put(name, freePort());
+        Files.deleteIfExists(log(name));
+        processes.put(name, launch(name));
+        awaitReady(List.of(name));
+        return name;
+    }
+
     private static Path logs() {
         return Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"));
     }
@@ -150,8 +181,7 @@ final class Platform implements AutoCloseable {
         for (String service : services) {
             while (!ready(http, service)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(service + " did not become ready; see "
-                            + logs().resolve(service + ".log"));
+                    throw new IllegalStateException(service + " did not become ready; see " + log(service));
                 }
                 for (Map.Entry<String, Process> p : processes.entrySet()) {
                     if (!p.getValue().isAlive()) {

@@ -447,6 +447,69 @@ class PlatformIT {
         assertThat(keys.get(0)).startsWith(sessionId + "/");
     }
 
+    /**
+     * Two runtime replicas share the sessions (agent.commands partitions, session leases). The first is killed while
+     * turns stream: every turn completes exactly once, the sessions it held are resumed by the other, and new messages
+     * to them get through once its partitions have moved.
+     */
+    @Test
+    void withTwoRuntimeReplicasKillingOneLosesAndDuplicatesNoTurn() throws Exception {
+        String second = platform.startReplica("agent-runtime", 2);
+        String api = platform.urlOf(second); // the one that stays up
+        String agentId = post(api, "/api/agents", "{\"name\":\"pair\",\"model\":\"sim\"}").get("id").asText();
+        List<String> sessions = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String sessionId = post(api, "/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+            sessions.add(sessionId);
+            post(api, "/api/sessions/" + sessionId + "/messages", "{\"text\":\"[slow] story " + i + "\"}");
+        }
+        // every turn is under way (its answer streaming) when the first replica dies
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
+            for (String id : sessions) {
+                JsonNode turns = get(api, "/api/sessions/" + id).get("turns");
+                if (turns.size() != 1 || !turns.get(0).get("status").asText().equals("running")) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        Thread.sleep(1500);
+        platform.kill("agent-runtime");
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                for (String id : sessions) {
+                    JsonNode turns = get(api, "/api/sessions/" + id).get("turns");
+                    assertThat(turns.get(0).get("status").asText()).as(id).isEqualTo("completed");
+                }
+            });
+            int resumed = 0;
+            for (int i = 0; i < sessions.size(); i++) {
+                JsonNode session = get(api, "/api/sessions/" + sessions.get(i));
+                List<String> roles = new ArrayList<>();
+                session.get("messages").forEach(m -> roles.add(m.get("role").asText()));
+                assertThat(roles).as("no turn repeated").containsExactly("user", "assistant");
+                assertThat(session.get("messages").get(1).get("content").asText()).contains("[slow] story " + i);
+                resumed += session.get("turns").get(0).get("attempts").asInt() > 1 ? 1 : 0;
+            }
+            assertThat(resumed).as("turns the killed replica was running, resumed by the other").isPositive();
+
+            // the killed replica's partitions move: a second message to every session gets its answer
+            for (String id : sessions) {
+                post(api, "/api/sessions/" + id + "/messages", "{\"text\":\"and again\"}");
+            }
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                for (String id : sessions) {
+                    JsonNode turns = get(api, "/api/sessions/" + id).get("turns");
+                    assertThat(turns).hasSize(2);
+                    assertThat(turns.get(1).get("status").asText()).isEqualTo("completed");
+                }
+            });
+        } finally {
+            platform.restart("agent-runtime");
+            platform.stop(second);
+        }
+    }
+
     @Test
     void anOperatorStoresAProviderKeyThatIsNeverShownAgain() throws Exception {
         String secret = "sk-e2e-" + UUID.randomUUID();
@@ -545,15 +608,23 @@ class PlatformIT {
     // ---- API steps
 
     private JsonNode post(String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path))
+        return post(platform.runtime(), path, body);
+    }
+
+    private JsonNode get(String path) throws Exception {
+        return get(platform.runtime(), path);
+    }
+
+    private JsonNode post(String base, String path, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isIn(201, 202);
         return JSON.readTree(response.body());
     }
 
-    private JsonNode get(String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path)).build(),
+    private JsonNode get(String base, String path) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body());
