@@ -133,7 +133,8 @@ public class TurnExecutor {
     @Scheduled(every = "${runtime.recovery.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> renewLeases() {
         return held.isEmpty() ? Uni.createFrom().voidItem()
-                : sessions.renew(runnerId, config.recovery().lease()).replaceWithVoid()
+                // only the sessions at work here: a lease left behind by a failed release runs out
+                : sessions.renew(runnerId, config.recovery().lease(), List.copyOf(held)).replaceWithVoid()
                         .onFailure().invoke(e -> LOG.warn("could not renew session leases", e))
                         .onFailure().recoverWithNull();
     }

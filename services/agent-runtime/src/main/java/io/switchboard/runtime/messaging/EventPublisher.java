@@ -43,7 +43,11 @@ public class EventPublisher {
 
     /** Whether the channel is connected to Kafka yet (it is not in the first moments after start-up). */
     public boolean ready() {
-        return emitter.hasRequests();
+        try {
+            return emitter.hasRequests();
+        } catch (RuntimeException notWiredYet) { // SmallRye: "Unable to connect an emitter with the channel"
+            return false;
+        }
     }
 
     private static Message<AgentEvent> keyed(AgentEvent event) {

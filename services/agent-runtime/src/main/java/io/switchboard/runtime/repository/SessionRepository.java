@@ -168,11 +168,12 @@ public class SessionRepository {
                 .map(updated -> updated.rowCount() == 1);
     }
 
-    /** Extends every lease {@code runner} holds; gives how many. */
-    public Uni<Integer> renew(String runner, Duration lease) {
+    /** Extends {@code runner}'s leases on {@code sessions} (those it is working on); gives how many. */
+    public Uni<Integer> renew(String runner, Duration lease, List<UUID> sessions) {
         return pool.preparedQuery("update runtime.sessions"
                         + " set lease_until = now() + $2::bigint * interval '1 millisecond'"
-                        + " where runner_id = $1").execute(Tuple.of(runner, interval(lease)))
+                        + " where runner_id = $1 and id = any($3)")
+                .execute(Tuple.of(runner, interval(lease), sessions.toArray(new UUID[0])))
                 .map(updated -> updated.rowCount());
     }
 
