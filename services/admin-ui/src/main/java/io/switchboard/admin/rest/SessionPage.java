@@ -100,9 +100,7 @@ public class SessionPage {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> send(@PathParam("id") String id, RuntimeClient.NewMessage message) {
         return runtime.send(id, message).map(accepted -> Response.accepted(accepted).build())
-                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
-                        .type("application/problem+json")
-                        .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build());
+                .onFailure().recoverWithItem(SessionPage::problem);
     }
 
     /** Stops the running turn (the Stop button); 202, or the runtime's problem (409: nothing to stop). */
@@ -111,9 +109,13 @@ public class SessionPage {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> cancel(@PathParam("id") String id) {
         return runtime.cancel(id).map(accepted -> Response.accepted(accepted).build())
-                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
-                        .type("application/problem+json")
-                        .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build());
+                .onFailure().recoverWithItem(SessionPage::problem);
+    }
+
+    /** The runtime's refusal, passed on as problem+json for the page's script. */
+    private static Response problem(Throwable e) {
+        return Response.status(Problems.status(e)).type("application/problem+json")
+                .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build();
     }
 
     /**

@@ -80,16 +80,17 @@ public class AgentTools {
     }
 
     void onStart(@Observes StartupEvent event) {
-        refresh().subscribe().with(x -> { }, e -> LOG.warn("could not list the agents for MCP yet", e));
+        refresh().subscribe().with(x -> { });
     }
 
-    /** Brings the tools in line with the agents' published versions (new, changed, gone). */
+    /** Brings the tools in line with the agents' published versions (new, changed, gone); never fails. */
     @Scheduled(every = "${runtime.mcp.refresh-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public Uni<Void> refresh() {
         return agents.list().map(all -> {
             sync(all);
-            return null;
-        });
+            return (Void) null;
+        }).onFailure().invoke(e -> LOG.warn("could not refresh the MCP tools; the next refresh will", e))
+                .onFailure().recoverWithNull();
     }
 
     private synchronized void sync(List<Agent> published) {

@@ -1,6 +1,7 @@
 package io.switchboard.runtime.mcp;
 
 import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.rest.Problem;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -59,7 +60,7 @@ public class McpGuard {
 
     private static void refuse(RoutingContext ctx, int status, String title, String detail) {
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/problem+json")
-                .end(io.vertx.core.json.Json.encode(java.util.Map.of("type", "about:blank", "title", title,
-                        "status", status, "detail", detail)));
+                .end(io.vertx.core.json.Json.encode(new Problem.Body("about:blank", title, status, detail,
+                        ctx.request().path())));
     }
 }

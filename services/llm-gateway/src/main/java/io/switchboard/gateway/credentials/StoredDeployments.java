@@ -1,6 +1,7 @@
 package io.switchboard.gateway.credentials;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.gateway.routing.Alias;
 import io.switchboard.gateway.routing.Limits;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -21,9 +22,6 @@ public class StoredDeployments {
                          CredentialCipher.Sealed apiKey, Limits limits) {
     }
 
-    /** A stored alias: its deployments in order and how it picks among them. */
-    public record StoredAlias(List<String> deployments, String strategy) {
-    }
 
     private final Pool pool;
 
@@ -39,10 +37,10 @@ public class StoredDeployments {
         });
     }
 
-    public Uni<Map<String, StoredAlias>> aliases() {
+    public Uni<Map<String, Alias>> aliases() {
         return pool.query("select * from gateway.aliases order by name").execute().map(rows -> {
-            Map<String, StoredAlias> all = new LinkedHashMap<>();
-            rows.forEach(row -> all.put(row.getString("name"), new StoredAlias(
+            Map<String, Alias> all = new LinkedHashMap<>();
+            rows.forEach(row -> all.put(row.getString("name"), new Alias(
                     Arrays.asList(row.getArrayOfStrings("deployments")), row.getString("strategy"))));
             return all;
         });
@@ -72,7 +70,7 @@ public class StoredDeployments {
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<Void> putAlias(String name, StoredAlias alias) {
+    public Uni<Void> putAlias(String name, Alias alias) {
         return pool.preparedQuery("insert into gateway.aliases (name, deployments, strategy) values ($1, $2, $3)"
                         + " on conflict (name) do update set deployments = $2, strategy = $3, updated_at = now()")
                 .execute(Tuple.of(name, alias.deployments().toArray(new String[0]), alias.strategy()))

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.credentials.CredentialCipher;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.routing.Deployment;
+import io.switchboard.gateway.routing.Alias;
 import io.switchboard.gateway.routing.Deployments;
 import io.switchboard.gateway.routing.Limits;
 import io.switchboard.gateway.routing.Router;
@@ -121,13 +122,13 @@ public class DeploymentResource {
 
     @GET
     @Path("/aliases")
-    public Map<String, Deployments.Alias> aliases() {
+    public Map<String, Alias> aliases() {
         return deployments.aliases();
     }
 
     @PUT
     @Path("/aliases/{name}")
-    public Uni<Map<String, Deployments.Alias>> putAlias(@PathParam("name") String name, AliasInput body) {
+    public Uni<Map<String, Alias>> putAlias(@PathParam("name") String name, AliasInput body) {
         if (!NAME.matcher(name).matches()) {
             throw new BadRequestException("an alias is 1-100 of a-z, 0-9, '.', '_' and '-'");
         }
@@ -150,7 +151,7 @@ public class DeploymentResource {
         if (deployments.isConfiguredAlias(name)) {
             throw new ClientErrorException("alias " + name + " is defined in configuration; change it there", 409);
         }
-        return store.putAlias(name, new StoredDeployments.StoredAlias(body.deployments(), strategy))
+        return store.putAlias(name, new Alias(body.deployments(), strategy))
                 .flatMap(x -> deployments.reload())
                 .map(x -> deployments.aliases());
     }

@@ -42,10 +42,6 @@ public class Deployments implements RouteTable {
                          Limits limits) {
     }
 
-    /** An alias as the API shows it: its deployments in order and how it picks among them. */
-    public record Alias(List<String> deployments, String strategy) {
-    }
-
     private record Snapshot(Map<String, Entry> deployments, Map<String, List<Deployment>> aliases,
                             Map<String, String> strategies) {
     }
@@ -98,7 +94,7 @@ public class Deployments implements RouteTable {
         return new Entry(deployment, ProviderAdapters.adapter(deployment, upstream), upstream, source, limits);
     }
 
-    private Snapshot build(Map<String, Entry> stored, Map<String, StoredDeployments.StoredAlias> storedAliases) {
+    private Snapshot build(Map<String, Entry> stored, Map<String, Alias> storedAliases) {
         Map<String, Entry> all = new LinkedHashMap<>(fixed);
         stored.forEach(all::putIfAbsent);
         Map<String, List<String>> names = new LinkedHashMap<>(configuredAliases);
@@ -134,7 +130,7 @@ public class Deployments implements RouteTable {
 
     /** One swap at a time, each from the snapshot in force, so concurrent reloads never close a live pool. */
     private synchronized void swap(List<StoredDeployments.Stored> rows,
-                                   Map<String, StoredDeployments.StoredAlias> aliases) {
+                                   Map<String, Alias> aliases) {
             Map<String, Entry> previous = new HashMap<>(snapshot.deployments());
             Map<String, Entry> stored = new LinkedHashMap<>();
             for (StoredDeployments.Stored row : rows) {
