@@ -39,6 +39,49 @@
     return div;
   }
 
+  // a tool call's card (name, arguments, then its result); made with class "new" when there is none yet
+  function toolCard(box, e) {
+    let div = box.querySelector(`.tool[data-call-id="${e.callId}"]`);
+    if (div) return div;
+    div = document.createElement('div');
+    div.className = 'tool new';
+    div.dataset.callId = e.callId;
+    div.dataset.testid = 'tool-call';
+    div.innerHTML = '<span class="tool-name"></span> <code class="tool-args"></code> <span class="tool-result"></span>';
+    div.querySelector('.tool-name').textContent = e.toolName;
+    div.querySelector('.tool-args').textContent = e.arguments;
+    box.appendChild(div);
+    return div;
+  }
+
+  function decideButtons() {
+    const span = document.createElement('span');
+    span.className = 'decide';
+    span.dataset.testid = 'approval';
+    span.innerHTML = '<button type="button" class="approve" data-testid="approve">Approve</button> '
+      + '<button type="button" class="deny" data-testid="deny">Deny</button>';
+    return span;
+  }
+
+  // Approve / Deny on a waiting tool call: the turn goes on when its step's calls are all decided
+  chat.addEventListener('click', async ev => {
+    const button = ev.target.closest('.decide button');
+    if (!button) return;
+    const card = button.closest('.tool.approval');
+    const decision = button.classList.contains('approve') ? 'approve' : 'deny';
+    card.querySelectorAll('.decide button').forEach(b => { b.disabled = true; });
+    const res = await fetch(`/approvals/${card.dataset.approvalId}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ decision }),
+    }).catch(err => ({ status: 0, json: async () => ({ detail: String(err) }) }));
+    if (res.status === 200) {
+      card.querySelector('.decide').textContent = decision === 'approve' ? 'approved' : 'denied';
+    } else {
+      const problem = await res.json().catch(() => ({}));
+      status.textContent = `Not decided: ${problem.detail || res.status}`;
+      card.querySelectorAll('.decide button').forEach(b => { b.disabled = false; });
+    }
+  });
+
   function scroll() { window.scrollTo(0, document.body.scrollHeight); }
 
   const handlers = {
@@ -58,16 +101,24 @@
       b.textContent += e.text;
     },
     tool_call_started(e) {
-      const box = turnBox(e.turnId);
-      if (box.querySelector(`.tool[data-call-id="${e.callId}"]`)) return;
-      const div = document.createElement('div');
-      div.className = 'tool running';
-      div.dataset.callId = e.callId;
-      div.dataset.testid = 'tool-call';
-      div.innerHTML = '<span class="tool-name"></span> <span class="tool-result"></span>';
-      div.querySelector('.tool-name').textContent = e.toolName;
-      box.appendChild(div);
+      const div = toolCard(turnBox(e.turnId), e);
+      if (div.classList.contains('approval')) { // decided: it runs (approved) or is answered (denied)
+        div.classList.remove('approval');
+        div.querySelector('.decide')?.remove();
+      } else if (!div.classList.contains('new')) {
+        return;
+      }
+      div.classList.remove('new');
+      div.classList.add('running');
       busy(true, `Running ${e.toolName}…`);
+    },
+    approval_requested(e) {
+      const div = toolCard(turnBox(e.turnId), e);
+      div.classList.remove('new', 'running');
+      div.classList.add('approval');
+      div.dataset.approvalId = e.approvalId;
+      if (!div.querySelector('.decide')) div.appendChild(decideButtons());
+      busy(true, `Waiting for an operator to approve ${e.toolName}…`);
     },
     tool_call_finished(e) {
       const div = turnBox(e.turnId).querySelector(`.tool[data-call-id="${e.callId}"]`);
@@ -93,7 +144,8 @@
   };
 
   function busy(on, text) {
-    send.disabled = on;
+    // an agent whose onBusy is "interrupt" takes a new message at any time: it stops the running turn
+    send.disabled = on && chat.dataset.onBusy !== 'interrupt';
     stop.hidden = !on;
     status.textContent = text;
   }
@@ -108,6 +160,8 @@
       stop.disabled = false;
     }
   });
+
+  if (chat.querySelector('.tool.approval')) busy(true, 'Waiting for an operator to approve a tool call…');
 
   const stream = new EventSource(`/sessions/${session}/stream?after=${lastSeq}`);
   Object.keys(handlers).forEach(name => stream.addEventListener(name, msg => {

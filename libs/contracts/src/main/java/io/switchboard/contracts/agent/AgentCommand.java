@@ -11,9 +11,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = StartSession.class, name = "StartSession"),
         @JsonSubTypes.Type(value = UserMessage.class, name = "UserMessage"),
-        @JsonSubTypes.Type(value = CancelTurn.class, name = "CancelTurn")
+        @JsonSubTypes.Type(value = CancelTurn.class, name = "CancelTurn"),
+        @JsonSubTypes.Type(value = ResumeTurn.class, name = "ResumeTurn")
 })
-public sealed interface AgentCommand permits StartSession, UserMessage, CancelTurn {
+public sealed interface AgentCommand permits StartSession, UserMessage, CancelTurn, ResumeTurn {
     int SCHEMA_VERSION = 1;
 
     /** Unique per command; consumers dedupe on it. */

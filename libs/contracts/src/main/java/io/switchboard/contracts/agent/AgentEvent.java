@@ -15,11 +15,13 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = TokenDelta.class, name = "TokenDelta"),
         @JsonSubTypes.Type(value = ToolCallStarted.class, name = "ToolCallStarted"),
         @JsonSubTypes.Type(value = ToolCallFinished.class, name = "ToolCallFinished"),
+        @JsonSubTypes.Type(value = ApprovalRequested.class, name = "ApprovalRequested"),
         @JsonSubTypes.Type(value = TurnCompleted.class, name = "TurnCompleted"),
         @JsonSubTypes.Type(value = TurnFailed.class, name = "TurnFailed")
 })
 public sealed interface AgentEvent
-        permits TurnStarted, TurnResumed, TokenDelta, ToolCallStarted, ToolCallFinished, TurnCompleted, TurnFailed {
+        permits TurnStarted, TurnResumed, TokenDelta, ToolCallStarted, ToolCallFinished, ApprovalRequested, TurnCompleted,
+        TurnFailed {
     int SCHEMA_VERSION = 1;
 
     String sessionId();

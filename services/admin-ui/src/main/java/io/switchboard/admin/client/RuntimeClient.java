@@ -18,10 +18,21 @@ public interface RuntimeClient {
 
     /** An agent at its published version ({@code version}), with its newest one. */
     record Agent(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
-                 Instant createdAt, int latestVersion) {
+                 List<String> approvalRequired, String onBusy, Instant createdAt, int latestVersion) {
     }
 
-    record NewAgent(String name, String model, String systemPrompt, List<String> tools) {
+    /** {@code approvalRequired}: tools whose calls wait for an operator; {@code onBusy}: queue, reject or interrupt. */
+    record NewAgent(String name, String model, String systemPrompt, List<String> tools, List<String> approvalRequired,
+                    String onBusy) {
+    }
+
+    /** A tool call that waits (or waited) for an operator. */
+    record Approval(UUID id, UUID sessionId, UUID turnId, String callId, String toolName, String arguments,
+                    String status, String reason, Instant requestedAt, Instant decidedAt, String agentName) {
+    }
+
+    /** {@code decision}: approve or deny. */
+    record Decision(String decision, String reason) {
     }
 
     record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt) {
@@ -34,8 +45,8 @@ public interface RuntimeClient {
     record Turn(UUID id, String userText, String status, String errorCode, String errorReason, Instant createdAt, Instant finishedAt) {
     }
 
-    record SessionDetail(UUID id, UUID agentId, String agentName, Instant createdAt, long lastSeq,
-                         List<Message> messages, List<Turn> turns) {
+    record SessionDetail(UUID id, UUID agentId, String agentName, String onBusy, Instant createdAt, long lastSeq,
+                         List<Message> messages, List<Turn> turns, List<Approval> approvals) {
     }
 
     record NewSession(String agentId) {
@@ -74,4 +85,12 @@ public interface RuntimeClient {
     @POST
     @Path("/sessions/{id}/cancel")
     Uni<TurnAccepted> cancel(@PathParam("id") String id);
+
+    @GET
+    @Path("/approvals")
+    Uni<List<Approval>> pendingApprovals();
+
+    @POST
+    @Path("/approvals/{id}")
+    Uni<Approval> decide(@PathParam("id") String id, Decision decision);
 }

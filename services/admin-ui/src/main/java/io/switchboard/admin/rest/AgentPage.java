@@ -28,8 +28,14 @@ public class AgentPage {
     }
 
     /** What the operator typed, shown again when it was refused. */
-    public record NewAgentForm(String name, String model, String systemPrompt, boolean clock, boolean calculator) {
-        static final NewAgentForm EMPTY = new NewAgentForm("", "sim", "You are a helpful assistant.", true, true);
+    public record NewAgentForm(String name, String model, String systemPrompt, boolean clock, boolean calculator,
+                               boolean calculatorApproval, String onBusy) {
+        static final NewAgentForm EMPTY = new NewAgentForm("", "sim", "You are a helpful assistant.", true, true,
+                false, "queue");
+
+        List<String> approvalRequired() {
+            return calculator && calculatorApproval ? List.of("calculator") : List.of();
+        }
 
         List<String> tools() {
             List<String> tools = new java.util.ArrayList<>();
@@ -64,9 +70,12 @@ public class AgentPage {
     @Path("agents")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> create(@RestForm String name, @RestForm String model, @RestForm String systemPrompt,
-                                @RestForm String clock, @RestForm String calculator) {
-        NewAgentForm form = new NewAgentForm(name, model, systemPrompt, clock != null, calculator != null);
-        return runtime.createAgent(new RuntimeClient.NewAgent(name, model, systemPrompt, form.tools()))
+                                @RestForm String clock, @RestForm String calculator,
+                                @RestForm String calculatorApproval, @RestForm String onBusy) {
+        NewAgentForm form = new NewAgentForm(name, model, systemPrompt, clock != null, calculator != null,
+                calculatorApproval != null, onBusy == null ? "queue" : onBusy);
+        return runtime.createAgent(new RuntimeClient.NewAgent(name, model, systemPrompt, form.tools(),
+                        form.approvalRequired(), form.onBusy()))
                 .map(agent -> Response.seeOther(URI.create("/agents")).build())
                 .onFailure().recoverWithUni(e -> page(Problems.describe(e), form)
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));

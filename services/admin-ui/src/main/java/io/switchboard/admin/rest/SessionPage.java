@@ -49,7 +49,8 @@ public class SessionPage {
 
     /**
      * One bubble of the chat: {@code kind} is {@code user}, {@code assistant}, {@code tool} (with {@code name},
-     * {@code callId} and its {@code result}) or {@code error}.
+     * {@code callId}, its arguments as {@code text}, its {@code result}, and the {@code approval} it waits for) or
+     * {@code error}.
      */
     public static final class Entry {
         public final String kind;
@@ -57,6 +58,8 @@ public class SessionPage {
         public final String name;
         public final String callId;
         public String result;
+        /** The undecided approval this tool call waits for, or null. */
+        public RuntimeClient.Approval approval;
 
         Entry(String kind, String text, String name, String callId) {
             this.kind = kind;
@@ -171,6 +174,15 @@ public class SessionPage {
                     }
                 } else {
                     entries.add(new Entry(m.role(), m.content(), null, null));
+                }
+            }
+            boolean unfinished = List.of("pending", "running", "waiting").contains(turn.status());
+            for (RuntimeClient.Approval approval : session.approvals() == null ? List.<RuntimeClient.Approval>of()
+                    : session.approvals()) {
+                Entry call = toolCalls.get(approval.callId());
+                if (call != null && unfinished && turn.id().equals(approval.turnId())
+                        && "pending".equals(approval.status())) {
+                    call.approval = approval;
                 }
             }
             if (entries.stream().noneMatch(e -> e.kind.equals("user"))) {

@@ -17,13 +17,21 @@ public final class TurnDecider {
      * @param round        how many tool rounds this turn has run so far
      * @param maxRounds    the agent's limit of tool rounds per turn
      * @param agentTools   the tools this agent may use; anything else the model asks for is refused
+     * @param tokensUsed   input and output tokens of the turn's model calls so far, this one included
+     * @param maxTokens    the agent's token budget of a turn, or null
      */
-    public static Decision afterModelCall(LlmOutcome outcome, int round, int maxRounds, Set<String> agentTools) {
+    public static Decision afterModelCall(LlmOutcome outcome, int round, int maxRounds, Set<String> agentTools,
+                                          int tokensUsed, Integer maxTokens) {
         if (outcome.failed()) {
             return new Decision.Fail(outcome.failureCode(), "the model call failed: " + outcome.failureMessage());
         }
         if (outcome.toolCalls().isEmpty()) {
             return new Decision.Answer(outcome.text());
+        }
+        // an answer is kept even past the budget (its tokens are spent); going on to more calls is not
+        if (maxTokens != null && tokensUsed > maxTokens) {
+            return new Decision.Fail("token_limit",
+                    "the turn used " + tokensUsed + " tokens, more than the agent's limit of " + maxTokens);
         }
         if (round >= maxRounds) {
             return new Decision.Fail("tool_loop_limit",

@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.agent.ApprovalRequested;
 import io.switchboard.contracts.agent.TokenDelta;
 import io.switchboard.contracts.agent.ToolCallFinished;
 import io.switchboard.contracts.agent.ToolCallStarted;
@@ -30,6 +31,8 @@ import io.switchboard.runtime.decider.TurnDecider;
 import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.Approval;
+import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.SessionRepository.NewMessage;
 import io.switchboard.runtime.repository.StoredMessage;
@@ -39,10 +42,11 @@ import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -88,10 +92,12 @@ public class TurnExecutor {
 
     private final ToolSlots slots;
     private final ToolArguments arguments;
+    private final ApprovalRepository approvals;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
                         EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
-                        ToolSlots slots, ToolArguments arguments) {
+                        ToolSlots slots, ToolArguments arguments, ApprovalRepository approvals) {
+        this.approvals = approvals;
         this.slots = slots;
         this.arguments = arguments;
         this.sessions = sessions;
@@ -123,7 +129,8 @@ public class TurnExecutor {
     }
 
     private Uni<Void> drainHeld(UUID sessionId, UUID turnId, Context parent) {
-        return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null
+        // a turn waiting for operators holds up the ones after it: the session waits without a runner
+        return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null || turn.status().equals(Turn.WAITING)
                 ? sessions.release(sessionId, runnerId)
                 : run(sessionId, turn.id(), turn.id().equals(turnId) ? parent : Context.root())
                         .flatMap(x -> drainHeld(sessionId, turnId, parent)));
@@ -174,21 +181,20 @@ public class TurnExecutor {
                     .setAttribute("switchboard.turn.attempt", begun.attempts()).startSpan();
             TurnRun run = new TurnRun(sessionId, turnId, begun.seqBase(), parent.with(span));
             Uni<Void> turn;
-            if (begun.cancelRequested()) {
+            if (begun.refused() != null) {
+                turn = fail(run, List.of(), Turn.BUSY, begun.refused());
+            } else if (begun.cancelRequested()) {
                 turn = Uni.createFrom().failure(new TurnCancelled("cancelled before it started"));
             } else if (begun.attempts() > config.recovery().maxAttempts()) {
                 // its runner crashed on it every time: stop here rather than take the next runner down too
                 turn = fail(run, List.of(), "runner_crashed", "the turn's runner stopped " + (begun.attempts() - 1)
                         + " times while running it");
             } else {
-                turn = load(run)
-                        .flatMap(resume -> events.publish(begun.resumed()
-                                        ? TurnResumed.of(run.session(), run.turn(), nextSeq(run), begun.attempts())
-                                        : TurnStarted.of(run.session(), run.turn(), nextSeq(run), run.userText))
-                                .flatMap(x -> resume.unanswered().isEmpty() ? round(run, resume.round())
-                                        : runCalls(run, resume.unanswered()).flatMap(failure -> failure == null
-                                                ? round(run, resume.round())
-                                                : fail(run, List.of(), "tool_failed", failure))));
+                turn = load(run).flatMap(resume -> events.publish(begun.resumed()
+                                ? TurnResumed.of(run.session(), run.turn(), nextSeq(run), begun.attempts())
+                                : TurnStarted.of(run.session(), run.turn(), nextSeq(run), run.userText))
+                        .flatMap(x -> goOn(run, resume))
+                        .ifNoItem().after(timeout(run.agent)).failWith(TimeoutException::new));
             }
             CompletableFuture<String> stop = new CompletableFuture<>();
             stops.put(turnId, stop);
@@ -196,7 +202,6 @@ public class TurnExecutor {
             Uni<Void> stopped = Uni.createFrom().completionStage(stop)
                     .onItem().transformToUni(reason -> Uni.createFrom().failure(new TurnCancelled(reason)));
             return Uni.combine().any().of(turn, stopped)
-                    .ifNoItem().after(config.turn().timeout()).failWith(TimeoutException::new)
                     .replaceWithVoid()
                     .onFailure().recoverWithUni(failure -> {
                         if (failure instanceof TurnCancelled cancelled) {
@@ -207,7 +212,7 @@ public class TurnExecutor {
                             LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
                         }
                         return fail(run, List.of(), timeout ? "turn_timeout" : "internal_error",
-                                timeout ? "the turn took longer than " + config.turn().timeout()
+                                timeout ? "the turn took longer than " + timeout(run.agent)
                                         : "the runtime hit an error: " + failure.getMessage());
                     })
                     .onTermination().invoke(() -> {
@@ -248,6 +253,35 @@ public class TurnExecutor {
                 }));
     }
 
+    /** Goes on from where the turn stands: the calls still to run, then the next model call. */
+    private Uni<Void> goOn(TurnRun run, TurnDecider.Resume resume) {
+        return resume.unanswered().isEmpty() ? round(run, resume.round())
+                : runCalls(run, resume.unanswered()).flatMap(step -> afterCalls(run, step, resume.round()));
+    }
+
+    private Uni<Void> afterCalls(TurnRun run, ToolOutcome step, int nextRound) {
+        if (step.failure() != null) {
+            return fail(run, List.of(), "tool_failed", step.failure());
+        }
+        return step.paused() ? pause(run, nextRound) : round(run, nextRound);
+    }
+
+    /**
+     * The step has calls waiting for operators: the turn pauses ({@code waiting}) and this runner lets it go; a
+     * decision puts it back for a runner. Decided meanwhile (between the request and now), it goes on here.
+     */
+    private Uni<Void> pause(TurnRun run, int nextRound) {
+        return Uni.createFrom().completionStage(run.commits).onFailure().recoverWithNull()
+                .flatMap(x -> sessions.pause(run.sessionId, run.turnId, run.seq.get()))
+                .flatMap(paused -> {
+                    if (paused) {
+                        Span.fromContext(run.trace).setAttribute("switchboard.turn.paused", true);
+                        return Uni.createFrom().voidItem();
+                    }
+                    return goOn(run, new TurnDecider.Resume(nextRound, unanswered(run)));
+                });
+    }
+
     private Uni<Void> round(TurnRun run, int round) {
         // a cancel asked for on another replica reaches this runner here, before the next model call
         return sessions.cancelRequested(run.turnId).flatMap(cancelled -> cancelled
@@ -255,8 +289,10 @@ public class TurnExecutor {
                 : callModel(run, round)).flatMap(outcome -> {
             run.inputTokens += outcome.inputTokens();
             run.outputTokens += outcome.outputTokens();
-            Decision decision = TurnDecider.afterModelCall(outcome, round, config.turn().maxToolRounds(),
-                    new HashSet<>(run.agent.tools()));
+            Agent.Limits limits = run.agent.limits();
+            Decision decision = TurnDecider.afterModelCall(outcome, round,
+                    limits.maxToolRounds() != null ? limits.maxToolRounds() : config.turn().maxToolRounds(),
+                    new HashSet<>(run.agent.tools()), run.inputTokens + run.outputTokens, limits.maxTurnTokens());
             if (decision instanceof Decision.Answer answer) {
                 return complete(run, answer.text());
             }
@@ -265,8 +301,7 @@ public class TurnExecutor {
                         : List.of(new NewMessage("assistant", outcome.text(), null, null));
                 return fail(run, partial, fail.code(), fail.reason());
             }
-            return runTools(run, outcome).flatMap(toolFailure -> toolFailure == null
-                    ? round(run, round + 1) : fail(run, List.of(), "tool_failed", toolFailure));
+            return runTools(run, outcome).flatMap(step -> afterCalls(run, step, round + 1));
         });
     }
 
@@ -292,7 +327,7 @@ public class TurnExecutor {
      * Commits the model's result, then runs its tool calls; null when all ran, else why a tool failed. Calls the
      * agent may not use are answered with an error for the model.
      */
-    private Uni<String> runTools(TurnRun run, LlmOutcome outcome) {
+    private Uni<ToolOutcome> runTools(TurnRun run, LlmOutcome outcome) {
         run.conversation.add(ChatMessage.assistant(outcome.text(), outcome.toolCalls()));
         // committed before any tool runs: a runner that takes the turn over reuses it instead of asking again
         return commit(run, new NewMessage("assistant", outcome.text(), toJson(outcome.toolCalls()), null))
@@ -301,24 +336,50 @@ public class TurnExecutor {
 
     /**
      * Runs the calls in parallel, at most {@code runtime.tools.max-parallel} of this turn at once (and within the
-     * runtime-wide bound of {@link ToolSlots}); each result is committed as soon as it is known. Null when all ran,
-     * else why the first failing tool failed.
+     * runtime-wide bound of {@link ToolSlots}); each result is committed as soon as it is known. Gives why the first
+     * failing tool failed, if one did, and whether calls wait for operators.
      */
-    private Uni<String> runCalls(TurnRun run, List<ToolCall> calls) {
+    private Uni<ToolOutcome> runCalls(TurnRun run, List<ToolCall> calls) {
         Set<String> allowed = new HashSet<>(run.agent.tools());
         return Multi.createFrom().iterable(calls)
                 .onItem().transformToUni(call -> slots.run(() -> runTool(run, call, allowed.contains(call.name()))))
                 .merge(config.tools().maxParallel())
                 .collect().asList()
-                .map(outcomes -> outcomes.stream().map(ToolOutcome::failure).filter(f -> f != null).findFirst()
-                        .orElse(null));
+                .map(outcomes -> new ToolOutcome(outcomes.stream().map(ToolOutcome::failure).filter(f -> f != null)
+                        .findFirst().orElse(null), outcomes.stream().anyMatch(ToolOutcome::paused)));
     }
 
-    /** One tool call's end: null failure when it ran (or was refused, which the model is told). */
-    private record ToolOutcome(String failure) {
+    /**
+     * One tool call's end (or of a step's calls): {@code failure} null when it ran (or was refused or denied, which
+     * the model is told); {@code paused} when it waits for an operator's approval.
+     */
+    private record ToolOutcome(String failure, boolean paused) {
+        static final ToolOutcome PAUSED = new ToolOutcome(null, true);
     }
 
+    /** Runs the call, unless the agent's operators must approve it first: then asks them, or acts on their decision. */
     private Uni<ToolOutcome> runTool(TurnRun run, ToolCall call, boolean allowed) {
+        Tool tool = allowed ? tools.find(call.name()).orElse(null) : null;
+        String invalid = tool == null ? null : arguments.problems(tool, call.arguments());
+        if (tool == null || invalid != null || !run.agent.approvalRequired().contains(call.name())) {
+            return execute(run, call, tool, invalid, null);
+        }
+        return approvals.request(run.sessionId, run.turnId, call.id(), call.name(), call.arguments())
+                .flatMap(approval -> switch (approval.status()) {
+                    case Approval.APPROVED -> execute(run, call, tool, null, null);
+                    case Approval.DENIED -> execute(run, call, tool, null, "an operator denied this call"
+                            + (approval.reason() == null || approval.reason().isBlank() ? "" : ": " + approval.reason()));
+                    default -> events.publish(ApprovalRequested.of(run.session(), run.turn(), nextSeq(run),
+                                    approval.id().toString(), call.id(), call.name(), call.arguments()))
+                            .replaceWith(ToolOutcome.PAUSED);
+                });
+    }
+
+    /**
+     * Runs the call and commits its result; a refused call ({@code tool} null), invalid arguments or an operator's
+     * denial are results too, for the model to hear.
+     */
+    private Uni<ToolOutcome> execute(TurnRun run, ToolCall call, Tool tool, String invalid, String denied) {
         events.fireAndForget(ToolCallStarted.of(run.session(), run.turn(), nextSeq(run), call.id(), call.name(),
                 call.arguments()));
         Span span = tracer.spanBuilder("execute_tool " + call.name()).setParent(run.trace)
@@ -327,10 +388,9 @@ public class TurnExecutor {
                 .setAttribute("gen_ai.tool.type", "function").startSpan();
         // the same key on every attempt of this step, so a tool that was called before a crash can dedupe
         String idempotencyKey = run.sessionId + "/" + run.turnId + "/" + call.id();
-        Tool tool = allowed ? tools.find(call.name()).orElse(null) : null;
-        String invalid = tool == null ? null : arguments.problems(tool, call.arguments());
         Uni<String> result = tool == null ? Uni.createFrom().failure(new ToolRefused(call.name()))
                 : invalid != null ? Uni.createFrom().failure(new Tool.Rejected(invalid))
+                : denied != null ? Uni.createFrom().failure(new Tool.Rejected(denied))
                 : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts()))
                         .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new);
         return result.map(text -> new Finished(limit(text), false, null))
@@ -350,10 +410,17 @@ public class TurnExecutor {
             span.setStatus(StatusCode.ERROR, reason);
             return new Finished(reason, true, reason);
         }).onTermination().invoke(span::end)
-                .flatMap(finished -> finishTool(run, call, finished).replaceWith(new ToolOutcome(finished.failure())));
+                .flatMap(finished -> finishTool(run, call, finished)
+                        .replaceWith(new ToolOutcome(finished.failure(), false)));
     }
 
     private record Finished(String result, boolean error, String failure) {
+    }
+
+    /** The agent's wall-time limit of a turn, or the runtime's. */
+    private Duration timeout(Agent agent) {
+        Integer seconds = agent == null ? null : agent.limits().maxTurnSeconds();
+        return seconds != null ? Duration.ofSeconds(seconds) : config.turn().timeout();
     }
 
     /** A result past {@code runtime.tools.max-result-chars} is cut there, saying so (it goes into every later prompt). */

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.switchboard.contracts.agent.AgentCommand;
 import io.switchboard.contracts.agent.CancelTurn;
+import io.switchboard.contracts.agent.ResumeTurn;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.service.SessionService;
@@ -42,6 +43,8 @@ public class CommandConsumer {
                     .map(TracingMetadata::getCurrentContext).orElse(Context.root()));
         } else if (command instanceof CancelTurn cancel) {
             handled = sessions.cancelFromCommand(cancel);
+        } else if (command instanceof ResumeTurn resume) {
+            handled = sessions.resumeFromCommand(resume);
         } else {
             handled = Uni.createFrom().item("unreadable command");
         }

@@ -9,5 +9,31 @@ import java.util.UUID;
  * get ({@code publishedVersion}) and the newest one ({@code latestVersion}).
  */
 public record Agent(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
-                    List<String> httpAllowedHosts, Instant createdAt, int publishedVersion, int latestVersion) {
+                    List<String> httpAllowedHosts, Limits limits, String onBusy, List<String> approvalRequired,
+                    ContextPolicy context, Instant createdAt, int publishedVersion, int latestVersion) {
+
+    /** A message that arrives while a turn runs waits for it ({@code queue}). */
+    public static final String QUEUE = "queue";
+    /** ... is refused (409). */
+    public static final String REJECT = "reject";
+    /** ... cancels the running turn and runs next. */
+    public static final String INTERRUPT = "interrupt";
+    public static final List<String> ON_BUSY = List.of(QUEUE, REJECT, INTERRUPT);
+
+    public static final String DROP_OLDEST = "drop_oldest";
+    public static final String SUMMARIZE = "summarize";
+    public static final List<String> STRATEGIES = List.of(DROP_OLDEST, SUMMARIZE);
+
+    /** Per-turn limits; null ones fall back to the runtime's ({@code runtime.turn.*}). */
+    public record Limits(Integer maxToolRounds, Integer maxTurnSeconds, Integer maxTurnTokens) {
+        public static final Limits NONE = new Limits(null, null, null);
+    }
+
+    /**
+     * How the conversation is fitted to the model: past {@code maxTokens} (null: never) the oldest whole turns are
+     * dropped ({@code drop_oldest}) or replaced by a summary the model writes ({@code summarize}).
+     */
+    public record ContextPolicy(Integer maxTokens, String strategy) {
+        public static final ContextPolicy UNLIMITED = new ContextPolicy(null, DROP_OLDEST);
+    }
 }

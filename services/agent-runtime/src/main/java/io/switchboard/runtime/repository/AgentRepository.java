@@ -16,7 +16,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class AgentRepository {
     private static final String SELECT = "select a.id, a.published_version, a.latest_version, v.version, v.name,"
-            + " v.model, v.system_prompt, v.tools, v.http_allowed_hosts, v.created_at from runtime.agents a"
+            + " v.model, v.system_prompt, v.tools, v.http_allowed_hosts, v.max_tool_rounds, v.max_turn_seconds,"
+            + " v.max_turn_tokens, v.on_busy, v.approval_required, v.context_max_tokens, v.context_strategy,"
+            + " v.created_at from runtime.agents a"
             + " join runtime.agent_versions v on v.agent_id = a.id";
 
     private final Pool pool;
@@ -27,7 +29,8 @@ public class AgentRepository {
 
     /** What makes a version. */
     public record Definition(String name, String model, String systemPrompt, List<String> tools,
-                             List<String> httpAllowedHosts) {
+                             List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
+                             List<String> approvalRequired, Agent.ContextPolicy context) {
     }
 
     /** A new agent, at version 1, published. */
@@ -88,9 +91,14 @@ public class AgentRepository {
 
     private static Uni<Void> insertVersion(SqlClient tx, UUID id, int version, Definition d) {
         return tx.preparedQuery("insert into runtime.agent_versions (agent_id, version, name, model, system_prompt,"
-                        + " tools, http_allowed_hosts) values ($1, $2, $3, $4, $5, $6, $7)")
+                        + " tools, http_allowed_hosts, max_tool_rounds, max_turn_seconds, max_turn_tokens, on_busy,"
+                        + " approval_required, context_max_tokens, context_strategy)"
+                        + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
                 .execute(Tuple.from(new Object[] {id, version, d.name(), d.model(), d.systemPrompt(),
-                        d.tools().toArray(new String[0]), d.httpAllowedHosts().toArray(new String[0])}))
+                        d.tools().toArray(new String[0]), d.httpAllowedHosts().toArray(new String[0]),
+                        d.limits().maxToolRounds(), d.limits().maxTurnSeconds(), d.limits().maxTurnTokens(),
+                        d.onBusy(), d.approvalRequired().toArray(new String[0]), d.context().maxTokens(),
+                        d.context().strategy()}))
                 .replaceWithVoid();
     }
 
@@ -108,6 +116,10 @@ public class AgentRepository {
         return new Agent(row.getUUID("id"), row.getInteger("version"), row.getString("name"), row.getString("model"),
                 row.getString("system_prompt"), Arrays.asList(row.getArrayOfStrings("tools")),
                 Arrays.asList(row.getArrayOfStrings("http_allowed_hosts")),
+                new Agent.Limits(row.getInteger("max_tool_rounds"), row.getInteger("max_turn_seconds"),
+                        row.getInteger("max_turn_tokens")),
+                row.getString("on_busy"), Arrays.asList(row.getArrayOfStrings("approval_required")),
+                new Agent.ContextPolicy(row.getInteger("context_max_tokens"), row.getString("context_strategy")),
                 row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
                 row.getInteger("latest_version"));
     }

@@ -89,11 +89,17 @@ public class SessionRepository {
 
     public enum Recorded { NEW, DUPLICATE, UNKNOWN_SESSION }
 
-    /** Journals a user message as a pending turn; a second delivery of the same turn changes nothing. */
-    public Uni<Recorded> recordUserMessage(UUID sessionId, UUID turnId, String text) {
-        return pool.preparedQuery("insert into runtime.turns (id, session_id, user_text, status)"
-                        + " select $1, id, $3, $4 from runtime.sessions where id = $2 on conflict (id) do nothing")
-                .execute(Tuple.of(turnId, sessionId, text, Turn.PENDING))
+    /**
+     * Journals a user message as a pending turn; a second delivery of the same turn changes nothing. A message
+     * {@code refused} (the session was busy and its agent rejects messages meanwhile) is journaled too, for its
+     * runner to end with {@code busy} in its place in the session's order; it never joins the conversation.
+     */
+    public Uni<Recorded> recordUserMessage(UUID sessionId, UUID turnId, String text, String refused) {
+        return pool.preparedQuery("insert into runtime.turns (id, session_id, user_text, status, error_code,"
+                        + " error_reason) select $1, id, $3, $4, $5, $6 from runtime.sessions where id = $2"
+                        + " on conflict (id) do nothing")
+                .execute(Tuple.from(new Object[] {turnId, sessionId, text, Turn.PENDING,
+                        refused == null ? null : Turn.BUSY, refused}))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(Recorded.NEW)
                         : turn(turnId).map(existing -> existing != null ? Recorded.DUPLICATE : Recorded.UNKNOWN_SESSION));
     }
@@ -102,7 +108,7 @@ public class SessionRepository {
      * How a runner begins a turn: afresh, or again after a runner that stopped; whether a cancel was asked for
      * meanwhile. Null when there is nothing to run.
      */
-    public record Begun(boolean resumed, int attempts, long seqBase, boolean cancelRequested) {
+    public record Begun(boolean resumed, int attempts, long seqBase, boolean cancelRequested, String refused) {
     }
 
     /**
@@ -111,7 +117,8 @@ public class SessionRepository {
      * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}.
      */
     public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock) {
-        return pool.withTransaction(tx -> tx.preparedQuery("select status, user_text, cancel_requested from runtime.turns"
+        return pool.withTransaction(tx -> tx.preparedQuery("select status, user_text, cancel_requested, error_code,"
+                        + " error_reason from runtime.turns"
                         + " where id = $1 and status in ($2, $3) for update")
                 .execute(Tuple.of(turnId, Turn.PENDING, Turn.RUNNING))
                 .flatMap(rows -> {
@@ -121,7 +128,9 @@ public class SessionRepository {
                     Row turn = rows.iterator().next();
                     boolean resumed = turn.getString("status").equals(Turn.RUNNING);
                     boolean cancelRequested = turn.getBoolean("cancel_requested");
-                    Uni<Void> conversation = resumed ? Uni.createFrom().voidItem()
+                    String refused = Turn.BUSY.equals(turn.getString("error_code"))
+                            ? turn.getString("error_reason") : null;
+                    Uni<Void> conversation = resumed || refused != null ? Uni.createFrom().voidItem()
                             : append(tx, sessionId, turnId, "user", turn.getString("user_text"), null, null);
                     return conversation
                             .flatMap(x -> tx.preparedQuery("update runtime.turns set status = $2,"
@@ -134,7 +143,7 @@ public class SessionRepository {
                                                 + " returning seq_reserved - $2 as base")
                                         .execute(Tuple.of(sessionId, seqBlock))
                                         .map(base -> new Begun(resumed, attempts,
-                                                base.iterator().next().getLong("base"), cancelRequested));
+                                                base.iterator().next().getLong("base"), cancelRequested, refused));
                             });
                 }));
     }
@@ -145,11 +154,44 @@ public class SessionRepository {
                 + " where id = $1").execute(Tuple.of(sessionId, ceiling)).replaceWithVoid();
     }
 
-    /** Asks for the turn to stop; false when it has finished already (or is not this session's). */
+    /**
+     * Asks for the turn to stop; false when it has finished already (or is not this session's). A turn waiting for
+     * approvals becomes running again, so a runner takes it up and ends it.
+     */
     public Uni<Boolean> requestCancel(UUID sessionId, UUID turnId) {
-        return pool.preparedQuery("update runtime.turns set cancel_requested = true where id = $1 and session_id = $2"
-                        + " and status in ($3, $4)").execute(Tuple.of(turnId, sessionId, Turn.PENDING, Turn.RUNNING))
+        return pool.preparedQuery("update runtime.turns set cancel_requested = true, status = case when status = $5"
+                        + " then $4 else status end where id = $1 and session_id = $2 and status in ($3, $4, $5)")
+                .execute(Tuple.of(turnId, sessionId, Turn.PENDING, Turn.RUNNING, Turn.WAITING))
                 .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Asks every unfinished turn of the session other than {@code keep} to stop (onBusy interrupt); gives them. */
+    public Uni<List<UUID>> cancelAllBut(UUID sessionId, UUID keep) {
+        return pool.preparedQuery("update runtime.turns set cancel_requested = true, status = case when status = $5"
+                        + " then $4 else status end where session_id = $1 and id <> $2 and status in ($3, $4, $5)"
+                        + " returning id")
+                .execute(Tuple.of(sessionId, keep, Turn.PENDING, Turn.RUNNING, Turn.WAITING))
+                .map(rows -> {
+                    List<UUID> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getUUID("id")));
+                    return ids;
+                });
+    }
+
+    /**
+     * Pauses the turn for its undecided approvals: {@code waiting}, no runner, its crash count starts again (a pause is
+     * not a crash), the session's event seqs go on from {@code lastSeq}. False when every approval was decided
+     * meanwhile: the runner goes on with the turn itself.
+     */
+    public Uni<Boolean> pause(UUID sessionId, UUID turnId, long lastSeq) {
+        return pool.withTransaction(tx -> tx.preparedQuery("update runtime.turns set status = $2, attempts = 0"
+                        + " where id = $1 and status = $3 and exists (select 1 from runtime.approvals"
+                        + " where turn_id = $1 and status = 'pending')")
+                .execute(Tuple.of(turnId, Turn.WAITING, Turn.RUNNING))
+                .flatMap(paused -> paused.rowCount() == 0 ? Uni.createFrom().item(false)
+                        : tx.preparedQuery("update runtime.sessions set last_seq = greatest(last_seq, $2),"
+                                        + " seq_reserved = greatest(last_seq, $2) where id = $1")
+                                .execute(Tuple.of(sessionId, lastSeq)).replaceWith(true)));
     }
 
     public Uni<Boolean> cancelRequested(UUID turnId) {
@@ -188,20 +230,24 @@ public class SessionRepository {
                 + " where runner_id = $1").execute(Tuple.of(runner)).replaceWithVoid();
     }
 
-    /** The session's oldest turn not yet finished, or null. */
+    /** The session's oldest turn not yet finished (maybe waiting for approvals), or null. */
     public Uni<Turn> nextUnfinished(UUID sessionId) {
-        return pool.preparedQuery("select * from runtime.turns where session_id = $1 and status in ($2, $3)"
+        return pool.preparedQuery("select * from runtime.turns where session_id = $1 and status in ($2, $3, $4)"
                         + " order by created_at, id limit 1")
-                .execute(Tuple.of(sessionId, Turn.PENDING, Turn.RUNNING))
+                .execute(Tuple.of(sessionId, Turn.PENDING, Turn.RUNNING, Turn.WAITING))
                 .map(rows -> rows.size() == 0 ? null : toTurn(rows.iterator().next()));
     }
 
-    /** Sessions with unfinished turns that no live runner holds: their runner died, or never got to them. */
+    /**
+     * Sessions with unfinished turns that no live runner holds: their runner died, or never got to them. A session
+     * whose turn waits for approvals is left alone (later turns wait behind it).
+     */
     public Uni<List<UUID>> orphaned(int limit) {
         return pool.preparedQuery("select s.id from runtime.sessions s where (s.runner_id is null"
                         + " or s.lease_until < now()) and exists (select 1 from runtime.turns t where t.session_id = s.id"
-                        + " and t.status in ($1, $2)) limit $3")
-                .execute(Tuple.of(Turn.PENDING, Turn.RUNNING, limit))
+                        + " and t.status in ($1, $2)) and not exists (select 1 from runtime.turns w"
+                        + " where w.session_id = s.id and w.status = $3) limit $4")
+                .execute(Tuple.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING, limit))
                 .map(rows -> {
                     List<UUID> ids = new ArrayList<>();
                     rows.forEach(row -> ids.add(row.getUUID("id")));

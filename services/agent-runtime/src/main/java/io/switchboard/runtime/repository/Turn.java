@@ -8,7 +8,11 @@ public record Turn(UUID id, UUID sessionId, String userText, String status, Stri
                    Instant createdAt, Instant finishedAt, int attempts) {
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
+    /** Paused for operators (approvals): no runner holds it until they decide; then it is running again. */
+    public static final String WAITING = "waiting";
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
     public static final String CANCELLED = "cancelled";
+    /** The error code of a message refused because its session was busy (the agent's onBusy is reject). */
+    public static final String BUSY = "busy";
 }

@@ -33,11 +33,15 @@ public class AgentResource {
     }
 
     /**
-     * The body of {@code POST /api/agents} and {@code PUT /api/agents/{id}}; {@code systemPrompt} and {@code tools}
-     * may be left out. {@code publish} (PUT only, default true) makes the new version the one new sessions get.
+     * The body of {@code POST /api/agents} and {@code PUT /api/agents/{id}}; only {@code name} and {@code model} are
+     * required. {@code limits} (null ones: the runtime's), {@code onBusy} ({@code queue}, {@code reject} or
+     * {@code interrupt}: what a message does while a turn runs), {@code approvalRequired} (tools whose calls wait
+     * for an operator), {@code context} (window in tokens and how to fit it). {@code publish} (PUT only, default
+     * true) makes the new version the one new sessions get.
      */
     public record CreateAgent(String name, String model, String systemPrompt, List<String> tools,
-                              List<String> httpAllowedHosts, Boolean publish) {
+                              List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
+                              List<String> approvalRequired, Agent.ContextPolicy context, Boolean publish) {
     }
 
     /** The body of {@code POST /api/agents/{id}/publish}. */
@@ -46,11 +50,13 @@ public class AgentResource {
 
     /** One version of an agent as the API shows it, with the agent's published and latest versions. */
     public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
-                            List<String> httpAllowedHosts, Instant createdAt, int publishedVersion,
-                            int latestVersion) {
+                            List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
+                            List<String> approvalRequired, Agent.ContextPolicy context, Instant createdAt,
+                            int publishedVersion, int latestVersion) {
         static AgentView of(Agent a) {
             return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(),
-                    a.httpAllowedHosts(), a.createdAt(), a.publishedVersion(), a.latestVersion());
+                    a.httpAllowedHosts(), a.limits(), a.onBusy(), a.approvalRequired(), a.context(), a.createdAt(),
+                    a.publishedVersion(), a.latestVersion());
         }
     }
 
@@ -126,8 +132,51 @@ public class AgentResource {
                 throw Problem.badRequest("httpAllowedHosts: '" + host + "' is not a host name (or *.domain)");
             }
         }
+        List<String> approval = body.approvalRequired() == null ? List.of() : body.approvalRequired();
+        for (String tool : approval) {
+            if (!wanted.contains(tool)) {
+                throw Problem.badRequest("approvalRequired: '" + tool + "' is not one of the agent's tools " + wanted);
+            }
+        }
+        String onBusy = body.onBusy() == null ? Agent.QUEUE : body.onBusy();
+        if (!Agent.ON_BUSY.contains(onBusy)) {
+            throw Problem.badRequest("onBusy must be one of " + Agent.ON_BUSY);
+        }
         return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
-                wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList());
+                wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList(),
+                limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()));
+    }
+
+    private static Agent.Limits limits(Agent.Limits limits) {
+        if (limits == null) {
+            return Agent.Limits.NONE;
+        }
+        positive(limits.maxToolRounds(), "limits.maxToolRounds", 100);
+        positive(limits.maxTurnSeconds(), "limits.maxTurnSeconds", 24 * 3600);
+        positive(limits.maxTurnTokens(), "limits.maxTurnTokens", 100_000_000);
+        return limits;
+    }
+
+    private static Agent.ContextPolicy context(Agent.ContextPolicy context) {
+        if (context == null) {
+            return Agent.ContextPolicy.UNLIMITED;
+        }
+        // below this the system prompt and one exchange hardly fit
+        if (context.maxTokens() != null && context.maxTokens() < 256) {
+            throw Problem.badRequest("context.maxTokens must be at least 256");
+        }
+        positive(context.maxTokens(), "context.maxTokens", 10_000_000);
+        String strategy = context.strategy() == null ? Agent.DROP_OLDEST : context.strategy();
+        if (!Agent.STRATEGIES.contains(strategy)) {
+            throw Problem.badRequest("context.strategy must be one of " + Agent.STRATEGIES);
+        }
+        return new Agent.ContextPolicy(context.maxTokens(), strategy);
+    }
+
+    private static void positive(Integer value, String field, int max) {
+        if (value != null && (value < 1 || value > max)) {
+            throw Problem.badRequest(field + " must be between 1 and " + max);
+        }
     }
 
     @GET

@@ -5,6 +5,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.AgentEvent;
 import io.switchboard.runtime.messaging.SessionEventHub;
+import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.Approval;
+import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.StoredMessage;
@@ -35,8 +38,13 @@ public class SessionResource {
     private final SessionRepository sessions;
     private final SessionEventHub hub;
     private final ObjectMapper json;
+    private final ApprovalRepository approvals;
+    private final AgentRepository agents;
 
-    public SessionResource(SessionService service, SessionRepository sessions, SessionEventHub hub, ObjectMapper json) {
+    public SessionResource(SessionService service, SessionRepository sessions, SessionEventHub hub, ObjectMapper json,
+                           ApprovalRepository approvals, AgentRepository agents) {
+        this.approvals = approvals;
+        this.agents = agents;
         this.service = service;
         this.sessions = sessions;
         this.hub = hub;
@@ -76,9 +84,13 @@ public class SessionResource {
         }
     }
 
-    /** A session with its conversation in order and its turns (with their status and errors). */
-    public record SessionDetail(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt,
-                                long lastSeq, List<MessageView> messages, List<TurnView> turns) {
+    /**
+     * A session with its conversation in order, its turns (with their status and errors) and its approvals;
+     * {@code onBusy} is its agent version's policy for a message sent while a turn runs.
+     */
+    public record SessionDetail(UUID id, UUID agentId, int agentVersion, String agentName, String onBusy,
+                                Instant createdAt, long lastSeq, List<MessageView> messages, List<TurnView> turns,
+                                List<Approval> approvals) {
     }
 
     @POST
@@ -107,12 +119,14 @@ public class SessionResource {
     @Path("/{id}")
     public Uni<SessionDetail> get(@PathParam("id") String id) {
         UUID sessionId = Ids.parse(id, "session");
-        return existing(sessionId).flatMap(session -> sessions.messages(sessionId)
-                .flatMap(messages -> sessions.turns(sessionId).map(turns -> new SessionDetail(session.id(),
-                        session.agentId(), session.agentVersion(), session.agentName(), session.createdAt(),
-                        session.lastSeq(),
-                        messages.stream().map(MessageView::of).toList(),
-                        turns.stream().map(TurnView::of).toList()))));
+        return existing(sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
+                .flatMap(agent -> sessions.messages(sessionId)
+                .flatMap(messages -> sessions.turns(sessionId)
+                        .flatMap(turns -> approvals.ofSession(sessionId).map(asked -> new SessionDetail(session.id(),
+                                session.agentId(), session.agentVersion(), session.agentName(), agent.onBusy(),
+                                session.createdAt(), session.lastSeq(),
+                                messages.stream().map(MessageView::of).toList(),
+                                turns.stream().map(TurnView::of).toList(), asked))))));
     }
 
     @POST
@@ -123,8 +137,12 @@ public class SessionResource {
         if (problem != null) {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
-        return existing(sessionId).flatMap(session -> service.send(sessionId, body.text()))
-                .map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
+        return existing(sessionId).flatMap(session -> service.refusal(sessionId)).flatMap(refused -> {
+            if (refused != null) {
+                throw Problem.conflict(refused);
+            }
+            return service.send(sessionId, body.text());
+        }).map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
     }
 
     /**

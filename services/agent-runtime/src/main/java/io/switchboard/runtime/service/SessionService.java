@@ -3,6 +3,7 @@ package io.switchboard.runtime.service;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.CancelTurn;
+import io.switchboard.contracts.agent.ResumeTurn;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
@@ -10,6 +11,9 @@ import io.switchboard.runtime.executor.SessionMailboxes;
 import io.switchboard.runtime.executor.TurnExecutor;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.messaging.EventPublisher;
+import io.switchboard.runtime.repository.Agent;
+import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.quarkus.scheduler.Scheduled;
@@ -27,9 +31,14 @@ public class SessionService {
     private final CommandPublisher commands;
     private final RuntimeConfig config;
     private final EventPublisher events;
+    private final AgentRepository agents;
+    private final ApprovalRepository approvals;
 
     public SessionService(SessionRepository sessions, SessionMailboxes mailboxes, TurnExecutor executor,
-                          CommandPublisher commands, RuntimeConfig config, EventPublisher events) {
+                          CommandPublisher commands, RuntimeConfig config, EventPublisher events,
+                          AgentRepository agents, ApprovalRepository approvals) {
+        this.agents = agents;
+        this.approvals = approvals;
         this.events = events;
         this.sessions = sessions;
         this.mailboxes = mailboxes;
@@ -88,17 +97,77 @@ public class SessionService {
         if (problem != null) {
             return Uni.createFrom().item(problem);
         }
-        return sessions.recordUserMessage(sessionId, turnId, command.text()).map(recorded -> {
-            switch (recorded) {
-                case NEW:
-                    mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, trace));
-                    return null;
-                case DUPLICATE:
-                    return null; // journaled before: run by its session's runner, or by the recovery sweep
-                default:
-                    return "session " + sessionId + " does not exist";
+        return agentOf(sessionId).flatMap(agent -> {
+            if (agent == null) {
+                return Uni.createFrom().item("session " + sessionId + " does not exist");
             }
+            // a refused message is journaled too: its turn ends "busy" in its place, so its sender hears why
+            return refusal(sessionId, turnId, agent).flatMap(refused -> sessions.recordUserMessage(sessionId, turnId,
+                    command.text(), refused).flatMap(recorded -> switch (recorded) {
+                        case NEW -> interruptIfAsked(sessionId, turnId, agent).invoke(() -> mailboxes.submit(
+                                command.sessionId(), () -> executor.drain(sessionId, turnId, trace))).replaceWith((String) null);
+                        // journaled before: run by its session's runner, or by the recovery sweep
+                        case DUPLICATE -> Uni.createFrom().<String>nullItem();
+                        default -> Uni.createFrom().item("session " + sessionId + " does not exist");
+                    }));
         });
+    }
+
+    /**
+     * Why a new message to the session is refused now, or null: the agent's {@code onBusy} is {@code reject} and a
+     * turn is unfinished. The API asks before sending (409); the command's consumer asks again, as a message may
+     * have been sent just before, and journals a refused message as a turn that ends {@code busy}.
+     */
+    public Uni<String> refusal(UUID sessionId) {
+        return agentOf(sessionId).flatMap(agent -> agent == null ? Uni.createFrom().nullItem()
+                : refusal(sessionId, null, agent));
+    }
+
+    private Uni<String> refusal(UUID sessionId, UUID turnId, Agent agent) {
+        if (!agent.onBusy().equals(Agent.REJECT)) {
+            return Uni.createFrom().nullItem();
+        }
+        return sessions.nextUnfinished(sessionId).map(busy -> busy == null || busy.id().equals(turnId) ? null
+                : "session " + sessionId + " is busy with turn " + busy.id() + " and its agent takes no message"
+                        + " meanwhile (onBusy: reject); send it when the turn has ended, or cancel it");
+    }
+
+    /** With {@code onBusy: interrupt}, a new message stops the session's unfinished turns (they end cancelled). */
+    private Uni<Void> interruptIfAsked(UUID sessionId, UUID turnId, Agent agent) {
+        if (!agent.onBusy().equals(Agent.INTERRUPT)) {
+            return Uni.createFrom().voidItem();
+        }
+        return sessions.cancelAllBut(sessionId, turnId).invoke(stopped -> stopped.forEach(
+                id -> executor.cancel(id, "interrupted by a new message"))).replaceWithVoid();
+    }
+
+    /** The agent version the session runs on, or null when there is no such session. */
+    private Uni<Agent> agentOf(UUID sessionId) {
+        return sessions.find(sessionId).flatMap(session -> session == null ? Uni.createFrom().nullItem()
+                : agents.find(session.agentId(), session.agentVersion()));
+    }
+
+    /**
+     * Approves or denies a tool call waiting for an operator. When it was the turn's last undecided one, the turn
+     * goes on: {@code ResumeTurn} on {@code agent.commands} brings it to the session's runner (were that lost, the
+     * recovery sweep finds the turn running without a runner).
+     */
+    public Uni<ApprovalRepository.Decided> decide(UUID approvalId, boolean approve, String reason) {
+        return approvals.decide(approvalId, approve, reason).call(decided -> !decided.resumable()
+                ? Uni.createFrom().voidItem()
+                : commands.send(ResumeTurn.of(UUID.randomUUID().toString(), decided.approval().sessionId().toString(),
+                        decided.approval().turnId().toString())));
+    }
+
+    /** Handles a {@code ResumeTurn} command: the session's runner takes its turns up again. */
+    public Uni<String> resumeFromCommand(ResumeTurn command) {
+        UUID sessionId = parse(command.sessionId());
+        UUID turnId = parse(command.turnId());
+        if (sessionId == null || turnId == null) {
+            return Uni.createFrom().item("sessionId and turnId must be UUIDs");
+        }
+        mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, Context.root()));
+        return Uni.createFrom().nullItem();
     }
 
     /**
@@ -121,6 +190,8 @@ public class SessionService {
         return sessions.requestCancel(sessionId, turnId).map(unfinished -> {
             if (unfinished) {
                 executor.cancel(turnId, "cancelled on request");
+                // not running here (or waiting for approvals): its runner, maybe this one, ends it when it begins
+                mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, Context.root()));
             }
             return null;
         });

@@ -35,14 +35,14 @@ class TurnDeciderTest {
 
     @Test
     void textWithoutToolCallsIsTheAnswer() {
-        assertThat(TurnDecider.afterModelCall(outcome("Hello", List.of()), 0, 8, Set.of()))
+        assertThat(TurnDecider.afterModelCall(outcome("Hello", List.of()), 0, 8, Set.of(), 0, null))
                 .isEqualTo(new Decision.Answer("Hello"));
     }
 
     @Test
     void aFailedModelCallFailsTheTurnWithItsCode() {
         LlmOutcome failed = new LlmOutcome("par", List.of(), 0, 0, null, "stream_interrupted", "cut");
-        assertThat(TurnDecider.afterModelCall(failed, 0, 8, Set.of()))
+        assertThat(TurnDecider.afterModelCall(failed, 0, 8, Set.of(), 0, null))
                 .isInstanceOfSatisfying(Decision.Fail.class, f -> {
                     assertThat(f.code()).isEqualTo("stream_interrupted");
                     assertThat(f.reason()).contains("cut");
@@ -51,16 +51,29 @@ class TurnDeciderTest {
 
     @Test
     void toolCallsOfTheAgentAreRunAndOthersRefused() {
-        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK, SHELL)), 0, 8, Set.of("clock")))
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK, SHELL)), 0, 8, Set.of("clock"), 0, null))
                 .isEqualTo(new Decision.RunTools(List.of(CLOCK), List.of(SHELL)));
     }
 
     @Test
     void toolRoundsStopAtTheLimit() {
-        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 8, 8, Set.of("clock")))
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 8, 8, Set.of("clock"), 0, null))
                 .isInstanceOfSatisfying(Decision.Fail.class, f -> assertThat(f.code()).isEqualTo("tool_loop_limit"));
-        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 7, 8, Set.of("clock")))
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 7, 8, Set.of("clock"), 0, null))
                 .isInstanceOf(Decision.RunTools.class);
+    }
+
+    @Test
+    void pastTheTokenBudgetTheTurnStopsCallingToolsButKeepsAnAnswer() {
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 1, 8, Set.of("clock"), 1200, 1000))
+                .isInstanceOfSatisfying(Decision.Fail.class, f -> {
+                    assertThat(f.code()).isEqualTo("token_limit");
+                    assertThat(f.reason()).contains("1200").contains("1000");
+                });
+        assertThat(TurnDecider.afterModelCall(outcome("", List.of(CLOCK)), 1, 8, Set.of("clock"), 1000, 1000))
+                .isInstanceOf(Decision.RunTools.class);
+        assertThat(TurnDecider.afterModelCall(outcome("done", List.of()), 1, 8, Set.of("clock"), 5000, 1000))
+                .isEqualTo(new Decision.Answer("done"));
     }
 
     private static LlmOutcome outcome(String text, List<ToolCall> calls) {

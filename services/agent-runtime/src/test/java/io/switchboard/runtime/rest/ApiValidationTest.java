@@ -27,6 +27,51 @@ class ApiValidationTest {
     }
 
     @Test
+    void anAgentsLimitsPoliciesAndApprovalsAreKeptPerVersion() {
+        String id = given().contentType(ContentType.JSON).body("{\"name\":\"careful\",\"model\":\"sim\","
+                        + "\"tools\":[\"calculator\"],\"approvalRequired\":[\"calculator\"],\"onBusy\":\"interrupt\","
+                        + "\"limits\":{\"maxToolRounds\":2,\"maxTurnTokens\":5000},"
+                        + "\"context\":{\"maxTokens\":4000,\"strategy\":\"summarize\"}}")
+                .post("/api/agents").then().statusCode(201).extract().path("id");
+        given().get("/api/agents/" + id).then().statusCode(200)
+                .body("approvalRequired", hasItem("calculator")).body("onBusy", equalTo("interrupt"))
+                .body("limits.maxToolRounds", equalTo(2)).body("limits.maxTurnSeconds", equalTo(null))
+                .body("limits.maxTurnTokens", equalTo(5000))
+                .body("context.maxTokens", equalTo(4000)).body("context.strategy", equalTo("summarize"));
+        // left out: the runtime's limits, messages queue, no window
+        given().contentType(ContentType.JSON).body(Map.of("name", "careful", "model", "sim"))
+                .put("/api/agents/" + id).then().statusCode(200).body("version", equalTo(2))
+                .body("onBusy", equalTo("queue")).body("approvalRequired.size()", equalTo(0))
+                .body("context.maxTokens", equalTo(null)).body("context.strategy", equalTo("drop_oldest"));
+    }
+
+    @Test
+    void badLimitsPoliciesAndApprovalsAreProblemsNamingTheField() {
+        for (String[] bad : new String[][] {
+                {"\"onBusy\":\"later\"", "onBusy"},
+                {"\"approvalRequired\":[\"clock\"]", "approvalRequired"},
+                {"\"limits\":{\"maxToolRounds\":0}", "limits.maxToolRounds"},
+                {"\"limits\":{\"maxTurnSeconds\":-5}", "limits.maxTurnSeconds"},
+                {"\"context\":{\"maxTokens\":100}", "context.maxTokens"},
+                {"\"context\":{\"strategy\":\"forget\"}", "context.strategy"}}) {
+            given().contentType(ContentType.JSON).body("{\"name\":\"x\",\"model\":\"sim\"," + bad[0] + "}")
+                    .post("/api/agents").then().statusCode(400).contentType("application/problem+json")
+                    .body("detail", containsString(bad[1]));
+        }
+    }
+
+    @Test
+    void approvalDecisionsAreValidated() {
+        given().get("/api/approvals").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(Map.of("decision", "maybe"))
+                .post("/api/approvals/" + UUID.randomUUID()).then().statusCode(400)
+                .body("detail", containsString("approve"));
+        given().contentType(ContentType.JSON).body(Map.of("decision", "approve"))
+                .post("/api/approvals/" + UUID.randomUUID()).then().statusCode(404)
+                .contentType("application/problem+json");
+    }
+
+    @Test
     void malformedJsonIsAProblem() {
         given().contentType(ContentType.JSON).body("{\"name\": ").post("/api/agents")
                 .then().statusCode(400).contentType("application/problem+json").body("status", equalTo(400));
