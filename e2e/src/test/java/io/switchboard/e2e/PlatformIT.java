@@ -373,6 +373,114 @@ class PlatformIT {
         assertThat(platform.api().requests()).allMatch(r -> r[1] != null && r[1].startsWith(sessionId + "/"));
     }
 
+    /**
+     * An operator approves a tool call in the chat and denies another on the Approvals page. The waiting turn holds
+     * no runner: it survives a kill -9 of the runtime and goes on when decided.
+     */
+    @Test
+    void aToolCallThatNeedsApprovalWaitsForAnOperatorAcrossARestart() throws Exception {
+        String agent = "Careful " + UUID.randomUUID().toString().substring(0, 8);
+        browser.get(platform.adminUi() + "/agents");
+        browser.findElement(By.cssSelector("[data-testid=agent-name-input]")).sendKeys(agent);
+        browser.findElement(By.cssSelector("[data-testid=calculator-approval]")).click();
+        browser.findElement(By.cssSelector("[data-testid=create-agent]")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=agent-row]").stream()
+                .anyMatch(r -> r.contains(agent) && r.contains("calculator (approval)")));
+        openChat(agent);
+        String sessionId = browser.getCurrentUrl().replaceAll(".*/sessions/([^/?#]+).*", "$1");
+
+        send("calculate 6 * 7");
+        WebElement card = await().atMost(WAIT).until(() -> browser.findElements(
+                By.cssSelector(".tool.approval[data-testid=tool-call]")), found -> !found.isEmpty()).get(0);
+        assertThat(card.getText()).contains("calculator").contains("6 * 7");
+        assertThat(get("/api/sessions/" + sessionId).get("turns").get(0).get("status").asText()).isEqualTo("waiting");
+
+        // the runtime dies while the turn waits: nothing is lost, nothing runs on its own
+        platform.kill("agent-runtime");
+        platform.restart("agent-runtime");
+        browser.navigate().refresh(); // drawn again from the journal, buttons included
+        await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
+                By.cssSelector("[data-testid=approve]")).isDisplayed());
+        assertThat(get("/api/sessions/" + sessionId).get("turns").get(0).get("status").asText()).isEqualTo("waiting");
+        browser.findElement(By.cssSelector("[data-testid=approve]")).click();
+        await().atMost(WAIT).ignoreExceptions().until(() -> answers().size() == 1
+                && lastAnswer().getText().equals("The tool says: 42."));
+        assertThat(browser.findElement(By.cssSelector(".tool[data-testid=tool-call]")).getAttribute("class"))
+                .contains("done");
+
+        // a second call waits on the Approvals page too; denied there, the model hears the reason
+        send("calculate 1 / 3");
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector(".tool.approval")).isEmpty());
+        browser.get(platform.adminUi() + "/approvals");
+        WebElement row = browser.findElements(By.cssSelector("[data-testid=approval-row]")).stream()
+                .filter(r -> r.getText().contains(agent)).findFirst().orElseThrow();
+        assertThat(row.getText()).contains("calculator").contains("1 / 3");
+        row.findElement(By.name("reason")).sendKeys("not today");
+        row.findElement(By.cssSelector("[data-testid=deny]")).click();
+        await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector("[data-testid=approval-row]")).stream()
+                .noneMatch(r -> r.getText().contains(agent)));
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        await().atMost(WAIT).ignoreExceptions().until(() -> answers().size() == 2 && lastAnswer().getText()
+                .equals("The tool says: an operator denied this call: not today."));
+        JsonNode session = get("/api/sessions/" + sessionId);
+        assertThat(session.get("approvals")).extracting(a -> a.get("status").asText())
+                .containsExactly("approved", "denied");
+        assertThat(session.get("turns")).extracting(t -> t.get("status").asText())
+                .containsExactly("completed", "completed");
+    }
+
+    /** An agent's limits and its policy for a message sent while a turn runs. */
+    @Test
+    void anAgentsLimitsAndBusyPolicyHoldPerAgent() throws Exception {
+        // reject: a message sent while a turn runs is refused, at the door or in the session's order; never run
+        String rejecting = post("/api/agents", "{\"name\":\"one-at-a-time\",\"model\":\"sim\",\"onBusy\":\"reject\"}")
+                .get("id").asText();
+        String s1 = post("/api/sessions", "{\"agentId\":\"" + rejecting + "\"}").get("id").asText();
+        post("/api/sessions/" + s1 + "/messages", "{\"text\":\"[slow] tell me a story\"}");
+        readStream(s1, null, "token");
+        HttpResponse<String> refused = postRaw(platform.runtime(), "/api/sessions/" + s1 + "/messages",
+                "{\"text\":\"and another\"}");
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(JSON.readTree(refused.body()).get("detail").asText()).contains("busy");
+        post("/api/sessions/" + s1 + "/cancel", "");
+
+        // interrupt: a new message stops the running turn and goes next
+        String interrupting = post("/api/agents", "{\"name\":\"latest-wins\",\"model\":\"sim\","
+                + "\"onBusy\":\"interrupt\"}").get("id").asText();
+        String s2 = post("/api/sessions", "{\"agentId\":\"" + interrupting + "\"}").get("id").asText();
+        post("/api/sessions/" + s2 + "/messages", "{\"text\":\"[slow] tell me a story\"}");
+        List<String[]> first = readStream(s2, null, "token");
+        post("/api/sessions/" + s2 + "/messages", "{\"text\":\"never mind\"}");
+        readStream(s2, first.get(first.size() - 1)[0], "turn_completed");
+        JsonNode turns = get("/api/sessions/" + s2).get("turns");
+        assertThat(turns.get(0).get("status").asText()).isEqualTo("cancelled");
+        assertThat(turns.get(0).get("errorReason").asText()).isEqualTo("interrupted by a new message");
+        assertThat(turns.get(1).get("status").asText()).isEqualTo("completed");
+
+        // limits: tokens per turn, tool rounds, wall time
+        platform.api().serve("/chain", "Step one done. CALL calculator {\"expression\":\"1+1\"} next.");
+        String limited = post("/api/agents", "{\"name\":\"frugal\",\"model\":\"sim\","
+                + "\"systemPrompt\":\"one two three four\",\"tools\":[\"calculator\",\"http_request\"],"
+                + "\"limits\":{\"maxTurnTokens\":3}}").get("id").asText();
+        assertThat(failureOf(limited, "calculate 1 + 2")).isEqualTo("token_limit");
+        String shortLoop = post("/api/agents", "{\"name\":\"short-loop\",\"model\":\"sim\","
+                + "\"tools\":[\"calculator\",\"http_request\"],\"limits\":{\"maxToolRounds\":1}}").get("id").asText();
+        assertThat(failureOf(shortLoop, "fetch http://localhost:" + platform.apiPort() + "/chain"))
+                .isEqualTo("tool_loop_limit");
+        String hasty = post("/api/agents", "{\"name\":\"hasty\",\"model\":\"sim\","
+                + "\"limits\":{\"maxTurnSeconds\":1}}").get("id").asText();
+        assertThat(failureOf(hasty, "[slow] a long story")).isEqualTo("turn_timeout");
+    }
+
+    /** Sends the message to a new session of the agent; the code the turn failed with. */
+    private String failureOf(String agentId, String text) throws Exception {
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"" + text + "\"}");
+        List<String[]> events = readStream(sessionId, null, "turn_failed");
+        return JSON.readTree(events.get(events.size() - 1)[2]).get("code").asText();
+    }
+
     private static List<JsonNode> finishedTools(List<String[]> events) {
         List<JsonNode> finished = new ArrayList<>();
         for (String[] e : events) {
@@ -616,11 +724,14 @@ class PlatformIT {
     }
 
     private JsonNode post(String base, String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = postRaw(base, path, body);
         assertThat(response.statusCode()).as(response.body()).isIn(201, 202);
         return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> postRaw(String base, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode get(String base, String path) throws Exception {
