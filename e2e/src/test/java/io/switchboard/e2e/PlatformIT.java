@@ -473,6 +473,47 @@ class PlatformIT {
         assertThat(failureOf(hasty, "[slow] a long story")).isEqualTo("turn_timeout");
     }
 
+    /**
+     * A conversation longer than the agent's window: older turns are left behind (drop_oldest) or summarised by the
+     * model (summarize); the journal keeps everything, and what each call was sent is there for the debugger.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"drop_oldest", "summarize"})
+    void aLongConversationIsFittedToTheAgentsWindow(String strategy) throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"window-" + strategy + "\",\"model\":\"sim\","
+                + "\"systemPrompt\":\"Be brief.\",\"context\":{\"maxTokens\":300,\"strategy\":\"" + strategy
+                + "\"}}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        String last = null;
+        for (int i = 1; i <= 5; i++) {
+            post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"message " + i
+                    + ": the quick brown fox jumps over the lazy dog near the river bank today\"}");
+            List<String[]> events = readStream(sessionId, last, "turn_completed");
+            last = events.get(events.size() - 1)[0];
+        }
+
+        JsonNode calls = get("/api/sessions/" + sessionId + "/calls");
+        assertThat(calls).hasSize(5);
+        calls.forEach(call -> assertThat(call.get("promptTokens").asInt()).isLessThanOrEqualTo(300));
+        JsonNode first = calls.get(0);
+        assertThat(first.get("messages")).extracting(m -> m.get("role").asText()).containsExactly("system", "user");
+        JsonNode lastCall = calls.get(4);
+        // the oldest turn was left out of the last call, which still ends with the newest message
+        assertThat(lastCall.get("firstPosition").asInt()).isPositive();
+        JsonNode sent = lastCall.get("messages");
+        assertThat(sent.get(sent.size() - 1).get("content").asText()).startsWith("message 5:");
+        assertThat(sent).noneMatch(m -> m.get("content").asText().startsWith("message 1:"));
+        String system = sent.get(0).get("content").asText();
+        if (strategy.equals("summarize")) {
+            // sim's summary quotes what it was given: the turns left behind
+            assertThat(system).startsWith("Be brief.\n\nSummary of the earlier conversation:\n").contains("message 1:");
+        } else {
+            assertThat(system).isEqualTo("Be brief.");
+        }
+        // the journal keeps every message; only what is sent is fitted
+        assertThat(get("/api/sessions/" + sessionId).get("messages")).hasSize(10);
+    }
+
     /** Sends the message to a new session of the agent; the code the turn failed with. */
     private String failureOf(String agentId, String text) throws Exception {
         String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();

@@ -41,7 +41,7 @@ create table runtime.context_snapshots (
 -- any, and the journal from first_position to last_position. The debugger rebuilds the exact request from these
 -- without the prompt being stored again per call (storage grows with the conversation, not its square).
 create table runtime.model_calls (
-    request_id        uuid primary key,
+    request_id        text primary key,   -- <turn>/<round>: the same on every attempt of the call
     session_id        uuid        not null references runtime.sessions (id),
     turn_id           uuid        not null references runtime.turns (id),
     model             text        not null,

@@ -24,6 +24,8 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.runtime.client.GatewayClient;
 import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.context.ContextWindow;
+import io.switchboard.runtime.context.Conversation;
 import io.switchboard.runtime.decider.ChunkFolder;
 import io.switchboard.runtime.decider.Decision;
 import io.switchboard.runtime.decider.LlmOutcome;
@@ -33,6 +35,7 @@ import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
+import io.switchboard.runtime.repository.ContextRepository;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.SessionRepository.NewMessage;
 import io.switchboard.runtime.repository.StoredMessage;
@@ -93,11 +96,16 @@ public class TurnExecutor {
     private final ToolSlots slots;
     private final ToolArguments arguments;
     private final ApprovalRepository approvals;
+    private final ContextWindow window;
+    private final ContextRepository contexts;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
                         EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
-                        ToolSlots slots, ToolArguments arguments, ApprovalRepository approvals) {
+                        ToolSlots slots, ToolArguments arguments, ApprovalRepository approvals, ContextWindow window,
+                        ContextRepository contexts) {
         this.approvals = approvals;
+        this.window = window;
+        this.contexts = contexts;
         this.slots = slots;
         this.arguments = arguments;
         this.sessions = sessions;
@@ -227,30 +235,32 @@ public class TurnExecutor {
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    /** Loads the agent and the conversation; gives where the turn picks up from its committed steps. */
+    /**
+     * Loads the agent and the conversation (from its newest context snapshot on: a long session is not replayed
+     * whole); gives where the turn picks up from its committed steps.
+     */
     private Uni<TurnDecider.Resume> load(TurnRun run) {
         // the version the session started on: edits of the agent apply to new sessions
         return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion()))
-                .flatMap(agent -> sessions.messages(run.sessionId).map(history -> {
+                .flatMap(agent -> contexts.latest(run.sessionId).flatMap(snapshot -> sessions.messagesAfter(
+                        run.sessionId, snapshot == null ? -1 : snapshot.throughPosition()).map(history -> {
                     run.agent = agent;
                     Span.fromContext(run.trace).updateName("invoke_agent " + agent.name())
                             .setAttribute("gen_ai.agent.id", agent.id().toString())
                             .setAttribute("gen_ai.agent.name", agent.name());
-                    run.conversation.add(ChatMessage.system(agent.systemPrompt()));
-                    List<ChatMessage> thisTurn = new ArrayList<>();
+                    Conversation conversation = new Conversation(history.get(0).position(),
+                            snapshot == null ? -1 : snapshot.throughPosition(), snapshot == null ? null : snapshot.summary());
                     for (StoredMessage m : history) {
-                        ChatMessage message = toChatMessage(m);
-                        run.conversation.add(message);
-                        if (m.turnId().equals(run.turnId)) {
-                            if (thisTurn.isEmpty()) {
-                                run.turnStart = run.conversation.size() - 1;
-                            }
-                            thisTurn.add(message);
+                        conversation.add(toChatMessage(m));
+                        if (m.turnId().equals(run.turnId) && conversation.thisTurn().isEmpty()) {
+                            conversation.markTurnStart();
                         }
                     }
+                    run.conversation = conversation;
+                    List<ChatMessage> thisTurn = conversation.thisTurn();
                     run.userText = thisTurn.get(0).content();
                     return TurnDecider.resume(thisTurn);
-                }));
+                })));
     }
 
     /** Goes on from where the turn stands: the calls still to run, then the next model call. */
@@ -305,9 +315,21 @@ public class TurnExecutor {
         });
     }
 
+    /**
+     * Fits the conversation to the agent's window, records what is sent (for the debugger: journal positions, not a
+     * copy), then streams the model's answer as {@code TokenDelta} events.
+     */
     private Uni<LlmOutcome> callModel(TurnRun run, int round) {
-        LlmRequest request = LlmRequest.of(run.turnId + "/" + round, run.session(), run.turn(), run.agent.model(),
-                List.copyOf(run.conversation), tools.specs(run.agent.tools())).forAgent(run.agent.id().toString());
+        String requestId = run.turnId + "/" + round;
+        return window.prompt(run.agent, run.sessionId, run.turnId, run.conversation, run.trace)
+                .call(prompt -> contexts.record(run.sessionId, new ContextRepository.ModelCall(requestId, run.turnId,
+                        run.agent.model(), prompt.snapshotPosition(), prompt.firstPosition(), prompt.lastPosition(),
+                        prompt.tokens(), null)))
+                .flatMap(prompt -> stream(run, LlmRequest.of(requestId, run.session(), run.turn(), run.agent.model(),
+                        prompt.messages(), tools.specs(run.agent.tools())).forAgent(run.agent.id().toString())));
+    }
+
+    private Uni<LlmOutcome> stream(TurnRun run, LlmRequest request) {
         ChunkFolder folder = new ChunkFolder();
         return gateway.stream(request, run.trace)
                 .onItem().invoke(chunk -> {
@@ -432,9 +454,7 @@ public class TurnExecutor {
 
     /** Commits the tool's result, then tells the stream: a result seen there is never run again. */
     private Uni<Void> finishTool(TurnRun run, ToolCall call, Finished finished) {
-        synchronized (run) {
-            run.conversation.add(ChatMessage.toolResult(call.id(), finished.result()));
-        }
+        run.conversation.add(ChatMessage.toolResult(call.id(), finished.result()));
         return commit(run, new NewMessage("tool", finished.result(), null, call.id()))
                 .invoke(() -> events.fireAndForget(ToolCallFinished.of(run.session(), run.turn(), nextSeq(run),
                         call.id(), call.name(), finished.result(), finished.error())));
@@ -489,10 +509,8 @@ public class TurnExecutor {
 
     /** The calls of the turn's last model result that have no result in the conversation. */
     private static List<ToolCall> unanswered(TurnRun run) {
-        synchronized (run) {
-            return run.turnStart < 0 ? List.of()
-                    : TurnDecider.resume(run.conversation.subList(run.turnStart, run.conversation.size())).unanswered();
-        }
+        Conversation conversation = run.conversation;
+        return conversation == null ? List.of() : TurnDecider.resume(conversation.thisTurn()).unanswered();
     }
 
     private ChatMessage toChatMessage(StoredMessage m) {
@@ -525,14 +543,13 @@ public class TurnExecutor {
         final AtomicInteger tokenIndex = new AtomicInteger();
         /** The last commit asked for; the next one waits for it. */
         CompletableFuture<Void> commits = CompletableFuture.completedFuture(null);
-        final List<ChatMessage> conversation = new ArrayList<>();
+        /** Null until the turn is loaded. */
+        volatile Conversation conversation;
         /** The turn's span, as the parent of its model and tool calls. */
         final Context trace;
         volatile Agent agent;
         volatile String failureCode;
         volatile String userText;
-        /** Where this turn's messages start in {@link #conversation}; -1 until it is loaded. */
-        volatile int turnStart = -1;
         volatile int inputTokens;
         volatile int outputTokens;
 

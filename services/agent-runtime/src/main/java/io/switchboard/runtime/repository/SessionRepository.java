@@ -59,8 +59,14 @@ public class SessionRepository {
     }
 
     public Uni<List<StoredMessage>> messages(UUID sessionId) {
-        return pool.preparedQuery("select * from runtime.messages where session_id = $1 order by position")
-                .execute(Tuple.of(sessionId))
+        return messagesAfter(sessionId, -1);
+    }
+
+    /** The conversation after journal position {@code position} (a context snapshot's), in order. */
+    public Uni<List<StoredMessage>> messagesAfter(UUID sessionId, int position) {
+        return pool.preparedQuery("select * from runtime.messages where session_id = $1 and position > $2"
+                        + " order by position")
+                .execute(Tuple.of(sessionId, position))
                 .map(rows -> {
                     List<StoredMessage> messages = new ArrayList<>();
                     rows.forEach(row -> messages.add(new StoredMessage(row.getInteger("position"),

@@ -5,7 +5,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.AgentEvent;
 import io.switchboard.runtime.messaging.SessionEventHub;
+import io.switchboard.runtime.context.ContextWindow;
 import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.ContextRepository;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.Session;
@@ -29,6 +31,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -40,9 +43,11 @@ public class SessionResource {
     private final ObjectMapper json;
     private final ApprovalRepository approvals;
     private final AgentRepository agents;
+    private final ContextRepository contexts;
 
     public SessionResource(SessionService service, SessionRepository sessions, SessionEventHub hub, ObjectMapper json,
-                           ApprovalRepository approvals, AgentRepository agents) {
+                           ApprovalRepository approvals, AgentRepository agents, ContextRepository contexts) {
+        this.contexts = contexts;
         this.approvals = approvals;
         this.agents = agents;
         this.service = service;
@@ -127,6 +132,45 @@ public class SessionResource {
                                 session.createdAt(), session.lastSeq(),
                                 messages.stream().map(MessageView::of).toList(),
                                 turns.stream().map(TurnView::of).toList(), asked))))));
+    }
+
+    /**
+     * One model call of the session as it was sent: the system prompt (with the summary standing for older turns,
+     * if any), then the journal from {@code firstPosition} to {@code lastPosition}; {@code promptTokens} as counted
+     * before the call.
+     */
+    public record ModelCallView(String requestId, UUID turnId, String model, int promptTokens, Instant createdAt,
+                                Integer snapshotPosition, int firstPosition, int lastPosition,
+                                List<SentMessage> messages) {
+    }
+
+    /** A message as the model got it; {@code toolCalls} is a JSON array or null. */
+    public record SentMessage(String role, String content, String toolCalls, String toolCallId) {
+    }
+
+    /** What each model call of the session was sent, oldest first: for the debugger. */
+    @GET
+    @Path("/{id}/calls")
+    public Uni<List<ModelCallView>> calls(@PathParam("id") String id) {
+        UUID sessionId = Ids.parse(id, "session");
+        return existing(sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
+                .flatMap(agent -> contexts.calls(sessionId).flatMap(calls -> contexts.snapshots(sessionId)
+                        .flatMap(snapshots -> sessions.messages(sessionId).map(messages -> calls.stream().map(call -> {
+                            String summary = snapshots.stream()
+                                    .filter(s -> call.snapshotPosition() != null
+                                            && s.throughPosition() == call.snapshotPosition())
+                                    .findFirst().map(ContextRepository.Snapshot::summary).orElse(null);
+                            List<SentMessage> sent = new ArrayList<>();
+                            sent.add(new SentMessage("system", ContextWindow.systemPrompt(agent.systemPrompt(), summary),
+                                    null, null));
+                            messages.stream().filter(m -> m.position() >= call.firstPosition()
+                                            && m.position() <= call.lastPosition())
+                                    .forEach(m -> sent.add(new SentMessage(m.role(), m.content(), m.toolCalls(),
+                                            m.toolCallId())));
+                            return new ModelCallView(call.requestId(), call.turnId(), call.model(), call.promptTokens(),
+                                    call.createdAt(), call.snapshotPosition(), call.firstPosition(), call.lastPosition(),
+                                    sent);
+                        }).toList())))));
     }
 
     @POST

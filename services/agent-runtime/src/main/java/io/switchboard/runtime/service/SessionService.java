@@ -204,7 +204,7 @@ public class SessionService {
     @Scheduled(every = "${runtime.recovery.sweep-interval:5s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> adoptOrphans() {
-        if (!events.ready()) {
+        if (!eventsReady()) {
             return Uni.createFrom().voidItem(); // just started: turns resumed now could not tell anyone
         }
         return sessions.orphaned(100).map(orphans -> {
@@ -213,6 +213,14 @@ public class SessionService {
             }
             return (Void) null;
         }).onFailure().invoke(e -> LOG.warn("could not look for unfinished turns", e)).onFailure().recoverWithNull();
+    }
+
+    private boolean eventsReady() {
+        try {
+            return events.ready();
+        } catch (RuntimeException notWiredYet) { // the publisher itself cannot be made before its channel is wired
+            return false;
+        }
     }
 
     private static UUID parse(String id) {
