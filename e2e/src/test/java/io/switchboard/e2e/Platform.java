@@ -156,6 +156,15 @@ final class Platform implements AutoCloseable {
         }
     }
 
+    /** The process id of a running service (for heap figures). */
+    long pidOf(String service) {
+        return processes.get(service).pid();
+    }
+
+    String kafkaBootstrap() {
+        return kafka.bootstrapServers();
+    }
+
     /** The base URL of a service or replica. */
     String urlOf(String service) {
         return url(service);

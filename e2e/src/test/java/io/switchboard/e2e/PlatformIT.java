@@ -514,6 +514,56 @@ class PlatformIT {
         assertThat(get("/api/sessions/" + sessionId).get("messages")).hasSize(10);
     }
 
+    /** An agent asks another as a tool, in a child session; agents asking each other in a loop stop at the depth limit. */
+    @Test
+    void anAgentAsksASubAgentAndALoopOfAgentsStopsAtTheDepthLimit() throws Exception {
+        JsonNode researcher = post("/api/agents", "{\"name\":\"researcher\",\"model\":\"sim\"}");
+        JsonNode lead = post("/api/agents", "{\"name\":\"lead\",\"model\":\"sim\",\"subAgents\":[\""
+                + researcher.get("id").asText() + "\"]}");
+        assertThat(lead.get("subAgents")).extracting(JsonNode::asText).containsExactly(researcher.get("id").asText());
+        String tool = "researcher_" + researcher.get("id").asText().substring(0, 8);
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + lead.get("id").asText() + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"ask " + tool + ": who won the match?\"}");
+        List<String[]> events = readStream(sessionId, null, "turn_completed");
+        List<JsonNode> calls = finishedTools(events);
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0).get("toolName").asText()).isEqualTo(tool);
+        assertThat(calls.get(0).get("result").asText()).startsWith("You said: \u201cwho won the match?\u201d");
+        assertThat(JSON.readTree(events.get(events.size() - 1)[2]).get("text").asText())
+                .startsWith("The tool says: You said: \u201cwho won the match?\u201d");
+        // the researcher's turn ran in a session of its own, a child of the lead's
+        JsonNode child = null;
+        for (JsonNode s : get("/api/sessions?limit=1000")) {
+            if (sessionId.equals(s.path("parentSessionId").asText())) {
+                child = s;
+            }
+        }
+        assertThat(child).isNotNull();
+        assertThat(child.get("agentName").asText()).isEqualTo("researcher");
+        assertThat(child.get("depth").asInt()).isEqualTo(1);
+
+        // echo may ask lead, and lead (v2) echo: a loop, cut at runtime.sub-agents.max-depth (3)
+        JsonNode echo = post("/api/agents", "{\"name\":\"echo\",\"model\":\"sim\",\"subAgents\":[\""
+                + lead.get("id").asText() + "\"]}");
+        HttpResponse<String> self = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + "/api/agents/"
+                + echo.get("id").asText())).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers
+                .ofString("{\"name\":\"echo\",\"model\":\"sim\",\"subAgents\":[\"" + echo.get("id").asText()
+                        + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(self.statusCode()).isEqualTo(400);
+        http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + "/api/agents/" + lead.get("id").asText()))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"lead\",\"model\":\"sim\",\"subAgents\":[\"" + researcher.get("id").asText()
+                                + "\",\"" + echo.get("id").asText() + "\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        String echoTool = "echo_" + echo.get("id").asText().substring(0, 8);
+        String leadTool = "lead_" + lead.get("id").asText().substring(0, 8);
+        String loop = post("/api/sessions", "{\"agentId\":\"" + echo.get("id").asText() + "\"}").get("id").asText();
+        post("/api/sessions/" + loop + "/messages", "{\"text\":\"ask " + leadTool + ": ask " + echoTool + ": ask "
+                + leadTool + ": ask " + echoTool + ": hello\"}");
+        List<String[]> looped = readStream(loop, null, "turn_completed");
+        assertThat(JSON.readTree(looped.get(looped.size() - 1)[2]).get("text").asText())
+                .contains("agents may ask agents only 3 levels deep");
+    }
+
     /** Sends the message to a new session of the agent; the code the turn failed with. */
     private String failureOf(String agentId, String text) throws Exception {
         String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();

@@ -52,3 +52,10 @@ create table runtime.model_calls (
     created_at        timestamptz not null default now()
 );
 create index model_calls_turn on runtime.model_calls (turn_id, created_at);
+
+-- Sub-agents: other agents an agent may ask, as tools. A sub-agent's session is a child of the asking one; its depth
+-- (0 for sessions people and programs open) is limited by runtime.sub-agents.max-depth.
+alter table runtime.agent_versions add column sub_agents uuid[] not null default '{}';
+alter table runtime.sessions
+    add column parent_session_id uuid references runtime.sessions (id),
+    add column depth             int not null default 0;

@@ -20,6 +20,17 @@ public interface RuntimeConfig {
 
     Mcp mcp();
 
+    SubAgents subAgents();
+
+    interface SubAgents {
+        /**
+         * How deep agents may ask agents: a session people or programs open is at depth 0, a sub-agent's at its
+         * asker's plus one; a call past this is refused (the model is told).
+         */
+        @WithDefault("3")
+        int maxDepth();
+    }
+
     interface Mcp {
         /**
          * Bearer tokens that may use the MCP server ({@code /mcp}), from {@code SWITCHBOARD_MCP_TOKENS}

@@ -22,6 +22,7 @@ import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.contracts.llm.ToolSpec;
 import io.switchboard.runtime.client.GatewayClient;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.context.ContextWindow;
@@ -44,6 +45,7 @@ import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
+import io.switchboard.runtime.tools.SubAgents;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -98,11 +100,13 @@ public class TurnExecutor {
     private final ApprovalRepository approvals;
     private final ContextWindow window;
     private final ContextRepository contexts;
+    private final SubAgents subAgents;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
                         EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
                         ToolSlots slots, ToolArguments arguments, ApprovalRepository approvals, ContextWindow window,
-                        ContextRepository contexts) {
+                        ContextRepository contexts, SubAgents subAgents) {
+        this.subAgents = subAgents;
         this.approvals = approvals;
         this.window = window;
         this.contexts = contexts;
@@ -242,6 +246,7 @@ public class TurnExecutor {
     private Uni<TurnDecider.Resume> load(TurnRun run) {
         // the version the session started on: edits of the agent apply to new sessions
         return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion()))
+                .call(agent -> subAgents.of(agent).invoke(found -> run.subAgents = found))
                 .flatMap(agent -> contexts.latest(run.sessionId).flatMap(snapshot -> sessions.messagesAfter(
                         run.sessionId, snapshot == null ? -1 : snapshot.throughPosition()).map(history -> {
                     run.agent = agent;
@@ -302,7 +307,7 @@ public class TurnExecutor {
             Agent.Limits limits = run.agent.limits();
             Decision decision = TurnDecider.afterModelCall(outcome, round,
                     limits.maxToolRounds() != null ? limits.maxToolRounds() : config.turn().maxToolRounds(),
-                    new HashSet<>(run.agent.tools()), run.inputTokens + run.outputTokens, limits.maxTurnTokens());
+                    allowedTools(run), run.inputTokens + run.outputTokens, limits.maxTurnTokens());
             if (decision instanceof Decision.Answer answer) {
                 return complete(run, answer.text());
             }
@@ -326,7 +331,7 @@ public class TurnExecutor {
                         run.agent.model(), prompt.snapshotPosition(), prompt.firstPosition(), prompt.lastPosition(),
                         prompt.tokens(), null)))
                 .flatMap(prompt -> stream(run, LlmRequest.of(requestId, run.session(), run.turn(), run.agent.model(),
-                        prompt.messages(), tools.specs(run.agent.tools())).forAgent(run.agent.id().toString())));
+                        prompt.messages(), specs(run)).forAgent(run.agent.id().toString())));
     }
 
     private Uni<LlmOutcome> stream(TurnRun run, LlmRequest request) {
@@ -362,7 +367,7 @@ public class TurnExecutor {
      * failing tool failed, if one did, and whether calls wait for operators.
      */
     private Uni<ToolOutcome> runCalls(TurnRun run, List<ToolCall> calls) {
-        Set<String> allowed = new HashSet<>(run.agent.tools());
+        Set<String> allowed = allowedTools(run);
         return Multi.createFrom().iterable(calls)
                 .onItem().transformToUni(call -> slots.run(() -> runTool(run, call, allowed.contains(call.name()))))
                 .merge(config.tools().maxParallel())
@@ -381,7 +386,7 @@ public class TurnExecutor {
 
     /** Runs the call, unless the agent's operators must approve it first: then asks them, or acts on their decision. */
     private Uni<ToolOutcome> runTool(TurnRun run, ToolCall call, boolean allowed) {
-        Tool tool = allowed ? tools.find(call.name()).orElse(null) : null;
+        Tool tool = allowed ? tools.find(call.name()).orElse(run.subAgents.get(call.name())) : null;
         String invalid = tool == null ? null : arguments.problems(tool, call.arguments());
         if (tool == null || invalid != null || !run.agent.approvalRequired().contains(call.name())) {
             return execute(run, call, tool, invalid, null);
@@ -413,7 +418,8 @@ public class TurnExecutor {
         Uni<String> result = tool == null ? Uni.createFrom().failure(new ToolRefused(call.name()))
                 : invalid != null ? Uni.createFrom().failure(new Tool.Rejected(invalid))
                 : denied != null ? Uni.createFrom().failure(new Tool.Rejected(denied))
-                : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts()))
+                : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts(),
+                        run.sessionId))
                         .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new);
         return result.map(text -> new Finished(limit(text), false, null))
                 .onFailure(ToolRefused.class).recoverWithItem(refused -> {
@@ -437,6 +443,20 @@ public class TurnExecutor {
     }
 
     private record Finished(String result, boolean error, String failure) {
+    }
+
+    /** The tools the agent may use: its built-in ones and its sub-agents. */
+    private static Set<String> allowedTools(TurnRun run) {
+        Set<String> allowed = new HashSet<>(run.agent.tools());
+        allowed.addAll(run.subAgents.keySet());
+        return allowed;
+    }
+
+    private List<ToolSpec> specs(TurnRun run) {
+        List<ToolSpec> specs = new ArrayList<>(tools.specs(run.agent.tools()));
+        run.subAgents.values().forEach(t -> specs.add(new ToolSpec(t.name(),
+                t.description(), t.parameters())));
+        return specs;
     }
 
     /** The agent's wall-time limit of a turn, or the runtime's. */
@@ -548,6 +568,8 @@ public class TurnExecutor {
         /** The turn's span, as the parent of its model and tool calls. */
         final Context trace;
         volatile Agent agent;
+        /** The agent's sub-agents as tools, by name. */
+        volatile Map<String, Tool> subAgents = Map.of();
         volatile String failureCode;
         volatile String userText;
         volatile int inputTokens;

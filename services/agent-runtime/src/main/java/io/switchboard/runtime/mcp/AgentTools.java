@@ -20,7 +20,6 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -72,7 +71,7 @@ public class AgentTools {
         return agents.list().map(all -> {
             StringBuilder text = new StringBuilder();
             for (Agent agent : all) {
-                text.append(toolName(agent)).append(": ").append(agent.name()).append(" (version ")
+                text.append(agent.toolName()).append(": ").append(agent.name()).append(" (version ")
                         .append(agent.version()).append(", model ").append(agent.model()).append(")\n");
             }
             return text.length() == 0 ? "No agents yet." : text.toString().strip();
@@ -98,7 +97,7 @@ public class AgentTools {
         for (Agent agent : published) {
             seen.add(agent.id());
             Registered current = registered.get(agent.id());
-            String name = toolName(agent);
+            String name = agent.toolName();
             if (current != null && current.version() == agent.version() && current.name().equals(name)) {
                 continue;
             }
@@ -115,15 +114,6 @@ public class AgentTools {
             tools.removeTool(registered.get(id).name());
             return true;
         });
-    }
-
-    /** A name MCP clients accept ({@code [a-z0-9_]}, at most 64), unique by the agent id's first characters. */
-    static String toolName(Agent agent) {
-        String slug = agent.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
-        if (slug.length() > 40) {
-            slug = slug.substring(0, 40);
-        }
-        return (slug.isEmpty() ? "agent" : slug) + "_" + agent.id().toString().substring(0, 8);
     }
 
     private void register(Agent agent, String name) {
@@ -160,23 +150,12 @@ public class AgentTools {
                 : turn(id, message));
     }
 
-    /** Sends the message and waits for the turn's end on this replica's copy of {@code agent.events}. */
     private Uni<ToolResponse> turn(UUID sessionId, String message) {
-        UUID turnId = UUID.randomUUID();
-        Duration limit = config.turn().timeout().plusSeconds(30);
-        Uni<AgentEvent> end = hub.stream(sessionId.toString(), 0)
-                .select().where(e -> e.turnId().equals(turnId.toString()) && e.endsTurn())
-                .toUni().ifNoItem().after(limit).fail();
-        return Uni.combine().all().unis(end, sessions.send(sessionId, turnId, message)).asTuple()
-                .map(both -> {
-                    AgentEvent last = both.getItem1();
-                    if (last instanceof TurnCompleted done) {
-                        return ToolResponse.structuredSuccess(new AgentAnswer(done.text(), sessionId.toString()));
-                    }
-                    TurnFailed failed = (TurnFailed) last;
-                    return ToolResponse.error("the turn failed (" + failed.code() + "): " + failed.reason()
-                            + " [sessionId " + sessionId + "]");
-                })
+        return sessions.ask(sessionId, UUID.randomUUID(), message, config.turn().timeout().plusSeconds(30))
+                .map(answer -> answer.completed()
+                        ? ToolResponse.structuredSuccess(new AgentAnswer(answer.text(), sessionId.toString()))
+                        : ToolResponse.error("the turn failed (" + answer.code() + "): " + answer.text()
+                                + " [sessionId " + sessionId + "]"))
                 .onFailure().recoverWithItem(e -> ToolResponse.error("no answer: " + e.getMessage()));
     }
 

@@ -10,7 +10,8 @@ import java.util.UUID;
  */
 public record Agent(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
                     List<String> httpAllowedHosts, Limits limits, String onBusy, List<String> approvalRequired,
-                    ContextPolicy context, Instant createdAt, int publishedVersion, int latestVersion) {
+                    ContextPolicy context, List<UUID> subAgents, Instant createdAt, int publishedVersion,
+                    int latestVersion) {
 
     /** A message that arrives while a turn runs waits for it ({@code queue}). */
     public static final String QUEUE = "queue";
@@ -23,6 +24,18 @@ public record Agent(UUID id, int version, String name, String model, String syst
     public static final String DROP_OLDEST = "drop_oldest";
     public static final String SUMMARIZE = "summarize";
     public static final List<String> STRATEGIES = List.of(DROP_OLDEST, SUMMARIZE);
+
+    /**
+     * The name this agent has as a tool (for MCP clients and for agents that ask it): {@code [a-z0-9_]}, at most 49
+     * characters, unique by the agent id's first characters.
+     */
+    public String toolName() {
+        String slug = name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+        if (slug.length() > 40) {
+            slug = slug.substring(0, 40);
+        }
+        return (slug.isEmpty() ? "agent" : slug) + "_" + id.toString().substring(0, 8);
+    }
 
     /** Per-turn limits; null ones fall back to the runtime's ({@code runtime.turn.*}). */
     public record Limits(Integer maxToolRounds, Integer maxTurnSeconds, Integer maxTurnTokens) {

@@ -18,6 +18,7 @@ public class AgentRepository {
     private static final String SELECT = "select a.id, a.published_version, a.latest_version, v.version, v.name,"
             + " v.model, v.system_prompt, v.tools, v.http_allowed_hosts, v.max_tool_rounds, v.max_turn_seconds,"
             + " v.max_turn_tokens, v.on_busy, v.approval_required, v.context_max_tokens, v.context_strategy,"
+            + " v.sub_agents,"
             + " v.created_at from runtime.agents a"
             + " join runtime.agent_versions v on v.agent_id = a.id";
 
@@ -30,7 +31,7 @@ public class AgentRepository {
     /** What makes a version. */
     public record Definition(String name, String model, String systemPrompt, List<String> tools,
                              List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
-                             List<String> approvalRequired, Agent.ContextPolicy context) {
+                             List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents) {
     }
 
     /** A new agent, at version 1, published. */
@@ -83,6 +84,13 @@ public class AgentRepository {
                 .map(AgentRepository::toAgents);
     }
 
+    /** The agents at their published versions, those that exist. */
+    public Uni<List<Agent>> find(List<UUID> ids) {
+        return ids.isEmpty() ? Uni.createFrom().item(List.of())
+                : pool.preparedQuery(SELECT + " and v.version = a.published_version where a.id = any($1)")
+                        .execute(Tuple.of(ids.toArray(new UUID[0]))).map(AgentRepository::toAgents);
+    }
+
     /** Every agent at its published version, newest agent first. */
     public Uni<List<Agent>> list() {
         return pool.query(SELECT + " and v.version = a.published_version order by a.created_at desc").execute()
@@ -92,13 +100,13 @@ public class AgentRepository {
     private static Uni<Void> insertVersion(SqlClient tx, UUID id, int version, Definition d) {
         return tx.preparedQuery("insert into runtime.agent_versions (agent_id, version, name, model, system_prompt,"
                         + " tools, http_allowed_hosts, max_tool_rounds, max_turn_seconds, max_turn_tokens, on_busy,"
-                        + " approval_required, context_max_tokens, context_strategy)"
-                        + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+                        + " approval_required, context_max_tokens, context_strategy, sub_agents)"
+                        + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
                 .execute(Tuple.from(new Object[] {id, version, d.name(), d.model(), d.systemPrompt(),
                         d.tools().toArray(new String[0]), d.httpAllowedHosts().toArray(new String[0]),
                         d.limits().maxToolRounds(), d.limits().maxTurnSeconds(), d.limits().maxTurnTokens(),
                         d.onBusy(), d.approvalRequired().toArray(new String[0]), d.context().maxTokens(),
-                        d.context().strategy()}))
+                        d.context().strategy(), d.subAgents().toArray(new UUID[0])}))
                 .replaceWithVoid();
     }
 
@@ -120,6 +128,7 @@ public class AgentRepository {
                         row.getInteger("max_turn_tokens")),
                 row.getString("on_busy"), Arrays.asList(row.getArrayOfStrings("approval_required")),
                 new Agent.ContextPolicy(row.getInteger("context_max_tokens"), row.getString("context_strategy")),
+                Arrays.asList(row.getArrayOfUUIDs("sub_agents")),
                 row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
                 row.getInteger("latest_version"));
     }

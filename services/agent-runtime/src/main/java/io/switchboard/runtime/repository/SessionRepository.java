@@ -20,7 +20,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class SessionRepository {
     private static final String SELECT_SESSION = "select s.id, s.agent_id, s.agent_version, v.name as agent_name,"
-            + " s.created_at, s.last_seq from runtime.sessions s join runtime.agent_versions v"
+            + " s.created_at, s.last_seq, s.parent_session_id, s.depth from runtime.sessions s join runtime.agent_versions v"
             + " on v.agent_id = s.agent_id and v.version = s.agent_version";
 
     private final Pool pool;
@@ -41,6 +41,26 @@ public class SessionRepository {
                 .execute(Tuple.of(sessionId, agentId, version))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(true)
                         : find(sessionId).map(existing -> existing != null && existing.agentId().equals(agentId)));
+    }
+
+    /**
+     * Opens a sub-agent's session on the agent's published version, as a child of {@code parent}, unless it exists
+     * (a runner that took over asks again with the same id); false if the agent does not exist.
+     */
+    public Uni<Boolean> openChild(UUID sessionId, UUID agentId, UUID parent, int depth) {
+        return pool.preparedQuery("insert into runtime.sessions (id, agent_id, agent_version, parent_session_id, depth)"
+                        + " select $1, a.id, a.published_version, $3, $4 from runtime.agents a where a.id = $2"
+                        + " on conflict (id) do nothing")
+                .execute(Tuple.of(sessionId, agentId, parent, depth))
+                .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(true)
+                        : find(sessionId).map(existing -> existing != null));
+    }
+
+    /** The answer of a completed turn (its last assistant message), or null. */
+    public Uni<String> answerOf(UUID turnId) {
+        return pool.preparedQuery("select content from runtime.messages where turn_id = $1 and role = 'assistant'"
+                        + " order by position desc limit 1").execute(Tuple.of(turnId))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("content"));
     }
 
     /** The session, or null. */
@@ -307,7 +327,8 @@ public class SessionRepository {
 
     private static Session toSession(Row row) {
         return new Session(row.getUUID("id"), row.getUUID("agent_id"), row.getInteger("agent_version"),
-                row.getString("agent_name"), row.getOffsetDateTime("created_at").toInstant(), row.getLong("last_seq"));
+                row.getString("agent_name"), row.getOffsetDateTime("created_at").toInstant(), row.getLong("last_seq"),
+                row.getUUID("parent_session_id"), row.getInteger("depth"));
     }
 
     private static Turn toTurn(Row row) {

@@ -41,7 +41,8 @@ public class AgentResource {
      */
     public record CreateAgent(String name, String model, String systemPrompt, List<String> tools,
                               List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
-                              List<String> approvalRequired, Agent.ContextPolicy context, Boolean publish) {
+                              List<String> approvalRequired, Agent.ContextPolicy context, List<String> subAgents,
+                              Boolean publish) {
     }
 
     /** The body of {@code POST /api/agents/{id}/publish}. */
@@ -51,18 +52,19 @@ public class AgentResource {
     /** One version of an agent as the API shows it, with the agent's published and latest versions. */
     public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
                             List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
-                            List<String> approvalRequired, Agent.ContextPolicy context, Instant createdAt,
-                            int publishedVersion, int latestVersion) {
+                            List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents,
+                            Instant createdAt, int publishedVersion, int latestVersion) {
         static AgentView of(Agent a) {
             return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(),
-                    a.httpAllowedHosts(), a.limits(), a.onBusy(), a.approvalRequired(), a.context(), a.createdAt(),
-                    a.publishedVersion(), a.latestVersion());
+                    a.httpAllowedHosts(), a.limits(), a.onBusy(), a.approvalRequired(), a.context(), a.subAgents(),
+                    a.createdAt(), a.publishedVersion(), a.latestVersion());
         }
     }
 
     @POST
     public Uni<Response> create(CreateAgent body, UriInfo uri) {
-        return agents.insert(definition(body)).call(mcp::refresh)
+        AgentRepository.Definition definition = definition(body, null);
+        return checkSubAgents(definition).flatMap(x -> agents.insert(definition)).call(mcp::refresh)
                 .map(agent -> Response.created(uri.getAbsolutePathBuilder().path(agent.id().toString()).build())
                         .entity(AgentView.of(agent)).build());
     }
@@ -71,8 +73,10 @@ public class AgentResource {
     @PUT
     @Path("/{id}")
     public Uni<AgentView> update(@PathParam("id") String id, CreateAgent body) {
-        AgentRepository.Definition definition = definition(body);
-        return agents.addVersion(Ids.parse(id, "agent"), definition, body.publish() == null || body.publish())
+        UUID agentId = Ids.parse(id, "agent");
+        AgentRepository.Definition definition = definition(body, agentId);
+        return checkSubAgents(definition).flatMap(x -> agents.addVersion(agentId, definition,
+                        body.publish() == null || body.publish()))
                 .call(mcp::refresh)
                 .map(agent -> {
                     if (agent == null) {
@@ -110,7 +114,19 @@ public class AgentResource {
         });
     }
 
-    private AgentRepository.Definition definition(CreateAgent body) {
+    /** Every sub-agent must exist (at a published version); one that is deleted later is left out of the turns. */
+    private Uni<Void> checkSubAgents(AgentRepository.Definition definition) {
+        return agents.find(definition.subAgents()).map(found -> {
+            List<UUID> missing = new ArrayList<>(definition.subAgents());
+            found.forEach(agent -> missing.remove(agent.id()));
+            if (!missing.isEmpty()) {
+                throw Problem.badRequest("subAgents: no agent " + missing.get(0));
+            }
+            return null;
+        });
+    }
+
+    private AgentRepository.Definition definition(CreateAgent body, UUID self) {
         if (body == null) {
             throw Problem.badRequest("a JSON body with name and model is required");
         }
@@ -142,9 +158,20 @@ public class AgentResource {
         if (!Agent.ON_BUSY.contains(onBusy)) {
             throw Problem.badRequest("onBusy must be one of " + Agent.ON_BUSY);
         }
+        List<UUID> subAgents = new ArrayList<>();
+        for (String sub : body.subAgents() == null ? List.<String>of() : body.subAgents()) {
+            UUID subId = Ids.parseOr(sub, () -> Problem.badRequest("subAgents: '" + sub + "' is not an agent id"));
+            if (subId.equals(self)) {
+                throw Problem.badRequest("subAgents: an agent cannot ask itself");
+            }
+            if (!subAgents.contains(subId)) {
+                subAgents.add(subId);
+            }
+        }
         return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
                 wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList(),
-                limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()));
+                limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()),
+                subAgents);
     }
 
     private static Agent.Limits limits(Agent.Limits limits) {

@@ -14,4 +14,13 @@ final class Ids {
             throw Problem.notFound(what + " " + id + " does not exist");
         }
     }
+
+    /** The id from a body field; {@code problem} when it is not one. */
+    static UUID parseOr(String id, java.util.function.Supplier<Problem> problem) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw problem.get();
+        }
+    }
 }

@@ -66,9 +66,12 @@ public class SessionResource {
     public record TurnAccepted(UUID turnId) {
     }
 
-    public record SessionSummary(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt) {
+    /** {@code parentSessionId}: the session whose agent asked this one's (a sub-agent's session), or null. */
+    public record SessionSummary(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt,
+                                 UUID parentSessionId, int depth) {
         static SessionSummary of(Session s) {
-            return new SessionSummary(s.id(), s.agentId(), s.agentVersion(), s.agentName(), s.createdAt());
+            return new SessionSummary(s.id(), s.agentId(), s.agentVersion(), s.agentName(), s.createdAt(),
+                    s.parentSessionId(), s.depth());
         }
     }
 
@@ -94,8 +97,8 @@ public class SessionResource {
      * {@code onBusy} is its agent version's policy for a message sent while a turn runs.
      */
     public record SessionDetail(UUID id, UUID agentId, int agentVersion, String agentName, String onBusy,
-                                Instant createdAt, long lastSeq, List<MessageView> messages, List<TurnView> turns,
-                                List<Approval> approvals) {
+                                Instant createdAt, UUID parentSessionId, long lastSeq, List<MessageView> messages,
+                                List<TurnView> turns, List<Approval> approvals) {
     }
 
     @POST
@@ -129,7 +132,7 @@ public class SessionResource {
                 .flatMap(messages -> sessions.turns(sessionId)
                         .flatMap(turns -> approvals.ofSession(sessionId).map(asked -> new SessionDetail(session.id(),
                                 session.agentId(), session.agentVersion(), session.agentName(), agent.onBusy(),
-                                session.createdAt(), session.lastSeq(),
+                                session.createdAt(), session.parentSessionId(), session.lastSeq(),
                                 messages.stream().map(MessageView::of).toList(),
                                 turns.stream().map(TurnView::of).toList(), asked))))));
     }

@@ -5,19 +5,25 @@ import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.ResumeTurn;
 import io.switchboard.contracts.agent.StartSession;
+import io.switchboard.contracts.agent.TurnCompleted;
+import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.executor.SessionMailboxes;
 import io.switchboard.runtime.executor.TurnExecutor;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.messaging.EventPublisher;
+import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
+import io.switchboard.runtime.repository.Turn;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -33,10 +39,12 @@ public class SessionService {
     private final EventPublisher events;
     private final AgentRepository agents;
     private final ApprovalRepository approvals;
+    private final SessionEventHub hub;
 
     public SessionService(SessionRepository sessions, SessionMailboxes mailboxes, TurnExecutor executor,
                           CommandPublisher commands, RuntimeConfig config, EventPublisher events,
-                          AgentRepository agents, ApprovalRepository approvals) {
+                          AgentRepository agents, ApprovalRepository approvals, SessionEventHub hub) {
+        this.hub = hub;
         this.agents = agents;
         this.approvals = approvals;
         this.events = events;
@@ -62,6 +70,35 @@ public class SessionService {
     public Uni<UUID> send(UUID sessionId, UUID turnId, String text) {
         return commands.send(UserMessage.of(UUID.randomUUID().toString(), sessionId.toString(), turnId.toString(),
                 text)).replaceWith(turnId);
+    }
+
+    /** How a turn ended: its answer, or ({@code completed} false) its error code and reason. */
+    public record Answer(boolean completed, String text, String code) {
+    }
+
+    /**
+     * Sends the message as turn {@code turnId} and waits for its end, on this replica's copy of {@code agent.events}
+     * (or in the journal, when the turn had ended before: a second ask with the same turn id is not sent twice).
+     */
+    public Uni<Answer> ask(UUID sessionId, UUID turnId, String text, Duration limit) {
+        Uni<Answer> end = hub.stream(sessionId.toString(), 0)
+                .select().where(e -> e.turnId().equals(turnId.toString()) && e.endsTurn())
+                .toUni().map(last -> last instanceof TurnCompleted done ? new Answer(true, done.text(), null)
+                        : new Answer(false, ((TurnFailed) last).reason(), ((TurnFailed) last).code()));
+        // sent unless it was before; ended already, the journal has its end (the stream will not)
+        Uni<Answer> journaled = sessions.turn(turnId).flatMap(turn -> {
+            if (turn == null) {
+                return send(sessionId, turnId, text).flatMap(x -> Uni.createFrom().<Answer>nothing());
+            }
+            if (List.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING).contains(turn.status())) {
+                return Uni.createFrom().nothing();
+            }
+            return turn.status().equals(Turn.COMPLETED)
+                    ? sessions.answerOf(turnId).map(answer -> new Answer(true, answer, null))
+                    : Uni.createFrom().item(new Answer(false, turn.errorReason(), turn.errorCode()));
+        });
+        // the stream is subscribed to first, so an end that comes quickly is not missed
+        return Uni.combine().any().of(end, journaled).ifNoItem().after(limit).fail();
     }
 
     /** Why the message is not acceptable, or null. */

@@ -94,7 +94,7 @@ class HttpRequestToolTest {
     }
 
     private static String call(String arguments, List<String> allowList) {
-        return tool.call(arguments, new ToolContext("session/turn/call_1", allowList))
+        return tool.call(arguments, new ToolContext("session/turn/call_1", allowList, null))
                 .await().atMost(Duration.ofSeconds(10));
     }
 }

@@ -8,7 +8,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ToolArgumentsTest {
-    private static final ToolContext CONTEXT = new ToolContext("s/t/c", java.util.List.of());
+    private static final ToolContext CONTEXT = new ToolContext("s/t/c", java.util.List.of(), null);
     private final ObjectMapper json = new ObjectMapper();
     private final CalculatorTool calculator = new CalculatorTool(json);
     private final ToolArguments arguments = new ToolArguments(json);

@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  *       with that expression;</li>
  *   <li>the message says {@code fetch <url>} and the {@code http_request} tool is offered: it calls the tool with that
  *       URL;</li>
+ *   <li>the message starts with {@code ask <tool>: <text>} and that tool is offered (another agent, as a sub-agent): it
+ *       calls it with {@code {"message": <text>}};</li>
  *   <li>otherwise it answers by quoting the message.</li>
  * </ul>
  * A user message with {@code [slow]} in it makes every reply of that conversation stream ten times slower (for demos
@@ -37,6 +39,7 @@ public final class SimScript {
     private static final Pattern ASKS_FOR_TIME = Pattern.compile("\\b(time|clock)\\b");
     private static final Pattern CALCULATE = Pattern.compile("\\bcalculate\\s+(.+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern FETCH = Pattern.compile("\\bfetch\\s+(\\S+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ASK = Pattern.compile("^\\s*ask\\s+([A-Za-z0-9_-]+):\\s*(.+)$", Pattern.DOTALL);
     private static final Pattern INJECTED_CALL = Pattern.compile("CALL\\s+([A-Za-z0-9_-]+)\\s+(\\{.*?\\})(?=\\s|$)");
 
     private SimScript() {
@@ -82,6 +85,11 @@ public final class SimScript {
             }
             return new Reply(events, new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
                     "sim: the connection was cut mid-stream"));
+        }
+        Matcher ask = ASK.matcher(text);
+        if (ask.find() && offers(request, ask.group(1))) {
+            return toolCall(request, ask.group(1), Json.write(Json.MAPPER.createObjectNode()
+                    .put("message", ask.group(2).strip())), inputTokens);
         }
         Matcher calculate = CALCULATE.matcher(text);
         if (calculate.find() && offers(request, "calculator")) {

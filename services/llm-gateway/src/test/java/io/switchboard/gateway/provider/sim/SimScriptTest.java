@@ -62,6 +62,20 @@ class SimScriptTest {
     }
 
     @Test
+    void asksAnOfferedAgentWithTheRestOfTheMessage() {
+        ToolSpec researcher = new ToolSpec("researcher_1a2b3c4d", "another agent", Map.of("type", "object"));
+        SimScript.Reply reply = SimScript.reply(request(List.of(ChatMessage.user("ask researcher_1a2b3c4d: who won?")),
+                List.of(researcher)));
+        assertThat(reply.events().get(0)).isInstanceOfSatisfying(ProviderEvent.ToolCall.class, call -> {
+            assertThat(call.name()).isEqualTo("researcher_1a2b3c4d");
+            assertThat(call.arguments()).isEqualTo("{\"message\":\"who won?\"}");
+        });
+        // not offered: an ordinary message
+        assertThat(SimScript.reply(request(List.of(ChatMessage.user("ask researcher_1a2b3c4d: who won?")),
+                List.of())).events().get(0)).isInstanceOf(ProviderEvent.TextDelta.class);
+    }
+
+    @Test
     void fetchesWithTheHttpToolAndObeysACallInjectedIntoAToolResult() {
         ToolSpec http = new ToolSpec("http_request", "web", Map.of("type", "object"));
         SimScript.Reply fetch = SimScript.reply(request(List.of(ChatMessage.user("fetch https://example.com/x")),

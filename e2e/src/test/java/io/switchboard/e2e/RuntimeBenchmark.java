@@ -1,0 +1,263 @@
+package io.switchboard.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * agent-runtime's figures against the issue's targets, on the packaged platform (own Kafka and PostgreSQL, the four
+ * services at {@code -Xmx256m}, sim at zero pace): idle sessions per GiB of heap, turns per second through the whole
+ * Kafka path with one tool call per turn (and without, side by side), and time to first token with 1,000 sessions
+ * streaming at once. Run with {@code e2e/bench/runtime.sh}; a command that prints figures, not a test.
+ */
+public final class RuntimeBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JCMD = System.getProperty("java.home") + "/bin/jcmd";
+
+    private final Platform platform;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** Turn id -> when its first token and its end were seen on agent.events (nanoTime). */
+    private final Map<String, CompletableFuture<Long>> firstTokens = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Long>> ends = new ConcurrentHashMap<>();
+    private final AtomicBoolean listening = new AtomicBoolean(true);
+
+    private RuntimeBenchmark(Platform platform) {
+        this.platform = platform;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int sessions = Integer.getInteger("sessions", 100_000);
+        int seconds = Integer.getInteger("seconds", 20);
+        int streaming = Integer.getInteger("streaming", 1_000);
+        System.out.println("starting the platform (sim at zero pace) ...");
+        try (Platform platform = Platform.start(Duration.ZERO)) {
+            RuntimeBenchmark bench = new RuntimeBenchmark(platform);
+            Thread listener = new Thread(bench::listen, "agent-events");
+            listener.setDaemon(true);
+            listener.start();
+            List<String[]> rows = new ArrayList<>();
+            bench.idleSessions(sessions, rows);
+            bench.turnsPerSecond("clock", "what time is it?", seconds, rows);
+            bench.turnsPerSecond(null, "hello", seconds, rows);
+            bench.firstTokens(streaming, rows);
+            bench.listening.set(false);
+            listener.join(5_000);
+            System.out.println();
+            System.out.printf("%-52s %14s %22s%n", "figure", "measured", "target / baseline");
+            rows.forEach(r -> System.out.printf("%-52s %14s %22s%n", r[0], r[1], r[2]));
+        }
+        System.exit(0);
+    }
+
+    /** Opens {@code count} sessions (each resumable any time), then weighs the runtime's live heap. */
+    private void idleSessions(int count, List<String[]> rows) throws Exception {
+        String agent = agent("idle", null);
+        long before = liveHeap();
+        long started = System.nanoTime();
+        Semaphore inFlight = new Semaphore(64);
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            inFlight.acquire();
+            all.add(http.sendAsync(post("/api/sessions", "{\"agentId\":\"" + agent + "\"}"),
+                    HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> inFlight.release()));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        double rate = count / ((System.nanoTime() - started) / 1e9);
+        long after = liveHeap();
+        double perSession = Math.max(0, after - before) / (double) count;
+        double perGiB = perSession == 0 ? Double.POSITIVE_INFINITY : (1L << 30) / perSession;
+        System.out.printf("%d idle sessions opened at %.0f/s; live heap %d -> %d KiB%n", count, rate, before >> 10,
+                after >> 10);
+        rows.add(new String[] {"idle sessions: live heap per session (bytes)", String.format("%.1f", perSession),
+                "BEAM process ~2,600"});
+        rows.add(new String[] {"idle sessions per GiB of heap", perGiB == Double.POSITIVE_INFINITY ? "unbounded"
+                : String.format("%.0f", perGiB), ">= 100,000"});
+        rows.add(new String[] {"runtime live heap with " + count + " sessions (MiB)",
+                String.format("%.1f", after / 1048576.0), "< 1,024"});
+    }
+
+    /** Keeps 64 conversations busy for {@code seconds}: each sends its next message when its last turn ended. */
+    private void turnsPerSecond(String tool, String text, int seconds, List<String[]> rows) throws Exception {
+        String agent = agent(tool == null ? "talker" : "clock-user", tool);
+        int users = 64;
+        List<String> sessionIds = new ArrayList<>();
+        for (int i = 0; i < users; i++) {
+            sessionIds.add(session(agent));
+        }
+        warmUp(sessionIds.get(0), text);
+        AtomicLong done = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        for (String sessionId : sessionIds) {
+            threads.add(new Thread(() -> {
+                while (System.nanoTime() < end) {
+                    try {
+                        long t0 = System.nanoTime();
+                        awaitEnd(send(sessionId, text), Duration.ofSeconds(60));
+                        latencies.add(System.nanoTime() - t0);
+                        done.incrementAndGet();
+                    } catch (Exception e) {
+                        System.out.println("turn failed: " + e);
+                        return;
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = seconds + 0.0;
+        double rate = done.get() / elapsed;
+        String label = tool == null ? "turns/s, no tool (1 model call)" : "turns/s, one tool call (2 model calls)";
+        rows.add(new String[] {label + ", 64 sessions", String.format("%.0f", rate),
+                tool == null ? "(baseline for the row above)" : "> 1,000"});
+        rows.add(new String[] {"  turn latency p50 / p99 (ms)", percentile(latencies, 50) + " / "
+                + percentile(latencies, 99), ""});
+    }
+
+    /** {@code count} sessions each send one message at once; time from the POST to the turn's first token. */
+    private void firstTokens(int count, List<String[]> rows) throws Exception {
+        String agent = agent("streamer", null);
+        List<String> sessionIds = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sessionIds.add(session(agent));
+        }
+        warmUp(sessionIds.get(0), "hello");
+        List<Long> ttft = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (String sessionId : sessionIds) {
+            long t0 = System.nanoTime();
+            all.add(http.sendAsync(post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"tell me more\"}"),
+                            HttpResponse.BodyHandlers.ofString())
+                    .thenCompose(response -> {
+                        String id = readTurnId(response.body());
+                        return firstTokens.computeIfAbsent(id, k -> new CompletableFuture<>());
+                    })
+                    .orTimeout(120, TimeUnit.SECONDS)
+                    .thenAccept(at -> ttft.add(at - t0)));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        rows.add(new String[] {"time to first token, " + count + " sessions at once: p50 (ms)",
+                String.valueOf(percentile(ttft, 50)), ""});
+        rows.add(new String[] {"time to first token, " + count + " sessions at once: p99 (ms)",
+                String.valueOf(percentile(ttft, 99)), "(no target set)"});
+        rows.add(new String[] {"  first tokens seen", ttft.size() + " of " + count, ""});
+    }
+
+    // ---- the platform's public API and event stream
+
+    /** Follows agent.events (what the SSE endpoints relay): first token and end of every turn. */
+    private void listen() {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafkaBootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            consumer.subscribe(List.of("agent.events"));
+            while (listening.get()) {
+                for (var record : consumer.poll(Duration.ofMillis(100))) {
+                    long now = System.nanoTime();
+                    JsonNode event = JSON.readTree(record.value());
+                    String type = event.path("type").asText();
+                    String turnId = event.path("turnId").asText();
+                    if (type.equals("TokenDelta")) {
+                        firstTokens.computeIfAbsent(turnId, k -> new CompletableFuture<>()).complete(now);
+                    } else if (type.equals("TurnCompleted") || type.equals("TurnFailed")) {
+                        ends.computeIfAbsent(turnId, k -> new CompletableFuture<>()).complete(now);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void warmUp(String sessionId, String text) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            awaitEnd(send(sessionId, text), Duration.ofSeconds(60));
+        }
+    }
+
+    private void awaitEnd(String turnId, Duration limit) throws Exception {
+        ends.computeIfAbsent(turnId, k -> new CompletableFuture<>()).get(limit.toSeconds(), TimeUnit.SECONDS);
+        ends.remove(turnId);
+    }
+
+    private String send(String sessionId, String text) throws Exception {
+        HttpResponse<String> response = http.send(post("/api/sessions/" + sessionId + "/messages",
+                "{\"text\":\"" + text + "\"}"), HttpResponse.BodyHandlers.ofString());
+        return readTurnId(response.body());
+    }
+
+    private String agent(String name, String tool) throws Exception {
+        String body = "{\"name\":\"bench-" + name + "\",\"model\":\"sim\",\"tools\":["
+                + (tool == null ? "" : "\"" + tool + "\"") + "]}";
+        return JSON.readTree(http.send(post("/api/agents", body), HttpResponse.BodyHandlers.ofString()).body())
+                .get("id").asText();
+    }
+
+    private String session(String agentId) throws Exception {
+        return JSON.readTree(http.send(post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}"),
+                HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+    }
+
+    private HttpRequest post(String path, String body) {
+        return HttpRequest.newBuilder(URI.create(platform.runtime() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static String readTurnId(String body) {
+        try {
+            return JSON.readTree(body).get("turnId").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(body, e);
+        }
+    }
+
+    /** The runtime's live heap after a full collection ({@code jcmd GC.class_histogram} collects first). */
+    private long liveHeap() throws Exception {
+        Process jcmd = new ProcessBuilder(JCMD, String.valueOf(platform.pidOf("agent-runtime")), "GC.class_histogram")
+                .redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes());
+        jcmd.waitFor();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("Total")) {
+                String[] parts = line.trim().split("\\s+");
+                return Long.parseLong(parts[2]);
+            }
+        }
+        throw new IllegalStateException("no heap total from jcmd: " + out);
+    }
+
+    private static long percentile(List<Long> nanos, int p) {
+        if (nanos.isEmpty()) {
+            return -1;
+        }
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        return TimeUnit.NANOSECONDS.toMillis(sorted.get(Math.min(sorted.size() - 1,
+                (int) Math.ceil(p / 100.0 * sorted.size()) - 1)));
+    }
+}

@@ -1,0 +1,19 @@
+package io.switchboard.gateway.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.gateway.provider.ProviderEvent;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JoinTextTest {
+    @Test
+    void adjacentTextGoesOutAsOneDeltaAndEverythingElseKeepsItsPlace() {
+        ProviderEvent.ToolCall call = new ProviderEvent.ToolCall("c1", "clock", "{}");
+        assertThat(LlmRequestConsumer.joinText(List.of(new ProviderEvent.TextDelta("Hel"),
+                new ProviderEvent.TextDelta("lo"), call, new ProviderEvent.TextDelta(" there"),
+                new ProviderEvent.TextDelta("!"))))
+                .containsExactly(new ProviderEvent.TextDelta("Hello"), call, new ProviderEvent.TextDelta(" there!"));
+        assertThat(LlmRequestConsumer.joinText(List.of())).isEmpty();
+    }
+}
