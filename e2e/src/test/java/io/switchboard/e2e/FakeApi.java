@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 
 /**
  * A third-party HTTP API that agents call with the {@code http_request} tool: it answers the bodies a test gives it
- * and remembers each request's path and {@code Idempotency-Key}. The runtime trusts it as an internal host.
+ * and remembers each request's path, {@code Idempotency-Key}, query and {@code Authorization}. The runtime trusts it as an internal host.
  */
 final class FakeApi implements AutoCloseable {
     private final HttpServer server;
@@ -25,7 +25,8 @@ final class FakeApi implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress("localhost", port), 0);
         server.createContext("/", exchange -> {
             requests.add(new String[] {exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Idempotency-Key")});
+                    exchange.getRequestHeaders().getFirst("Idempotency-Key"), exchange.getRequestURI().getRawQuery(),
+                    exchange.getRequestHeaders().getFirst("Authorization")});
             String page = pages.get(exchange.getRequestURI().getPath());
             try {
                 Thread.sleep(delays.getOrDefault(exchange.getRequestURI().getPath(), 0L));
@@ -51,7 +52,7 @@ final class FakeApi implements AutoCloseable {
         pages.put(path, body);
     }
 
-    /** Every request so far: {path, Idempotency-Key}. */
+    /** Every request so far: {path, Idempotency-Key, raw query, Authorization}. */
     List<String[]> requests() {
         return List.copyOf(requests);
     }

@@ -564,6 +564,50 @@ class PlatformIT {
                 .contains("agents may ask agents only 3 levels deep");
     }
 
+    /**
+     * An operator stores a secret and defines an HTTP tool whose header names it: the third-party API gets the secret,
+     * while the model, the event stream and the journal only ever see the arguments and the answer.
+     */
+    @Test
+    void anOperatorsHttpToolSendsAStoredSecretThatNoOneSeesAgain() throws Exception {
+        String secret = "wx-" + UUID.randomUUID();
+        put("/api/secrets/weather_key", "{\"value\":\"" + secret + "\"}", 204);
+        platform.api().serve("/forecast", "Rain at noon, 14C.");
+        put("/api/tools/weather", "{\"description\":\"The forecast for a city\",\"method\":\"GET\","
+                + "\"url\":\"http://localhost:" + platform.apiPort() + "/forecast?units=metric\","
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\"}},"
+                + "\"required\":[\"message\"]},\"headers\":{\"Authorization\":\"Bearer {{secret:weather_key}}\"}}", 200);
+        // a header naming a secret that is not stored is refused
+        put("/api/tools/broken", "{\"description\":\"x\",\"url\":\"http://localhost:1/x\","
+                + "\"headers\":{\"X-Key\":\"{{secret:nope}}\"}}", 400);
+        assertThat(get("/api/secrets").toString()).contains("weather_key").doesNotContain(secret);
+
+        String agentId = post("/api/agents", "{\"name\":\"forecaster\",\"model\":\"sim\",\"tools\":[\"weather\"]}")
+                .get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"ask weather: Lisbon\"}");
+        List<String[]> events = readStream(sessionId, null, "turn_completed");
+        assertThat(JSON.readTree(events.get(events.size() - 1)[2]).get("text").asText())
+                .isEqualTo("The tool says: HTTP 200 OK\nRain at noon, 14C..");
+        String[] request = platform.api().requests().stream().filter(r -> r[0].equals("/forecast")).findFirst()
+                .orElseThrow();
+        assertThat(request[2]).isEqualTo("units=metric&message=Lisbon");
+        assertThat(request[3]).isEqualTo("Bearer " + secret);
+        assertThat(request[1]).startsWith(sessionId + "/");
+        // the secret is nowhere the model, a client or the debugger can look
+        assertThat(events.stream().map(e -> e[2])).noneMatch(data -> data.contains(secret));
+        assertThat(get("/api/sessions/" + sessionId).toString()).doesNotContain(secret);
+        assertThat(get("/api/sessions/" + sessionId + "/calls").toString()).doesNotContain(secret);
+        assertThat(get("/api/tools").toString()).contains("{{secret:weather_key}}").doesNotContain(secret);
+    }
+
+    private void put(String path, String body, int status) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    }
+
     /** Sends the message to a new session of the agent; the code the turn failed with. */
     private String failureOf(String agentId, String text) throws Exception {
         String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();

@@ -22,6 +22,12 @@ public interface RuntimeConfig {
 
     SubAgents subAgents();
 
+    /**
+     * Keys that seal tool secrets, {@code id:base64key,...} ({@code SWITCHBOARD_MASTER_KEYS}, the gateway's too): the
+     * first seals, all open. None: secrets cannot be stored.
+     */
+    Optional<String> masterKeys();
+
     interface SubAgents {
         /**
          * How deep agents may ask agents: a session people or programs open is at depth 0, a sub-agent's at its

@@ -45,7 +45,7 @@ import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
-import io.switchboard.runtime.tools.SubAgents;
+import io.switchboard.runtime.tools.DefinedTools;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -100,13 +100,13 @@ public class TurnExecutor {
     private final ApprovalRepository approvals;
     private final ContextWindow window;
     private final ContextRepository contexts;
-    private final SubAgents subAgents;
+    private final DefinedTools definedTools;
 
     public TurnExecutor(SessionRepository sessions, AgentRepository agents, GatewayClient gateway, ToolRegistry tools,
                         EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
                         ToolSlots slots, ToolArguments arguments, ApprovalRepository approvals, ContextWindow window,
-                        ContextRepository contexts, SubAgents subAgents) {
-        this.subAgents = subAgents;
+                        ContextRepository contexts, DefinedTools definedTools) {
+        this.definedTools = definedTools;
         this.approvals = approvals;
         this.window = window;
         this.contexts = contexts;
@@ -246,7 +246,7 @@ public class TurnExecutor {
     private Uni<TurnDecider.Resume> load(TurnRun run) {
         // the version the session started on: edits of the agent apply to new sessions
         return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion()))
-                .call(agent -> subAgents.of(agent).invoke(found -> run.subAgents = found))
+                .call(agent -> definedTools.of(agent).invoke(found -> run.definedTools = found))
                 .flatMap(agent -> contexts.latest(run.sessionId).flatMap(snapshot -> sessions.messagesAfter(
                         run.sessionId, snapshot == null ? -1 : snapshot.throughPosition()).map(history -> {
                     run.agent = agent;
@@ -386,7 +386,7 @@ public class TurnExecutor {
 
     /** Runs the call, unless the agent's operators must approve it first: then asks them, or acts on their decision. */
     private Uni<ToolOutcome> runTool(TurnRun run, ToolCall call, boolean allowed) {
-        Tool tool = allowed ? tools.find(call.name()).orElse(run.subAgents.get(call.name())) : null;
+        Tool tool = allowed ? tools.find(call.name()).orElse(run.definedTools.get(call.name())) : null;
         String invalid = tool == null ? null : arguments.problems(tool, call.arguments());
         if (tool == null || invalid != null || !run.agent.approvalRequired().contains(call.name())) {
             return execute(run, call, tool, invalid, null);
@@ -445,16 +445,16 @@ public class TurnExecutor {
     private record Finished(String result, boolean error, String failure) {
     }
 
-    /** The tools the agent may use: its built-in ones and its sub-agents. */
+    /** The tools the agent may use: built in, defined by operators, and its sub-agents. */
     private static Set<String> allowedTools(TurnRun run) {
         Set<String> allowed = new HashSet<>(run.agent.tools());
-        allowed.addAll(run.subAgents.keySet());
+        allowed.addAll(run.definedTools.keySet());
         return allowed;
     }
 
     private List<ToolSpec> specs(TurnRun run) {
         List<ToolSpec> specs = new ArrayList<>(tools.specs(run.agent.tools()));
-        run.subAgents.values().forEach(t -> specs.add(new ToolSpec(t.name(),
+        run.definedTools.values().forEach(t -> specs.add(new ToolSpec(t.name(),
                 t.description(), t.parameters())));
         return specs;
     }
@@ -568,8 +568,8 @@ public class TurnExecutor {
         /** The turn's span, as the parent of its model and tool calls. */
         final Context trace;
         volatile Agent agent;
-        /** The agent's sub-agents as tools, by name. */
-        volatile Map<String, Tool> subAgents = Map.of();
+        /** The agent's tools that are not built in (operators' HTTP tools, sub-agents), by name. */
+        volatile Map<String, Tool> definedTools = Map.of();
         volatile String failureCode;
         volatile String userText;
         volatile int inputTokens;

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.mcp.AgentTools;
 import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -25,8 +26,10 @@ public class AgentResource {
     private final AgentRepository agents;
     private final ToolRegistry tools;
     private final AgentTools mcp;
+    private final HttpToolRepository httpTools;
 
-    public AgentResource(AgentRepository agents, ToolRegistry tools, AgentTools mcp) {
+    public AgentResource(AgentRepository agents, ToolRegistry tools, AgentTools mcp, HttpToolRepository httpTools) {
+        this.httpTools = httpTools;
         this.agents = agents;
         this.tools = tools;
         this.mcp = mcp;
@@ -64,7 +67,7 @@ public class AgentResource {
     @POST
     public Uni<Response> create(CreateAgent body, UriInfo uri) {
         AgentRepository.Definition definition = definition(body, null);
-        return checkSubAgents(definition).flatMap(x -> agents.insert(definition)).call(mcp::refresh)
+        return checkReferences(definition).flatMap(x -> agents.insert(definition)).call(mcp::refresh)
                 .map(agent -> Response.created(uri.getAbsolutePathBuilder().path(agent.id().toString()).build())
                         .entity(AgentView.of(agent)).build());
     }
@@ -75,7 +78,7 @@ public class AgentResource {
     public Uni<AgentView> update(@PathParam("id") String id, CreateAgent body) {
         UUID agentId = Ids.parse(id, "agent");
         AgentRepository.Definition definition = definition(body, agentId);
-        return checkSubAgents(definition).flatMap(x -> agents.addVersion(agentId, definition,
+        return checkReferences(definition).flatMap(x -> agents.addVersion(agentId, definition,
                         body.publish() == null || body.publish()))
                 .call(mcp::refresh)
                 .map(agent -> {
@@ -114,9 +117,21 @@ public class AgentResource {
         });
     }
 
-    /** Every sub-agent must exist (at a published version); one that is deleted later is left out of the turns. */
-    private Uni<Void> checkSubAgents(AgentRepository.Definition definition) {
-        return agents.find(definition.subAgents()).map(found -> {
+    /**
+     * Every tool must be built in or defined by an operator, every sub-agent must exist; one deleted later is left
+     * out of the turns.
+     */
+    private Uni<Void> checkReferences(AgentRepository.Definition definition) {
+        List<String> notBuiltIn = definition.tools().stream().filter(t -> !tools.names().contains(t)).toList();
+        return httpTools.find(notBuiltIn).flatMap(defined -> {
+            List<String> unknown = new ArrayList<>(notBuiltIn);
+            defined.forEach(tool -> unknown.remove(tool.name()));
+            if (!unknown.isEmpty()) {
+                throw Problem.badRequest("unknown tool '" + unknown.get(0) + "': not built in " + tools.names()
+                        + " nor defined (GET /api/tools)");
+            }
+            return agents.find(definition.subAgents());
+        }).map(found -> {
             List<UUID> missing = new ArrayList<>(definition.subAgents());
             found.forEach(agent -> missing.remove(agent.id()));
             if (!missing.isEmpty()) {
@@ -138,8 +153,8 @@ public class AgentResource {
         }
         List<String> wanted = body.tools() == null ? List.of() : new ArrayList<>(body.tools());
         for (String tool : wanted) {
-            if (tool == null || !tools.names().contains(tool)) {
-                throw Problem.badRequest("unknown tool '" + tool + "'; available: " + tools.names());
+            if (tool == null || tool.isBlank()) {
+                throw Problem.badRequest("tools: a tool name is blank");
             }
         }
         List<String> hosts = body.httpAllowedHosts() == null ? List.of() : body.httpAllowedHosts();

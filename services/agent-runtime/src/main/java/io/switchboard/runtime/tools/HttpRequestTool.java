@@ -78,15 +78,28 @@ public class HttpRequestTool implements Tool {
         } catch (Exception e) {
             return Uni.createFrom().failure(new Rejected("arguments are not JSON"));
         }
-        HttpMethod method = HttpMethod.valueOf(args.path("method").asText("GET"));
-        return send(args.path("url").asText(), method, args, context, 0);
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        args.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
+        return request(args.path("url").asText(), HttpMethod.valueOf(args.path("method").asText("GET")), headers,
+                args.hasNonNull("body") ? args.get("body").asText() : null, context.idempotencyKey(),
+                context.httpAllowedHosts());
     }
 
-    private Uni<String> send(String url, HttpMethod method, JsonNode args, ToolContext context, int redirects) {
+    /**
+     * One request through the SSRF guard (redirects followed and checked like the first URL), answered with the
+     * status line and the body; {@code allowedHosts} empty: any public host. Also what operators' HTTP tools send.
+     */
+    public Uni<String> request(String url, HttpMethod method, Map<String, String> headers, String body,
+                               String idempotencyKey, List<String> allowedHosts) {
+        return send(url, method, headers, body, idempotencyKey, allowedHosts, 0);
+    }
+
+    private Uni<String> send(String url, HttpMethod method, Map<String, String> headers, String body,
+                             String idempotencyKey, List<String> allowedHosts, int redirects) {
         // DNS is blocking: resolve and check on a worker thread
-        return Uni.createFrom().item(() -> guard.check(url, context.httpAllowedHosts()))
+        return Uni.createFrom().item(() -> guard.check(url, allowedHosts))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .flatMap(target -> exchange(target, method, args, context))
+                .flatMap(target -> exchange(target, method, headers, body, idempotencyKey))
                 .flatMap(answer -> {
                     if (answer.location() == null) {
                         return Uni.createFrom().item(answer.text());
@@ -97,22 +110,23 @@ public class HttpRequestTool implements Tool {
                     // the new place is checked like the first; after a 303 (or 301/302 of a POST) it is a GET
                     String next = URI.create(url).resolve(answer.location()).toString();
                     boolean keep = answer.status() == 307 || answer.status() == 308;
-                    return send(next, keep ? method : HttpMethod.GET, args, context, redirects + 1);
+                    return send(next, keep ? method : HttpMethod.GET, headers, keep ? body : null, idempotencyKey,
+                            allowedHosts, redirects + 1);
                 });
     }
 
     private record Answer(int status, String location, String text) {
     }
 
-    private Uni<Answer> exchange(SsrfGuard.Target target, HttpMethod method, JsonNode args, ToolContext context) {
+    private Uni<Answer> exchange(SsrfGuard.Target target, HttpMethod method, Map<String, String> headers, String body,
+                                 String idempotencyKey) {
         RequestOptions options = new RequestOptions().setMethod(method).setFollowRedirects(false)
                 .setServer(SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
                 .setHost(target.host()).setPort(target.port()).setSsl(target.tls())
                 .setURI(target.uri().getRawPath().isEmpty() ? "/" + query(target.uri())
                         : target.uri().getRawPath() + query(target.uri()))
-                .putHeader("User-Agent", "switchboard-http-tool").putHeader("Idempotency-Key", context.idempotencyKey());
-        args.path("headers").fields().forEachRemaining(h -> options.putHeader(h.getKey(), h.getValue().asText()));
-        String body = args.hasNonNull("body") ? args.get("body").asText() : null;
+                .putHeader("User-Agent", "switchboard-http-tool").putHeader("Idempotency-Key", idempotencyKey);
+        headers.forEach(options::putHeader);
         // on a Vert.x context, so the response's handlers are in place before its body arrives
         Context loop = vertx.getOrCreateContext();
         return Uni.createFrom().emitter(emitter -> loop.runOnContext(x -> client.request(options)

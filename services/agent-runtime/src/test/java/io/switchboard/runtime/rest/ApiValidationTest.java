@@ -72,6 +72,45 @@ class ApiValidationTest {
     }
 
     @Test
+    void secretsAreStoredSealedAndNeverShownAgain() {
+        given().contentType(ContentType.JSON).body(Map.of("value", "s3cret-value"))
+                .put("/api/secrets/api_key").then().statusCode(204);
+        given().get("/api/secrets").then().statusCode(200).body("name", hasItem("api_key"))
+                .body(org.hamcrest.Matchers.not(containsString("s3cret-value")));
+        given().contentType(ContentType.JSON).body(Map.of("value", "")).put("/api/secrets/api_key")
+                .then().statusCode(400);
+        given().contentType(ContentType.JSON).body(Map.of("value", "x")).put("/api/secrets/bad name")
+                .then().statusCode(400);
+        given().delete("/api/secrets/never-stored").then().statusCode(404);
+    }
+
+    @Test
+    void httpToolDefinitionsAreValidated() {
+        String ok = "{\"description\":\"d\",\"url\":\"https://api.example.com/v1/{city}\","
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}";
+        given().contentType(ContentType.JSON).body(ok).put("/api/tools/city_lookup").then().statusCode(200)
+                .body("kind", equalTo("http")).body("method", equalTo("GET"));
+        given().get("/api/tools").then().statusCode(200).body("name", hasItem("city_lookup"))
+                .body("name", hasItem("calculator"));
+        // an agent may list it now
+        given().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim", "tools",
+                new String[] {"city_lookup"})).post("/api/agents").then().statusCode(201);
+        for (String[] bad : new String[][] {
+                {"calculator", ok, "409", "built in"},
+                {"bad name!", ok, "400", "tool name"},
+                {"t1", "{\"description\":\"d\",\"url\":\"ftp://x/y\"}", "400", "http(s)"},
+                {"t2", "{\"description\":\"d\",\"url\":\"https://{host}.example.com/\"}", "400", "never the host"},
+                {"t3", "{\"description\":\"d\",\"url\":\"https://a.example.com/{id}\"}", "400", "{id}"},
+                {"t4", "{\"description\":\"d\",\"url\":\"https://a.example.com/\",\"method\":\"TRACE\"}", "400", "method"},
+                {"t5", "{\"description\":\"d\",\"url\":\"https://a.example.com/\",\"parameters\":{\"type\":\"string\"}}", "400", "object"},
+                {"t6", "{\"description\":\"d\",\"url\":\"https://a.example.com/\",\"headers\":{\"K\":\"{{secret:missing}}\"}}", "400", "missing"}}) {
+            given().contentType(ContentType.JSON).body(bad[1]).put("/api/tools/" + bad[0]).then()
+                    .statusCode(Integer.parseInt(bad[2])).body("detail", containsString(bad[3]));
+        }
+        given().delete("/api/tools/calculator").then().statusCode(404);
+    }
+
+    @Test
     void malformedJsonIsAProblem() {
         given().contentType(ContentType.JSON).body("{\"name\": ").post("/api/agents")
                 .then().statusCode(400).contentType("application/problem+json").body("status", equalTo(400));

@@ -1,5 +1,6 @@
 package io.switchboard.gateway.credentials;
 
+import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.config.GatewayConfig;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
@@ -9,7 +10,7 @@ public class Cipher {
 
     @Produces
     @Singleton
-    CredentialCipher cipher(GatewayConfig config) {
-        return CredentialCipher.fromSpec(config.masterKeys().orElse(""));
+    SecretCipher cipher(GatewayConfig config) {
+        return SecretCipher.fromSpec(config.masterKeys().orElse(""));
     }
 }

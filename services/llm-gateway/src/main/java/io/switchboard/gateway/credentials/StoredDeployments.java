@@ -1,5 +1,6 @@
 package io.switchboard.gateway.credentials;
 
+import io.switchboard.crypto.SecretCipher;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.routing.Alias;
 import io.switchboard.gateway.routing.Limits;
@@ -19,7 +20,7 @@ public class StoredDeployments {
 
     /** A stored deployment; {@code apiKey} is sealed (null when it has none). */
     public record Stored(String name, String provider, String baseUrl, String model, int maxRetries,
-                         CredentialCipher.Sealed apiKey, Limits limits) {
+                         SecretCipher.Sealed apiKey, Limits limits) {
     }
 
 
@@ -48,7 +49,7 @@ public class StoredDeployments {
 
     /** Creates or replaces a deployment; a null {@code apiKey} keeps the stored one. */
     public Uni<Void> put(String name, String provider, String baseUrl, String model, int maxRetries,
-                         CredentialCipher.Sealed apiKey, Limits limits) {
+                         SecretCipher.Sealed apiKey, Limits limits) {
         return pool.preparedQuery("insert into gateway.deployments (name, provider, base_url, model, max_retries,"
                         + " api_key_key_id, api_key_sealed, weight, max_concurrent, requests_per_minute,"
                         + " tokens_per_minute) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -82,16 +83,16 @@ public class StoredDeployments {
      * written in one statement each, guarded by the old ciphertext, so a concurrent update is never overwritten.
      * Gives the number of rows re-sealed.
      */
-    public Uni<Integer> reseal(CredentialCipher cipher) {
+    public Uni<Integer> reseal(SecretCipher cipher) {
         return pool.preparedQuery("select name, api_key_key_id, api_key_sealed from gateway.deployments"
                         + " where api_key_sealed is not null and api_key_key_id <> $1")
                 .execute(Tuple.of(cipher.currentKeyId()))
                 .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
                 .onItem().transformToUniAndConcatenate(row -> {
                     String name = row.getString("name");
-                    CredentialCipher.Sealed old = new CredentialCipher.Sealed(row.getString("api_key_key_id"),
+                    SecretCipher.Sealed old = new SecretCipher.Sealed(row.getString("api_key_key_id"),
                             row.getString("api_key_sealed"));
-                    CredentialCipher.Sealed fresh = cipher.encrypt(cipher.decrypt(old, name), name);
+                    SecretCipher.Sealed fresh = cipher.encrypt(cipher.decrypt(old, name), name);
                     return pool.preparedQuery("update gateway.deployments set api_key_key_id = $2,"
                                     + " api_key_sealed = $3 where name = $1 and api_key_sealed = $4")
                             .execute(Tuple.of(name, fresh.keyId(), fresh.ciphertext(), old.ciphertext()))
@@ -104,7 +105,7 @@ public class StoredDeployments {
         String sealed = row.getString("api_key_sealed");
         return new Stored(row.getString("name"), row.getString("provider"), row.getString("base_url"),
                 row.getString("model"), row.getInteger("max_retries"),
-                sealed == null ? null : new CredentialCipher.Sealed(row.getString("api_key_key_id"), sealed),
+                sealed == null ? null : new SecretCipher.Sealed(row.getString("api_key_key_id"), sealed),
                 new Limits(row.getInteger("weight"), row.getInteger("max_concurrent"),
                         row.getInteger("requests_per_minute"), row.getInteger("tokens_per_minute")));
     }

@@ -1,7 +1,7 @@
 package io.switchboard.gateway.rest;
 
 import io.smallrye.mutiny.Uni;
-import io.switchboard.gateway.credentials.CredentialCipher;
+import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Alias;
@@ -33,10 +33,10 @@ public class DeploymentResource {
 
     private final StoredDeployments store;
     private final Deployments deployments;
-    private final CredentialCipher cipher;
+    private final SecretCipher cipher;
     private final Router router;
 
-    public DeploymentResource(StoredDeployments store, Deployments deployments, CredentialCipher cipher,
+    public DeploymentResource(StoredDeployments store, Deployments deployments, SecretCipher cipher,
                               Router router) {
         this.store = store;
         this.deployments = deployments;
@@ -94,7 +94,7 @@ public class DeploymentResource {
         }
         Limits limits = new Limits(orDefault(body.weight(), 1), orDefault(body.maxConcurrent(), 0),
                 orDefault(body.requestsPerMinute(), 0), orDefault(body.tokensPerMinute(), 0));
-        CredentialCipher.Sealed key = null;
+        SecretCipher.Sealed key = null;
         if (body.apiKey() != null && !body.apiKey().isBlank()) {
             if (!cipher.canEncrypt()) {
                 throw new ClientErrorException("no master key is configured (SWITCHBOARD_MASTER_KEYS): credentials"

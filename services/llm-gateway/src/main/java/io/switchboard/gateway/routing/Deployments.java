@@ -5,7 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.config.GatewayConfig;
-import io.switchboard.gateway.credentials.CredentialCipher;
+import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Upstream;
@@ -51,14 +51,14 @@ public class Deployments implements RouteTable {
 
     private final Vertx vertx;
     private final StoredDeployments store;
-    private final CredentialCipher cipher;
+    private final SecretCipher cipher;
     private final Map<String, Entry> fixed = new LinkedHashMap<>();
     private final Map<String, List<String>> configuredAliases;
     private final Map<String, String> configuredStrategies;
     private final Map<String, String> contextFallbacks;
     private volatile Snapshot snapshot;
 
-    public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, CredentialCipher cipher) {
+    public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, SecretCipher cipher) {
         this.vertx = vertx;
         this.store = store;
         this.cipher = cipher;

@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.switchboard.gateway.credentials.CredentialCipher;
+import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.provider.FakeVendor;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -135,13 +135,13 @@ class DeploymentApiTest {
         given().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "https://example.invalid/v1",
                 "model", "m", "apiKey", SECRET)).put("/api/deployments/to-rotate").then().statusCode(200);
         String newKey = "next:" + Base64.getEncoder().encodeToString("abcdefghijklmnopqrstuvwxyz012345".getBytes());
-        CredentialCipher rotated = CredentialCipher.fromSpec(newKey + ",test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        SecretCipher rotated = SecretCipher.fromSpec(newKey + ",test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
         int resealed = store.reseal(rotated).await().atMost(Duration.ofSeconds(10));
         assertThat(resealed).isPositive();
         Row row = pool.preparedQuery("select * from gateway.deployments where name = $1")
                 .execute(Tuple.of("to-rotate")).await().atMost(Duration.ofSeconds(5)).iterator().next();
         assertThat(row.getString("api_key_key_id")).isEqualTo("next");
-        assertThat(rotated.decrypt(new CredentialCipher.Sealed("next", row.getString("api_key_sealed")), "to-rotate"))
+        assertThat(rotated.decrypt(new SecretCipher.Sealed("next", row.getString("api_key_sealed")), "to-rotate"))
                 .isEqualTo(SECRET);
         assertThat(store.reseal(rotated).await().atMost(Duration.ofSeconds(10))).isZero();
         given().delete("/api/deployments/to-rotate").then().statusCode(204);

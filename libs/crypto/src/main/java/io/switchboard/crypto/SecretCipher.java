@@ -1,4 +1,4 @@
-package io.switchboard.gateway.credentials;
+package io.switchboard.crypto;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -12,12 +12,12 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Encrypts provider credentials with AES-256-GCM (the JDK's JCA). Master keys come from the environment as
+ * Seals secrets (provider credentials, tool secrets) with AES-256-GCM (the JDK's JCA). Master keys come from the environment as
  * {@code id:base64key,id:base64key}: the first encrypts, all decrypt, so a new key can be put first and the rows
- * re-encrypted while the old one still reads. Each ciphertext carries its key id and is bound to its owner (the
- * deployment name) as associated data, so it cannot be moved to another row.
+ * re-encrypted while the old one still reads. Each ciphertext carries its key id and is bound to its owner (a
+ * deployment or secret name) as associated data, so it cannot be moved to another row.
  */
-public final class CredentialCipher {
+public final class SecretCipher {
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -29,13 +29,13 @@ public final class CredentialCipher {
     private final Map<String, SecretKey> keys;
     private final String currentKeyId;
 
-    private CredentialCipher(Map<String, SecretKey> keys) {
+    private SecretCipher(Map<String, SecretKey> keys) {
         this.keys = keys;
         this.currentKeyId = keys.isEmpty() ? null : keys.keySet().iterator().next();
     }
 
     /** Parses {@code id:base64key,...}; blank means no keys (credentials cannot be stored). */
-    public static CredentialCipher fromSpec(String spec) {
+    public static SecretCipher fromSpec(String spec) {
         Map<String, SecretKey> keys = new LinkedHashMap<>();
         if (spec != null && !spec.isBlank()) {
             for (String entry : spec.split(",")) {
@@ -51,7 +51,7 @@ public final class CredentialCipher {
                 keys.put(entry.substring(0, colon).strip(), new SecretKeySpec(key, "AES"));
             }
         }
-        return new CredentialCipher(keys);
+        return new SecretCipher(keys);
     }
 
     public boolean canEncrypt() {

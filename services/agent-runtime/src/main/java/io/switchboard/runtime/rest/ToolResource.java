@@ -1,0 +1,159 @@
+package io.switchboard.runtime.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.runtime.repository.HttpToolRepository;
+import io.switchboard.runtime.repository.HttpToolRepository.HttpToolDefinition;
+import io.switchboard.runtime.repository.SecretRepository;
+import io.switchboard.runtime.tools.OperatorHttpTool;
+import io.switchboard.runtime.tools.Secrets;
+import io.switchboard.runtime.tools.Tool;
+import io.switchboard.runtime.tools.ToolRegistry;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+
+/**
+ * Tools agents may list: the built-in ones, and HTTP tools operators define (a fixed URL and method, a JSON Schema for
+ * the arguments, headers that may name stored secrets as {@code {{secret:NAME}}}).
+ */
+@Path("/api/tools")
+public class ToolResource {
+    static final String NAME = "[A-Za-z0-9_-]{1,64}";
+    static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
+
+    private final ToolRegistry builtIn;
+    private final HttpToolRepository httpTools;
+    private final SecretRepository secrets;
+    private final ObjectMapper json;
+
+    public ToolResource(ToolRegistry builtIn, HttpToolRepository httpTools, SecretRepository secrets, ObjectMapper json) {
+        this.builtIn = builtIn;
+        this.httpTools = httpTools;
+        this.secrets = secrets;
+        this.json = json;
+    }
+
+    /** The body of {@code PUT /api/tools/{name}}; {@code parameters} defaults to no arguments. */
+    public record HttpToolBody(String description, String method, String url, Map<String, Object> parameters,
+                               Map<String, String> headers) {
+    }
+
+    /** A tool as listed: {@code kind} is {@code built-in} or {@code http}; the HTTP fields only for the latter. */
+    public record ToolView(String name, String kind, String description, Object parameters, String method, String url,
+                           Map<String, String> headers) {
+    }
+
+    @GET
+    public Uni<List<ToolView>> list() {
+        List<ToolView> all = new ArrayList<>();
+        for (String name : builtIn.names()) {
+            Tool tool = builtIn.find(name).orElseThrow();
+            all.add(new ToolView(name, "built-in", tool.description(), tool.parameters(), null, null, null));
+        }
+        return httpTools.list().map(defined -> {
+            defined.forEach(d -> all.add(view(d)));
+            return all;
+        });
+    }
+
+    /** Defines the HTTP tool, or replaces it (every agent listing it gets the new definition). */
+    @PUT
+    @Path("/{name}")
+    public Uni<ToolView> put(@PathParam("name") String name, HttpToolBody body) {
+        HttpToolDefinition definition = definition(name, body);
+        List<String> referenced = Secrets.referenced(body.headers() == null ? List.of() : body.headers().values());
+        return secrets.sealed(referenced).flatMap(found -> {
+            for (String secret : referenced) {
+                if (!found.containsKey(secret)) {
+                    throw Problem.badRequest("headers: no secret " + secret + " (PUT /api/secrets/" + secret + ")");
+                }
+            }
+            return httpTools.put(definition);
+        }).map(x -> view(definition));
+    }
+
+    @DELETE
+    @Path("/{name}")
+    public Uni<Response> delete(@PathParam("name") String name) {
+        return httpTools.delete(name).map(deleted -> {
+            if (!deleted) {
+                throw Problem.notFound("no tool " + name + " defined by an operator");
+            }
+            return Response.noContent().build();
+        });
+    }
+
+    private HttpToolDefinition definition(String name, HttpToolBody body) {
+        if (!name.matches(NAME)) {
+            throw Problem.badRequest("a tool name is 1 to 64 letters, digits, _ or -");
+        }
+        if (builtIn.names().contains(name)) {
+            throw Problem.conflict("tool " + name + " is built in");
+        }
+        if (body == null || body.url() == null || body.description() == null || body.description().isBlank()) {
+            throw Problem.badRequest("description and url are required");
+        }
+        String method = body.method() == null ? "GET" : body.method().toUpperCase(java.util.Locale.ROOT);
+        if (!METHODS.contains(method)) {
+            throw Problem.badRequest("method must be one of " + METHODS);
+        }
+        Map<String, Object> parameters = body.parameters() == null
+                ? Map.of("type", "object", "properties", Map.of()) : body.parameters();
+        if (!"object".equals(parameters.get("type"))) {
+            throw Problem.badRequest("parameters must be a JSON Schema of \"type\": \"object\"");
+        }
+        Set<String> properties = parameters.get("properties") instanceof Map<?, ?> p
+                ? new HashSet<>(p.keySet().stream().map(String::valueOf).toList()) : Set.of();
+        URI url;
+        try {
+            url = URI.create(OperatorHttpTool.PLACEHOLDER.matcher(body.url())
+                    .replaceAll("x"));
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest("url is not a URL");
+        }
+        if (!List.of("http", "https").contains(String.valueOf(url.getScheme())) || url.getHost() == null) {
+            throw Problem.badRequest("url must be an absolute http(s) URL");
+        }
+        int pathStart = body.url().indexOf('/', body.url().indexOf("//") + 2);
+        int firstPlaceholder = body.url().indexOf('{');
+        if (firstPlaceholder >= 0 && (pathStart < 0 || firstPlaceholder < pathStart)) {
+            throw Problem.badRequest("url: {placeholders} go in the path or query, never the host");
+        }
+        Matcher placeholders = OperatorHttpTool.PLACEHOLDER.matcher(body.url());
+        while (placeholders.find()) {
+            if (!properties.contains(placeholders.group(1))) {
+                throw Problem.badRequest("url: {" + placeholders.group(1) + "} is not one of the parameters");
+            }
+        }
+        Map<String, String> headers = body.headers() == null ? Map.of() : new LinkedHashMap<>(body.headers());
+        try {
+            return new HttpToolDefinition(name, body.description().strip(), method, body.url(),
+                    json.writeValueAsString(parameters), json.writeValueAsString(headers));
+        } catch (JsonProcessingException e) {
+            throw Problem.badRequest("parameters or headers cannot be written as JSON");
+        }
+    }
+
+    private ToolView view(HttpToolDefinition d) {
+        try {
+            return new ToolView(d.name(), "http", d.description(), json.readTree(d.parameters()), d.method(), d.url(),
+                    json.readValue(d.headers(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {
+                    }));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
