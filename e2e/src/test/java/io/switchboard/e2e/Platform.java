@@ -134,7 +134,8 @@ final class Platform implements AutoCloseable {
         env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
         env.put("SWITCHBOARD_MCP_TOKENS", MCP_TOKEN);
         // the fake third-party API is on localhost: trusted as an operator would trust an internal service
-        env.put("RUNTIME_TOOLS_HTTP_TRUSTED_HOSTS", "localhost:" + apiPort);
+        // and so is the runtime's own MCP server, which stands in for an external one
+        env.put("RUNTIME_TOOLS_HTTP_TRUSTED_HOSTS", "localhost:" + apiPort + ",localhost:" + ports.get("agent-runtime"));
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s
         env.put("RUNTIME_RECOVERY_LEASE", "3s");
         env.put("RUNTIME_RECOVERY_HEARTBEAT", "1s");

@@ -422,11 +422,14 @@ class PlatformIT {
         browser.get(platform.adminUi() + "/sessions/" + sessionId);
         await().atMost(WAIT).ignoreExceptions().until(() -> answers().size() == 2 && lastAnswer().getText()
                 .equals("The tool says: an operator denied this call: not today."));
-        JsonNode session = get("/api/sessions/" + sessionId);
-        assertThat(session.get("approvals")).extracting(a -> a.get("status").asText())
-                .containsExactly("approved", "denied");
-        assertThat(session.get("turns")).extracting(t -> t.get("status").asText())
-                .containsExactly("completed", "completed");
+        // the last token is drawn a moment before the turn's end is committed
+        await().atMost(WAIT).untilAsserted(() -> {
+            JsonNode session = get("/api/sessions/" + sessionId);
+            assertThat(session.get("approvals")).extracting(a -> a.get("status").asText())
+                    .containsExactly("approved", "denied");
+            assertThat(session.get("turns")).extracting(t -> t.get("status").asText())
+                    .containsExactly("completed", "completed");
+        });
     }
 
     /** An agent's limits and its policy for a message sent while a turn runs. */
@@ -599,6 +602,36 @@ class PlatformIT {
         assertThat(get("/api/sessions/" + sessionId).toString()).doesNotContain(secret);
         assertThat(get("/api/sessions/" + sessionId + "/calls").toString()).doesNotContain(secret);
         assertThat(get("/api/tools").toString()).contains("{{secret:weather_key}}").doesNotContain(secret);
+    }
+
+    /** An operator connects an MCP server (here the runtime's own, standing in for an external one); agents use its tools. */
+    @Test
+    void anAgentUsesAToolOfAnExternalMcpServer() throws Exception {
+        String helperId = post("/api/agents", "{\"name\":\"helper\",\"model\":\"sim\"}").get("id").asText();
+        String remoteTool = "helper_" + helperId.substring(0, 8);
+        put("/api/secrets/mcp_token", "{\"value\":\"" + Platform.MCP_TOKEN + "\"}", 204);
+        String url = platform.runtime() + "/mcp";
+        // a wrong key is found out at once, and nothing is stored
+        put("/api/mcp-servers/remote", "{\"url\":\"" + url + "\",\"headers\":{\"Authorization\":\"Bearer wrong\"}}",
+                400);
+        put("/api/mcp-servers/remote", "{\"url\":\"" + url + "\",\"headers\":{\"Authorization\":"
+                + "\"Bearer {{secret:mcp_token}}\"}}", 200);
+        assertThat(get("/api/mcp-servers/remote/tools").toString()).contains(remoteTool);
+
+        String agentId = post("/api/agents", "{\"name\":\"delegator\",\"model\":\"sim\",\"tools\":[\"remote__"
+                + remoteTool + "\"]}").get("id").asText();
+        assertThat(postRaw(platform.runtime(), "/api/agents", "{\"name\":\"x\",\"model\":\"sim\","
+                + "\"tools\":[\"nowhere__thing\"]}").statusCode()).isEqualTo(400);
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"ask remote__" + remoteTool + ": hello there\"}");
+        List<String[]> events = readStream(sessionId, null, "turn_completed");
+        List<JsonNode> calls = finishedTools(events);
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0).get("error").asBoolean()).isFalse();
+        // the remote agent's structured answer, as the MCP server gave it
+        assertThat(calls.get(0).get("result").asText()).contains("You said: \u201chello there\u201d");
+        assertThat(JSON.readTree(events.get(events.size() - 1)[2]).get("text").asText())
+                .startsWith("The tool says:").contains("hello there");
     }
 
     private void put(String path, String body, int status) throws Exception {

@@ -5,6 +5,8 @@ import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.mcp.AgentTools;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.HttpToolRepository;
+import io.switchboard.runtime.repository.McpServerRepository;
+import io.switchboard.runtime.tools.McpServers;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -27,8 +29,11 @@ public class AgentResource {
     private final ToolRegistry tools;
     private final AgentTools mcp;
     private final HttpToolRepository httpTools;
+    private final McpServerRepository mcpServers;
 
-    public AgentResource(AgentRepository agents, ToolRegistry tools, AgentTools mcp, HttpToolRepository httpTools) {
+    public AgentResource(AgentRepository agents, ToolRegistry tools, AgentTools mcp, HttpToolRepository httpTools,
+                         McpServerRepository mcpServers) {
+        this.mcpServers = mcpServers;
         this.httpTools = httpTools;
         this.agents = agents;
         this.tools = tools;
@@ -123,12 +128,23 @@ public class AgentResource {
      */
     private Uni<Void> checkReferences(AgentRepository.Definition definition) {
         List<String> notBuiltIn = definition.tools().stream().filter(t -> !tools.names().contains(t)).toList();
+        List<String> fromMcp = notBuiltIn.stream().filter(t -> t.indexOf(McpServers.SEPARATOR) > 0).toList();
+        List<String> servers = fromMcp.stream().map(t -> t.substring(0, t.indexOf(McpServers.SEPARATOR))).distinct()
+                .toList();
         return httpTools.find(notBuiltIn).flatMap(defined -> {
             List<String> unknown = new ArrayList<>(notBuiltIn);
+            unknown.removeAll(fromMcp);
             defined.forEach(tool -> unknown.remove(tool.name()));
             if (!unknown.isEmpty()) {
                 throw Problem.badRequest("unknown tool '" + unknown.get(0) + "': not built in " + tools.names()
-                        + " nor defined (GET /api/tools)");
+                        + " nor defined (GET /api/tools) nor <mcp server>__<tool>");
+            }
+            return mcpServers.find(servers);
+        }).flatMap(known -> {
+            List<String> missing = new ArrayList<>(servers);
+            known.forEach(server -> missing.remove(server.name()));
+            if (!missing.isEmpty()) {
+                throw Problem.badRequest("tools: no MCP server " + missing.get(0) + " (GET /api/mcp-servers)");
             }
             return agents.find(definition.subAgents());
         }).map(found -> {

@@ -6,22 +6,30 @@ import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.HttpToolRepository;
+import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * An agent's tools that are not built in, by name: the HTTP tools operators defined that it lists, and the agents it
- * may ask ({@code subAgents}, at their published versions). Looked up when a turn begins.
+ * An agent's tools that are not built in, by name: the HTTP tools operators defined and the tools of external MCP
+ * servers ({@code <server>__<tool>}) that it lists, and the agents it may ask ({@code subAgents}, at their published
+ * versions). Looked up when a turn begins; an MCP server that cannot be reached then leaves its tools out.
  */
 @ApplicationScoped
 public class DefinedTools {
+    private static final Logger LOG = Logger.getLogger(DefinedTools.class);
     private final AgentRepository agents;
     private final HttpToolRepository httpTools;
     private final HttpRequestTool http;
     private final Secrets secrets;
+    private final McpServerRepository mcpServers;
+    private final McpServers mcp;
     private final SessionRepository sessionStore;
     private final SessionService sessions;
     private final ObjectMapper json;
@@ -29,7 +37,9 @@ public class DefinedTools {
 
     public DefinedTools(AgentRepository agents, SessionRepository sessionStore, SessionService sessions,
                         ObjectMapper json, RuntimeConfig config, HttpToolRepository httpTools, HttpRequestTool http,
-                        Secrets secrets) {
+                        Secrets secrets, McpServerRepository mcpServers, McpServers mcp) {
+        this.mcpServers = mcpServers;
+        this.mcp = mcp;
         this.httpTools = httpTools;
         this.http = http;
         this.secrets = secrets;
@@ -42,14 +52,39 @@ public class DefinedTools {
 
     /** The agent's defined tools, by tool name; one that was deleted meanwhile is left out. */
     public Uni<Map<String, Tool>> of(Agent agent) {
-        return httpTools.find(agent.tools()).flatMap(defined -> agents.find(agent.subAgents()).map(found -> {
-            Map<String, Tool> tools = new LinkedHashMap<>();
-            defined.forEach(d -> tools.put(d.name(), new OperatorHttpTool(d, http, secrets, json)));
+        Map<String, Tool> tools = new LinkedHashMap<>();
+        return httpTools.find(agent.tools())
+                .invoke(defined -> defined.forEach(d -> tools.put(d.name(), new OperatorHttpTool(d, http, secrets, json))))
+                .flatMap(x -> mcpTools(agent.tools())).invoke(found -> found.forEach(t -> tools.put(t.name(), t)))
+                .flatMap(x -> agents.find(agent.subAgents())).map(found -> {
             for (Agent sub : found) {
                 tools.put(sub.toolName(), new SubAgentTool(sub, sessionStore, sessions, json,
                         config.subAgents().maxDepth(), config.turn().timeout()));
             }
             return tools;
-        }));
+        });
+    }
+
+    /** The MCP servers' tools among {@code names} ({@code <server>__<tool>}). */
+    private Uni<List<Tool>> mcpTools(List<String> names) {
+        Map<String, List<String>> byServer = new LinkedHashMap<>();
+        for (String name : names) {
+            int cut = name.indexOf(McpServers.SEPARATOR);
+            if (cut > 0) {
+                byServer.computeIfAbsent(name.substring(0, cut), k -> new ArrayList<>())
+                        .add(name.substring(cut + McpServers.SEPARATOR.length()));
+            }
+        }
+        if (byServer.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return mcpServers.find(List.copyOf(byServer.keySet())).flatMap(servers -> {
+            List<Uni<List<Tool>>> each = servers.stream().map(server -> mcp.tools(server, byServer.get(server.name()))
+                    .onFailure().invoke(e -> LOG.warnf("MCP server %s is unreachable; its tools are left out: %s",
+                            server.name(), e.getMessage()))
+                    .onFailure().recoverWithItem(List.<Tool>of())).toList();
+            return each.isEmpty() ? Uni.createFrom().item(List.<Tool>of())
+                    : Uni.join().all(each).andFailFast().map(lists -> lists.stream().flatMap(List::stream).toList());
+        });
     }
 }

@@ -1,0 +1,142 @@
+package io.switchboard.runtime.tools;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Connections to the external MCP servers operators registered (Streamable HTTP, the official MCP Java SDK), one per
+ * server and definition, with its tool list kept for a minute. The SDK's client blocks: it is only called on worker
+ * threads. Each server is checked by the SSRF guard (its host must be public, or trusted) before it is connected.
+ */
+@ApplicationScoped
+public class McpServers {
+    /** How an MCP server's tool is named for agents and models: {@code <server>__<tool>}. */
+    public static final String SEPARATOR = "__";
+    static final Duration TOOL_LIST_AGE = Duration.ofMinutes(1);
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+
+    private final Secrets secrets;
+    private final SsrfGuard guard;
+    private final ObjectMapper json;
+    private final Duration timeout;
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+
+    public McpServers(Secrets secrets, RuntimeConfig config, ObjectMapper json) {
+        this.secrets = secrets;
+        this.guard = new SsrfGuard(config.tools().http().trustedHosts().orElse(List.of()));
+        this.json = json;
+        this.timeout = config.tools().timeout();
+    }
+
+    /** A live client of one server definition, and its tools as last listed. */
+    private record Connection(McpServerDefinition definition, McpSyncClient client, List<McpSchema.Tool> tools,
+                              Instant listedAt) {
+    }
+
+    /** The server's tools (listed again when the last list is over a minute old). */
+    public Uni<List<McpSchema.Tool>> tools(McpServerDefinition server) {
+        Connection known = connections.get(server.name());
+        if (known != null && known.definition().equals(server)
+                && known.listedAt().isAfter(Instant.now().minus(TOOL_LIST_AGE))) {
+            return Uni.createFrom().item(known.tools());
+        }
+        return connect(server).map(Connection::tools);
+    }
+
+    /** The server's tools as agents' tools, those of {@code wanted} (tool names without the server's prefix). */
+    public Uni<List<Tool>> tools(McpServerDefinition server, List<String> wanted) {
+        return tools(server).map(all -> {
+            List<Tool> found = new ArrayList<>();
+            for (McpSchema.Tool tool : all) {
+                if (wanted.contains(tool.name())) {
+                    found.add(new McpTool(server.name(), tool, this, json));
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Calls a tool of the server; a failure of the connection drops it, so the next call connects again. */
+    Uni<McpSchema.CallToolResult> call(String server, McpSchema.CallToolRequest request) {
+        Connection connection = connections.get(server);
+        if (connection == null) {
+            return Uni.createFrom().failure(new Tool.Rejected("MCP server " + server + " is not connected"));
+        }
+        return Uni.createFrom().item(() -> connection.client().callTool(request))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure().invoke(e -> forget(server));
+    }
+
+    /** Closes the server's connection (its definition changed or went). */
+    public void forget(String server) {
+        Connection gone = connections.remove(server);
+        if (gone != null) {
+            gone.client().closeGracefully();
+        }
+    }
+
+    private Uni<Connection> connect(McpServerDefinition server) {
+        Map<String, String> headers;
+        try {
+            headers = json.readValue(server.headers(), HEADERS);
+        } catch (Exception e) {
+            return Uni.createFrom().failure(new IllegalStateException("headers of MCP server " + server.name()));
+        }
+        return secrets.fill(headers).flatMap(filled -> Uni.createFrom().item(() -> {
+            URI url = URI.create(server.url());
+            guard.check(server.url(), List.of(url.getHost()));
+            HttpRequest.Builder request = HttpRequest.newBuilder();
+            filled.forEach(request::header);
+            String base = url.getScheme() + "://" + url.getRawAuthority();
+            String endpoint = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/mcp" : url.getRawPath();
+            McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base).endpoint(endpoint)
+                            .requestBuilder(request).connectTimeout(Duration.ofSeconds(10)).build())
+                    .requestTimeout(timeout)
+                    .clientInfo(new McpSchema.Implementation("switchboard-agent-runtime", "0.1.0"))
+                    .build();
+            try {
+                client.initialize();
+                List<McpSchema.Tool> tools = new ArrayList<>();
+                String cursor = null;
+                do {
+                    McpSchema.ListToolsResult page = client.listTools(cursor);
+                    tools.addAll(page.tools());
+                    cursor = page.nextCursor();
+                } while (cursor != null);
+                Connection connection = new Connection(server, client, List.copyOf(tools), Instant.now());
+                Connection old = connections.put(server.name(), connection);
+                if (old != null && old.client() != client) {
+                    old.client().closeGracefully();
+                }
+                return connection;
+            } catch (RuntimeException e) {
+                client.closeGracefully();
+                throw e;
+            }
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+    }
+
+    @PreDestroy
+    void closeAll() {
+        connections.keySet().forEach(this::forget);
+    }
+}
