@@ -129,6 +129,7 @@
     },
     turn_completed(e) {
       const box = turnBox(e.turnId);
+      box.querySelectorAll('.decide').forEach(d => d.remove());
       const b = streamingBubble(box);
       b.textContent = e.text; // the persisted answer is the truth
       b.classList.remove('streaming');
@@ -136,6 +137,7 @@
     },
     turn_failed(e) {
       const box = turnBox(e.turnId);
+      box.querySelectorAll('.decide').forEach(d => d.remove()); // a cancelled turn's approvals are void
       box.querySelectorAll('.streaming').forEach(b => b.classList.remove('streaming'));
       bubble(box, 'error', `${e.code}: ${e.reason}`, 'turn-error');
       busy(false, e.code === 'cancelled' ? 'Stopped; you can send another message.'

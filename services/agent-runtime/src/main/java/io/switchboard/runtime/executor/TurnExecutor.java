@@ -46,6 +46,7 @@ import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
 import io.switchboard.runtime.tools.DefinedTools;
+import io.switchboard.runtime.tools.SubAgentTool;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -420,7 +421,7 @@ public class TurnExecutor {
                 : denied != null ? Uni.createFrom().failure(new Tool.Rejected(denied))
                 : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts(),
                         run.sessionId))
-                        .ifNoItem().after(config.tools().timeout()).failWith(TimeoutException::new);
+                        .ifNoItem().after(toolTimeout(run, tool)).failWith(TimeoutException::new);
         return result.map(text -> new Finished(limit(text), false, null))
                 .onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
@@ -432,7 +433,7 @@ public class TurnExecutor {
             return new Finished(rejected.getMessage(), true, null);
         }).onFailure().recoverWithItem(failure -> {
             String reason = failure instanceof TimeoutException
-                    ? "tool " + call.name() + " did not answer within " + config.tools().timeout()
+                    ? "tool " + call.name() + " did not answer within " + toolTimeout(run, tool)
                     : "tool " + call.name() + " failed: " + failure.getMessage();
             span.setAttribute("error.type", failure instanceof TimeoutException ? "timeout" : "tool_error");
             span.setStatus(StatusCode.ERROR, reason);
@@ -457,6 +458,11 @@ public class TurnExecutor {
         run.definedTools.values().forEach(t -> specs.add(new ToolSpec(t.name(),
                 t.description(), t.parameters())));
         return specs;
+    }
+
+    /** A sub-agent runs a whole turn: it gets the asking turn's time, other tools {@code runtime.tools.timeout}. */
+    private Duration toolTimeout(TurnRun run, Tool tool) {
+        return tool instanceof SubAgentTool ? timeout(run.agent) : config.tools().timeout();
     }
 
     /** The agent's wall-time limit of a turn, or the runtime's. */
