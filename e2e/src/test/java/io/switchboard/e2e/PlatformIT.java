@@ -515,6 +515,13 @@ class PlatformIT {
         }
         // the journal keeps every message; only what is sent is fitted
         assertThat(get("/api/sessions/" + sessionId).get("messages")).hasSize(10);
+        // and the debugger's page shows each call as it was sent
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        browser.findElement(By.cssSelector("[data-testid=model-calls-link]")).click();
+        List<WebElement> shown = await().atMost(WAIT).until(() -> browser.findElements(
+                By.cssSelector("[data-testid=model-call]")), found -> found.size() == 5);
+        assertThat(shown.get(0).getText()).contains("message 1:");
+        assertThat(shown.get(4).getText()).contains("message 5:").doesNotContain("user message 1:");
     }
 
     /** An agent asks another as a tool, in a child session; agents asking each other in a loop stop at the depth limit. */

@@ -52,6 +52,15 @@ public interface RuntimeClient {
     record NewSession(String agentId) {
     }
 
+    /** A message as a model call was sent it. */
+    record SentMessage(String role, String content, String toolCalls, String toolCallId) {
+    }
+
+    /** One model call of a session: what it was sent and its counted prompt tokens. */
+    record ModelCall(String requestId, UUID turnId, String model, int promptTokens, Instant createdAt,
+                     Integer snapshotPosition, int firstPosition, int lastPosition, List<SentMessage> messages) {
+    }
+
     record NewMessage(String text) {
     }
 
@@ -77,6 +86,10 @@ public interface RuntimeClient {
     @GET
     @Path("/sessions/{id}")
     Uni<SessionDetail> session(@PathParam("id") String id);
+
+    @GET
+    @Path("/sessions/{id}/calls")
+    Uni<List<ModelCall>> calls(@PathParam("id") String id);
 
     @POST
     @Path("/sessions/{id}/messages")

@@ -41,6 +41,8 @@ public class SessionPage {
         static native TemplateInstance list(List<RuntimeClient.SessionSummary> sessions, String error);
 
         static native TemplateInstance chat(RuntimeClient.SessionDetail session, List<TurnView> turns);
+
+        static native TemplateInstance calls(String sessionId, List<RuntimeClient.ModelCall> calls);
     }
 
     /** One turn as the chat page draws it: what was said and done, in order, and how it ended. */
@@ -92,6 +94,16 @@ public class SessionPage {
     public Uni<Response> chat(@PathParam("id") String id) {
         return runtime.session(id)
                 .map(session -> Response.ok(Templates.chat(session, turns(session))).build())
+                .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
+                        .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
+    }
+
+    /** The debugger's view: what each model call of the session was sent, as it was sent. */
+    @GET
+    @Path("/{id}/calls")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<Response> calls(@PathParam("id") String id) {
+        return runtime.calls(id).map(calls -> Response.ok(Templates.calls(id, calls)).build())
                 .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
                         .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
     }
