@@ -6,18 +6,13 @@ import io.quarkiverse.mcp.server.ToolResponse;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.switchboard.contracts.agent.AgentEvent;
-import io.switchboard.contracts.agent.TurnCompleted;
-import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.runtime.config.RuntimeConfig;
-import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +34,6 @@ public class AgentTools {
     private final AgentRepository agents;
     private final SessionRepository sessionStore;
     private final SessionService sessions;
-    private final SessionEventHub hub;
     private final RuntimeConfig config;
     /** Agent id -> the tool registered for it (name and the version it describes). */
     private final Map<UUID, Registered> registered = new ConcurrentHashMap<>();
@@ -52,12 +46,11 @@ public class AgentTools {
     }
 
     public AgentTools(ToolManager tools, AgentRepository agents, SessionRepository sessionStore,
-                      SessionService sessions, SessionEventHub hub, RuntimeConfig config) {
+                      SessionService sessions, RuntimeConfig config) {
         this.tools = tools;
         this.agents = agents;
         this.sessionStore = sessionStore;
         this.sessions = sessions;
-        this.hub = hub;
         this.config = config;
     }
 
