@@ -14,7 +14,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
@@ -62,9 +61,7 @@ public class ApprovalPage {
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> decide(@PathParam("id") String id, RuntimeClient.Decision decision) {
         return runtime.decide(id, decision).map(decided -> Response.ok(decided).build())
-                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
-                        .type("application/problem+json")
-                        .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build());
+                .onFailure().recoverWithItem(SessionPage::problem);
     }
 
     private Uni<TemplateInstance> page(String error) {

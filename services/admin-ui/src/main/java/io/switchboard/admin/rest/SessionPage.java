@@ -128,7 +128,7 @@ public class SessionPage {
     }
 
     /** The runtime's refusal, passed on as problem+json for the page's script. */
-    private static Response problem(Throwable e) {
+    static Response problem(Throwable e) {
         return Response.status(Problems.status(e)).type("application/problem+json")
                 .entity(Map.of("status", Problems.status(e), "detail", Problems.describe(e))).build();
     }

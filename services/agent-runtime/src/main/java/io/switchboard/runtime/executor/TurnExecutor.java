@@ -46,7 +46,6 @@ import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
 import io.switchboard.runtime.tools.DefinedTools;
-import io.switchboard.runtime.tools.SubAgentTool;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -421,7 +420,7 @@ public class TurnExecutor {
                 : denied != null ? Uni.createFrom().failure(new Tool.Rejected(denied))
                 : tool.call(call.arguments(), new ToolContext(idempotencyKey, run.agent.httpAllowedHosts(),
                         run.sessionId))
-                        .ifNoItem().after(toolTimeout(run, tool)).failWith(TimeoutException::new);
+                        .ifNoItem().after(toolTimeout(tool)).failWith(TimeoutException::new);
         return result.map(text -> new Finished(limit(text), false, null))
                 .onFailure(ToolRefused.class).recoverWithItem(refused -> {
             // the model asked for something this agent may not use: tell it, and let it answer otherwise
@@ -433,7 +432,7 @@ public class TurnExecutor {
             return new Finished(rejected.getMessage(), true, null);
         }).onFailure().recoverWithItem(failure -> {
             String reason = failure instanceof TimeoutException
-                    ? "tool " + call.name() + " did not answer within " + toolTimeout(run, tool)
+                    ? "tool " + call.name() + " did not answer within " + toolTimeout(tool)
                     : "tool " + call.name() + " failed: " + failure.getMessage();
             span.setAttribute("error.type", failure instanceof TimeoutException ? "timeout" : "tool_error");
             span.setStatus(StatusCode.ERROR, reason);
@@ -460,9 +459,8 @@ public class TurnExecutor {
         return specs;
     }
 
-    /** A sub-agent runs a whole turn: it gets the asking turn's time, other tools {@code runtime.tools.timeout}. */
-    private Duration toolTimeout(TurnRun run, Tool tool) {
-        return tool instanceof SubAgentTool ? timeout(run.agent) : config.tools().timeout();
+    private Duration toolTimeout(Tool tool) {
+        return tool.timeout().orElse(config.tools().timeout());
     }
 
     /** The agent's wall-time limit of a turn, or the runtime's. */

@@ -110,12 +110,10 @@ public class AgentTools {
     }
 
     private void register(Agent agent, String name) {
-        String prompt = agent.systemPrompt().length() > 300 ? agent.systemPrompt().substring(0, 300) + "…"
-                : agent.systemPrompt();
         tools.newTool(name)
                 .setTitle(agent.name())
                 .setDescription("Ask the agent \u201c" + agent.name() + "\u201d (version " + agent.version()
-                        + ") and get its answer." + (prompt.isBlank() ? "" : " Its instructions: " + prompt)
+                        + ") and get its answer." + agent.instructionsForTool()
                         + " Pass the sessionId of an earlier answer to continue that conversation.")
                 .addArgument("message", "What to say to the agent", true, String.class)
                 .addArgument("sessionId", "The sessionId of an earlier answer, to continue that conversation;"

@@ -37,6 +37,12 @@ public record Agent(UUID id, int version, String name, String model, String syst
         return (slug.isEmpty() ? "agent" : slug) + "_" + id.toString().substring(0, 8);
     }
 
+    /** " Its instructions: ..." (the system prompt's first 300 characters) for a tool description, or "". */
+    public String instructionsForTool() {
+        String prompt = systemPrompt.length() > 300 ? systemPrompt.substring(0, 300) + "\u2026" : systemPrompt;
+        return prompt.isBlank() ? "" : " Its instructions: " + prompt;
+    }
+
     /** Per-turn limits; null ones fall back to the runtime's ({@code runtime.turn.*}). */
     public record Limits(Integer maxToolRounds, Integer maxTurnSeconds, Integer maxTurnTokens) {
         public static final Limits NONE = new Limits(null, null, null);

@@ -1,7 +1,6 @@
 package io.switchboard.runtime.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.smallrye.mutiny.Uni;
@@ -16,7 +15,6 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
@@ -75,15 +73,7 @@ public class McpServerResource {
         if (body == null || body.url() == null) {
             throw Problem.badRequest("url is required");
         }
-        URI url;
-        try {
-            url = URI.create(body.url());
-        } catch (IllegalArgumentException e) {
-            throw Problem.badRequest("url is not a URL");
-        }
-        if (!List.of("http", "https").contains(String.valueOf(url.getScheme())) || url.getHost() == null) {
-            throw Problem.badRequest("url must be an absolute http(s) URL");
-        }
+        ToolResource.httpUrl(body.url());
         Map<String, String> headers = body.headers() == null ? Map.of() : body.headers();
         McpServerDefinition definition;
         try {
@@ -91,13 +81,7 @@ public class McpServerResource {
         } catch (JsonProcessingException e) {
             throw Problem.badRequest("headers cannot be written as JSON");
         }
-        List<String> referenced = Secrets.referenced(headers.values());
-        return secrets.sealed(referenced).flatMap(found -> {
-            for (String secret : referenced) {
-                if (!found.containsKey(secret)) {
-                    throw Problem.badRequest("headers: no secret " + secret + " (PUT /api/secrets/" + secret + ")");
-                }
-            }
+        return ToolResource.requireSecrets(secrets, headers).flatMap(x -> {
             mcp.forget(name);
             return mcp.tools(definition).onFailure().transform(e -> Problem.badRequest(
                     "could not connect to the MCP server at " + body.url() + ": " + e.getMessage()));
@@ -119,9 +103,7 @@ public class McpServerResource {
 
     private ServerView view(McpServerDefinition server, List<String> tools) {
         try {
-            return new ServerView(server.name(), server.url(), json.readValue(server.headers(),
-                    new TypeReference<Map<String, String>>() {
-                    }), tools);
+            return new ServerView(server.name(), server.url(), json.readValue(server.headers(), Secrets.HEADERS), tools);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -74,15 +74,35 @@ public class ToolResource {
     @Path("/{name}")
     public Uni<ToolView> put(@PathParam("name") String name, HttpToolBody body) {
         HttpToolDefinition definition = definition(name, body);
-        List<String> referenced = Secrets.referenced(body.headers() == null ? List.of() : body.headers().values());
-        return secrets.sealed(referenced).flatMap(found -> {
+        return requireSecrets(secrets, body.headers()).flatMap(x -> httpTools.put(definition))
+                .map(x -> view(definition));
+    }
+
+    /** Fails with 400 when a header names a secret that is not stored. */
+    static Uni<Void> requireSecrets(SecretRepository secrets, Map<String, String> headers) {
+        List<String> referenced = Secrets.referenced(headers == null ? List.of() : headers.values());
+        return secrets.sealed(referenced).map(found -> {
             for (String secret : referenced) {
                 if (!found.containsKey(secret)) {
                     throw Problem.badRequest("headers: no secret " + secret + " (PUT /api/secrets/" + secret + ")");
                 }
             }
-            return httpTools.put(definition);
-        }).map(x -> view(definition));
+            return null;
+        });
+    }
+
+    /** The URL, when it is an absolute http(s) one; else 400. */
+    static URI httpUrl(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest("url is not a URL");
+        }
+        if (!List.of("http", "https").contains(String.valueOf(uri.getScheme())) || uri.getHost() == null) {
+            throw Problem.badRequest("url must be an absolute http(s) URL");
+        }
+        return uri;
     }
 
     @DELETE
@@ -117,16 +137,7 @@ public class ToolResource {
         }
         Set<String> properties = parameters.get("properties") instanceof Map<?, ?> p
                 ? new HashSet<>(p.keySet().stream().map(String::valueOf).toList()) : Set.of();
-        URI url;
-        try {
-            url = URI.create(OperatorHttpTool.PLACEHOLDER.matcher(body.url())
-                    .replaceAll("x"));
-        } catch (IllegalArgumentException e) {
-            throw Problem.badRequest("url is not a URL");
-        }
-        if (!List.of("http", "https").contains(String.valueOf(url.getScheme())) || url.getHost() == null) {
-            throw Problem.badRequest("url must be an absolute http(s) URL");
-        }
+        httpUrl(OperatorHttpTool.PLACEHOLDER.matcher(body.url()).replaceAll("x"));
         int pathStart = body.url().indexOf('/', body.url().indexOf("//") + 2);
         int firstPlaceholder = body.url().indexOf('{');
         if (firstPlaceholder >= 0 && (pathStart < 0 || firstPlaceholder < pathStart)) {
@@ -150,8 +161,7 @@ public class ToolResource {
     private ToolView view(HttpToolDefinition d) {
         try {
             return new ToolView(d.name(), "http", d.description(), json.readTree(d.parameters()), d.method(), d.url(),
-                    json.readValue(d.headers(), new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {
-                    }));
+                    json.readValue(d.headers(), Secrets.HEADERS));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -11,6 +11,7 @@ import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,8 +59,11 @@ public class DefinedTools {
                 .flatMap(x -> mcpTools(agent.tools())).invoke(found -> found.forEach(t -> tools.put(t.name(), t)))
                 .flatMap(x -> agents.find(agent.subAgents())).map(found -> {
             for (Agent sub : found) {
+                // the asking agent's turn time: a sub-agent's answer is a whole turn
+                Integer seconds = agent.limits().maxTurnSeconds();
                 tools.put(sub.toolName(), new SubAgentTool(sub, sessionStore, sessions, json,
-                        config.subAgents().maxDepth(), config.turn().timeout()));
+                        config.subAgents().maxDepth(),
+                        seconds != null ? Duration.ofSeconds(seconds) : config.turn().timeout()));
             }
             return tools;
         });

@@ -1,6 +1,5 @@
 package io.switchboard.runtime.tools;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -31,8 +30,6 @@ public class McpServers {
     /** How an MCP server's tool is named for agents and models: {@code <server>__<tool>}. */
     public static final String SEPARATOR = "__";
     static final Duration TOOL_LIST_AGE = Duration.ofMinutes(1);
-    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
-    };
 
     private final Secrets secrets;
     private final SsrfGuard guard;
@@ -97,7 +94,7 @@ public class McpServers {
     private Uni<Connection> connect(McpServerDefinition server) {
         Map<String, String> headers;
         try {
-            headers = json.readValue(server.headers(), HEADERS);
+            headers = json.readValue(server.headers(), Secrets.HEADERS);
         } catch (Exception e) {
             return Uni.createFrom().failure(new IllegalStateException("headers of MCP server " + server.name()));
         }

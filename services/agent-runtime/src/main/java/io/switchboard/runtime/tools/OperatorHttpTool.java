@@ -24,19 +24,26 @@ public final class OperatorHttpTool implements Tool {
     public static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
-    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
-    };
 
     private final HttpToolDefinition definition;
     private final HttpRequestTool http;
     private final Secrets secrets;
     private final ObjectMapper json;
+    private final Map<String, Object> parameters;
+    private final Map<String, String> headers;
 
     public OperatorHttpTool(HttpToolDefinition definition, HttpRequestTool http, Secrets secrets, ObjectMapper json) {
         this.definition = definition;
         this.http = http;
         this.secrets = secrets;
         this.json = json;
+        try {
+            // both were checked when the tool was defined
+            this.parameters = json.readValue(definition.parameters(), OBJECT);
+            this.headers = json.readValue(definition.headers(), Secrets.HEADERS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the stored definition of tool " + definition.name() + " is not JSON", e);
+        }
     }
 
     @Override
@@ -51,20 +58,14 @@ public final class OperatorHttpTool implements Tool {
 
     @Override
     public Map<String, Object> parameters() {
-        try {
-            return json.readValue(definition.parameters(), OBJECT);
-        } catch (Exception e) {
-            throw new IllegalStateException("the schema of tool " + name() + " is not JSON", e);
-        }
+        return parameters;
     }
 
     @Override
     public Uni<String> call(String arguments, ToolContext context) {
         Map<String, Object> args;
-        Map<String, String> headers;
         try {
             args = new LinkedHashMap<>(json.readValue(arguments, OBJECT));
-            headers = json.readValue(definition.headers(), HEADERS);
         } catch (Exception e) {
             return Uni.createFrom().failure(new Rejected("arguments are not a JSON object"));
         }
@@ -72,6 +73,7 @@ public final class OperatorHttpTool implements Tool {
         HttpMethod method = HttpMethod.valueOf(definition.method());
         boolean inBody = method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH;
         String body;
+        Map<String, String> headers = this.headers;
         if (inBody) {
             try {
                 body = json.writeValueAsString(args);

@@ -1,5 +1,6 @@
 package io.switchboard.runtime.tools;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.crypto.SecretCipher;
 import io.switchboard.runtime.config.RuntimeConfig;
@@ -18,6 +19,10 @@ import java.util.regex.Pattern;
  */
 @ApplicationScoped
 public class Secrets {
+    /** How headers are stored (a JSON object of strings) wherever their values may name secrets. */
+    public static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+
     /** How a header value names a secret. */
     public static final Pattern REFERENCE = Pattern.compile("\\{\\{secret:([A-Za-z0-9_.-]+)}}");
 

@@ -8,6 +8,7 @@ import io.switchboard.runtime.service.SessionService;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -46,15 +47,18 @@ public final class SubAgentTool implements Tool {
 
     @Override
     public String description() {
-        String prompt = agent.systemPrompt().length() > 300 ? agent.systemPrompt().substring(0, 300) + "…"
-                : agent.systemPrompt();
-        return "Ask the agent \u201c" + agent.name() + "\u201d and get its answer." + (prompt.isBlank() ? ""
-                : " Its instructions: " + prompt);
+        return "Ask the agent \u201c" + agent.name() + "\u201d and get its answer." + agent.instructionsForTool();
     }
 
     @Override
     public Map<String, Object> parameters() {
         return PARAMETERS;
+    }
+
+    /** A whole turn of another agent: the asking turn's time, not a tool call's. */
+    @Override
+    public Optional<Duration> timeout() {
+        return Optional.of(limit);
     }
 
     @Override

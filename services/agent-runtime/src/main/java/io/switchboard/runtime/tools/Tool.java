@@ -1,7 +1,9 @@
 package io.switchboard.runtime.tools;
 
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** Something an agent can do. Implementations must not block the calling thread. */
 public interface Tool {
@@ -12,6 +14,11 @@ public interface Tool {
 
     /** JSON Schema of the arguments. */
     Map<String, Object> parameters();
+
+    /** How long a call may take, when not {@code runtime.tools.timeout}. */
+    default Optional<Duration> timeout() {
+        return Optional.empty();
+    }
 
     /**
      * Runs the tool with its arguments (a JSON object as text, already checked against {@link #parameters()}) and
