@@ -12,15 +12,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -48,6 +49,7 @@ public final class RuntimeBenchmark {
         int sessions = Integer.getInteger("sessions", 100_000);
         int seconds = Integer.getInteger("seconds", 20);
         int streaming = Integer.getInteger("streaming", 1_000);
+        int warmup = Integer.getInteger("warmup", 30);
         System.out.println("starting the platform (sim at zero pace) ...");
         try (Platform platform = Platform.start(Duration.ZERO)) {
             RuntimeBenchmark bench = new RuntimeBenchmark(platform);
@@ -56,8 +58,8 @@ public final class RuntimeBenchmark {
             listener.start();
             List<String[]> rows = new ArrayList<>();
             bench.idleSessions(sessions, rows);
-            bench.turnsPerSecond("clock", "what time is it?", seconds, rows);
-            bench.turnsPerSecond(null, "hello", seconds, rows);
+            bench.turnsPerSecond("clock", "what time is it?", warmup, seconds, rows);
+            bench.turnsPerSecond(null, "hello", warmup, seconds, rows);
             bench.firstTokens(streaming, rows);
             bench.listening.set(false);
             listener.join(5_000);
@@ -95,19 +97,39 @@ public final class RuntimeBenchmark {
                 String.format("%.1f", after / 1048576.0), "< 1,024"});
     }
 
-    /** Keeps 64 conversations busy for {@code seconds}: each sends its next message when its last turn ended. */
-    private void turnsPerSecond(String tool, String text, int seconds, List<String[]> rows) throws Exception {
+    /**
+     * Keeps 64 conversations busy for {@code seconds}: each sends its next message when its last turn ended. The
+     * same load runs first for {@code warmup} seconds, unmeasured: the services' JIT compilers take a good share of
+     * the two cores for the first minute.
+     */
+    private void turnsPerSecond(String tool, String text, int warmup, int seconds, List<String[]> rows)
+            throws Exception {
         String agent = agent(tool == null ? "talker" : "clock-user", tool);
-        int users = 64;
         List<String> sessionIds = new ArrayList<>();
-        for (int i = 0; i < users; i++) {
+        for (int i = 0; i < 64; i++) {
             sessionIds.add(session(agent));
         }
-        warmUp(sessionIds.get(0), text);
-        AtomicLong done = new AtomicLong();
+        load(sessionIds, text, warmup);
+        Map<String, Long> recordsBefore = records();
+        List<Long> latencies = load(sessionIds, text, seconds);
+        Map<String, Long> recordsAfter = records();
+        double rate = latencies.size() / (double) seconds;
+        StringBuilder perTurn = new StringBuilder();
+        recordsAfter.forEach((topic, count) -> perTurn.append(String.format(" %s %.1f", topic,
+                (count - recordsBefore.getOrDefault(topic, 0L)) / (double) Math.max(1, latencies.size()))));
+        String label = tool == null ? "turns/s, no tool (1 model call)" : "turns/s, one tool call (2 model calls)";
+        System.out.println("Kafka records per turn, " + label + ":" + perTurn);
+        rows.add(new String[] {label + ", 64 sessions", String.format("%.0f", rate),
+                tool == null ? "(baseline for the row above)" : "> 1,000"});
+        rows.add(new String[] {"  turn latency p50 / p99 (ms)", percentile(latencies, 50) + " / "
+                + percentile(latencies, 99), ""});
+    }
+
+    /** Each session sends {@code text} again as soon as its turn ended, for {@code seconds}; gives the latencies. */
+    private List<Long> load(List<String> sessionIds, String text, int seconds) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        List<Thread> threads = new ArrayList<>();
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
         for (String sessionId : sessionIds) {
             threads.add(new Thread(() -> {
                 while (System.nanoTime() < end) {
@@ -115,7 +137,6 @@ public final class RuntimeBenchmark {
                         long t0 = System.nanoTime();
                         awaitEnd(send(sessionId, text), Duration.ofSeconds(60));
                         latencies.add(System.nanoTime() - t0);
-                        done.incrementAndGet();
                     } catch (Exception e) {
                         System.out.println("turn failed: " + e);
                         return;
@@ -127,13 +148,7 @@ public final class RuntimeBenchmark {
         for (Thread t : threads) {
             t.join();
         }
-        double elapsed = seconds + 0.0;
-        double rate = done.get() / elapsed;
-        String label = tool == null ? "turns/s, no tool (1 model call)" : "turns/s, one tool call (2 model calls)";
-        rows.add(new String[] {label + ", 64 sessions", String.format("%.0f", rate),
-                tool == null ? "(baseline for the row above)" : "> 1,000"});
-        rows.add(new String[] {"  turn latency p50 / p99 (ms)", percentile(latencies, 50) + " / "
-                + percentile(latencies, 99), ""});
+        return latencies;
     }
 
     /** {@code count} sessions each send one message at once; time from the POST to the turn's first token. */
@@ -143,7 +158,7 @@ public final class RuntimeBenchmark {
         for (int i = 0; i < count; i++) {
             sessionIds.add(session(agent));
         }
-        warmUp(sessionIds.get(0), "hello");
+        load(sessionIds.subList(0, Math.min(64, count)), "hello", 10); // warm, and every partition has its consumer
         List<Long> ttft = Collections.synchronizedList(new ArrayList<>());
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (String sessionId : sessionIds) {
@@ -163,6 +178,23 @@ public final class RuntimeBenchmark {
         rows.add(new String[] {"time to first token, " + count + " sessions at once: p99 (ms)",
                 String.valueOf(percentile(ttft, 99)), "(no target set)"});
         rows.add(new String[] {"  first tokens seen", ttft.size() + " of " + count, ""});
+    }
+
+    /** Records written so far, by topic (the sum of its partitions' end offsets). */
+    private Map<String, Long> records() {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafkaBootstrap(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            Map<String, Long> counts = new TreeMap<>();
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.listTopics().forEach((topic, infos) -> infos.forEach(
+                    info -> partitions.add(new TopicPartition(topic, info.partition()))));
+            consumer.endOffsets(partitions).forEach((partition, offset) -> counts.merge(partition.topic(), offset,
+                    Long::sum));
+            counts.keySet().removeIf(topic -> topic.startsWith("__"));
+            return counts;
+        }
     }
 
     // ---- the platform's public API and event stream
@@ -191,12 +223,6 @@ public final class RuntimeBenchmark {
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private void warmUp(String sessionId, String text) throws Exception {
-        for (int i = 0; i < 20; i++) {
-            awaitEnd(send(sessionId, text), Duration.ofSeconds(60));
         }
     }
 

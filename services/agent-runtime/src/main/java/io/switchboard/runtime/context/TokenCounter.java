@@ -5,13 +5,16 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ToolCall;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Counts tokens before a call, to fit the conversation to an agent's window. One encoding for every provider
  * ({@code o200k_base}, OpenAI's current one, via jtokkit): others' tokenizers differ by some percent, which the window
- * an operator sets leaves room for. The provider's own count comes back as usage after the call.
+ * an operator sets leaves room for. The provider's own count comes back as usage after the call. Made at start-up:
+ * loading the encoding takes about a second, which the first turn should not wait for.
  */
+@Startup
 @ApplicationScoped
 public class TokenCounter {
     /** What a provider adds around each message (role, separators). */

@@ -202,11 +202,14 @@ public class TurnExecutor {
                 turn = fail(run, List.of(), "runner_crashed", "the turn's runner stopped " + (begun.attempts() - 1)
                         + " times while running it");
             } else {
-                turn = load(run).flatMap(resume -> events.publish(begun.resumed()
-                                ? TurnResumed.of(run.session(), run.turn(), nextSeq(run), begun.attempts())
-                                : TurnStarted.of(run.session(), run.turn(), nextSeq(run), run.userText))
-                        .flatMap(x -> goOn(run, resume))
-                        .ifNoItem().after(timeout(run.agent)).failWith(TimeoutException::new));
+                turn = load(run).flatMap(resume -> {
+                    // not awaited: the producer keeps a session's events in order
+                    events.fireAndForget(begun.resumed()
+                            ? TurnResumed.of(run.session(), run.turn(), nextSeq(run), begun.attempts())
+                            : TurnStarted.of(run.session(), run.turn(), nextSeq(run), run.userText));
+                    // the agent's wall-time limit, known once it is loaded
+                    return goOn(run, resume).ifNoItem().after(timeout(run.agent)).failWith(TimeoutException::new);
+                });
             }
             CompletableFuture<String> stop = new CompletableFuture<>();
             stops.put(turnId, stop);
@@ -244,8 +247,7 @@ public class TurnExecutor {
      * whole); gives where the turn picks up from its committed steps.
      */
     private Uni<TurnDecider.Resume> load(TurnRun run) {
-        // the version the session started on: edits of the agent apply to new sessions
-        return sessions.find(run.sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion()))
+        return agents.ofSession(run.sessionId)
                 .call(agent -> definedTools.of(agent).invoke(found -> run.definedTools = found))
                 .flatMap(agent -> contexts.latest(run.sessionId).flatMap(snapshot -> sessions.messagesAfter(
                         run.sessionId, snapshot == null ? -1 : snapshot.throughPosition()).map(history -> {

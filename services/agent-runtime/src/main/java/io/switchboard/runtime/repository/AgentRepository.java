@@ -78,6 +78,12 @@ public class AgentRepository {
                 .map(AgentRepository::first);
     }
 
+    /** The agent at the version the session runs on (edits of the agent apply to new sessions), or null. */
+    public Uni<Agent> ofSession(UUID sessionId) {
+        return pool.preparedQuery(SELECT + " join runtime.sessions s on s.agent_id = a.id and s.agent_version = v.version"
+                        + " where s.id = $1").execute(Tuple.of(sessionId)).map(AgentRepository::first);
+    }
+
     /** Every version of the agent, newest first; empty when there is no such agent. */
     public Uni<List<Agent>> versions(UUID id) {
         return pool.preparedQuery(SELECT + " where a.id = $1 order by v.version desc").execute(Tuple.of(id))

@@ -184,7 +184,12 @@ public class SessionResource {
         if (problem != null) {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
-        return existing(sessionId).flatMap(session -> service.refusal(sessionId)).flatMap(refused -> {
+        return agents.ofSession(sessionId).flatMap(agent -> {
+            if (agent == null) {
+                throw Problem.notFound("session " + sessionId + " does not exist");
+            }
+            return service.refusal(sessionId, agent);
+        }).flatMap(refused -> {
             if (refused != null) {
                 throw Problem.conflict(refused);
             }

@@ -155,9 +155,8 @@ public class SessionService {
      * turn is unfinished. The API asks before sending (409); the command's consumer asks again, as a message may
      * have been sent just before, and journals a refused message as a turn that ends {@code busy}.
      */
-    public Uni<String> refusal(UUID sessionId) {
-        return agentOf(sessionId).flatMap(agent -> agent == null ? Uni.createFrom().nullItem()
-                : refusal(sessionId, null, agent));
+    public Uni<String> refusal(UUID sessionId, Agent agent) {
+        return refusal(sessionId, null, agent);
     }
 
     private Uni<String> refusal(UUID sessionId, UUID turnId, Agent agent) {
@@ -180,8 +179,7 @@ public class SessionService {
 
     /** The agent version the session runs on, or null when there is no such session. */
     private Uni<Agent> agentOf(UUID sessionId) {
-        return sessions.find(sessionId).flatMap(session -> session == null ? Uni.createFrom().nullItem()
-                : agents.find(session.agentId(), session.agentVersion()));
+        return agents.ofSession(sessionId);
     }
 
     /**

@@ -35,10 +35,12 @@ public class DefinedTools {
     private final SessionService sessions;
     private final ObjectMapper json;
     private final RuntimeConfig config;
+    private final ToolRegistry builtIn;
 
     public DefinedTools(AgentRepository agents, SessionRepository sessionStore, SessionService sessions,
                         ObjectMapper json, RuntimeConfig config, HttpToolRepository httpTools, HttpRequestTool http,
-                        Secrets secrets, McpServerRepository mcpServers, McpServers mcp) {
+                        Secrets secrets, McpServerRepository mcpServers, McpServers mcp, ToolRegistry builtIn) {
+        this.builtIn = builtIn;
         this.mcpServers = mcpServers;
         this.mcp = mcp;
         this.httpTools = httpTools;
@@ -54,7 +56,10 @@ public class DefinedTools {
     /** The agent's defined tools, by tool name; one that was deleted meanwhile is left out. */
     public Uni<Map<String, Tool>> of(Agent agent) {
         Map<String, Tool> tools = new LinkedHashMap<>();
-        return httpTools.find(agent.tools())
+        // the names that are neither built in nor an MCP server's: an agent with built-in tools only asks nothing
+        List<String> operators = agent.tools().stream()
+                .filter(name -> builtIn.find(name).isEmpty() && !name.contains(McpServers.SEPARATOR)).toList();
+        return httpTools.find(operators)
                 .invoke(defined -> defined.forEach(d -> tools.put(d.name(), new OperatorHttpTool(d, http, secrets, json))))
                 .flatMap(x -> mcpTools(agent.tools())).invoke(found -> found.forEach(t -> tools.put(t.name(), t)))
                 .flatMap(x -> agents.find(agent.subAgents())).map(found -> {
