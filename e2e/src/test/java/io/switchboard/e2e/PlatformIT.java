@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -474,6 +475,54 @@ class PlatformIT {
         String hasty = post("/api/agents", "{\"name\":\"hasty\",\"model\":\"sim\","
                 + "\"limits\":{\"maxTurnSeconds\":1}}").get("id").asText();
         assertThat(failureOf(hasty, "[slow] a long story")).isEqualTo("turn_timeout");
+    }
+
+    @Test
+    void anOperatorEditsAnAgentInTheUiAndRollsBackToTheVersionBefore() throws Exception {
+        String agent = "Editable " + UUID.randomUUID().toString().substring(0, 8);
+        createAgentInUi(agent);
+        browser.findElements(By.cssSelector("[data-testid=agent-row]")).stream()
+                .filter(row -> row.getText().contains(agent)).findFirst().orElseThrow()
+                .findElement(By.cssSelector("[data-testid=agent-link]")).click();
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=definition]")).isEmpty());
+        String agentId = browser.getCurrentUrl().replaceAll(".*/agents/([^/?#]+).*", "$1");
+
+        // text that is not JSON is refused on the page, and kept there to be mended
+        setDefinition("{\"name\": ");
+        browser.findElement(By.cssSelector("[data-testid=save-version]")).click();
+        assertThat(browser.findElement(By.cssSelector("[data-testid=form-error]")).getText()).contains("not valid JSON");
+        assertThat(browser.findElement(By.cssSelector("[data-testid=definition]")).getDomProperty("value"))
+                .isEqualTo("{\"name\": ");
+
+        // the whole definition is editable: a token limit (not on the create form) in a new, published version
+        browser.navigate().to(platform.adminUi() + "/agents/" + agentId);
+        JsonNode definition = JSON.readTree(browser.findElement(By.cssSelector("[data-testid=definition]"))
+                .getDomProperty("value"));
+        ((ObjectNode) definition.get("limits")).put("maxTurnTokens", 3);
+        setDefinition(definition.toPrettyString());
+        browser.findElement(By.cssSelector("[data-testid=save-version]")).click();
+        await().atMost(WAIT).until(() -> texts("[data-testid=version-row]").size() == 2);
+        assertThat(texts("[data-testid=version-row]").get(0)).startsWith("v2").contains("published");
+        assertThat(get("/api/agents/" + agentId).get("limits").get("maxTurnTokens").asInt()).isEqualTo(3);
+
+        browser.findElement(By.cssSelector("[data-testid=chat-with]")).click();
+        send("what time is it?"); // an answer is kept past the limit; going on to the clock tool is not
+        await().atMost(WAIT).until(() -> texts("[data-testid=turn-error]").stream().anyMatch(e -> e.contains("token_limit")));
+
+        // rolled back, new sessions get version 1 again and answer
+        browser.navigate().to(platform.adminUi() + "/agents/" + agentId);
+        browser.findElement(By.cssSelector("[data-testid=publish-1]")).click();
+        await().atMost(WAIT).until(() -> texts("[data-testid=version-row]").get(1).contains("published"));
+        assertThat(get("/api/agents/" + agentId).get("version").asInt()).isEqualTo(1);
+        browser.findElement(By.cssSelector("[data-testid=chat-with]")).click();
+        send("what time is it?");
+        await().atMost(WAIT).until(() -> answers().size() == 1 && lastAnswer().getText().startsWith("The tool says: 20"));
+        assertThat(texts("[data-testid=turn-error]")).isEmpty();
+    }
+
+    private void setDefinition(String text) {
+        ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]",
+                browser.findElement(By.cssSelector("[data-testid=definition]")), text);
     }
 
     /**

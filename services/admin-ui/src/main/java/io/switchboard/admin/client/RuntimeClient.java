@@ -1,8 +1,10 @@
 package io.switchboard.admin.client;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
@@ -64,6 +66,13 @@ public interface RuntimeClient {
     record NewMessage(String text) {
     }
 
+    /** A tool agents may name: built in, or an operator's HTTP tool. */
+    record Tool(String name, String kind, String description) {
+    }
+
+    record Publish(int version) {
+    }
+
     record TurnAccepted(UUID turnId) {
     }
 
@@ -74,6 +83,24 @@ public interface RuntimeClient {
     @POST
     @Path("/agents")
     Uni<Agent> createAgent(NewAgent agent);
+
+    /** Every version of the agent, newest first, as the API has them (the page edits them as JSON). */
+    @GET
+    @Path("/agents/{id}/versions")
+    Uni<List<ObjectNode>> versions(@PathParam("id") String id);
+
+    /** A new version of the agent from a whole definition ({@code publish}: false keeps the published one). */
+    @PUT
+    @Path("/agents/{id}")
+    Uni<ObjectNode> editAgent(@PathParam("id") String id, ObjectNode definition);
+
+    @POST
+    @Path("/agents/{id}/publish")
+    Uni<ObjectNode> publish(@PathParam("id") String id, Publish version);
+
+    @GET
+    @Path("/tools")
+    Uni<List<Tool>> tools();
 
     @GET
     @Path("/sessions")

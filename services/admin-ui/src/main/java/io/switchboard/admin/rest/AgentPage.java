@@ -1,5 +1,10 @@
 package io.switchboard.admin.rest;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
@@ -17,7 +22,10 @@ import java.util.List;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
-/** Agents: the list, the form to create one, and starting a chat with one. */
+/**
+ * Agents: the list, the form to create one, starting a chat with one, and an agent's page: its versions (publish one,
+ * or roll back to an older one) and its whole definition as JSON, saved as a new version.
+ */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class AgentPage {
@@ -25,7 +33,20 @@ public class AgentPage {
     @CheckedTemplate
     static class Templates {
         static native TemplateInstance list(List<RuntimeClient.Agent> agents, String error, NewAgentForm form);
+
+        static native TemplateInstance agent(String id, String name, List<Version> versions, int published,
+                                             String definition, boolean publish, List<RuntimeClient.Tool> tools,
+                                             String error);
     }
+
+    /** A row of the versions table. */
+    public record Version(int version, String model, String tools, String createdAt) {
+    }
+
+    /** What the API sends with a version but does not take back in an edit. */
+    private static final List<String> NOT_EDITABLE = List.of("id", "version", "createdAt", "publishedVersion",
+            "latestVersion");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the operator typed, shown again when it was refused. */
     public record NewAgentForm(String name, String model, String systemPrompt, boolean clock, boolean calculator,
@@ -79,6 +100,67 @@ public class AgentPage {
                 .map(agent -> Response.seeOther(URI.create("/agents")).build())
                 .onFailure().recoverWithUni(e -> page(Problems.describe(e), form)
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
+    @GET
+    @Path("agents/{id}")
+    public Uni<TemplateInstance> agent(@PathParam("id") String id) {
+        return agentPage(id, null, true, null);
+    }
+
+    /** Saves the edited definition as the agent's next version; refused, the page shows why with the text kept. */
+    @POST
+    @Path("agents/{id}/versions")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> edit(@PathParam("id") String id, @RestForm String definition, @RestForm String publish) {
+        ObjectNode edited;
+        try {
+            JsonNode parsed = JSON.readTree(definition == null ? "" : definition);
+            if (!(parsed instanceof ObjectNode object)) {
+                throw new JsonParseException(null, "the definition must be a JSON object");
+            }
+            edited = object;
+        } catch (JsonProcessingException e) {
+            return agentPage(id, definition, publish != null, "not valid JSON: " + e.getOriginalMessage())
+                    .map(html -> Response.status(400).entity(html).build());
+        }
+        NOT_EDITABLE.forEach(edited::remove);
+        edited.put("publish", publish != null);
+        return runtime.editAgent(id, edited)
+                .map(saved -> Response.seeOther(URI.create("/agents/" + id)).build())
+                .onFailure().recoverWithUni(e -> agentPage(id, definition, publish != null, Problems.describe(e))
+                        .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
+    /** Makes a version the one new sessions get: the newest, or an older one to roll back. */
+    @POST
+    @Path("agents/{id}/publish")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> publish(@PathParam("id") String id, @RestForm int version) {
+        return runtime.publish(id, new RuntimeClient.Publish(version))
+                .map(published -> Response.seeOther(URI.create("/agents/" + id)).build())
+                .onFailure().recoverWithUni(e -> agentPage(id, null, true, Problems.describe(e))
+                        .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
+    /**
+     * The agent's page; {@code definition} is the text to show in the editor (null: the published version's, as
+     * JSON without what is not editable).
+     */
+    private Uni<TemplateInstance> agentPage(String id, String definition, boolean publish, String error) {
+        return runtime.versions(id).flatMap(versions -> runtime.tools().onFailure().recoverWithItem(List.of())
+                .map(tools -> {
+                    ObjectNode newest = versions.get(0);
+                    int published = newest.path("publishedVersion").asInt();
+                    ObjectNode current = versions.stream().filter(v -> v.path("version").asInt() == published)
+                            .findFirst().orElse(newest).deepCopy();
+                    NOT_EDITABLE.forEach(current::remove);
+                    List<Version> rows = versions.stream().map(v -> new Version(v.path("version").asInt(),
+                            v.path("model").asText(), String.join(", ", JSON.convertValue(v.path("tools"),
+                                    String[].class)), v.path("createdAt").asText())).toList();
+                    return Templates.agent(id, current.path("name").asText(), rows, published,
+                            definition != null ? definition : current.toPrettyString(), publish, tools, error);
+                }));
     }
 
     /** Opens a new session with the agent and goes to its chat. */

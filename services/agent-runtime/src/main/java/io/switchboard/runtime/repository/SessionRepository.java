@@ -287,7 +287,9 @@ public class SessionRepository {
 
     /** Appends messages produced during a turn (assistant tool calls, tool results). */
     public Uni<Void> append(UUID sessionId, UUID turnId, List<NewMessage> messages) {
-        return pool.withTransaction(tx -> appendAll(tx, sessionId, turnId, messages));
+        // one message is one statement, atomic as it is: no transaction's two more round trips
+        return messages.size() == 1 ? appendAll(pool, sessionId, turnId, messages)
+                : pool.withTransaction(tx -> appendAll(tx, sessionId, turnId, messages));
     }
 
     /** Ends the turn: its last messages, its status and the session's last event seq, in one transaction. */
