@@ -600,6 +600,16 @@ class PlatformIT {
         assertThat(child).isNotNull();
         assertThat(child.get("agentName").asText()).isEqualTo("researcher");
         assertThat(child.get("depth").asInt()).isEqualTo(1);
+        // in the UI: the call with its question and answer, and the way to the researcher's own session and back
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        assertThat(texts("[data-testid=tool-call]")).singleElement().asString().startsWith(tool)
+                .contains("who won the match?").contains("You said:");
+        browser.findElement(By.cssSelector("[data-testid=sub-session-link]")).click();
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=parent-session-link]")).isEmpty());
+        assertThat(browser.getCurrentUrl()).endsWith("/sessions/" + child.get("id").asText());
+        assertThat(texts("[data-testid=user-message]")).containsExactly("who won the match?");
+        browser.findElement(By.cssSelector("[data-testid=parent-session-link]")).click();
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/sessions/" + sessionId));
 
         // echo may ask lead, and lead (v2) echo: a loop, cut at runtime.sub-agents.max-depth (3)
         JsonNode echo = post("/api/agents", "{\"name\":\"echo\",\"model\":\"sim\",\"subAgents\":[\""

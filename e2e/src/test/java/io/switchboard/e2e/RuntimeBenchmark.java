@@ -49,7 +49,7 @@ public final class RuntimeBenchmark {
         int sessions = Integer.getInteger("sessions", 100_000);
         int seconds = Integer.getInteger("seconds", 20);
         int streaming = Integer.getInteger("streaming", 1_000);
-        int warmup = Integer.getInteger("warmup", 30);
+        int warmup = Integer.getInteger("warmup", 60);
         System.out.println("starting the platform (sim at zero pace) ...");
         try (Platform platform = Platform.start(Duration.ZERO)) {
             RuntimeBenchmark bench = new RuntimeBenchmark(platform);

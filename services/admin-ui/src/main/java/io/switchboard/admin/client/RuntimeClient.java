@@ -37,7 +37,8 @@ public interface RuntimeClient {
     record Decision(String decision, String reason) {
     }
 
-    record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt) {
+    /** {@code parentSessionId}: the session whose agent asked this one's as a sub-agent, or null. */
+    record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt, UUID parentSessionId) {
     }
 
     record Message(int position, UUID turnId, String role, String content, String toolCalls, String toolCallId,
@@ -47,8 +48,9 @@ public interface RuntimeClient {
     record Turn(UUID id, String userText, String status, String errorCode, String errorReason, Instant createdAt, Instant finishedAt) {
     }
 
-    record SessionDetail(UUID id, UUID agentId, String agentName, String onBusy, Instant createdAt, long lastSeq,
-                         List<Message> messages, List<Turn> turns, List<Approval> approvals) {
+    record SessionDetail(UUID id, UUID agentId, String agentName, String onBusy, Instant createdAt,
+                         UUID parentSessionId, long lastSeq, List<Message> messages, List<Turn> turns,
+                         List<Approval> approvals) {
     }
 
     record NewSession(String agentId) {
@@ -105,6 +107,11 @@ public interface RuntimeClient {
     @GET
     @Path("/sessions")
     Uni<List<SessionSummary>> sessions(@QueryParam("limit") int limit);
+
+    /** The sessions of the sub-agent calls made in session {@code parent}. */
+    @GET
+    @Path("/sessions")
+    Uni<List<SessionSummary>> subSessions(@QueryParam("parent") String parent, @QueryParam("limit") int limit);
 
     @POST
     @Path("/sessions")

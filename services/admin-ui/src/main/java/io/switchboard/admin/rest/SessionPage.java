@@ -40,7 +40,8 @@ public class SessionPage {
     static class Templates {
         static native TemplateInstance list(List<RuntimeClient.SessionSummary> sessions, String error);
 
-        static native TemplateInstance chat(RuntimeClient.SessionDetail session, List<TurnView> turns);
+        static native TemplateInstance chat(RuntimeClient.SessionDetail session, List<TurnView> turns,
+                                            List<RuntimeClient.SessionSummary> subSessions);
 
         static native TemplateInstance calls(String sessionId, List<RuntimeClient.ModelCall> calls);
     }
@@ -92,8 +93,8 @@ public class SessionPage {
     @Path("/{id}")
     @Produces(MediaType.TEXT_HTML)
     public Uni<Response> chat(@PathParam("id") String id) {
-        return runtime.session(id)
-                .map(session -> Response.ok(Templates.chat(session, turns(session))).build())
+        return runtime.session(id).flatMap(session -> runtime.subSessions(id, 1000)
+                        .map(subSessions -> Response.ok(Templates.chat(session, turns(session), subSessions)).build()))
                 .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
                         .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
     }

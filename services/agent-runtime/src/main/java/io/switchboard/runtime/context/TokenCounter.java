@@ -3,9 +3,9 @@ package io.switchboard.runtime.context;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import io.quarkus.runtime.Startup;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ToolCall;
-import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**

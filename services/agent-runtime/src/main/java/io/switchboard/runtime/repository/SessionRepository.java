@@ -3,6 +3,7 @@ package io.switchboard.runtime.repository;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,11 +72,19 @@ public class SessionRepository {
 
     public Uni<List<Session>> list(int limit) {
         return pool.preparedQuery(SELECT_SESSION + " order by s.created_at desc limit $1").execute(Tuple.of(limit))
-                .map(rows -> {
-                    List<Session> sessions = new ArrayList<>();
-                    rows.forEach(row -> sessions.add(toSession(row)));
-                    return sessions;
-                });
+                .map(SessionRepository::toSessions);
+    }
+
+    /** The sessions its agent's sub-agents ran in for the session's turns, oldest first. */
+    public Uni<List<Session>> children(UUID parentSessionId, int limit) {
+        return pool.preparedQuery(SELECT_SESSION + " where s.parent_session_id = $1 order by s.created_at limit $2")
+                .execute(Tuple.of(parentSessionId, limit)).map(SessionRepository::toSessions);
+    }
+
+    private static List<Session> toSessions(RowSet<Row> rows) {
+        List<Session> sessions = new ArrayList<>();
+        rows.forEach(row -> sessions.add(toSession(row)));
+        return sessions;
     }
 
     public Uni<List<StoredMessage>> messages(UUID sessionId) {

@@ -117,9 +117,12 @@ public class SessionResource {
         });
     }
 
+    /** The newest sessions; with {@code parent}, the sessions of that session's sub-agent calls, oldest first. */
     @GET
-    public Uni<List<SessionSummary>> list(@QueryParam("limit") @DefaultValue("100") int limit) {
-        return sessions.list(Math.max(1, Math.min(limit, 1000)))
+    public Uni<List<SessionSummary>> list(@QueryParam("limit") @DefaultValue("100") int limit,
+                                          @QueryParam("parent") String parent) {
+        int bounded = Math.max(1, Math.min(limit, 1000));
+        return (parent == null ? sessions.list(bounded) : sessions.children(Ids.parse(parent, "session"), bounded))
                 .map(all -> all.stream().map(SessionSummary::of).toList());
     }
 

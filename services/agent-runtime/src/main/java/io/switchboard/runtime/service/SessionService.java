@@ -134,7 +134,7 @@ public class SessionService {
         if (problem != null) {
             return Uni.createFrom().item(problem);
         }
-        return agentOf(sessionId).flatMap(agent -> {
+        return agents.ofSession(sessionId).flatMap(agent -> {
             if (agent == null) {
                 return Uni.createFrom().item("session " + sessionId + " does not exist");
             }
@@ -175,11 +175,6 @@ public class SessionService {
         }
         return sessions.cancelAllBut(sessionId, turnId).invoke(stopped -> stopped.forEach(
                 id -> executor.cancel(id, "interrupted by a new message"))).replaceWithVoid();
-    }
-
-    /** The agent version the session runs on, or null when there is no such session. */
-    private Uni<Agent> agentOf(UUID sessionId) {
-        return agents.ofSession(sessionId);
     }
 
     /**
