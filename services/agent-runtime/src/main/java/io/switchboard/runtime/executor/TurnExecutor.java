@@ -490,7 +490,7 @@ public class TurnExecutor {
     private Uni<Void> commit(TurnRun run, NewMessage message) {
         synchronized (run) {
             CompletableFuture<Void> next = run.commits.thenCompose(x -> sessions.append(run.sessionId, run.turnId,
-                    List.of(message)).subscribeAsCompletionStage());
+                    message).subscribeAsCompletionStage());
             run.commits = next.exceptionally(e -> null);
             return Uni.createFrom().completionStage(next);
         }

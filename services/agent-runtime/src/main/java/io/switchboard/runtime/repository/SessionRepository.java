@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -152,35 +151,32 @@ public class SessionRepository {
      * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}.
      */
     public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock) {
-        return pool.withTransaction(tx -> tx.preparedQuery("select status, user_text, cancel_requested, error_code,"
-                        + " error_reason from runtime.turns"
-                        + " where id = $1 and status in ($2, $3) for update")
-                .execute(Tuple.of(turnId, Turn.PENDING, Turn.RUNNING))
-                .flatMap(rows -> {
+        // one statement, atomic by itself (a transaction of these took six round trips); the turn's row is locked
+        // first, as a job queue takes its next job
+        return pool.preparedQuery("with t as (select status, user_text, cancel_requested, error_code, error_reason"
+                        + " from runtime.turns where id = $1 and status in ($3, $4) for update),"
+                        + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
+                        + " select $2, (select coalesce(max(position), -1) + 1 from runtime.messages"
+                        + " where session_id = $2), $1, 'user', t.user_text from t"
+                        + " where t.status = $3 and t.error_code is distinct from $6),"
+                        + " begun as (update runtime.turns u set status = $4, attempts = u.attempts + 1 from t"
+                        + " where u.id = $1 returning u.attempts),"
+                        + " reserved as (update runtime.sessions set seq_reserved = greatest(seq_reserved, last_seq)"
+                        + " + $5 where id = $2 and exists (select 1 from t) returning seq_reserved - $5 as base)"
+                        + " select t.status, t.cancel_requested, t.error_code, t.error_reason, begun.attempts,"
+                        + " reserved.base from t, begun, reserved")
+                .execute(Tuple.from(new Object[] {turnId, sessionId, Turn.PENDING, Turn.RUNNING, seqBlock, Turn.BUSY}))
+                .map(rows -> {
                     if (rows.size() == 0) {
-                        return Uni.createFrom().<Begun>nullItem();
+                        return null;
                     }
+                    // a pending turn's user message joined the conversation; a refused one's never does
                     Row turn = rows.iterator().next();
-                    boolean resumed = turn.getString("status").equals(Turn.RUNNING);
-                    boolean cancelRequested = turn.getBoolean("cancel_requested");
                     String refused = Turn.BUSY.equals(turn.getString("error_code"))
                             ? turn.getString("error_reason") : null;
-                    Uni<Void> conversation = resumed || refused != null ? Uni.createFrom().voidItem()
-                            : append(tx, sessionId, turnId, "user", turn.getString("user_text"), null, null);
-                    return conversation
-                            .flatMap(x -> tx.preparedQuery("update runtime.turns set status = $2,"
-                                    + " attempts = attempts + 1 where id = $1 returning attempts")
-                                    .execute(Tuple.of(turnId, Turn.RUNNING)))
-                            .flatMap(updated -> {
-                                int attempts = updated.iterator().next().getInteger("attempts");
-                                return tx.preparedQuery("update runtime.sessions set seq_reserved ="
-                                                + " greatest(seq_reserved, last_seq) + $2 where id = $1"
-                                                + " returning seq_reserved - $2 as base")
-                                        .execute(Tuple.of(sessionId, seqBlock))
-                                        .map(base -> new Begun(resumed, attempts,
-                                                base.iterator().next().getLong("base"), cancelRequested, refused));
-                            });
-                }));
+                    return new Begun(turn.getString("status").equals(Turn.RUNNING), turn.getInteger("attempts"),
+                            turn.getLong("base"), turn.getBoolean("cancel_requested"), refused);
+                });
     }
 
     /** Raises the session's reserved seqs to {@code ceiling}, ahead of a runner that is about to need them. */
@@ -294,11 +290,14 @@ public class SessionRepository {
         return lease.toMillis();
     }
 
-    /** Appends messages produced during a turn (assistant tool calls, tool results). */
-    public Uni<Void> append(UUID sessionId, UUID turnId, List<NewMessage> messages) {
-        // one message is one statement, atomic as it is: no transaction's two more round trips
-        return messages.size() == 1 ? appendAll(pool, sessionId, turnId, messages)
-                : pool.withTransaction(tx -> appendAll(tx, sessionId, turnId, messages));
+    /** Appends a message produced during a turn (assistant tool calls, a tool result): one statement. */
+    public Uni<Void> append(UUID sessionId, UUID turnId, NewMessage m) {
+        return pool.preparedQuery("insert into runtime.messages (session_id, position, turn_id, role, content,"
+                        + " tool_calls, tool_call_id) select $1, coalesce(max(position), -1) + 1, $2, $3, $4, $5, $6"
+                        + " from runtime.messages where session_id = $1")
+                .execute(Tuple.from(new Object[] {sessionId, turnId, m.role(), m.content(), m.toolCalls(),
+                        m.toolCallId()}))
+                .replaceWithVoid();
     }
 
     /**
@@ -328,24 +327,6 @@ public class SessionRepository {
 
     /** A message to append; {@code toolCalls} is a JSON array or null. */
     public record NewMessage(String role, String content, String toolCalls, String toolCallId) {
-    }
-
-    private static Uni<Void> appendAll(SqlClient tx, UUID sessionId, UUID turnId, List<NewMessage> messages) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        for (NewMessage m : messages) {
-            chain = chain.flatMap(x -> append(tx, sessionId, turnId, m.role(), m.content(), m.toolCalls(),
-                    m.toolCallId()));
-        }
-        return chain;
-    }
-
-    private static Uni<Void> append(SqlClient tx, UUID sessionId, UUID turnId, String role, String content,
-                                    String toolCalls, String toolCallId) {
-        return tx.preparedQuery("insert into runtime.messages (session_id, position, turn_id, role, content,"
-                        + " tool_calls, tool_call_id) select $1, coalesce(max(position), -1) + 1, $2, $3, $4, $5, $6"
-                        + " from runtime.messages where session_id = $1")
-                .execute(Tuple.from(new Object[] {sessionId, turnId, role, content, toolCalls, toolCallId}))
-                .replaceWithVoid();
     }
 
     private static Session toSession(Row row) {
