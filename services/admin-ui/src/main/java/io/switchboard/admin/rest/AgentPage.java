@@ -1,6 +1,5 @@
 package io.switchboard.admin.rest;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -113,16 +112,14 @@ public class AgentPage {
     @Path("agents/{id}/versions")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> edit(@PathParam("id") String id, @RestForm String definition, @RestForm String publish) {
-        ObjectNode edited;
+        JsonNode parsed;
         try {
-            JsonNode parsed = JSON.readTree(definition == null ? "" : definition);
-            if (!(parsed instanceof ObjectNode object)) {
-                throw new JsonParseException(null, "the definition must be a JSON object");
-            }
-            edited = object;
+            parsed = JSON.readTree(definition == null ? "" : definition);
         } catch (JsonProcessingException e) {
-            return agentPage(id, definition, publish != null, "not valid JSON: " + e.getOriginalMessage())
-                    .map(html -> Response.status(400).entity(html).build());
+            return badRequest(id, definition, publish, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(parsed instanceof ObjectNode edited)) {
+            return badRequest(id, definition, publish, "the definition must be a JSON object");
         }
         NOT_EDITABLE.forEach(edited::remove);
         edited.put("publish", publish != null);
@@ -130,6 +127,10 @@ public class AgentPage {
                 .map(saved -> Response.seeOther(URI.create("/agents/" + id)).build())
                 .onFailure().recoverWithUni(e -> agentPage(id, definition, publish != null, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
+    private Uni<Response> badRequest(String id, String definition, String publish, String problem) {
+        return agentPage(id, definition, publish != null, problem).map(html -> Response.status(400).entity(html).build());
     }
 
     /** Makes a version the one new sessions get: the newest, or an older one to roll back. */
