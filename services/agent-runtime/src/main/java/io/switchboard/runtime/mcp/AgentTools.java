@@ -76,7 +76,8 @@ public class AgentTools {
     }
 
     /** Brings the tools in line with the agents' published versions (new, changed, gone); never fails. */
-    @Scheduled(every = "${runtime.mcp.refresh-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${runtime.mcp.refresh-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     public Uni<Void> refresh() {
         return agents.list().map(all -> {
             sync(all);

@@ -232,7 +232,8 @@ public class SessionService {
      * got to them) to this replica's mailboxes. Every replica sweeps; the session lease lets one of them run each.
      */
     @Scheduled(every = "${runtime.recovery.sweep-interval:5s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class) // not while the pool closes at shutdown
     Uni<Void> adoptOrphans() {
         if (!eventsReady()) {
             return Uni.createFrom().voidItem(); // just started: turns resumed now could not tell anyone
