@@ -104,14 +104,10 @@ public interface RuntimeClient {
     @Path("/tools")
     Uni<List<Tool>> tools();
 
+    /** The newest sessions; with {@code parent} (null: left out), the sessions of that session's sub-agent calls. */
     @GET
     @Path("/sessions")
-    Uni<List<SessionSummary>> sessions(@QueryParam("limit") int limit);
-
-    /** The sessions of the sub-agent calls made in session {@code parent}. */
-    @GET
-    @Path("/sessions")
-    Uni<List<SessionSummary>> subSessions(@QueryParam("parent") String parent, @QueryParam("limit") int limit);
+    Uni<List<SessionSummary>> sessions(@QueryParam("limit") int limit, @QueryParam("parent") String parent);
 
     @POST
     @Path("/sessions")

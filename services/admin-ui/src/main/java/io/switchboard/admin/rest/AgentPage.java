@@ -149,8 +149,8 @@ public class AgentPage {
      * JSON without what is not editable).
      */
     private Uni<TemplateInstance> agentPage(String id, String definition, boolean publish, String error) {
-        return runtime.versions(id).flatMap(versions -> runtime.tools().onFailure().recoverWithItem(List.of())
-                .map(tools -> {
+        return Uni.combine().all().unis(runtime.versions(id), runtime.tools().onFailure().recoverWithItem(List.of()))
+                .with((versions, tools) -> {
                     ObjectNode newest = versions.get(0);
                     int published = newest.path("publishedVersion").asInt();
                     ObjectNode current = versions.stream().filter(v -> v.path("version").asInt() == published)
@@ -161,7 +161,7 @@ public class AgentPage {
                                     String[].class)), v.path("createdAt").asText())).toList();
                     return Templates.agent(id, current.path("name").asText(), rows, published,
                             definition != null ? definition : current.toPrettyString(), publish, tools, error);
-                }));
+                });
     }
 
     /** Opens a new session with the agent and goes to its chat. */

@@ -85,7 +85,7 @@ public class SessionPage {
     @GET
     @Produces(MediaType.TEXT_HTML)
     public Uni<TemplateInstance> list() {
-        return runtime.sessions(200).map(sessions -> Templates.list(sessions, null))
+        return runtime.sessions(200, null).map(sessions -> Templates.list(sessions, null))
                 .onFailure().recoverWithItem(e -> Templates.list(List.of(), Problems.describe(e)));
     }
 
@@ -93,8 +93,9 @@ public class SessionPage {
     @Path("/{id}")
     @Produces(MediaType.TEXT_HTML)
     public Uni<Response> chat(@PathParam("id") String id) {
-        return runtime.session(id).flatMap(session -> runtime.subSessions(id, 1000)
-                        .map(subSessions -> Response.ok(Templates.chat(session, turns(session), subSessions)).build()))
+        return Uni.combine().all().unis(runtime.session(id), runtime.sessions(1000, id))
+                .with((session, subSessions) -> Response.ok(Templates.chat(session, turns(session), subSessions))
+                        .build())
                 .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
                         .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
     }
