@@ -490,6 +490,8 @@ class PlatformIT {
         // text that is not JSON is refused on the page, and kept there to be mended
         setDefinition("{\"name\": ");
         browser.findElement(By.cssSelector("[data-testid=save-version]")).click();
+        // the answer is a new page: wait for it rather than read the old one
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=form-error]")).isEmpty());
         assertThat(browser.findElement(By.cssSelector("[data-testid=form-error]")).getText()).contains("not valid JSON");
         assertThat(browser.findElement(By.cssSelector("[data-testid=definition]")).getDomProperty("value"))
                 .isEqualTo("{\"name\": ");
@@ -501,23 +503,30 @@ class PlatformIT {
         ((ObjectNode) definition.get("limits")).put("maxTurnTokens", 3);
         setDefinition(definition.toPrettyString());
         browser.findElement(By.cssSelector("[data-testid=save-version]")).click();
-        await().atMost(WAIT).until(() -> texts("[data-testid=version-row]").size() == 2);
+        await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=version-row]").size() == 2);
         assertThat(texts("[data-testid=version-row]").get(0)).startsWith("v2").contains("published");
         assertThat(get("/api/agents/" + agentId).get("limits").get("maxTurnTokens").asInt()).isEqualTo(3);
 
-        browser.findElement(By.cssSelector("[data-testid=chat-with]")).click();
+        openAgentsChat();
         send("what time is it?"); // an answer is kept past the limit; going on to the clock tool is not
         await().atMost(WAIT).until(() -> texts("[data-testid=turn-error]").stream().anyMatch(e -> e.contains("token_limit")));
 
         // rolled back, new sessions get version 1 again and answer
         browser.navigate().to(platform.adminUi() + "/agents/" + agentId);
         browser.findElement(By.cssSelector("[data-testid=publish-1]")).click();
-        await().atMost(WAIT).until(() -> texts("[data-testid=version-row]").get(1).contains("published"));
+        await().atMost(WAIT).ignoreExceptions()
+                .until(() -> texts("[data-testid=version-row]").get(1).contains("published"));
         assertThat(get("/api/agents/" + agentId).get("version").asInt()).isEqualTo(1);
-        browser.findElement(By.cssSelector("[data-testid=chat-with]")).click();
+        openAgentsChat();
         send("what time is it?");
         await().atMost(WAIT).until(() -> answers().size() == 1 && lastAnswer().getText().startsWith("The tool says: 20"));
         assertThat(texts("[data-testid=turn-error]")).isEmpty();
+    }
+
+    /** From an agent's page, a new chat with it (a new page: waited for). */
+    private void openAgentsChat() {
+        browser.findElement(By.cssSelector("[data-testid=chat-with]")).click();
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
     }
 
     private void setDefinition(String text) {
