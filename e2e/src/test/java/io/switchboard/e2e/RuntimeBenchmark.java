@@ -111,8 +111,10 @@ public final class RuntimeBenchmark {
         }
         load(sessionIds, text, warmup);
         Map<String, Long> recordsBefore = records();
+        Map<String, Long> cpuBefore = cpu();
         long started = System.nanoTime();
         List<Long> latencies = load(sessionIds, text, seconds);
+        Map<String, Long> cpuAfter = cpu();
         // over the whole time: the turns in flight at the end are waited for, and counted
         double rate = latencies.size() / ((System.nanoTime() - started) / 1e9);
         Map<String, Long> recordsAfter = records();
@@ -121,10 +123,23 @@ public final class RuntimeBenchmark {
                 (count - recordsBefore.getOrDefault(topic, 0L)) / (double) Math.max(1, latencies.size()))));
         String label = tool == null ? "turns/s, no tool (1 model call)" : "turns/s, one tool call (2 model calls)";
         System.out.println("Kafka records per turn, " + label + ":" + perTurn);
+        StringBuilder cpuPerTurn = new StringBuilder();
+        double cpuTotal = 0;
+        for (Map.Entry<String, Long> used : cpuAfter.entrySet()) {
+            double ms = (used.getValue() - cpuBefore.getOrDefault(used.getKey(), 0L)) / 1e6
+                    / Math.max(1, latencies.size());
+            cpuTotal += ms;
+            cpuPerTurn.append(String.format(" %s %.1f", used.getKey(), ms));
+        }
+        System.out.printf("CPU ms per turn, %s:%s; all %.1f%n", label, cpuPerTurn, cpuTotal);
+        int cores = Runtime.getRuntime().availableProcessors();
         rows.add(new String[] {label + ", 64 sessions", String.format("%.0f", rate),
                 tool == null ? "(baseline for the row above)" : "> 1,000"});
         rows.add(new String[] {"  turn latency p50 / p99 (ms)", percentile(latencies, 50) + " / "
                 + percentile(latencies, 99), ""});
+        // what the CPU a turn took allows on this machine if nothing else ran and every core were kept busy
+        rows.add(new String[] {"  CPU per turn, all processes (ms)", String.format("%.1f", cpuTotal),
+                String.format("= at most %.0f turns/s on %d cores", cores * 1000 / cpuTotal, cores)});
     }
 
     /** Each session sends {@code text} again as soon as its turn ended, for {@code seconds}; gives the latencies. */
@@ -197,6 +212,26 @@ public final class RuntimeBenchmark {
             counts.keySet().removeIf(topic -> topic.startsWith("__"));
             return counts;
         }
+    }
+
+    /**
+     * CPU time used so far (nanoseconds) by each service, by PostgreSQL (all its processes) and by this JVM (the
+     * broker and the load): per turn, the figure least bent by the shared machine's noise.
+     */
+    private Map<String, Long> cpu() {
+        Map<String, Long> used = new TreeMap<>();
+        for (String service : List.of("agent-runtime", "llm-gateway", "admin-ui", "eval-runner")) {
+            used.put(service, cpuOf(ProcessHandle.of(platform.pidOf(service)).orElseThrow()));
+        }
+        used.put("postgres", ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().orElse("").endsWith("/bin/postgres"))
+                .mapToLong(RuntimeBenchmark::cpuOf).sum());
+        used.put("broker+load", cpuOf(ProcessHandle.current()));
+        return used;
+    }
+
+    private static long cpuOf(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     // ---- the platform's public API and event stream

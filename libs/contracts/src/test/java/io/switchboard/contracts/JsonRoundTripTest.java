@@ -58,11 +58,12 @@ class JsonRoundTripTest {
                 new LlmChunk.ToolCallRequested("r", 1, new ToolCall("c", "clock", "{}")),
                 new LlmChunk.Usage("r", 2, 10, 2),
                 new LlmChunk.Finished("r", 3, "stop"),
+                new LlmChunk.Finished("r", 3, "tool_calls", new LlmChunk.Tokens(10, 2, 4)),
                 new LlmChunk.Failed("r", 4, "rate_limited", "429", true));
         for (LlmChunk chunk : chunks) {
             assertThat(json.readValue(json.writeValueAsString(chunk), LlmChunk.class)).isEqualTo(chunk);
         }
-        assertThat(chunks).filteredOn(LlmChunk::last).hasSize(2);
+        assertThat(chunks).filteredOn(LlmChunk::last).hasSize(3);
     }
 
     @Test

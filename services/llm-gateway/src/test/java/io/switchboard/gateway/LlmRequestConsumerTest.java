@@ -51,7 +51,13 @@ class LlmRequestConsumerTest {
         String text = chunks.stream().filter(c -> c instanceof LlmChunk.TextDelta)
                 .map(c -> ((LlmChunk.TextDelta) c).text()).collect(Collectors.joining());
         assertThat(text).startsWith("You said: \u201chello there\u201d.");
-        assertThat(chunks.get(chunks.size() - 1)).isInstanceOf(LlmChunk.Finished.class);
+        // the usage rides on the end, not in a record of its own
+        assertThat(chunks).noneMatch(c -> c instanceof LlmChunk.Usage);
+        assertThat(chunks.get(chunks.size() - 1)).isInstanceOfSatisfying(LlmChunk.Finished.class, f -> {
+            assertThat(f.finishReason()).isEqualTo("stop");
+            assertThat(f.usage().inputTokens()).isEqualTo(2);
+            assertThat(f.usage().outputTokens()).isPositive();
+        });
     }
 
     @Test
@@ -59,8 +65,12 @@ class LlmRequestConsumerTest {
         List<LlmChunk> chunks = call("sim", "what time is it?", List.of(CLOCK));
         assertThat(chunks.get(0)).isInstanceOfSatisfying(LlmChunk.ToolCallRequested.class,
                 c -> assertThat(c.call().name()).isEqualTo("clock"));
-        assertThat(chunks.get(chunks.size() - 1)).isEqualTo(
-                new LlmChunk.Finished(chunks.get(0).requestId(), chunks.size() - 1, "tool_calls"));
+        assertThat(chunks).hasSize(2);
+        assertThat(chunks.get(1)).isInstanceOfSatisfying(LlmChunk.Finished.class, f -> {
+            assertThat(f.seq()).isEqualTo(1);
+            assertThat(f.finishReason()).isEqualTo("tool_calls");
+            assertThat(f.usage().outputTokens()).isEqualTo(1);
+        });
     }
 
     @Test

@@ -65,16 +65,29 @@ public sealed interface LlmChunk {
         }
     }
 
-    /** The model is done; {@code finishReason} is {@code stop}, {@code tool_calls} or {@code length}. */
-    record Finished(String requestId, int seq, String finishReason, int schemaVersion) implements LlmChunk {
+    /**
+     * The model is done; {@code finishReason} is {@code stop}, {@code tool_calls} or {@code length}. {@code usage}:
+     * the call's token counts when the provider gave them just before the end (null otherwise); they ride here
+     * rather than in a {@link Usage} chunk of their own, one record fewer per call.
+     */
+    record Finished(String requestId, int seq, String finishReason, Tokens usage, int schemaVersion)
+            implements LlmChunk {
         public Finished(String requestId, int seq, String finishReason) {
-            this(requestId, seq, finishReason, SCHEMA_VERSION);
+            this(requestId, seq, finishReason, null, SCHEMA_VERSION);
+        }
+
+        public Finished(String requestId, int seq, String finishReason, Tokens usage) {
+            this(requestId, seq, finishReason, usage, SCHEMA_VERSION);
         }
 
         @Override
         public boolean last() {
             return true;
         }
+    }
+
+    /** Billable token counts of a call; {@code cachedInputTokens} of the input came from a prompt cache. */
+    record Tokens(int inputTokens, int outputTokens, int cachedInputTokens) {
     }
 
     /**

@@ -61,7 +61,7 @@ public interface RuntimeClient {
     }
 
     /** One model call of a session: what it was sent and its counted prompt tokens. */
-    record ModelCall(String requestId, UUID turnId, String model, int promptTokens, Instant createdAt,
+    record ModelCall(String requestId, UUID turnId, String model, Integer promptTokens, Instant createdAt,
                      Integer snapshotPosition, int firstPosition, int lastPosition, List<SentMessage> messages) {
     }
 

@@ -40,10 +40,11 @@ public class ContextWindow {
 
     /**
      * What goes to the model: the system prompt (with the summary of older turns, if any), then the journal from
-     * {@code firstPosition} to {@code lastPosition}; {@code tokens} as counted.
+     * {@code firstPosition} to {@code lastPosition}; {@code tokens} as counted, null for an agent without a window
+     * (nothing to fit, so nothing is counted: the provider's usage says what the call took).
      */
     public record Prompt(List<ChatMessage> messages, Integer snapshotPosition, int firstPosition, int lastPosition,
-                         int tokens) {
+                         Integer tokens) {
     }
 
     /** The system prompt as sent: the agent's, then the summary standing for older turns. */
@@ -53,10 +54,15 @@ public class ContextWindow {
 
     /** The prompt for the next model call of the turn; may leave older turns behind first (and snapshot that). */
     public Uni<Prompt> prompt(Agent agent, UUID sessionId, UUID turnId, Conversation conversation, Context trace) {
-        Conversation.Window window = conversation.window(counter);
         Integer max = agent.context().maxTokens();
+        if (max == null) {
+            // counting the whole conversation before every call is a good part of a turn's CPU: only when needed
+            Conversation.Window window = conversation.window(null);
+            return Uni.createFrom().item(prompt(agent, window, window.start()));
+        }
+        Conversation.Window window = conversation.window(counter);
         int agentPromptTokens = counter.count(agent.systemPrompt()) + TokenCounter.PER_MESSAGE;
-        if (max == null || agentPromptTokens + counter.count(window.summary() == null ? null
+        if (agentPromptTokens + counter.count(window.summary() == null ? null
                 : SUMMARY_HEADING + window.summary()) + window.tokensFrom(window.start()) <= max) {
             return Uni.createFrom().item(prompt(agent, window, window.start()));
         }
@@ -89,7 +95,8 @@ public class ContextWindow {
         String system = systemPrompt(agent.systemPrompt(), window.summary());
         messages.add(ChatMessage.system(system));
         messages.addAll(window.messages().subList(from, window.messages().size()));
-        int tokens = counter.count(system) + TokenCounter.PER_MESSAGE + window.tokensFrom(from);
+        Integer tokens = window.counted() ? counter.count(system) + TokenCounter.PER_MESSAGE + window.tokensFrom(from)
+                : null;
         return new Prompt(messages, window.snapshotPosition() < 0 ? null : window.snapshotPosition(),
                 window.base() + from, window.base() + window.messages().size() - 1, tokens);
     }

@@ -46,7 +46,12 @@ public final class Conversation {
         return turnStart < 0 ? List.of() : List.copyOf(messages.subList(turnStart, messages.size()));
     }
 
+    /** The conversation now, its window's messages counted with {@code counter} (not counted if it is null). */
     synchronized Window window(TokenCounter counter) {
+        if (counter == null) {
+            return new Window(List.copyOf(messages), null, windowStart, Math.max(turnStart, windowStart), base,
+                    snapshotPosition, summary);
+        }
         for (int i = windowStart; i < tokens.size(); i++) {
             if (tokens.get(i) == null) {
                 tokens.set(i, counter.count(messages.get(i)));
@@ -63,9 +68,13 @@ public final class Conversation {
         this.summary = summary;
     }
 
-    /** What the conversation is at one moment, for fitting it to a window. */
+    /** What the conversation is at one moment, for fitting it to a window; {@code tokens} null if not counted. */
     record Window(List<ChatMessage> messages, List<Integer> tokens, int start, int turnStart, int base,
                   int snapshotPosition, String summary) {
+
+        boolean counted() {
+            return tokens != null;
+        }
 
         int tokensFrom(int index) {
             int sum = 0;

@@ -25,6 +25,10 @@ public final class ChunkFolder {
             outputTokens += usage.outputTokens();
         } else if (chunk instanceof LlmChunk.Finished finished) {
             finishReason = finished.finishReason();
+            if (finished.usage() != null) {
+                inputTokens += finished.usage().inputTokens();
+                outputTokens += finished.usage().outputTokens();
+            }
         } else if (chunk instanceof LlmChunk.Failed failed) {
             failureCode = failed.code();
             failureMessage = failed.message();

@@ -149,7 +149,8 @@ public class TurnExecutor {
     }
 
     /** Renews the leases of the sessions this runner is working on; a replica that stops renewing loses them. */
-    @Scheduled(every = "${runtime.recovery.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${runtime.recovery.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class) // at shutdown the leases are given back
     Uni<Void> renewLeases() {
         return held.isEmpty() ? Uni.createFrom().voidItem()
                 // only the sessions at work here: a lease left behind by a failed release runs out

@@ -25,7 +25,7 @@ public class ContextRepository {
 
     /** One model call as the debugger shows it; the messages sent are rebuilt from the journal. */
     public record ModelCall(String requestId, UUID turnId, String model, Integer snapshotPosition, int firstPosition,
-                            int lastPosition, int promptTokens, Instant createdAt) {
+                            int lastPosition, Integer promptTokens, Instant createdAt) {
     }
 
     /** Records a snapshot; a second one at the same position (a resumed turn) keeps the first. */

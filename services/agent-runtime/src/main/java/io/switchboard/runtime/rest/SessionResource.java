@@ -143,9 +143,9 @@ public class SessionResource {
     /**
      * One model call of the session as it was sent: the system prompt (with the summary standing for older turns,
      * if any), then the journal from {@code firstPosition} to {@code lastPosition}; {@code promptTokens} as counted
-     * before the call.
+     * before the call to fit the agent's window (null for an agent without one).
      */
-    public record ModelCallView(String requestId, UUID turnId, String model, int promptTokens, Instant createdAt,
+    public record ModelCallView(String requestId, UUID turnId, String model, Integer promptTokens, Instant createdAt,
                                 Integer snapshotPosition, int firstPosition, int lastPosition,
                                 List<SentMessage> messages) {
     }

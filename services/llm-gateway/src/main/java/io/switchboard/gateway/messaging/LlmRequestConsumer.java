@@ -78,13 +78,13 @@ public class LlmRequestConsumer {
                 // text ready at once goes out as one record: a model faster than a Kafka round trip (sim at zero
                 // pace, a cached answer) does not pay one per token; a token waits at most 2 ms for company
                 .group().intoLists().of(64, COALESCE).onItem().transformToIterable(LlmRequestConsumer::joinText)
-                .map(chunks::of)
-                .onFailure().recoverWithItem(failure -> {
+                .onItem().transformToIterable(chunks::of)
+                .onFailure().recoverWithMulti(failure -> {
                     meter.failed(failure);
                     if (!(failure instanceof ProviderException)) {
                         LOG.errorf(failure, "LLM stream %s broke", payload.requestId());
                     }
-                    return chunks.failed(failure);
+                    return Multi.createFrom().iterable(chunks.failed(failure));
                 })
                 .onTermination().invoke(() -> recorder.record(meter))
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
@@ -142,16 +142,60 @@ public class LlmRequestConsumer {
         });
     }
 
-    /** Numbers one reply's chunks from 0 and translates the gateway's events into the Kafka contract. */
+    /**
+     * Numbers one reply's chunks from 0 and translates the gateway's events into the Kafka contract. Usage is held
+     * for the {@code Finished} that follows it (one record fewer per call); anything else lets it out first.
+     */
     private static final class Chunks {
         private final String requestId;
         private int seq;
+        private ProviderEvent.Usage heldUsage;
 
         Chunks(String requestId) {
             this.requestId = requestId;
         }
 
-        LlmChunk of(ProviderEvent event) {
+        List<LlmChunk> of(ProviderEvent event) {
+            if (event instanceof ProviderEvent.Usage usage) {
+                List<LlmChunk> out = new ArrayList<>(1);
+                release(out);
+                heldUsage = usage;
+                return out;
+            }
+            if (event instanceof ProviderEvent.Finish finish) {
+                ProviderEvent.Usage u = heldUsage;
+                heldUsage = null;
+                return List.of(new LlmChunk.Finished(requestId, seq++, finish.reason(),
+                        u == null ? null : new LlmChunk.Tokens(u.inputTokens(), u.outputTokens(),
+                                u.cachedInputTokens())));
+            }
+            List<LlmChunk> out = new ArrayList<>(2);
+            release(out);
+            out.add(chunk(event));
+            return out;
+        }
+
+        List<LlmChunk> failed(Throwable failure) {
+            List<LlmChunk> out = new ArrayList<>(2);
+            release(out);
+            if (failure instanceof ProviderException e) {
+                out.add(new LlmChunk.Failed(requestId, seq++, e.kind().code, e.getMessage(), e.kind().retryable));
+            } else {
+                out.add(new LlmChunk.Failed(requestId, seq++, "internal_error", "the gateway hit an error", true));
+            }
+            return out;
+        }
+
+        /** A held usage goes out as a chunk of its own when something other than the end follows it. */
+        private void release(List<LlmChunk> out) {
+            if (heldUsage != null) {
+                out.add(new LlmChunk.Usage(requestId, seq++, heldUsage.inputTokens(), heldUsage.outputTokens(),
+                        heldUsage.cachedInputTokens()));
+                heldUsage = null;
+            }
+        }
+
+        private LlmChunk chunk(ProviderEvent event) {
             int n = seq++;
             if (event instanceof ProviderEvent.TextDelta e) {
                 return new LlmChunk.TextDelta(requestId, n, e.text());
@@ -159,20 +203,8 @@ public class LlmRequestConsumer {
             if (event instanceof ProviderEvent.ReasoningDelta e) {
                 return new LlmChunk.ReasoningDelta(requestId, n, e.text());
             }
-            if (event instanceof ProviderEvent.ToolCall e) {
-                return new LlmChunk.ToolCallRequested(requestId, n, new ToolCall(e.id(), e.name(), e.arguments()));
-            }
-            if (event instanceof ProviderEvent.Usage e) {
-                return new LlmChunk.Usage(requestId, n, e.inputTokens(), e.outputTokens(), e.cachedInputTokens());
-            }
-            return new LlmChunk.Finished(requestId, n, ((ProviderEvent.Finish) event).reason());
-        }
-
-        LlmChunk failed(Throwable failure) {
-            if (failure instanceof ProviderException e) {
-                return new LlmChunk.Failed(requestId, seq++, e.kind().code, e.getMessage(), e.kind().retryable);
-            }
-            return new LlmChunk.Failed(requestId, seq++, "internal_error", "the gateway hit an error", true);
+            ProviderEvent.ToolCall e = (ProviderEvent.ToolCall) event;
+            return new LlmChunk.ToolCallRequested(requestId, n, new ToolCall(e.id(), e.name(), e.arguments()));
         }
     }
 }

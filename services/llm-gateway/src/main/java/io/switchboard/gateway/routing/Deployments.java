@@ -120,7 +120,8 @@ public class Deployments implements RouteTable {
     }
 
     /** Reads the stored deployments and aliases and swaps them in; unchanged ones keep their connections. */
-    @Scheduled(every = "${gateway.routing.reload-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${gateway.routing.reload-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class) // not while the pool closes at shutdown
     public Uni<Void> reload() {
         return store.all().flatMap(rows -> store.aliases().map(aliases -> {
             swap(rows, aliases);
