@@ -79,6 +79,7 @@ public class LlmRequestConsumer {
                 // pace, a cached answer) does not pay one per token; a token waits at most 2 ms for company
                 .group().intoLists().of(64, COALESCE).onItem().transformToIterable(LlmRequestConsumer::joinText)
                 .onItem().transformToIterable(chunks::of)
+                .onCompletion().continueWith(chunks::rest)
                 .onFailure().recoverWithMulti(failure -> {
                     meter.failed(failure);
                     if (!(failure instanceof ProviderException)) {
@@ -172,6 +173,13 @@ public class LlmRequestConsumer {
             List<LlmChunk> out = new ArrayList<>(2);
             release(out);
             out.add(chunk(event));
+            return out;
+        }
+
+        /** What is still held when the stream ends without a finish (the requester then sees it interrupted). */
+        List<LlmChunk> rest() {
+            List<LlmChunk> out = new ArrayList<>(1);
+            release(out);
             return out;
         }
 
