@@ -60,7 +60,7 @@ public interface RuntimeClient {
     record SentMessage(String role, String content, String toolCalls, String toolCallId) {
     }
 
-    /** One model call of a session: what it was sent and its counted prompt tokens. */
+    /** One model call of a session: what it was sent and, for an agent with a context window, its counted tokens. */
     record ModelCall(String requestId, UUID turnId, String model, Integer promptTokens, Instant createdAt,
                      Integer snapshotPosition, int firstPosition, int lastPosition, List<SentMessage> messages) {
     }
