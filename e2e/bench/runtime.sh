@@ -3,7 +3,7 @@
 # idle sessions per GiB of heap, turns/s with and without a tool call, and time to first token with 1,000 sessions
 # streaming at once, against the targets.
 #
-#   e2e/bench/runtime.sh          (-Dsessions=100000 -Dwarmup=60 -Dseconds=20 -Dstreaming=1000 by default)
+#   e2e/bench/runtime.sh          (-Dsessions=100000 -Dwarmup=600 (at most) -Dseconds=20 -Dstreaming=1000 by default)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
