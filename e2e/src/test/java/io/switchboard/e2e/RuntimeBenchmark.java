@@ -35,6 +35,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class RuntimeBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JCMD = System.getProperty("java.home") + "/bin/jcmd";
+    private static final List<String> SERVICES = List.of("agent-runtime", "llm-gateway", "admin-ui", "eval-runner");
 
     private final Platform platform;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -157,10 +158,10 @@ public final class RuntimeBenchmark {
         long started = System.nanoTime();
         double share;
         do {
-            long cpuBefore = cpu().values().stream().mapToLong(Long::longValue).sum();
+            long cpuBefore = totalCpu();
             long jitBefore = jitCpu();
             load(sessionIds, text, 15);
-            long cpuUsed = cpu().values().stream().mapToLong(Long::longValue).sum() - cpuBefore;
+            long cpuUsed = totalCpu() - cpuBefore;
             share = (jitCpu() - jitBefore) / (double) Math.max(1, cpuUsed);
         } while (share > 0.05 && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(maxSeconds));
         System.out.printf("warmed up for %d s; JIT compilation took %.0f %% of the CPU in its last 15 s%n",
@@ -265,7 +266,7 @@ public final class RuntimeBenchmark {
      */
     private Map<String, Long> cpu() {
         Map<String, Long> used = new TreeMap<>();
-        for (String service : List.of("agent-runtime", "llm-gateway", "admin-ui", "eval-runner")) {
+        for (String service : SERVICES) {
             used.put(service, cpuOf(ProcessHandle.of(platform.pidOf(service)).orElseThrow()));
         }
         used.put("postgres", ProcessHandle.allProcesses()
@@ -275,13 +276,17 @@ public final class RuntimeBenchmark {
         return used;
     }
 
+    private long totalCpu() {
+        return cpu().values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /**
      * CPU time (nanoseconds) the JIT compiler threads of the four services and of this JVM used so far: Linux's
      * {@code /proc/<pid>/task/<tid>/stat}, utime and stime in clock ticks of 10 ms.
      */
     private long jitCpu() {
         List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
-        for (String service : List.of("agent-runtime", "llm-gateway", "admin-ui", "eval-runner")) {
+        for (String service : SERVICES) {
             pids.add(platform.pidOf(service));
         }
         long ticks = 0;

@@ -157,12 +157,6 @@ public class LlmRequestConsumer {
         }
 
         List<LlmChunk> of(ProviderEvent event) {
-            if (event instanceof ProviderEvent.Usage usage) {
-                List<LlmChunk> out = new ArrayList<>(1);
-                release(out);
-                heldUsage = usage;
-                return out;
-            }
             if (event instanceof ProviderEvent.Finish finish) {
                 ProviderEvent.Usage u = heldUsage;
                 heldUsage = null;
@@ -170,22 +164,22 @@ public class LlmRequestConsumer {
                         u == null ? null : new LlmChunk.Tokens(u.inputTokens(), u.outputTokens(),
                                 u.cachedInputTokens())));
             }
-            List<LlmChunk> out = new ArrayList<>(2);
-            release(out);
-            out.add(chunk(event));
+            List<LlmChunk> out = released();
+            if (event instanceof ProviderEvent.Usage usage) {
+                heldUsage = usage;
+            } else {
+                out.add(chunk(event));
+            }
             return out;
         }
 
         /** What is still held when the stream ends without a finish (the requester then sees it interrupted). */
         List<LlmChunk> rest() {
-            List<LlmChunk> out = new ArrayList<>(1);
-            release(out);
-            return out;
+            return released();
         }
 
         List<LlmChunk> failed(Throwable failure) {
-            List<LlmChunk> out = new ArrayList<>(2);
-            release(out);
+            List<LlmChunk> out = released();
             if (failure instanceof ProviderException e) {
                 out.add(new LlmChunk.Failed(requestId, seq++, e.kind().code, e.getMessage(), e.kind().retryable));
             } else {
@@ -195,12 +189,14 @@ public class LlmRequestConsumer {
         }
 
         /** A held usage goes out as a chunk of its own when something other than the end follows it. */
-        private void release(List<LlmChunk> out) {
+        private List<LlmChunk> released() {
+            List<LlmChunk> out = new ArrayList<>(2);
             if (heldUsage != null) {
                 out.add(new LlmChunk.Usage(requestId, seq++, heldUsage.inputTokens(), heldUsage.outputTokens(),
                         heldUsage.cachedInputTokens()));
                 heldUsage = null;
             }
+            return out;
         }
 
         private LlmChunk chunk(ProviderEvent event) {
