@@ -15,6 +15,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = LlmChunk.ReasoningDelta.class, name = "ReasoningDelta"),
         @JsonSubTypes.Type(value = LlmChunk.ToolCallRequested.class, name = "ToolCallRequested"),
         @JsonSubTypes.Type(value = LlmChunk.Usage.class, name = "Usage"),
+        @JsonSubTypes.Type(value = LlmChunk.KeepAlive.class, name = "KeepAlive"),
         @JsonSubTypes.Type(value = LlmChunk.Finished.class, name = "Finished"),
         @JsonSubTypes.Type(value = LlmChunk.Failed.class, name = "Failed")
 })
@@ -62,6 +63,17 @@ public sealed interface LlmChunk {
 
         public Usage(String requestId, int seq, int inputTokens, int outputTokens, int cachedInputTokens) {
             this(requestId, seq, inputTokens, outputTokens, cachedInputTokens, SCHEMA_VERSION);
+        }
+    }
+
+    /**
+     * Nothing new yet, but the gateway is still at the call: sent while the model is silent (a long first token, a
+     * long think) so that the requester can tell a slow model from a gateway that died mid-call. Readers that know it
+     * must be running before a gateway sends it.
+     */
+    record KeepAlive(String requestId, int seq, int schemaVersion) implements LlmChunk {
+        public KeepAlive(String requestId, int seq) {
+            this(requestId, seq, SCHEMA_VERSION);
         }
     }
 

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmCancel;
@@ -14,13 +15,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Calls llm-gateway over Kafka request-reply. The reply stream ends after the terminal chunk (request-reply cannot
  * know where a stream ends), and a gap in the chunks' seq is reported as a failure instead of a shorter answer.
- * The reply topic's idle timeout ({@code reply.timeout}) bounds the wait for each chunk.
+ * The reply topic's idle timeout ({@code reply.timeout}) bounds the wait for each chunk; the gateway sends keep-alives
+ * while the model is silent, so a reply that goes silent (or starts over) was lost with its gateway replica.
  */
 @ApplicationScoped
 public class GatewayClient {
@@ -28,10 +31,14 @@ public class GatewayClient {
     private final MutinyEmitter<LlmCancel> cancels;
     private final AtomicBoolean assigned = new AtomicBoolean();
 
+    private final Duration replyTimeout;
+
     public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
-                         @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels) {
+                         @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels,
+                         @ConfigProperty(name = "mp.messaging.outgoing.llm-requests.reply.timeout") long replyTimeoutMs) {
         this.requests = requests;
         this.cancels = cancels;
+        this.replyTimeout = Duration.ofMillis(replyTimeoutMs);
     }
 
     /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
@@ -53,11 +60,32 @@ public class GatewayClient {
             AtomicInteger expected = new AtomicInteger();
             return untilLast(requests.requestMulti(message).map(Message::getPayload).onItem().transform(chunk -> {
                 int want = expected.getAndIncrement();
-                return chunk.seq() == want ? chunk : new LlmChunk.Failed(request.requestId(), want,
+                if (chunk.seq() == want) {
+                    return chunk;
+                }
+                if (chunk.seq() == 0) {
+                    // a gateway replica died before its read of the request was committed; the request was read
+                    // again and its answer starts over
+                    throw new ReplyLost("the reply started over at chunk 0 after chunk " + (want - 1));
+                }
+                return new LlmChunk.Failed(request.requestId(), want,
                         "stream_interrupted", "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
-            }));
-        })).onCancellation().invoke(() -> cancels.sendMessageAndForget(Message.of(LlmCancel.of(request.requestId()))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.requestId()).build())));
+            })).onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
+                    "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"));
+        })).onFailure().invoke(() -> cancel(request)).onCancellation().invoke(() -> cancel(request));
+    }
+
+    /** Tells the gateway to stop serving {@code request}, if it still does. */
+    private void cancel(LlmRequest request) {
+        cancels.sendMessageAndForget(Message.of(LlmCancel.of(request.requestId()))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.requestId()).build()));
+    }
+
+    /** The reply went silent or started over: the gateway replica serving it died. Asking again may well work. */
+    public static final class ReplyLost extends RuntimeException {
+        ReplyLost(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /**

@@ -60,6 +60,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -192,7 +193,7 @@ public class TurnExecutor {
                     .setAttribute("gen_ai.conversation.id", sessionId.toString())
                     .setAttribute("switchboard.turn.id", turnId.toString())
                     .setAttribute("switchboard.turn.attempt", begun.attempts()).startSpan();
-            TurnRun run = new TurnRun(sessionId, turnId, begun.seqBase(), parent.with(span));
+            TurnRun run = new TurnRun(sessionId, turnId, begun.seqBase(), begun.attempts(), parent.with(span));
             Uni<Void> turn;
             if (begun.refused() != null) {
                 turn = fail(run, List.of(), Turn.BUSY, begun.refused());
@@ -338,19 +339,39 @@ public class TurnExecutor {
     }
 
     private Uni<LlmOutcome> stream(TurnRun run, LlmRequest request) {
+        return stream(run, request, true);
+    }
+
+    /**
+     * A reply lost with the gateway replica serving it (silent for {@code reply.timeout}, or started over) is asked
+     * once more, under a new request id; what streamed of it is void ({@code TurnResumed}), as after a runner's crash.
+     */
+    private Uni<LlmOutcome> stream(TurnRun run, LlmRequest request, boolean mayAskAgain) {
         ChunkFolder folder = new ChunkFolder();
+        AtomicBoolean streamed = new AtomicBoolean();
         return gateway.stream(request, run.trace)
                 .onItem().invoke(chunk -> {
                     folder.add(chunk);
                     if (chunk instanceof LlmChunk.TextDelta delta) {
+                        streamed.set(true);
                         events.fireAndForget(TokenDelta.of(run.session(), run.turn(), nextSeq(run),
                                 run.tokenIndex.getAndIncrement(), delta.text()));
                     }
                 })
-                .onFailure().recoverWithMulti(failure -> Multi.createFrom().item(new LlmChunk.Failed(
-                        request.requestId(), -1, "gateway_unavailable",
-                        "no reply from llm-gateway: " + failure.getMessage(), true)).invoke(folder::add))
-                .collect().last().map(x -> folder.outcome());
+                .collect().last().map(x -> folder.outcome())
+                .onFailure().recoverWithUni(failure -> {
+                    if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
+                        LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
+                                failure.getMessage());
+                        if (streamed.get()) {
+                            events.fireAndForget(TurnResumed.of(run.session(), run.turn(), nextSeq(run), run.attempt));
+                        }
+                        return stream(run, request.withRequestId(request.requestId() + "/again"), false);
+                    }
+                    folder.add(new LlmChunk.Failed(request.requestId(), -1, "gateway_unavailable",
+                            "no reply from llm-gateway: " + failure.getMessage(), true));
+                    return Uni.createFrom().item(folder.outcome());
+                });
     }
 
     /**
@@ -581,9 +602,12 @@ public class TurnExecutor {
         volatile String userText;
         volatile int inputTokens;
         volatile int outputTokens;
+        /** Which runner of the turn this is (1 the first; a resumed turn counts on). */
+        final int attempt;
 
-        TurnRun(UUID sessionId, UUID turnId, long seqBase, Context trace) {
+        TurnRun(UUID sessionId, UUID turnId, long seqBase, int attempt, Context trace) {
             this.sessionId = sessionId;
+            this.attempt = attempt;
             this.turnId = turnId;
             this.seq = new AtomicLong(seqBase);
             this.seqCeiling = seqBase + SEQ_BLOCK;

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -39,6 +40,12 @@ public class LlmRequestConsumer {
     static final int MAX_CONCURRENT_STREAMS = 1024;
     /** How long a text delta waits for the next to go out with it. */
     static final Duration COALESCE = Duration.ofMillis(2);
+    /**
+     * How long the model may be silent before the requester hears that the call goes on ({@code KeepAlive}); the
+     * runtime gives a reply up as lost after three of these ({@code reply.timeout}, 15 s).
+     */
+    static final Duration KEEP_ALIVE = Duration.ofSeconds(5);
+    private static final ProviderEvent END = new ProviderEvent.Finish("<end>");
     private static final Logger LOG = Logger.getLogger(LlmRequestConsumer.class);
 
     private final Router router;
@@ -75,6 +82,7 @@ public class LlmRequestConsumer {
         return Uni.createFrom().completionStage(request::ack)
                 .onItem().transformToMulti(x -> cancellable(payload.requestId(), router.stream(payload, meter::attempt)))
                 .onItem().invoke(meter::observe)
+                .plug(events -> withKeepAlive(events, KEEP_ALIVE))
                 // text ready at once goes out as one record: a model faster than a Kafka round trip (sim at zero
                 // pace, a cached answer) does not pay one per token; a token waits at most 2 ms for company
                 .group().intoLists().of(64, COALESCE).onItem().transformToIterable(LlmRequestConsumer::joinText)
@@ -89,6 +97,19 @@ public class LlmRequestConsumer {
                 })
                 .onTermination().invoke(() -> recorder.record(meter))
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
+    }
+
+    /** {@code events}, and a {@code KeepAlive} whenever they have been silent for {@code every}. */
+    static Multi<ProviderEvent> withKeepAlive(Multi<ProviderEvent> events, Duration every) {
+        AtomicLong lastEvent = new AtomicLong(System.nanoTime());
+        Multi<ProviderEvent> keepAlives = Multi.createFrom().ticks().every(every).onOverflow().drop()
+                .filter(tick -> System.nanoTime() - lastEvent.get() >= every.toNanos())
+                .map(tick -> new ProviderEvent.KeepAlive());
+        // the ticks never end: a sentinel after the last event ends the merge (and cancels them)
+        return Multi.createBy().merging().streams(
+                        events.onItem().invoke(e -> lastEvent.set(System.nanoTime())).onCompletion().continueWith(END),
+                        keepAlives)
+                .select().first(event -> event != END);
     }
 
     /** Adjacent text deltas as one; everything else as it is. */
@@ -206,6 +227,9 @@ public class LlmRequestConsumer {
             }
             if (event instanceof ProviderEvent.ReasoningDelta e) {
                 return new LlmChunk.ReasoningDelta(requestId, n, e.text());
+            }
+            if (event instanceof ProviderEvent.KeepAlive) {
+                return new LlmChunk.KeepAlive(requestId, n);
             }
             ProviderEvent.ToolCall e = (ProviderEvent.ToolCall) event;
             return new LlmChunk.ToolCallRequested(requestId, n, new ToolCall(e.id(), e.name(), e.arguments()));

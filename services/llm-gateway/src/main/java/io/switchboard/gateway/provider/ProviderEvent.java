@@ -26,4 +26,11 @@ public sealed interface ProviderEvent {
     /** The last event of a successful stream: {@code stop}, {@code tool_calls}, {@code length} or {@code content_filter}. */
     record Finish(String reason) implements ProviderEvent {
     }
+
+    /**
+     * Not from a model: the Kafka replier's sign of life while the model is silent ({@code LlmChunk.KeepAlive}). The
+     * HTTP front doors never see it.
+     */
+    record KeepAlive() implements ProviderEvent {
+    }
 }
