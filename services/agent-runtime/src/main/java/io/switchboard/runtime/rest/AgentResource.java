@@ -8,11 +8,13 @@ import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.tools.McpServers;
 import io.switchboard.runtime.tools.ToolRegistry;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
@@ -69,6 +71,7 @@ public class AgentResource {
         }
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     public Uni<Response> create(CreateAgent body, UriInfo uri) {
         AgentRepository.Definition definition = definition(body, null);
@@ -78,6 +81,7 @@ public class AgentResource {
     }
 
     /** Edits the agent: a new version, published unless {@code publish} is false. Sessions keep theirs. */
+    @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{id}")
     public Uni<AgentView> update(@PathParam("id") String id, CreateAgent body) {
@@ -107,6 +111,7 @@ public class AgentResource {
     }
 
     /** Makes a version the one new sessions (and callers) get; publishing an older one rolls back. */
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}/publish")
     public Uni<AgentView> publish(@PathParam("id") String id, Publish body) {

@@ -4,12 +4,14 @@ import io.smallrye.mutiny.Uni;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.service.SessionService;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 
 /**
@@ -42,10 +44,11 @@ public class ApprovalResource {
      * Decides; 200 with the approval as it now stands. 409 when it was decided before or its turn has ended
      * (cancelled, failed), 404 when there is no such approval.
      */
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}")
     public Uni<Approval> decide(@PathParam("id") String id, Decision body) {
-        if (body == null || !List.of("approve", "deny").contains(body.decision())) {
+        if (body == null || body.decision() == null || !List.of("approve", "deny").contains(body.decision())) {
             throw Problem.badRequest("decision must be \"approve\" or \"deny\"");
         }
         if (body.reason() != null && body.reason().length() > MAX_REASON) {

@@ -9,11 +9,13 @@ import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition
 import io.switchboard.runtime.repository.SecretRepository;
 import io.switchboard.runtime.tools.McpServers;
 import io.switchboard.runtime.tools.Secrets;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +65,7 @@ public class McpServerResource {
     }
 
     /** Connects, lists the tools, then stores the server (replacing its definition); 400 when it cannot connect. */
+    @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{name}")
     public Uni<ServerView> put(@PathParam("name") String name, ServerBody body) {
@@ -74,7 +77,7 @@ public class McpServerResource {
             throw Problem.badRequest("url is required");
         }
         ToolResource.httpUrl(body.url());
-        Map<String, String> headers = body.headers() == null ? Map.of() : body.headers();
+        Map<String, String> headers = ToolResource.headers(body.headers());
         McpServerDefinition definition;
         try {
             definition = new McpServerDefinition(name, body.url(), json.writeValueAsString(headers));

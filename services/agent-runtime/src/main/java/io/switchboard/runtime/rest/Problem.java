@@ -1,5 +1,6 @@
 package io.switchboard.runtime.rest;
 
+import io.switchboard.api.ApiInput;
 import jakarta.ws.rs.core.Response;
 
 /** An HTTP error answered as RFC 9457 problem+json. */
@@ -8,7 +9,7 @@ public class Problem extends RuntimeException {
     private final String title;
 
     public Problem(int status, String title, String detail) {
-        super(detail, null, false, false);
+        super(ApiInput.cut(detail), null, false, false);
         this.status = status;
         this.title = title;
     }

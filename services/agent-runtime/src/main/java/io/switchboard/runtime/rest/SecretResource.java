@@ -3,11 +3,13 @@ package io.switchboard.runtime.rest;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.runtime.repository.SecretRepository;
 import io.switchboard.runtime.tools.Secrets;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 
@@ -33,6 +35,7 @@ public class SecretResource {
     }
 
     /** Stores the value sealed; 204. 409 when no master key is configured. */
+    @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{name}")
     public Uni<Response> put(@PathParam("name") String name, SecretValue body) {

@@ -15,6 +15,7 @@ import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.StoredMessage;
 import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.service.SessionService;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -101,6 +102,7 @@ public class SessionResource {
                                 List<TurnView> turns, List<Approval> approvals) {
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     public Uni<Response> create(CreateSession body, @Context UriInfo uri) {
         if (body == null || body.agentId() == null || body.agentId().isBlank()) {
@@ -179,6 +181,7 @@ public class SessionResource {
                         }).toList())))));
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}/messages")
     public Uni<Response> post(@PathParam("id") String id, PostMessage body) {

@@ -10,11 +10,13 @@ import io.switchboard.runtime.tools.OperatorHttpTool;
 import io.switchboard.runtime.tools.Secrets;
 import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolRegistry;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.ArrayList;
@@ -70,17 +72,31 @@ public class ToolResource {
     }
 
     /** Defines the HTTP tool, or replaces it (every agent listing it gets the new definition). */
+    @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{name}")
     public Uni<ToolView> put(@PathParam("name") String name, HttpToolBody body) {
         HttpToolDefinition definition = definition(name, body);
-        return requireSecrets(secrets, body.headers()).flatMap(x -> httpTools.put(definition))
+        return requireSecrets(secrets, headers(body.headers())).flatMap(x -> httpTools.put(definition))
                 .map(x -> view(definition));
+    }
+
+    /** The headers (none when left out); 400 when one has no value. */
+    static Map<String, String> headers(Map<String, String> headers) {
+        if (headers == null) {
+            return Map.of();
+        }
+        headers.forEach((name, value) -> {
+            if (value == null) {
+                throw Problem.badRequest("headers." + name + ": a header needs a value");
+            }
+        });
+        return headers;
     }
 
     /** Fails with 400 when a header names a secret that is not stored. */
     static Uni<Void> requireSecrets(SecretRepository secrets, Map<String, String> headers) {
-        List<String> referenced = Secrets.referenced(headers == null ? List.of() : headers.values());
+        List<String> referenced = Secrets.referenced(headers.values());
         return secrets.sealed(referenced).map(found -> {
             for (String secret : referenced) {
                 if (!found.containsKey(secret)) {
@@ -149,7 +165,7 @@ public class ToolResource {
                 throw Problem.badRequest("url: {" + placeholders.group(1) + "} is not one of the parameters");
             }
         }
-        Map<String, String> headers = body.headers() == null ? Map.of() : new LinkedHashMap<>(body.headers());
+        Map<String, String> headers = new LinkedHashMap<>(headers(body.headers()));
         try {
             return new HttpToolDefinition(name, body.description().strip(), method, body.url(),
                     json.writeValueAsString(parameters), json.writeValueAsString(headers));

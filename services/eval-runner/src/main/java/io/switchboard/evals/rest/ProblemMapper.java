@@ -1,6 +1,9 @@
 package io.switchboard.evals.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.switchboard.api.ApiInput;
+import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -14,10 +17,13 @@ public class ProblemMapper {
         return problem.toResponse(uri.getPath());
     }
 
-    @ServerExceptionMapper
+    /**
+     * A body that does not parse or does not fit its type, named by field. Quarkus' own mapper for
+     * MismatchedInputException (an empty 400) would win over a JsonProcessingException one, being more specific.
+     */
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class})
     public Response unreadableJson(JsonProcessingException e, UriInfo uri) {
-        return Problem.badRequest("the body is not valid JSON for this request: " + e.getOriginalMessage())
-                .toResponse(uri.getPath());
+        return Problem.badRequest(ApiInput.describe(e)).toResponse(uri.getPath());
     }
 
     @ServerExceptionMapper
@@ -27,7 +33,7 @@ public class ProblemMapper {
         if (status == 400 && cause instanceof JsonProcessingException json) {
             return unreadableJson(json, uri);
         }
-        return new Problem(status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage())
-                .toResponse(uri.getPath());
+        return new Problem(status, e.getResponse().getStatusInfo().getReasonPhrase(),
+                e instanceof NotSupportedException ? ApiInput.JSON_ONLY : e.getMessage()).toResponse(uri.getPath());
     }
 }

@@ -8,12 +8,14 @@ import io.switchboard.evals.repository.EvalRepository.Case;
 import io.switchboard.evals.repository.EvalRepository.Run;
 import io.switchboard.evals.repository.EvalRepository.Suite;
 import io.switchboard.evals.service.EvalService;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.ArrayList;
@@ -51,6 +53,7 @@ public class SuiteResource {
     public record RunDetail(Run run, Suite suite, List<Case> cases, List<EvalRepository.Result> results) {
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/suites")
     public Uni<Response> create(CreateSuite body, @Context UriInfo uri) {

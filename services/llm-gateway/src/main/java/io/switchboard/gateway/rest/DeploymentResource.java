@@ -10,6 +10,7 @@ import io.switchboard.gateway.routing.Limits;
 import io.switchboard.gateway.routing.Router;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +70,7 @@ public class DeploymentResource {
         return deployments.all().entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList();
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/deployments/{name}")
     public Uni<DeploymentView> put(@PathParam("name") String name, DeploymentInput body) {
@@ -126,6 +129,7 @@ public class DeploymentResource {
         return deployments.aliases();
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/aliases/{name}")
     public Uni<Map<String, Alias>> putAlias(@PathParam("name") String name, AliasInput body) {
@@ -136,6 +140,9 @@ public class DeploymentResource {
             throw new BadRequestException("deployments must list at least one deployment");
         }
         for (String member : body.deployments()) {
+            if (member == null) {
+                throw new BadRequestException("deployments: a deployment name is null");
+            }
             if (deployments.source(member) == null) {
                 throw new BadRequestException("no deployment " + member);
             }

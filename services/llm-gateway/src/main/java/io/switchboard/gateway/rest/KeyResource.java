@@ -3,12 +3,14 @@ package io.switchboard.gateway.rest;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.keys.ApiKeys;
 import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.math.BigDecimal;
 import java.util.List;
@@ -17,6 +19,9 @@ import java.util.UUID;
 /** Virtual API keys for the front doors. The key itself is in the answer to its creation, and nowhere else. */
 @Path("/api/keys")
 public class KeyResource {
+    /** What the key's budget column holds. */
+    static final BigDecimal MAX_BUDGET = new BigDecimal("999999999");
+
     private final ApiKeys keys;
 
     public KeyResource(ApiKeys keys) {
@@ -27,6 +32,7 @@ public class KeyResource {
     public record NewKey(String name, Integer requestsPerMinute, BigDecimal budgetUsd) {
     }
 
+    @Consumes(MediaType.APPLICATION_JSON)
     @POST
     public Uni<Response> create(NewKey body) {
         if (body == null || body.name() == null || body.name().isBlank() || body.name().length() > 200) {
@@ -35,8 +41,13 @@ public class KeyResource {
         if (body.requestsPerMinute() != null && body.requestsPerMinute() < 1) {
             throw new BadRequestException("requestsPerMinute must be at least 1");
         }
-        if (body.budgetUsd() != null && body.budgetUsd().signum() < 0) {
-            throw new BadRequestException("budgetUsd must not be negative");
+        BigDecimal budget = body.budgetUsd();
+        if (budget != null && (budget.signum() < 0 || budget.compareTo(MAX_BUDGET) > 0)) {
+            throw new BadRequestException("budgetUsd must be between 0 and " + MAX_BUDGET);
+        }
+        // stored as numeric(18, 9), rounded; PostgreSQL refuses an exponent past 1000 (1e-5000)
+        if (budget != null && budget.scale() > 18 && budget.stripTrailingZeros().scale() > 18) {
+            throw new BadRequestException("budgetUsd has more than 18 decimal places");
         }
         return keys.create(body.name().strip(), body.requestsPerMinute(), body.budgetUsd())
                 .map(created -> Response.status(201).entity(created).build());

@@ -1,0 +1,45 @@
+package io.switchboard.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ContextResolver;
+import jakarta.ws.rs.ext.Provider;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * The services' API bodies (the records of their {@code rest} packages) and parameters are read as {@link ApiInput}
+ * says; everything else (Kafka records, REST clients) keeps the plain mapper.
+ */
+@Provider
+public class StrictJson implements ContextResolver<ObjectMapper> {
+    private final ObjectMapper strict;
+
+    public StrictJson(ObjectMapper mapper) {
+        strict = ApiInput.strict(mapper);
+    }
+
+    @Override
+    public ObjectMapper getContext(Class<?> type) {
+        return type.getPackageName().startsWith("io.switchboard.") && type.getPackageName().endsWith(".rest")
+                ? strict : null;
+    }
+
+    /** A path or query parameter PostgreSQL cannot store is a 400 before any resource runs. */
+    @ServerRequestFilter
+    public Response refuseParameters(UriInfo uri) {
+        String refused = ApiInput.refusedParameter(uri.getPathParameters(), uri.getQueryParameters());
+        if (refused == null) {
+            return null;
+        }
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", "about:blank");
+        problem.put("title", "Bad Request");
+        problem.put("status", 400);
+        problem.put("detail", refused);
+        problem.put("instance", uri.getPath());
+        return Response.status(400).type("application/problem+json").entity(problem).build();
+    }
+}
