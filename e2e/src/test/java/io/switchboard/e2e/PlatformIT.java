@@ -37,6 +37,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -71,6 +73,8 @@ class PlatformIT {
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1200,900",
                 "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        // the browser's console, read by the test that visits every page
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new java.io.File(System.getenv().getOrDefault("CHROMEDRIVER",
                         "/usr/bin/chromedriver"))).build();
@@ -123,6 +127,43 @@ class PlatformIT {
         browser.findElement(By.cssSelector("[data-testid=usage-by-agent-link]")).click();
         await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
                 By.cssSelector("[data-testid=usage-by-agent]")).getText(), text -> !text.contains("No calls yet"));
+    }
+
+    @Test
+    void everyPageLoadsWithoutAConsoleErrorOrAFailedRequest() throws Exception {
+        String agent = "Visited " + UUID.randomUUID().toString().substring(0, 8);
+        createAgentInUi(agent);
+        openChat(agent);
+        send("What time is it?");
+        await().atMost(WAIT).until(() -> answers().size() == 1 && !lastAnswer().getAttribute("class").contains("streaming"));
+        String chat = browser.getCurrentUrl();
+        String agentId = post("/api/agents", "{\"name\":\"suite-target\",\"model\":\"sim\"}").get("id").asText();
+        String suiteId = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"pages\",\"agentId\":\""
+                + agentId + "\",\"cases\":[{\"input\":\"hi\",\"expectContains\":\"hi\"}]}").get("id").asText();
+        String runId = post(platform.urlOf("eval-runner"), "/api/suites/" + suiteId + "/runs", "{}").get("id").asText();
+
+        // the navigation as it is (a page added to it is visited too), then the pages reached from them
+        browser.get(platform.adminUi() + "/");
+        List<String> pages = new ArrayList<>(browser.findElements(By.cssSelector("header nav a")).stream()
+                .map(a -> a.getAttribute("href")).toList());
+        assertThat(pages).hasSizeGreaterThanOrEqualTo(7);
+        pages.addAll(List.of(platform.adminUi() + "/", chat, chat + "/calls", platform.adminUi() + "/agents/" + agentId,
+                platform.adminUi() + "/evals/" + suiteId, platform.adminUi() + "/evals/runs/" + runId));
+        browser.manage().logs().get(LogType.BROWSER); // what came before is not this test's
+        Map<String, List<String>> errors = new java.util.LinkedHashMap<>();
+        for (String page : pages) {
+            browser.get(page);
+            await().atMost(WAIT).until(() -> "complete".equals(
+                    ((JavascriptExecutor) browser).executeScript("return document.readyState")));
+            sleep(300); // a late request (an icon, a stream) reports after the load
+            List<String> seen = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                    .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                    .map(LogEntry::getMessage).toList();
+            if (!seen.isEmpty()) {
+                errors.put(page, seen);
+            }
+        }
+        assertThat(errors).as("console errors and warnings by page").isEmpty();
     }
 
     @Test
