@@ -156,9 +156,25 @@ class PlatformIT {
             await().atMost(WAIT).until(() -> "complete".equals(
                     ((JavascriptExecutor) browser).executeScript("return document.readyState")));
             sleep(300); // a late request (an icon, a stream) reports after the load
-            List<String> seen = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+            List<String> seen = new ArrayList<>(browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                     .filter(entry -> entry.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
-                    .map(LogEntry::getMessage).toList();
+                    .map(LogEntry::getMessage).toList());
+            // headless Chromium asks for no icon: the page's own, and the one browsers ask for unbidden, must load
+            List<String> icons = new ArrayList<>(browser.findElements(By.cssSelector("link[rel=icon]")).stream()
+                    .map(link -> link.getAttribute("href")).toList());
+            if (icons.isEmpty()) {
+                seen.add("no link rel=icon");
+            }
+            icons.add(platform.adminUi() + "/favicon.ico");
+            for (String icon : icons) {
+                HttpResponse<Void> answer = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build()
+                        .send(HttpRequest.newBuilder(URI.create(icon)).build(), HttpResponse.BodyHandlers.discarding());
+                if (answer.statusCode() != 200
+                        || !answer.headers().firstValue("Content-Type").orElse("").startsWith("image/")) {
+                    seen.add(icon + " answered " + answer.statusCode() + " "
+                            + answer.headers().firstValue("Content-Type").orElse(""));
+                }
+            }
             if (!seen.isEmpty()) {
                 errors.put(page, seen);
             }

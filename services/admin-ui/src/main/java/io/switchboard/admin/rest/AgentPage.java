@@ -80,6 +80,13 @@ public class AgentPage {
         return Response.seeOther(URI.create("/agents")).build();
     }
 
+    /** For browsers and tools that ask for the icon without reading a page's head. */
+    @GET
+    @Path("favicon.ico")
+    public Response favicon() {
+        return Response.status(Response.Status.MOVED_PERMANENTLY).location(URI.create("/static/favicon.svg")).build();
+    }
+
     @GET
     @Path("agents")
     public Uni<TemplateInstance> list() {
