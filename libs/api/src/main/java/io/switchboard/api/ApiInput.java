@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.type.TypeFactory;
+import jakarta.ws.rs.BadRequestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -73,6 +74,22 @@ public final class ApiInput {
             }
         }
         return null;
+    }
+
+    /**
+     * A whole-number query parameter ({@code fallback} when absent), or a 400 naming it: JAX-RS answers a query
+     * parameter that does not convert with 404, as if the resource were not there.
+     */
+    public static long wholeNumber(String name, String value, long fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new BadRequestException("query parameter " + name + " must be a whole number, not \""
+                    + cut(value, 40) + "\"");
+        }
     }
 
     /** Why PostgreSQL would refuse this text, or null. */

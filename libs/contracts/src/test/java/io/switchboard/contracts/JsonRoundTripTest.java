@@ -57,6 +57,7 @@ class JsonRoundTripTest {
                 new LlmChunk.TextDelta("r", 0, "a"),
                 new LlmChunk.ToolCallRequested("r", 1, new ToolCall("c", "clock", "{}")),
                 new LlmChunk.Usage("r", 2, 10, 2),
+                new LlmChunk.KeepAlive("r", 2),
                 new LlmChunk.Finished("r", 3, "stop"),
                 new LlmChunk.Finished("r", 3, "tool_calls", new LlmChunk.Tokens(10, 2, 4)),
                 new LlmChunk.Failed("r", 4, "rate_limited", "429", true));

@@ -28,12 +28,12 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
      * The same request, asking for structured output in OpenAI's {@code response_format} shape
      * ({@code {"type":"json_object"}} or {@code {"type":"json_schema","json_schema":{...}}}).
      */
+    public LlmRequest withResponseFormat(Map<String, Object> format) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, schemaVersion);
+    }
+
     /** The same call under another id (asked again after its reply was lost: the two must not be confused). */
     public LlmRequest withRequestId(String id) {
         return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, schemaVersion);
-    }
-
-    public LlmRequest withResponseFormat(Map<String, Object> format) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, schemaVersion);
     }
 }

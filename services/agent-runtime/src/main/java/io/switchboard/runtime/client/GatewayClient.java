@@ -23,7 +23,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * Calls llm-gateway over Kafka request-reply. The reply stream ends after the terminal chunk (request-reply cannot
  * know where a stream ends), and a gap in the chunks' seq is reported as a failure instead of a shorter answer.
  * The reply topic's idle timeout ({@code reply.timeout}) bounds the wait for each chunk; the gateway sends keep-alives
- * while the model is silent, so a reply that goes silent (or starts over) was lost with its gateway replica.
+ * while the model is silent, so a reply that goes silent was lost with its gateway replica ({@link ReplyLost}). A reply
+ * that starts over at chunk 0 was read again by another replica: its chunks go on from there.
  */
 @ApplicationScoped
 public class GatewayClient {
@@ -64,9 +65,10 @@ public class GatewayClient {
                     return chunk;
                 }
                 if (chunk.seq() == 0) {
-                    // a gateway replica died before its read of the request was committed; the request was read
-                    // again and its answer starts over
-                    throw new ReplyLost("the reply started over at chunk 0 after chunk " + (want - 1));
+                    // a gateway replica died before its read of the request was committed: another one (or its
+                    // restart) read it again, and the answer starts over; the caller drops what it had
+                    expected.set(1);
+                    return chunk;
                 }
                 return new LlmChunk.Failed(request.requestId(), want,
                         "stream_interrupted", "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
@@ -81,7 +83,7 @@ public class GatewayClient {
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.requestId()).build()));
     }
 
-    /** The reply went silent or started over: the gateway replica serving it died. Asking again may well work. */
+    /** The reply went silent: the gateway replica serving it died. Asking again may well work. */
     public static final class ReplyLost extends RuntimeException {
         ReplyLost(String message) {
             super(message, null, false, false);

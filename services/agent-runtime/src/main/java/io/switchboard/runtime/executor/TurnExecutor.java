@@ -63,6 +63,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -343,22 +344,30 @@ public class TurnExecutor {
     }
 
     /**
-     * A reply lost with the gateway replica serving it (silent for {@code reply.timeout}, or started over) is asked
-     * once more, under a new request id; what streamed of it is void ({@code TurnResumed}), as after a runner's crash.
+     * A reply lost with the gateway replica serving it (silent for {@code reply.timeout}) is asked once more, under a
+     * new request id; one that starts over (read again by another replica) is taken from its new start. Either way
+     * what streamed of it is void ({@code TurnResumed}), as after a runner's crash.
      */
     private Uni<LlmOutcome> stream(TurnRun run, LlmRequest request, boolean mayAskAgain) {
-        ChunkFolder folder = new ChunkFolder();
+        AtomicReference<ChunkFolder> folder = new AtomicReference<>(new ChunkFolder());
         AtomicBoolean streamed = new AtomicBoolean();
+        AtomicBoolean begun = new AtomicBoolean();
         return gateway.stream(request, run.trace)
                 .onItem().invoke(chunk -> {
-                    folder.add(chunk);
+                    if (chunk.seq() == 0 && begun.getAndSet(true)) {
+                        folder.set(new ChunkFolder());
+                        if (streamed.getAndSet(false)) {
+                            events.fireAndForget(TurnResumed.of(run.session(), run.turn(), nextSeq(run), run.attempt));
+                        }
+                    }
+                    folder.get().add(chunk);
                     if (chunk instanceof LlmChunk.TextDelta delta) {
                         streamed.set(true);
                         events.fireAndForget(TokenDelta.of(run.session(), run.turn(), nextSeq(run),
                                 run.tokenIndex.getAndIncrement(), delta.text()));
                     }
                 })
-                .collect().last().map(x -> folder.outcome())
+                .collect().last().map(x -> folder.get().outcome())
                 .onFailure().recoverWithUni(failure -> {
                     if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
                         LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
@@ -368,9 +377,9 @@ public class TurnExecutor {
                         }
                         return stream(run, request.withRequestId(request.requestId() + "/again"), false);
                     }
-                    folder.add(new LlmChunk.Failed(request.requestId(), -1, "gateway_unavailable",
+                    folder.get().add(new LlmChunk.Failed(request.requestId(), -1, "gateway_unavailable",
                             "no reply from llm-gateway: " + failure.getMessage(), true));
-                    return Uni.createFrom().item(folder.outcome());
+                    return Uni.createFrom().item(folder.get().outcome());
                 });
     }
 

@@ -1,11 +1,11 @@
 package io.switchboard.runtime.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiInput;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -36,8 +36,8 @@ public class ApprovalResource {
 
     /** The undecided approvals of turns still waiting, oldest first. */
     @GET
-    public Uni<List<Approval>> pending(@QueryParam("limit") @DefaultValue("100") int limit) {
-        return approvals.pending(Math.max(1, Math.min(limit, 1000)));
+    public Uni<List<Approval>> pending(@QueryParam("limit") String limit) {
+        return approvals.pending((int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 100), 1000)));
     }
 
     /**

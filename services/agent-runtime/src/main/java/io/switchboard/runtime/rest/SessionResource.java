@@ -3,6 +3,7 @@ package io.switchboard.runtime.rest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiInput;
 import io.switchboard.contracts.agent.AgentEvent;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.context.ContextWindow;
@@ -16,7 +17,6 @@ import io.switchboard.runtime.repository.StoredMessage;
 import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -121,9 +121,8 @@ public class SessionResource {
 
     /** The newest sessions; with {@code parent}, the sessions of that session's sub-agent calls, oldest first. */
     @GET
-    public Uni<List<SessionSummary>> list(@QueryParam("limit") @DefaultValue("100") int limit,
-                                          @QueryParam("parent") String parent) {
-        int bounded = Math.max(1, Math.min(limit, 1000));
+    public Uni<List<SessionSummary>> list(@QueryParam("limit") String limit, @QueryParam("parent") String parent) {
+        int bounded = (int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 100), 1000));
         return (parent == null ? sessions.list(bounded) : sessions.children(Ids.parse(parent, "session"), bounded))
                 .map(all -> all.stream().map(SessionSummary::of).toList());
     }
@@ -227,9 +226,9 @@ public class SessionResource {
     @Path("/{id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @QueryParam("after") Long after, @Context Sse sse) {
+                                          @QueryParam("after") String after, @Context Sse sse) {
         UUID sessionId = Ids.parse(id, "session");
-        long afterSeq = lastEventId != null ? parseSeq(lastEventId) : after != null ? after : Long.MAX_VALUE;
+        long afterSeq = lastEventId != null ? parseSeq(lastEventId) : ApiInput.wholeNumber("after", after, Long.MAX_VALUE);
         return existing(sessionId).onItem().transformToMulti(session -> {
             // a new client starts with what happens from now on; a returning one with what it missed
             long from = afterSeq == Long.MAX_VALUE ? session.lastSeq() : afterSeq;

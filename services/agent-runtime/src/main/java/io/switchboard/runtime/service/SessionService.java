@@ -2,6 +2,7 @@ package io.switchboard.runtime.service;
 
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiInput;
 import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.ResumeTurn;
 import io.switchboard.contracts.agent.StartSession;
@@ -109,7 +110,9 @@ public class SessionService {
         if (text.length() > config.message().maxChars()) {
             return "text is longer than " + config.message().maxChars() + " characters";
         }
-        return null;
+        // messages also come from MCP clients and Kafka, past the REST API's checks
+        String refused = ApiInput.refused(text);
+        return refused == null ? null : "text " + refused;
     }
 
     /** Handles a {@code StartSession} command; null when done, else why it was rejected. */

@@ -61,6 +61,15 @@ class ApiValidationTest {
     }
 
     @Test
+    void aQueryParameterThatIsNotANumberIsAProblemNamingIt() {
+        for (String path : new String[] {"/api/sessions?limit=abc", "/api/approvals?limit=1e3"}) {
+            given().get(path).then().statusCode(400).contentType("application/problem+json")
+                    .body("detail", containsString("query parameter limit must be a whole number"));
+        }
+        given().get("/api/sessions?limit=5").then().statusCode(200);
+    }
+
+    @Test
     void approvalDecisionsAreValidated() {
         given().get("/api/approvals").then().statusCode(200);
         given().contentType(ContentType.JSON).body(Map.of("decision", "maybe"))

@@ -41,8 +41,8 @@ public class LlmRequestConsumer {
     /** How long a text delta waits for the next to go out with it. */
     static final Duration COALESCE = Duration.ofMillis(2);
     /**
-     * How long the model may be silent before the requester hears that the call goes on ({@code KeepAlive}); the
-     * runtime gives a reply up as lost after three of these ({@code reply.timeout}, 15 s).
+     * How long the model may be silent before the requester hears that the call goes on ({@code KeepAlive}): between
+     * this and half as much again. The runtime gives a reply silent for 15 s up as lost ({@code reply.timeout}).
      */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(5);
     private static final ProviderEvent END = new ProviderEvent.Finish("<end>");
@@ -99,11 +99,12 @@ public class LlmRequestConsumer {
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
     }
 
-    /** {@code events}, and a {@code KeepAlive} whenever they have been silent for {@code every}. */
+    /** {@code events}, and a {@code KeepAlive} whenever they have been silent for {@code every} (checked twice as often). */
     static Multi<ProviderEvent> withKeepAlive(Multi<ProviderEvent> events, Duration every) {
         AtomicLong lastEvent = new AtomicLong(System.nanoTime());
-        Multi<ProviderEvent> keepAlives = Multi.createFrom().ticks().every(every).onOverflow().drop()
+        Multi<ProviderEvent> keepAlives = Multi.createFrom().ticks().every(every.dividedBy(2)).onOverflow().drop()
                 .filter(tick -> System.nanoTime() - lastEvent.get() >= every.toNanos())
+                .invoke(tick -> lastEvent.set(System.nanoTime()))
                 .map(tick -> new ProviderEvent.KeepAlive());
         // the ticks never end: a sentinel after the last event ends the merge (and cancels them)
         return Multi.createBy().merging().streams(

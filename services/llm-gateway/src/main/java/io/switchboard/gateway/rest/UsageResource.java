@@ -1,6 +1,7 @@
 package io.switchboard.gateway.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.ApiInput;
 import io.switchboard.gateway.usage.CallRecord;
 import io.switchboard.gateway.usage.CallRecorder;
 import jakarta.ws.rs.BadRequestException;
@@ -41,8 +42,8 @@ public class UsageResource {
     /** The most recent LLM calls (at most 500), newest first. */
     @GET
     @Path("/calls")
-    public Uni<List<CallRecord>> recentCalls(@QueryParam("limit") @DefaultValue("50") int limit) {
-        return recorder.recent(Math.max(1, Math.min(limit, 500)));
+    public Uni<List<CallRecord>> recentCalls(@QueryParam("limit") String limit) {
+        return recorder.recent((int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 50), 500)));
     }
 
     private static Instant day(String text, LocalDate fallback) {
