@@ -259,7 +259,9 @@ class SupervisorIT {
 
     private static java.util.Optional<Long> pidOf(String name) {
         try {
-            return java.util.Optional.of(Long.parseLong(Files.readString(home.resolve("run/" + name + ".pid")).strip()));
+            // "<pid> <start time>"
+            String line = Files.readString(home.resolve("run/" + name + ".pid")).strip();
+            return java.util.Optional.of(Long.parseLong(line.split("\\s+")[0]));
         } catch (IOException | NumberFormatException e) {
             return java.util.Optional.empty();
         }
