@@ -5,8 +5,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ContextResolver;
 import jakarta.ws.rs.ext.Provider;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -31,15 +29,6 @@ public class StrictJson implements ContextResolver<ObjectMapper> {
     @ServerRequestFilter
     public Response refuseParameters(UriInfo uri) {
         String refused = ApiInput.refusedParameter(uri.getPathParameters(), uri.getQueryParameters());
-        if (refused == null) {
-            return null;
-        }
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", "about:blank");
-        problem.put("title", "Bad Request");
-        problem.put("status", 400);
-        problem.put("detail", refused);
-        problem.put("instance", uri.getPath());
-        return Response.status(400).type("application/problem+json").entity(problem).build();
+        return refused == null ? null : Problem.badRequest(refused).toResponse(uri.getPath());
     }
 }

@@ -43,11 +43,10 @@ class SessionStreamTest {
 
     @Test
     void eventsStreamAsSseWithTheirSeqAsIdAndResumeAfterLastEventId() throws Exception {
-        String session = UUID.randomUUID().toString();
+        String session = null;
         String turn = UUID.randomUUID().toString();
-        List<AgentEvent> events = List.of(TurnStarted.of(session, turn, 1, "hi"), TokenDelta.of(session, turn, 2, 0, "Hel"),
-                TokenDelta.of(session, turn, 3, 1, "lo"), TurnCompleted.of(session, turn, 4, "Hello", 1, 2));
-        // the consumer reads from "latest": keep publishing until the stream shows the first event
+        // the consumer reads from "latest": keep publishing, each time as a new session (the consumer may have joined
+        // halfway through the last batch, and a session's seqs are not read twice), until a stream shows all four
         HttpClient http = HttpClient.newHttpClient();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -55,7 +54,11 @@ class SessionStreamTest {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             List<String[]> seen = List.of();
-            while (seen.isEmpty() && System.nanoTime() < deadline) {
+            while (seen.size() < 4 && System.nanoTime() < deadline) {
+                session = UUID.randomUUID().toString();
+                List<AgentEvent> events = List.of(TurnStarted.of(session, turn, 1, "hi"),
+                        TokenDelta.of(session, turn, 2, 0, "Hel"), TokenDelta.of(session, turn, 3, 1, "lo"),
+                        TurnCompleted.of(session, turn, 4, "Hello", 1, 2));
                 for (AgentEvent event : events) {
                     producer.send(new ProducerRecord<>(Topics.AGENT_EVENTS, session, JSON.writeValueAsString(event))).get();
                 }

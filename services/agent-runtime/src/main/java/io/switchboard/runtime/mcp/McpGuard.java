@@ -1,7 +1,7 @@
 package io.switchboard.runtime.mcp;
 
 import io.switchboard.runtime.config.RuntimeConfig;
-import io.switchboard.runtime.rest.Problem;
+import io.switchboard.api.Problem;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -1,6 +1,7 @@
 package io.switchboard.runtime.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Problem;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.mcp.AgentTools;
 import io.switchboard.runtime.repository.AgentRepository;

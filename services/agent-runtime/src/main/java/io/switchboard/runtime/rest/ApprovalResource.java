@@ -2,6 +2,7 @@ package io.switchboard.runtime.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
+import io.switchboard.api.Problem;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.service.SessionService;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Problem;
 import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition;
 import io.switchboard.runtime.repository.SecretRepository;

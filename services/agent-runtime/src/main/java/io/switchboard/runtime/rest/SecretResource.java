@@ -1,6 +1,7 @@
 package io.switchboard.runtime.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Problem;
 import io.switchboard.runtime.repository.SecretRepository;
 import io.switchboard.runtime.tools.Secrets;
 import jakarta.ws.rs.Consumes;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
+import io.switchboard.api.Problem;
 import io.switchboard.contracts.agent.AgentEvent;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.context.ContextWindow;

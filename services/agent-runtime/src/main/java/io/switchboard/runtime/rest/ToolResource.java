@@ -3,6 +3,7 @@ package io.switchboard.runtime.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Problem;
 import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.repository.HttpToolRepository.HttpToolDefinition;
 import io.switchboard.runtime.repository.SecretRepository;

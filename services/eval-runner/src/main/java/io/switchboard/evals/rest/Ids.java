@@ -1,5 +1,6 @@
 package io.switchboard.evals.rest;
 
+import io.switchboard.api.Problem;
 import java.util.UUID;
 
 final class Ids {

@@ -1,6 +1,7 @@
 package io.switchboard.evals.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Problem;
 import io.switchboard.evals.client.AgentRuntimeClient;
 import io.switchboard.evals.config.EvalConfig;
 import io.switchboard.evals.repository.EvalRepository;

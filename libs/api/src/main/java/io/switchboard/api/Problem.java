@@ -1,6 +1,5 @@
-package io.switchboard.runtime.rest;
+package io.switchboard.api;
 
-import io.switchboard.api.ApiInput;
 import jakarta.ws.rs.core.Response;
 
 /** An HTTP error answered as RFC 9457 problem+json. */

@@ -1,15 +1,14 @@
-package io.switchboard.evals.rest;
+package io.switchboard.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import io.switchboard.api.ApiInput;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Every error leaves as problem+json with a 4xx/5xx status; never a stack trace. */
+/** Every error of the services' APIs leaves as problem+json with a 4xx/5xx status; never a stack trace. */
 public class ProblemMapper {
 
     @ServerExceptionMapper
