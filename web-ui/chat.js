@@ -10,6 +10,8 @@
   const status = document.getElementById('status');
   const session = chat.dataset.session;
   let lastSeq = Number(chat.dataset.after);
+  // every write carries the page's CSRF token (the same as the cookie's: a page of another site cannot know it)
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
   function turnBox(turnId) {
     let box = chat.querySelector(`.turn[data-turn-id="${turnId}"]`);
@@ -71,7 +73,8 @@
     const decision = button.classList.contains('approve') ? 'approve' : 'deny';
     card.querySelectorAll('.decide button').forEach(b => { b.disabled = true; });
     const res = await fetch(`/approvals/${card.dataset.approvalId}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ decision }),
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': csrf },
+      body: JSON.stringify({ decision }),
     }).catch(err => ({ status: 0, json: async () => ({ detail: String(err) }) }));
     if (res.status === 200) {
       card.querySelector('.decide').textContent = decision === 'approve' ? 'approved' : 'denied';
@@ -156,7 +159,8 @@
   stop.addEventListener('click', async () => {
     stop.disabled = true;
     try {
-      const res = await fetch(`/sessions/${session}/cancel`, { method: 'POST' });
+      const res = await fetch(`/sessions/${session}/cancel`,
+        { method: 'POST', headers: { 'X-CSRF-TOKEN': csrf } });
       if (res.status !== 202 && res.status !== 409) status.textContent = `Could not stop: ${res.status}`;
     } finally {
       stop.disabled = false;
@@ -183,7 +187,8 @@
     busy(true, 'Sending…');
     try {
       const res = await fetch(`/sessions/${session}/messages`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }),
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': csrf },
+        body: JSON.stringify({ text }),
       });
       if (res.status !== 202) {
         const problem = await res.json().catch(() => ({}));

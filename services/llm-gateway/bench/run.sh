@@ -73,12 +73,14 @@ for name in sse1 s20 s200; do
   props+=("-Dgateway.deployments.bench-$name.provider=openai-compatible"
           "-Dgateway.deployments.bench-$name.base-url=http://127.0.0.1:$UP/$name/v1")
 done
-QUARKUS_HTTP_PORT=$GATEWAY "$JAVA" -Xmx256m -XX:+UseSerialGC "${props[@]}" \
+ADMIN_TOKEN="sb_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" # to make the key below
+QUARKUS_HTTP_PORT=$GATEWAY SWITCHBOARD_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" -Xmx256m -XX:+UseSerialGC "${props[@]}" \
   -jar "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 & GW=$!; PIDS+=($GW)
 for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY/q/health/ready" && break; sleep 0.2; done
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$GW/status"; }
 # a virtual key, as every client of the front doors needs (checked per request: part of what is measured)
-KEY=$(curl -fs -H 'Content-Type: application/json' -d '{"name":"bench"}' "http://127.0.0.1:$GATEWAY/api/keys" |
+KEY=$(curl -fs -H 'Content-Type: application/json' -H "Authorization: Bearer $ADMIN_TOKEN" -d '{"name":"bench"}' \
+  "http://127.0.0.1:$GATEWAY/api/keys" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 IDLE_RSS=$(rss)
 

@@ -24,8 +24,10 @@ import java.util.concurrent.TimeUnit;
  * and one real PostgreSQL, on free ports.
  */
 final class Platform implements AutoCloseable {
-    /** The bearer token MCP clients use against agent-runtime's {@code /mcp}. */
-    static final String MCP_TOKEN = "e2e-mcp-token";
+    /** The platform administrator's API token (an owner of the default organization), as up makes one. */
+    static final String ADMIN_TOKEN = "sb_e2e_admin_token";
+    /** User admin's password, for signing in to admin-ui. */
+    static final String ADMIN_PASSWORD = "e2e-admin-password";
     private static final List<String> SERVICES = List.of("llm-gateway", "agent-runtime", "eval-runner", "admin-ui");
 
     private final EmbeddedKafka kafka;
@@ -132,7 +134,8 @@ final class Platform implements AutoCloseable {
         env.put("SWITCHBOARD_MASTER_KEYS", "e2e:" + Base64.getEncoder().encodeToString(
                 "switchboard-e2e-master-key-32byt".getBytes(StandardCharsets.US_ASCII)));
         env.put("SIM_TOKEN_INTERVAL", simTokenInterval.toMillis() + "ms");
-        env.put("SWITCHBOARD_MCP_TOKENS", MCP_TOKEN);
+        env.put("SWITCHBOARD_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD);
         // the fake third-party API is on localhost: trusted as an operator would trust an internal service
         // and so is the runtime's own MCP server, which stands in for an external one
         env.put("RUNTIME_TOOLS_HTTP_TRUSTED_HOSTS", "localhost:" + apiPort + ",localhost:" + ports.get("agent-runtime"));

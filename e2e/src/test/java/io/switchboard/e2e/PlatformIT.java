@@ -79,6 +79,19 @@ class PlatformIT {
                 .usingDriverExecutable(new java.io.File(System.getenv().getOrDefault("CHROMEDRIVER",
                         "/usr/bin/chromedriver"))).build();
         browser = new ChromeDriver(service, options);
+        signIn();
+    }
+
+    /** An unknown visitor is sent to the sign-in page; once signed in as admin, back to where they were going. */
+    private void signIn() {
+        browser.get(platform.adminUi() + "/agents");
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().contains("/sign-in?then=%2Fagents"));
+        browser.findElement(By.name("username")).sendKeys("admin");
+        browser.findElement(By.name("password")).sendKeys(Platform.ADMIN_PASSWORD);
+        browser.findElement(By.cssSelector("[data-testid=sign-in] button")).click();
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/agents"));
+        assertThat(browser.findElement(By.cssSelector("[data-testid=signed-in]")).getText()).contains("admin")
+                .contains("owner");
     }
 
     @AfterEach
@@ -127,6 +140,95 @@ class PlatformIT {
         browser.findElement(By.cssSelector("[data-testid=usage-by-agent-link]")).click();
         await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
                 By.cssSelector("[data-testid=usage-by-agent]")).getText(), text -> !text.contains("No calls yet"));
+    }
+
+    @Test
+    void eachOrganizationSeesOnlyItsOwnAndRolesShapeThePages() throws Exception {
+        // the platform's administrator makes a second organization; its owner token adds a person and an agent there
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String owner = post("/api/orgs", "{\"name\":\"Acme " + suffix + "\"}").get("token").asText();
+        String person = "bob-" + suffix;
+        postAs(owner, "/api/members", "{\"username\":\"" + person + "\",\"password\":\"bobs password 123\","
+                + "\"role\":\"admin\"}");
+        postAs(owner, "/api/agents", "{\"name\":\"Acme helper " + suffix + "\",\"model\":\"sim\"}");
+        String ours = "Ours " + suffix;
+        createAgentInUi(ours);
+        openChat(ours);
+        String ourChat = browser.getCurrentUrl();
+
+        // the person signs in and sees their organization only: its agent, none of ours, our chat not at all
+        signOut();
+        signInAs(person, "bobs password 123");
+        assertThat(texts("[data-testid=agent-row]")).anyMatch(row -> row.contains("Acme helper " + suffix))
+                .noneMatch(row -> row.contains(ours));
+        browser.get(ourChat);
+        assertThat(browser.getPageSource()).doesNotContain(ours).contains("does not exist");
+        browser.get(platform.adminUi() + "/sessions");
+        assertThat(browser.getPageSource()).doesNotContain(ours);
+        // an admin, not an owner: no Access page
+        assertThat(browser.findElements(By.cssSelector("a[href='/access']"))).isEmpty();
+        assertThat(browser.findElements(By.cssSelector("a[href='/audit']"))).isNotEmpty();
+
+        // admin joins Acme as a viewer: an organization switcher appears, and Acme's pages are read-only for them
+        postAs(owner, "/api/members", "{\"username\":\"admin\",\"role\":\"viewer\"}");
+        signOut();
+        signInAs("admin", Platform.ADMIN_PASSWORD);
+        new Select(browser.findElement(By.cssSelector("[data-testid=org-switch]"))).selectByVisibleText("Acme " + suffix);
+        await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector("[data-testid=signed-in]")).getText()
+                .contains("viewer"));
+        browser.get(platform.adminUi() + "/agents");
+        assertThat(texts("[data-testid=agent-row]")).anyMatch(row -> row.contains("Acme helper " + suffix))
+                .noneMatch(row -> row.contains(ours));
+        assertThat(browser.findElements(By.cssSelector("[data-testid=new-agent]"))).isEmpty();
+        browser.get(platform.adminUi() + "/access"); // owners only
+        assertThat(browser.getPageSource()).doesNotContain("Make token").contains("may not");
+        browser.findElement(By.linkText("Back to the agents")).click();
+        new Select(browser.findElement(By.cssSelector("[data-testid=org-switch]"))).selectByVisibleText("default");
+
+        // back in the default organization, as its owner: a token made on the Access page is shown once, then revoked
+        browser.get(platform.adminUi() + "/access");
+        browser.findElement(By.cssSelector("[data-testid=token-name]")).sendKeys("from-the-ui-" + suffix);
+        browser.findElement(By.cssSelector("[data-testid=create-token]")).click();
+        String token = await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
+                By.cssSelector("[data-testid=new-token-value]")).getText(), text -> text.startsWith("sb_"));
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + "/api/agents"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+        browser.get(platform.adminUi() + "/access");
+        assertThat(browser.getPageSource()).doesNotContain(token);
+        browser.findElements(By.cssSelector("[data-testid=token-row]")).stream()
+                .filter(row -> row.getText().contains("from-the-ui-" + suffix)).findFirst().orElseThrow()
+                .findElement(By.cssSelector("[data-testid=revoke-token]")).click();
+        await().atMost(WAIT).until(() -> http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + "/api/agents"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode() == 401);
+        // and all of it is in the audit log, the token's value nowhere
+        browser.get(platform.adminUi() + "/audit?action=tokens");
+        assertThat(texts("[data-testid=audit-row]")).anyMatch(row -> row.contains("POST /api/tokens")
+                && row.contains("user:admin")).anyMatch(row -> row.contains("DELETE /api/tokens/{id}"));
+        assertThat(browser.getPageSource()).doesNotContain(token);
+    }
+
+    /** Signs out, and waits for it: a sign-out still under way would clear the next sign-in's cookie. */
+    private void signOut() {
+        browser.findElement(By.cssSelector("[data-testid=sign-out]")).click();
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().contains("/sign-in"));
+    }
+
+    private void signInAs(String user, String password) {
+        browser.get(platform.adminUi() + "/sign-in");
+        browser.findElement(By.name("username")).sendKeys(user);
+        browser.findElement(By.name("password")).sendKeys(password);
+        browser.findElement(By.cssSelector("[data-testid=sign-in] button")).click();
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/agents"));
+    }
+
+    private JsonNode postAs(String token, String path, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isIn(200, 201, 202);
+        return JSON.readTree(response.body());
     }
 
     @Test
@@ -289,7 +391,7 @@ class PlatformIT {
 
         // model calls: the committed one (the tool call) was not asked again; the interrupted answer was
         await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            JsonNode bySession = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(platform.gateway()
+            JsonNode bySession = JSON.readTree(http.send(asAdmin(URI.create(platform.gateway()
                     + "/api/usage?by=session")).build(), HttpResponse.BodyHandlers.ofString()).body());
             JsonNode row = null;
             for (JsonNode r : bySession) {
@@ -313,7 +415,7 @@ class PlatformIT {
                 .get("id").asText();
         String tool = "concierge_" + agentId.substring(0, 8);
         var transport = HttpClientStreamableHttpTransport.builder(platform.runtime()).endpoint("/mcp")
-                .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + Platform.MCP_TOKEN))
+                .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + Platform.ADMIN_TOKEN))
                 .build();
         try (McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).build()) {
             client.initialize();
@@ -358,7 +460,7 @@ class PlatformIT {
         assertThat(get("/api/sessions/" + sessionId).get("turns").get(0).get("status").asText()).isEqualTo("cancelled");
         // the gateway closed the model call: it is recorded as cancelled, long before sim would have finished
         await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            JsonNode calls = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(platform.gateway()
+            JsonNode calls = JSON.readTree(http.send(asAdmin(URI.create(platform.gateway()
                     + "/api/usage/calls?limit=100")).build(), HttpResponse.BodyHandlers.ofString()).body());
             List<String> statuses = new ArrayList<>();
             calls.forEach(c -> {
@@ -429,6 +531,54 @@ class PlatformIT {
         // the API saw the two pages the person asked for, each once, with the step's idempotency key
         assertThat(platform.api().requests()).extracting(r -> r[0]).containsExactly("/weather", "/news");
         assertThat(platform.api().requests()).allMatch(r -> r[1] != null && r[1].startsWith(sessionId + "/"));
+    }
+
+    /**
+     * A model that names every tool call the same (Ollama's call_0, each round) gets no call through on another's
+     * approval: the runtime names calls itself, so a second call that needs approval waits for its own.
+     */
+    @Test
+    void aModelThatReusesItsCallIdsGetsAnApprovalForEachCall() throws Exception {
+        String base = "http://localhost:" + platform.apiPort();
+        platform.api().serve("/first", "First page. CALL http_request {\"url\":\"" + base + "/second\"}");
+        platform.api().serve("/second", "Second page.");
+        String agentId = post("/api/agents", "{\"name\":\"careful\",\"model\":\"sim\",\"tools\":[\"http_request\"],"
+                + "\"approvalRequired\":[\"http_request\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"fetch " + base + "/first [same-ids]\"}");
+
+        JsonNode first = awaitPendingApproval(sessionId, "/first");
+        decide(first.get("id").asText(), "approve");
+        // the second round's call (call_0 again, as the model named it) waits for an approval of its own
+        JsonNode second = awaitPendingApproval(sessionId, "/second");
+        assertThat(second.get("callId").asText()).isNotEqualTo(first.get("callId").asText());
+        assertThat(platform.api().requests()).extracting(r -> r[0]).doesNotContain("/second");
+        decide(second.get("id").asText(), "approve");
+        await().atMost(WAIT).until(() -> get("/api/sessions/" + sessionId).get("turns").get(0).get("status").asText()
+                .equals("completed"));
+        // each page fetched once, each under a key of its own
+        List<String[]> fetched = platform.api().requests().stream()
+                .filter(r -> r[0].equals("/first") || r[0].equals("/second")).toList();
+        assertThat(fetched).extracting(r -> r[0]).containsExactly("/first", "/second");
+        assertThat(fetched.get(0)[1]).isNotEqualTo(fetched.get(1)[1]);
+    }
+
+    private JsonNode awaitPendingApproval(String sessionId, String url) {
+        return await().atMost(WAIT).ignoreExceptions().until(() -> {
+            for (JsonNode approval : get("/api/approvals")) {
+                if (approval.get("sessionId").asText().equals(sessionId)
+                        && approval.get("arguments").asText().contains(url)) {
+                    return approval;
+                }
+            }
+            return null;
+        }, found -> found != null);
+    }
+
+    private void decide(String approvalId, String decision) throws Exception {
+        HttpResponse<String> response = postRaw(platform.runtime(), "/api/approvals/" + approvalId,
+                "{\"decision\":\"" + decision + "\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
     /**
@@ -737,7 +887,7 @@ class PlatformIT {
     void anAgentUsesAToolOfAnExternalMcpServer() throws Exception {
         String helperId = post("/api/agents", "{\"name\":\"helper\",\"model\":\"sim\"}").get("id").asText();
         String remoteTool = "helper_" + helperId.substring(0, 8);
-        put("/api/secrets/mcp_token", "{\"value\":\"" + Platform.MCP_TOKEN + "\"}", 204);
+        put("/api/secrets/mcp_token", "{\"value\":\"" + Platform.ADMIN_TOKEN + "\"}", 204);
         String url = platform.runtime() + "/mcp";
         // a wrong key is found out at once, and nothing is stored
         put("/api/mcp-servers/remote", "{\"url\":\"" + url + "\",\"headers\":{\"Authorization\":\"Bearer wrong\"}}",
@@ -763,7 +913,7 @@ class PlatformIT {
     }
 
     private void put(String path, String body, int status) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.runtime() + path))
+        HttpResponse<String> response = http.send(asAdmin(URI.create(platform.runtime() + path))
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
@@ -930,7 +1080,7 @@ class PlatformIT {
                 .anyMatch(row -> row.contains("openai-e2e") && row.contains("set") && row.contains("database")
                         && row.contains("100 req/min")));
         assertThat(browser.getPageSource()).doesNotContain(secret);
-        String api = http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/api/deployments")).build(),
+        String api = http.send(asAdmin(URI.create(platform.gateway() + "/api/deployments")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(api).contains("openai-e2e").doesNotContain(secret);
 
@@ -1011,6 +1161,11 @@ class PlatformIT {
 
     // ---- API steps
 
+    /** A request as the platform's administrator (the API, and admin-ui's streams, take the same token). */
+    private static HttpRequest.Builder asAdmin(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + Platform.ADMIN_TOKEN);
+    }
+
     private JsonNode post(String path, String body) throws Exception {
         return post(platform.runtime(), path, body);
     }
@@ -1026,12 +1181,12 @@ class PlatformIT {
     }
 
     private HttpResponse<String> postRaw(String base, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        return http.send(asAdmin(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode get(String base, String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+        HttpResponse<String> response = http.send(asAdmin(URI.create(base + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body());
@@ -1046,7 +1201,7 @@ class PlatformIT {
     /** Reads SSE events ({id, event, data}) from {@code url} until {@code done} says the events so far are enough. */
     private List<String[]> readStream(String url, String lastEventId, Predicate<List<String[]>> done)
             throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + (lastEventId == null ? "?after=0" : "")))
+        HttpRequest.Builder request = asAdmin(URI.create(url + (lastEventId == null ? "?after=0" : "")))
                 .timeout(WAIT);
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);

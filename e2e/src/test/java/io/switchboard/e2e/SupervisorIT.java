@@ -39,6 +39,8 @@ class SupervisorIT {
     private static final Path ROOT = Path.of(System.getProperty("switchboard.root", "..")).toAbsolutePath().normalize();
     private static final Path LOGS = Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"));
     private static Path home;
+    /** The administrator's token, as {@code up} made it in {@code .switchboard/admin-token}. */
+    private static String token;
     private static final Map<String, String> ENV = new LinkedHashMap<>();
     private static final Map<String, Integer> PORT = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -61,6 +63,31 @@ class SupervisorIT {
         ENV.put("SWITCHBOARD_RESTART_WINDOW", "600");
         int exit = script(Duration.ofMinutes(6), "up", "--detach");
         assertThat(exit).as("./switchboard up --detach; see " + LOGS.resolve("switchboard-up.log")).isZero();
+        token = Files.readString(home.resolve("admin-token")).strip();
+    }
+
+    @Test
+    void upMakesTheFirstAdministratorAndEveryApiWantsAToken() throws Exception {
+        for (String file : List.of("admin-token", "admin-password", "master-key")) {
+            assertThat(Files.getPosixFilePermissions(home.resolve(file)))
+                    .as(file + " is readable by its owner only").containsExactlyInAnyOrder(
+                            java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        }
+        assertThat(Files.readString(LOGS.resolve("switchboard-up.log"))).as("the sign-in is printed once")
+                .contains("sign in as admin, password " + Files.readString(home.resolve("admin-password")).strip());
+        for (String[] api : new String[][] {{"agent-runtime", "/api/agents"}, {"llm-gateway", "/api/keys"},
+                {"eval-runner", "/api/suites"}}) {
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(url(api[0]) + api[1]))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).as(api[0] + api[1] + " without a token").isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(get(api[0], api[1]).isArray()).as(api[0] + api[1] + " with the admin token").isTrue();
+        }
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(url("admin-ui") + "/agents"))
+                .header("Accept", "text/html").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(303);
+        assertThat(page.headers().firstValue("Location").orElse("")).contains("/sign-in?then=%2Fagents");
     }
 
     @AfterAll
@@ -167,7 +194,7 @@ class SupervisorIT {
         // the browser's stream goes through admin-ui; programs read the runtime's
         String stream = service.equals("admin-ui") ? url("admin-ui") + "/sessions/" + session + "/stream"
                 : url("agent-runtime") + "/api/sessions/" + session + "/stream";
-        HttpResponse<InputStream> events = http.send(HttpRequest.newBuilder(URI.create(stream)).build(),
+        HttpResponse<InputStream> events = http.send(asAdmin(stream).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(events.statusCode()).isEqualTo(200);
         CompletableFuture<Void> cutOff = CompletableFuture.runAsync(() -> close(events.body()),
@@ -268,7 +295,7 @@ class SupervisorIT {
     }
 
     private JsonNode post(String service, String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url(service) + path))
+        HttpResponse<String> response = http.send(asAdmin(url(service) + path)
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isIn(200, 201, 202);
@@ -276,10 +303,15 @@ class SupervisorIT {
     }
 
     private JsonNode get(String service, String path) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url(service) + path))
+        HttpResponse<String> response = http.send(asAdmin(url(service) + path)
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
+    }
+
+    /** The API and admin-ui's streams take the administrator's token. */
+    private static HttpRequest.Builder asAdmin(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token);
     }
 
     private static String url(String service) {

@@ -27,11 +27,11 @@ class JsonRoundTripTest {
 
     @Test
     void commandsCarryTheirTypeAndSchemaVersion() throws Exception {
-        AgentCommand cmd = UserMessage.of("c1", "s1", "t1", "hello");
+        AgentCommand cmd = UserMessage.of("c1", "o1", "s1", "t1", "hello");
         String text = json.writeValueAsString(cmd);
         assertThat(text).contains("\"type\":\"UserMessage\"").contains("\"schemaVersion\":1");
         assertThat(json.readValue(text, AgentCommand.class)).isEqualTo(cmd);
-        AgentCommand start = StartSession.of("c2", "s1", "a1");
+        AgentCommand start = StartSession.of("c2", "o1", "s1", "a1");
         assertThat(json.readValue(json.writeValueAsString(start), AgentCommand.class)).isEqualTo(start);
     }
 

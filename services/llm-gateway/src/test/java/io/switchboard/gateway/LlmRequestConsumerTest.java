@@ -1,6 +1,6 @@
 package io.switchboard.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItem;
@@ -99,7 +99,7 @@ class LlmRequestConsumerTest {
                 f -> assertThat(f.code()).isEqualTo("cancelled"));
         // cut short: no usage and no finish, which a full answer ends with
         assertThat(chunks).noneMatch(c -> c instanceof LlmChunk.Finished || c instanceof LlmChunk.Usage);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().queryParam("limit", 50)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> asAdmin().queryParam("limit", 50)
                 .get("/api/usage/calls").then().statusCode(200)
                 .body("findAll { it.requestId == '" + request.requestId() + "' }.status", hasItem("cancelled")));
     }
@@ -124,7 +124,7 @@ class LlmRequestConsumerTest {
     void everyCallIsRecordedWithItsUsageAndStatus() {
         List<LlmChunk> chunks = call("sim", "count my words please", List.of());
         String requestId = chunks.get(0).requestId();
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().queryParam("limit", 500)
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> asAdmin().queryParam("limit", 500)
                 .get("/api/usage/calls").then().statusCode(200)
                 .body("findAll { it.requestId == '" + requestId + "' }.status", hasItem("ok"))
                 .body("findAll { it.requestId == '" + requestId + "' }.inputTokens", hasItem(4)));
@@ -133,11 +133,11 @@ class LlmRequestConsumerTest {
     @Test
     void usageIsReportedByModelWithItsCost() {
         call("sim", "four words for usage", List.of());
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().queryParam("by", "model")
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> asAdmin().queryParam("by", "model")
                 .get("/api/usage").then().statusCode(200)
                 .body("find { it.key == 'sim' }.calls", org.hamcrest.Matchers.greaterThanOrEqualTo(1))
                 .body("find { it.key == 'sim' }.costUsd", org.hamcrest.Matchers.equalTo(0.0f)));
-        given().queryParam("by", "color").get("/api/usage").then().statusCode(400)
+        asAdmin().queryParam("by", "color").get("/api/usage").then().statusCode(400)
                 .contentType("application/problem+json");
     }
 

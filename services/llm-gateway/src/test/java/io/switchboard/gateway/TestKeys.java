@@ -1,6 +1,6 @@
 package io.switchboard.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 
 import io.restassured.http.ContentType;
 import java.util.Map;
@@ -21,7 +21,7 @@ public final class TestKeys {
     }
 
     public static String create(Map<String, Object> body) {
-        return given().contentType(ContentType.JSON).body(body).post("/api/keys").then().statusCode(201)
+        return asAdmin().contentType(ContentType.JSON).body(body).post("/api/keys").then().statusCode(201)
                 .extract().path("key");
     }
 }

@@ -22,5 +22,11 @@ public sealed interface AgentCommand permits StartSession, UserMessage, CancelTu
 
     String sessionId();
 
+    /**
+     * The organization the command acts for: the session (or, for {@code StartSession}, the agent) must be one of
+     * its own, or the command is refused. Absent in commands written before organizations: the default one.
+     */
+    String orgId();
+
     int schemaVersion();
 }

@@ -7,20 +7,29 @@ import java.util.Map;
  * A chat completion request on {@code llm.requests}, keyed by {@code requestId}. The reply is a stream of
  * {@link LlmChunk}s on {@code llm.replies} that ends with a chunk whose {@link LlmChunk#last()} is true.
  * {@code sessionId}, {@code turnId} and {@code agentId} are for accounting and tracing and may be null;
- * {@code responseFormat} (optional) asks for JSON output.
+ * {@code responseFormat} (optional) asks for JSON output. {@code orgId} is the organization the call is for: it sees
+ * that organization's deployments and aliases (and the shared ones), and its usage is that organization's; absent in
+ * requests written before organizations, which are the default one's.
  */
 public record LlmRequest(String requestId, String sessionId, String turnId, String model, List<ChatMessage> messages,
-                         List<ToolSpec> tools, String agentId, Map<String, Object> responseFormat, int schemaVersion) {
+                         List<ToolSpec> tools, String agentId, Map<String, Object> responseFormat, String orgId,
+                         int schemaVersion) {
     public static final int SCHEMA_VERSION = 1;
 
     public static LlmRequest of(String requestId, String sessionId, String turnId, String model,
                                 List<ChatMessage> messages, List<ToolSpec> tools) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, SCHEMA_VERSION);
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, null, SCHEMA_VERSION);
     }
 
     /** The same request, attributed to an agent. */
     public LlmRequest forAgent(String agent) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, responseFormat,
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, responseFormat, orgId,
+                schemaVersion);
+    }
+
+    /** The same request, for an organization. */
+    public LlmRequest forOrg(String org) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, org,
                 schemaVersion);
     }
 
@@ -29,11 +38,13 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
      * ({@code {"type":"json_object"}} or {@code {"type":"json_schema","json_schema":{...}}}).
      */
     public LlmRequest withResponseFormat(Map<String, Object> format) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, schemaVersion);
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, orgId,
+                schemaVersion);
     }
 
     /** The same call under another id (asked again after its reply was lost: the two must not be confused). */
     public LlmRequest withRequestId(String id) {
-        return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, schemaVersion);
+        return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
+                schemaVersion);
     }
 }

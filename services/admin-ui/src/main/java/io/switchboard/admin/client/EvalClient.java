@@ -2,6 +2,7 @@ package io.switchboard.admin.client;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -10,7 +11,10 @@ import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
-/** eval-runner's public API, as admin-ui uses it. */
+/**
+ * eval-runner's public API, as admin-ui uses it. Every call carries the signed-in person's token ({@code auth}:
+ * "Bearer ..."): the service checks it and answers for their organization and role, trusting admin-ui with nothing.
+ */
 @RegisterRestClient(configKey = "eval-runner")
 @Path("/api")
 public interface EvalClient {
@@ -41,21 +45,21 @@ public interface EvalClient {
 
     @GET
     @Path("/suites")
-    Uni<List<Suite>> suites();
+    Uni<List<Suite>> suites(@HeaderParam("Authorization") String auth);
 
     @POST
     @Path("/suites")
-    Uni<Suite> createSuite(NewSuite suite);
+    Uni<Suite> createSuite(@HeaderParam("Authorization") String auth, NewSuite suite);
 
     @GET
     @Path("/suites/{id}")
-    Uni<SuiteDetail> suite(@PathParam("id") String id);
+    Uni<SuiteDetail> suite(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     @POST
     @Path("/suites/{id}/runs")
-    Uni<Run> run(@PathParam("id") String id);
+    Uni<Run> run(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     @GET
     @Path("/runs/{id}")
-    Uni<RunDetail> runDetail(@PathParam("id") String id);
+    Uni<RunDetail> runDetail(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 }

@@ -3,10 +3,11 @@ package io.switchboard.admin.client;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
-import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -14,7 +15,11 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
-/** llm-gateway's management and usage API, as admin-ui uses it. */
+/**
+ * llm-gateway's management and usage API, as admin-ui uses it. Every call carries the signed-in person's token ({@code
+ * auth}: "Bearer ..."): the service checks it and answers for their organization and role, trusting admin-ui with
+ * nothing.
+ */
 @RegisterRestClient(configKey = "llm-gateway")
 @Path("/api")
 public interface GatewayClient {
@@ -57,35 +62,35 @@ public interface GatewayClient {
 
     @GET
     @Path("/keys")
-    Uni<List<ApiKey>> keys();
+    Uni<List<ApiKey>> keys(@HeaderParam("Authorization") String auth);
 
     @POST
     @Path("/keys")
-    Uni<CreatedKey> createKey(NewKey key);
+    Uni<CreatedKey> createKey(@HeaderParam("Authorization") String auth, NewKey key);
 
     @DELETE
     @Path("/keys/{id}")
-    Uni<Void> revokeKey(@PathParam("id") String id);
+    Uni<Void> revokeKey(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     @GET
     @Path("/deployments")
-    Uni<List<Deployment>> deployments();
+    Uni<List<Deployment>> deployments(@HeaderParam("Authorization") String auth);
 
     @PUT
     @Path("/deployments/{name}")
-    Uni<Deployment> putDeployment(@PathParam("name") String name, DeploymentInput input);
+    Uni<Deployment> putDeployment(@HeaderParam("Authorization") String auth, @PathParam("name") String name, DeploymentInput input);
 
     @DELETE
     @Path("/deployments/{name}")
-    Uni<Void> deleteDeployment(@PathParam("name") String name);
+    Uni<Void> deleteDeployment(@HeaderParam("Authorization") String auth, @PathParam("name") String name);
 
     @GET
     @Path("/aliases")
-    Uni<Map<String, Alias>> aliases();
+    Uni<Map<String, Alias>> aliases(@HeaderParam("Authorization") String auth);
 
     @PUT
     @Path("/aliases/{name}")
-    Uni<Map<String, Alias>> putAlias(@PathParam("name") String name, AliasInput input);
+    Uni<Map<String, Alias>> putAlias(@HeaderParam("Authorization") String auth, @PathParam("name") String name, AliasInput input);
 
     record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
                     BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {
@@ -110,9 +115,9 @@ public interface GatewayClient {
 
     @GET
     @Path("/usage")
-    Uni<List<UsageRow>> usage(@QueryParam("by") String by);
+    Uni<List<UsageRow>> usage(@HeaderParam("Authorization") String auth, @QueryParam("by") String by);
 
     @GET
     @Path("/usage/calls")
-    Uni<List<Call>> calls(@QueryParam("limit") int limit);
+    Uni<List<Call>> calls(@HeaderParam("Authorization") String auth, @QueryParam("limit") int limit);
 }

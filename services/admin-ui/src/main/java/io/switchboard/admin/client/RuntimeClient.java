@@ -2,7 +2,9 @@ package io.switchboard.admin.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -10,10 +12,15 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
-/** agent-runtime's public API, as admin-ui uses it. Errors arrive as WebApplicationException with problem+json. */
+/**
+ * agent-runtime's public API, as admin-ui uses it. Errors arrive as WebApplicationException with problem+json. Every
+ * call carries the signed-in person's token ({@code auth}: "Bearer ..."): the service checks it and answers for their
+ * organization and role, trusting admin-ui with nothing.
+ */
 @RegisterRestClient(configKey = "agent-runtime")
 @Path("/api")
 public interface RuntimeClient {
@@ -78,62 +85,150 @@ public interface RuntimeClient {
     record TurnAccepted(UUID turnId) {
     }
 
+    /** Who a token is: subject, organization (with its name), role; for a person, all their organizations. */
+    record Me(String subject, UUID orgId, String orgName, String role, boolean platformAdmin, UUID userId,
+              UUID tokenId, List<Membership> orgs) {
+    }
+
+    record Membership(UUID orgId, String orgName, String role) {
+    }
+
+    record SignIn(String username, String password) {
+    }
+
+    /** A sign-in: the session token for the cookie, and when it ends. */
+    record SignedIn(String token, UUID orgId, Instant expiresAt) {
+    }
+
+    record SwitchOrg(String orgId) {
+    }
+
+    /** A person of the organization and their role there. */
+    record Member(UUID userId, String username, String role, Instant since) {
+    }
+
+    /** {@code password} makes the person when there is no one of that name. */
+    record NewMember(String username, String password, String role) {
+    }
+
+    /** An API token as listed (never its value). */
+    record Token(UUID id, String name, String role, String createdBy, Instant createdAt, Instant expiresAt,
+                 Instant revokedAt, Instant lastUsedAt) {
+    }
+
+    record NewToken(String name, String role, Integer expiresInDays) {
+    }
+
+    /** A new token: {@code token} is shown only now. */
+    record TokenCreated(UUID id, String name, String role, Instant expiresAt, String token) {
+    }
+
+    /** One entry of the audit log. */
+    record AuditEntry(long id, Instant at, String actor, String source, String service, String action,
+                      String resource, int status, Map<String, Object> changes) {
+    }
+
+    @GET
+    @Path("/members")
+    Uni<List<Member>> members(@HeaderParam("Authorization") String auth);
+
+    @POST
+    @Path("/members")
+    Uni<Member> addMember(@HeaderParam("Authorization") String auth, NewMember member);
+
+    @DELETE
+    @Path("/members/{userId}")
+    Uni<Void> removeMember(@HeaderParam("Authorization") String auth, @PathParam("userId") String userId);
+
+    @GET
+    @Path("/tokens")
+    Uni<List<Token>> tokens(@HeaderParam("Authorization") String auth);
+
+    @POST
+    @Path("/tokens")
+    Uni<TokenCreated> createToken(@HeaderParam("Authorization") String auth, NewToken token);
+
+    @DELETE
+    @Path("/tokens/{id}")
+    Uni<Void> revokeToken(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    @GET
+    @Path("/audit")
+    Uni<List<AuditEntry>> audit(@HeaderParam("Authorization") String auth, @QueryParam("action") String action,
+                                @QueryParam("actor") String actor, @QueryParam("limit") int limit);
+
+    @GET
+    @Path("/me")
+    Uni<Me> me(@HeaderParam("Authorization") String auth);
+
+    @POST
+    @Path("/auth/sign-in")
+    Uni<SignedIn> signIn(SignIn credentials);
+
+    @POST
+    @Path("/auth/sign-out")
+    Uni<Void> signOut(@HeaderParam("Authorization") String auth);
+
+    @POST
+    @Path("/auth/org")
+    Uni<Me> switchOrg(@HeaderParam("Authorization") String auth, SwitchOrg org);
+
     @GET
     @Path("/agents")
-    Uni<List<Agent>> agents();
+    Uni<List<Agent>> agents(@HeaderParam("Authorization") String auth);
 
     @POST
     @Path("/agents")
-    Uni<Agent> createAgent(NewAgent agent);
+    Uni<Agent> createAgent(@HeaderParam("Authorization") String auth, NewAgent agent);
 
     /** Every version of the agent, newest first, as the API has them (the page edits them as JSON). */
     @GET
     @Path("/agents/{id}/versions")
-    Uni<List<ObjectNode>> versions(@PathParam("id") String id);
+    Uni<List<ObjectNode>> versions(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     /** A new version of the agent from a whole definition ({@code publish}: false keeps the published one). */
     @PUT
     @Path("/agents/{id}")
-    Uni<ObjectNode> editAgent(@PathParam("id") String id, ObjectNode definition);
+    Uni<ObjectNode> editAgent(@HeaderParam("Authorization") String auth, @PathParam("id") String id, ObjectNode definition);
 
     @POST
     @Path("/agents/{id}/publish")
-    Uni<ObjectNode> publish(@PathParam("id") String id, Publish version);
+    Uni<ObjectNode> publish(@HeaderParam("Authorization") String auth, @PathParam("id") String id, Publish version);
 
     @GET
     @Path("/tools")
-    Uni<List<Tool>> tools();
+    Uni<List<Tool>> tools(@HeaderParam("Authorization") String auth);
 
     /** The newest sessions; with {@code parent} (null: left out), the sessions of that session's sub-agent calls. */
     @GET
     @Path("/sessions")
-    Uni<List<SessionSummary>> sessions(@QueryParam("limit") int limit, @QueryParam("parent") String parent);
+    Uni<List<SessionSummary>> sessions(@HeaderParam("Authorization") String auth, @QueryParam("limit") int limit, @QueryParam("parent") String parent);
 
     @POST
     @Path("/sessions")
-    Uni<SessionSummary> createSession(NewSession session);
+    Uni<SessionSummary> createSession(@HeaderParam("Authorization") String auth, NewSession session);
 
     @GET
     @Path("/sessions/{id}")
-    Uni<SessionDetail> session(@PathParam("id") String id);
+    Uni<SessionDetail> session(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     @GET
     @Path("/sessions/{id}/calls")
-    Uni<List<ModelCall>> calls(@PathParam("id") String id);
+    Uni<List<ModelCall>> calls(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     @POST
     @Path("/sessions/{id}/messages")
-    Uni<TurnAccepted> send(@PathParam("id") String id, NewMessage message);
+    Uni<TurnAccepted> send(@HeaderParam("Authorization") String auth, @PathParam("id") String id, NewMessage message);
 
     @POST
     @Path("/sessions/{id}/cancel")
-    Uni<TurnAccepted> cancel(@PathParam("id") String id);
+    Uni<TurnAccepted> cancel(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
 
     @GET
     @Path("/approvals")
-    Uni<List<Approval>> pendingApprovals();
+    Uni<List<Approval>> pendingApprovals(@HeaderParam("Authorization") String auth);
 
     @POST
     @Path("/approvals/{id}")
-    Uni<Approval> decide(@PathParam("id") String id, Decision decision);
+    Uni<Approval> decide(@HeaderParam("Authorization") String auth, @PathParam("id") String id, Decision decision);
 }

@@ -8,6 +8,9 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.auth.Role;
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -16,6 +19,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.List;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -27,6 +31,7 @@ import org.jboss.resteasy.reactive.RestForm;
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
+@RolesAllowed(Role.VIEWER_NAME)
 public class AgentPage {
 
     @CheckedTemplate
@@ -76,12 +81,14 @@ public class AgentPage {
     }
 
     @GET
+    @PermitAll
     public Response home() {
         return Response.seeOther(URI.create("/agents")).build();
     }
 
     /** For browsers and tools that ask for the icon without reading a page's head. */
     @GET
+    @PermitAll
     @Path("favicon.ico")
     public Response favicon() {
         return Response.status(Response.Status.MOVED_PERMANENTLY).location(URI.create("/static/favicon.svg")).build();
@@ -89,8 +96,9 @@ public class AgentPage {
 
     @GET
     @Path("agents")
-    public Uni<TemplateInstance> list() {
-        return page(null, NewAgentForm.EMPTY);
+    public Uni<TemplateInstance> list(SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return page(auth, null, NewAgentForm.EMPTY);
     }
 
     @POST
@@ -98,56 +106,60 @@ public class AgentPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> create(@RestForm String name, @RestForm String model, @RestForm String systemPrompt,
                                 @RestForm String clock, @RestForm String calculator,
-                                @RestForm String calculatorApproval, @RestForm String onBusy) {
+                                @RestForm String calculatorApproval, @RestForm String onBusy, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
         NewAgentForm form = new NewAgentForm(name, model, systemPrompt, clock != null, calculator != null,
                 calculatorApproval != null, onBusy == null ? "queue" : onBusy);
-        return runtime.createAgent(new RuntimeClient.NewAgent(name, model, systemPrompt, form.tools(),
+        return runtime.createAgent(auth, new RuntimeClient.NewAgent(name, model, systemPrompt, form.tools(),
                         form.approvalRequired(), form.onBusy()))
                 .map(agent -> Response.seeOther(URI.create("/agents")).build())
-                .onFailure().recoverWithUni(e -> page(Problems.describe(e), form)
+                .onFailure().recoverWithUni(e -> page(auth, Problems.describe(e), form)
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
     @GET
     @Path("agents/{id}")
-    public Uni<TemplateInstance> agent(@PathParam("id") String id) {
-        return agentPage(id, null, true, null);
+    public Uni<TemplateInstance> agent(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return agentPage(auth, id, null, true, null);
     }
 
     /** Saves the edited definition as the agent's next version; refused, the page shows why with the text kept. */
     @POST
     @Path("agents/{id}/versions")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> edit(@PathParam("id") String id, @RestForm String definition, @RestForm String publish) {
+    public Uni<Response> edit(@PathParam("id") String id, @RestForm String definition, @RestForm String publish, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
         JsonNode parsed;
         try {
             parsed = JSON.readTree(definition == null ? "" : definition);
         } catch (JsonProcessingException e) {
-            return badRequest(id, definition, publish, "not valid JSON: " + e.getOriginalMessage());
+            return badRequest(auth, id, definition, publish, "not valid JSON: " + e.getOriginalMessage());
         }
         if (!(parsed instanceof ObjectNode edited)) {
-            return badRequest(id, definition, publish, "the definition must be a JSON object");
+            return badRequest(auth, id, definition, publish, "the definition must be a JSON object");
         }
         NOT_EDITABLE.forEach(edited::remove);
         edited.put("publish", publish != null);
-        return runtime.editAgent(id, edited)
+        return runtime.editAgent(auth, id, edited)
                 .map(saved -> Response.seeOther(URI.create("/agents/" + id)).build())
-                .onFailure().recoverWithUni(e -> agentPage(id, definition, publish != null, Problems.describe(e))
+                .onFailure().recoverWithUni(e -> agentPage(auth, id, definition, publish != null, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
-    private Uni<Response> badRequest(String id, String definition, String publish, String problem) {
-        return agentPage(id, definition, publish != null, problem).map(html -> Response.status(400).entity(html).build());
+    private Uni<Response> badRequest(String auth, String id, String definition, String publish, String problem) {
+        return agentPage(auth, id, definition, publish != null, problem).map(html -> Response.status(400).entity(html).build());
     }
 
     /** Makes a version the one new sessions get: the newest, or an older one to roll back. */
     @POST
     @Path("agents/{id}/publish")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> publish(@PathParam("id") String id, @RestForm int version) {
-        return runtime.publish(id, new RuntimeClient.Publish(version))
+    public Uni<Response> publish(@PathParam("id") String id, @RestForm int version, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.publish(auth, id, new RuntimeClient.Publish(version))
                 .map(published -> Response.seeOther(URI.create("/agents/" + id)).build())
-                .onFailure().recoverWithUni(e -> agentPage(id, null, true, Problems.describe(e))
+                .onFailure().recoverWithUni(e -> agentPage(auth, id, null, true, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
@@ -155,8 +167,8 @@ public class AgentPage {
      * The agent's page; {@code definition} is the text to show in the editor (null: the published version's, as
      * JSON without what is not editable).
      */
-    private Uni<TemplateInstance> agentPage(String id, String definition, boolean publish, String error) {
-        return Uni.combine().all().unis(runtime.versions(id), runtime.tools().onFailure().recoverWithItem(List.of()))
+    private Uni<TemplateInstance> agentPage(String auth, String id, String definition, boolean publish, String error) {
+        return Uni.combine().all().unis(runtime.versions(auth, id), runtime.tools(auth).onFailure().recoverWithItem(List.of()))
                 .with((versions, tools) -> {
                     ObjectNode newest = versions.get(0);
                     int published = newest.path("publishedVersion").asInt();
@@ -174,13 +186,14 @@ public class AgentPage {
     /** Opens a new session with the agent and goes to its chat. */
     @POST
     @Path("agents/{id}/sessions")
-    public Uni<Response> chat(@PathParam("id") String agentId) {
-        return runtime.createSession(new RuntimeClient.NewSession(agentId))
+    public Uni<Response> chat(@PathParam("id") String agentId, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.createSession(auth, new RuntimeClient.NewSession(agentId))
                 .map(session -> Response.seeOther(URI.create("/sessions/" + session.id())).build());
     }
 
-    private Uni<TemplateInstance> page(String error, NewAgentForm form) {
-        return runtime.agents().onFailure().recoverWithItem(List.of())
+    private Uni<TemplateInstance> page(String auth, String error, NewAgentForm form) {
+        return runtime.agents(auth).onFailure().recoverWithItem(List.of())
                 .map(agents -> Templates.list(agents, error, form));
     }
 }

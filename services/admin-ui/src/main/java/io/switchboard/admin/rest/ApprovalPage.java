@@ -4,6 +4,8 @@ import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -12,6 +14,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.List;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -22,6 +25,7 @@ import org.jboss.resteasy.reactive.RestForm;
  * page's buttons send.
  */
 @Path("/approvals")
+@RolesAllowed(Role.VIEWER_NAME)
 public class ApprovalPage {
 
     @CheckedTemplate
@@ -37,8 +41,9 @@ public class ApprovalPage {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Uni<TemplateInstance> list() {
-        return page(null);
+    public Uni<TemplateInstance> list(SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return page(auth, null);
     }
 
     /** The list's buttons: decides, then shows the list again (with the runtime's refusal, if any). */
@@ -47,10 +52,11 @@ public class ApprovalPage {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.TEXT_HTML)
     public Uni<Response> decideFromForm(@PathParam("id") String id, @RestForm String decision,
-                                       @RestForm String reason) {
-        return runtime.decide(id, new RuntimeClient.Decision(decision, blankToNull(reason)))
+                                       @RestForm String reason, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.decide(auth, id, new RuntimeClient.Decision(decision, blankToNull(reason)))
                 .map(decided -> Response.seeOther(URI.create("/approvals")).build())
-                .onFailure().recoverWithUni(e -> page(Problems.describe(e))
+                .onFailure().recoverWithUni(e -> page(auth, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
@@ -59,13 +65,14 @@ public class ApprovalPage {
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> decide(@PathParam("id") String id, RuntimeClient.Decision decision) {
-        return runtime.decide(id, decision).map(decided -> Response.ok(decided).build())
+    public Uni<Response> decide(@PathParam("id") String id, RuntimeClient.Decision decision, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.decide(auth, id, decision).map(decided -> Response.ok(decided).build())
                 .onFailure().recoverWithItem(SessionPage::problem);
     }
 
-    private Uni<TemplateInstance> page(String error) {
-        return runtime.pendingApprovals().map(pending -> Templates.list(pending, error))
+    private Uni<TemplateInstance> page(String auth, String error) {
+        return runtime.pendingApprovals(auth).map(pending -> Templates.list(pending, error))
                 .onFailure().recoverWithItem(e -> Templates.list(List.of(), Problems.describe(e)));
     }
 

@@ -5,6 +5,8 @@ import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.EvalClient;
 import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -13,6 +15,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +25,7 @@ import org.jboss.resteasy.reactive.RestForm;
 /** Evals: suites, starting a run, and a run's results. */
 @Path("/evals")
 @Produces(MediaType.TEXT_HTML)
+@RolesAllowed(Role.VIEWER_NAME)
 public class EvalPage {
 
     @CheckedTemplate
@@ -43,8 +47,9 @@ public class EvalPage {
     }
 
     @GET
-    public Uni<TemplateInstance> list() {
-        return page(null);
+    public Uni<TemplateInstance> list(SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return page(auth, null);
     }
 
     /**
@@ -52,7 +57,8 @@ public class EvalPage {
      */
     @POST
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Uni<Response> create(@RestForm String name, @RestForm String agentId, @RestForm String cases) {
+    public Uni<Response> create(@RestForm String name, @RestForm String agentId, @RestForm String cases, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
         List<EvalClient.CaseInput> parsed = new ArrayList<>();
         for (String line : (cases == null ? "" : cases).split("\\R")) {
             if (line.isBlank()) {
@@ -60,38 +66,41 @@ public class EvalPage {
             }
             int arrow = line.indexOf("=>");
             if (arrow < 0) {
-                return page("each case is one line: message => expected text (line " + (parsed.size() + 1) + ")")
+                return page(auth, "each case is one line: message => expected text (line " + (parsed.size() + 1) + ")")
                         .map(html -> Response.status(400).entity(html).build());
             }
             parsed.add(new EvalClient.CaseInput(line.substring(0, arrow).strip(), line.substring(arrow + 2).strip()));
         }
-        return evals.createSuite(new EvalClient.NewSuite(name, agentId, parsed))
+        return evals.createSuite(auth, new EvalClient.NewSuite(name, agentId, parsed))
                 .map(suite -> Response.seeOther(URI.create("/evals/" + suite.id())).build())
-                .onFailure().recoverWithUni(e -> page(Problems.describe(e))
+                .onFailure().recoverWithUni(e -> page(auth, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
     @GET
     @Path("/{id}")
-    public Uni<TemplateInstance> suite(@PathParam("id") String id) {
-        return evals.suite(id).map(Templates::suite);
+    public Uni<TemplateInstance> suite(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return evals.suite(auth, id).map(Templates::suite);
     }
 
     @POST
     @Path("/{id}/runs")
-    public Uni<Response> run(@PathParam("id") String id) {
-        return evals.run(id).map(run -> Response.seeOther(URI.create("/evals/runs/" + run.id())).build());
+    public Uni<Response> run(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return evals.run(auth, id).map(run -> Response.seeOther(URI.create("/evals/runs/" + run.id())).build());
     }
 
     @GET
     @Path("/runs/{id}")
-    public Uni<TemplateInstance> runDetail(@PathParam("id") String id) {
-        return evals.runDetail(id).map(Templates::run);
+    public Uni<TemplateInstance> runDetail(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return evals.runDetail(auth, id).map(Templates::run);
     }
 
-    private Uni<TemplateInstance> page(String error) {
-        Uni<List<EvalClient.Suite>> suites = evals.suites().onFailure().recoverWithItem(List.of());
-        Uni<List<RuntimeClient.Agent>> agents = runtime.agents().onFailure().recoverWithItem(List.of());
+    private Uni<TemplateInstance> page(String auth, String error) {
+        Uni<List<EvalClient.Suite>> suites = evals.suites(auth).onFailure().recoverWithItem(List.of());
+        Uni<List<RuntimeClient.Agent>> agents = runtime.agents(auth).onFailure().recoverWithItem(List.of());
         return Uni.combine().all().unis(suites, agents).asTuple()
                 .map(both -> Templates.list(both.getItem1(), both.getItem2(), error));
     }

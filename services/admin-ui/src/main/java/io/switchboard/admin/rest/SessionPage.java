@@ -9,7 +9,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.admin.messaging.SessionEventHub;
+import io.switchboard.auth.Role;
 import io.switchboard.contracts.agent.AgentEvent;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -22,6 +24,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
@@ -34,6 +37,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /** Sessions: the list, the chat page, sending a message, and the live event stream the chat page listens to. */
 @Path("/sessions")
+@RolesAllowed(Role.VIEWER_NAME)
 public class SessionPage {
 
     @CheckedTemplate
@@ -84,16 +88,18 @@ public class SessionPage {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Uni<TemplateInstance> list() {
-        return runtime.sessions(200, null).map(sessions -> Templates.list(sessions, null))
+    public Uni<TemplateInstance> list(SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.sessions(auth, 200, null).map(sessions -> Templates.list(sessions, null))
                 .onFailure().recoverWithItem(e -> Templates.list(List.of(), Problems.describe(e)));
     }
 
     @GET
     @Path("/{id}")
     @Produces(MediaType.TEXT_HTML)
-    public Uni<Response> chat(@PathParam("id") String id) {
-        return Uni.combine().all().unis(runtime.session(id), runtime.sessions(1000, id))
+    public Uni<Response> chat(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return Uni.combine().all().unis(runtime.session(auth, id), runtime.sessions(auth, 1000, id))
                 .with((session, subSessions) -> Response.ok(Templates.chat(session, turns(session), subSessions))
                         .build())
                 .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
@@ -104,8 +110,9 @@ public class SessionPage {
     @GET
     @Path("/{id}/calls")
     @Produces(MediaType.TEXT_HTML)
-    public Uni<Response> calls(@PathParam("id") String id) {
-        return runtime.calls(id).map(calls -> Response.ok(Templates.calls(id, calls)).build())
+    public Uni<Response> calls(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.calls(auth, id).map(calls -> Response.ok(Templates.calls(id, calls)).build())
                 .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
                         .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
     }
@@ -115,8 +122,9 @@ public class SessionPage {
     @Path("/{id}/messages")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> send(@PathParam("id") String id, RuntimeClient.NewMessage message) {
-        return runtime.send(id, message).map(accepted -> Response.accepted(accepted).build())
+    public Uni<Response> send(@PathParam("id") String id, RuntimeClient.NewMessage message, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.send(auth, id, message).map(accepted -> Response.accepted(accepted).build())
                 .onFailure().recoverWithItem(SessionPage::problem);
     }
 
@@ -124,8 +132,9 @@ public class SessionPage {
     @POST
     @Path("/{id}/cancel")
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> cancel(@PathParam("id") String id) {
-        return runtime.cancel(id).map(accepted -> Response.accepted(accepted).build())
+    public Uni<Response> cancel(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.cancel(auth, id).map(accepted -> Response.accepted(accepted).build())
                 .onFailure().recoverWithItem(SessionPage::problem);
     }
 
@@ -142,6 +151,7 @@ public class SessionPage {
     @GET
     @Path("/{id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @OwnSession
     public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
                                           @QueryParam("after") Long after, @Context Sse sse) {
         long from;
@@ -151,6 +161,7 @@ public class SessionPage {
         } catch (IllegalArgumentException e) {
             throw new NotFoundException("no stream " + id);
         }
+        // @OwnSession has checked with the runtime that the session is the person's organization's
         Multi<OutboundSseEvent> events = hub.stream(id, from).map(event -> toSse(sse, event));
         Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
                 .map(tick -> sse.newEventBuilder().comment("ping").build());

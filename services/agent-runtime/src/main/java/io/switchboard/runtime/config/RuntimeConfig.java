@@ -39,12 +39,6 @@ public interface RuntimeConfig {
 
     interface Mcp {
         /**
-         * Bearer tokens that may use the MCP server ({@code /mcp}), from {@code SWITCHBOARD_MCP_TOKENS}
-         * (comma-separated). None: every MCP request is refused (401).
-         */
-        Optional<List<String>> tokens();
-
-        /**
          * Browser origins allowed to call {@code /mcp} (e.g. {@code http://localhost:8080}); a request with any other
          * {@code Origin} header is refused (403), as the MCP spec asks, against DNS rebinding.
          */

@@ -117,7 +117,7 @@ public class ContextWindow {
         LlmRequest request = LlmRequest.of(turnId + "/summary-" + (window.base() + from - 1), sessionId.toString(),
                 turnId.toString(), agent.model(), List.of(ChatMessage.system(SUMMARIZE + " Use at most "
                         + (budget * 3 / 4) + " words."), ChatMessage.user(transcript.toString())), List.of())
-                .forAgent(agent.id().toString());
+                .forAgent(agent.id().toString()).forOrg(agent.orgId().toString());
         StringBuilder text = new StringBuilder();
         boolean[] failed = {false};
         return gateway.stream(request, trace).onItem().invoke(chunk -> {

@@ -13,4 +13,8 @@ public record LlmOutcome(String text, List<ToolCall> toolCalls, int inputTokens,
     public boolean failed() {
         return failureCode != null;
     }
+
+    public LlmOutcome withToolCalls(List<ToolCall> calls) {
+        return new LlmOutcome(text, calls, inputTokens, outputTokens, finishReason, failureCode, failureMessage);
+    }
 }

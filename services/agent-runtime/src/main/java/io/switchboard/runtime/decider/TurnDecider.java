@@ -1,7 +1,7 @@
 package io.switchboard.runtime.decider;
 
-import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ToolCall;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -43,6 +43,22 @@ public final class TurnDecider {
             (agentTools.contains(call.name()) ? allowed : refused).add(call);
         }
         return new Decision.RunTools(allowed, refused);
+    }
+
+    /**
+     * The model's result with call ids of the runtime's own: {@code call_r<round>_<n>}, unique within the turn (the
+     * idempotency key, the approval and a sub-agent's session are keyed by turn and call id). A model's own ids are
+     * never trusted for that: Ollama's are {@code call_0} every round, and a model may repeat an id on purpose.
+     */
+    public static LlmOutcome withOwnCallIds(LlmOutcome outcome, int round) {
+        if (outcome.toolCalls().isEmpty()) {
+            return outcome;
+        }
+        List<ToolCall> renamed = new ArrayList<>();
+        for (ToolCall call : outcome.toolCalls()) {
+            renamed.add(new ToolCall("call_r" + round + "_" + renamed.size(), call.name(), call.arguments()));
+        }
+        return outcome.withToolCalls(renamed);
     }
 
     /**

@@ -8,6 +8,8 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.contracts.agent.ApprovalRequested;
@@ -37,18 +39,16 @@ import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.ContextRepository;
-import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.SessionRepository.NewMessage;
+import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.StoredMessage;
 import io.switchboard.runtime.repository.Turn;
+import io.switchboard.runtime.tools.DefinedTools;
 import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.tools.ToolRegistry;
-import io.switchboard.runtime.tools.DefinedTools;
 import jakarta.enterprise.context.ApplicationScoped;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -336,7 +336,9 @@ public class TurnExecutor {
                         run.agent.model(), prompt.snapshotPosition(), prompt.firstPosition(), prompt.lastPosition(),
                         prompt.tokens(), null)))
                 .flatMap(prompt -> stream(run, LlmRequest.of(requestId, run.session(), run.turn(), run.agent.model(),
-                        prompt.messages(), specs(run)).forAgent(run.agent.id().toString())));
+                        prompt.messages(), specs(run)).forAgent(run.agent.id().toString())
+                        .forOrg(run.agent.orgId().toString())))
+                .map(outcome -> TurnDecider.withOwnCallIds(outcome, round));
     }
 
     private Uni<LlmOutcome> stream(TurnRun run, LlmRequest request) {

@@ -1,29 +1,32 @@
 package io.switchboard.runtime.mcp;
 
-import io.switchboard.runtime.config.RuntimeConfig;
+import io.quarkus.security.identity.IdentityProviderManager;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.switchboard.api.Problem;
+import io.switchboard.auth.BearerTokenRequest;
+import io.switchboard.auth.Tokens;
+import io.switchboard.runtime.config.RuntimeConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 
 /**
- * In front of {@code /mcp}: a request needs one of the configured bearer tokens ({@code runtime.mcp.tokens}), and a
- * request from a browser ({@code Origin} header) needs an allowed origin. Refusals are problem+json.
+ * In front of {@code /mcp}: a request needs an API token of the platform (the same as {@code /api}'s; the MCP server
+ * then offers that token's organization's agents), and a request from a browser ({@code Origin} header) needs an
+ * allowed origin. Refusals are problem+json.
  */
 @ApplicationScoped
 public class McpGuard {
-    private final List<byte[]> tokens;
     private final List<String> origins;
+    private final IdentityProviderManager identities;
 
-    public McpGuard(RuntimeConfig config) {
-        this.tokens = config.mcp().tokens().orElse(List.of()).stream().map(String::strip).filter(t -> !t.isEmpty())
-                .map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+    public McpGuard(RuntimeConfig config, IdentityProviderManager identities) {
         this.origins = config.mcp().allowedOrigins().orElse(List.of());
+        this.identities = identities;
     }
 
     void routes(@Observes Router router) {
@@ -36,26 +39,26 @@ public class McpGuard {
             refuse(ctx, 403, "Forbidden", "origin " + origin + " may not use this MCP server");
             return;
         }
-        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                || !known(authorization.substring(7).strip())) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer");
-            refuse(ctx, 401, "Unauthorized", tokens.isEmpty()
-                    ? "the MCP server takes no requests until SWITCHBOARD_MCP_TOKENS is set"
-                    : "a valid bearer token is required (Authorization: Bearer ...)");
+        String token = Tokens.fromAuthorization(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+        if (token == null) {
+            unauthorized(ctx, "an API token is required (Authorization: Bearer <token>)");
             return;
         }
-        ctx.next();
+        ctx.request().pause(); // the body must wait for the MCP handler while the token is checked
+        identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(new BearerTokenRequest(token), ctx))
+                .subscribe().with(identity -> {
+                    QuarkusHttpUser.setIdentity(identity, ctx);
+                    ctx.request().resume();
+                    ctx.next();
+                }, failure -> {
+                    ctx.request().resume();
+                    unauthorized(ctx, "the token is unknown, expired or revoked");
+                });
     }
 
-    /** Constant-time comparison against every token, so timing says nothing about how close a guess was. */
-    private boolean known(String presented) {
-        byte[] given = presented.getBytes(StandardCharsets.UTF_8);
-        boolean match = false;
-        for (byte[] token : tokens) {
-            match |= MessageDigest.isEqual(token, given);
-        }
-        return match;
+    private static void unauthorized(RoutingContext ctx, String detail) {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        refuse(ctx, 401, "Unauthorized", detail);
     }
 
     private static void refuse(RoutingContext ctx, int status, String title, String detail) {

@@ -8,7 +8,7 @@ import java.util.UUID;
  * One version of an agent ({@code runtime.agent_versions}), with where the agent stands: the version new sessions
  * get ({@code publishedVersion}) and the newest one ({@code latestVersion}).
  */
-public record Agent(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
+public record Agent(UUID id, UUID orgId, int version, String name, String model, String systemPrompt, List<String> tools,
                     List<String> httpAllowedHosts, Limits limits, String onBusy, List<String> approvalRequired,
                     ContextPolicy context, List<UUID> subAgents, Instant createdAt, int publishedVersion,
                     int latestVersion) {

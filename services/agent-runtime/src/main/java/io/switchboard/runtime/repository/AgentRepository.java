@@ -15,7 +15,7 @@ import java.util.UUID;
 /** Agents and their immutable versions. */
 @ApplicationScoped
 public class AgentRepository {
-    private static final String SELECT = "select a.id, a.published_version, a.latest_version, v.version, v.name,"
+    private static final String SELECT = "select a.id, a.org_id, a.published_version, a.latest_version, v.version, v.name,"
             + " v.model, v.system_prompt, v.tools, v.http_allowed_hosts, v.max_tool_rounds, v.max_turn_seconds,"
             + " v.max_turn_tokens, v.on_busy, v.approval_required, v.context_max_tokens, v.context_strategy,"
             + " v.sub_agents,"
@@ -34,21 +34,21 @@ public class AgentRepository {
                              List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents) {
     }
 
-    /** A new agent, at version 1, published. */
-    public Uni<Agent> insert(Definition definition) {
+    /** A new agent of the organization, at version 1, published. */
+    public Uni<Agent> insert(UUID orgId, Definition definition) {
         UUID id = UUID.randomUUID();
-        return pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.agents (id) values ($1)")
-                        .execute(Tuple.of(id))
+        return pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.agents (id, org_id) values ($1, $2)")
+                        .execute(Tuple.of(id, orgId))
                         .flatMap(x -> insertVersion(tx, id, 1, definition)))
                 .flatMap(x -> find(id, 1));
     }
 
-    /** A new version of the agent, published when {@code publish}; null when there is no such agent. */
-    public Uni<Agent> addVersion(UUID id, Definition definition, boolean publish) {
+    /** A new version of the agent, published when {@code publish}; null when the organization has no such agent. */
+    public Uni<Agent> addVersion(UUID orgId, UUID id, Definition definition, boolean publish) {
         return pool.withTransaction(tx -> tx.preparedQuery("update runtime.agents set latest_version ="
                                 + " latest_version + 1, published_version = case when $2 then latest_version + 1"
-                                + " else published_version end where id = $1 returning latest_version")
-                        .execute(Tuple.of(id, publish))
+                                + " else published_version end where id = $1 and org_id = $3 returning latest_version")
+                        .execute(Tuple.of(id, publish, orgId))
                         .flatMap(rows -> {
                             if (rows.size() == 0) {
                                 return Uni.createFrom().<Integer>nullItem();
@@ -59,17 +59,17 @@ public class AgentRepository {
                 .flatMap(version -> version == null ? Uni.createFrom().nullItem() : find(id, version));
     }
 
-    /** Makes {@code version} the one new sessions get; false when the agent has no such version. */
-    public Uni<Boolean> publish(UUID id, int version) {
-        return pool.preparedQuery("update runtime.agents set published_version = $2 where id = $1 and exists"
-                        + " (select 1 from runtime.agent_versions where agent_id = $1 and version = $2)")
-                .execute(Tuple.of(id, version)).map(rows -> rows.rowCount() == 1);
+    /** Makes {@code version} the one new sessions get; false when the organization's agent has no such version. */
+    public Uni<Boolean> publish(UUID orgId, UUID id, int version) {
+        return pool.preparedQuery("update runtime.agents set published_version = $2 where id = $1 and org_id = $3"
+                        + " and exists (select 1 from runtime.agent_versions where agent_id = $1 and version = $2)")
+                .execute(Tuple.of(id, version, orgId)).map(rows -> rows.rowCount() == 1);
     }
 
-    /** The agent at its published version, or null. */
-    public Uni<Agent> find(UUID id) {
-        return pool.preparedQuery(SELECT + " and v.version = a.published_version where a.id = $1")
-                .execute(Tuple.of(id)).map(AgentRepository::first);
+    /** The organization's agent at its published version, or null. */
+    public Uni<Agent> find(UUID orgId, UUID id) {
+        return pool.preparedQuery(SELECT + " and v.version = a.published_version where a.id = $1 and a.org_id = $2")
+                .execute(Tuple.of(id, orgId)).map(AgentRepository::first);
     }
 
     /** The agent at {@code version}, or null. */
@@ -84,21 +84,29 @@ public class AgentRepository {
                         + " where s.id = $1").execute(Tuple.of(sessionId)).map(AgentRepository::first);
     }
 
-    /** Every version of the agent, newest first; empty when there is no such agent. */
-    public Uni<List<Agent>> versions(UUID id) {
-        return pool.preparedQuery(SELECT + " where a.id = $1 order by v.version desc").execute(Tuple.of(id))
+    /** Every version of the organization's agent, newest first; empty when it has no such agent. */
+    public Uni<List<Agent>> versions(UUID orgId, UUID id) {
+        return pool.preparedQuery(SELECT + " where a.id = $1 and a.org_id = $2 order by v.version desc")
+                .execute(Tuple.of(id, orgId)).map(AgentRepository::toAgents);
+    }
+
+    /** The organization's agents at their published versions, those that exist. */
+    public Uni<List<Agent>> find(UUID orgId, List<UUID> ids) {
+        return ids.isEmpty() ? Uni.createFrom().item(List.of())
+                : pool.preparedQuery(SELECT + " and v.version = a.published_version where a.id = any($1)"
+                                + " and a.org_id = $2")
+                        .execute(Tuple.of(ids.toArray(new UUID[0]), orgId)).map(AgentRepository::toAgents);
+    }
+
+    /** The organization's agents at their published versions, newest agent first. */
+    public Uni<List<Agent>> list(UUID orgId) {
+        return pool.preparedQuery(SELECT + " and v.version = a.published_version where a.org_id = $1"
+                        + " order by a.created_at desc").execute(Tuple.of(orgId))
                 .map(AgentRepository::toAgents);
     }
 
-    /** The agents at their published versions, those that exist. */
-    public Uni<List<Agent>> find(List<UUID> ids) {
-        return ids.isEmpty() ? Uni.createFrom().item(List.of())
-                : pool.preparedQuery(SELECT + " and v.version = a.published_version where a.id = any($1)")
-                        .execute(Tuple.of(ids.toArray(new UUID[0]))).map(AgentRepository::toAgents);
-    }
-
-    /** Every agent at its published version, newest agent first. */
-    public Uni<List<Agent>> list() {
+    /** Every organization's agents at their published versions (the MCP server offers each to its own). */
+    public Uni<List<Agent>> listAll() {
         return pool.query(SELECT + " and v.version = a.published_version order by a.created_at desc").execute()
                 .map(AgentRepository::toAgents);
     }
@@ -127,7 +135,7 @@ public class AgentRepository {
     }
 
     static Agent toAgent(Row row) {
-        return new Agent(row.getUUID("id"), row.getInteger("version"), row.getString("name"), row.getString("model"),
+        return new Agent(row.getUUID("id"), row.getUUID("org_id"), row.getInteger("version"), row.getString("name"), row.getString("model"),
                 row.getString("system_prompt"), Arrays.asList(row.getArrayOfStrings("tools")),
                 Arrays.asList(row.getArrayOfStrings("http_allowed_hosts")),
                 new Agent.Limits(row.getInteger("max_tool_rounds"), row.getInteger("max_turn_seconds"),

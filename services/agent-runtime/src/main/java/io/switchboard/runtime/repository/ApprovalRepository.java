@@ -35,11 +35,11 @@ public class ApprovalRepository {
                 .map(rows -> toApproval(rows.iterator().next()));
     }
 
-    /** Undecided approvals of turns still waiting (a cancelled or failed turn's are void), oldest first. */
-    public Uni<List<Approval>> pending(int limit) {
+    /** The organization's undecided approvals of turns still waiting (a cancelled or failed turn's are void). */
+    public Uni<List<Approval>> pending(UUID orgId, int limit) {
         return pool.preparedQuery(SELECT + " join runtime.turns t on t.id = a.turn_id where a.status = $1"
-                        + " and t.status in ('waiting', 'running') order by a.requested_at limit $2")
-                .execute(Tuple.of(Approval.PENDING, limit)).map(ApprovalRepository::toApprovals);
+                        + " and t.status in ('waiting', 'running') and s.org_id = $3 order by a.requested_at limit $2")
+                .execute(Tuple.of(Approval.PENDING, limit, orgId)).map(ApprovalRepository::toApprovals);
     }
 
     /** The session's approvals, oldest first. */
@@ -58,11 +58,12 @@ public class ApprovalRepository {
      * Approves or denies; when no approval of the turn is left undecided, the waiting turn becomes {@code running}
      * again without a runner, for the next one (or the recovery sweep) to resume. One transaction.
      */
-    public Uni<Decided> decide(UUID id, boolean approve, String reason) {
+    public Uni<Decided> decide(UUID orgId, UUID id, boolean approve, String reason) {
         return pool.withTransaction(tx -> tx.preparedQuery("select a.status, a.turn_id, t.status as turn_status"
-                        + " from runtime.approvals a join runtime.turns t on t.id = a.turn_id where a.id = $1"
+                        + " from runtime.approvals a join runtime.turns t on t.id = a.turn_id"
+                        + " join runtime.sessions s on s.id = a.session_id where a.id = $1 and s.org_id = $2"
                         + " for update of a, t")
-                .execute(Tuple.of(id))
+                .execute(Tuple.of(id, orgId))
                 .flatMap(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().item(new Decided(Outcome.NOT_FOUND, null, false));

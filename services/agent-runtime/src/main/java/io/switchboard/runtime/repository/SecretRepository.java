@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /** Sealed secrets by name ({@code runtime.secrets}); values are never read back out through the API. */
 @ApplicationScoped
@@ -24,15 +25,16 @@ public class SecretRepository {
     public record SecretInfo(String name, Instant updatedAt) {
     }
 
-    public Uni<Void> put(String name, SecretCipher.Sealed sealed) {
-        return pool.preparedQuery("insert into runtime.secrets (name, key_id, ciphertext) values ($1, $2, $3)"
-                        + " on conflict (name) do update set key_id = excluded.key_id, ciphertext = excluded.ciphertext,"
+    public Uni<Void> put(UUID orgId, String name, SecretCipher.Sealed sealed) {
+        return pool.preparedQuery("insert into runtime.secrets (name, key_id, ciphertext, org_id) values ($1, $2, $3, $4)"
+                        + " on conflict (org_id, name) do update set key_id = excluded.key_id, ciphertext = excluded.ciphertext,"
                         + " updated_at = now()")
-                .execute(Tuple.of(name, sealed.keyId(), sealed.ciphertext())).replaceWithVoid();
+                .execute(Tuple.of(name, sealed.keyId(), sealed.ciphertext(), orgId)).replaceWithVoid();
     }
 
-    public Uni<List<SecretInfo>> list() {
-        return pool.query("select name, updated_at from runtime.secrets order by name").execute().map(rows -> {
+    public Uni<List<SecretInfo>> list(UUID orgId) {
+        return pool.preparedQuery("select name, updated_at from runtime.secrets where org_id = $1 order by name")
+                .execute(Tuple.of(orgId)).map(rows -> {
             List<SecretInfo> all = new ArrayList<>();
             rows.forEach(row -> all.add(new SecretInfo(row.getString("name"),
                     row.getOffsetDateTime("updated_at").toInstant())));
@@ -41,9 +43,10 @@ public class SecretRepository {
     }
 
     /** The sealed values of those of {@code names} that exist. */
-    public Uni<Map<String, SecretCipher.Sealed>> sealed(List<String> names) {
-        return pool.preparedQuery("select name, key_id, ciphertext from runtime.secrets where name = any($1)")
-                .execute(Tuple.of(names.toArray(new String[0]))).map(rows -> {
+    public Uni<Map<String, SecretCipher.Sealed>> sealed(UUID orgId, List<String> names) {
+        return pool.preparedQuery("select name, key_id, ciphertext from runtime.secrets where name = any($1)"
+                        + " and org_id = $2")
+                .execute(Tuple.of(names.toArray(new String[0]), orgId)).map(rows -> {
                     Map<String, SecretCipher.Sealed> found = new HashMap<>();
                     rows.forEach(row -> found.put(row.getString("name"),
                             new SecretCipher.Sealed(row.getString("key_id"), row.getString("ciphertext"))));
@@ -52,8 +55,9 @@ public class SecretRepository {
     }
 
     /** False when there was no such secret. */
-    public Uni<Boolean> delete(String name) {
-        return pool.preparedQuery("delete from runtime.secrets where name = $1").execute(Tuple.of(name))
+    public Uni<Boolean> delete(UUID orgId, String name) {
+        return pool.preparedQuery("delete from runtime.secrets where name = $1 and org_id = $2")
+                .execute(Tuple.of(name, orgId))
                 .map(rows -> rows.rowCount() == 1);
     }
 }

@@ -7,6 +7,6 @@ import java.util.UUID;
  * A row of {@code runtime.sessions}, with the name of its agent's version it runs on; a sub-agent's session has the
  * asking session as {@code parentSessionId} and one more {@code depth}.
  */
-public record Session(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt, long lastSeq,
+public record Session(UUID id, UUID orgId, UUID agentId, int agentVersion, String agentName, Instant createdAt, long lastSeq,
                       UUID parentSessionId, int depth) {
 }

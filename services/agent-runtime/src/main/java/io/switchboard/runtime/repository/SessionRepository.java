@@ -19,7 +19,7 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SessionRepository {
-    private static final String SELECT_SESSION = "select s.id, s.agent_id, s.agent_version, v.name as agent_name,"
+    private static final String SELECT_SESSION = "select s.id, s.org_id, s.agent_id, s.agent_version, v.name as agent_name,"
             + " s.created_at, s.last_seq, s.parent_session_id, s.depth from runtime.sessions s join runtime.agent_versions v"
             + " on v.agent_id = s.agent_id and v.version = s.agent_version";
 
@@ -31,16 +31,17 @@ public class SessionRepository {
 
     /**
      * Creates the session on the agent's {@code version} (null: its published one) unless it exists; false if the
-     * agent or the version does not exist.
+     * organization has no such agent or version.
      */
-    public Uni<Boolean> open(UUID sessionId, UUID agentId, Integer version) {
-        return pool.preparedQuery("insert into runtime.sessions (id, agent_id, agent_version)"
-                        + " select $1, v.agent_id, v.version from runtime.agents a join runtime.agent_versions v"
+    public Uni<Boolean> open(UUID orgId, UUID sessionId, UUID agentId, Integer version) {
+        return pool.preparedQuery("insert into runtime.sessions (id, org_id, agent_id, agent_version)"
+                        + " select $1, a.org_id, v.agent_id, v.version from runtime.agents a join runtime.agent_versions v"
                         + " on v.agent_id = a.id and v.version = coalesce($3, a.published_version)"
-                        + " where a.id = $2 on conflict (id) do nothing")
-                .execute(Tuple.of(sessionId, agentId, version))
+                        + " where a.id = $2 and a.org_id = $4 on conflict (id) do nothing")
+                .execute(Tuple.of(sessionId, agentId, version, orgId))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(true)
-                        : find(sessionId).map(existing -> existing != null && existing.agentId().equals(agentId)));
+                        : find(orgId, sessionId).map(existing -> existing != null
+                                && existing.agentId().equals(agentId)));
     }
 
     /**
@@ -48,9 +49,9 @@ public class SessionRepository {
      * (a runner that took over asks again with the same id); false if the agent does not exist.
      */
     public Uni<Boolean> openChild(UUID sessionId, UUID agentId, UUID parent, int depth) {
-        return pool.preparedQuery("insert into runtime.sessions (id, agent_id, agent_version, parent_session_id, depth)"
-                        + " select $1, a.id, a.published_version, $3, $4 from runtime.agents a where a.id = $2"
-                        + " on conflict (id) do nothing")
+        return pool.preparedQuery("insert into runtime.sessions (id, org_id, agent_id, agent_version,"
+                        + " parent_session_id, depth) select $1, a.org_id, a.id, a.published_version, $3, $4"
+                        + " from runtime.agents a where a.id = $2 on conflict (id) do nothing")
                 .execute(Tuple.of(sessionId, agentId, parent, depth))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(true)
                         : find(sessionId).map(existing -> existing != null));
@@ -63,15 +64,22 @@ public class SessionRepository {
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("content"));
     }
 
-    /** The session, or null. */
+    /** The session, or null (for the runtime's own work: callers from outside go through the other find). */
     public Uni<Session> find(UUID id) {
         return pool.preparedQuery(SELECT_SESSION + " where s.id = $1").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? null : toSession(rows.iterator().next()));
     }
 
-    public Uni<List<Session>> list(int limit) {
-        return pool.preparedQuery(SELECT_SESSION + " order by s.created_at desc limit $1").execute(Tuple.of(limit))
-                .map(SessionRepository::toSessions);
+    /** The organization's session, or null. */
+    public Uni<Session> find(UUID orgId, UUID id) {
+        return pool.preparedQuery(SELECT_SESSION + " where s.id = $1 and s.org_id = $2").execute(Tuple.of(id, orgId))
+                .map(rows -> rows.size() == 0 ? null : toSession(rows.iterator().next()));
+    }
+
+    /** The organization's newest sessions. */
+    public Uni<List<Session>> list(UUID orgId, int limit) {
+        return pool.preparedQuery(SELECT_SESSION + " where s.org_id = $2 order by s.created_at desc limit $1")
+                .execute(Tuple.of(limit, orgId)).map(SessionRepository::toSessions);
     }
 
     /** The sessions its agent's sub-agents ran in for the session's turns, oldest first. */
@@ -330,7 +338,7 @@ public class SessionRepository {
     }
 
     private static Session toSession(Row row) {
-        return new Session(row.getUUID("id"), row.getUUID("agent_id"), row.getInteger("agent_version"),
+        return new Session(row.getUUID("id"), row.getUUID("org_id"), row.getUUID("agent_id"), row.getInteger("agent_version"),
                 row.getString("agent_name"), row.getOffsetDateTime("created_at").toInstant(), row.getLong("last_seq"),
                 row.getUUID("parent_session_id"), row.getInteger("depth"));
     }

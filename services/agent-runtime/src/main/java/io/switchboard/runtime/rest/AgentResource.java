@@ -2,13 +2,16 @@ package io.switchboard.runtime.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
-import io.switchboard.runtime.repository.Agent;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
 import io.switchboard.runtime.mcp.AgentTools;
+import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.tools.McpServers;
 import io.switchboard.runtime.tools.ToolRegistry;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -17,6 +20,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +28,7 @@ import java.util.List;
 import java.util.UUID;
 
 @Path("/api/agents")
+@RolesAllowed(Role.VIEWER_NAME)
 public class AgentResource {
     static final int MAX_NAME = 200;
     static final int MAX_SYSTEM_PROMPT = 100_000;
@@ -74,9 +79,11 @@ public class AgentResource {
 
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
-    public Uni<Response> create(CreateAgent body, UriInfo uri) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Response> create(CreateAgent body, UriInfo uri, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         AgentRepository.Definition definition = definition(body, null);
-        return checkReferences(definition).flatMap(x -> agents.insert(definition)).call(mcp::refresh)
+        return checkReferences(org, definition).flatMap(x -> agents.insert(org, definition)).call(mcp::refresh)
                 .map(agent -> Response.created(uri.getAbsolutePathBuilder().path(agent.id().toString()).build())
                         .entity(AgentView.of(agent)).build());
     }
@@ -85,10 +92,12 @@ public class AgentResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{id}")
-    public Uni<AgentView> update(@PathParam("id") String id, CreateAgent body) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<AgentView> update(@PathParam("id") String id, CreateAgent body, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         UUID agentId = Ids.parse(id, "agent");
         AgentRepository.Definition definition = definition(body, agentId);
-        return checkReferences(definition).flatMap(x -> agents.addVersion(agentId, definition,
+        return checkReferences(org, definition).flatMap(x -> agents.addVersion(org, agentId, definition,
                         body.publish() == null || body.publish()))
                 .call(mcp::refresh)
                 .map(agent -> {
@@ -102,8 +111,8 @@ public class AgentResource {
     /** Every version of the agent, newest first. */
     @GET
     @Path("/{id}/versions")
-    public Uni<List<AgentView>> versions(@PathParam("id") String id) {
-        return agents.versions(Ids.parse(id, "agent")).map(all -> {
+    public Uni<List<AgentView>> versions(@PathParam("id") String id, SecurityContext security) {
+        return agents.versions(Caller.of(security).orgId(), Ids.parse(id, "agent")).map(all -> {
             if (all.isEmpty()) {
                 throw Problem.notFound("agent " + id + " does not exist");
             }
@@ -115,16 +124,18 @@ public class AgentResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}/publish")
-    public Uni<AgentView> publish(@PathParam("id") String id, Publish body) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<AgentView> publish(@PathParam("id") String id, Publish body, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         if (body == null || body.version() == null) {
             throw Problem.badRequest("version is required");
         }
         UUID agentId = Ids.parse(id, "agent");
-        return agents.publish(agentId, body.version()).flatMap(published -> {
+        return agents.publish(org, agentId, body.version()).flatMap(published -> {
             if (!published) {
                 throw Problem.notFound("agent " + id + " has no version " + body.version());
             }
-            return mcp.refresh().flatMap(x -> agents.find(agentId)).map(AgentView::of);
+            return mcp.refresh().flatMap(x -> agents.find(org, agentId)).map(AgentView::of);
         });
     }
 
@@ -132,12 +143,12 @@ public class AgentResource {
      * Every tool must be built in or defined by an operator, every sub-agent must exist; one deleted later is left
      * out of the turns.
      */
-    private Uni<Void> checkReferences(AgentRepository.Definition definition) {
+    private Uni<Void> checkReferences(UUID org, AgentRepository.Definition definition) {
         List<String> notBuiltIn = definition.tools().stream().filter(t -> !tools.names().contains(t)).toList();
         List<String> fromMcp = notBuiltIn.stream().filter(t -> t.indexOf(McpServers.SEPARATOR) > 0).toList();
         List<String> servers = fromMcp.stream().map(t -> t.substring(0, t.indexOf(McpServers.SEPARATOR))).distinct()
                 .toList();
-        return httpTools.find(notBuiltIn).flatMap(defined -> {
+        return httpTools.find(org, notBuiltIn).flatMap(defined -> {
             List<String> unknown = new ArrayList<>(notBuiltIn);
             unknown.removeAll(fromMcp);
             defined.forEach(tool -> unknown.remove(tool.name()));
@@ -145,14 +156,14 @@ public class AgentResource {
                 throw Problem.badRequest("unknown tool '" + unknown.get(0) + "': not built in " + tools.names()
                         + " nor defined (GET /api/tools) nor <mcp server>__<tool>");
             }
-            return mcpServers.find(servers);
+            return mcpServers.find(org, servers);
         }).flatMap(known -> {
             List<String> missing = new ArrayList<>(servers);
             known.forEach(server -> missing.remove(server.name()));
             if (!missing.isEmpty()) {
                 throw Problem.badRequest("tools: no MCP server " + missing.get(0) + " (GET /api/mcp-servers)");
             }
-            return agents.find(definition.subAgents());
+            return agents.find(org, definition.subAgents());
         }).map(found -> {
             List<UUID> missing = new ArrayList<>(definition.subAgents());
             found.forEach(agent -> missing.remove(agent.id()));
@@ -244,14 +255,14 @@ public class AgentResource {
     }
 
     @GET
-    public Uni<List<AgentView>> list() {
-        return agents.list().map(all -> all.stream().map(AgentView::of).toList());
+    public Uni<List<AgentView>> list(SecurityContext security) {
+        return agents.list(Caller.of(security).orgId()).map(all -> all.stream().map(AgentView::of).toList());
     }
 
     @GET
     @Path("/{id}")
-    public Uni<AgentView> get(@PathParam("id") String id) {
-        return agents.find(Ids.parse(id, "agent")).map(agent -> {
+    public Uni<AgentView> get(@PathParam("id") String id, SecurityContext security) {
+        return agents.find(Caller.of(security).orgId(), Ids.parse(id, "agent")).map(agent -> {
             if (agent == null) {
                 throw Problem.notFound("agent " + id + " does not exist");
             }

@@ -3,9 +3,12 @@ package io.switchboard.runtime.rest;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
 import io.switchboard.api.Problem;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.service.SessionService;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -13,6 +16,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import java.util.List;
 
 /**
@@ -20,6 +24,7 @@ import java.util.List;
  * without a runner, until every call of the step is decided; the pause survives restarts.
  */
 @Path("/api/approvals")
+@RolesAllowed(Role.VIEWER_NAME)
 public class ApprovalResource {
     static final int MAX_REASON = 2000;
 
@@ -37,8 +42,8 @@ public class ApprovalResource {
 
     /** The undecided approvals of turns still waiting, oldest first. */
     @GET
-    public Uni<List<Approval>> pending(@QueryParam("limit") String limit) {
-        return approvals.pending((int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 100), 1000)));
+    public Uni<List<Approval>> pending(@QueryParam("limit") String limit, SecurityContext security) {
+        return approvals.pending(Caller.of(security).orgId(), (int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 100), 1000)));
     }
 
     /**
@@ -48,14 +53,15 @@ public class ApprovalResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}")
-    public Uni<Approval> decide(@PathParam("id") String id, Decision body) {
+    @RolesAllowed(Role.OPERATOR_NAME)
+    public Uni<Approval> decide(@PathParam("id") String id, Decision body, SecurityContext security) {
         if (body == null || body.decision() == null || !List.of("approve", "deny").contains(body.decision())) {
             throw Problem.badRequest("decision must be \"approve\" or \"deny\"");
         }
         if (body.reason() != null && body.reason().length() > MAX_REASON) {
             throw Problem.badRequest("reason is longer than " + MAX_REASON + " characters");
         }
-        return sessions.decide(Ids.parse(id, "approval"), body.decision().equals("approve"), body.reason())
+        return sessions.decide(Caller.of(security).orgId(), Ids.parse(id, "approval"), body.decision().equals("approve"), body.reason())
                 .map(decided -> switch (decided.outcome()) {
                     case DECIDED -> decided.approval();
                     case NOT_FOUND -> throw Problem.notFound("approval " + id + " does not exist");

@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
-import io.switchboard.runtime.repository.McpServerRepository;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
 import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition;
+import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.repository.SecretRepository;
 import io.switchboard.runtime.tools.McpServers;
 import io.switchboard.runtime.tools.Secrets;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -18,14 +21,17 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * External MCP servers (Streamable HTTP) whose tools agents may list as {@code <server>__<tool>}. A server is
  * connected and its tools listed before it is stored, so a wrong URL or key is a 400 now, not a missing tool later.
  */
 @Path("/api/mcp-servers")
+@RolesAllowed(Role.VIEWER_NAME)
 public class McpServerResource {
     private final McpServerRepository servers;
     private final McpServers mcp;
@@ -48,15 +54,15 @@ public class McpServerResource {
     }
 
     @GET
-    public Uni<List<ServerView>> list() {
-        return servers.list().map(all -> all.stream().map(s -> view(s, null)).toList());
+    public Uni<List<ServerView>> list(SecurityContext security) {
+        return servers.list(Caller.of(security).orgId()).map(all -> all.stream().map(s -> view(s, null)).toList());
     }
 
     /** The server's tools, listed now: {@code name} (as agents list it), description and input schema. */
     @GET
     @Path("/{name}/tools")
-    public Uni<List<McpSchema.Tool>> tools(@PathParam("name") String name) {
-        return servers.find(List.of(name)).flatMap(found -> {
+    public Uni<List<McpSchema.Tool>> tools(@PathParam("name") String name, SecurityContext security) {
+        return servers.find(Caller.of(security).orgId(), List.of(name)).flatMap(found -> {
             if (found.isEmpty()) {
                 throw Problem.notFound("no MCP server " + name);
             }
@@ -69,7 +75,9 @@ public class McpServerResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{name}")
-    public Uni<ServerView> put(@PathParam("name") String name, ServerBody body) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<ServerView> put(@PathParam("name") String name, ServerBody body, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         if (!name.matches("[A-Za-z0-9-]{1,32}")) {
             throw Problem.badRequest("an MCP server name is 1 to 32 letters, digits or '-' (no '_': tools are"
                     + " named <server>__<tool>)");
@@ -81,12 +89,12 @@ public class McpServerResource {
         Map<String, String> headers = ToolResource.headers(body.headers());
         McpServerDefinition definition;
         try {
-            definition = new McpServerDefinition(name, body.url(), json.writeValueAsString(headers));
+            definition = new McpServerDefinition(org, name, body.url(), json.writeValueAsString(headers));
         } catch (JsonProcessingException e) {
             throw Problem.badRequest("headers cannot be written as JSON");
         }
-        return ToolResource.requireSecrets(secrets, headers).flatMap(x -> {
-            mcp.forget(name);
+        return ToolResource.requireSecrets(secrets, org, headers).flatMap(x -> {
+            mcp.forget(org, name);
             return mcp.tools(definition).onFailure().transform(e -> Problem.badRequest(
                     "could not connect to the MCP server at " + body.url() + ": " + e.getMessage()));
         }).call(tools -> servers.put(definition)).map(tools -> view(definition,
@@ -95,12 +103,14 @@ public class McpServerResource {
 
     @DELETE
     @Path("/{name}")
-    public Uni<Response> delete(@PathParam("name") String name) {
-        return servers.delete(name).map(deleted -> {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Response> delete(@PathParam("name") String name, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
+        return servers.delete(org, name).map(deleted -> {
             if (!deleted) {
                 throw Problem.notFound("no MCP server " + name);
             }
-            mcp.forget(name);
+            mcp.forget(org, name);
             return Response.noContent().build();
         });
     }

@@ -5,18 +5,22 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
 import io.switchboard.api.Problem;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.DataPlane;
+import io.switchboard.auth.Role;
 import io.switchboard.contracts.agent.AgentEvent;
-import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.context.ContextWindow;
+import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.AgentRepository;
-import io.switchboard.runtime.repository.ContextRepository;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
+import io.switchboard.runtime.repository.ContextRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.StoredMessage;
 import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.service.SessionService;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -28,6 +32,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
@@ -38,6 +43,7 @@ import java.util.List;
 import java.util.UUID;
 
 @Path("/api/sessions")
+@RolesAllowed(Role.VIEWER_NAME)
 public class SessionResource {
     private final SessionService service;
     private final SessionRepository sessions;
@@ -105,12 +111,14 @@ public class SessionResource {
 
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
-    public Uni<Response> create(CreateSession body, @Context UriInfo uri) {
+    @RolesAllowed(Role.OPERATOR_NAME)
+    @DataPlane
+    public Uni<Response> create(CreateSession body, @Context UriInfo uri, SecurityContext security) {
         if (body == null || body.agentId() == null || body.agentId().isBlank()) {
             throw Problem.badRequest("agentId is required");
         }
         UUID agentId = Ids.parse(body.agentId(), "agent");
-        return service.open(agentId, body.version()).map(session -> {
+        return service.open(Caller.of(security).orgId(), agentId, body.version()).map(session -> {
             if (session == null) {
                 throw Problem.notFound(body.version() == null ? "agent " + body.agentId() + " does not exist"
                         : "agent " + body.agentId() + " has no version " + body.version());
@@ -122,17 +130,20 @@ public class SessionResource {
 
     /** The newest sessions; with {@code parent}, the sessions of that session's sub-agent calls, oldest first. */
     @GET
-    public Uni<List<SessionSummary>> list(@QueryParam("limit") String limit, @QueryParam("parent") String parent) {
+    public Uni<List<SessionSummary>> list(@QueryParam("limit") String limit, @QueryParam("parent") String parent,
+                                          SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         int bounded = (int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 100), 1000));
-        return (parent == null ? sessions.list(bounded) : sessions.children(Ids.parse(parent, "session"), bounded))
+        return (parent == null ? sessions.list(org, bounded) : existing(org, Ids.parse(parent, "session"))
+                .flatMap(session -> sessions.children(session.id(), bounded)))
                 .map(all -> all.stream().map(SessionSummary::of).toList());
     }
 
     @GET
     @Path("/{id}")
-    public Uni<SessionDetail> get(@PathParam("id") String id) {
+    public Uni<SessionDetail> get(@PathParam("id") String id, SecurityContext security) {
         UUID sessionId = Ids.parse(id, "session");
-        return existing(sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
+        return existing(Caller.of(security).orgId(), sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
                 .flatMap(agent -> sessions.messages(sessionId)
                 .flatMap(messages -> sessions.turns(sessionId)
                         .flatMap(turns -> approvals.ofSession(sessionId).map(asked -> new SessionDetail(session.id(),
@@ -159,9 +170,9 @@ public class SessionResource {
     /** What each model call of the session was sent, oldest first: for the debugger. */
     @GET
     @Path("/{id}/calls")
-    public Uni<List<ModelCallView>> calls(@PathParam("id") String id) {
+    public Uni<List<ModelCallView>> calls(@PathParam("id") String id, SecurityContext security) {
         UUID sessionId = Ids.parse(id, "session");
-        return existing(sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
+        return existing(Caller.of(security).orgId(), sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
                 .flatMap(agent -> contexts.calls(sessionId).flatMap(calls -> contexts.snapshots(sessionId)
                         .flatMap(snapshots -> sessions.messages(sessionId).map(messages -> calls.stream().map(call -> {
                             String summary = snapshots.stream()
@@ -184,14 +195,17 @@ public class SessionResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}/messages")
-    public Uni<Response> post(@PathParam("id") String id, PostMessage body) {
+    @RolesAllowed(Role.OPERATOR_NAME)
+    @DataPlane
+    public Uni<Response> post(@PathParam("id") String id, PostMessage body, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         UUID sessionId = Ids.parse(id, "session");
         String problem = service.checkMessage(body == null ? null : body.text());
         if (problem != null) {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
         return agents.ofSession(sessionId).flatMap(agent -> {
-            if (agent == null) {
+            if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }
             return service.refusal(sessionId, agent);
@@ -199,7 +213,7 @@ public class SessionResource {
             if (refused != null) {
                 throw Problem.conflict(refused);
             }
-            return service.send(sessionId, body.text());
+            return service.send(org, sessionId, body.text());
         }).map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
     }
 
@@ -209,9 +223,11 @@ public class SessionResource {
      */
     @POST
     @Path("/{id}/cancel")
-    public Uni<Response> cancel(@PathParam("id") String id) {
+    @RolesAllowed(Role.OPERATOR_NAME)
+    public Uni<Response> cancel(@PathParam("id") String id, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         UUID sessionId = Ids.parse(id, "session");
-        return existing(sessionId).flatMap(session -> service.cancel(sessionId)).map(turnId -> {
+        return existing(org, sessionId).flatMap(session -> service.cancel(org, sessionId)).map(turnId -> {
             if (turnId == null) {
                 throw Problem.conflict("session " + id + " has no turn to cancel");
             }
@@ -226,18 +242,24 @@ public class SessionResource {
     @GET
     @Path("/{id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @OwnSession
     public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @QueryParam("after") String after, @Context Sse sse) {
+                                          @QueryParam("after") String after, @Context Sse sse,
+                                          SecurityContext security) {
         UUID sessionId = Ids.parse(id, "session");
         long afterSeq = lastEventId != null ? parseSeq(lastEventId) : ApiInput.wholeNumber("after", after, Long.MAX_VALUE);
-        return existing(sessionId).onItem().transformToMulti(session -> {
-            // a new client starts with what happens from now on; a returning one with what it missed
-            long from = afterSeq == Long.MAX_VALUE ? session.lastSeq() : afterSeq;
-            Multi<OutboundSseEvent> events = hub.stream(id, from).map(event -> toSse(sse, event));
-            Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
-                    .map(tick -> sse.newEventBuilder().comment("ping").build());
-            return Multi.createBy().merging().streams(events, pings);
-        });
+        // @OwnSession checked the session is the caller's before the stream began (a 404 cannot follow a 200)
+        return existing(Caller.of(security).orgId(), sessionId).onItem().transformToMulti(session -> events(
+                id, afterSeq == Long.MAX_VALUE ? session.lastSeq() : afterSeq, sse));
+    }
+
+    /** The session's events after seq {@code from}, and a ping every 15 s. */
+    private Multi<OutboundSseEvent> events(String sessionId, long from, Sse sse) {
+        // a new client starts with what happens from now on; a returning one with what it missed
+        Multi<OutboundSseEvent> events = hub.stream(sessionId, from).map(event -> toSse(sse, event));
+        Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
+                .map(tick -> sse.newEventBuilder().comment("ping").build());
+        return Multi.createBy().merging().streams(events, pings);
     }
 
     private OutboundSseEvent toSse(Sse sse, AgentEvent event) {
@@ -260,8 +282,9 @@ public class SessionResource {
         }
     }
 
-    private Uni<Session> existing(UUID sessionId) {
-        return sessions.find(sessionId).map(session -> {
+    /** The organization's session; another's is as absent as one that never was (404). */
+    private Uni<Session> existing(UUID orgId, UUID sessionId) {
+        return sessions.find(orgId, sessionId).map(session -> {
             if (session == null) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }

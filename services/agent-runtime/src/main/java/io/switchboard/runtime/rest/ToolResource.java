@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
-import io.switchboard.runtime.repository.HttpToolRepository;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
 import io.switchboard.runtime.repository.HttpToolRepository.HttpToolDefinition;
+import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.repository.SecretRepository;
 import io.switchboard.runtime.tools.OperatorHttpTool;
 import io.switchboard.runtime.tools.Secrets;
 import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolRegistry;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -19,6 +22,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Matcher;
 
 /**
@@ -33,6 +38,7 @@ import java.util.regex.Matcher;
  * the arguments, headers that may name stored secrets as {@code {{secret:NAME}}}).
  */
 @Path("/api/tools")
+@RolesAllowed(Role.VIEWER_NAME)
 public class ToolResource {
     static final String NAME = "[A-Za-z0-9_-]{1,64}";
     static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
@@ -60,13 +66,13 @@ public class ToolResource {
     }
 
     @GET
-    public Uni<List<ToolView>> list() {
+    public Uni<List<ToolView>> list(SecurityContext security) {
         List<ToolView> all = new ArrayList<>();
         for (String name : builtIn.names()) {
             Tool tool = builtIn.find(name).orElseThrow();
             all.add(new ToolView(name, "built-in", tool.description(), tool.parameters(), null, null, null));
         }
-        return httpTools.list().map(defined -> {
+        return httpTools.list(Caller.of(security).orgId()).map(defined -> {
             defined.forEach(d -> all.add(view(d)));
             return all;
         });
@@ -76,9 +82,11 @@ public class ToolResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/{name}")
-    public Uni<ToolView> put(@PathParam("name") String name, HttpToolBody body) {
-        HttpToolDefinition definition = definition(name, body);
-        return requireSecrets(secrets, headers(body.headers())).flatMap(x -> httpTools.put(definition))
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<ToolView> put(@PathParam("name") String name, HttpToolBody body, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
+        HttpToolDefinition definition = definition(org, name, body);
+        return requireSecrets(secrets, org, headers(body.headers())).flatMap(x -> httpTools.put(definition))
                 .map(x -> view(definition));
     }
 
@@ -96,9 +104,9 @@ public class ToolResource {
     }
 
     /** Fails with 400 when a header names a secret that is not stored. */
-    static Uni<Void> requireSecrets(SecretRepository secrets, Map<String, String> headers) {
+    static Uni<Void> requireSecrets(SecretRepository secrets, UUID orgId, Map<String, String> headers) {
         List<String> referenced = Secrets.referenced(headers.values());
-        return secrets.sealed(referenced).map(found -> {
+        return secrets.sealed(orgId, referenced).map(found -> {
             for (String secret : referenced) {
                 if (!found.containsKey(secret)) {
                     throw Problem.badRequest("headers: no secret " + secret + " (PUT /api/secrets/" + secret + ")");
@@ -124,8 +132,9 @@ public class ToolResource {
 
     @DELETE
     @Path("/{name}")
-    public Uni<Response> delete(@PathParam("name") String name) {
-        return httpTools.delete(name).map(deleted -> {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Response> delete(@PathParam("name") String name, SecurityContext security) {
+        return httpTools.delete(Caller.of(security).orgId(), name).map(deleted -> {
             if (!deleted) {
                 throw Problem.notFound("no tool " + name + " defined by an operator");
             }
@@ -133,7 +142,7 @@ public class ToolResource {
         });
     }
 
-    private HttpToolDefinition definition(String name, HttpToolBody body) {
+    private HttpToolDefinition definition(UUID orgId, String name, HttpToolBody body) {
         if (!name.matches(NAME)) {
             throw Problem.badRequest("a tool name is 1 to 64 letters, digits, _ or -");
         }
@@ -168,7 +177,7 @@ public class ToolResource {
         }
         Map<String, String> headers = new LinkedHashMap<>(headers(body.headers()));
         try {
-            return new HttpToolDefinition(name, body.description().strip(), method, body.url(),
+            return new HttpToolDefinition(orgId, name, body.description().strip(), method, body.url(),
                     json.writeValueAsString(parameters), json.writeValueAsString(headers));
         } catch (JsonProcessingException e) {
             throw Problem.badRequest("parameters or headers cannot be written as JSON");

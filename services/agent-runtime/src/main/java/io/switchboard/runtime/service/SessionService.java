@@ -1,8 +1,11 @@
 package io.switchboard.runtime.service;
 
 import io.opentelemetry.context.Context;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
+import io.switchboard.auth.IdentitySchema;
+import io.switchboard.contracts.agent.AgentCommand;
 import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.ResumeTurn;
 import io.switchboard.contracts.agent.StartSession;
@@ -21,7 +24,6 @@ import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.Turn;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
@@ -56,21 +58,24 @@ public class SessionService {
         this.config = config;
     }
 
-    /** Opens a session on the agent's {@code version} (null: the published one); null if there is no such agent. */
-    public Uni<Session> open(UUID agentId, Integer version) {
+    /**
+     * Opens a session on the organization's agent at {@code version} (null: the published one); null if it has no
+     * such agent.
+     */
+    public Uni<Session> open(UUID orgId, UUID agentId, Integer version) {
         UUID id = UUID.randomUUID();
-        return sessions.open(id, agentId, version).flatMap(opened -> opened ? sessions.find(id) : Uni.createFrom().nullItem());
+        return sessions.open(orgId, id, agentId, version).flatMap(opened -> opened ? sessions.find(id) : Uni.createFrom().nullItem());
     }
 
     /** Puts the message on {@code agent.commands} for the session's runner; completes when Kafka has it. */
-    public Uni<UUID> send(UUID sessionId, String text) {
-        return send(sessionId, UUID.randomUUID(), text);
+    public Uni<UUID> send(UUID orgId, UUID sessionId, String text) {
+        return send(orgId, sessionId, UUID.randomUUID(), text);
     }
 
-    /** As {@link #send(UUID, String)}, with the turn id chosen by the caller (to wait for that turn's end). */
-    public Uni<UUID> send(UUID sessionId, UUID turnId, String text) {
-        return commands.send(UserMessage.of(UUID.randomUUID().toString(), sessionId.toString(), turnId.toString(),
-                text)).replaceWith(turnId);
+    /** As {@link #send(UUID, UUID, String)}, with the turn id chosen by the caller (to wait for that turn's end). */
+    public Uni<UUID> send(UUID orgId, UUID sessionId, UUID turnId, String text) {
+        return commands.send(UserMessage.of(UUID.randomUUID().toString(), orgId.toString(), sessionId.toString(),
+                turnId.toString(), text)).replaceWith(turnId);
     }
 
     /** How a turn ended: its answer, or ({@code completed} false) its error code and reason. */
@@ -81,15 +86,15 @@ public class SessionService {
      * Sends the message as turn {@code turnId} and waits for its end, on this replica's copy of {@code agent.events}
      * (or in the journal, when the turn had ended before: a second ask with the same turn id is not sent twice).
      */
-    public Uni<Answer> ask(UUID sessionId, UUID turnId, String text, Duration limit) {
-        Uni<Answer> end = hub.stream(sessionId.toString(), 0)
+    public Uni<Answer> ask(UUID orgId, UUID sessionId, UUID turnId, String text, Duration limit) {
+        Uni<Answer> end = hub.follow(sessionId.toString(), 0)
                 .select().where(e -> e.turnId().equals(turnId.toString()) && e.endsTurn())
                 .toUni().map(last -> last instanceof TurnCompleted done ? new Answer(true, done.text(), null)
                         : new Answer(false, ((TurnFailed) last).reason(), ((TurnFailed) last).code()));
         // sent unless it was before; ended already, the journal has its end (the stream will not)
         Uni<Answer> journaled = sessions.turn(turnId).flatMap(turn -> {
             if (turn == null) {
-                return send(sessionId, turnId, text).flatMap(x -> Uni.createFrom().<Answer>nothing());
+                return send(orgId, sessionId, turnId, text).flatMap(x -> Uni.createFrom().<Answer>nothing());
             }
             if (List.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING).contains(turn.status())) {
                 return Uni.createFrom().nothing();
@@ -119,10 +124,11 @@ public class SessionService {
     public Uni<String> openFromCommand(StartSession command) {
         UUID sessionId = parse(command.sessionId());
         UUID agentId = parse(command.agentId());
-        if (sessionId == null || agentId == null) {
-            return Uni.createFrom().item("sessionId and agentId must be UUIDs");
+        UUID orgId = orgOf(command);
+        if (sessionId == null || agentId == null || orgId == null) {
+            return Uni.createFrom().item("sessionId, agentId and orgId must be UUIDs");
         }
-        return sessions.open(sessionId, agentId, null)
+        return sessions.open(orgId, sessionId, agentId, null)
                 .map(opened -> opened ? null : "agent " + agentId + " does not exist (or the session has another)");
     }
 
@@ -130,15 +136,16 @@ public class SessionService {
     public Uni<String> acceptFromCommand(UserMessage command, Context trace) {
         UUID sessionId = parse(command.sessionId());
         UUID turnId = parse(command.turnId());
-        if (sessionId == null || turnId == null) {
-            return Uni.createFrom().item("sessionId and turnId must be UUIDs");
+        UUID orgId = orgOf(command);
+        if (sessionId == null || turnId == null || orgId == null) {
+            return Uni.createFrom().item("sessionId, turnId and orgId must be UUIDs");
         }
         String problem = checkMessage(command.text());
         if (problem != null) {
             return Uni.createFrom().item(problem);
         }
         return agents.ofSession(sessionId).flatMap(agent -> {
-            if (agent == null) {
+            if (agent == null || !agent.orgId().equals(orgId)) {
                 return Uni.createFrom().item("session " + sessionId + " does not exist");
             }
             // a refused message is journaled too: its turn ends "busy" in its place, so its sender hears why
@@ -185,10 +192,11 @@ public class SessionService {
      * goes on: {@code ResumeTurn} on {@code agent.commands} brings it to the session's runner (were that lost, the
      * recovery sweep finds the turn running without a runner).
      */
-    public Uni<ApprovalRepository.Decided> decide(UUID approvalId, boolean approve, String reason) {
-        return approvals.decide(approvalId, approve, reason).call(decided -> !decided.resumable()
+    public Uni<ApprovalRepository.Decided> decide(UUID orgId, UUID approvalId, boolean approve, String reason) {
+        return approvals.decide(orgId, approvalId, approve, reason).call(decided -> !decided.resumable()
                 ? Uni.createFrom().voidItem()
-                : commands.send(ResumeTurn.of(UUID.randomUUID().toString(), decided.approval().sessionId().toString(),
+                : commands.send(ResumeTurn.of(UUID.randomUUID().toString(), orgId.toString(),
+                        decided.approval().sessionId().toString(),
                         decided.approval().turnId().toString())));
     }
 
@@ -207,9 +215,10 @@ public class SessionService {
      * Asks for the session's unfinished turn to stop (through {@code agent.commands}, to its runner); gives its id, or
      * null when there is nothing to stop.
      */
-    public Uni<UUID> cancel(UUID sessionId) {
+    public Uni<UUID> cancel(UUID orgId, UUID sessionId) {
         return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null ? Uni.createFrom().nullItem()
-                : commands.send(CancelTurn.of(UUID.randomUUID().toString(), sessionId.toString(), turn.id().toString()))
+                : commands.send(CancelTurn.of(UUID.randomUUID().toString(), orgId.toString(), sessionId.toString(),
+                        turn.id().toString()))
                         .replaceWith(turn.id()));
     }
 
@@ -217,17 +226,20 @@ public class SessionService {
     public Uni<String> cancelFromCommand(CancelTurn command) {
         UUID sessionId = parse(command.sessionId());
         UUID turnId = parse(command.turnId());
-        if (sessionId == null || turnId == null) {
-            return Uni.createFrom().item("sessionId and turnId must be UUIDs");
+        UUID orgId = orgOf(command);
+        if (sessionId == null || turnId == null || orgId == null) {
+            return Uni.createFrom().item("sessionId, turnId and orgId must be UUIDs");
         }
-        return sessions.requestCancel(sessionId, turnId).map(unfinished -> {
+        return sessions.find(orgId, sessionId).flatMap(session -> session == null
+                ? Uni.createFrom().item("session " + sessionId + " does not exist")
+                : sessions.requestCancel(sessionId, turnId).map(unfinished -> {
             if (unfinished) {
                 executor.cancel(turnId, "cancelled on request");
                 // not running here (or waiting for approvals): its runner, maybe this one, ends it when it begins
                 mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, Context.root()));
             }
-            return null;
-        });
+            return (String) null;
+        }));
     }
 
     /**
@@ -255,6 +267,11 @@ public class SessionService {
         } catch (RuntimeException notWiredYet) { // the publisher itself cannot be made before its channel is wired
             return false;
         }
+    }
+
+    /** The command's organization; commands from before organizations act for the default one. */
+    private static UUID orgOf(AgentCommand command) {
+        return command.orgId() == null ? IdentitySchema.DEFAULT_ORG : parse(command.orgId());
     }
 
     private static UUID parse(String id) {

@@ -10,12 +10,13 @@ import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
 
 /**
  * An agent's tools that are not built in, by name: the HTTP tools operators defined and the tools of external MCP
@@ -59,10 +60,10 @@ public class DefinedTools {
         // the names that are neither built in nor an MCP server's: an agent with built-in tools only asks nothing
         List<String> operators = agent.tools().stream()
                 .filter(name -> builtIn.find(name).isEmpty() && !name.contains(McpServers.SEPARATOR)).toList();
-        return httpTools.find(operators)
+        return httpTools.find(agent.orgId(), operators)
                 .invoke(defined -> defined.forEach(d -> tools.put(d.name(), new OperatorHttpTool(d, http, secrets, json))))
-                .flatMap(x -> mcpTools(agent.tools())).invoke(found -> found.forEach(t -> tools.put(t.name(), t)))
-                .flatMap(x -> agents.find(agent.subAgents())).map(found -> {
+                .flatMap(x -> mcpTools(agent.orgId(), agent.tools())).invoke(found -> found.forEach(t -> tools.put(t.name(), t)))
+                .flatMap(x -> agents.find(agent.orgId(), agent.subAgents())).map(found -> {
             for (Agent sub : found) {
                 // the asking agent's turn time: a sub-agent's answer is a whole turn
                 Integer seconds = agent.limits().maxTurnSeconds();
@@ -75,7 +76,7 @@ public class DefinedTools {
     }
 
     /** The MCP servers' tools among {@code names} ({@code <server>__<tool>}). */
-    private Uni<List<Tool>> mcpTools(List<String> names) {
+    private Uni<List<Tool>> mcpTools(UUID orgId, List<String> names) {
         Map<String, List<String>> byServer = new LinkedHashMap<>();
         for (String name : names) {
             int cut = name.indexOf(McpServers.SEPARATOR);
@@ -87,7 +88,7 @@ public class DefinedTools {
         if (byServer.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return mcpServers.find(List.copyOf(byServer.keySet())).flatMap(servers -> {
+        return mcpServers.find(orgId, List.copyOf(byServer.keySet())).flatMap(servers -> {
             List<Uni<List<Tool>>> each = servers.stream().map(server -> mcp.tools(server, byServer.get(server.name()))
                     .onFailure().invoke(e -> LOG.warnf("MCP server %s is unreachable; its tools are left out: %s",
                             server.name(), e.getMessage()))

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -51,7 +52,7 @@ public class McpServers {
 
     /** The server's tools (listed again when the last list is over a minute old). */
     public Uni<List<McpSchema.Tool>> tools(McpServerDefinition server) {
-        Connection known = connections.get(server.name());
+        Connection known = connections.get(key(server));
         if (known != null && known.definition().equals(server)
                 && known.listedAt().isAfter(Instant.now().minus(TOOL_LIST_AGE))) {
             return Uni.createFrom().item(known.tools());
@@ -65,7 +66,7 @@ public class McpServers {
             List<Tool> found = new ArrayList<>();
             for (McpSchema.Tool tool : all) {
                 if (wanted.contains(tool.name())) {
-                    found.add(new McpTool(server.name(), tool, this, json));
+                    found.add(new McpTool(server, tool, this, json));
                 }
             }
             return found;
@@ -73,10 +74,11 @@ public class McpServers {
     }
 
     /** Calls a tool of the server; a failure of the connection drops it, so the next call connects again. */
-    Uni<McpSchema.CallToolResult> call(String server, McpSchema.CallToolRequest request) {
+    Uni<McpSchema.CallToolResult> call(McpServerDefinition definition, McpSchema.CallToolRequest request) {
+        String server = key(definition);
         Connection connection = connections.get(server);
         if (connection == null) {
-            return Uni.createFrom().failure(new Tool.Rejected("MCP server " + server + " is not connected"));
+            return Uni.createFrom().failure(new Tool.Rejected("MCP server " + definition.name() + " is not connected"));
         }
         return Uni.createFrom().item(() -> connection.client().callTool(request))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
@@ -84,7 +86,16 @@ public class McpServers {
     }
 
     /** Closes the server's connection (its definition changed or went). */
-    public void forget(String server) {
+    public void forget(UUID orgId, String name) {
+        forget(orgId + "/" + name);
+    }
+
+    /** Connections are per organization: two may have servers of the same name. */
+    private static String key(McpServerDefinition server) {
+        return server.orgId() + "/" + server.name();
+    }
+
+    private void forget(String server) {
         Connection gone = connections.remove(server);
         if (gone != null) {
             gone.client().closeGracefully();
@@ -98,7 +109,7 @@ public class McpServers {
         } catch (Exception e) {
             return Uni.createFrom().failure(new IllegalStateException("headers of MCP server " + server.name()));
         }
-        return secrets.fill(headers).flatMap(filled -> Uni.createFrom().item(() -> {
+        return secrets.fill(server.orgId(), headers).flatMap(filled -> Uni.createFrom().item(() -> {
             URI url = URI.create(server.url());
             guard.check(server.url(), List.of(url.getHost()));
             HttpRequest.Builder request = HttpRequest.newBuilder();
@@ -120,7 +131,7 @@ public class McpServers {
                     cursor = page.nextCursor();
                 } while (cursor != null);
                 Connection connection = new Connection(server, client, List.copyOf(tools), Instant.now());
-                Connection old = connections.put(server.name(), connection);
+                Connection old = connections.put(key(server), connection);
                 if (old != null && old.client() != client) {
                     old.client().closeGracefully();
                 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.runtime.repository.McpServerRepository;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -15,12 +16,12 @@ public final class McpTool implements Tool {
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
 
-    private final String server;
+    private final McpServerRepository.McpServerDefinition server;
     private final McpSchema.Tool tool;
     private final McpServers servers;
     private final ObjectMapper json;
 
-    McpTool(String server, McpSchema.Tool tool, McpServers servers, ObjectMapper json) {
+    McpTool(McpServerRepository.McpServerDefinition server, McpSchema.Tool tool, McpServers servers, ObjectMapper json) {
         this.server = server;
         this.tool = tool;
         this.servers = servers;
@@ -29,12 +30,12 @@ public final class McpTool implements Tool {
 
     @Override
     public String name() {
-        return server + McpServers.SEPARATOR + tool.name();
+        return server.name() + McpServers.SEPARATOR + tool.name();
     }
 
     @Override
     public String description() {
-        return tool.description() == null ? tool.name() + " (from MCP server " + server + ")" : tool.description();
+        return tool.description() == null ? tool.name() + " (from MCP server " + server.name() + ")" : tool.description();
     }
 
     @Override

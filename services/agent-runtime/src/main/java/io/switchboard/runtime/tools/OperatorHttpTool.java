@@ -88,7 +88,7 @@ public final class OperatorHttpTool implements Tool {
         }
         String target = url;
         Map<String, String> template = headers;
-        return secrets.fill(template).flatMap(filled -> http.request(target, method, filled, body,
+        return secrets.fill(definition.orgId(), template).flatMap(filled -> http.request(target, method, filled, body,
                 context.idempotencyKey(), List.of(host(definition.url()))));
     }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,8 +39,8 @@ public class Secrets {
         return cipher.canEncrypt();
     }
 
-    public Uni<Void> put(String name, String value) {
-        return store.put(name, cipher.encrypt(value, "secret " + name));
+    public Uni<Void> put(UUID orgId, String name, String value) {
+        return store.put(orgId, name, cipher.encrypt(value, "secret " + name));
     }
 
     /** The secret names {@code values} refer to. */
@@ -54,13 +55,13 @@ public class Secrets {
         return names;
     }
 
-    /** The headers with their {@code {{secret:NAME}}} replaced by the secrets' values. */
-    public Uni<Map<String, String>> fill(Map<String, String> headers) {
+    /** The headers with their {@code {{secret:NAME}}} replaced by the values of the organization's secrets. */
+    public Uni<Map<String, String>> fill(UUID orgId, Map<String, String> headers) {
         List<String> names = referenced(headers.values());
         if (names.isEmpty()) {
             return Uni.createFrom().item(headers);
         }
-        return store.sealed(names).map(sealed -> {
+        return store.sealed(orgId, names).map(sealed -> {
             Map<String, String> filled = new LinkedHashMap<>();
             headers.forEach((header, value) -> {
                 Matcher m = REFERENCE.matcher(value);

@@ -81,7 +81,7 @@ public final class SubAgentTool implements Tool {
                         + " levels deep; answer without " + agent.name()));
             }
             return sessionStore.openChild(child, agent.id(), parent.id(), parent.depth() + 1)
-                    .flatMap(opened -> opened ? sessions.ask(child, turn, message, limit)
+                    .flatMap(opened -> opened ? sessions.ask(parent.orgId(), child, turn, message, limit)
                             : Uni.createFrom().failure(new Rejected("the agent " + agent.name() + " is gone")));
         }).map(answer -> {
             if (!answer.completed()) {

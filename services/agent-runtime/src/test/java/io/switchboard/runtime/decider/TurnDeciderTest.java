@@ -34,6 +34,21 @@ class TurnDeciderTest {
     }
 
     @Test
+    void theModelsCallIdsAreReplacedByTheRuntimesOwnUniqueInTheTurn() {
+        // Ollama names every call call_0, every round: the two rounds' calls must not share an approval or a key
+        LlmOutcome round1 = outcome("", List.of(new ToolCall("call_0", "clock", "{}")));
+        LlmOutcome round2 = outcome("", List.of(new ToolCall("call_0", "clock", "{}"),
+                new ToolCall("call_0", "shell", "{}")));
+        assertThat(TurnDecider.withOwnCallIds(round1, 1).toolCalls()).extracting(ToolCall::id)
+                .containsExactly("call_r1_0");
+        assertThat(TurnDecider.withOwnCallIds(round2, 2).toolCalls()).extracting(ToolCall::id)
+                .containsExactly("call_r2_0", "call_r2_1");
+        assertThat(TurnDecider.withOwnCallIds(round2, 2).toolCalls()).extracting(ToolCall::name)
+                .containsExactly("clock", "shell");
+        assertThat(TurnDecider.withOwnCallIds(outcome("hi", List.of()), 3).text()).isEqualTo("hi");
+    }
+
+    @Test
     void textWithoutToolCallsIsTheAnswer() {
         assertThat(TurnDecider.afterModelCall(outcome("Hello", List.of()), 0, 8, Set.of(), 0, null))
                 .isEqualTo(new Decision.Answer("Hello"));

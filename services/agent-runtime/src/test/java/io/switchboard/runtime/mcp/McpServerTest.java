@@ -1,6 +1,7 @@
 package io.switchboard.runtime.mcp;
 
 import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -24,11 +25,11 @@ class McpServerTest {
 
     @Test
     void withATokenAClientListsEachPublishedAgentAsATool() {
-        String id = given().contentType(ContentType.JSON).body(Map.of("name", "Weather Bot", "model", "sim",
+        String id = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "Weather Bot", "model", "sim",
                 "systemPrompt", "You report the weather.")).post("/api/agents").then().statusCode(201)
                 .extract().path("id");
         String tool = "weather_bot_" + id.substring(0, 8);
-        try (McpSyncClient client = client("test-mcp-token")) {
+        try (McpSyncClient client = client("sb_test_admin_token")) {
             client.initialize();
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(client.listTools().tools())
                     .anySatisfy(t -> {
@@ -37,7 +38,7 @@ class McpServerTest {
                         assertThat(t.inputSchema().get("required")).isEqualTo(java.util.List.of("message"));
                     }));
             // an edit publishes a new version: the tool now describes it
-            given().contentType(ContentType.JSON).body(Map.of("name", "Weather Bot", "model", "sim",
+            asAdmin().contentType(ContentType.JSON).body(Map.of("name", "Weather Bot", "model", "sim",
                     "systemPrompt", "You forecast.")).put("/api/agents/" + id).then().statusCode(200);
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(client.listTools().tools())
                     .anySatisfy(t -> assertThat(t.description()).contains("version 2").contains("You forecast.")));
@@ -51,7 +52,7 @@ class McpServerTest {
                 .post("/mcp").then().statusCode(401).contentType("application/problem+json");
         given().header("Authorization", "Bearer wrong").contentType(ContentType.JSON).body(initialize)
                 .post("/mcp").then().statusCode(401).header("WWW-Authenticate", "Bearer");
-        given().header("Authorization", "Bearer test-mcp-token").header("Origin", "http://evil.example")
+        given().header("Authorization", "Bearer sb_test_admin_token").header("Origin", "http://evil.example")
                 .contentType(ContentType.JSON).body(initialize).post("/mcp").then().statusCode(403)
                 .body("detail", containsString("evil.example"));
     }

@@ -1,6 +1,6 @@
 package io.switchboard.runtime.rest;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -17,55 +17,55 @@ class AgentVersionsTest {
 
     @Test
     void editingAddsAVersionThatNewSessionsGetWhileOldSessionsKeepTheirs() {
-        String id = given().contentType(ContentType.JSON).body(Map.of("name", "v", "model", "sim",
+        String id = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "v", "model", "sim",
                 "systemPrompt", "First."))
                 .post("/api/agents").then().statusCode(201).body("version", equalTo(1))
                 .body("publishedVersion", equalTo(1)).extract().path("id");
         String before = session(id, null);
 
-        given().contentType(ContentType.JSON).body(Map.of("name", "v", "model", "sim", "systemPrompt", "Second."))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "v", "model", "sim", "systemPrompt", "Second."))
                 .put("/api/agents/" + id).then().statusCode(200).body("version", equalTo(2))
                 .body("publishedVersion", equalTo(2)).body("latestVersion", equalTo(2));
         String after = session(id, null);
-        given().get("/api/sessions/" + before).then().body("agentVersion", equalTo(1));
-        given().get("/api/sessions/" + after).then().body("agentVersion", equalTo(2));
-        given().get("/api/agents/" + id + "/versions").then().statusCode(200)
+        asAdmin().get("/api/sessions/" + before).then().body("agentVersion", equalTo(1));
+        asAdmin().get("/api/sessions/" + after).then().body("agentVersion", equalTo(2));
+        asAdmin().get("/api/agents/" + id + "/versions").then().statusCode(200)
                 .body("version", contains(2, 1)).body("systemPrompt", contains("Second.", "First."));
 
         // a draft: a new version nobody gets until it is published
-        given().contentType(ContentType.JSON).body(Map.of("name", "v", "model", "sim", "systemPrompt", "Draft.",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "v", "model", "sim", "systemPrompt", "Draft.",
                 "publish", false)).put("/api/agents/" + id).then().statusCode(200)
                 .body("version", equalTo(3)).body("publishedVersion", equalTo(2));
-        given().get("/api/agents/" + id).then().body("systemPrompt", equalTo("Second."));
-        given().get("/api/sessions/" + session(id, 3)).then().body("agentVersion", equalTo(3));
+        asAdmin().get("/api/agents/" + id).then().body("systemPrompt", equalTo("Second."));
+        asAdmin().get("/api/sessions/" + session(id, 3)).then().body("agentVersion", equalTo(3));
 
         // roll back
-        given().contentType(ContentType.JSON).body(Map.of("version", 1)).post("/api/agents/" + id + "/publish")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("version", 1)).post("/api/agents/" + id + "/publish")
                 .then().statusCode(200).body("version", equalTo(1)).body("systemPrompt", equalTo("First."));
-        given().get("/api/sessions/" + session(id, null)).then().body("agentVersion", equalTo(1));
+        asAdmin().get("/api/sessions/" + session(id, null)).then().body("agentVersion", equalTo(1));
     }
 
     @Test
     void unknownAgentsAndVersionsAre404AndBadInput400() {
-        String id = given().contentType(ContentType.JSON).body(Map.of("name", "w", "model", "sim"))
+        String id = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "w", "model", "sim"))
                 .post("/api/agents").then().statusCode(201).extract().path("id");
-        given().contentType(ContentType.JSON).body(Map.of("version", 7)).post("/api/agents/" + id + "/publish")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("version", 7)).post("/api/agents/" + id + "/publish")
                 .then().statusCode(404).contentType("application/problem+json");
-        given().contentType(ContentType.JSON).body(Map.of()).post("/api/agents/" + id + "/publish")
+        asAdmin().contentType(ContentType.JSON).body(Map.of()).post("/api/agents/" + id + "/publish")
                 .then().statusCode(400);
-        given().contentType(ContentType.JSON).body(Map.of("agentId", id, "version", 9)).post("/api/sessions")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", id, "version", 9)).post("/api/sessions")
                 .then().statusCode(404).body("detail", containsString("no version 9"));
-        given().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim"))
                 .put("/api/agents/" + UUID.randomUUID()).then().statusCode(404);
-        given().get("/api/agents/" + UUID.randomUUID() + "/versions").then().statusCode(404);
-        given().contentType(ContentType.JSON).body(Map.of("name", "x")).put("/api/agents/" + id)
+        asAdmin().get("/api/agents/" + UUID.randomUUID() + "/versions").then().statusCode(404);
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "x")).put("/api/agents/" + id)
                 .then().statusCode(400).body("detail", containsString("model"));
     }
 
     private static String session(String agentId, Integer version) {
         Map<String, Object> body = version == null ? Map.of("agentId", agentId)
                 : Map.of("agentId", agentId, "version", version);
-        return given().contentType(ContentType.JSON).body(body).post("/api/sessions").then().statusCode(201)
+        return asAdmin().contentType(ContentType.JSON).body(body).post("/api/sessions").then().statusCode(201)
                 .extract().path("id");
     }
 }

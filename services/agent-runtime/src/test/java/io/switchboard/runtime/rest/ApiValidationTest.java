@@ -1,6 +1,6 @@
 package io.switchboard.runtime.rest;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -17,29 +17,29 @@ class ApiValidationTest {
 
     @Test
     void createsAndReadsAnAgent() {
-        String id = given().contentType(ContentType.JSON)
+        String id = asAdmin().contentType(ContentType.JSON)
                 .body(Map.of("name", "helper", "model", "sim", "systemPrompt", "Be brief.", "tools", new String[] {"clock"}))
                 .post("/api/agents").then().statusCode(201).header("Location", containsString("/api/agents/"))
                 .body("id", notNullValue()).extract().path("id");
-        given().get("/api/agents/" + id).then().statusCode(200)
+        asAdmin().get("/api/agents/" + id).then().statusCode(200)
                 .body("name", equalTo("helper")).body("tools", hasItem("clock"));
-        given().get("/api/agents").then().statusCode(200).body("id", hasItem(id));
+        asAdmin().get("/api/agents").then().statusCode(200).body("id", hasItem(id));
     }
 
     @Test
     void anAgentsLimitsPoliciesAndApprovalsAreKeptPerVersion() {
-        String id = given().contentType(ContentType.JSON).body("{\"name\":\"careful\",\"model\":\"sim\","
+        String id = asAdmin().contentType(ContentType.JSON).body("{\"name\":\"careful\",\"model\":\"sim\","
                         + "\"tools\":[\"calculator\"],\"approvalRequired\":[\"calculator\"],\"onBusy\":\"interrupt\","
                         + "\"limits\":{\"maxToolRounds\":2,\"maxTurnTokens\":5000},"
                         + "\"context\":{\"maxTokens\":4000,\"strategy\":\"summarize\"}}")
                 .post("/api/agents").then().statusCode(201).extract().path("id");
-        given().get("/api/agents/" + id).then().statusCode(200)
+        asAdmin().get("/api/agents/" + id).then().statusCode(200)
                 .body("approvalRequired", hasItem("calculator")).body("onBusy", equalTo("interrupt"))
                 .body("limits.maxToolRounds", equalTo(2)).body("limits.maxTurnSeconds", equalTo(null))
                 .body("limits.maxTurnTokens", equalTo(5000))
                 .body("context.maxTokens", equalTo(4000)).body("context.strategy", equalTo("summarize"));
         // left out: the runtime's limits, messages queue, no window
-        given().contentType(ContentType.JSON).body(Map.of("name", "careful", "model", "sim"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "careful", "model", "sim"))
                 .put("/api/agents/" + id).then().statusCode(200).body("version", equalTo(2))
                 .body("onBusy", equalTo("queue")).body("approvalRequired.size()", equalTo(0))
                 .body("context.maxTokens", equalTo(null)).body("context.strategy", equalTo("drop_oldest"));
@@ -54,7 +54,7 @@ class ApiValidationTest {
                 {"\"limits\":{\"maxTurnSeconds\":-5}", "limits.maxTurnSeconds"},
                 {"\"context\":{\"maxTokens\":100}", "context.maxTokens"},
                 {"\"context\":{\"strategy\":\"forget\"}", "context.strategy"}}) {
-            given().contentType(ContentType.JSON).body("{\"name\":\"x\",\"model\":\"sim\"," + bad[0] + "}")
+            asAdmin().contentType(ContentType.JSON).body("{\"name\":\"x\",\"model\":\"sim\"," + bad[0] + "}")
                     .post("/api/agents").then().statusCode(400).contentType("application/problem+json")
                     .body("detail", containsString(bad[1]));
         }
@@ -63,46 +63,46 @@ class ApiValidationTest {
     @Test
     void aQueryParameterThatIsNotANumberIsAProblemNamingIt() {
         for (String path : new String[] {"/api/sessions?limit=abc", "/api/approvals?limit=1e3"}) {
-            given().get(path).then().statusCode(400).contentType("application/problem+json")
+            asAdmin().get(path).then().statusCode(400).contentType("application/problem+json")
                     .body("detail", containsString("query parameter limit must be a whole number"));
         }
-        given().get("/api/sessions?limit=5").then().statusCode(200);
+        asAdmin().get("/api/sessions?limit=5").then().statusCode(200);
     }
 
     @Test
     void approvalDecisionsAreValidated() {
-        given().get("/api/approvals").then().statusCode(200);
-        given().contentType(ContentType.JSON).body(Map.of("decision", "maybe"))
+        asAdmin().get("/api/approvals").then().statusCode(200);
+        asAdmin().contentType(ContentType.JSON).body(Map.of("decision", "maybe"))
                 .post("/api/approvals/" + UUID.randomUUID()).then().statusCode(400)
                 .body("detail", containsString("approve"));
-        given().contentType(ContentType.JSON).body(Map.of("decision", "approve"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("decision", "approve"))
                 .post("/api/approvals/" + UUID.randomUUID()).then().statusCode(404)
                 .contentType("application/problem+json");
     }
 
     @Test
     void secretsAreStoredSealedAndNeverShownAgain() {
-        given().contentType(ContentType.JSON).body(Map.of("value", "s3cret-value"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("value", "s3cret-value"))
                 .put("/api/secrets/api_key").then().statusCode(204);
-        given().get("/api/secrets").then().statusCode(200).body("name", hasItem("api_key"))
+        asAdmin().get("/api/secrets").then().statusCode(200).body("name", hasItem("api_key"))
                 .body(org.hamcrest.Matchers.not(containsString("s3cret-value")));
-        given().contentType(ContentType.JSON).body(Map.of("value", "")).put("/api/secrets/api_key")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("value", "")).put("/api/secrets/api_key")
                 .then().statusCode(400);
-        given().contentType(ContentType.JSON).body(Map.of("value", "x")).put("/api/secrets/bad name")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("value", "x")).put("/api/secrets/bad name")
                 .then().statusCode(400);
-        given().delete("/api/secrets/never-stored").then().statusCode(404);
+        asAdmin().delete("/api/secrets/never-stored").then().statusCode(404);
     }
 
     @Test
     void httpToolDefinitionsAreValidated() {
         String ok = "{\"description\":\"d\",\"url\":\"https://api.example.com/v1/{city}\","
                 + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}";
-        given().contentType(ContentType.JSON).body(ok).put("/api/tools/city_lookup").then().statusCode(200)
+        asAdmin().contentType(ContentType.JSON).body(ok).put("/api/tools/city_lookup").then().statusCode(200)
                 .body("kind", equalTo("http")).body("method", equalTo("GET"));
-        given().get("/api/tools").then().statusCode(200).body("name", hasItem("city_lookup"))
+        asAdmin().get("/api/tools").then().statusCode(200).body("name", hasItem("city_lookup"))
                 .body("name", hasItem("calculator"));
         // an agent may list it now
-        given().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim", "tools",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim", "tools",
                 new String[] {"city_lookup"})).post("/api/agents").then().statusCode(201);
         for (String[] bad : new String[][] {
                 {"calculator", ok, "409", "built in"},
@@ -113,65 +113,65 @@ class ApiValidationTest {
                 {"t4", "{\"description\":\"d\",\"url\":\"https://a.example.com/\",\"method\":\"TRACE\"}", "400", "method"},
                 {"t5", "{\"description\":\"d\",\"url\":\"https://a.example.com/\",\"parameters\":{\"type\":\"string\"}}", "400", "object"},
                 {"t6", "{\"description\":\"d\",\"url\":\"https://a.example.com/\",\"headers\":{\"K\":\"{{secret:missing}}\"}}", "400", "missing"}}) {
-            given().contentType(ContentType.JSON).body(bad[1]).put("/api/tools/" + bad[0]).then()
+            asAdmin().contentType(ContentType.JSON).body(bad[1]).put("/api/tools/" + bad[0]).then()
                     .statusCode(Integer.parseInt(bad[2])).body("detail", containsString(bad[3]));
         }
-        given().delete("/api/tools/calculator").then().statusCode(404);
+        asAdmin().delete("/api/tools/calculator").then().statusCode(404);
     }
 
     @Test
     void malformedJsonIsAProblem() {
-        given().contentType(ContentType.JSON).body("{\"name\": ").post("/api/agents")
+        asAdmin().contentType(ContentType.JSON).body("{\"name\": ").post("/api/agents")
                 .then().statusCode(400).contentType("application/problem+json").body("status", equalTo(400));
     }
 
     @Test
     void missingFieldIsAProblemNamingTheField() {
-        given().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/api/agents")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/api/agents")
                 .then().statusCode(400).contentType("application/problem+json").body("detail", containsString("model"));
     }
 
     @Test
     void unknownToolIsRejected() {
-        given().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim", "tools", new String[] {"rm"}))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim", "tools", new String[] {"rm"}))
                 .post("/api/agents").then().statusCode(400).body("detail", containsString("unknown tool"));
     }
 
     @Test
     void unknownAgentOrSessionIs404() {
-        given().get("/api/agents/" + UUID.randomUUID()).then().statusCode(404)
+        asAdmin().get("/api/agents/" + UUID.randomUUID()).then().statusCode(404)
                 .contentType("application/problem+json");
-        given().get("/api/agents/not-a-uuid").then().statusCode(404);
-        given().contentType(ContentType.JSON).body(Map.of("agentId", UUID.randomUUID().toString()))
+        asAdmin().get("/api/agents/not-a-uuid").then().statusCode(404);
+        asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", UUID.randomUUID().toString()))
                 .post("/api/sessions").then().statusCode(404);
-        given().get("/api/sessions/" + UUID.randomUUID()).then().statusCode(404);
-        given().contentType(ContentType.JSON).body(Map.of("text", "hi"))
+        asAdmin().get("/api/sessions/" + UUID.randomUUID()).then().statusCode(404);
+        asAdmin().contentType(ContentType.JSON).body(Map.of("text", "hi"))
                 .post("/api/sessions/" + UUID.randomUUID() + "/messages").then().statusCode(404);
     }
 
     @Test
     void messagesMustHaveTextWithinTheLimit() {
         String session = newSession();
-        given().contentType(ContentType.JSON).body(Map.of("text", " "))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("text", " "))
                 .post("/api/sessions/" + session + "/messages").then().statusCode(400);
-        given().contentType(ContentType.JSON).body(Map.of("text", "x".repeat(32_001)))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("text", "x".repeat(32_001)))
                 .post("/api/sessions/" + session + "/messages").then().statusCode(413)
                 .contentType("application/problem+json");
-        given().get("/api/sessions/" + session).then().statusCode(200).body("turns.size()", equalTo(0));
+        asAdmin().get("/api/sessions/" + session).then().statusCode(200).body("turns.size()", equalTo(0));
     }
 
     @Test
     void aNewSessionIsListedEmpty() {
         String session = newSession();
-        given().get("/api/sessions/" + session).then().statusCode(200)
+        asAdmin().get("/api/sessions/" + session).then().statusCode(200)
                 .body("messages.size()", equalTo(0)).body("agentName", equalTo("chat"));
-        given().get("/api/sessions").then().statusCode(200).body("id", hasItem(session));
+        asAdmin().get("/api/sessions").then().statusCode(200).body("id", hasItem(session));
     }
 
     static String newSession() {
-        String agent = given().contentType(ContentType.JSON).body(Map.of("name", "chat", "model", "sim"))
+        String agent = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "chat", "model", "sim"))
                 .post("/api/agents").then().statusCode(201).extract().path("id");
-        return given().contentType(ContentType.JSON).body(Map.of("agentId", agent))
+        return asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent))
                 .post("/api/sessions").then().statusCode(201).extract().path("id");
     }
 }

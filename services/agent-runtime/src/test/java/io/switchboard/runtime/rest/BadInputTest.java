@@ -1,6 +1,6 @@
 package io.switchboard.runtime.rest;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -27,15 +27,15 @@ class BadInputTest {
 
     @Test
     void everyWriteEndpointAnswersBadInputWithAProblemNamingTheField() {
-        String agent = given().contentType(ContentType.JSON).body(AGENT).post("/api/agents").then().statusCode(201)
+        String agent = asAdmin().contentType(ContentType.JSON).body(AGENT).post("/api/agents").then().statusCode(201)
                 .extract().path("id");
-        String session = given().contentType(ContentType.JSON).body(Map.of("agentId", agent)).post("/api/sessions")
+        String session = asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent)).post("/api/sessions")
                 .then().statusCode(201).extract().path("id");
         String tool = "{\"description\":\"Weather\",\"method\":\"GET\",\"url\":\"https://api.example.com/{city}\","
                 + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}},"
                 + "\"headers\":{\"X-Units\":\"metric\"}}";
         // a valid body, refused only when connecting: the SSRF guard does not trust localhost in tests
-        String mcp = "{\"url\":\"" + base.resolve("mcp") + "\",\"headers\":{\"Authorization\":\"Bearer test-mcp-token\"}}";
+        String mcp = "{\"url\":\"" + base.resolve("mcp") + "\",\"headers\":{\"Authorization\":\"Bearer sb_test_admin_token\"}}";
         new BadInput(base, AgentResource.class)
                 .body("POST /api/agents", "/api/agents", AGENT, 201, "name", "model")
                 .body("PUT /api/agents/{id}", "/api/agents/" + agent, AGENT, 200, "name", "model")
@@ -50,16 +50,28 @@ class BadInputTest {
                 .body("PUT /api/tools/{name}", "/api/tools/bad-input", tool, 200, "description", "url")
                 .body("PUT /api/secrets/{name}", "/api/secrets/bad-input", "{\"value\":\"v\"}", 204, "value")
                 .body("PUT /api/mcp-servers/{name}", "/api/mcp-servers/self", mcp, 400, "url")
+                .body("POST /api/orgs", "/api/orgs", "{\"name\":\"bad-input\"}", 201, "name")
+                .body("POST /api/tokens", "/api/tokens", "{\"name\":\"bad-input\",\"role\":\"viewer\","
+                        + "\"expiresInDays\":30}", 201, "name", "role")
+                .body("POST /api/auth/sign-in", "/api/auth/sign-in", "{\"username\":\"admin\","
+                        + "\"password\":\"test-admin-password\"}", 200, "username", "password")
+                // an API token belongs to one organization: a sign-in could switch
+                .body("POST /api/auth/org", "/api/auth/org", "{\"orgId\":\"" + UUID.randomUUID() + "\"}", 400,
+                        "orgId")
+                .body("POST /api/members", "/api/members", "{\"username\":\"bad-input\","
+                        + "\"password\":\"long enough password\",\"role\":\"viewer\"}", 201, "username", "role")
+                .body("PUT /api/members/{userId}", "/api/members/" + UUID.randomUUID(), "{\"role\":\"viewer\"}",
+                        404, "role")
                 .check();
     }
 
     @Test
     void theFuzzersFindingsAreProblemsNamingTheField() {
-        given().contentType(ContentType.JSON).body("{\"name\":\"x\",\"model\":\"s\\u0000im\"}").post("/api/agents")
+        asAdmin().contentType(ContentType.JSON).body("{\"name\":\"x\",\"model\":\"s\\u0000im\"}").post("/api/agents")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("detail", equalTo("model contains a NUL character (\\u0000), which cannot be stored"));
         for (String decision : new String[] {"{}", "{\"decision\":null}", "null", ""}) {
-            given().contentType(ContentType.JSON).body(decision).post("/api/approvals/" + UUID.randomUUID())
+            asAdmin().contentType(ContentType.JSON).body(decision).post("/api/approvals/" + UUID.randomUUID())
                     .then().statusCode(400).contentType("application/problem+json")
                     .body("detail", containsString("decision"));
         }
@@ -71,21 +83,21 @@ class BadInputTest {
                         "limits.maxToolRounds: expected an integer, got \"x\""},
                 {"{\"name\":\"x\",\"model\":\"sim\",\"tools\":[[]]}", "tools[0]: expected a string, got an array"},
                 {"[]", "the body: expected an object, got an array"}}) {
-            given().contentType(ContentType.JSON).body(bad[0]).post("/api/agents").then().statusCode(400)
+            asAdmin().contentType(ContentType.JSON).body(bad[0]).post("/api/agents").then().statusCode(400)
                     .contentType("application/problem+json").body("detail", equalTo(bad[1]));
         }
-        given().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "x".repeat(2_000_000)))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "x", "model", "x".repeat(2_000_000)))
                 .post("/api/agents").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", equalTo("model is longer than 1000000 characters"));
-        given().contentType(ContentType.TEXT).body("{\"text\":\"hi\"}").post("/api/sessions/" + UUID.randomUUID()
+        asAdmin().contentType(ContentType.TEXT).body("{\"text\":\"hi\"}").post("/api/sessions/" + UUID.randomUUID()
                 + "/messages").then().statusCode(415).contentType("application/problem+json")
                 .body("detail", containsString("application/json"));
-        given().contentType(ContentType.JSON).body(Map.of("value", "v")).urlEncodingEnabled(false)
+        asAdmin().contentType(ContentType.JSON).body(Map.of("value", "v")).urlEncodingEnabled(false)
                 .put("/api/secrets/%00x").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("name"));
-        given().urlEncodingEnabled(false).get("/api/mcp-servers/%00x/tools").then().statusCode(400)
+        asAdmin().urlEncodingEnabled(false).get("/api/mcp-servers/%00x/tools").then().statusCode(400)
                 .contentType("application/problem+json");
-        given().urlEncodingEnabled(false).delete("/api/tools/x%00").then().statusCode(400)
+        asAdmin().urlEncodingEnabled(false).delete("/api/tools/x%00").then().statusCode(400)
                 .contentType("application/problem+json");
     }
 }

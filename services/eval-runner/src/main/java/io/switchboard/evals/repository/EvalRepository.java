@@ -22,7 +22,7 @@ public class EvalRepository {
         this.pool = pool;
     }
 
-    public record Suite(UUID id, String name, UUID agentId, Instant createdAt) {
+    public record Suite(UUID id, UUID orgId, String name, UUID agentId, Instant createdAt) {
     }
 
     public record Case(int position, String input, String expectContains) {
@@ -36,28 +36,30 @@ public class EvalRepository {
     }
 
     /** Creates the suite with its cases, all or nothing. */
-    public Uni<Suite> createSuite(String name, UUID agentId, List<Case> cases) {
+    public Uni<Suite> createSuite(UUID orgId, String name, UUID agentId, List<Case> cases) {
         UUID id = UUID.randomUUID();
         List<Tuple> rows = new ArrayList<>();
         for (Case c : cases) {
             rows.add(Tuple.of(id, c.position(), c.input(), c.expectContains()));
         }
-        return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.suites (id, name, agent_id)"
-                                + " values ($1, $2, $3) returning *")
-                .execute(Tuple.of(id, name, agentId))
+        return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.suites (id, name, agent_id, org_id)"
+                                + " values ($1, $2, $3, $4) returning *")
+                .execute(Tuple.of(id, name, agentId, orgId))
                 .flatMap(suite -> tx.preparedQuery("insert into evals.cases (suite_id, position, input,"
                                 + " expect_contains) values ($1, $2, $3, $4)").executeBatch(rows)
                         .map(x -> toSuite(suite.iterator().next()))));
     }
 
-    public Uni<List<Suite>> suites() {
-        return pool.query("select * from evals.suites order by created_at desc").execute()
+    public Uni<List<Suite>> suites(UUID orgId) {
+        return pool.preparedQuery("select * from evals.suites where org_id = $1 order by created_at desc")
+                .execute(Tuple.of(orgId))
                 .map(rows -> all(rows, EvalRepository::toSuite));
     }
 
-    /** The suite, or null. */
-    public Uni<Suite> suite(UUID id) {
-        return pool.preparedQuery("select * from evals.suites where id = $1").execute(Tuple.of(id))
+    /** The organization's suite, or null. */
+    public Uni<Suite> suite(UUID orgId, UUID id) {
+        return pool.preparedQuery("select * from evals.suites where id = $1 and org_id = $2")
+                .execute(Tuple.of(id, orgId))
                 .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
     }
 
@@ -79,9 +81,10 @@ public class EvalRepository {
                 .execute(Tuple.of(suiteId)).map(rows -> all(rows, EvalRepository::toRun));
     }
 
-    /** The run, or null. */
-    public Uni<Run> run(UUID id) {
-        return pool.preparedQuery("select * from evals.runs where id = $1").execute(Tuple.of(id))
+    /** The organization's run, or null. */
+    public Uni<Run> run(UUID orgId, UUID id) {
+        return pool.preparedQuery("select r.* from evals.runs r join evals.suites s on s.id = r.suite_id"
+                        + " where r.id = $1 and s.org_id = $2").execute(Tuple.of(id, orgId))
                 .map(rows -> rows.size() == 0 ? null : toRun(rows.iterator().next()));
     }
 
@@ -119,7 +122,7 @@ public class EvalRepository {
     }
 
     private static Suite toSuite(Row r) {
-        return new Suite(r.getUUID("id"), r.getString("name"), r.getUUID("agent_id"),
+        return new Suite(r.getUUID("id"), r.getUUID("org_id"), r.getString("name"), r.getUUID("agent_id"),
                 r.getOffsetDateTime("created_at").toInstant());
     }
 

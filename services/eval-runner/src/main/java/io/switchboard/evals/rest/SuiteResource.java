@@ -2,13 +2,16 @@ package io.switchboard.evals.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
 import io.switchboard.evals.client.AgentRuntimeClient;
 import io.switchboard.evals.config.EvalConfig;
-import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.repository.EvalRepository.Case;
 import io.switchboard.evals.repository.EvalRepository.Run;
 import io.switchboard.evals.repository.EvalRepository.Suite;
+import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.service.EvalService;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -18,6 +21,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +29,7 @@ import java.util.UUID;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 @Path("/api")
+@RolesAllowed(Role.VIEWER_NAME)
 public class SuiteResource {
     static final int MAX_TEXT = 32_000;
 
@@ -57,7 +62,9 @@ public class SuiteResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/suites")
-    public Uni<Response> create(CreateSuite body, @Context UriInfo uri) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Response> create(CreateSuite body, @Context UriInfo uri, SecurityContext security) {
+        Caller caller = Caller.of(security);
         if (body == null || body.name() == null || body.name().isBlank()) {
             throw Problem.badRequest("name is required");
         }
@@ -82,12 +89,12 @@ public class SuiteResource {
             cases.add(new Case(cases.size(), c.input(), c.expectContains().strip()));
         }
         UUID agentId = parseAgent(body.agentId());
-        return agentExists(agentId)
+        return agentExists(agentId, caller)
                 .flatMap(exists -> {
                     if (!exists) {
                         throw Problem.notFound("agent " + agentId + " does not exist");
                     }
-                    return repository.createSuite(body.name().strip(), agentId, cases);
+                    return repository.createSuite(caller.orgId(), body.name().strip(), agentId, cases);
                 })
                 .map(suite -> Response.created(uri.getBaseUriBuilder().path("api/suites/" + suite.id()).build())
                         .entity(suite).build());
@@ -95,41 +102,43 @@ public class SuiteResource {
 
     @GET
     @Path("/suites")
-    public Uni<List<Suite>> list() {
-        return repository.suites();
+    public Uni<List<Suite>> list(SecurityContext security) {
+        return repository.suites(Caller.of(security).orgId());
     }
 
     @GET
     @Path("/suites/{id}")
-    public Uni<SuiteDetail> get(@PathParam("id") String id) {
-        return suite(id).flatMap(suite -> repository.cases(suite.id())
+    public Uni<SuiteDetail> get(@PathParam("id") String id, SecurityContext security) {
+        return suite(Caller.of(security), id).flatMap(suite -> repository.cases(suite.id())
                 .flatMap(cases -> repository.runs(suite.id()).map(runs -> new SuiteDetail(suite, cases, runs))));
     }
 
     /** Starts a run; it goes on in the background: poll {@code GET /api/runs/{id}}. */
     @POST
     @Path("/suites/{id}/runs")
-    public Uni<Response> run(@PathParam("id") String id, @Context UriInfo uri) {
-        return suite(id).flatMap(evals::start)
+    @RolesAllowed(Role.OPERATOR_NAME)
+    public Uni<Response> run(@PathParam("id") String id, @Context UriInfo uri, SecurityContext security) {
+        return suite(Caller.of(security), id).flatMap(evals::start)
                 .map(run -> Response.accepted(run)
                         .location(uri.getBaseUriBuilder().path("api/runs/" + run.id()).build()).build());
     }
 
     @GET
     @Path("/runs/{id}")
-    public Uni<RunDetail> getRun(@PathParam("id") String id) {
-        return repository.run(Ids.parse(id, "run")).flatMap(run -> {
+    public Uni<RunDetail> getRun(@PathParam("id") String id, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
+        return repository.run(org, Ids.parse(id, "run")).flatMap(run -> {
             if (run == null) {
                 throw Problem.notFound("run " + id + " does not exist");
             }
-            return repository.suite(run.suiteId()).flatMap(suite -> repository.cases(suite.id())
+            return repository.suite(org, run.suiteId()).flatMap(suite -> repository.cases(suite.id())
                     .flatMap(cases -> repository.results(run.id())
                             .map(results -> new RunDetail(run, suite, cases, results))));
         });
     }
 
-    private Uni<Suite> suite(String id) {
-        return repository.suite(Ids.parse(id, "suite")).map(suite -> {
+    private Uni<Suite> suite(Caller caller, String id) {
+        return repository.suite(caller.orgId(), Ids.parse(id, "suite")).map(suite -> {
             if (suite == null) {
                 throw Problem.notFound("suite " + id + " does not exist");
             }
@@ -137,8 +146,8 @@ public class SuiteResource {
         });
     }
 
-    private Uni<Boolean> agentExists(UUID agentId) {
-        return runtime.agent(agentId.toString()).map(response -> true)
+    private Uni<Boolean> agentExists(UUID agentId, Caller caller) {
+        return runtime.agent(agentId.toString(), "Bearer " + caller.credential()).map(response -> true)
                 .onFailure(WebApplicationException.class).recoverWithUni(e -> {
                     if (((WebApplicationException) e).getResponse().getStatus() == 404) {
                         return Uni.createFrom().item(false);

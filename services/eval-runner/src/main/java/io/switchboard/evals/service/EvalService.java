@@ -10,11 +10,11 @@ import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.evals.config.EvalConfig;
 import io.switchboard.evals.messaging.CommandPublisher;
 import io.switchboard.evals.messaging.TurnWaiters;
-import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.repository.EvalRepository.Case;
 import io.switchboard.evals.repository.EvalRepository.Result;
 import io.switchboard.evals.repository.EvalRepository.Run;
 import io.switchboard.evals.repository.EvalRepository.Suite;
+import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.scorer.ContainsScorer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
@@ -66,8 +66,9 @@ public class EvalService {
         long start = System.nanoTime();
         // listen before sending, so a fast turn cannot end unheard; cancelling the future stops listening
         CompletableFuture<AgentEvent> turnEnd = waiters.nextTurnEnd(session).subscribeAsCompletionStage();
-        return commands.send(StartSession.of(UUID.randomUUID().toString(), session, suite.agentId().toString()))
-                .flatMap(x -> commands.send(UserMessage.of(UUID.randomUUID().toString(), session,
+        String org = suite.orgId().toString();
+        return commands.send(StartSession.of(UUID.randomUUID().toString(), org, session, suite.agentId().toString()))
+                .flatMap(x -> commands.send(UserMessage.of(UUID.randomUUID().toString(), org, session,
                         UUID.randomUUID().toString(), testCase.input())))
                 .flatMap(x -> Uni.createFrom().completionStage(turnEnd)
                         .ifNoItem().after(config.turnTimeout()).failWith(TimeoutException::new))

@@ -1,6 +1,6 @@
 package io.switchboard.evals.rest;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -25,15 +25,15 @@ class BadInputTest {
                 .body("POST /api/suites", "/api/suites", "{\"name\":\"s\",\"agentId\":\"" + UUID.randomUUID()
                         + "\",\"cases\":[{\"input\":\"hi\",\"expectContains\":\"hi\"}]}", 503, "name", "agentId", "cases")
                 .check();
-        given().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
+        asAdmin().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
     }
 
     @Test
     void aCaseOfTheWrongShapeIsNamed() {
-        given().contentType(ContentType.JSON).body("{\"name\":\"s\",\"agentId\":\"a\",\"cases\":[{\"input\":[\"hi\"]}]}")
+        asAdmin().contentType(ContentType.JSON).body("{\"name\":\"s\",\"agentId\":\"a\",\"cases\":[{\"input\":[\"hi\"]}]}")
                 .post("/api/suites").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", equalTo("cases[0].input: expected a string, got an array"));
-        given().contentType(ContentType.JSON).body("{\"name\":\"s\\u0000\",\"agentId\":\"a\",\"cases\":[]}")
+        asAdmin().contentType(ContentType.JSON).body("{\"name\":\"s\\u0000\",\"agentId\":\"a\",\"cases\":[]}")
                 .post("/api/suites").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", equalTo("name contains a NUL character (\\u0000), which cannot be stored"));
     }

@@ -1,6 +1,6 @@
 package io.switchboard.evals.rest;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -17,37 +17,37 @@ class SuiteApiTest {
 
     @Test
     void malformedJsonIsA400Problem() {
-        given().contentType(ContentType.JSON).body("{").post("/api/suites")
+        asAdmin().contentType(ContentType.JSON).body("{").post("/api/suites")
                 .then().statusCode(400).contentType("application/problem+json");
     }
 
     @Test
     void aSuiteNeedsNameAgentAndCompleteCases() {
-        given().contentType(ContentType.JSON).body(Map.of("agentId", UUID.randomUUID().toString(),
+        asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", UUID.randomUUID().toString(),
                         "cases", List.of(Map.of("input", "hi", "expectContains", "hi"))))
                 .post("/api/suites").then().statusCode(400).body("detail", containsString("name"));
-        given().contentType(ContentType.JSON).body(Map.of("name", "s", "agentId", UUID.randomUUID().toString(),
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "s", "agentId", UUID.randomUUID().toString(),
                         "cases", List.of()))
                 .post("/api/suites").then().statusCode(400).body("detail", containsString("cases"));
-        given().contentType(ContentType.JSON).body(Map.of("name", "s", "agentId", UUID.randomUUID().toString(),
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "s", "agentId", UUID.randomUUID().toString(),
                         "cases", List.of(Map.of("input", "hi"))))
                 .post("/api/suites").then().statusCode(400).body("detail", containsString("expectContains"));
-        given().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
+        asAdmin().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
     }
 
     @Test
     void anAgentThatCannotBeCheckedIsNotAcceptedBlindly() {
         // no agent-runtime runs in this test: the suite is refused with 503, not stored
-        given().contentType(ContentType.JSON).body(Map.of("name", "s", "agentId", UUID.randomUUID().toString(),
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "s", "agentId", UUID.randomUUID().toString(),
                         "cases", List.of(Map.of("input", "hi", "expectContains", "hi"))))
                 .post("/api/suites").then().statusCode(503).contentType("application/problem+json");
-        given().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
+        asAdmin().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
     }
 
     @Test
     void unknownSuiteOrRunIs404() {
-        given().get("/api/suites/" + UUID.randomUUID()).then().statusCode(404);
-        given().post("/api/suites/" + UUID.randomUUID() + "/runs").then().statusCode(404);
-        given().get("/api/runs/not-a-uuid").then().statusCode(404);
+        asAdmin().get("/api/suites/" + UUID.randomUUID()).then().statusCode(404);
+        asAdmin().post("/api/suites/" + UUID.randomUUID() + "/runs").then().statusCode(404);
+        asAdmin().get("/api/runs/not-a-uuid").then().statusCode(404);
     }
 }

@@ -1,7 +1,8 @@
 package io.switchboard.gateway.credentials;
 
-import io.switchboard.crypto.SecretCipher;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.auth.IdentitySchema;
+import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.routing.Alias;
 import io.switchboard.gateway.routing.Limits;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -10,17 +11,29 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.UUID;
 
 /** Deployments and aliases kept in {@code gateway.deployments}/{@code gateway.aliases}; keys only ever sealed. */
 @ApplicationScoped
 public class StoredDeployments {
 
-    /** A stored deployment; {@code apiKey} is sealed (null when it has none). */
-    public record Stored(String name, String provider, String baseUrl, String model, int maxRetries,
+    /** A stored deployment of an organization; {@code apiKey} is sealed (null when it has none). */
+    public record Stored(UUID orgId, String name, String provider, String baseUrl, String model, int maxRetries,
                          SecretCipher.Sealed apiKey, Limits limits) {
+    }
+
+    /** A stored alias of an organization. */
+    public record StoredAlias(UUID orgId, String name, Alias alias) {
+    }
+
+    /**
+     * What a deployment's key is sealed for (bound into the ciphertext): its name, and for any organization but the
+     * default one (whose keys were sealed before organizations) the organization too, so a sealed key copied to
+     * another organization's row does not open.
+     */
+    public static String sealedFor(UUID orgId, String name) {
+        return orgId == null || orgId.equals(IdentitySchema.DEFAULT_ORG) ? name : orgId + "/" + name;
     }
 
 
@@ -38,43 +51,55 @@ public class StoredDeployments {
         });
     }
 
-    public Uni<Map<String, Alias>> aliases() {
+    public Uni<List<StoredAlias>> aliases() {
         return pool.query("select * from gateway.aliases order by name").execute().map(rows -> {
-            Map<String, Alias> all = new LinkedHashMap<>();
-            rows.forEach(row -> all.put(row.getString("name"), new Alias(
-                    Arrays.asList(row.getArrayOfStrings("deployments")), row.getString("strategy"))));
+            List<StoredAlias> all = new ArrayList<>();
+            rows.forEach(row -> all.add(new StoredAlias(row.getUUID("org_id"), row.getString("name"), new Alias(
+                    Arrays.asList(row.getArrayOfStrings("deployments")), row.getString("strategy")))));
             return all;
         });
     }
 
-    /** Creates or replaces a deployment; a null {@code apiKey} keeps the stored one. */
-    public Uni<Void> put(String name, String provider, String baseUrl, String model, int maxRetries,
-                         SecretCipher.Sealed apiKey, Limits limits) {
-        return pool.preparedQuery("insert into gateway.deployments (name, provider, base_url, model, max_retries,"
+    /**
+     * Creates or replaces the organization's deployment. A null {@code apiKey} keeps the stored one only while the
+     * provider and base URL stay as they were: a key is never sent anywhere but where it was given for.
+     * Gives whether a stored key was dropped so.
+     */
+    public Uni<Boolean> put(UUID orgId, String name, String provider, String baseUrl, String model, int maxRetries,
+                            SecretCipher.Sealed apiKey, Limits limits) {
+        String keep = "case when $6::text is null and (gateway.deployments.provider <> $2"
+                + " or gateway.deployments.base_url <> $3) then null else coalesce($%d, gateway.deployments.%s) end";
+        // "before" sees the row as it was before this statement (one snapshot for the whole statement)
+        return pool.preparedQuery("with before as (select api_key_sealed from gateway.deployments"
+                        + " where org_id = $12 and name = $1)"
+                        + " insert into gateway.deployments (name, provider, base_url, model, max_retries,"
                         + " api_key_key_id, api_key_sealed, weight, max_concurrent, requests_per_minute,"
-                        + " tokens_per_minute) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                        + " on conflict (name) do update set provider = $2, base_url = $3, model = $4,"
-                        + " max_retries = $5, api_key_key_id = coalesce($6, gateway.deployments.api_key_key_id),"
-                        + " api_key_sealed = coalesce($7, gateway.deployments.api_key_sealed), weight = $8,"
+                        + " tokens_per_minute, org_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                        + " on conflict (org_id, name) do update set provider = $2, base_url = $3, model = $4,"
+                        + " max_retries = $5, api_key_key_id = " + keep.formatted(6, "api_key_key_id") + ","
+                        + " api_key_sealed = " + keep.formatted(7, "api_key_sealed") + ", weight = $8,"
                         + " max_concurrent = $9, requests_per_minute = $10, tokens_per_minute = $11,"
-                        + " updated_at = now()")
+                        + " updated_at = now()"
+                        + " returning (select api_key_sealed is not null from before) and api_key_sealed is null"
+                        + " as dropped")
                 .execute(Tuple.from(new Object[] {name, provider, baseUrl, model, maxRetries,
                         apiKey == null ? null : apiKey.keyId(), apiKey == null ? null : apiKey.ciphertext(),
                         limits.weight(), limits.maxConcurrent(), limits.requestsPerMinute(),
-                        limits.tokensPerMinute()}))
-                .replaceWithVoid();
+                        limits.tokensPerMinute(), orgId}))
+                .map(rows -> Boolean.TRUE.equals(rows.iterator().next().getBoolean("dropped")));
     }
 
-    /** False when there was no such deployment. */
-    public Uni<Boolean> delete(String name) {
-        return pool.preparedQuery("delete from gateway.deployments where name = $1").execute(Tuple.of(name))
-                .map(rows -> rows.rowCount() == 1);
+    /** False when the organization has no such deployment. */
+    public Uni<Boolean> delete(UUID orgId, String name) {
+        return pool.preparedQuery("delete from gateway.deployments where name = $1 and org_id = $2")
+                .execute(Tuple.of(name, orgId)).map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<Void> putAlias(String name, Alias alias) {
-        return pool.preparedQuery("insert into gateway.aliases (name, deployments, strategy) values ($1, $2, $3)"
-                        + " on conflict (name) do update set deployments = $2, strategy = $3, updated_at = now()")
-                .execute(Tuple.of(name, alias.deployments().toArray(new String[0]), alias.strategy()))
+    public Uni<Void> putAlias(UUID orgId, String name, Alias alias) {
+        return pool.preparedQuery("insert into gateway.aliases (name, deployments, strategy, org_id)"
+                        + " values ($1, $2, $3, $4) on conflict (org_id, name) do update set deployments = $2,"
+                        + " strategy = $3, updated_at = now()")
+                .execute(Tuple.of(name, alias.deployments().toArray(new String[0]), alias.strategy(), orgId))
                 .replaceWithVoid();
     }
 
@@ -84,18 +109,20 @@ public class StoredDeployments {
      * Gives the number of rows re-sealed.
      */
     public Uni<Integer> reseal(SecretCipher cipher) {
-        return pool.preparedQuery("select name, api_key_key_id, api_key_sealed from gateway.deployments"
+        return pool.preparedQuery("select org_id, name, api_key_key_id, api_key_sealed from gateway.deployments"
                         + " where api_key_sealed is not null and api_key_key_id <> $1")
                 .execute(Tuple.of(cipher.currentKeyId()))
                 .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
                 .onItem().transformToUniAndConcatenate(row -> {
                     String name = row.getString("name");
+                    UUID org = row.getUUID("org_id");
                     SecretCipher.Sealed old = new SecretCipher.Sealed(row.getString("api_key_key_id"),
                             row.getString("api_key_sealed"));
-                    SecretCipher.Sealed fresh = cipher.encrypt(cipher.decrypt(old, name), name);
+                    String sealedFor = sealedFor(org, name);
+                    SecretCipher.Sealed fresh = cipher.encrypt(cipher.decrypt(old, sealedFor), sealedFor);
                     return pool.preparedQuery("update gateway.deployments set api_key_key_id = $2,"
-                                    + " api_key_sealed = $3 where name = $1 and api_key_sealed = $4")
-                            .execute(Tuple.of(name, fresh.keyId(), fresh.ciphertext(), old.ciphertext()))
+                                    + " api_key_sealed = $3 where name = $1 and api_key_sealed = $4 and org_id = $5")
+                            .execute(Tuple.of(name, fresh.keyId(), fresh.ciphertext(), old.ciphertext(), org))
                             .map(updated -> updated.rowCount());
                 })
                 .collect().with(java.util.stream.Collectors.summingInt(Integer::intValue));
@@ -103,7 +130,7 @@ public class StoredDeployments {
 
     private static Stored toStored(Row row) {
         String sealed = row.getString("api_key_sealed");
-        return new Stored(row.getString("name"), row.getString("provider"), row.getString("base_url"),
+        return new Stored(row.getUUID("org_id"), row.getString("name"), row.getString("provider"), row.getString("base_url"),
                 row.getString("model"), row.getInteger("max_retries"),
                 sealed == null ? null : new SecretCipher.Sealed(row.getString("api_key_key_id"), sealed),
                 new Limits(row.getInteger("weight"), row.getInteger("max_concurrent"),

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
-import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
@@ -34,7 +34,7 @@ public class AnthropicFrontDoor {
     }
 
     void routes(@Observes io.vertx.ext.web.Router web) {
-        web.post("/v1/messages").handler(BodyHandler.create().setBodyLimit(OpenAiFrontDoor.MAX_BODY_BYTES))
+        web.post("/v1/messages").handler(BodyHandler.create(false).setBodyLimit(OpenAiFrontDoor.MAX_BODY_BYTES))
                 .handler(this::messages);
     }
 
@@ -55,9 +55,10 @@ public class AnthropicFrontDoor {
         }
         Context trace = Context.current();
         StreamingResponder.whenAdmitted(ctx, guard, e -> Json.write(AnthropicFormat.errorObject(e)), key -> {
-            CallMeter meter = recorder.start(request, trace);
-            meter.apiKey(key);
-            StreamingResponder.respond(ctx, router.stream(request, meter::attempt),
+            LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
+            CallMeter meter = recorder.start(call, trace);
+            meter.apiKey(key.keyId());
+            StreamingResponder.respond(ctx, router.stream(call, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model()), meter, recorder);
         });
     }

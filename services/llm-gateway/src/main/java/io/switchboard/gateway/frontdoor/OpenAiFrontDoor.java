@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.routing.Deployments;
-import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
@@ -26,6 +26,10 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class OpenAiFrontDoor {
+    /**
+     * The largest request body (checked against Content-Length before anything is read, and as it arrives); uploads
+     * are not taken (BodyHandler.create(false): a multipart body is never written to disk).
+     */
     static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
     private final Router router;
@@ -42,7 +46,7 @@ public class OpenAiFrontDoor {
 
     void routes(@Observes io.vertx.ext.web.Router web) {
         web.get("/v1/models").handler(this::models);
-        web.post("/v1/chat/completions").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES))
+        web.post("/v1/chat/completions").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
                 .handler(this::chatCompletions);
     }
 
@@ -50,7 +54,7 @@ public class OpenAiFrontDoor {
         StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             ObjectNode list = Json.MAPPER.createObjectNode().put("object", "list");
             ArrayNode data = list.putArray("data");
-            for (String model : deployments.models()) {
+            for (String model : deployments.models(key.orgId())) {
                 data.addObject().put("id", model).put("object", "model").put("created", 0)
                         .put("owned_by", "switchboard");
             }
@@ -76,9 +80,10 @@ public class OpenAiFrontDoor {
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         Context trace = Context.current();
         StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
-            CallMeter meter = recorder.start(request, trace);
-            meter.apiKey(key);
-            StreamingResponder.respond(ctx, router.stream(request, meter::attempt),
+            LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
+            CallMeter meter = recorder.start(call, trace);
+            meter.apiKey(key.keyId());
+            StreamingResponder.respond(ctx, router.stream(call, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage), meter,
                     recorder);
         });

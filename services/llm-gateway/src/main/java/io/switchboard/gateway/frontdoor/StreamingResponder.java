@@ -2,6 +2,8 @@ package io.switchboard.gateway.frontdoor;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.gateway.keys.ApiKeys;
+import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
@@ -10,13 +12,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import io.switchboard.gateway.keys.ApiKeys;
-import io.switchboard.gateway.keys.FrontDoorGuard;
 import java.util.List;
-import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Plays a routed stream out to an HTTP client in a vendor's format. The status line waits for the first event, so
@@ -162,11 +161,11 @@ final class StreamingResponder {
      * (401/429, with {@code Retry-After} when waiting helps) in the door's error shape.
      */
     static void whenAdmitted(RoutingContext ctx, FrontDoorGuard guard, Function<FrontDoorRequest, String> errorBody,
-                             Consumer<UUID> proceed) {
+                             Consumer<ApiKeys.Check> proceed) {
         guard.admit(ctx).subscribe().with(check -> {
             ApiKeys.Refusal refusal = check.refusal();
             if (refusal == null) {
-                proceed.accept(check.keyId());
+                proceed.accept(check);
                 return;
             }
             FrontDoorRequest refused = new FrontDoorRequest(refusal.status(), refusal.code(), refusal.message(),

@@ -2,19 +2,16 @@ package io.switchboard.gateway.keys;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.auth.Tokens;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,7 +31,8 @@ public class ApiKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A key's record as last read; {@code id} null when no live key has the hash. */
-    private record Cached(UUID id, Integer requestsPerMinute, boolean overBudget, String budget, long readAt) {
+    private record Cached(UUID id, UUID orgId, Integer requestsPerMinute, boolean overBudget, String budget,
+                          long readAt) {
     }
 
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
@@ -57,31 +55,34 @@ public class ApiKeys {
     public record Refusal(int status, String code, String message, Duration retryAfter) {
     }
 
-    /** The outcome of a check: the key's id when admitted, else the refusal. */
-    public record Check(UUID keyId, Refusal refusal) {
+    /** The outcome of a check: the key's id and organization when admitted, else the refusal. */
+    public record Check(UUID keyId, UUID orgId, Refusal refusal) {
     }
 
-    public Uni<Created> create(String name, Integer requestsPerMinute, BigDecimal budgetUsd) {
+    /** A new key of the organization: its calls see the organization's deployments and are its usage. */
+    public Uni<Created> create(UUID orgId, String name, Integer requestsPerMinute, BigDecimal budgetUsd) {
         byte[] random = new byte[32];
         RANDOM.nextBytes(random);
         String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         return pool.preparedQuery("insert into gateway.api_keys (id, name, key_hash, key_prefix, requests_per_minute,"
-                        + " budget_usd) values ($1, $2, $3, $4, $5, $6) returning *")
-                .execute(Tuple.from(new Object[] {UUID.randomUUID(), name, hash(key), key.substring(0, 10),
-                        requestsPerMinute, budgetUsd}))
+                        + " budget_usd, org_id) values ($1, $2, $3, $4, $5, $6, $7) returning *")
+                .execute(Tuple.from(new Object[] {UUID.randomUUID(), name, Tokens.hash(key), key.substring(0, 10),
+                        requestsPerMinute, budgetUsd, orgId}))
                 .map(rows -> new Created(view(rows.iterator().next()), key));
     }
 
-    public Uni<List<KeyView>> list() {
-        return pool.query("select * from gateway.api_keys order by created_at desc").execute()
+    public Uni<List<KeyView>> list(UUID orgId) {
+        return pool.preparedQuery("select * from gateway.api_keys where org_id = $1 order by created_at desc")
+                .execute(Tuple.of(orgId))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows)).map(ApiKeys::view)
                 .collect().asList();
     }
 
-    /** False when there is no such live key. Other replicas notice within the cache time. */
-    public Uni<Boolean> revoke(UUID id) {
-        return pool.preparedQuery("update gateway.api_keys set revoked_at = now() where id = $1 and revoked_at is null")
-                .execute(Tuple.of(id)).map(rows -> {
+    /** False when the organization has no such live key. Other replicas notice within the cache time. */
+    public Uni<Boolean> revoke(UUID orgId, UUID id) {
+        return pool.preparedQuery("update gateway.api_keys set revoked_at = now() where id = $1 and org_id = $2"
+                        + " and revoked_at is null")
+                .execute(Tuple.of(id, orgId)).map(rows -> {
                     cache.values().removeIf(cached -> id.equals(cached.id()));
                     return rows.rowCount() == 1;
                 });
@@ -92,7 +93,7 @@ public class ApiKeys {
         if (presented == null || !presented.startsWith(PREFIX)) {
             return Uni.createFrom().item(refused(401, "invalid_api_key", "a valid API key is required", null));
         }
-        String hash = hash(presented);
+        String hash = Tokens.hash(presented);
         Cached cached = cache.get(hash);
         Uni<Cached> key = cached != null && System.nanoTime() - cached.readAt() < CACHE_TTL.toNanos()
                 ? Uni.createFrom().item(cached) : read(hash);
@@ -100,16 +101,16 @@ public class ApiKeys {
     }
 
     private Uni<Cached> read(String hash) {
-        return pool.preparedQuery("select id, requests_per_minute, budget_usd, spent_usd from gateway.api_keys"
+        return pool.preparedQuery("select id, org_id, requests_per_minute, budget_usd, spent_usd from gateway.api_keys"
                         + " where key_hash = $1 and revoked_at is null").execute(Tuple.of(hash))
                 .map(rows -> {
                     Cached read;
                     if (rows.size() == 0) {
-                        read = new Cached(null, null, false, null, System.nanoTime());
+                        read = new Cached(null, null, null, false, null, System.nanoTime());
                     } else {
                         Row row = rows.iterator().next();
                         BigDecimal budget = row.getBigDecimal("budget_usd");
-                        read = new Cached(row.getUUID("id"), row.getInteger("requests_per_minute"),
+                        read = new Cached(row.getUUID("id"), row.getUUID("org_id"), row.getInteger("requests_per_minute"),
                                 budget != null && row.getBigDecimal("spent_usd").compareTo(budget) >= 0,
                                 budget == null ? null : budget.stripTrailingZeros().toPlainString(), System.nanoTime());
                     }
@@ -131,7 +132,7 @@ public class ApiKeys {
         }
         Integer limit = key.requestsPerMinute();
         if (limit == null) {
-            return Uni.createFrom().item(new Check(key.id(), null));
+            return Uni.createFrom().item(new Check(key.id(), key.orgId(), null));
         }
         return pool.preparedQuery("insert into gateway.api_key_windows (key_id, window_start, requests)"
                         + " values ($1, date_trunc('minute', now()), 1) on conflict (key_id, window_start)"
@@ -145,22 +146,14 @@ public class ApiKeys {
                         return refused(429, "rate_limited", "this key is limited to " + limit
                                 + " requests per minute", Duration.ofSeconds(Math.max(1, wait)));
                     }
-                    return new Check(key.id(), null);
+                    return new Check(key.id(), key.orgId(), null);
                 });
     }
 
     private static Check refused(int status, String code, String message, Duration retryAfter) {
-        return new Check(null, new Refusal(status, code, message, retryAfter));
+        return new Check(null, null, new Refusal(status, code, message, retryAfter));
     }
 
-    static String hash(String key) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(key.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static KeyView view(Row row) {
         var revoked = row.getOffsetDateTime("revoked_at");

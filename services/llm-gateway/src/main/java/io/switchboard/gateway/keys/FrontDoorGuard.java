@@ -1,10 +1,10 @@
 package io.switchboard.gateway.keys;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.auth.IdentitySchema;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.UUID;
 
 /** Admits front-door requests by their virtual API key ({@code Authorization: Bearer ...} or {@code x-api-key}). */
 @ApplicationScoped
@@ -24,7 +24,8 @@ public class FrontDoorGuard {
             presented = authorization.substring(7).strip();
         }
         if (!required && (presented == null || !presented.startsWith(ApiKeys.PREFIX))) {
-            return Uni.createFrom().item(new ApiKeys.Check((UUID) null, null));
+            // keys not required (gateway.auth.require-api-key=false): keyless calls are the default organization's
+            return Uni.createFrom().item(new ApiKeys.Check(null, IdentitySchema.DEFAULT_ORG, null));
         }
         return keys.admit(presented);
     }

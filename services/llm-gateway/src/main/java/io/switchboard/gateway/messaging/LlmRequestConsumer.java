@@ -3,8 +3,10 @@ package io.switchboard.gateway.messaging;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
@@ -14,12 +16,6 @@ import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-import org.eclipse.microprofile.reactive.messaging.Outgoing;
-import io.smallrye.mutiny.subscription.Cancellable;
-import io.switchboard.contracts.llm.LlmCancel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +23,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,8 +66,9 @@ public class LlmRequestConsumer {
 
     private Multi<Message<LlmChunk>> reply(Message<LlmRequest> request) {
         LlmRequest payload = request.getPayload();
-        if (payload == null || payload.requestId() == null || payload.messages() == null) {
-            // unreadable: to the dead-letter topic; there is no request id to answer to
+        if (payload == null || payload.requestId() == null || payload.messages() == null
+                || Router.orgOf(payload) == null) {
+            // unreadable (or for no organization there can be): to the dead-letter topic, unanswered
             return Uni.createFrom().completionStage(() -> request.nack(
                             new IllegalArgumentException("not a valid LlmRequest")))
                     .onItem().transformToMulti(x -> Multi.createFrom().empty());

@@ -2,8 +2,8 @@ package io.switchboard.gateway.provider;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -21,6 +21,10 @@ import java.util.concurrent.TimeoutException;
  * The client never retries by itself: the router owns the one retry loop.
  */
 public final class Upstream implements AutoCloseable {
+    /** The longest line (an event, or a whole JSON answer) read from a provider. */
+    static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
+    /** How much of an error's body is read (its start says what went wrong). */
+    static final int MAX_ERROR_BYTES = 64 * 1024;
     private final HttpClient client;
     private final URI base;
     private final Duration firstByteTimeout;
@@ -58,10 +62,11 @@ public final class Upstream implements AutoCloseable {
 
     private Multi<String> lines(HttpClientResponse response) {
         if (response.statusCode() / 100 != 2) {
-            return response.body().onItem().transformToMulti(body -> Multi.createFrom().failure(
-                    httpError(response, body.toString())));
+            return boundedBody(response).onItem().transformToMulti(body -> Multi.createFrom().failure(
+                    httpError(response, body)));
         }
-        return RecordParser.newDelimited("\n", response).toMulti()
+        // one line holds one event, or a whole JSON answer; past the limit the call fails, memory stays bounded
+        return RecordParser.newDelimited("\n", response).maxRecordSize(MAX_LINE_BYTES).toMulti()
                 // a client that goes away closes the upstream call instead of letting it run (and bill) on
                 .onCancellation().invoke(() -> {
                     response.exceptionHandler(ignored -> { }); // the reset's own error has no one left to tell
@@ -75,6 +80,33 @@ public final class Upstream implements AutoCloseable {
                         ProviderException.Kind.TIMEOUT, "the stream stalled for more than " + idleTimeout))
                 .onFailure(e -> !(e instanceof ProviderException)).transform(e -> new ProviderException(
                         ProviderException.Kind.STREAM_INTERRUPTED, "the stream broke off: " + e.getMessage()));
+    }
+
+    /** At most {@link #MAX_ERROR_BYTES} of an error's body: the rest is not read (the connection is reset). */
+    private static Uni<String> boundedBody(HttpClientResponse response) {
+        return Uni.createFrom().emitter(emitter -> {
+            Buffer body = Buffer.buffer();
+            boolean[] cut = {false};
+            response.exceptionHandler(e -> {
+                if (!cut[0]) {
+                    emitter.fail(e);
+                }
+            });
+            response.endHandler(() -> emitter.complete(body.toString()));
+            response.handler(chunk -> {
+                if (cut[0]) {
+                    return;
+                }
+                if (body.length() + chunk.length() > MAX_ERROR_BYTES) {
+                    body.appendBuffer(chunk, 0, MAX_ERROR_BYTES - body.length());
+                    cut[0] = true;
+                    response.request().reset();
+                    emitter.complete(body.toString());
+                } else {
+                    body.appendBuffer(chunk);
+                }
+            });
+        });
     }
 
     private static ProviderException httpError(HttpClientResponse response, String body) {

@@ -1,13 +1,16 @@
 package io.switchboard.gateway.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
 import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.credentials.StoredDeployments;
-import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Alias;
+import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Deployments;
 import io.switchboard.gateway.routing.Limits;
 import io.switchboard.gateway.routing.Router;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.Consumes;
@@ -20,8 +23,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +34,7 @@ import java.util.regex.Pattern;
  * before it is stored and no answer, log or error ever carries it.
  */
 @Path("/api")
+@RolesAllowed(Role.VIEWER_NAME)
 public class DeploymentResource {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     private static final List<String> PROVIDERS = List.of("openai", "openai-compatible", "anthropic", "ollama");
@@ -66,18 +72,20 @@ public class DeploymentResource {
 
     @GET
     @Path("/deployments")
-    public List<DeploymentView> list() {
-        return deployments.all().entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList();
+    public List<DeploymentView> list(SecurityContext security) {
+        return deployments.all(Caller.of(security).orgId()).entrySet().stream().map(e -> view(e.getKey(), e.getValue())).toList();
     }
 
     @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/deployments/{name}")
-    public Uni<DeploymentView> put(@PathParam("name") String name, DeploymentInput body) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<DeploymentView> put(@PathParam("name") String name, DeploymentInput body, SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         if (!NAME.matcher(name).matches()) {
             throw new BadRequestException("a deployment name is 1-100 of a-z, 0-9, '.', '_' and '-'");
         }
-        Deployments.Source source = deployments.source(name);
+        Deployments.Source source = deployments.source(org, name);
         if (source == Deployments.Source.BUILT_IN || source == Deployments.Source.CONFIGURATION) {
             throw new ClientErrorException("deployment " + name + " is defined in configuration; change it there",
                     409);
@@ -103,19 +111,20 @@ public class DeploymentResource {
                 throw new ClientErrorException("no master key is configured (SWITCHBOARD_MASTER_KEYS): credentials"
                         + " cannot be stored", 409);
             }
-            key = cipher.encrypt(body.apiKey().strip(), name);
+            key = cipher.encrypt(body.apiKey().strip(), StoredDeployments.sealedFor(org, name));
         }
-        return store.put(name, body.provider(), body.baseUrl(), body.model().strip(), retries, key, limits)
+        return store.put(org, name, body.provider(), body.baseUrl(), body.model().strip(), retries, key, limits)
                 .flatMap(x -> deployments.reload())
-                .map(x -> deployments.all().entrySet().stream().filter(e -> e.getKey().name().equals(name))
+                .map(x -> deployments.all(org).entrySet().stream().filter(e -> e.getKey().name().equals(name))
                         .findFirst().map(e -> view(e.getKey(), e.getValue()))
                         .orElseThrow(() -> new BadRequestException("deployment " + name + " could not be loaded")));
     }
 
     @DELETE
     @Path("/deployments/{name}")
-    public Uni<Response> delete(@PathParam("name") String name) {
-        return store.delete(name).flatMap(deleted -> {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Response> delete(@PathParam("name") String name, SecurityContext security) {
+        return store.delete(Caller.of(security).orgId(), name).flatMap(deleted -> {
             if (!deleted) {
                 throw new NotFoundException("no stored deployment " + name);
             }
@@ -125,14 +134,17 @@ public class DeploymentResource {
 
     @GET
     @Path("/aliases")
-    public Map<String, Alias> aliases() {
-        return deployments.aliases();
+    public Map<String, Alias> aliases(SecurityContext security) {
+        return deployments.aliases(Caller.of(security).orgId());
     }
 
     @Consumes(MediaType.APPLICATION_JSON)
     @PUT
     @Path("/aliases/{name}")
-    public Uni<Map<String, Alias>> putAlias(@PathParam("name") String name, AliasInput body) {
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Map<String, Alias>> putAlias(@PathParam("name") String name, AliasInput body,
+                                           SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         if (!NAME.matcher(name).matches()) {
             throw new BadRequestException("an alias is 1-100 of a-z, 0-9, '.', '_' and '-'");
         }
@@ -143,7 +155,7 @@ public class DeploymentResource {
             if (member == null) {
                 throw new BadRequestException("deployments: a deployment name is null");
             }
-            if (deployments.source(member) == null) {
+            if (deployments.source(org, member) == null) {
                 throw new BadRequestException("no deployment " + member);
             }
         }
@@ -151,16 +163,16 @@ public class DeploymentResource {
         if (!Deployments.STRATEGIES.contains(strategy)) {
             throw new BadRequestException("strategy must be one of " + Deployments.STRATEGIES);
         }
-        if (deployments.source(name) != null) {
+        if (deployments.source(org, name) != null) {
             throw new ClientErrorException("there is a deployment named " + name + "; an alias needs its own name",
                     409);
         }
         if (deployments.isConfiguredAlias(name)) {
             throw new ClientErrorException("alias " + name + " is defined in configuration; change it there", 409);
         }
-        return store.putAlias(name, new Alias(body.deployments(), strategy))
+        return store.putAlias(org, name, new Alias(body.deployments(), strategy))
                 .flatMap(x -> deployments.reload())
-                .map(x -> deployments.aliases());
+                .map(x -> deployments.aliases(org));
     }
 
     /** The body of the rotation answer. */
@@ -173,6 +185,7 @@ public class DeploymentResource {
      */
     @POST
     @Path("/credentials/rotate")
+    @RolesAllowed(Role.PLATFORM_ADMIN)
     public Uni<Rotation> rotate() {
         if (!cipher.canEncrypt()) {
             throw new ClientErrorException("no master key is configured (SWITCHBOARD_MASTER_KEYS)", 409);
@@ -182,7 +195,7 @@ public class DeploymentResource {
 
     private DeploymentView view(Deployment d, Deployments.Source source) {
         return new DeploymentView(d.name(), d.provider(), d.baseUrl(), d.model(), d.maxRetries(),
-                d.apiKey() != null, source.name().toLowerCase(), router.cooldowns().open(d.name()),
+                d.apiKey() != null, source.name().toLowerCase(), router.cooldowns().open(d.key()),
                 deployments.limits(d));
     }
 

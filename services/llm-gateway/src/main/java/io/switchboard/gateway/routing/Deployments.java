@@ -4,8 +4,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.crypto.SecretCipher;
+import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Upstream;
@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
@@ -81,7 +82,7 @@ public class Deployments implements RouteTable {
         this.configuredAliases = config.aliases();
         this.configuredStrategies = config.aliasStrategies();
         this.contextFallbacks = config.contextFallbacks();
-        this.snapshot = build(Map.of(), Map.of());
+        this.snapshot = build(Map.of(), List.of());
     }
 
     static boolean needsKey(String provider) {
@@ -94,25 +95,35 @@ public class Deployments implements RouteTable {
         return new Entry(deployment, ProviderAdapters.adapter(deployment, upstream), upstream, source, limits);
     }
 
-    private Snapshot build(Map<String, Entry> stored, Map<String, Alias> storedAliases) {
+    /**
+     * Shared deployments (built in, configured) under their names; an organization's under {@code <org>/<name>}
+     * ({@link Deployment#key()}), and so for aliases: an organization's alias routes to its own deployments and the
+     * shared ones, never another organization's.
+     */
+    private Snapshot build(Map<String, Entry> stored, List<StoredDeployments.StoredAlias> storedAliases) {
         Map<String, Entry> all = new LinkedHashMap<>(fixed);
         stored.forEach(all::putIfAbsent);
-        Map<String, List<String>> names = new LinkedHashMap<>(configuredAliases);
-        Map<String, String> strategies = new HashMap<>(configuredStrategies);
-        storedAliases.forEach((alias, definition) -> {
-            if (names.putIfAbsent(alias, definition.deployments()) == null) {
-                strategies.put(alias, definition.strategy());
-            }
-        });
         Map<String, List<Deployment>> aliases = new LinkedHashMap<>();
-        names.forEach((alias, members) -> {
-            List<Deployment> route = members.stream().map(String::strip).map(all::get).filter(e -> e != null)
-                    .map(Entry::deployment).toList();
-            if (!route.isEmpty()) {
-                aliases.put(alias, route);
+        Map<String, String> strategies = new HashMap<>(configuredStrategies);
+        configuredAliases.forEach((alias, members) -> put(aliases, alias, members.stream().map(String::strip)
+                .map(fixed::get).filter(e -> e != null).map(Entry::deployment).toList()));
+        for (StoredDeployments.StoredAlias alias : storedAliases) {
+            if (configuredAliases.containsKey(alias.name())) {
+                continue; // configuration wins; the API refuses such names anyway
             }
-        });
+            String key = Deployment.key(alias.orgId(), alias.name());
+            put(aliases, key, alias.alias().deployments().stream().map(String::strip)
+                    .map(member -> all.getOrDefault(Deployment.key(alias.orgId(), member), fixed.get(member)))
+                    .filter(e -> e != null).map(Entry::deployment).toList());
+            strategies.put(key, alias.alias().strategy());
+        }
         return new Snapshot(all, aliases, strategies);
+    }
+
+    private static void put(Map<String, List<Deployment>> aliases, String key, List<Deployment> route) {
+        if (!route.isEmpty()) {
+            aliases.put(key, route);
+        }
     }
 
     void load(@Observes StartupEvent event) {
@@ -130,50 +141,54 @@ public class Deployments implements RouteTable {
     }
 
     /** One swap at a time, each from the snapshot in force, so concurrent reloads never close a live pool. */
-    private synchronized void swap(List<StoredDeployments.Stored> rows,
-                                   Map<String, Alias> aliases) {
-            Map<String, Entry> previous = new HashMap<>(snapshot.deployments());
-            Map<String, Entry> stored = new LinkedHashMap<>();
-            for (StoredDeployments.Stored row : rows) {
-                if (fixed.containsKey(row.name())) {
-                    continue; // configuration wins; the API refuses such names anyway
-                }
-                try {
-                    String key = row.apiKey() == null ? null : cipher.decrypt(row.apiKey(), row.name());
-                    Deployment deployment = new Deployment(row.name(), row.provider(), row.baseUrl(), row.model(),
-                            key, row.maxRetries(), STORED_CONNECT_TIMEOUT, STORED_FIRST_BYTE_TIMEOUT,
-                            STORED_IDLE_TIMEOUT, 0);
-                    Entry old = previous.get(row.name());
-                    stored.put(row.name(), old == null || !old.deployment().equals(deployment)
-                            ? connect(deployment, Source.DATABASE, row.limits())
-                            : old.limits().equals(row.limits()) ? old
-                            : new Entry(deployment, old.provider(), old.upstream(), Source.DATABASE, row.limits()));
-                } catch (RuntimeException e) {
-                    LOG.errorf("deployment %s is off: %s", row.name(), e.getMessage());
-                }
+    private synchronized void swap(List<StoredDeployments.Stored> rows, List<StoredDeployments.StoredAlias> aliases) {
+        Map<String, Entry> previous = new HashMap<>(snapshot.deployments());
+        Map<String, Entry> stored = new LinkedHashMap<>();
+        for (StoredDeployments.Stored row : rows) {
+            if (fixed.containsKey(row.name())) {
+                continue; // configuration wins; the API refuses such names anyway
             }
-            Snapshot next = build(stored, aliases);
-            Set<String> kept = next.deployments().keySet();
-            previous.forEach((name, entry) -> {
-                if (entry.source() == Source.DATABASE
-                        && (!kept.contains(name) || next.deployments().get(name).upstream() != entry.upstream())) {
-                    entry.upstream().close();
-                }
-            });
-            snapshot = next;
+            try {
+                String key = row.apiKey() == null ? null
+                        : cipher.decrypt(row.apiKey(), StoredDeployments.sealedFor(row.orgId(), row.name()));
+                Deployment deployment = new Deployment(row.name(), row.provider(), row.baseUrl(), row.model(),
+                        key, row.maxRetries(), STORED_CONNECT_TIMEOUT, STORED_FIRST_BYTE_TIMEOUT,
+                        STORED_IDLE_TIMEOUT, 0, row.orgId());
+                Entry old = previous.get(deployment.key());
+                stored.put(deployment.key(), old == null || !old.deployment().equals(deployment)
+                        ? connect(deployment, Source.DATABASE, row.limits())
+                        : old.limits().equals(row.limits()) ? old
+                        : new Entry(deployment, old.provider(), old.upstream(), Source.DATABASE, row.limits()));
+            } catch (RuntimeException e) {
+                LOG.errorf("deployment %s is off: %s", row.name(), e.getMessage());
+            }
+        }
+        Snapshot next = build(stored, aliases);
+        Set<String> kept = next.deployments().keySet();
+        previous.forEach((key, entry) -> {
+            if (entry.source() == Source.DATABASE
+                    && (!kept.contains(key) || next.deployments().get(key).upstream() != entry.upstream())) {
+                entry.upstream().close();
+            }
+        });
+        snapshot = next;
     }
 
     @Override
-    public List<Deployment> route(String model) {
+    public List<Deployment> route(UUID orgId, String model) {
         if (model == null) {
             return List.of();
         }
         Snapshot current = snapshot;
-        List<Deployment> route = current.aliases().get(model);
+        String own = Deployment.key(orgId, model);
+        List<Deployment> route = current.aliases().getOrDefault(own, current.aliases().get(model));
         if (route != null) {
             return route;
         }
-        Entry direct = current.deployments().get(model);
+        Entry direct = current.deployments().get(own);
+        if (direct == null) {
+            direct = fixed.containsKey(model) ? current.deployments().get(model) : null;
+        }
         if (direct != null) {
             return List.of(direct.deployment());
         }
@@ -181,8 +196,10 @@ public class Deployments implements RouteTable {
     }
 
     @Override
-    public String strategy(String model) {
-        return snapshot.strategies().getOrDefault(model, "priority");
+    public String strategy(UUID orgId, String model) {
+        Snapshot current = snapshot;
+        return current.strategies().getOrDefault(Deployment.key(orgId, model),
+                current.strategies().getOrDefault(model, "priority"));
     }
 
     @Override
@@ -192,13 +209,13 @@ public class Deployments implements RouteTable {
 
     @Override
     public Limits limits(Deployment deployment) {
-        Entry entry = snapshot.deployments().get(deployment.name());
+        Entry entry = snapshot.deployments().get(deployment.key());
         return entry == null ? Limits.NONE : entry.limits();
     }
 
     @Override
     public ChatProvider provider(Deployment deployment) {
-        Entry entry = snapshot.deployments().get(deployment.name());
+        Entry entry = snapshot.deployments().get(deployment.key());
         return entry != null ? entry.provider() : fixed.get("sim").provider();
     }
 
@@ -206,32 +223,42 @@ public class Deployments implements RouteTable {
         return configuredAliases.containsKey(name);
     }
 
-    /** Where the deployment named so comes from, or null. */
-    public Source source(String name) {
-        Entry entry = snapshot.deployments().get(name);
+    /** Where the deployment of that name, as the organization sees it, comes from; or null. */
+    public Source source(UUID orgId, String name) {
+        Entry entry = snapshot.deployments().get(Deployment.key(orgId, name));
+        if (entry == null) {
+            entry = fixed.get(name);
+        }
         return entry == null ? null : entry.source();
     }
 
-    /** Every deployment with where it comes from, for the API. */
-    public Map<Deployment, Source> all() {
+    /** The deployments the organization sees (the shared ones and its own), with where each comes from. */
+    public Map<Deployment, Source> all(UUID orgId) {
         Map<Deployment, Source> all = new LinkedHashMap<>();
-        snapshot.deployments().values().forEach(e -> all.put(e.deployment(), e.source()));
+        snapshot.deployments().values().stream().filter(e -> e.deployment().orgId() == null
+                || e.deployment().orgId().equals(orgId)).forEach(e -> all.put(e.deployment(), e.source()));
         return all;
     }
 
-    public Map<String, Alias> aliases() {
+    /** The aliases the organization sees, by the name it uses. */
+    public Map<String, Alias> aliases(UUID orgId) {
         Snapshot current = snapshot;
+        String prefix = orgId + "/";
         Map<String, Alias> all = new LinkedHashMap<>();
-        current.aliases().forEach((alias, route) -> all.put(alias, new Alias(route.stream().map(Deployment::name)
-                .toList(), current.strategies().getOrDefault(alias, "priority"))));
+        current.aliases().forEach((key, route) -> {
+            String name = key.startsWith(prefix) ? key.substring(prefix.length()) : key.contains("/") ? null : key;
+            if (name != null) {
+                all.put(name, new Alias(route.stream().map(Deployment::name).toList(),
+                        current.strategies().getOrDefault(key, "priority")));
+            }
+        });
         return all;
     }
 
-    /** The model names clients can use: aliases, then deployments. */
-    public List<String> models() {
-        Snapshot current = snapshot;
-        List<String> models = new ArrayList<>(current.aliases().keySet());
-        current.deployments().keySet().stream().filter(name -> !current.aliases().containsKey(name))
+    /** The model names the organization's clients can use: aliases, then deployments. */
+    public List<String> models(UUID orgId) {
+        List<String> models = new ArrayList<>(aliases(orgId).keySet());
+        all(orgId).keySet().stream().map(Deployment::name).filter(name -> !models.contains(name))
                 .forEach(models::add);
         return models;
     }

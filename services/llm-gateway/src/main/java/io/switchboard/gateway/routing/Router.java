@@ -3,11 +3,12 @@ package io.switchboard.gateway.routing;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.auth.IdentitySchema;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.provider.ProviderEvent;
-import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.ProviderException.Kind;
+import io.switchboard.gateway.provider.ProviderException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,7 +55,12 @@ public class Router {
      * Fails with a {@link ProviderException} when no attempt succeeded or the chosen one broke off.
      */
     public Multi<ProviderEvent> stream(LlmRequest request, Consumer<Deployment> onAttempt) {
-        List<Deployment> route = order(request.model(), deployments.route(request.model()));
+        UUID org = orgOf(request);
+        if (org == null) {
+            return Multi.createFrom().failure(new ProviderException(Kind.INVALID_REQUEST,
+                    "orgId '" + request.orgId() + "' is not an organization id"));
+        }
+        List<Deployment> route = order(org, request.model(), deployments.route(org, request.model()));
         if (route.isEmpty()) {
             return Multi.createFrom().failure(new ProviderException(Kind.UNKNOWN_MODEL,
                     "no deployment serves model '" + request.model() + "'"));
@@ -66,9 +73,9 @@ public class Router {
             routed = routed.onFailure(e -> !started.get() && e instanceof ProviderException p
                             && p.kind() == Kind.CONTEXT_LENGTH_EXCEEDED)
                     .recoverWithMulti(e -> {
-                        List<Deployment> larger = deployments.route(wider);
+                        List<Deployment> larger = deployments.route(org, wider);
                         return larger.isEmpty() ? Multi.createFrom().failure(e)
-                                : fallback(request, order(wider, larger), 0, started, onAttempt, null);
+                                : fallback(request, order(org, wider, larger), 0, started, onAttempt, null);
                     });
         }
         return withDeadline(routed.onItem().invoke(() -> started.set(true)), config.totalTimeout());
@@ -118,12 +125,27 @@ public class Router {
                         e instanceof Skipped ? previous : e));
     }
 
+    /**
+     * The organization a request is for (requests from before organizations are the default one's); null when its
+     * {@code orgId} is not an organization id (the Kafka consumer dead-letters such a request before it gets here).
+     */
+    public static UUID orgOf(LlmRequest request) {
+        if (request.orgId() == null) {
+            return IdentitySchema.DEFAULT_ORG;
+        }
+        try {
+            return UUID.fromString(request.orgId());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** The order to try an alias's deployments in, by its strategy. */
-    List<Deployment> order(String model, List<Deployment> route) {
+    List<Deployment> order(UUID org, String model, List<Deployment> route) {
         if (route.size() < 2) {
             return route;
         }
-        switch (deployments.strategy(model)) {
+        switch (deployments.strategy(org, model)) {
             case "least-busy": {
                 List<Deployment> sorted = new ArrayList<>(route);
                 sorted.sort(Comparator.comparingInt(d -> throttle(d).inFlight.get())); // stable: ties keep their order
@@ -151,11 +173,11 @@ public class Router {
     /** The deployment's load; new buckets when its limits changed (a reload), calls in flight carried over. */
     private Throttle throttle(Deployment deployment) {
         Limits limits = deployments.limits(deployment);
-        Throttle throttle = throttles.get(deployment.name());
+        Throttle throttle = throttles.get(deployment.key());
         if (throttle != null && throttle.limits.equals(limits)) {
             return throttle;
         }
-        return throttles.compute(deployment.name(), (name, old) -> old != null && old.limits.equals(limits) ? old
+        return throttles.compute(deployment.key(), (name, old) -> old != null && old.limits.equals(limits) ? old
                 : new Throttle(limits, old == null ? new AtomicInteger() : old.inFlight));
     }
 
@@ -163,12 +185,12 @@ public class Router {
                                               Consumer<Deployment> onAttempt) {
         AtomicInteger retries = new AtomicInteger();
         return Multi.createFrom().deferred(() -> {
-            if (!cooldowns.tryAcquire(deployment.name())) {
+            if (!cooldowns.tryAcquire(deployment.key())) {
                 return Multi.createFrom().<ProviderEvent>failure(new Skipped());
             }
             Throttle throttle = throttle(deployment);
             if (!throttle.tryAcquire()) {
-                cooldowns.release(deployment.name());
+                cooldowns.release(deployment.key());
                 return Multi.createFrom().<ProviderEvent>failure(new Skipped()); // at a limit: like cooling down
             }
             onAttempt.accept(deployment);
@@ -182,14 +204,14 @@ public class Router {
             }
             return call
                     .onTermination().invoke(throttle::release)
-                    .onCompletion().invoke(() -> cooldowns.success(deployment.name()))
-                    .onCancellation().invoke(() -> cooldowns.release(deployment.name()))
+                    .onCompletion().invoke(() -> cooldowns.success(deployment.key()))
+                    .onCancellation().invoke(() -> cooldowns.release(deployment.key()))
                     .onFailure().invoke(e -> {
                         // sim fails on purpose when asked to: that says nothing about its health
                         if (countsAgainst(e) && !deployment.provider().equals("sim")) {
-                            cooldowns.failure(deployment.name());
+                            cooldowns.failure(deployment.key());
                         } else {
-                            cooldowns.release(deployment.name());
+                            cooldowns.release(deployment.key());
                         }
                     });
         }).onFailure().retry().when(failures -> failures.onItem().transformToUniAndConcatenate(failure -> {

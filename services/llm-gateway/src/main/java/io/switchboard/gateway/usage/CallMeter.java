@@ -6,6 +6,7 @@ import io.switchboard.gateway.cost.PriceTable;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Deployment;
+import io.switchboard.gateway.routing.Router;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ public final class CallMeter {
     private final String turnId;
     private final String model;
     private final String agentId;
+    private final UUID orgId;
     private final Span span;
     private final Instant startedAt = Instant.now();
     private final long startNanos = System.nanoTime();
@@ -40,6 +42,7 @@ public final class CallMeter {
         this.sessionId = request.sessionId();
         this.turnId = request.turnId();
         this.agentId = request.agentId();
+        this.orgId = Router.orgOf(request);
         this.model = request.model();
         this.span = span;
         this.text = captureContent ? new StringBuilder() : null;
@@ -100,6 +103,6 @@ public final class CallMeter {
         return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
                 outputTokens, cachedInputTokens, prices.cost(upstreamModel, inputTokens, outputTokens,
-                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId);
+                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId, orgId);
     }
 }

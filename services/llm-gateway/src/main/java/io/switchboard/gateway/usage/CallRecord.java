@@ -12,5 +12,5 @@ import java.util.UUID;
 public record CallRecord(String requestId, String sessionId, String turnId, String agentId, String model,
                          String deployment, String upstreamModel, String provider, int attempts, String status,
                          int inputTokens, int outputTokens, int cachedInputTokens, BigDecimal costUsd, int latencyMs,
-                         Integer ttftMs, Instant startedAt, UUID apiKeyId) {
+                         Integer ttftMs, Instant startedAt, UUID apiKeyId, UUID orgId) {
 }

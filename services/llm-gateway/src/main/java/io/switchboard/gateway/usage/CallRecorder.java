@@ -27,8 +27,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,8 +48,8 @@ public class CallRecorder {
     static final int MAX_QUEUED = 200_000;
     private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, agent_id,"
             + " model, deployment, upstream_model, provider, attempts, status, input_tokens, output_tokens,"
-            + " cached_input_tokens, cost_usd, latency_ms, ttft_ms, started_at, api_key_id)"
-            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+            + " cached_input_tokens, cost_usd, latency_ms, ttft_ms, started_at, api_key_id, org_id)"
+            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
     private static final String SPEND = "update gateway.api_keys set spent_usd = spent_usd + $2 where id = $1";
 
     private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
@@ -182,7 +182,8 @@ public class CallRecorder {
             batch.add(Tuple.from(new Object[] {call.requestId(), call.sessionId(), call.turnId(), call.agentId(),
                     call.model(), call.deployment(), call.upstreamModel(), call.provider(), call.attempts(),
                     call.status(), call.inputTokens(), call.outputTokens(), call.cachedInputTokens(), call.costUsd(),
-                    call.latencyMs(), call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC), call.apiKeyId()}));
+                    call.latencyMs(), call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC), call.apiKeyId(),
+                    call.orgId()}));
             if (call.apiKeyId() != null) {
                 spend.merge(call.apiKeyId(), call.costUsd(), BigDecimal::add);
             }
@@ -208,10 +209,10 @@ public class CallRecorder {
         }
     }
 
-    /** The most recent calls, newest first. */
-    public Uni<List<CallRecord>> recent(int limit) {
-        return pool.preparedQuery("select * from gateway.llm_calls order by id desc limit $1")
-                .execute(Tuple.of(limit))
+    /** The organization's most recent calls, newest first. */
+    public Uni<List<CallRecord>> recent(UUID orgId, int limit) {
+        return pool.preparedQuery("select * from gateway.llm_calls where org_id = $2 order by id desc limit $1")
+                .execute(Tuple.of(limit, orgId))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .map(CallRecorder::toRecord)
                 .collect().asList();
@@ -232,15 +233,17 @@ public class CallRecorder {
             "key", "coalesce((select k.name || ' (' || k.key_prefix || ')' from gateway.api_keys k where k.id = api_key_id),"
                     + " '(none)')");
 
-    /** Calls started in [from, to), grouped by {@code by} (a key of {@link #GROUPINGS}). */
-    public Uni<List<UsageRow>> usage(String by, Instant from, Instant to) {
+    /** The organization's calls started in [from, to), grouped by {@code by} (a key of {@link #GROUPINGS}). */
+    public Uni<List<UsageRow>> usage(UUID orgId, String by, Instant from, Instant to) {
         String key = GROUPINGS.get(by);
         String sql = "select " + key + " as key, count(*) as calls, count(*) filter (where status <> 'ok') as errors,"
                 + " sum(input_tokens) as input, sum(output_tokens) as output, sum(cached_input_tokens) as cached,"
                 + " sum(cost_usd) as cost, percentile_cont(0.5) within group (order by latency_ms) as latency,"
                 + " percentile_cont(0.5) within group (order by ttft_ms) as ttft"
-                + " from gateway.llm_calls where started_at >= $1 and started_at < $2 group by 1 order by 1";
-        return pool.preparedQuery(sql).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC)))
+                + " from gateway.llm_calls where org_id = $3 and started_at >= $1 and started_at < $2"
+                + " group by 1 order by 1";
+        return pool.preparedQuery(sql).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC),
+                        orgId))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .map(r -> new UsageRow(r.getString("key"), r.getLong("calls"), r.getLong("errors"), r.getLong("input"),
                         r.getLong("output"), r.getLong("cached"), r.getBigDecimal("cost"), r.getDouble("latency"),
@@ -255,6 +258,6 @@ public class CallRecorder {
                 row.getString("status"), row.getInteger("input_tokens"), row.getInteger("output_tokens"),
                 row.getInteger("cached_input_tokens"), row.getBigDecimal("cost_usd"), row.getInteger("latency_ms"),
                 row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant(),
-                row.getUUID("api_key_id"));
+                row.getUUID("api_key_id"), row.getUUID("org_id"));
     }
 }

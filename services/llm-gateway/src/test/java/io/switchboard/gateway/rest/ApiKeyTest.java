@@ -1,6 +1,7 @@
 package io.switchboard.gateway.rest;
 
 import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -41,13 +42,13 @@ class ApiKeyTest {
 
     @Test
     void aRevokedKeyStopsWorkingAndKeysAreNeverListed() {
-        Response created = given().contentType(ContentType.JSON).body(Map.of("name", "to revoke"))
+        Response created = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "to revoke"))
                 .post("/api/keys").then().statusCode(201).body("key", notNullValue()).extract().response();
         String key = created.path("key");
         String id = created.path("info.id");
         chat(key).then().statusCode(200);
-        assertThat(given().get("/api/keys").asString()).doesNotContain(key).contains(key.substring(0, 10));
-        given().delete("/api/keys/" + id).then().statusCode(204);
+        assertThat(asAdmin().get("/api/keys").asString()).doesNotContain(key).contains(key.substring(0, 10));
+        asAdmin().delete("/api/keys/" + id).then().statusCode(204);
         chat(key).then().statusCode(401);
     }
 
@@ -72,10 +73,10 @@ class ApiKeyTest {
     @Test
     void whatACallCostsIsChargedToItsKeyOnce() throws Exception {
         try (FakeVendor vendor = new FakeVendor(vertx.getDelegate(), "openai")) {
-            given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+            asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
                             "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "gpt-4o-mini"))
                     .put("/api/deployments/priced").then().statusCode(200);
-            Response created = given().contentType(ContentType.JSON).body(Map.of("name", "billed", "budgetUsd", 1))
+            Response created = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "billed", "budgetUsd", 1))
                     .post("/api/keys").then().statusCode(201).extract().response();
             String key = created.path("key");
             String id = created.path("info.id");
@@ -83,11 +84,11 @@ class ApiKeyTest {
                     .body(Map.of("model", "priced", "messages", List.of(Map.of("role", "user",
                             "content", "scenario:plain")))).post("/v1/chat/completions").then().statusCode(200);
             // 12 input (4 cached) and 6 output tokens of gpt-4o-mini: (8 x 0.15 + 4 x 0.075 + 6 x 0.60) / 1M
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/api/keys").then()
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> asAdmin().get("/api/keys").then()
                     .body("find { it.id == '" + id + "' }.spentUsd", equalTo(0.0000051f)));
             // and usage reports it under the key's name and prefix
             String prefix = key.substring(0, 10);
-            given().queryParam("by", "key").get("/api/usage").then().statusCode(200)
+            asAdmin().queryParam("by", "key").get("/api/usage").then().statusCode(200)
                     .body("find { it.key.startsWith('billed (') }.calls", equalTo(1))
                     .body("find { it.key.startsWith('billed (') }.key", org.hamcrest.Matchers.containsString(prefix));
         }

@@ -1,6 +1,6 @@
 package io.switchboard.gateway.rest;
 
-import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -24,7 +24,7 @@ class BadInputTest {
 
     @AfterEach
     void forgetTheDeployment() {
-        given().delete("/api/deployments/bad-input");
+        asAdmin().delete("/api/deployments/bad-input");
     }
 
     @Test
@@ -44,14 +44,14 @@ class BadInputTest {
     @Test
     void budgetsPastWhatTheColumnHoldsAreProblems() {
         for (String budget : new String[] {"1e10", "1e-5000", "-1"}) {
-            given().contentType(ContentType.JSON).body("{\"name\":\"k\",\"budgetUsd\":" + budget + "}")
+            asAdmin().contentType(ContentType.JSON).body("{\"name\":\"k\",\"budgetUsd\":" + budget + "}")
                     .post("/api/keys").then().statusCode(400).contentType("application/problem+json")
                     .body("detail", containsString("budgetUsd"));
         }
-        given().contentType(ContentType.JSON).body("{\"deployments\":[null]}").put("/api/aliases/a1")
+        asAdmin().contentType(ContentType.JSON).body("{\"deployments\":[null]}").put("/api/aliases/a1")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("deployments"));
-        given().contentType(ContentType.JSON).body("{\"deployments\":\"sim\"}").put("/api/aliases/a1")
+        asAdmin().contentType(ContentType.JSON).body("{\"deployments\":\"sim\"}").put("/api/aliases/a1")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("detail", equalTo("deployments: expected an array of strings, got a string"));
     }

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.rest;
 
 import static io.restassured.RestAssured.given;
+import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -48,9 +49,31 @@ class DeploymentApiTest {
         vendor.close();
     }
 
+    /** The hole a review found: a new base URL kept the sealed key, so anyone who could edit got it sent to them. */
+    @Test
+    void aStoredKeyGoesOnlyWhereItWasGivenFor() {
+        String vendorUrl = "http://127.0.0.1:" + vendor.port() + "/v1";
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible", "baseUrl", vendorUrl,
+                "model", "m", "apiKey", SECRET)).put("/api/deployments/bound").then().statusCode(200)
+                .body("hasApiKey", equalTo(true));
+        // the same place without the key: kept (a change of model or limits needs no key again)
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible", "baseUrl", vendorUrl,
+                "model", "m2")).put("/api/deployments/bound").then().statusCode(200).body("hasApiKey", equalTo(true));
+        // another address, or another provider, without the key: dropped
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+                "baseUrl", "http://attacker.example/v1", "model", "m2")).put("/api/deployments/bound").then()
+                .statusCode(200).body("hasApiKey", equalTo(false));
+        assertThat(pool.preparedQuery("select api_key_sealed from gateway.deployments where name = 'bound'").execute()
+                .await().atMost(Duration.ofSeconds(5)).iterator().next().getString("api_key_sealed")).isNull();
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible", "baseUrl", vendorUrl,
+                "model", "m", "apiKey", SECRET)).put("/api/deployments/bound").then().statusCode(200);
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "anthropic", "baseUrl", vendorUrl,
+                "model", "m")).put("/api/deployments/bound").then().statusCode(200).body("hasApiKey", equalTo(false));
+    }
+
     @Test
     void aStoredDeploymentServesRequestsWithItsSealedKey() {
-        String put = given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+        String put = asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
                         "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "upstream-model",
                         "apiKey", SECRET))
                 .put("/api/deployments/fake-openai").then().statusCode(200)
@@ -69,18 +92,18 @@ class DeploymentApiTest {
                 .body("choices[0].message.content", equalTo("Hello! How can I help?"));
         assertThat(vendor.lastRequest("plain").headers()).containsEntry("authorization", "Bearer " + SECRET);
 
-        String listed = given().get("/api/deployments").then().statusCode(200)
+        String listed = asAdmin().get("/api/deployments").then().statusCode(200)
                 .body("name", hasItem("fake-openai")).extract().asString();
         assertThat(listed).doesNotContain(SECRET);
-        assertThat(given().get("/api/usage/calls").asString()).doesNotContain(SECRET);
+        assertThat(asAdmin().get("/api/usage/calls").asString()).doesNotContain(SECRET);
     }
 
     @Test
     void anAliasRoutesToStoredDeployments() {
-        given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
                 "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "m"))
                 .put("/api/deployments/keyless").then().statusCode(200).body("hasApiKey", equalTo(false));
-        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("keyless", "sim")))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("deployments", List.of("keyless", "sim")))
                 .put("/api/aliases/smart").then().statusCode(200)
                 .body("smart.deployments", equalTo(List.of("keyless", "sim")))
                 .body("smart.strategy", equalTo("priority"));
@@ -93,13 +116,13 @@ class DeploymentApiTest {
 
     @Test
     void storedDeploymentsAndAliasesTakeLimitsAndAStrategy() {
-        given().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible",
                         "baseUrl", "http://127.0.0.1:" + vendor.port() + "/v1", "model", "m",
                         "weight", 3, "requestsPerMinute", 1, "tokensPerMinute", 5000))
                 .put("/api/deployments/limited").then().statusCode(200)
                 .body("limits.weight", equalTo(3)).body("limits.requestsPerMinute", equalTo(1))
                 .body("limits.tokensPerMinute", equalTo(5000)).body("limits.maxConcurrent", equalTo(0));
-        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("limited", "sim"),
+        asAdmin().contentType(ContentType.JSON).body(Map.of("deployments", List.of("limited", "sim"),
                 "strategy", "least-busy")).put("/api/aliases/spread").then().statusCode(200)
                 .body("spread.strategy", equalTo("least-busy"));
         // nothing in flight between these calls, so least-busy keeps the listed order: "limited" first, until its one
@@ -111,28 +134,28 @@ class DeploymentApiTest {
                     .post("/v1/chat/completions").then().statusCode(200);
         }
         assertThat(vendor.requests("plain")).isEqualTo(1);
-        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("sim"), "strategy", "random"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("deployments", List.of("sim"), "strategy", "random"))
                 .put("/api/aliases/spread").then().statusCode(400).contentType("application/problem+json");
-        given().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m",
                 "requestsPerMinute", -1)).put("/api/deployments/negative").then().statusCode(400);
     }
 
     @Test
     void badInputIsRefusedAndConfiguredDeploymentsCannotBeOverwritten() {
-        given().contentType(ContentType.JSON).body(Map.of("provider", "teleport", "baseUrl", "http://x", "model", "m"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "teleport", "baseUrl", "http://x", "model", "m"))
                 .put("/api/deployments/x").then().statusCode(400).contentType("application/problem+json");
-        given().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "ftp://x", "model", "m"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "ftp://x", "model", "m"))
                 .put("/api/deployments/x").then().statusCode(400);
-        given().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m"))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m"))
                 .put("/api/deployments/sim").then().statusCode(409);
-        given().contentType(ContentType.JSON).body(Map.of("deployments", List.of("nowhere")))
+        asAdmin().contentType(ContentType.JSON).body(Map.of("deployments", List.of("nowhere")))
                 .put("/api/aliases/a").then().statusCode(400);
-        given().delete("/api/deployments/never-was").then().statusCode(404);
+        asAdmin().delete("/api/deployments/never-was").then().statusCode(404);
     }
 
     @Test
     void rotationResealsEveryKeyUnderTheNewMasterKey() {
-        given().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "https://example.invalid/v1",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai", "baseUrl", "https://example.invalid/v1",
                 "model", "m", "apiKey", SECRET)).put("/api/deployments/to-rotate").then().statusCode(200);
         String newKey = "next:" + Base64.getEncoder().encodeToString("abcdefghijklmnopqrstuvwxyz012345".getBytes());
         SecretCipher rotated = SecretCipher.fromSpec(newKey + ",test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
@@ -144,6 +167,6 @@ class DeploymentApiTest {
         assertThat(rotated.decrypt(new SecretCipher.Sealed("next", row.getString("api_key_sealed")), "to-rotate"))
                 .isEqualTo(SECRET);
         assertThat(store.reseal(rotated).await().atMost(Duration.ofSeconds(10))).isZero();
-        given().delete("/api/deployments/to-rotate").then().statusCode(204);
+        asAdmin().delete("/api/deployments/to-rotate").then().statusCode(204);
     }
 }

@@ -14,6 +14,7 @@ import io.vertx.mutiny.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -121,7 +122,7 @@ class FailoverDrillTest {
         deployments.put("secondary", new Deployment("secondary", "openai-compatible", "", "m", null, 1, null, null, null, 0));
         return new RouteTable() {
             @Override
-            public List<Deployment> route(String model) {
+            public List<Deployment> route(UUID orgId, String model) {
                 return List.copyOf(deployments.values());
             }
 

@@ -8,14 +8,15 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.ProviderEvent;
-import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.ProviderException.Kind;
+import io.switchboard.gateway.provider.ProviderException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ class RouterTest {
     private String contextFallback;
     private final Router router = new Router(new RouteTable() {
         @Override
-        public String strategy(String model) {
+        public String strategy(UUID orgId, String model) {
             return strategy;
         }
 
@@ -48,7 +49,7 @@ class RouterTest {
         }
 
         @Override
-        public List<Deployment> route(String model) {
+        public List<Deployment> route(UUID orgId, String model) {
             if (model.equals("wide")) {
                 return deployments.values().stream().filter(d -> d.name().startsWith("wide")).toList();
             }

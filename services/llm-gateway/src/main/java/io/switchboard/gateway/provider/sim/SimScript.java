@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  *       calls it with {@code {"message": <text>}};</li>
  *   <li>otherwise it answers by quoting the message.</li>
  * </ul>
+ * A user message with {@code [same-ids]} in it makes every tool call of the conversation {@code call_0}, as Ollama's
+ * are each round (for showing that the runtime never lets a model's call ids decide anything).
  * A user message with {@code [slow]} in it makes every reply of that conversation stream ten times slower (for demos
  * and tests that need to act while an answer is being streamed).
  * A token is a word with the whitespace before it; usage counts the words of the prompt and the answer.
@@ -102,14 +104,24 @@ public final class SimScript {
                     .put("url", fetch.group(1))), inputTokens);
         }
         if (ASKS_FOR_TIME.matcher(lower).find() && offers(request, "clock")) {
-            return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", "clock", "{}"),
+            return new Reply(List.of(new ProviderEvent.ToolCall(callId(request), "clock", "{}"),
                     new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
         }
         return answer(quote(text), inputTokens);
     }
 
+    /** Whether the conversation asked for the same call id every time ({@code [same-ids]} in a user message). */
+    static boolean sameIds(LlmRequest request) {
+        return request.messages().stream().anyMatch(m -> m.role().equals("user") && m.content() != null
+                && m.content().toLowerCase(Locale.ROOT).contains("[same-ids]"));
+    }
+
+    private static String callId(LlmRequest request) {
+        return sameIds(request) ? "call_0" : "call_" + request.requestId() + "_0";
+    }
+
     private static Reply toolCall(LlmRequest request, String tool, String arguments, int inputTokens) {
-        return new Reply(List.of(new ProviderEvent.ToolCall("call_" + request.requestId() + "_0", tool, arguments),
+        return new Reply(List.of(new ProviderEvent.ToolCall(callId(request), tool, arguments),
                 new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
     }
 

@@ -1,0 +1,57 @@
+package io.switchboard.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.contracts.agent.TokenDelta;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Event streams are bounded: clients per session and per replica, and what waits for a slow one. */
+class SessionStreamsTest {
+    private final SessionStreams streams = new SessionStreams(new SessionStreams.Limits(2, 3, 2048));
+
+    @Test
+    void aSessionTakesSoManyClientsAndAReplicaSoManyInAll() {
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        AssertSubscriber<AgentEvent> first = subscribe(a);
+        AssertSubscriber<AgentEvent> second = subscribe(a);
+        assertThat(streams.refusal(a)).contains("2 event streams");
+        subscribe(a).assertFailedWith(Problem.class, "2 event streams");
+        AssertSubscriber<AgentEvent> third = subscribe(b);
+        assertThat(streams.refusal(b)).contains("serves 3 event streams");
+        subscribe(b).assertFailedWith(Problem.class, "serves 3");
+        assertThat(streams.clients()).isEqualTo(3);
+        // a client that leaves makes room; the service's own waits never count
+        first.cancel();
+        assertThat(streams.refusal(a)).isNull();
+        streams.follow(a, 0).subscribe().withSubscriber(AssertSubscriber.create(1));
+        assertThat(streams.clients()).isEqualTo(2);
+        second.cancel();
+        third.cancel();
+        assertThat(streams.clients()).isZero();
+    }
+
+    @Test
+    void aClientThatReadsTooSlowlyIsCutOffAndCanComeBackWhereItWas() {
+        String session = UUID.randomUUID().toString();
+        AssertSubscriber<AgentEvent> slow = streams.stream(session, 0).subscribe()
+                .withSubscriber(AssertSubscriber.create(1)); // reads one event, then nothing
+        for (int seq = 1; seq <= 2050; seq++) {
+            streams.publish(TokenDelta.of(session, "t", seq, seq, "x"));
+        }
+        slow.assertFailedWith(io.smallrye.mutiny.subscription.BackPressureFailure.class);
+        assertThat(streams.clients()).isZero();
+        // reconnecting after the last event it saw, it gets what it missed (up to the replay kept)
+        AssertSubscriber<AgentEvent> back = streams.stream(session, 1).subscribe()
+                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        assertThat(back.getItems()).hasSize(2048);
+        assertThat(back.getItems().get(back.getItems().size() - 1).seq()).isEqualTo(2050);
+    }
+
+    private AssertSubscriber<AgentEvent> subscribe(String session) {
+        return streams.stream(session, 0).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    }
+}

@@ -1,0 +1,124 @@
+package io.switchboard.admin.rest;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.admin.client.RuntimeCallers;
+import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.auth.BearerTokenIdentityProvider;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.RestForm;
+
+/**
+ * Signing in and out, and switching organization. A sign-in is agent-runtime's: admin-ui keeps its session token in an
+ * HttpOnly, SameSite=Lax cookie (Secure over TLS) and sends it, as a bearer token, with every call it makes for the
+ * person.
+ */
+@Path("/")
+@Produces(MediaType.TEXT_HTML)
+public class SignInPage {
+    /** The cookie holding the sign-in's token (admin-ui's {@code switchboard.auth.cookie}). */
+    public static final String COOKIE = "switchboard_session";
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance signIn(String then, String username, String error);
+
+        static native TemplateInstance forbidden();
+    }
+
+    private final RuntimeClient runtime;
+    private final BearerTokenIdentityProvider identities;
+    private final RuntimeCallers callers;
+
+    public SignInPage(@RestClient RuntimeClient runtime, BearerTokenIdentityProvider identities,
+                      RuntimeCallers callers) {
+        this.runtime = runtime;
+        this.identities = identities;
+        this.callers = callers;
+    }
+
+    @GET
+    @Path("sign-in")
+    @PermitAll
+    public TemplateInstance form(@QueryParam("then") String then) {
+        return Templates.signIn(local(then), "", null);
+    }
+
+    @POST
+    @Path("sign-in")
+    @PermitAll
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> signIn(@RestForm String username, @RestForm String password, @RestForm String then,
+                                @Context UriInfo uri) {
+        String target = local(then);
+        return runtime.signIn(new RuntimeClient.SignIn(username == null ? "" : username, password == null ? ""
+                        : password))
+                .map(signed -> Response.seeOther(URI.create(target))
+                        .cookie(cookie(signed.token(), Duration.between(Instant.now(), signed.expiresAt()), uri))
+                        .build())
+                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
+                        .entity(Templates.signIn(target, username, Problems.describe(e))).build());
+    }
+
+    /** Ends the sign-in at agent-runtime (its token stops working) and forgets the cookie. */
+    @POST
+    @Path("sign-out")
+    @RolesAllowed(Role.VIEWER_NAME)
+    public Uni<Response> signOut(SecurityContext security, @Context UriInfo uri) {
+        forget(security);
+        return runtime.signOut(SignedIn.bearer(security)).onFailure().recoverWithNull()
+                .map(x -> Response.seeOther(URI.create("/sign-in")).cookie(cookie("", Duration.ZERO, uri)).build());
+    }
+
+    /** Moves the sign-in to another of the person's organizations. */
+    @POST
+    @Path("org")
+    @RolesAllowed(Role.VIEWER_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> switchOrg(@RestForm String orgId, SecurityContext security) {
+        return runtime.switchOrg(SignedIn.bearer(security), new RuntimeClient.SwitchOrg(orgId))
+                .invoke(me -> forget(security)) // the next page is the other organization's at once
+                .map(me -> Response.seeOther(URI.create("/agents")).build());
+    }
+
+    private void forget(SecurityContext security) {
+        String token = Caller.of(security).credential();
+        identities.forget(token);
+        callers.forget(token);
+    }
+
+    static NewCookie cookie(String token, Duration lasts, UriInfo uri) {
+        return new NewCookie.Builder(COOKIE).value(token).path("/").httpOnly(true)
+                .sameSite(NewCookie.SameSite.LAX).secure("https".equals(uri.getRequestUri().getScheme()))
+                .maxAge((int) Math.max(0, lasts.toSeconds())).build();
+    }
+
+    /** Where to go after signing in: a path of this site only, never another site (an open redirect). */
+    static String local(String then) {
+        if (then == null || !then.startsWith("/") || then.startsWith("//") || then.contains("\\")
+                || then.startsWith("/sign-")) {
+            return "/agents";
+        }
+        return then;
+    }
+}

@@ -1,0 +1,62 @@
+package io.switchboard.admin.rest;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.switchboard.admin.client.RuntimeCallers;
+import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.auth.Caller;
+import io.switchboard.auth.Role;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Named;
+import java.util.List;
+
+/** The page header's view of who is signed in: {@code inject:signedIn} in the templates. */
+@Named("signedIn")
+@RequestScoped
+public class SignedInView {
+    private final Caller caller;
+    private final RuntimeClient.Me me;
+
+    SignedInView(SecurityIdentity identity, RuntimeCallers callers) {
+        this.caller = identity.getPrincipal() instanceof Caller c ? c : null;
+        this.me = caller == null ? null : callers.profile(caller.credential());
+    }
+
+    public boolean isPresent() {
+        return caller != null;
+    }
+
+    public String getName() {
+        return caller == null ? "" : caller.subject().replaceFirst("^user:", "");
+    }
+
+    public String getRole() {
+        return caller == null ? "" : caller.role().wireName();
+    }
+
+    /** Admins and owners: the audit log, and forms that change agents, models and keys. */
+    public boolean isAdmin() {
+        return caller != null && caller.role().includes(Role.ADMIN);
+    }
+
+    /** Owners: members and tokens. */
+    public boolean isOwner() {
+        return caller != null && caller.role().includes(Role.OWNER);
+    }
+
+    /** Operators and above: chat, approve, run evals. */
+    public boolean isOperator() {
+        return caller != null && caller.role().includes(Role.OPERATOR);
+    }
+
+    public String getOrgId() {
+        return caller == null ? "" : caller.orgId().toString();
+    }
+
+    public String getOrgName() {
+        return me == null || me.orgName() == null ? getOrgId() : me.orgName();
+    }
+
+    public List<RuntimeClient.Membership> getOrgs() {
+        return me == null || me.orgs() == null ? List.of() : me.orgs();
+    }
+}

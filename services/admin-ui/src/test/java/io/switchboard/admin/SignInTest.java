@@ -1,0 +1,48 @@
+package io.switchboard.admin;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Without a sign-in, admin-ui shows nothing but its sign-in page; forms need their CSRF token. (Signing in itself, and
+ * everything after it, needs agent-runtime: PlatformIT does that against the real platform.)
+ */
+@QuarkusTest
+class SignInTest {
+
+    @Test
+    void anUnknownVisitorIsSentToTheSignInPageAndBackAfterwards() {
+        for (String page : new String[] {"/agents", "/sessions/x", "/models", "/keys", "/evals", "/usage", "/approvals"}) {
+            given().redirects().follow(false).accept(ContentType.HTML).get(page).then().statusCode(303)
+                    .header("Location", equalTo("http://localhost:" + io.restassured.RestAssured.port
+                            + "/sign-in?then=" + java.net.URLEncoder.encode(page, java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        given().get("/sign-in?then=/models").then().statusCode(200)
+                .body(containsString("name=\"then\" value=\"/models\""))
+                .body(containsString("name=\"csrf-token\""));
+        // never to another site
+        given().get("/sign-in?then=//evil.example").then().statusCode(200)
+                .body(containsString("name=\"then\" value=\"/agents\""));
+    }
+
+    @Test
+    void scriptsAndStreamsGetAProblemNotARedirect() {
+        given().accept(ContentType.JSON).contentType(ContentType.JSON).body("{\"text\":\"hi\"}")
+                .post("/sessions/x/messages").then().statusCode(401).contentType("application/problem+json");
+        given().accept("text/event-stream").get("/sessions/x/stream").then().statusCode(401);
+        // a cookie: agent-runtime, which checks sign-ins, is not running here, and that is what the answer says
+        given().cookie("switchboard_session", "sb_made_up").accept(ContentType.HTML).get("/agents")
+                .then().statusCode(503).body(containsString("agent-runtime"));
+    }
+
+    @Test
+    void aFormWithoutItsCsrfTokenIsRefused() {
+        given().redirects().follow(false).contentType(ContentType.URLENC).formParam("username", "admin")
+                .formParam("password", "x").post("/sign-in").then().statusCode(400);
+    }
+}

@@ -1,0 +1,96 @@
+package io.switchboard.runtime.service;
+
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.switchboard.auth.IdentitySchema;
+import io.switchboard.auth.Role;
+import io.switchboard.auth.Tokens;
+import io.switchboard.runtime.repository.AccountRepository.Membership;
+import io.switchboard.runtime.repository.AccountRepository.User;
+import io.switchboard.runtime.repository.AccountRepository;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
+
+/**
+ * People signing in: passwords hashed with Argon2id (Spring Security's encoder, Bouncy Castle's Argon2; about 16 MiB
+ * and tens of milliseconds per hash, so always off the event loop), sign-in sessions that are tokens like any other,
+ * and the platform's first administrator.
+ */
+@ApplicationScoped
+public class Accounts {
+    private static final Logger LOG = Logger.getLogger(Accounts.class);
+    public static final Duration SIGN_IN_LASTS = Duration.ofHours(12);
+    public static final int MIN_PASSWORD = 12;
+
+    private final Argon2PasswordEncoder passwords = Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
+    /** Compared against when there is no such user, so a wrong name takes as long as a wrong password. */
+    private final String decoy = passwords.encode("no such user");
+    private final AccountRepository store;
+
+    public Accounts(AccountRepository store) {
+        this.store = store;
+    }
+
+    /** A sign-in that worked: the session token (for the cookie), the organization it starts in, and when it ends. */
+    public record SignedIn(String token, UUID orgId, Instant expiresAt, User user) {
+    }
+
+    /** Runs after the identity schema's migration: the first administrator, when configured and not there yet. */
+    void bootstrap(@Observes @Priority(20) StartupEvent start,
+                   @ConfigProperty(name = "switchboard.bootstrap.admin-password") Optional<String> password) {
+        if (password.isEmpty() || password.get().isBlank()) {
+            return;
+        }
+        store.user("admin").flatMap(existing -> existing != null ? Uni.createFrom().item(existing)
+                        : hash(password.get().strip()).flatMap(hash -> store.ensureUser("admin", hash, true))
+                        .invoke(made -> LOG.info("made the platform's first administrator, user admin")))
+                .call(admin -> store.memberships(admin.id()).flatMap(orgs -> orgs.isEmpty()
+                        ? store.putMember(IdentitySchema.DEFAULT_ORG, admin.id(), Role.OWNER)
+                        : Uni.createFrom().voidItem()))
+                .await().atMost(Duration.ofSeconds(30));
+    }
+
+    /** Null when the name or the password is wrong, or the person belongs to no organization. */
+    public Uni<SignedIn> signIn(String username, String password) {
+        return store.user(username).flatMap(user -> verify(password, user == null || user.passwordHash() == null
+                ? decoy : user.passwordHash()).flatMap(matches -> {
+            if (!matches || user == null || user.passwordHash() == null) {
+                return Uni.createFrom().nullItem();
+            }
+            return store.memberships(user.id()).flatMap(orgs -> {
+                if (orgs.isEmpty()) {
+                    return Uni.createFrom().nullItem();
+                }
+                String token = Tokens.newToken();
+                Instant until = Instant.now().plus(SIGN_IN_LASTS);
+                UUID org = orgs.get(0).orgId();
+                return store.createSession(org, user.id(), user.username(), token, until)
+                        .replaceWith(new SignedIn(token, org, until, user));
+            });
+        }));
+    }
+
+    public Uni<List<Membership>> memberships(UUID userId) {
+        return store.memberships(userId);
+    }
+
+    public Uni<String> hash(String password) {
+        return Uni.createFrom().item(() -> passwords.encode(password))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private Uni<Boolean> verify(String password, String hash) {
+        return Uni.createFrom().item(() -> passwords.matches(password, hash))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+}
