@@ -33,7 +33,7 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
             token = signedIn == null || signedIn.getValue().isBlank() ? null : signedIn.getValue();
         }
         if (token == null) {
-            return Uni.createFrom().optional(java.util.Optional.empty());
+            return Uni.createFrom().nullItem(); // anonymous
         }
         return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(new BearerTokenRequest(token),
                 context));

@@ -26,8 +26,11 @@ class SignInTest {
                 .body(containsString("name=\"then\" value=\"/models\""))
                 .body(containsString("name=\"csrf-token\""));
         // never to another site
-        given().get("/sign-in?then=//evil.example").then().statusCode(200)
-                .body(containsString("name=\"then\" value=\"/agents\""));
+        for (String elsewhere : new String[] {"//evil.example", "/%09/evil.example", "/%5Cevil.example",
+                "https://evil.example", "/%0a/evil.example"}) {
+            given().urlEncodingEnabled(false).get("/sign-in?then=" + elsewhere).then().statusCode(200)
+                    .body(containsString("name=\"then\" value=\"/agents\""));
+        }
     }
 
     @Test

@@ -25,6 +25,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
@@ -38,6 +39,8 @@ import org.jboss.resteasy.reactive.RestForm;
 public class SignInPage {
     /** The cookie holding the sign-in's token (admin-ui's {@code switchboard.auth.cookie}). */
     public static final String COOKIE = "switchboard_session";
+    /** What a "then" target may be: a path and query of this site, in plain characters. */
+    private static final Pattern LOCAL = Pattern.compile("/[A-Za-z0-9/_.~%?=&+-]*");
 
     @CheckedTemplate
     static class Templates {
@@ -115,8 +118,9 @@ public class SignInPage {
 
     /** Where to go after signing in: a path of this site only, never another site (an open redirect). */
     static String local(String then) {
-        if (then == null || !then.startsWith("/") || then.startsWith("//") || then.contains("\\")
-                || then.startsWith("/sign-")) {
+        // a path and query of plain characters only: browsers drop tabs and newlines, so "/\t/evil.example" would
+        // become "//evil.example"
+        if (then == null || !LOCAL.matcher(then).matches() || then.startsWith("//") || then.startsWith("/sign-")) {
             return "/agents";
         }
         return then;
