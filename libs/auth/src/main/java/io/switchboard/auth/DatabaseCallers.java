@@ -13,7 +13,8 @@ import org.jboss.logging.Logger;
 /**
  * Tokens checked against {@code identity.tokens} in the platform's PostgreSQL: each service checks them itself and
  * trusts no caller for being on its network. A sign-in session takes the person's role in the organization it is
- * switched to (removing a member ends their sessions there); an API token has a role of its own.
+ * switched to (removing a member ends their sessions there); an API token has a role of its own, capped by its
+ * maker's while the maker is a person.
  */
 @ApplicationScoped
 @IfBuildProperty(name = "switchboard.auth.callers", stringValue = "database", enableIfMissing = true)
@@ -22,8 +23,8 @@ public class DatabaseCallers implements CallerLookup {
     /** Last use is kept to the minute: a write per call would cost more than the check itself. */
     private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
     private static final String FIND = """
-            select t.id, t.org_id, t.kind, t.name, t.user_id, u.username, t.last_used_at,
-                   case when t.kind = 'session' then m.role else t.role end as role,
+            select t.id, t.org_id, t.kind, t.name, t.user_id, u.username, t.last_used_at, t.role as token_role,
+                   m.role as member_role,
                    case when t.kind = 'session' then coalesce(u.platform_admin, false)
                         else t.platform_admin end as platform_admin
             from identity.tokens t
@@ -44,9 +45,9 @@ public class DatabaseCallers implements CallerLookup {
                 return null;
             }
             Row row = rows.iterator().next();
-            Role role = Role.parse(row.getString("role"));
+            Role role = role(row);
             if (role == null) {
-                return null; // a session of someone no longer a member there
+                return null; // a sign-in, or a person's token, of someone no longer a member there
             }
             touch(row);
             String subject = "session".equals(row.getString("kind"))
@@ -55,6 +56,22 @@ public class DatabaseCallers implements CallerLookup {
             return new Caller(row.getUUID("org_id"), role, row.getUUID("id"), row.getUUID("user_id"), subject,
                     row.getBoolean("platform_admin"), token);
         });
+    }
+
+    /**
+     * A sign-in has the person's role in the organization; a token a person made, its own role but never more than
+     * theirs now (and none once they have left); a token made with a token, its own role.
+     */
+    private static Role role(Row row) {
+        Role member = Role.parse(row.getString("member_role"));
+        if ("session".equals(row.getString("kind"))) {
+            return member;
+        }
+        Role token = Role.parse(row.getString("token_role"));
+        if (row.getUUID("user_id") == null || token == null) {
+            return token;
+        }
+        return member == null ? null : member.includes(token) ? token : member;
     }
 
     private void touch(Row row) {

@@ -103,6 +103,10 @@ public interface RuntimeClient {
     record SwitchOrg(String orgId) {
     }
 
+    /** Where a sign-in was moved. */
+    record Switched(UUID orgId, String orgName, String role) {
+    }
+
     /** A person of the organization and their role there. */
     record Member(UUID userId, String username, String role, Instant since) {
     }
@@ -171,7 +175,7 @@ public interface RuntimeClient {
 
     @POST
     @Path("/auth/org")
-    Uni<Me> switchOrg(@HeaderParam("Authorization") String auth, SwitchOrg org);
+    Uni<Switched> switchOrg(@HeaderParam("Authorization") String auth, SwitchOrg org);
 
     @GET
     @Path("/agents")

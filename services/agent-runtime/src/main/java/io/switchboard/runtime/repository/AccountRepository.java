@@ -120,13 +120,17 @@ public class AccountRepository {
                 .execute(Tuple.of(orgId)).map(rows -> rows.iterator().next().getLong(0));
     }
 
+    /**
+     * A new API token. Made by a person ({@code userId} not null), it works only while they are a member, with at most
+     * their role there; made with a token, it stands alone.
+     */
     public Uni<TokenInfo> createToken(UUID orgId, String name, Role role, Instant expiresAt, String token,
-                                      String createdBy) {
+                                      String createdBy, UUID userId) {
         UUID id = UUID.randomUUID();
         return pool.preparedQuery("insert into identity.tokens (id, org_id, kind, name, role, hash, created_by,"
-                        + " expires_at) values ($1, $2, 'api', $3, $4, $5, $6, $7) returning *")
+                        + " expires_at, user_id) values ($1, $2, 'api', $3, $4, $5, $6, $7, $8) returning *")
                 .execute(Tuple.from(new Object[] {id, orgId, name, role.wireName(), Tokens.hash(token), createdBy,
-                        expiresAt == null ? null : expiresAt.atOffset(ZoneOffset.UTC)}))
+                        expiresAt == null ? null : expiresAt.atOffset(ZoneOffset.UTC), userId}))
                 .map(rows -> toToken(rows.iterator().next()));
     }
 
@@ -151,6 +155,13 @@ public class AccountRepository {
         return pool.preparedQuery("select * from identity.tokens where org_id = $1 and kind = 'api'"
                         + " order by created_at desc").execute(Tuple.of(orgId))
                 .map(rows -> all(rows, AccountRepository::toToken));
+    }
+
+    /** Ends the person's sign-in, whichever organization it is in now. */
+    public Uni<Void> endSession(UUID tokenId, UUID userId) {
+        return pool.preparedQuery("update identity.tokens set revoked_at = coalesce(revoked_at, now())"
+                        + " where id = $1 and user_id = $2 and kind = 'session'").execute(Tuple.of(tokenId, userId))
+                .replaceWithVoid();
     }
 
     /** Revokes the organization's token (API token or sign-in); false when it has no such token. */

@@ -76,6 +76,10 @@ public class IdentityResource {
     public record SwitchOrg(String orgId) {
     }
 
+    /** Where a sign-in was moved: only that organization (the person's others are not the old one's business). */
+    public record Switched(UUID orgId, String orgName, String role) {
+    }
+
     /** {@code password} makes the person when there is no one of that name yet (then at least 12 characters). */
     public record NewMember(String username, String password, String role) {
     }
@@ -127,7 +131,7 @@ public class IdentityResource {
         Instant expires = body.expiresInDays() == null ? null
                 : Instant.now().plus(Duration.ofDays(body.expiresInDays()));
         String token = Tokens.newToken();
-        return store.createToken(caller.orgId(), name, role, expires, token, caller.subject())
+        return store.createToken(caller.orgId(), name, role, expires, token, caller.subject(), caller.userId())
                 .map(made -> Response.status(201).entity(new TokenCreated(made.id(), made.name(), made.role(),
                         made.expiresAt(), token)).build());
     }
@@ -184,7 +188,7 @@ public class IdentityResource {
         if (caller.userId() == null) {
             throw Problem.badRequest("this is an API token, not a sign-in: revoke it with DELETE /api/tokens/{id}");
         }
-        return store.revoke(caller.orgId(), caller.tokenId()).invoke(identities::forgetAll)
+        return store.endSession(caller.tokenId(), caller.userId()).invoke(identities::forgetAll)
                 .map(x -> Response.noContent().build());
     }
 
@@ -193,7 +197,7 @@ public class IdentityResource {
     @Path("/auth/org")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.VIEWER_NAME)
-    public Uni<Me> switchOrg(SwitchOrg body, SecurityContext security) {
+    public Uni<Switched> switchOrg(SwitchOrg body, SecurityContext security) {
         Caller caller = Caller.of(security);
         if (body == null || body.orgId() == null) {
             throw Problem.badRequest("orgId is required");
@@ -207,12 +211,9 @@ public class IdentityResource {
                 throw Problem.notFound("organization " + org + " does not exist");
             }
             identities.forgetAll();
-            Caller moved = new Caller(org, caller.role(), caller.tokenId(), caller.userId(), caller.subject(),
-                    caller.platformAdmin(), caller.credential());
-            return store.org(org).flatMap(found -> accounts.memberships(caller.userId()).map(all -> new Me(
-                    moved.subject(), org, found.name(), all.stream().filter(m -> m.orgId().equals(org))
-                    .map(Membership::role).findFirst().orElse(null), moved.platformAdmin(), moved.userId(),
-                    moved.tokenId(), all)));
+            return store.org(org).flatMap(found -> accounts.memberships(caller.userId()).map(all -> new Switched(org,
+                    found.name(), all.stream().filter(m -> m.orgId().equals(org)).map(Membership::role).findFirst()
+                            .orElse(null))));
         });
     }
 
@@ -236,6 +237,10 @@ public class IdentityResource {
         String username = name(body.username(), "username");
         if (!username.matches("[A-Za-z0-9_.@-]+")) {
             throw Problem.badRequest("username may hold letters, digits and _ . @ - only");
+        }
+        if (username.equals(Accounts.ADMIN) && body.password() != null) {
+            throw Problem.badRequest("admin is the platform's first administrator, made by ./switchboard up:"
+                    + " choose another name (admin can be added without a password)");
         }
         Role role = role(body.role());
         if (body.password() != null && body.password().length() < Accounts.MIN_PASSWORD) {
@@ -265,7 +270,8 @@ public class IdentityResource {
         Role role = role(body == null ? null : body.role());
         return memberOrNotFound(org, user).call(member -> role != Role.OWNER && Role.OWNER_NAME.equals(member.role())
                         ? lastOwnerCheck(org) : Uni.createFrom().voidItem())
-                .call(member -> store.putMember(org, user, role)).flatMap(x -> store.members(org));
+                .call(member -> store.putMember(org, user, role)).invoke(identities::forgetAll)
+                .flatMap(x -> store.members(org));
     }
 
     @DELETE

@@ -31,6 +31,8 @@ public class Accounts {
     private static final Logger LOG = Logger.getLogger(Accounts.class);
     public static final Duration SIGN_IN_LASTS = Duration.ofHours(12);
     public static final int MIN_PASSWORD = 12;
+    /** The platform's first administrator's name, which no one else may take. */
+    public static final String ADMIN = "admin";
 
     private final Argon2PasswordEncoder passwords = Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
     /** Compared against when there is no such user, so a wrong name takes as long as a wrong password. */
@@ -51,9 +53,15 @@ public class Accounts {
         if (password.isEmpty() || password.get().isBlank()) {
             return;
         }
-        store.user("admin").flatMap(existing -> existing != null ? Uni.createFrom().item(existing)
-                        : hash(password.get().strip()).flatMap(hash -> store.ensureUser("admin", hash, true))
+        store.user(ADMIN).flatMap(existing -> existing != null ? Uni.createFrom().item(existing)
+                        : hash(password.get().strip()).flatMap(hash -> store.ensureUser(ADMIN, hash, true))
                         .invoke(made -> LOG.info("made the platform's first administrator, user admin")))
+                .invoke(admin -> {
+                    if (!admin.platformAdmin()) { // made by someone else before the bootstrap: not to be trusted
+                        throw new IllegalStateException("a user named admin exists and is not the platform's"
+                                + " administrator; remove it or start without SWITCHBOARD_ADMIN_PASSWORD");
+                    }
+                })
                 .call(admin -> store.memberships(admin.id()).flatMap(orgs -> orgs.isEmpty()
                         ? store.putMember(IdentitySchema.DEFAULT_ORG, admin.id(), Role.OWNER)
                         : Uni.createFrom().voidItem()))

@@ -167,6 +167,48 @@ class TenancyTest {
         as("sb_not_a_token").get("/api/agents").then().statusCode(401).contentType("application/problem+json");
     }
 
+    /** A review found that a person's tokens outlived them: removed or demoted, they kept their old powers. */
+    @Test
+    void aTokenAPersonMadeGoesNoFurtherThanThePersonAndEndsWithTheirMembership() {
+        String name = "carol-" + UUID.randomUUID().toString().substring(0, 8);
+        // another owner, so that carol is not the last one (who could not be demoted)
+        as(other).contentType(ContentType.JSON).body(Map.of("username", "dave-" + name, "password", "daves password 1",
+                "role", "owner")).post("/api/members").then().statusCode(201);
+        String carol = as(other).contentType(ContentType.JSON).body(Map.of("username", name,
+                "password", "carols password 1", "role", "owner")).post("/api/members").then().statusCode(201)
+                .extract().path("userId");
+        String session = RestAssured.given().contentType(ContentType.JSON).body(Map.of("username", name,
+                "password", "carols password 1")).post("/api/auth/sign-in").then().statusCode(200)
+                .extract().path("token");
+        String token = as(session).contentType(ContentType.JSON).body(Map.of("name", "carols", "role", "owner"))
+                .post("/api/tokens").then().statusCode(201).extract().path("token");
+        as(token).contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim")).post("/api/agents")
+                .then().statusCode(201);
+        // demoted to viewer: her token is a viewer's too
+        as(other).contentType(ContentType.JSON).body(Map.of("role", "viewer")).put("/api/members/" + carol)
+                .then().statusCode(200);
+        as(token).contentType(ContentType.JSON).body(Map.of("name", "x", "model", "sim")).post("/api/agents")
+                .then().statusCode(403);
+        as(token).get("/api/agents").then().statusCode(200);
+        // removed: her token and her sign-in end
+        as(other).delete("/api/members/" + carol).then().statusCode(204);
+        as(token).get("/api/agents").then().statusCode(401);
+        as(session).get("/api/agents").then().statusCode(401);
+        // the name of the platform's first administrator is not to be taken
+        as(other).contentType(ContentType.JSON).body(Map.of("username", "admin", "password", "a squatter's pass",
+                "role", "viewer")).post("/api/members").then().statusCode(400);
+    }
+
+    @Test
+    void signingOutEndsTheSignIn() {
+        String session = RestAssured.given().contentType(ContentType.JSON).body(Map.of("username", "admin",
+                "password", "test-admin-password")).post("/api/auth/sign-in").then().statusCode(200)
+                .extract().path("token");
+        as(session).get("/api/me").then().statusCode(200).body("subject", equalTo("user:admin"));
+        as(session).post("/api/auth/sign-out").then().statusCode(204);
+        as(session).get("/api/me").then().statusCode(401);
+    }
+
     @Test
     void aRevokedTokenStopsWorking() {
         var made = as(other).contentType(ContentType.JSON).body(Map.of("name", "short-lived", "role", "viewer"))

@@ -181,7 +181,11 @@ public class Deployments implements RouteTable {
         }
         Snapshot current = snapshot;
         String own = Deployment.key(orgId, model);
-        List<Deployment> route = current.aliases().getOrDefault(own, current.aliases().get(model));
+        List<Deployment> route = current.aliases().get(own);
+        if (route == null && configuredAliases.containsKey(model)) {
+            // only a shared alias goes by its plain name ("<another org>/<alias>" is not one of them)
+            route = current.aliases().get(model);
+        }
         if (route != null) {
             return route;
         }
@@ -198,8 +202,9 @@ public class Deployments implements RouteTable {
     @Override
     public String strategy(UUID orgId, String model) {
         Snapshot current = snapshot;
-        return current.strategies().getOrDefault(Deployment.key(orgId, model),
-                current.strategies().getOrDefault(model, "priority"));
+        String own = current.strategies().get(Deployment.key(orgId, model));
+        return own != null ? own : configuredAliases.containsKey(model)
+                ? current.strategies().getOrDefault(model, "priority") : "priority";
     }
 
     @Override

@@ -77,6 +77,9 @@ class TenancyTest {
         // its key cannot reach our deployment or alias, nor list them
         chat(theirKey, name).then().statusCode(404);
         chat(theirKey, name + "-alias").then().statusCode(404);
+        // nor by the name it has inside the gateway (an organization's alias is kept as "<org>/<alias>")
+        chat(theirKey, io.switchboard.auth.IdentitySchema.DEFAULT_ORG + "/" + name + "-alias").then().statusCode(404);
+        chat(theirKey, io.switchboard.auth.IdentitySchema.DEFAULT_ORG + "/" + name).then().statusCode(404);
         given().header("Authorization", "Bearer " + theirKey).get("/v1/models").then().statusCode(200)
                 .body("data.id", not(hasItem(name))).body("data.id", hasItem("sim"));
         // it may name a deployment of its own the same: that one is its own, and ours is untouched
