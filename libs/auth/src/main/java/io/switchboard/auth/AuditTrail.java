@@ -14,13 +14,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.ws.rs.Path;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
@@ -63,14 +67,19 @@ public class AuditTrail {
                             SimpleResourceInfo resource, RoutingContext routing) {
         HttpServerRequest http = routing.request();
         String path = request.getUriInfo().getPath();
-        if (READS.contains(request.getMethod()) || !path.startsWith("/api/") || isDataPlane(resource)) {
+        if (READS.contains(request.getMethod()) || !path.startsWith("/api/")) {
             return Uni.createFrom().voidItem();
         }
+        Endpoint endpoint = endpoint(resource);
+        if (endpoint != null && endpoint.dataPlane()) {
+            return Uni.createFrom().voidItem();
+        }
+        String route = endpoint == null || endpoint.route() == null ? path : endpoint.route();
         return identities.getDeferredIdentity().onFailure().recoverWithNull().chain(identity -> {
             Caller caller = routing.get(ACTOR) instanceof Caller named ? named
                     : identity != null && identity.getPrincipal() instanceof Caller c ? c : null;
             return append(caller, http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(),
-                    request.getMethod() + " " + routeOf(resource, path), path, response.getStatus(),
+                    request.getMethod() + " " + route, path, response.getStatus(),
                     changes(response.getEntity()));
         }).onFailure().invoke(e -> LOG.errorf("could not write the audit entry of %s %s: %s",
                 request.getMethod(), path, e)).onFailure().recoverWithNull().replaceWithVoid();
@@ -113,36 +122,35 @@ public class AuditTrail {
         return out.toString();
     }
 
-    private static boolean isDataPlane(SimpleResourceInfo resource) {
-        if (resource == null || resource.getResourceClass() == null) {
-            return false;
-        }
-        if (resource.getResourceClass().isAnnotationPresent(DataPlane.class)) {
-            return true;
-        }
-        try {
-            return resource.getResourceClass().getMethod(resource.getMethodName(), resource.parameterTypes())
-                    .isAnnotationPresent(DataPlane.class);
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+    /**
+     * What the audit log needs of an endpoint: whether it is chat traffic, and its template ({@code /api/agents/{id}},
+     * so entries group by what was done). Read by reflection once per endpoint, not on every request.
+     */
+    private record Endpoint(boolean dataPlane, String route) {
     }
 
-    /** The endpoint's template ({@code /api/agents/{id}}), so entries group by what was done; the path itself is kept too. */
-    private static String routeOf(SimpleResourceInfo resource, String path) {
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+
+    /** The endpoint that answered, or null when none matched (a path that does not exist). */
+    private Endpoint endpoint(SimpleResourceInfo resource) {
         if (resource == null || resource.getResourceClass() == null) {
-            return path;
+            return null;
         }
-        var classPath = resource.getResourceClass().getAnnotation(jakarta.ws.rs.Path.class);
-        try {
-            var methodPath = resource.getResourceClass().getMethod(resource.getMethodName(), resource.parameterTypes())
-                    .getAnnotation(jakarta.ws.rs.Path.class);
-            String route = (classPath == null ? "" : classPath.value())
-                    + (methodPath == null ? "" : "/" + methodPath.value());
-            return route.replaceAll("/+", "/");
-        } catch (NoSuchMethodException e) {
-            return path;
-        }
+        Class<?> type = resource.getResourceClass();
+        String key = type.getName() + "#" + resource.getMethodName() + Arrays.toString(resource.parameterTypes());
+        return endpoints.computeIfAbsent(key, k -> {
+            Path classPath = type.getAnnotation(Path.class);
+            try {
+                Method method = type.getMethod(resource.getMethodName(), resource.parameterTypes());
+                Path methodPath = method.getAnnotation(Path.class);
+                String route = ((classPath == null ? "" : classPath.value())
+                        + (methodPath == null ? "" : "/" + methodPath.value())).replaceAll("/+", "/");
+                return new Endpoint(type.isAnnotationPresent(DataPlane.class)
+                        || method.isAnnotationPresent(DataPlane.class), route);
+            } catch (NoSuchMethodException e) {
+                return new Endpoint(type.isAnnotationPresent(DataPlane.class), null);
+            }
+        });
     }
 
     private JsonNode changes(Object entity) {
