@@ -852,7 +852,7 @@ class PlatformIT {
     @Test
     void anOperatorsHttpToolSendsAStoredSecretThatNoOneSeesAgain() throws Exception {
         String secret = "wx-" + UUID.randomUUID();
-        put("/api/secrets/weather_key", "{\"value\":\"" + secret + "\"}", 204);
+        put("/api/secrets/weather_key", "{\"value\":\"" + secret + "\",\"hosts\":[\"localhost\"]}", 204);
         platform.api().serve("/forecast", "Rain at noon, 14C.");
         put("/api/tools/weather", "{\"description\":\"The forecast for a city\",\"method\":\"GET\","
                 + "\"url\":\"http://localhost:" + platform.apiPort() + "/forecast?units=metric\","
@@ -880,6 +880,17 @@ class PlatformIT {
         assertThat(get("/api/sessions/" + sessionId).toString()).doesNotContain(secret);
         assertThat(get("/api/sessions/" + sessionId + "/calls").toString()).doesNotContain(secret);
         assertThat(get("/api/tools").toString()).contains("{{secret:weather_key}}").doesNotContain(secret);
+
+        // the secret now names another host: the tool, still pointed here, may no longer carry it
+        put("/api/secrets/weather_key", "{\"value\":\"" + secret + "\",\"hosts\":[\"api.weather.example\"]}", 204);
+        int before = platform.api().requests().size();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"ask weather: Porto\"}");
+        List<String[]> refused = readStream(sessionId, events.get(events.size() - 1)[0], "turn_completed");
+        assertThat(finishedTools(refused)).singleElement().satisfies(call -> {
+            assertThat(call.get("error").asBoolean()).isTrue();
+            assertThat(call.get("result").asText()).contains("may only be sent to [api.weather.example], not to localhost");
+        });
+        assertThat(platform.api().requests()).hasSize(before);
     }
 
     /** An operator connects an MCP server (here the runtime's own, standing in for an external one); agents use its tools. */
@@ -887,7 +898,7 @@ class PlatformIT {
     void anAgentUsesAToolOfAnExternalMcpServer() throws Exception {
         String helperId = post("/api/agents", "{\"name\":\"helper\",\"model\":\"sim\"}").get("id").asText();
         String remoteTool = "helper_" + helperId.substring(0, 8);
-        put("/api/secrets/mcp_token", "{\"value\":\"" + Platform.ADMIN_TOKEN + "\"}", 204);
+        put("/api/secrets/mcp_token", "{\"value\":\"" + Platform.ADMIN_TOKEN + "\",\"hosts\":[\"localhost\"]}", 204);
         String url = platform.runtime() + "/mcp";
         // a wrong key is found out at once, and nothing is stored
         put("/api/mcp-servers/remote", "{\"url\":\"" + url + "\",\"headers\":{\"Authorization\":\"Bearer wrong\"}}",

@@ -21,35 +21,42 @@ public class SecretRepository {
         this.pool = pool;
     }
 
-    /** A secret's name and when it was last set: all that is ever shown of it. */
-    public record SecretInfo(String name, Instant updatedAt) {
+    /** A secret's name, the hosts it may be sent to and when it was last set: all that is ever shown of it. */
+    public record SecretInfo(String name, List<String> hosts, Instant updatedAt) {
     }
 
-    public Uni<Void> put(UUID orgId, String name, SecretCipher.Sealed sealed) {
-        return pool.preparedQuery("insert into runtime.secrets (name, key_id, ciphertext, org_id) values ($1, $2, $3, $4)"
-                        + " on conflict (org_id, name) do update set key_id = excluded.key_id, ciphertext = excluded.ciphertext,"
+    /** A stored secret: its sealed value and the hosts it may be sent to. */
+    public record Stored(SecretCipher.Sealed sealed, List<String> hosts) {
+    }
+
+    public Uni<Void> put(UUID orgId, String name, SecretCipher.Sealed sealed, List<String> hosts) {
+        return pool.preparedQuery("insert into runtime.secrets (name, key_id, ciphertext, org_id, hosts)"
+                        + " values ($1, $2, $3, $4, $5) on conflict (org_id, name) do update set"
+                        + " key_id = excluded.key_id, ciphertext = excluded.ciphertext, hosts = excluded.hosts,"
                         + " updated_at = now()")
-                .execute(Tuple.of(name, sealed.keyId(), sealed.ciphertext(), orgId)).replaceWithVoid();
+                .execute(Tuple.of(name, sealed.keyId(), sealed.ciphertext(), orgId, hosts.toArray(new String[0])))
+                .replaceWithVoid();
     }
 
     public Uni<List<SecretInfo>> list(UUID orgId) {
-        return pool.preparedQuery("select name, updated_at from runtime.secrets where org_id = $1 order by name")
+        return pool.preparedQuery("select name, hosts, updated_at from runtime.secrets where org_id = $1 order by name")
                 .execute(Tuple.of(orgId)).map(rows -> {
             List<SecretInfo> all = new ArrayList<>();
-            rows.forEach(row -> all.add(new SecretInfo(row.getString("name"),
+            rows.forEach(row -> all.add(new SecretInfo(row.getString("name"), List.of(row.getArrayOfStrings("hosts")),
                     row.getOffsetDateTime("updated_at").toInstant())));
             return all;
         });
     }
 
-    /** The sealed values of those of {@code names} that exist. */
-    public Uni<Map<String, SecretCipher.Sealed>> sealed(UUID orgId, List<String> names) {
-        return pool.preparedQuery("select name, key_id, ciphertext from runtime.secrets where name = any($1)"
+    /** Those of {@code names} that exist. */
+    public Uni<Map<String, Stored>> stored(UUID orgId, List<String> names) {
+        return pool.preparedQuery("select name, key_id, ciphertext, hosts from runtime.secrets where name = any($1)"
                         + " and org_id = $2")
                 .execute(Tuple.of(names.toArray(new String[0]), orgId)).map(rows -> {
-                    Map<String, SecretCipher.Sealed> found = new HashMap<>();
-                    rows.forEach(row -> found.put(row.getString("name"),
-                            new SecretCipher.Sealed(row.getString("key_id"), row.getString("ciphertext"))));
+                    Map<String, Stored> found = new HashMap<>();
+                    rows.forEach(row -> found.put(row.getString("name"), new Stored(
+                            new SecretCipher.Sealed(row.getString("key_id"), row.getString("ciphertext")),
+                            List.of(row.getArrayOfStrings("hosts")))));
                     return found;
                 });
     }

@@ -22,6 +22,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -85,7 +86,7 @@ public class McpServerResource {
         if (body == null || body.url() == null) {
             throw Problem.badRequest("url is required");
         }
-        ToolResource.httpUrl(body.url());
+        URI url = ToolResource.httpUrl(body.url());
         Map<String, String> headers = ToolResource.headers(body.headers());
         McpServerDefinition definition;
         try {
@@ -93,7 +94,7 @@ public class McpServerResource {
         } catch (JsonProcessingException e) {
             throw Problem.badRequest("headers cannot be written as JSON");
         }
-        return ToolResource.requireSecrets(secrets, org, headers).flatMap(x -> {
+        return ToolResource.requireSecrets(secrets, org, headers, url.getHost()).flatMap(x -> {
             mcp.forget(org, name);
             return mcp.tools(definition).onFailure().transform(e -> Problem.badRequest(
                     "could not connect to the MCP server at " + body.url() + ": " + e.getMessage()));

@@ -86,7 +86,8 @@ public class ToolResource {
     public Uni<ToolView> put(@PathParam("name") String name, HttpToolBody body, SecurityContext security) {
         UUID org = Caller.of(security).orgId();
         HttpToolDefinition definition = definition(org, name, body);
-        return requireSecrets(secrets, org, headers(body.headers())).flatMap(x -> httpTools.put(definition))
+        return requireSecrets(secrets, org, headers(body.headers()), OperatorHttpTool.host(definition.url()))
+                .flatMap(x -> httpTools.put(definition))
                 .map(x -> view(definition));
     }
 
@@ -103,13 +104,18 @@ public class ToolResource {
         return headers;
     }
 
-    /** Fails with 400 when a header names a secret that is not stored. */
-    static Uni<Void> requireSecrets(SecretRepository secrets, UUID orgId, Map<String, String> headers) {
+    /** Fails with 400 when a header names a secret that is not stored, or one that may not be sent to {@code host}. */
+    static Uni<Void> requireSecrets(SecretRepository secrets, UUID orgId, Map<String, String> headers, String host) {
         List<String> referenced = Secrets.referenced(headers.values());
-        return secrets.sealed(orgId, referenced).map(found -> {
+        return secrets.stored(orgId, referenced).map(found -> {
             for (String secret : referenced) {
                 if (!found.containsKey(secret)) {
                     throw Problem.badRequest("headers: no secret " + secret + " (PUT /api/secrets/" + secret + ")");
+                }
+                String refusal = Secrets.refusal(secret, found.get(secret), host);
+                if (refusal != null) {
+                    throw Problem.badRequest("headers: " + refusal + " (PUT /api/secrets/" + secret
+                            + " with the host among its hosts)");
                 }
             }
             return null;

@@ -11,7 +11,11 @@ import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,13 +28,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Connections to the external MCP servers operators registered (Streamable HTTP, the official MCP Java SDK), one per
  * server and definition, with its tool list kept for a minute. The SDK's client blocks: it is only called on worker
- * threads. Each server is checked by the SSRF guard (its host must be public, or trusted) before it is connected.
+ * threads. Each server is checked by the SSRF guard (its host must be public, or trusted) before it is connected, and
+ * the client then only connects to the address checked: a DNS answer that changes later cannot move it (see
+ * {@link #pinned}).
  */
 @ApplicationScoped
 public class McpServers {
     /** How an MCP server's tool is named for agents and models: {@code <server>__<tool>}. */
     public static final String SEPARATOR = "__";
     static final Duration TOOL_LIST_AGE = Duration.ofMinutes(1);
+    /** The most an MCP server's answer may be. */
+    static final int MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
     private final Secrets secrets;
     private final SsrfGuard guard;
@@ -38,11 +46,17 @@ public class McpServers {
     private final Duration timeout;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
+    @Inject
     public McpServers(Secrets secrets, RuntimeConfig config, ObjectMapper json) {
+        this(secrets, new SsrfGuard(config.tools().http().trustedHosts().orElse(List.of())), json,
+                config.tools().timeout());
+    }
+
+    McpServers(Secrets secrets, SsrfGuard guard, ObjectMapper json, Duration timeout) {
         this.secrets = secrets;
-        this.guard = new SsrfGuard(config.tools().http().trustedHosts().orElse(List.of()));
+        this.guard = guard;
         this.json = json;
-        this.timeout = config.tools().timeout();
+        this.timeout = timeout;
     }
 
     /** A live client of one server definition, and its tools as last listed. */
@@ -109,15 +123,16 @@ public class McpServers {
         } catch (Exception e) {
             return Uni.createFrom().failure(new IllegalStateException("headers of MCP server " + server.name()));
         }
-        return secrets.fill(server.orgId(), headers).flatMap(filled -> Uni.createFrom().item(() -> {
-            URI url = URI.create(server.url());
-            guard.check(server.url(), List.of(url.getHost()));
+        URI url = URI.create(server.url());
+        return secrets.fill(server.orgId(), headers, url.getHost()).flatMap(filled -> Uni.createFrom().item(() -> {
+            SsrfGuard.Target target = guard.check(server.url(), List.of(url.getHost()));
             HttpRequest.Builder request = HttpRequest.newBuilder();
             filled.forEach(request::header);
             String base = url.getScheme() + "://" + url.getRawAuthority();
             String endpoint = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/mcp" : url.getRawPath();
             McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base).endpoint(endpoint)
-                            .requestBuilder(request).connectTimeout(Duration.ofSeconds(10)).build())
+                            .requestBuilder(request).connectTimeout(Duration.ofSeconds(10))
+                            .customizeClient(http -> pinned(http, target)).maxResponseSize(MAX_RESPONSE_BYTES).build())
                     .requestTimeout(timeout)
                     .clientInfo(new McpSchema.Implementation("switchboard-agent-runtime", "0.1.0"))
                     .build();
@@ -141,6 +156,18 @@ public class McpServers {
                 throw e;
             }
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+    }
+
+    /**
+     * Makes the client connect to the checked address only. Java's HTTP client has no resolver to replace, so plain
+     * HTTP goes through the checked address as if it were a proxy: the request line carries the full URL and the
+     * Host header the name (servers must accept that form, RFC 9112 3.2.2). HTTPS needs no pin: the server must
+     * prove it is the host by its certificate, which an internal address that DNS pointed at later cannot do.
+     */
+    private static void pinned(HttpClient.Builder http, SsrfGuard.Target target) {
+        if (!target.tls()) {
+            http.proxy(ProxySelector.of(new InetSocketAddress(target.address(), target.port())));
+        }
     }
 
     @PreDestroy

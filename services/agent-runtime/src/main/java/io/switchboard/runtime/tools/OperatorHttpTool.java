@@ -88,12 +88,13 @@ public final class OperatorHttpTool implements Tool {
         }
         String target = url;
         Map<String, String> template = headers;
-        return secrets.fill(definition.orgId(), template).flatMap(filled -> http.request(target, method, filled, body,
-                context.idempotencyKey(), List.of(host(definition.url()))));
+        String host = host(definition.url());
+        return secrets.fill(definition.orgId(), template, host).flatMap(filled -> http.request(target, method, filled,
+                body, context.idempotencyKey(), List.of(host)));
     }
 
     /** The host of a tool's URL (placeholders are only allowed in its path and query). */
-    static String host(String url) {
+    public static String host(String url) {
         return URI.create(PLACEHOLDER.matcher(url).replaceAll("x")).getHost();
     }
 

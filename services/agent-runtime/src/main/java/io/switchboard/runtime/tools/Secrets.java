@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Secrets for tools: sealed with the master keys ({@code SWITCHBOARD_MASTER_KEYS}, as the gateway's provider keys)
- * when stored, opened only to fill a header at call time.
+ * when stored, opened only to fill a header at call time, and only for a host the secret names: a tool or MCP server
+ * pointed elsewhere cannot carry it away.
  */
 @ApplicationScoped
 public class Secrets {
@@ -39,8 +40,14 @@ public class Secrets {
         return cipher.canEncrypt();
     }
 
-    public Uni<Void> put(UUID orgId, String name, String value) {
-        return store.put(orgId, name, cipher.encrypt(value, "secret " + name));
+    public Uni<Void> put(UUID orgId, String name, String value, List<String> hosts) {
+        return store.put(orgId, name, cipher.encrypt(value, "secret " + name), hosts);
+    }
+
+    /** Why {@code secret} may not go to {@code host}, or null when it may. */
+    public static String refusal(String name, SecretRepository.Stored secret, String host) {
+        return SsrfGuard.allows(secret.hosts(), host) ? null
+                : "secret " + name + " may only be sent to " + secret.hosts() + ", not to " + SsrfGuard.hostName(host);
     }
 
     /** The secret names {@code values} refer to. */
@@ -55,23 +62,31 @@ public class Secrets {
         return names;
     }
 
-    /** The headers with their {@code {{secret:NAME}}} replaced by the values of the organization's secrets. */
-    public Uni<Map<String, String>> fill(UUID orgId, Map<String, String> headers) {
+    /**
+     * The headers with their {@code {{secret:NAME}}} replaced by the values of the organization's secrets, for a
+     * request to {@code host}; fails with {@link Tool.Rejected} when a secret may not be sent there.
+     */
+    public Uni<Map<String, String>> fill(UUID orgId, Map<String, String> headers, String host) {
         List<String> names = referenced(headers.values());
         if (names.isEmpty()) {
             return Uni.createFrom().item(headers);
         }
-        return store.sealed(orgId, names).map(sealed -> {
+        return store.stored(orgId, names).map(stored -> {
             Map<String, String> filled = new LinkedHashMap<>();
             headers.forEach((header, value) -> {
                 Matcher m = REFERENCE.matcher(value);
                 StringBuilder out = new StringBuilder();
                 while (m.find()) {
-                    SecretCipher.Sealed secret = sealed.get(m.group(1));
+                    SecretRepository.Stored secret = stored.get(m.group(1));
                     if (secret == null) {
-                        throw new IllegalStateException("secret " + m.group(1) + " is not stored any more");
+                        throw new Tool.Rejected("secret " + m.group(1) + " is not stored any more");
                     }
-                    m.appendReplacement(out, Matcher.quoteReplacement(cipher.decrypt(secret, "secret " + m.group(1))));
+                    String refusal = refusal(m.group(1), secret, host);
+                    if (refusal != null) {
+                        throw new Tool.Rejected(refusal);
+                    }
+                    m.appendReplacement(out, Matcher.quoteReplacement(cipher.decrypt(secret.sealed(),
+                            "secret " + m.group(1))));
                 }
                 m.appendTail(out);
                 filled.put(header, out.toString());

@@ -16,9 +16,21 @@ import java.util.Locale;
  */
 public final class SsrfGuard {
     private final List<String> trustedHosts;
+    private final Resolver resolver;
+
+    /** How host names become addresses: DNS, or a test's own. */
+    @FunctionalInterface
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
 
     public SsrfGuard(List<String> trustedHosts) {
+        this(trustedHosts, InetAddress::getAllByName);
+    }
+
+    public SsrfGuard(List<String> trustedHosts, Resolver resolver) {
         this.trustedHosts = trustedHosts.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).toList();
+        this.resolver = resolver;
     }
 
     /** A checked destination: connect to {@code address}, say {@code host} in the Host header and TLS. */
@@ -40,15 +52,15 @@ public final class SsrfGuard {
         if (uri.getHost() == null || uri.getUserInfo() != null) {
             throw new Tool.Rejected("the URL needs a host (and no user info): " + url);
         }
-        String host = hostName(uri.getHost().toLowerCase(Locale.ROOT));
+        String host = hostName(uri.getHost());
         boolean tls = scheme.equals("https");
         int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
-        if (!allowList.isEmpty() && allowList.stream().noneMatch(allowed -> matches(allowed, host))) {
+        if (!allowList.isEmpty() && !allows(allowList, host)) {
             throw new Tool.Rejected("this agent may only call " + allowList + ", not " + host);
         }
         InetAddress[] addresses;
         try {
-            addresses = InetAddress.getAllByName(host);
+            addresses = resolver.resolve(host);
         } catch (UnknownHostException e) {
             throw new Tool.Rejected("unknown host " + host);
         }
@@ -62,13 +74,17 @@ public final class SsrfGuard {
         return new Target(uri, host, port, tls, addresses[0]);
     }
 
-    private static String hostName(String host) {
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    /** A URI's host in lower case, without the brackets of an IPv6 literal. */
+    public static String hostName(String host) {
+        String lower = host.toLowerCase(Locale.ROOT);
+        return lower.startsWith("[") && lower.endsWith("]") ? lower.substring(1, lower.length() - 1) : lower;
     }
 
-    private static boolean matches(String allowed, String host) {
-        String pattern = allowed.strip().toLowerCase(Locale.ROOT);
-        return pattern.startsWith("*.") ? host.endsWith(pattern.substring(1)) : host.equals(pattern);
+    /** Whether {@code host} is one of {@code patterns}: exact names, or {@code *.domain} for its subdomains. */
+    public static boolean allows(List<String> patterns, String host) {
+        String name = hostName(host);
+        return patterns.stream().map(p -> p.strip().toLowerCase(Locale.ROOT))
+                .anyMatch(p -> p.startsWith("*.") ? name.endsWith(p.substring(1)) : name.equals(p));
     }
 
     /** Whether the address is on the public internet. */

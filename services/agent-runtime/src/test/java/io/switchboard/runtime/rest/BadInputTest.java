@@ -48,7 +48,7 @@ class BadInputTest {
                 .body("POST /api/approvals/{id}", "/api/approvals/" + UUID.randomUUID(),
                         "{\"decision\":\"deny\",\"reason\":\"no\"}", 404, "decision")
                 .body("PUT /api/tools/{name}", "/api/tools/bad-input", tool, 200, "description", "url")
-                .body("PUT /api/secrets/{name}", "/api/secrets/bad-input", "{\"value\":\"v\"}", 204, "value")
+                .body("PUT /api/secrets/{name}", "/api/secrets/bad-input", "{\"value\":\"v\",\"hosts\":[\"a.example\"]}", 204, "value")
                 .body("PUT /api/mcp-servers/{name}", "/api/mcp-servers/self", mcp, 400, "url")
                 .body("POST /api/orgs", "/api/orgs", "{\"name\":\"bad-input\"}", 201, "name")
                 .body("POST /api/tokens", "/api/tokens", "{\"name\":\"bad-input\",\"role\":\"viewer\","

@@ -68,7 +68,7 @@ class TenancyTest {
                 .await().atMost(Duration.ofSeconds(5)).id().toString();
         asAdmin().contentType(ContentType.JSON).body(Map.of("description", "d", "url", "https://api.example.com/x"))
                 .put("/api/tools/private_tool").then().statusCode(200);
-        asAdmin().contentType(ContentType.JSON).body(Map.of("value", "s3cret")).put("/api/secrets/private_secret")
+        asAdmin().contentType(ContentType.JSON).body(Map.of("value", "s3cret", "hosts", List.of("a.example"))).put("/api/secrets/private_secret")
                 .then().statusCode(204);
     }
 
@@ -120,7 +120,7 @@ class TenancyTest {
     void twoOrganizationsMayUseTheSameNames() {
         as(other).contentType(ContentType.JSON).body(Map.of("description", "theirs", "url", "https://b.example.com/y"))
                 .put("/api/tools/private_tool").then().statusCode(200);
-        as(other).contentType(ContentType.JSON).body(Map.of("value", "theirs")).put("/api/secrets/private_secret")
+        as(other).contentType(ContentType.JSON).body(Map.of("value", "theirs", "hosts", List.of("a.example"))).put("/api/secrets/private_secret")
                 .then().statusCode(204);
         as(other).get("/api/tools").then().body("find { it.name == 'private_tool' }.url",
                 equalTo("https://b.example.com/y"));
