@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.switchboard.api.SsrfGuard;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -97,7 +98,7 @@ public class HttpRequestTool implements Tool {
     private Uni<String> send(String url, HttpMethod method, Map<String, String> headers, String body,
                              String idempotencyKey, List<String> allowedHosts, int redirects) {
         // DNS is blocking: resolve and check on a worker thread
-        return Uni.createFrom().item(() -> guard.check(url, allowedHosts))
+        return Uni.createFrom().item(() -> checked(guard, url, allowedHosts))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .flatMap(target -> exchange(target, method, headers, body, idempotencyKey))
                 .flatMap(answer -> {
@@ -113,6 +114,15 @@ public class HttpRequestTool implements Tool {
                     return send(next, keep ? method : HttpMethod.GET, headers, keep ? body : null, idempotencyKey,
                             allowedHosts, redirects + 1);
                 });
+    }
+
+    /** The guard's answer; a refusal is the model's to hear ({@link Rejected}). */
+    static SsrfGuard.Target checked(SsrfGuard guard, String url, List<String> allowedHosts) {
+        try {
+            return guard.check(url, allowedHosts);
+        } catch (SsrfGuard.Refused e) {
+            throw new Rejected(e.getMessage());
+        }
     }
 
     private record Answer(int status, String location, String text) {

@@ -7,6 +7,7 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpSchema;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.switchboard.api.SsrfGuard;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition;
 import jakarta.annotation.PreDestroy;
@@ -125,7 +126,7 @@ public class McpServers {
         }
         URI url = URI.create(server.url());
         return secrets.fill(server.orgId(), headers, url.getHost()).flatMap(filled -> Uni.createFrom().item(() -> {
-            SsrfGuard.Target target = guard.check(server.url(), List.of(url.getHost()));
+            SsrfGuard.Target target = HttpRequestTool.checked(guard, server.url(), List.of(url.getHost()));
             HttpRequest.Builder request = HttpRequest.newBuilder();
             filled.forEach(request::header);
             String base = url.getScheme() + "://" + url.getRawAuthority();

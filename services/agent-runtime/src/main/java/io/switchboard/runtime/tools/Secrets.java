@@ -2,6 +2,7 @@ package io.switchboard.runtime.tools;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.SsrfGuard;
 import io.switchboard.crypto.SecretCipher;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.SecretRepository;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.SsrfGuard;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.net.InetAddress;
@@ -73,7 +74,7 @@ class HttpRequestToolTest {
     @Test
     void anAgentsAllowListLimitsWhereItMayGo() {
         assertThatThrownBy(() -> call("{\"url\":\"" + base() + "/hello\"}", List.of("api.example.com")))
-                .isInstanceOf(Tool.Rejected.class).hasMessageContaining("may only call");
+                .isInstanceOf(Tool.Rejected.class).hasMessageContaining("may be called, not");
         assertThat(call("{\"url\":\"" + base() + "/hello\"}", List.of("localhost"))).startsWith("HTTP 200");
     }
 

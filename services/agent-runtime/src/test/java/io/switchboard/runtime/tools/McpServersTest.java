@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.switchboard.api.SsrfGuard;
 import io.switchboard.auth.IdentitySchema;
 import io.switchboard.runtime.repository.McpServerRepository.McpServerDefinition;
 import jakarta.inject.Inject;

@@ -27,6 +27,13 @@ public interface GatewayConfig {
 
     Tracing tracing();
 
+    /**
+     * Internal hosts ({@code host} or {@code host:port}) that deployments added through the API may point at; any
+     * other base URL must resolve to public addresses only (the SSRF guard). Deployments from configuration are the
+     * operator's own and are not checked.
+     */
+    Optional<List<String>> trustedHosts();
+
     interface Tracing {
         /**
          * Whether call spans carry the prompt and the answer ({@code gen_ai.input.messages},

@@ -2,38 +2,60 @@ package io.switchboard.gateway.provider;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.switchboard.api.SsrfGuard;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.core.http.HttpClient;
+import io.vertx.mutiny.core.http.HttpClientRequest;
 import io.vertx.mutiny.core.http.HttpClientResponse;
 import io.vertx.mutiny.core.parsetools.RecordParser;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The HTTP side shared by the adapters: one connection pool per deployment, a POST whose response body is read line
  * by line as it arrives, vendor errors turned into {@link ProviderException}s, and the first-byte and idle timeouts.
- * The client never retries by itself: the router owns the one retry loop.
+ * The client never retries by itself: the router owns the one retry loop. A deployment added through the API gets a
+ * guard: its host must resolve to public addresses (unless trusted), and the client connects to the address checked,
+ * looked up again at most once a minute, so DNS cannot point a stored provider key at an internal service.
  */
 public final class Upstream implements AutoCloseable {
     /** The longest line (an event, or a whole JSON answer) read from a provider. */
     static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
     /** How much of an error's body is read (its start says what went wrong). */
     static final int MAX_ERROR_BYTES = 64 * 1024;
+    /** How long a checked address is used before the host is looked up again. */
+    static final Duration PIN_TIME = Duration.ofMinutes(1);
     private final HttpClient client;
     private final URI base;
     private final Duration firstByteTimeout;
     private final Duration idleTimeout;
+    /** Null when the host need not be checked (configured by the operator). */
+    private final SsrfGuard guard;
+    private volatile Pinned pinned;
+
+    /** The address last checked, and until when it is used. */
+    private record Pinned(SocketAddress address, long untilNanos) {
+    }
 
     public Upstream(Vertx vertx, String baseUrl, Duration connectTimeout, Duration firstByteTimeout,
                     Duration idleTimeout) {
+        this(vertx, baseUrl, connectTimeout, firstByteTimeout, idleTimeout, null);
+    }
+
+    public Upstream(Vertx vertx, String baseUrl, Duration connectTimeout, Duration firstByteTimeout,
+                    Duration idleTimeout, SsrfGuard guard) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         boolean tls = "https".equals(base.getScheme());
+        this.guard = guard;
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setSsl(tls).setTrustAll(false).setVerifyHost(tls)
                 .setConnectTimeout((int) connectTimeout.toMillis())
@@ -51,13 +73,33 @@ public final class Upstream implements AutoCloseable {
                 .setPort(port).setURI(target.getRawPath()).putHeader("Content-Type", "application/json")
                 .putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
         headers.forEach(options::putHeader);
-        return client.request(options)
-                .flatMap(request -> request.send(Buffer.buffer(json)))
+        Uni<HttpClientRequest> request = guard == null ? client.request(options)
+                : server().flatMap(address -> client.request(options.setServer(address)));
+        return request.flatMap(sending -> sending.send(Buffer.buffer(json)))
                 .ifNoItem().after(firstByteTimeout).failWith(() -> new ProviderException(
                         ProviderException.Kind.TIMEOUT, "no response from " + target.getHost() + " within "
                         + firstByteTimeout))
                 .onFailure(e -> !(e instanceof ProviderException)).transform(Upstream::connectionFailure)
                 .onItem().transformToMulti(this::lines);
+    }
+
+    /** The checked address of the base URL's host (DNS is blocking: looked up on a worker thread). */
+    private Uni<SocketAddress> server() {
+        Pinned known = pinned;
+        if (known != null && System.nanoTime() - known.untilNanos() < 0) {
+            return Uni.createFrom().item(known.address());
+        }
+        return Uni.createFrom().item(() -> {
+            SsrfGuard.Target target;
+            try {
+                target = guard.check(base.toString(), List.of());
+            } catch (SsrfGuard.Refused e) {
+                throw new ProviderException(ProviderException.Kind.CONNECTION_FAILED, e.getMessage());
+            }
+            SocketAddress address = SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress());
+            pinned = new Pinned(address, System.nanoTime() + PIN_TIME.toNanos());
+            return address;
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     private Multi<String> lines(HttpClientResponse response) {

@@ -1,9 +1,12 @@
 package io.switchboard.gateway.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.switchboard.api.SsrfGuard;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import io.switchboard.crypto.SecretCipher;
+import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.credentials.StoredDeployments;
 import io.switchboard.gateway.routing.Alias;
 import io.switchboard.gateway.routing.Deployment;
@@ -24,6 +27,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,13 +47,15 @@ public class DeploymentResource {
     private final Deployments deployments;
     private final SecretCipher cipher;
     private final Router router;
+    private final SsrfGuard guard;
 
     public DeploymentResource(StoredDeployments store, Deployments deployments, SecretCipher cipher,
-                              Router router) {
+                              Router router, GatewayConfig config) {
         this.store = store;
         this.deployments = deployments;
         this.cipher = cipher;
         this.router = router;
+        this.guard = new SsrfGuard(config.trustedHosts().orElse(List.of()));
     }
 
     /**
@@ -113,11 +119,36 @@ public class DeploymentResource {
             }
             key = cipher.encrypt(body.apiKey().strip(), StoredDeployments.sealedFor(org, name));
         }
-        return store.put(org, name, body.provider(), body.baseUrl(), body.model().strip(), retries, key, limits)
+        SecretCipher.Sealed sealed = key;
+        return publicOrTrusted(body.baseUrl())
+                .flatMap(x -> store.put(org, name, body.provider(), body.baseUrl(), body.model().strip(), retries,
+                        sealed, limits))
                 .flatMap(x -> deployments.reload())
                 .map(x -> deployments.all(org).entrySet().stream().filter(e -> e.getKey().name().equals(name))
                         .findFirst().map(e -> view(e.getKey(), e.getValue()))
                         .orElseThrow(() -> new BadRequestException("deployment " + name + " could not be loaded")));
+    }
+
+    /**
+     * 400 when the URL's host is neither trusted nor public (DNS is blocking: resolved on a worker thread). A host
+     * that does not resolve yet is taken: every connection to it is checked again ({@code Upstream}).
+     */
+    private Uni<Void> publicOrTrusted(String baseUrl) {
+        return Uni.createFrom().<Void>item(() -> {
+            URI uri = URI.create(baseUrl);
+            int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            if (uri.getHost() == null || !guard.trusts(SsrfGuard.hostName(uri.getHost()), port)) {
+                try {
+                    guard.check(baseUrl, List.of());
+                } catch (SsrfGuard.UnknownHost e) {
+                    return null;
+                }
+            }
+            return null;
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure(e -> e instanceof SsrfGuard.Refused || e instanceof IllegalArgumentException).transform(e ->
+                        new BadRequestException("baseUrl: " + e.getMessage() + " (an operator can trust an internal"
+                                + " host with GATEWAY_TRUSTED_HOSTS)"));
     }
 
     @DELETE

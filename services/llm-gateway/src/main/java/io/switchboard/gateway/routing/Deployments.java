@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.SsrfGuard;
 import io.switchboard.crypto.SecretCipher;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.credentials.StoredDeployments;
@@ -53,6 +54,7 @@ public class Deployments implements RouteTable {
     private final Vertx vertx;
     private final StoredDeployments store;
     private final SecretCipher cipher;
+    private final SsrfGuard guard;
     private final Map<String, Entry> fixed = new LinkedHashMap<>();
     private final Map<String, List<String>> configuredAliases;
     private final Map<String, String> configuredStrategies;
@@ -61,6 +63,7 @@ public class Deployments implements RouteTable {
 
     public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, SecretCipher cipher) {
         this.vertx = vertx;
+        this.guard = new SsrfGuard(config.trustedHosts().orElse(List.of()));
         this.store = store;
         this.cipher = cipher;
         Deployment sim = new Deployment("sim", "sim", null, "sim", null, 0, null, null, null, 0);
@@ -90,8 +93,9 @@ public class Deployments implements RouteTable {
     }
 
     private Entry connect(Deployment deployment, Source source, Limits limits) {
+        // what an organization's admin stored is checked on every connection; configuration is the operator's own
         Upstream upstream = new Upstream(vertx, deployment.baseUrl(), deployment.connectTimeout(),
-                deployment.firstByteTimeout(), deployment.idleTimeout());
+                deployment.firstByteTimeout(), deployment.idleTimeout(), source == Source.DATABASE ? guard : null);
         return new Entry(deployment, ProviderAdapters.adapter(deployment, upstream), upstream, source, limits);
     }
 

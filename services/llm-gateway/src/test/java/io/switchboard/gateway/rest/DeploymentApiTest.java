@@ -3,8 +3,10 @@ package io.switchboard.gateway.rest;
 import static io.restassured.RestAssured.given;
 import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -138,6 +140,19 @@ class DeploymentApiTest {
                 .put("/api/aliases/spread").then().statusCode(400).contentType("application/problem+json");
         asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "ollama", "baseUrl", "http://x", "model", "m",
                 "requestsPerMinute", -1)).put("/api/deployments/negative").then().statusCode(400);
+    }
+
+    @Test
+    void aStoredDeploymentCannotPointAtAnInternalAddress() {
+        for (String url : List.of("http://169.254.169.254/latest", "http://10.0.0.7:8080/v1", "http://localhost:1/v1",
+                "http://[::ffff:127.0.0.1]:1/v1")) {
+            asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "openai-compatible", "baseUrl", url,
+                            "model", "m", "apiKey", SECRET)).put("/api/deployments/internal").then().statusCode(400)
+                    .contentType("application/problem+json")
+                    .body("detail", containsString("private or reserved"))
+                    .body("detail", containsString("GATEWAY_TRUSTED_HOSTS"));
+        }
+        asAdmin().get("/api/deployments").then().body("name", not(hasItem("internal")));
     }
 
     @Test

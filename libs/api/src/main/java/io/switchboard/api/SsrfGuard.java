@@ -1,4 +1,4 @@
-package io.switchboard.runtime.tools;
+package io.switchboard.api;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Where the HTTP tool may go. A URL must be http(s), its host on the agent's allow-list when it has one, and every
- * address the host resolves to public: no loopback, private, link-local (cloud metadata), carrier-grade NAT, unique
- * local, multicast or reserved ranges, IPv4-mapped forms included. Operators can trust named internal hosts
- * ({@code runtime.tools.http.trusted-hosts}); the allow-list still applies to them. The checked address is the one
- * connected to, so a DNS answer that changes in between cannot move the call.
+ * Where the platform may send a request a user chose (the HTTP tools, MCP servers, the gateway's deployments). A URL
+ * must be http(s), its host on the caller's allow-list when it has one, and every address the host resolves to
+ * public: no loopback, private, link-local (cloud metadata), carrier-grade NAT, unique local, multicast or reserved
+ * ranges, IPv4-mapped forms included. Operators can trust named internal hosts ({@code host} or {@code host:port});
+ * an allow-list still applies to them. Callers connect to the checked address, so a DNS answer that changes in
+ * between cannot move the call.
  */
 public final class SsrfGuard {
     private final List<String> trustedHosts;
@@ -37,41 +38,60 @@ public final class SsrfGuard {
     public record Target(URI uri, String host, int port, boolean tls, InetAddress address) {
     }
 
-    /** Resolves and checks {@code url} (blocking: DNS); throws {@link Tool.Rejected} saying why it may not go there. */
+    /** Why a request may not go where it was asked to. */
+    public static class Refused extends RuntimeException {
+        public Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** The host has no address (now): nothing can be sent there. */
+    public static final class UnknownHost extends Refused {
+        public UnknownHost(String host) {
+            super("unknown host " + host);
+        }
+    }
+
+    /** Resolves and checks {@code url} (blocking: DNS); throws {@link Refused} saying why it may not go there. */
     public Target check(String url, List<String> allowList) {
         URI uri;
         try {
             uri = URI.create(url.strip());
         } catch (IllegalArgumentException e) {
-            throw new Tool.Rejected("not a URL: " + url);
+            throw new Refused("not a URL: " + url);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new Tool.Rejected("only http and https URLs are allowed, not " + url);
+            throw new Refused("only http and https URLs are allowed, not " + url);
         }
         if (uri.getHost() == null || uri.getUserInfo() != null) {
-            throw new Tool.Rejected("the URL needs a host (and no user info): " + url);
+            throw new Refused("the URL needs a host (and no user info): " + url);
         }
         String host = hostName(uri.getHost());
         boolean tls = scheme.equals("https");
         int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
         if (!allowList.isEmpty() && !allows(allowList, host)) {
-            throw new Tool.Rejected("this agent may only call " + allowList + ", not " + host);
+            throw new Refused("only " + allowList + " may be called, not " + host);
         }
         InetAddress[] addresses;
         try {
             addresses = resolver.resolve(host);
         } catch (UnknownHostException e) {
-            throw new Tool.Rejected("unknown host " + host);
+            throw new UnknownHost(host);
         }
-        boolean trusted = trustedHosts.contains(host + ":" + port) || trustedHosts.contains(host);
+        boolean trusted = trusts(host, port);
         for (InetAddress address : addresses) {
             if (!trusted && !isPublic(address)) {
-                throw new Tool.Rejected(host + " is a private or reserved address (" + address.getHostAddress()
-                        + "); the HTTP tool only calls public hosts");
+                throw new Refused(host + " is a private or reserved address (" + address.getHostAddress()
+                        + "); only public hosts may be called");
             }
         }
         return new Target(uri, host, port, tls, addresses[0]);
+    }
+
+    /** Whether the operator trusts {@code host} (a name as {@link #hostName} gives it) on {@code port}. */
+    public boolean trusts(String host, int port) {
+        return trustedHosts.contains(host + ":" + port) || trustedHosts.contains(host);
     }
 
     /** A URI's host in lower case, without the brackets of an IPv6 literal. */
@@ -88,7 +108,7 @@ public final class SsrfGuard {
     }
 
     /** Whether the address is on the public internet. */
-    static boolean isPublic(InetAddress address) {
+    public static boolean isPublic(InetAddress address) {
         if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
                 || address.isSiteLocalAddress() || address.isMulticastAddress()) {
             return false;
