@@ -171,8 +171,12 @@ public interface GatewayConfig {
     }
 
     interface Calls {
-        /** How often recorded calls are written to {@code gateway.llm_calls}, in one batch. */
+        /** How often finished calls are settled in {@code gateway.llm_calls} (their outcome, tokens and cost). */
         @WithDefault("1s")
         Duration flushInterval();
+
+        /** How often calls left running by a replica that died are looked for and settled as interrupted. */
+        @WithDefault("1m")
+        Duration sweepInterval();
     }
 }

@@ -58,7 +58,8 @@ public class AnthropicFrontDoor {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);
             meter.apiKey(key.keyId());
-            StreamingResponder.respond(ctx, router.stream(call, meter::attempt),
+            StreamingResponder.respond(ctx, recorder.open(meter)
+                            .onItem().transformToMulti(x -> router.stream(call, meter::attempt)),
                     body.path("stream").asBoolean(false), new Format(id, request.model()), meter, recorder);
         });
     }

@@ -176,9 +176,11 @@ final class OpenAiFormat {
             case CONTEXT_LENGTH_EXCEEDED:
                 return 400;
             case RATE_LIMITED:
+            case BUDGET_EXCEEDED:
                 return 429;
             case UNAVAILABLE:
             case OVERLOADED:
+            case LEDGER_UNAVAILABLE:
                 return 503;
             case TIMEOUT:
                 return 504;

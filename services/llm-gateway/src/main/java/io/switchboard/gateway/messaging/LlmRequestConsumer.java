@@ -81,7 +81,8 @@ public class LlmRequestConsumer {
         Chunks chunks = new Chunks(payload.requestId());
         // ack at once: a stream may outlast the consumer's max unacked-record age
         return Uni.createFrom().completionStage(request::ack)
-                .onItem().transformToMulti(x -> cancellable(payload.requestId(), router.stream(payload, meter::attempt)))
+                .onItem().transformToMulti(x -> cancellable(payload.requestId(), recorder.open(meter)
+                        .onItem().transformToMulti(opened -> router.stream(payload, meter::attempt))))
                 .onItem().invoke(meter::observe)
                 .plug(events -> withKeepAlive(events, KEEP_ALIVE))
                 // text ready at once goes out as one record: a model faster than a Kafka round trip (sim at zero

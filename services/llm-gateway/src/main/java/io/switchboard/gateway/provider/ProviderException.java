@@ -22,6 +22,10 @@ public class ProviderException extends RuntimeException {
         NOT_FOUND("not_found", false),
         UNKNOWN_MODEL("unknown_model", false),
         UNAVAILABLE("no_deployment_available", false),
+        /** The key's budget or the organization's monthly one would be exceeded by what the call may cost. */
+        BUDGET_EXCEEDED("budget_exceeded", false),
+        /** The call could not be written down before it went out (the database is unreachable): not sent. */
+        LEDGER_UNAVAILABLE("usage_unavailable", true),
         /** The requester gave up on the answer (a cancelled turn): the upstream call was closed. */
         CANCELLED("cancelled", false);
 

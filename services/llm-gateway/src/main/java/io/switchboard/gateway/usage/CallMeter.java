@@ -7,6 +7,7 @@ import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Router;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,12 +33,18 @@ public final class CallMeter {
     private String status = "cancelled";
     private String finishReason;
     private volatile UUID apiKeyId;
+    /** The most the call may cost: reserved on budgets before it goes out. */
+    private final BigDecimal reserve;
+    // the call's row in the ledger, and its record once it ended: whichever comes second settles the row
+    private Long callId;
+    private CallRecord ended;
     // the answer, kept only when content capture is on (for the span)
     private final StringBuilder text;
     private final List<ProviderEvent.ToolCall> toolCalls;
 
     /** Use {@link CallRecorder#start}: it opens the call's span too. */
-    CallMeter(LlmRequest request, Span span, boolean captureContent) {
+    CallMeter(LlmRequest request, Span span, boolean captureContent, BigDecimal reserve) {
+        this.reserve = reserve;
         this.requestId = request.requestId();
         this.sessionId = request.sessionId();
         this.turnId = request.turnId();
@@ -51,6 +58,54 @@ public final class CallMeter {
 
     Span span() {
         return span;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    String sessionId() {
+        return sessionId;
+    }
+
+    String turnId() {
+        return turnId;
+    }
+
+    String agentId() {
+        return agentId;
+    }
+
+    String model() {
+        return model;
+    }
+
+    UUID orgId() {
+        return orgId;
+    }
+
+    UUID apiKeyId() {
+        return apiKeyId;
+    }
+
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    BigDecimal reserve() {
+        return reserve;
+    }
+
+    /** The call's ledger row is open; gives the call's record when it already ended (to settle now), else null. */
+    synchronized CallRecord opened(long id) {
+        callId = id;
+        return ended;
+    }
+
+    /** The call ended; gives its ledger row's id when open (to settle now), else null (settled when it opens, if ever). */
+    synchronized Long ended(CallRecord call) {
+        ended = call;
+        return callId;
     }
 
     /** Why the model stopped ({@code stop}, {@code tool_calls}, ...), or null when it did not finish. */

@@ -11,17 +11,26 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.cost.PriceTable;
+import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.routing.Deployment;
+import io.switchboard.gateway.routing.Deployments;
+import io.switchboard.gateway.routing.RouteTable;
+import io.switchboard.gateway.routing.Router;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,41 +44,61 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * Writes call records in batches, off the streaming path: a stream only enqueues its record, and a scheduled flush
- * inserts what is queued, a thousand rows per round trip. If the database falls behind by more than
- * {@link #MAX_QUEUED} records, new ones are counted and dropped rather than filling the heap.
+ * The ledger of LLM calls ({@code gateway.llm_calls}). A call is opened before it goes upstream: one statement
+ * ({@code gateway.open_call}) reserves the most it may cost on its organization's monthly budget and its key's, and
+ * refuses it if either would be exceeded, and writes its row as {@code running}; so budgets hold across replicas and
+ * with calls in flight, and no call goes unrecorded. When the call ends, its outcome is queued and a scheduled flush
+ * settles it ({@code gateway.settle_call}: tokens, cost, latency; the reservation becomes spending), off the
+ * streaming path. A settle that fails is tried again; the calls of a replica that died, or whose settles could not be
+ * kept, are settled by the sweep as {@code interrupted}, charged what they reserved.
  */
 @ApplicationScoped
 public class CallRecorder {
     private static final Logger LOG = Logger.getLogger(CallRecorder.class);
     private static final int MAX_BATCH = 1000;
+    /** Settles in flight at once in a flush (each is its own short transaction). */
+    private static final int SETTLE_CONCURRENCY = 32;
+    private static final int MAX_SETTLE_ATTEMPTS = 5;
+    /** The output a reservation assumes when a deployment sets no limit. */
+    static final int DEFAULT_MAX_OUTPUT_TOKENS = 4096;
     private static final AttributeKey<List<String>> FINISH_REASONS =
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
     static final int MAX_QUEUED = 200_000;
-    private static final String INSERT = "insert into gateway.llm_calls (request_id, session_id, turn_id, agent_id,"
-            + " model, deployment, upstream_model, provider, attempts, status, input_tokens, output_tokens,"
-            + " cached_input_tokens, cost_usd, latency_ms, ttft_ms, started_at, api_key_id, org_id)"
-            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
-    private static final String SPEND = "update gateway.api_keys set spent_usd = spent_usd + $2 where id = $1";
+    private static final String OPEN = "select gateway.open_call($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    private static final String SETTLE = "select gateway.settle_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    private static final String SETTLE_INTERRUPTED = "select gateway.settle_call(id, 'interrupted', deployment,"
+            + " upstream_model, provider, attempts, 0, 0, 0, reserved_usd, null, null) from gateway.llm_calls"
+            + " where id = $1 and status = 'running'";
 
-    private final Queue<CallRecord> pending = new ConcurrentLinkedQueue<>();
+    /** A finished call waiting to be settled, and how often that was tried. */
+    private record Settle(long id, CallRecord call, int attempts) {
+    }
+
+    private final Queue<Settle> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Pool pool;
     private final PriceTable prices;
+    private final RouteTable routes;
     private final Tracer tracer;
     private final boolean captureContent;
+    /** How long a call may run before the sweep takes it for lost: the longest a call may take, and a margin. */
+    private final Duration lostAfter;
 
     @jakarta.inject.Inject
-    public CallRecorder(Pool pool, GatewayConfig config, Tracer tracer) {
-        this(pool, prices(config), config.tracing().captureContent(), tracer);
+    public CallRecorder(Pool pool, GatewayConfig config, Deployments routes, Tracer tracer) {
+        this(pool, prices(config), routes, config.tracing().captureContent(), tracer,
+                config.routing().totalTimeout().plusMinutes(1));
     }
 
-    CallRecorder(Pool pool, PriceTable prices, boolean captureContent, Tracer tracer) {
+    CallRecorder(Pool pool, PriceTable prices, RouteTable routes, boolean captureContent, Tracer tracer,
+                 Duration lostAfter) {
         this.pool = pool;
         this.prices = prices;
+        this.routes = routes;
         this.captureContent = captureContent;
         this.tracer = tracer;
+        this.lostAfter = lostAfter;
     }
 
     private static PriceTable prices(GatewayConfig config) {
@@ -100,10 +129,79 @@ public class CallRecorder {
             }
             span.setAttribute("gen_ai.input.messages", SpanContent.inputMessages(request.messages()));
         }
-        return new CallMeter(request, span.startSpan(), captureContent);
+        return new CallMeter(request, span.startSpan(), captureContent, reservation(request));
     }
 
-    /** Prices the finished call, ends its span and queues it for the next batch insert. */
+    /**
+     * The most the request may cost: its input (estimated at two characters a token, on the high side for most
+     * text) and each deployment's output limit, at the dearest deployment it may be routed to.
+     */
+    BigDecimal reservation(LlmRequest request) {
+        UUID org = Router.orgOf(request);
+        if (org == null || request.messages() == null) {
+            return BigDecimal.ZERO;
+        }
+        long characters = 0;
+        for (ChatMessage message : request.messages()) {
+            characters += 8 + (message.content() == null ? 0 : message.content().length());
+            if (message.toolCalls() != null) {
+                for (ToolCall call : message.toolCalls()) {
+                    characters += String.valueOf(call.arguments()).length() + 16;
+                }
+            }
+        }
+        int input = (int) Math.min(Integer.MAX_VALUE, characters / 2 + 1);
+        List<Deployment> candidates = new ArrayList<>(routes.route(org, request.model()));
+        String wider = routes.contextFallback(request.model());
+        if (wider != null) {
+            candidates.addAll(routes.route(org, wider));
+        }
+        BigDecimal most = BigDecimal.ZERO;
+        for (Deployment deployment : candidates) {
+            int output = deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_OUTPUT_TOKENS;
+            most = most.max(prices.cost(deployment.model(), input, output, 0));
+        }
+        return most;
+    }
+
+    /**
+     * Opens the call in the ledger before it goes out. Fails with {@code budget_exceeded} when its key's budget or its
+     * organization's would be exceeded, and with {@code usage_unavailable} when it cannot be written down.
+     */
+    public Uni<Void> open(CallMeter meter) {
+        return pool.preparedQuery(OPEN).execute(Tuple.from(new Object[] {meter.requestId(), meter.sessionId(),
+                        meter.turnId(), meter.agentId(), meter.model(), meter.apiKeyId(), meter.orgId(), meter.reserve(),
+                        meter.startedAt().atOffset(ZoneOffset.UTC)}))
+                .onFailure().transform(e -> {
+                    LOG.warnf("could not open LLM call %s: %s", meter.requestId(), e.getMessage());
+                    return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
+                            "the call cannot be recorded right now, so it was not sent");
+                })
+                .map(rows -> {
+                    long id = rows.iterator().next().getLong(0);
+                    if (id == -1) {
+                        throw new ProviderException(ProviderException.Kind.BUDGET_EXCEEDED,
+                                "this key's budget does not cover the call (up to $" + plain(meter.reserve())
+                                        + " with its output limit)");
+                    }
+                    if (id == -2) {
+                        throw new ProviderException(ProviderException.Kind.BUDGET_EXCEEDED,
+                                "the organization's monthly budget does not cover the call (up to $"
+                                        + plain(meter.reserve()) + " with its output limit)");
+                    }
+                    CallRecord early = meter.opened(id);
+                    if (early != null) {
+                        queue(new Settle(id, early, 0)); // it ended (cancelled) while it was being opened
+                    }
+                    return null;
+                });
+    }
+
+    private static String plain(BigDecimal amount) {
+        return amount.setScale(6, RoundingMode.UP).stripTrailingZeros().toPlainString();
+    }
+
+    /** Prices the finished call, ends its span and queues it to be settled (once its row is open). */
     public void record(CallMeter meter) {
         CallRecord call = meter.finish(prices);
         String output = meter.outputMessages();
@@ -111,7 +209,10 @@ public class CallRecorder {
             meter.span().setAttribute("gen_ai.output.messages", output);
         }
         endSpan(meter.span(), call, meter.finishReason());
-        record(call);
+        Long id = meter.ended(call);
+        if (id != null) {
+            queue(new Settle(id, call, 0));
+        }
     }
 
     private static void endSpan(Span span, CallRecord call, String finishReason) {
@@ -153,53 +254,79 @@ public class CallRecorder {
         }
     }
 
-    void record(CallRecord call) {
+    private void queue(Settle settle) {
         if (queued.incrementAndGet() > MAX_QUEUED) {
+            // the row stays running: the sweep settles it at what it reserved
             queued.decrementAndGet();
             dropped.incrementAndGet();
             return;
         }
-        pending.add(call);
+        pending.add(settle);
     }
 
     @Scheduled(every = "${gateway.calls.flush-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> flush() {
         long lost = dropped.getAndSet(0);
         if (lost > 0) {
-            LOG.warnf("dropped %d LLM call records: the database is not keeping up", lost);
+            LOG.warnf("%d LLM calls could not be settled in time: the sweep will settle them at what they reserved",
+                    lost);
         }
-        return Multi.createBy().repeating().uni(this::flushBatch).whilst(written -> written == MAX_BATCH)
+        return Multi.createBy().repeating().uni(this::flushBatch).whilst(settled -> settled == MAX_BATCH)
                 .collect().last().replaceWithVoid();
     }
 
-    /** Inserts up to one batch; gives the number of rows written. */
+    /** Settles up to one batch, each call in its own short transaction; gives how many were taken from the queue. */
     private Uni<Integer> flushBatch() {
-        List<Tuple> batch = new ArrayList<>();
-        Map<UUID, BigDecimal> spend = new HashMap<>();
-        CallRecord call;
-        while (batch.size() < MAX_BATCH && (call = pending.poll()) != null) {
+        List<Settle> batch = new ArrayList<>();
+        Settle settle;
+        while (batch.size() < MAX_BATCH && (settle = pending.poll()) != null) {
             queued.decrementAndGet();
-            batch.add(Tuple.from(new Object[] {call.requestId(), call.sessionId(), call.turnId(), call.agentId(),
-                    call.model(), call.deployment(), call.upstreamModel(), call.provider(), call.attempts(),
-                    call.status(), call.inputTokens(), call.outputTokens(), call.cachedInputTokens(), call.costUsd(),
-                    call.latencyMs(), call.ttftMs(), call.startedAt().atOffset(ZoneOffset.UTC), call.apiKeyId(),
-                    call.orgId()}));
-            if (call.apiKeyId() != null) {
-                spend.merge(call.apiKeyId(), call.costUsd(), BigDecimal::add);
-            }
+            batch.add(settle);
         }
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        List<Tuple> spent = spend.entrySet().stream().map(e -> Tuple.of(e.getKey(), e.getValue())).toList();
-        // the calls and what they cost their keys are written together: spend is counted exactly once
-        return pool.withTransaction(tx -> tx.preparedQuery(INSERT).executeBatch(batch)
-                        .flatMap(x -> spent.isEmpty() ? Uni.createFrom().voidItem()
-                                : tx.preparedQuery(SPEND).executeBatch(spent).replaceWithVoid()))
-                .replaceWith(batch.size())
+        return Multi.createFrom().iterable(batch)
+                .onItem().transformToUni(this::settle).merge(SETTLE_CONCURRENCY)
+                .collect().last().replaceWith(batch.size());
+    }
+
+    private Uni<Void> settle(Settle settle) {
+        CallRecord call = settle.call();
+        return pool.preparedQuery(SETTLE).execute(Tuple.from(new Object[] {settle.id(), call.status(),
+                        call.deployment(), call.upstreamModel(), call.provider(), call.attempts(), call.inputTokens(),
+                        call.outputTokens(), call.cachedInputTokens(), call.costUsd(), call.latencyMs(),
+                        call.ttftMs()}))
+                .replaceWithVoid()
                 .onFailure().recoverWithItem(e -> {
-                    LOG.errorf(e, "could not record %d LLM calls", batch.size());
-                    return 0;
+                    if (settle.attempts() + 1 < MAX_SETTLE_ATTEMPTS) {
+                        queue(new Settle(settle.id(), call, settle.attempts() + 1));
+                    } else {
+                        LOG.errorf(e, "could not settle LLM call %s: the sweep will settle it", call.requestId());
+                    }
+                    return null;
+                });
+    }
+
+    /**
+     * Settles the calls that have been running for longer than any call may (their replica died, or their settle was
+     * lost) as {@code interrupted}, charged what they reserved. Each in its own statement: any replica may sweep.
+     */
+    @Scheduled(every = "${gateway.calls.sweep-interval}", delayed = "10s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    Uni<Void> sweep() {
+        return pool.preparedQuery("select id from gateway.llm_calls where status = 'running' and started_at < $1"
+                        + " order by started_at limit 1000")
+                .execute(Tuple.of(OffsetDateTime.now(ZoneOffset.UTC).minus(lostAfter)))
+                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+                .onItem().transformToUni(row -> pool.preparedQuery(SETTLE_INTERRUPTED)
+                        .execute(Tuple.of(row.getLong("id"))).replaceWithVoid())
+                .merge(SETTLE_CONCURRENCY)
+                .collect().last().replaceWithVoid()
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warn("could not sweep lost LLM calls", e);
+                    return null;
                 });
     }
 
@@ -236,7 +363,8 @@ public class CallRecorder {
     /** The organization's calls started in [from, to), grouped by {@code by} (a key of {@link #GROUPINGS}). */
     public Uni<List<UsageRow>> usage(UUID orgId, String by, Instant from, Instant to) {
         String key = GROUPINGS.get(by);
-        String sql = "select " + key + " as key, count(*) as calls, count(*) filter (where status <> 'ok') as errors,"
+        String sql = "select " + key + " as key, count(*) as calls,"
+                + " count(*) filter (where status not in ('ok', 'running')) as errors,"
                 + " sum(input_tokens) as input, sum(output_tokens) as output, sum(cached_input_tokens) as cached,"
                 + " sum(cost_usd) as cost, percentile_cont(0.5) within group (order by latency_ms) as latency,"
                 + " percentile_cont(0.5) within group (order by ttft_ms) as ttft"

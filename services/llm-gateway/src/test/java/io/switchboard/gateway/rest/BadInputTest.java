@@ -25,6 +25,7 @@ class BadInputTest {
     @AfterEach
     void forgetTheDeployment() {
         asAdmin().delete("/api/deployments/bad-input");
+        asAdmin().delete("/api/budget");
     }
 
     @Test
@@ -38,6 +39,7 @@ class BadInputTest {
                         "{\"deployments\":[\"sim\"],\"strategy\":\"priority\"}", 200, "deployments")
                 .body("POST /api/keys", "/api/keys", "{\"name\":\"bad input\",\"requestsPerMinute\":60,"
                         + "\"budgetUsd\":1.5}", 201, "name")
+                .body("PUT /api/budget", "/api/budget", "{\"monthlyUsd\":1000}", 200, "monthlyUsd")
                 .check();
     }
 

@@ -13,14 +13,30 @@ import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.cost.PriceTable;
+import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.routing.Deployment;
+import io.switchboard.gateway.routing.RouteTable;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Prompt and answer go into the call's span only when content capture is switched on. */
 class SpanContentTest {
+    private static final RouteTable NO_ROUTES = new RouteTable() {
+        @Override
+        public List<Deployment> route(UUID orgId, String model) {
+            return List.of();
+        }
+
+        @Override
+        public ChatProvider provider(Deployment deployment) {
+            throw new UnsupportedOperationException();
+        }
+    };
     private static final LlmRequest REQUEST = LlmRequest.of("r-1", "s-1", "t-1", "sim", List.of(
             ChatMessage.system("Be brief."),
             ChatMessage.user("Weather in Paris?"),
@@ -55,7 +71,8 @@ class SpanContentTest {
         InMemorySpanExporter exporter = InMemorySpanExporter.create();
         try (SdkTracerProvider tracing = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
-            CallRecorder recorder = new CallRecorder(null, new PriceTable(Map.of()), capture, tracing.get("test"));
+            CallRecorder recorder = new CallRecorder(null, new PriceTable(Map.of()), NO_ROUTES, capture,
+                    tracing.get("test"), Duration.ofMinutes(11));
             CallMeter meter = recorder.start(REQUEST, Context.root());
             meter.observe(new ProviderEvent.TextDelta("It is "));
             meter.observe(new ProviderEvent.TextDelta("18C."));
