@@ -150,7 +150,8 @@ class PlatformIT {
         String person = "bob-" + suffix;
         postAs(owner, "/api/members", "{\"username\":\"" + person + "\",\"password\":\"bobs password 123\","
                 + "\"role\":\"admin\"}");
-        postAs(owner, "/api/agents", "{\"name\":\"Acme helper " + suffix + "\",\"model\":\"sim\"}");
+        String acmeAgent = postAs(owner, "/api/agents", "{\"name\":\"Acme helper " + suffix + "\",\"model\":\"sim\"}")
+                .get("id").asText();
         String ours = "Ours " + suffix;
         createAgentInUi(ours);
         openChat(ours);
@@ -180,6 +181,11 @@ class PlatformIT {
         assertThat(texts("[data-testid=agent-row]")).anyMatch(row -> row.contains("Acme helper " + suffix))
                 .noneMatch(row -> row.contains(ours));
         assertThat(browser.findElements(By.cssSelector("[data-testid=new-agent]"))).isEmpty();
+        // a viewer follows a chat but has nothing to write in
+        String acmeChat = postAs(owner, "/api/sessions", "{\"agentId\":\"" + acmeAgent + "\"}").get("id").asText();
+        browser.get(platform.adminUi() + "/sessions/" + acmeChat);
+        assertThat(browser.findElement(By.cssSelector("[data-testid=read-only]")).getText()).contains("operator");
+        assertThat(browser.findElement(By.cssSelector("[data-testid=chat-input]")).isDisplayed()).isFalse();
         browser.get(platform.adminUi() + "/access"); // owners only
         assertThat(browser.getPageSource()).doesNotContain("Make token").contains("may not");
         browser.findElement(By.linkText("Back to the agents")).click();
@@ -213,6 +219,44 @@ class PlatformIT {
     private void signOut() {
         browser.findElement(By.cssSelector("[data-testid=sign-out]")).click();
         await().atMost(WAIT).until(() -> browser.getCurrentUrl().contains("/sign-in"));
+    }
+
+    /**
+     * Password guessing is slowed: a user name that keeps failing must wait (agent-runtime counts names), and so must
+     * a browser that keeps failing whatever the name (admin-ui counts addresses; 8 here, 20 by default).
+     */
+    @Test
+    void someoneGuessingPasswordsIsSlowedDown() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String person = "guessed-" + suffix;
+        post("/api/members", "{\"username\":\"" + person + "\",\"password\":\"the right one 123\","
+                + "\"role\":\"viewer\"}");
+        signOut();
+        for (int i = 0; i < 5; i++) {
+            assertThat(trySignIn(person, "guess " + i)).contains("wrong user name or password");
+        }
+        // even the right password waits now
+        assertThat(trySignIn(person, "the right one 123")).contains("too many failed sign-ins");
+        for (int i = 0; i < 3; i++) {
+            assertThat(trySignIn("nobody-" + suffix + "-" + i, "x")).contains("wrong user name or password");
+        }
+        assertThat(trySignIn("admin", Platform.ADMIN_PASSWORD)).contains("Too many failed sign-ins from here");
+        // one try every 3 seconds after that: the administrator gets in
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(4)).until(() -> {
+            trySignIn("admin", Platform.ADMIN_PASSWORD);
+            return browser.getCurrentUrl().endsWith("/agents");
+        });
+    }
+
+    /** Submits the sign-in form; gives the page that came back. */
+    private String trySignIn(String user, String password) {
+        browser.get(platform.adminUi() + "/sign-in");
+        browser.findElement(By.name("username")).sendKeys(user);
+        browser.findElement(By.name("password")).sendKeys(password);
+        browser.findElement(By.cssSelector("[data-testid=sign-in] button")).click();
+        await().atMost(WAIT).until(() -> !browser.getCurrentUrl().endsWith("/sign-in")
+                || !browser.findElements(By.cssSelector("[data-testid=sign-in-error]")).isEmpty());
+        return browser.getPageSource();
     }
 
     private void signInAs(String user, String password) {

@@ -8,6 +8,8 @@ import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.auth.BearerTokenIdentityProvider;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.switchboard.auth.SignInThrottle;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -26,6 +28,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
@@ -52,12 +55,17 @@ public class SignInPage {
     private final RuntimeClient runtime;
     private final BearerTokenIdentityProvider identities;
     private final RuntimeCallers callers;
+    /** Browsers' failed sign-ins, by address (agent-runtime counts user names: it sees only admin-ui's address). */
+    private final SignInThrottle throttle;
 
     public SignInPage(@RestClient RuntimeClient runtime, BearerTokenIdentityProvider identities,
-                      RuntimeCallers callers) {
+                      RuntimeCallers callers,
+                      @ConfigProperty(name = "switchboard.sign-in.failures-per-address", defaultValue = "20")
+                      int failuresPerAddress) {
         this.runtime = runtime;
         this.identities = identities;
         this.callers = callers;
+        this.throttle = new SignInThrottle(0, failuresPerAddress);
     }
 
     @GET
@@ -72,15 +80,28 @@ public class SignInPage {
     @PermitAll
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Uni<Response> signIn(@RestForm String username, @RestForm String password, @RestForm String then,
-                                @Context UriInfo uri) {
+                                @Context UriInfo uri, @Context HttpServerRequest request) {
         String target = local(then);
+        // behind a proxy, the browser's address when quarkus.http.proxy.proxy-address-forwarding trusts the proxy
+        String address = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        Duration wait = throttle.wait(null, address);
+        if (!wait.isZero()) {
+            return Uni.createFrom().item(Response.status(429).header("Retry-After", wait.toSeconds() + 1)
+                    .entity(Templates.signIn(target, username, "Too many failed sign-ins from here: try again in "
+                            + (wait.toSeconds() + 1) + " seconds.")).build());
+        }
         return runtime.signIn(new RuntimeClient.SignIn(username == null ? "" : username, password == null ? ""
                         : password))
                 .map(signed -> Response.seeOther(URI.create(target))
                         .cookie(cookie(signed.token(), Duration.between(Instant.now(), signed.expiresAt()), uri))
                         .build())
-                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
-                        .entity(Templates.signIn(target, username, Problems.describe(e))).build());
+                .onFailure().recoverWithItem(e -> {
+                    if (Problems.status(e) == 401) {
+                        throttle.failed(null, address);
+                    }
+                    return Response.status(Problems.status(e))
+                            .entity(Templates.signIn(target, username, Problems.describe(e))).build();
+                });
     }
 
     /** Ends the sign-in at agent-runtime (its token stops working) and forgets the cookie. */

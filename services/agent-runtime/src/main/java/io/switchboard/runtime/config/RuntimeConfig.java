@@ -22,11 +22,27 @@ public interface RuntimeConfig {
 
     SubAgents subAgents();
 
+    SignIn signIn();
+
     /**
      * Keys that seal tool secrets, {@code id:base64key,...} ({@code SWITCHBOARD_MASTER_KEYS}, the gateway's too): the
      * first seals, all open. None: secrets cannot be stored.
      */
     Optional<String> masterKeys();
+
+    interface SignIn {
+        /** Failed sign-ins a user name may have before it may try only once a minute. */
+        @WithDefault("5")
+        int failuresPerName();
+
+        /**
+         * Failed sign-ins one calling address may have before it may try only once every 3 seconds. Sign-ins through
+         * the UI all come from admin-ui's address (admin-ui counts browsers' itself): mostly a bound on the CPU that
+         * password checks take.
+         */
+        @WithDefault("200")
+        int failuresPerAddress();
+    }
 
     interface SubAgents {
         /**

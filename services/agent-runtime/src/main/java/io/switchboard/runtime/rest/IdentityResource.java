@@ -6,7 +6,9 @@ import io.switchboard.auth.AuditTrail;
 import io.switchboard.auth.BearerTokenIdentityProvider;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.switchboard.auth.SignInThrottle;
 import io.switchboard.auth.Tokens;
+import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.AccountRepository.Member;
 import io.switchboard.runtime.repository.AccountRepository.Membership;
 import io.switchboard.runtime.repository.AccountRepository.TokenInfo;
@@ -40,9 +42,13 @@ public class IdentityResource {
 
     private final AccountRepository store;
     private final Accounts accounts;
+    private final SignInThrottle throttle;
     private final BearerTokenIdentityProvider identities;
 
-    public IdentityResource(AccountRepository store, Accounts accounts, BearerTokenIdentityProvider identities) {
+    public IdentityResource(AccountRepository store, Accounts accounts, BearerTokenIdentityProvider identities,
+                            RuntimeConfig config) {
+        // the addresses here are those that call the runtime: for sign-ins through the UI, admin-ui's own
+        this.throttle = new SignInThrottle(config.signIn().failuresPerName(), config.signIn().failuresPerAddress());
         this.store = store;
         this.accounts = accounts;
         this.identities = identities;
@@ -169,8 +175,17 @@ public class IdentityResource {
         if (body.username().length() > MAX_NAME || body.password().length() > 1000) {
             throw Problem.badRequest("username or password is too long");
         }
-        return accounts.signIn(body.username().strip(), body.password()).map(signed -> {
+        String username = body.username().strip();
+        String address = request.request().remoteAddress() == null ? "unknown"
+                : request.request().remoteAddress().hostAddress();
+        Duration wait = throttle.wait(username, address);
+        if (!wait.isZero()) {
+            throw Problem.tooManyRequests("too many failed sign-ins: try again in " + (wait.toSeconds() + 1)
+                    + " s", wait);
+        }
+        return accounts.signIn(username, body.password()).map(signed -> {
             if (signed == null) {
+                throttle.failed(username, address);
                 throw new Problem(401, "Unauthorized", "wrong user name or password");
             }
             request.put(AuditTrail.ACTOR, new Caller(signed.orgId(), Role.VIEWER, null,
