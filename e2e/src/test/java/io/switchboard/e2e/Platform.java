@@ -139,8 +139,8 @@ final class Platform implements AutoCloseable {
         // the fake third-party API is on localhost: trusted as an operator would trust an internal service
         // and so is the runtime's own MCP server, which stands in for an external one
         env.put("RUNTIME_TOOLS_HTTP_TRUSTED_HOSTS", "localhost:" + apiPort + ",localhost:" + ports.get("agent-runtime"));
-        // admin-ui slows a browser after 8 failed sign-ins (20 by default), so a test can reach the limit
-        env.put("SWITCHBOARD_SIGN_IN_FAILURES_PER_ADDRESS", "8");
+        // admin-ui slows a browser after 12 failed sign-ins (20 by default), so a test reaches the limit sooner
+        env.put("SWITCHBOARD_SIGN_IN_FAILURES_PER_ADDRESS", "12");
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s
         env.put("RUNTIME_RECOVERY_LEASE", "3s");
         env.put("RUNTIME_RECOVERY_HEARTBEAT", "1s");

@@ -1,23 +1,30 @@
 package io.switchboard.admin.rest;
 
 import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.switchboard.admin.client.RuntimeCallers;
 import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Named;
 import java.util.List;
 
-/** The page header's view of who is signed in: {@code inject:signedIn} in the templates. */
+/**
+ * The page header's view of who is signed in: {@code inject:signedIn} in the templates. It reads the identity the
+ * request was authenticated with (every page that needs a role is), never asks for one: authentication is lazy here,
+ * and a page rendered on the event loop (the sign-in form after a failed attempt) may not block to resolve one.
+ */
 @Named("signedIn")
 @RequestScoped
 public class SignedInView {
     private final Caller caller;
     private final RuntimeClient.Me me;
 
-    SignedInView(SecurityIdentity identity, RuntimeCallers callers) {
-        this.caller = identity.getPrincipal() instanceof Caller c ? c : null;
+    SignedInView(RoutingContext request, RuntimeCallers callers) {
+        SecurityIdentity identity = request.user() instanceof QuarkusHttpUser user ? user.getSecurityIdentity() : null;
+        this.caller = identity != null && identity.getPrincipal() instanceof Caller c ? c : null;
         this.me = caller == null ? null : callers.profile(caller.credential());
     }
 
