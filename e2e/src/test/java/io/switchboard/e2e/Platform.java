@@ -2,6 +2,7 @@ package io.switchboard.e2e;
 
 import io.switchboard.testing.EmbeddedKafka;
 import io.switchboard.testing.EmbeddedPostgresServer;
+import io.switchboard.testing.FakeOidcProvider;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  * and one real PostgreSQL, on free ports.
  */
 final class Platform implements AutoCloseable {
+    static final String OIDC_CLIENT_ID = "switchboard";
     /** The platform administrator's API token (an owner of the default organization), as up makes one. */
     static final String ADMIN_TOKEN = "sb_e2e_admin_token";
     /** User admin's password, for signing in to admin-ui. */
@@ -36,6 +38,8 @@ final class Platform implements AutoCloseable {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private Duration simTokenInterval;
     private FakeApi api;
+    /** The company's identity provider that people may sign in with (admin-ui's "Sign in with ..."). */
+    private FakeOidcProvider identityProvider;
     private int apiPort;
 
     private Platform(EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
@@ -62,6 +66,10 @@ final class Platform implements AutoCloseable {
         return url("agent-runtime");
     }
 
+    FakeOidcProvider identityProvider() {
+        return identityProvider;
+    }
+
     /** The third-party API agents reach with {@code http_request}, at {@code http://localhost:<apiPort()>}. */
     FakeApi api() {
         return api;
@@ -83,6 +91,7 @@ final class Platform implements AutoCloseable {
         this.simTokenInterval = simTokenInterval;
         this.apiPort = freePort();
         this.api = new FakeApi(apiPort);
+        this.identityProvider = new FakeOidcProvider(OIDC_CLIENT_ID);
         for (String service : SERVICES) {
             ports.put(service, freePort());
             Files.deleteIfExists(logs().resolve(service + ".log"));
@@ -139,6 +148,12 @@ final class Platform implements AutoCloseable {
         // the fake third-party API is on localhost: trusted as an operator would trust an internal service
         // and so is the runtime's own MCP server, which stands in for an external one
         env.put("RUNTIME_TOOLS_HTTP_TRUSTED_HOSTS", "localhost:" + apiPort + ",localhost:" + ports.get("agent-runtime"));
+        // people may sign in with the fake identity provider too
+        env.put("SWITCHBOARD_OIDC_ENABLED", "true");
+        env.put("SWITCHBOARD_OIDC_LABEL", "Example Corp");
+        env.put("SWITCHBOARD_OIDC_ISSUER", identityProvider.issuer());
+        env.put("SWITCHBOARD_OIDC_CLIENT_ID", OIDC_CLIENT_ID);
+        env.put("SWITCHBOARD_OIDC_CLIENT_SECRET", "e2e-client-secret-long-enough-to-seal-cookies");
         // admin-ui slows a browser after 12 failed sign-ins (20 by default), so a test reaches the limit sooner
         env.put("SWITCHBOARD_SIGN_IN_FAILURES_PER_ADDRESS", "12");
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s
@@ -240,6 +255,9 @@ final class Platform implements AutoCloseable {
         }
         if (api != null) {
             api.close();
+        }
+        if (identityProvider != null) {
+            identityProvider.close();
         }
         try {
             kafka.close();

@@ -10,6 +10,7 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.switchboard.testing.FakeOidcProvider;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -249,6 +250,39 @@ class PlatformIT {
             trySignIn("admin", Platform.ADMIN_PASSWORD);
             return browser.getCurrentUrl().endsWith("/agents");
         });
+    }
+
+    /**
+     * A person signs in with their company's identity provider (OpenID Connect; a fake provider whose page the browser
+     * fills in): the first time they join the default organization as a viewer, the next time they are the same
+     * person. An ID token the provider did not sign, or one meant for another application, signs no one in.
+     */
+    @Test
+    void aPersonSignsInWithTheirCompanysIdentityProvider() throws Exception {
+        String person = "dana-" + UUID.randomUUID().toString().substring(0, 8);
+        for (int time = 0; time < 2; time++) {
+            signOut();
+            assertThat(browser.findElement(By.cssSelector("[data-testid=sign-in-oidc]")).getText())
+                    .isEqualTo("Sign in with Example Corp");
+            browser.findElement(By.cssSelector("[data-testid=sign-in-oidc]")).click();
+            await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=idp-sign-in]"))
+                    .isEmpty());
+            browser.findElement(By.name("username")).sendKeys(person);
+            browser.findElement(By.cssSelector("[data-testid=idp-sign-in] button")).click();
+            await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/agents"));
+            // the same person both times, not a second one named dana-...-2
+            assertThat(browser.findElement(By.cssSelector("[data-testid=signed-in]")).getText())
+                    .contains(person + " ·").contains("viewer").doesNotContain(person + "-2");
+        }
+        FakeOidcProvider provider = platform.identityProvider();
+        assertThat(postRaw(platform.runtime(), "/api/auth/oidc", "{\"idToken\":\"" + provider.forgedIdToken(person)
+                + "\"}").statusCode()).isEqualTo(401);
+        assertThat(postRaw(platform.runtime(), "/api/auth/oidc", "{\"idToken\":\"" + provider.idToken(person,
+                "another-app") + "\"}").statusCode()).isEqualTo(401);
+        HttpResponse<String> signedIn = postRaw(platform.runtime(), "/api/auth/oidc", "{\"idToken\":\""
+                + provider.idToken(person, Platform.OIDC_CLIENT_ID) + "\"}");
+        assertThat(signedIn.statusCode()).isEqualTo(200);
+        assertThat(signedIn.body()).contains("\"token\":\"sb_");
     }
 
     /** Submits the sign-in form; gives the page that came back. */

@@ -23,7 +23,8 @@ import org.jboss.logging.Logger;
 @IfBuildProperty(name = "switchboard.auth.callers", stringValue = "database", enableIfMissing = true)
 public class IdentitySchema {
     private static final Logger LOG = Logger.getLogger(IdentitySchema.class);
-    public static final UUID DEFAULT_ORG = UUID.fromString("00000000-0000-0000-0000-000000000001");
+    public static final String DEFAULT_ORG_ID = "00000000-0000-0000-0000-000000000001";
+    public static final UUID DEFAULT_ORG = UUID.fromString(DEFAULT_ORG_ID);
 
     void migrate(@Observes @Priority(10) StartupEvent start, DataSource dataSource,
                  @ConfigProperty(name = "switchboard.bootstrap.admin-token") Optional<String> adminToken)

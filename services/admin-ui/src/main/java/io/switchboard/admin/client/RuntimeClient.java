@@ -93,6 +93,10 @@ public interface RuntimeClient {
     record Membership(UUID orgId, String orgName, String role) {
     }
 
+    /** An OpenID Connect provider's ID token, for agent-runtime to check and sign the person in. */
+    record OidcSignIn(String idToken) {
+    }
+
     record SignIn(String username, String password) {
     }
 
@@ -168,6 +172,10 @@ public interface RuntimeClient {
     @POST
     @Path("/auth/sign-in")
     Uni<SignedIn> signIn(SignIn credentials);
+
+    @POST
+    @Path("/auth/oidc")
+    Uni<SignedIn> signInOidc(OidcSignIn idToken);
 
     @POST
     @Path("/auth/sign-out")

@@ -1,7 +1,10 @@
 package io.switchboard.admin.rest;
 
+import io.quarkus.oidc.IdToken;
+import io.quarkus.oidc.OidcSession;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.RuntimeCallers;
 import io.switchboard.admin.client.RuntimeClient;
@@ -12,6 +15,7 @@ import io.switchboard.auth.SignInThrottle;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -29,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
@@ -47,7 +52,7 @@ public class SignInPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance signIn(String then, String username, String error);
+        static native TemplateInstance signIn(String then, String username, String error, String oidc);
 
         static native TemplateInstance forbidden();
     }
@@ -57,11 +62,24 @@ public class SignInPage {
     private final RuntimeCallers callers;
     /** Browsers' failed sign-ins, by address (agent-runtime counts user names: it sees only admin-ui's address). */
     private final SignInThrottle throttle;
+    /** What the OpenID Connect sign-in is called on the page, or null when it is off. */
+    private final String oidc;
+
+    @Inject
+    @IdToken
+    JsonWebToken idToken;
+
+    @Inject
+    OidcSession oidcSession;
 
     public SignInPage(@RestClient RuntimeClient runtime, BearerTokenIdentityProvider identities,
                       RuntimeCallers callers,
                       @ConfigProperty(name = "switchboard.sign-in.failures-per-address", defaultValue = "20")
-                      int failuresPerAddress) {
+                      int failuresPerAddress,
+                      @ConfigProperty(name = "switchboard.oidc.enabled", defaultValue = "false") boolean oidcEnabled,
+                      @ConfigProperty(name = "switchboard.oidc.label", defaultValue = "single sign-on")
+                      String oidcLabel) {
+        this.oidc = oidcEnabled ? oidcLabel : null;
         this.runtime = runtime;
         this.identities = identities;
         this.callers = callers;
@@ -72,7 +90,7 @@ public class SignInPage {
     @Path("sign-in")
     @PermitAll
     public TemplateInstance form(@QueryParam("then") String then) {
-        return Templates.signIn(local(then), "", null);
+        return Templates.signIn(local(then), "", null, oidc);
     }
 
     @POST
@@ -88,7 +106,7 @@ public class SignInPage {
         if (!wait.isZero()) {
             return Uni.createFrom().item(Response.status(429).header("Retry-After", wait.toSeconds() + 1)
                     .entity(Templates.signIn(target, username, "Too many failed sign-ins from here: try again in "
-                            + (wait.toSeconds() + 1) + " seconds.")).build());
+                            + (wait.toSeconds() + 1) + " seconds.", oidc)).build());
         }
         return runtime.signIn(new RuntimeClient.SignIn(username == null ? "" : username, password == null ? ""
                         : password))
@@ -100,8 +118,26 @@ public class SignInPage {
                         throttle.failed(null, address);
                     }
                     return Response.status(Problems.status(e))
-                            .entity(Templates.signIn(target, username, Problems.describe(e))).build();
+                            .entity(Templates.signIn(target, username, Problems.describe(e), oidc)).build();
                 });
+    }
+
+    /**
+     * The end of a sign-in through the OpenID Connect provider: quarkus-oidc ran the authorization code flow to get
+     * here (this path only), and agent-runtime checks the ID token again and answers with a sign-in like a password's.
+     * The provider's session cookie is dropped: from here on the person is signed in as with a password.
+     */
+    @GET
+    @Path("sign-in/oidc")
+    @Authenticated
+    public Uni<Response> signedInThroughOidc(@Context UriInfo uri) {
+        return runtime.signInOidc(new RuntimeClient.OidcSignIn(idToken.getRawToken()))
+                .eventually(() -> oidcSession.logout())
+                .map(signed -> Response.seeOther(URI.create("/agents"))
+                        .cookie(cookie(signed.token(), Duration.between(Instant.now(), signed.expiresAt()), uri))
+                        .build())
+                .onFailure().recoverWithItem(e -> Response.status(Problems.status(e))
+                        .entity(Templates.signIn("/agents", "", Problems.describe(e), oidc)).build());
     }
 
     /** Ends the sign-in at agent-runtime (its token stops working) and forgets the cookie. */

@@ -76,6 +76,38 @@ public class AccountRepository {
                 .flatMap(x -> user(username));
     }
 
+    /** The person who signs in through OpenID Connect as {@code subject} ("issuer|sub"), or null. */
+    public Uni<User> oidcUser(String subject) {
+        return pool.preparedQuery("select * from identity.users where oidc_subject = $1").execute(Tuple.of(subject))
+                .map(rows -> first(rows, AccountRepository::toUser));
+    }
+
+    /**
+     * Makes the person who signs in through OpenID Connect as {@code subject}, named {@code name}, or {@code name-2},
+     * {@code name-3}... when the name is taken; gives the person already made when a sign-in raced this one.
+     */
+    public Uni<User> createOidcUser(String name, String subject) {
+        return createOidcUser(name, subject, 1);
+    }
+
+    private Uni<User> createOidcUser(String name, String subject, int attempt) {
+        String username = attempt == 1 ? name : name + "-" + attempt;
+        return pool.preparedQuery("insert into identity.users (id, username, oidc_subject) values ($1, $2, $3)"
+                        + " on conflict do nothing returning *")
+                .execute(Tuple.of(UUID.randomUUID(), username, subject))
+                .flatMap(rows -> rows.size() == 1 ? Uni.createFrom().item(toUser(rows.iterator().next()))
+                        : oidcUser(subject).flatMap(raced -> {
+                            if (raced != null) {
+                                return Uni.createFrom().item(raced);
+                            }
+                            if (attempt == 50) {
+                                return Uni.createFrom().failure(new IllegalStateException(
+                                        "no free user name like " + name));
+                            }
+                            return createOidcUser(name, subject, attempt + 1);
+                        }));
+    }
+
     public Uni<Void> setPassword(UUID userId, String passwordHash) {
         return pool.preparedQuery("update identity.users set password_hash = $2 where id = $1")
                 .execute(Tuple.of(userId, passwordHash)).replaceWithVoid();

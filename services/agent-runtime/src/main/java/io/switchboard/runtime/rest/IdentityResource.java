@@ -14,6 +14,7 @@ import io.switchboard.runtime.repository.AccountRepository.Membership;
 import io.switchboard.runtime.repository.AccountRepository.TokenInfo;
 import io.switchboard.runtime.repository.AccountRepository;
 import io.switchboard.runtime.service.Accounts;
+import io.switchboard.runtime.service.OidcSignIn;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
@@ -43,10 +44,12 @@ public class IdentityResource {
     private final AccountRepository store;
     private final Accounts accounts;
     private final SignInThrottle throttle;
+    private final OidcSignIn oidc;
     private final BearerTokenIdentityProvider identities;
 
     public IdentityResource(AccountRepository store, Accounts accounts, BearerTokenIdentityProvider identities,
-                            RuntimeConfig config) {
+                            RuntimeConfig config, OidcSignIn oidc) {
+        this.oidc = oidc;
         // the addresses here are those that call the runtime: for sign-ins through the UI, admin-ui's own
         this.throttle = new SignInThrottle(config.signIn().failuresPerName(), config.signIn().failuresPerAddress());
         this.store = store;
@@ -74,6 +77,10 @@ public class IdentityResource {
     }
 
     public record SignIn(String username, String password) {
+    }
+
+    /** An ID token from the OpenID Connect provider, as admin-ui got it at the end of the browser's sign-in. */
+    public record OidcSignInBody(String idToken) {
     }
 
     public record SignedIn(String token, UUID orgId, Instant expiresAt) {
@@ -192,6 +199,37 @@ public class IdentityResource {
                     signed.user().id(), "user:" + signed.user().username(), false, null));
             return new SignedIn(signed.token(), signed.orgId(), signed.expiresAt());
         });
+    }
+
+    /**
+     * Signs in a person an OpenID Connect provider vouches for: the ID token is checked here again (signature, issuer,
+     * audience, expiry), and someone new is made a member as configured. 401 for a token not taken, 403 for a newcomer
+     * not taken, 409 when OIDC is not configured.
+     */
+    @POST
+    @Path("/auth/oidc")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermitAll
+    public Uni<SignedIn> signInOidc(OidcSignInBody body, RoutingContext request) {
+        if (body == null || body.idToken() == null || body.idToken().isBlank()) {
+            throw Problem.badRequest("idToken is required");
+        }
+        if (body.idToken().length() > 16_384) {
+            throw Problem.badRequest("idToken is too long");
+        }
+        return oidc.signIn(body.idToken().strip())
+                .onFailure(OidcSignIn.Refused.class).transform(e -> new Problem(((OidcSignIn.Refused) e).status,
+                        switch (((OidcSignIn.Refused) e).status) {
+                            case 401 -> "Unauthorized";
+                            case 403 -> "Forbidden";
+                            case 409 -> "Conflict";
+                            default -> "Service Unavailable";
+                        }, e.getMessage()))
+                .map(signed -> {
+                    request.put(AuditTrail.ACTOR, new Caller(signed.orgId(), Role.VIEWER, null,
+                            signed.user().id(), "user:" + signed.user().username(), false, null));
+                    return new SignedIn(signed.token(), signed.orgId(), signed.expiresAt());
+                });
     }
 
     /** Ends the caller's sign-in (a session token only; API tokens are revoked with DELETE /api/tokens/{id}). */

@@ -75,17 +75,51 @@ public class Accounts {
             if (!matches || user == null || user.passwordHash() == null) {
                 return Uni.createFrom().nullItem();
             }
-            return store.memberships(user.id()).flatMap(orgs -> {
-                if (orgs.isEmpty()) {
-                    return Uni.createFrom().nullItem();
-                }
-                String token = Tokens.newToken();
-                Instant until = Instant.now().plus(SIGN_IN_LASTS);
-                UUID org = orgs.get(0).orgId();
-                return store.createSession(org, user.id(), user.username(), token, until)
-                        .replaceWith(new SignedIn(token, org, until, user));
-            });
+            return startSession(user);
         }));
+    }
+
+    /**
+     * Signs in the person an OpenID Connect provider vouched for ({@code subject}: "issuer|sub"). Someone new is made
+     * (named {@code name}, or with a number after it when the name is taken) and joins {@code org} with {@code role};
+     * null role: someone new is not taken. Null when the person belongs to no organization.
+     */
+    public Uni<SignedIn> signInOidc(String subject, String name, UUID org, Role role) {
+        return store.oidcUser(subject).flatMap(known -> {
+            if (known != null) {
+                return startSession(known);
+            }
+            if (role == null) {
+                return Uni.createFrom().nullItem();
+            }
+            return store.createOidcUser(usable(name), subject)
+                    .call(made -> store.memberships(made.id()).flatMap(orgs -> orgs.isEmpty()
+                            ? store.putMember(org, made.id(), role) : Uni.createFrom().voidItem()))
+                    .invoke(made -> LOG.infof("%s signed in through OpenID Connect for the first time: user %s, %s"
+                            + " of organization %s", subject, made.username(), role.wireName(), org))
+                    .flatMap(this::startSession);
+        });
+    }
+
+    /** A user name made of what the provider calls the person: the characters names may hold, never admin. */
+    static String usable(String name) {
+        String cleaned = name == null ? "" : name.replaceAll("[^A-Za-z0-9_.@-]", "");
+        cleaned = cleaned.substring(0, Math.min(cleaned.length(), 90));
+        return cleaned.isEmpty() || cleaned.equals(ADMIN) ? "sso-user" : cleaned;
+    }
+
+    /** A session in the person's first organization; null when they belong to none. */
+    private Uni<SignedIn> startSession(User user) {
+        return store.memberships(user.id()).flatMap(orgs -> {
+            if (orgs.isEmpty()) {
+                return Uni.createFrom().nullItem();
+            }
+            String token = Tokens.newToken();
+            Instant until = Instant.now().plus(SIGN_IN_LASTS);
+            UUID org = orgs.get(0).orgId();
+            return store.createSession(org, user.id(), user.username(), token, until)
+                    .replaceWith(new SignedIn(token, org, until, user));
+        });
     }
 
     public Uni<List<Membership>> memberships(UUID userId) {
