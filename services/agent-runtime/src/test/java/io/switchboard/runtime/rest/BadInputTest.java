@@ -55,6 +55,8 @@ class BadInputTest {
                         + "\"expiresInDays\":30}", 201, "name", "role")
                 .body("POST /api/auth/sign-in", "/api/auth/sign-in", "{\"username\":\"admin\","
                         + "\"password\":\"test-admin-password\"}", 200, "username", "password")
+                // OpenID Connect is not configured here: a well-formed request is told so
+                .body("POST /api/auth/oidc", "/api/auth/oidc", "{\"idToken\":\"x.y.z\"}", 409, "idToken")
                 // an API token belongs to one organization: a sign-in could switch
                 .body("POST /api/auth/org", "/api/auth/org", "{\"orgId\":\"" + UUID.randomUUID() + "\"}", 400,
                         "orgId")
