@@ -1,6 +1,6 @@
 -- Every call is written down before it goes upstream, with what it may cost at most (its reservation), and settled
--- when it ends: a crashed replica leaves its calls as 'running' rows that a sweep settles as 'interrupted', so no
--- call goes unrecorded, and budgets count calls in flight, across replicas.
+-- when it ends, in batches (CallRecorder): a crashed replica leaves its calls as 'running' rows that a sweep settles as
+-- 'interrupted', so no call goes unrecorded, and budgets count calls in flight, across replicas.
 alter table gateway.llm_calls alter column latency_ms drop not null;
 alter table gateway.llm_calls add column reserved_usd numeric(18, 9) not null default 0;
 -- what was reserved on the key's budget and on the organization's (0 where there was no budget)
@@ -23,7 +23,10 @@ create table gateway.org_budgets (
 
 -- Opens a call: reserves p_reserve on the organization's budget and the key's (when they have one) unless that would
 -- go over either, and inserts the call's row. Gives the row's id, or -1 (the key's budget) or -2 (the organization's)
--- when refused. Locks the organization's row before the key's, as settle_call does: no deadlock between them.
+-- when refused. Locks the organization's row before the key's, as settling does: no deadlock between them. Its commit
+-- does not wait for the disk (a crash of PostgreSQL itself may lose the last fraction of a second of openings; one of
+-- the gateway loses nothing): a budgeted key's row is held for microseconds, not for a flush, so its calls do not
+-- queue behind one another.
 create function gateway.open_call(p_request_id text, p_session_id text, p_turn_id text, p_agent_id text,
                                   p_model text, p_api_key_id uuid, p_org_id uuid, p_reserve numeric,
                                   p_started_at timestamptz) returns bigint
@@ -35,6 +38,7 @@ declare
     on_key numeric := 0;
     call_id bigint;
 begin
+    perform set_config('synchronous_commit', 'off', true);
     update gateway.org_budgets
        set spent_usd = case when month < this_month then 0 else spent_usd end, month = this_month,
            reserved_usd = reserved_usd + p_reserve, updated_at = now()
@@ -68,36 +72,4 @@ begin
             p_api_key_id, p_org_id, p_reserve, on_key, on_org)
     returning id into call_id;
     return call_id;
-end $$;
-
--- Settles a running call: its outcome, and its cost moved from reserved to spent on the organization and the key.
--- A call already settled is left alone (a late settle and the sweep cannot both count it).
-create function gateway.settle_call(p_id bigint, p_status text, p_deployment text, p_upstream_model text,
-                                    p_provider text, p_attempts int, p_input_tokens int, p_output_tokens int,
-                                    p_cached_input_tokens int, p_cost numeric, p_latency_ms int, p_ttft_ms int)
-    returns boolean
-    language plpgsql as $$
-declare
-    settled gateway.llm_calls%rowtype;
-begin
-    update gateway.llm_calls
-       set status = p_status, deployment = p_deployment, upstream_model = p_upstream_model, provider = p_provider,
-           attempts = p_attempts, input_tokens = p_input_tokens, output_tokens = p_output_tokens,
-           cached_input_tokens = p_cached_input_tokens, cost_usd = p_cost, latency_ms = p_latency_ms,
-           ttft_ms = p_ttft_ms
-     where id = p_id and status = 'running'
-    returning * into settled;
-    if not found then
-        return false;
-    end if;
-    update gateway.org_budgets
-       set reserved_usd = greatest(reserved_usd - settled.org_reserved_usd, 0), spent_usd = spent_usd + p_cost,
-           updated_at = now()
-     where org_id = settled.org_id;
-    if settled.api_key_id is not null then
-        update gateway.api_keys
-           set reserved_usd = greatest(reserved_usd - settled.key_reserved_usd, 0), spent_usd = spent_usd + p_cost
-         where id = settled.api_key_id;
-    end if;
-    return true;
 end $$;

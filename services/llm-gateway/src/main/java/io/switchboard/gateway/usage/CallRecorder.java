@@ -23,6 +23,7 @@ import io.switchboard.gateway.routing.RouteTable;
 import io.switchboard.gateway.routing.Router;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -37,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,16 +50,15 @@ import org.jboss.logging.Logger;
  * ({@code gateway.open_call}) reserves the most it may cost on its organization's monthly budget and its key's, and
  * refuses it if either would be exceeded, and writes its row as {@code running}; so budgets hold across replicas and
  * with calls in flight, and no call goes unrecorded. When the call ends, its outcome is queued and a scheduled flush
- * settles it ({@code gateway.settle_call}: tokens, cost, latency; the reservation becomes spending), off the
- * streaming path. A settle that fails is tried again; the calls of a replica that died, or whose settles could not be
- * kept, are settled by the sweep as {@code interrupted}, charged what they reserved.
+ * settles it (tokens, cost, latency; the reservation becomes spending; only a row still running), off the
+ * streaming path, a batch per transaction with one update per organization and key. A settle that fails is tried
+ * again; the calls of a replica that died, or whose settles could not be kept, are settled by the sweep as
+ * {@code interrupted}, charged what they reserved.
  */
 @ApplicationScoped
 public class CallRecorder {
     private static final Logger LOG = Logger.getLogger(CallRecorder.class);
     private static final int MAX_BATCH = 1000;
-    /** Settles in flight at once in a flush (each is its own short transaction). */
-    private static final int SETTLE_CONCURRENCY = 32;
     private static final int MAX_SETTLE_ATTEMPTS = 5;
     /** The output a reservation assumes when a deployment sets no limit. */
     static final int DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -65,10 +66,20 @@ public class CallRecorder {
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
     static final int MAX_QUEUED = 200_000;
     private static final String OPEN = "select gateway.open_call($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-    private static final String SETTLE = "select gateway.settle_call($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-    private static final String SETTLE_INTERRUPTED = "select gateway.settle_call(id, 'interrupted', deployment,"
-            + " upstream_model, provider, attempts, 0, 0, 0, reserved_usd, null, null) from gateway.llm_calls"
-            + " where id = $1 and status = 'running'";
+    /** The outcomes of a batch of calls, where they are still running; gives what each had reserved. */
+    private static final String SETTLE = "update gateway.llm_calls c set status = s.status, deployment = s.deployment,"
+            + " upstream_model = s.upstream_model, provider = s.provider, attempts = s.attempts,"
+            + " input_tokens = s.input_tokens, output_tokens = s.output_tokens, cached_input_tokens = s.cached,"
+            + " cost_usd = s.cost::numeric, latency_ms = s.latency, ttft_ms = s.ttft"
+            + " from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],"
+            + " $8::int[], $9::int[], $10::text[], $11::int[], $12::int[]) as s(id, status, deployment, upstream_model,"
+            + " provider, attempts, input_tokens, output_tokens, cached, cost, latency, ttft)"
+            + " where c.id = s.id and c.status = 'running'"
+            + " returning c.org_id, c.api_key_id, c.org_reserved_usd, c.key_reserved_usd, c.cost_usd";
+    private static final String ORG_SPEND = "update gateway.org_budgets set reserved_usd = greatest(reserved_usd - $2, 0),"
+            + " spent_usd = spent_usd + $3, updated_at = now() where org_id = $1";
+    private static final String KEY_SPEND = "update gateway.api_keys set reserved_usd = greatest(reserved_usd - $2, 0),"
+            + " spent_usd = spent_usd + $3 where id = $1";
 
     /** A finished call waiting to be settled, and how often that was tried. */
     private record Settle(long id, CallRecord call, int attempts) {
@@ -275,7 +286,7 @@ public class CallRecorder {
                 .collect().last().replaceWithVoid();
     }
 
-    /** Settles up to one batch, each call in its own short transaction; gives how many were taken from the queue. */
+    /** Settles up to one batch in one transaction; gives how many were taken from the queue. */
     private Uni<Integer> flushBatch() {
         List<Settle> batch = new ArrayList<>();
         Settle settle;
@@ -286,44 +297,111 @@ public class CallRecorder {
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        return Multi.createFrom().iterable(batch)
-                .onItem().transformToUni(this::settle).merge(SETTLE_CONCURRENCY)
-                .collect().last().replaceWith(batch.size());
-    }
-
-    private Uni<Void> settle(Settle settle) {
-        CallRecord call = settle.call();
-        return pool.preparedQuery(SETTLE).execute(Tuple.from(new Object[] {settle.id(), call.status(),
-                        call.deployment(), call.upstreamModel(), call.provider(), call.attempts(), call.inputTokens(),
-                        call.outputTokens(), call.cachedInputTokens(), call.costUsd(), call.latencyMs(),
-                        call.ttftMs()}))
-                .replaceWithVoid()
+        return pool.withTransaction(tx -> settle(tx, batch)).replaceWith(batch.size())
                 .onFailure().recoverWithItem(e -> {
-                    if (settle.attempts() + 1 < MAX_SETTLE_ATTEMPTS) {
-                        queue(new Settle(settle.id(), call, settle.attempts() + 1));
-                    } else {
-                        LOG.errorf(e, "could not settle LLM call %s: the sweep will settle it", call.requestId());
+                    for (Settle failed : batch) {
+                        if (failed.attempts() + 1 < MAX_SETTLE_ATTEMPTS) {
+                            queue(new Settle(failed.id(), failed.call(), failed.attempts() + 1));
+                        }
                     }
-                    return null;
+                    LOG.errorf(e, "could not settle %d LLM calls: tried again at the next flush (the sweep settles"
+                            + " those tried %d times)", batch.size(), MAX_SETTLE_ATTEMPTS);
+                    return batch.size();
                 });
     }
 
     /**
+     * Settles the calls (those still running) and moves what they reserved to what their organizations and keys spent:
+     * one update per organization and per key, organizations before keys and each in order, as openings lock them, so
+     * settling and opening never deadlock.
+     */
+    private Uni<Void> settle(SqlConnection tx, List<Settle> batch) {
+        int n = batch.size();
+        Long[] ids = new Long[n];
+        String[] status = new String[n];
+        String[] deployment = new String[n];
+        String[] upstream = new String[n];
+        String[] provider = new String[n];
+        Integer[] attempts = new Integer[n];
+        Integer[] input = new Integer[n];
+        Integer[] output = new Integer[n];
+        Integer[] cached = new Integer[n];
+        String[] cost = new String[n];
+        Integer[] latency = new Integer[n];
+        Integer[] ttft = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            CallRecord call = batch.get(i).call();
+            ids[i] = batch.get(i).id();
+            status[i] = call.status();
+            deployment[i] = call.deployment();
+            upstream[i] = call.upstreamModel();
+            provider[i] = call.provider();
+            attempts[i] = call.attempts();
+            input[i] = call.inputTokens();
+            output[i] = call.outputTokens();
+            cached[i] = call.cachedInputTokens();
+            cost[i] = call.costUsd().toPlainString();
+            latency[i] = call.latencyMs();
+            ttft[i] = call.ttftMs();
+        }
+        return tx.preparedQuery(SETTLE).execute(Tuple.from(new Object[] {ids, status, deployment, upstream, provider,
+                        attempts, input, output, cached, cost, latency, ttft}))
+                .flatMap(settled -> {
+                    Map<UUID, BigDecimal[]> orgs = new TreeMap<>();
+                    Map<UUID, BigDecimal[]> keys = new TreeMap<>();
+                    for (Row row : settled) {
+                        add(orgs, row.getUUID("org_id"), row.getBigDecimal("org_reserved_usd"),
+                                row.getBigDecimal("cost_usd"));
+                        if (row.getUUID("api_key_id") != null) {
+                            add(keys, row.getUUID("api_key_id"), row.getBigDecimal("key_reserved_usd"),
+                                    row.getBigDecimal("cost_usd"));
+                        }
+                    }
+                    return spend(tx, ORG_SPEND, orgs).flatMap(x -> spend(tx, KEY_SPEND, keys));
+                });
+    }
+
+    private static void add(Map<UUID, BigDecimal[]> totals, UUID id, BigDecimal reserved, BigDecimal cost) {
+        BigDecimal[] sum = totals.computeIfAbsent(id, x -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+        sum[0] = sum[0].add(reserved);
+        sum[1] = sum[1].add(cost);
+    }
+
+    private static Uni<Void> spend(SqlConnection tx, String sql, Map<UUID, BigDecimal[]> totals) {
+        if (totals.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> rows = totals.entrySet().stream()
+                .map(e -> Tuple.of(e.getKey(), e.getValue()[0], e.getValue()[1])).toList();
+        return tx.preparedQuery(sql).executeBatch(rows).replaceWithVoid();
+    }
+
+    /**
      * Settles the calls that have been running for longer than any call may (their replica died, or their settle was
-     * lost) as {@code interrupted}, charged what they reserved. Each in its own statement: any replica may sweep.
+     * lost) as {@code interrupted}, charged what they reserved. Rows another replica is sweeping are skipped.
      */
     @Scheduled(every = "${gateway.calls.sweep-interval}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> sweep() {
-        return pool.preparedQuery("select id from gateway.llm_calls where status = 'running' and started_at < $1"
-                        + " order by started_at limit 1000")
-                .execute(Tuple.of(OffsetDateTime.now(ZoneOffset.UTC).minus(lostAfter)))
-                .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-                .onItem().transformToUni(row -> pool.preparedQuery(SETTLE_INTERRUPTED)
-                        .execute(Tuple.of(row.getLong("id"))).replaceWithVoid())
-                .merge(SETTLE_CONCURRENCY)
-                .collect().last().replaceWithVoid()
+        return pool.withTransaction(tx -> tx.preparedQuery("select * from gateway.llm_calls where status = 'running'"
+                                + " and started_at < $1 order by id limit " + MAX_BATCH + " for update skip locked")
+                        .execute(Tuple.of(OffsetDateTime.now(ZoneOffset.UTC).minus(lostAfter)))
+                        .flatMap(rows -> {
+                            List<Settle> lost = new ArrayList<>();
+                            for (Row row : rows) {
+                                CallRecord call = toRecord(row);
+                                lost.add(new Settle(row.getLong("id"), new CallRecord(call.requestId(),
+                                        call.sessionId(), call.turnId(), call.agentId(), call.model(), call.deployment(),
+                                        call.upstreamModel(), call.provider(), call.attempts(), "interrupted", 0, 0, 0,
+                                        row.getBigDecimal("reserved_usd"), null, null, call.startedAt(),
+                                        call.apiKeyId(), call.orgId()), 0));
+                            }
+                            if (!lost.isEmpty()) {
+                                LOG.warnf("settling %d LLM calls a replica left running as interrupted", lost.size());
+                            }
+                            return lost.isEmpty() ? Uni.createFrom().voidItem() : settle(tx, lost);
+                        }))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warn("could not sweep lost LLM calls", e);
                     return null;
