@@ -55,8 +55,11 @@ public class ApiKeys {
     public record Refusal(int status, String code, String message, Duration retryAfter) {
     }
 
-    /** The outcome of a check: the key's id and organization when admitted, else the refusal. */
-    public record Check(UUID keyId, UUID orgId, Refusal refusal) {
+    /**
+     * The outcome of a check: the key's id and organization, and whether it has a budget (its calls reserve on it),
+     * when admitted; else the refusal.
+     */
+    public record Check(UUID keyId, UUID orgId, boolean budgeted, Refusal refusal) {
     }
 
     /** A new key of the organization: its calls see the organization's deployments and are its usage. */
@@ -132,7 +135,7 @@ public class ApiKeys {
         }
         Integer limit = key.requestsPerMinute();
         if (limit == null) {
-            return Uni.createFrom().item(new Check(key.id(), key.orgId(), null));
+            return Uni.createFrom().item(new Check(key.id(), key.orgId(), key.budget() != null, null));
         }
         return pool.preparedQuery("insert into gateway.api_key_windows (key_id, window_start, requests)"
                         + " values ($1, date_trunc('minute', now()), 1) on conflict (key_id, window_start)"
@@ -146,12 +149,12 @@ public class ApiKeys {
                         return refused(429, "rate_limited", "this key is limited to " + limit
                                 + " requests per minute", Duration.ofSeconds(Math.max(1, wait)));
                     }
-                    return new Check(key.id(), key.orgId(), null);
+                    return new Check(key.id(), key.orgId(), key.budget() != null, null);
                 });
     }
 
     private static Check refused(int status, String code, String message, Duration retryAfter) {
-        return new Check(null, null, new Refusal(status, code, message, retryAfter));
+        return new Check(null, null, false, new Refusal(status, code, message, retryAfter));
     }
 
 

@@ -25,7 +25,7 @@ public class FrontDoorGuard {
         }
         if (!required && (presented == null || !presented.startsWith(ApiKeys.PREFIX))) {
             // keys not required (gateway.auth.require-api-key=false): keyless calls are the default organization's
-            return Uni.createFrom().item(new ApiKeys.Check(null, IdentitySchema.DEFAULT_ORG, null));
+            return Uni.createFrom().item(new ApiKeys.Check(null, IdentitySchema.DEFAULT_ORG, false, null));
         }
         return keys.admit(presented);
     }

@@ -3,6 +3,7 @@ package io.switchboard.gateway.rest;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.switchboard.gateway.usage.CallRecorder;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -24,15 +25,17 @@ import java.util.UUID;
 /**
  * The organization's monthly budget for LLM calls (calendar months, UTC): every call counts, its agents' and its keys'.
  * A call that might take the month's spending past it is refused with {@code budget_exceeded} before it goes out
- * ({@code gateway.open_call}).
+ * ({@code gateway.open_call}). Other replicas see a new budget within 5 seconds.
  */
 @Path("/api/budget")
 @RolesAllowed(Role.VIEWER_NAME)
 public class BudgetResource {
     private final Pool pool;
+    private final CallRecorder recorder;
 
-    public BudgetResource(Pool pool) {
+    public BudgetResource(Pool pool, CallRecorder recorder) {
         this.pool = pool;
+        this.recorder = recorder;
     }
 
     public record BudgetInput(BigDecimal monthlyUsd) {
@@ -76,17 +79,20 @@ public class BudgetResource {
                         + " and started_at >= date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'"
                         + " on conflict (org_id) do update set monthly_usd = excluded.monthly_usd, updated_at = now()"
                         + " returning monthly_usd, month, spent_usd as spent, reserved_usd")
-                .execute(Tuple.of(org, monthly)).map(rows -> view(rows.iterator().next()));
+                .execute(Tuple.of(org, monthly)).map(rows -> view(rows.iterator().next()))
+                .invoke(set -> recorder.budgetChanged(org, true)); // other replicas read it within 5 s
     }
 
     @DELETE
     @RolesAllowed(Role.ADMIN_NAME)
     public Uni<Response> delete(SecurityContext security) {
+        UUID org = Caller.of(security).orgId();
         return pool.preparedQuery("delete from gateway.org_budgets where org_id = $1")
-                .execute(Tuple.of(Caller.of(security).orgId())).map(rows -> {
+                .execute(Tuple.of(org)).map(rows -> {
                     if (rows.rowCount() == 0) {
                         throw new NotFoundException("this organization has no budget");
                     }
+                    recorder.budgetChanged(org, false);
                     return Response.noContent().build();
                 });
     }

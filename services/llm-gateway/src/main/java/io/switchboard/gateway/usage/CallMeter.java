@@ -33,6 +33,7 @@ public final class CallMeter {
     private String status = "cancelled";
     private String finishReason;
     private volatile UUID apiKeyId;
+    private volatile boolean keyBudgeted;
     /** The most the call may cost: reserved on budgets before it goes out. */
     private final BigDecimal reserve;
     // the call's row in the ledger, and its record once it ended: whichever comes second settles the row
@@ -113,9 +114,14 @@ public final class CallMeter {
         return finishReason;
     }
 
-    /** The virtual key the call was made with (front doors), billed when the call is recorded. */
-    public void apiKey(UUID id) {
+    /** The virtual key the call was made with (front doors), and whether it has a budget the call reserves on. */
+    public void apiKey(UUID id, boolean budgeted) {
         this.apiKeyId = id;
+        this.keyBudgeted = budgeted;
+    }
+
+    boolean keyBudgeted() {
+        return keyBudgeted;
     }
 
     public void attempt(Deployment deployment) {

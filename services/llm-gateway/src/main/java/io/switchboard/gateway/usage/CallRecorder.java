@@ -11,6 +11,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
@@ -35,12 +36,15 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -66,6 +70,15 @@ public class CallRecorder {
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
     static final int MAX_QUEUED = 200_000;
     private static final String OPEN = "select gateway.open_call($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    /** Opens a batch of calls that reserve nothing: their rows' ids, in the batch's order. */
+    private static final String OPEN_BATCH = "with w as (select nextval('gateway.llm_calls_id_seq') as id, u.*"
+            + " from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::uuid[],"
+            + " $8::timestamptz[]) with ordinality as u(request_id, session_id, turn_id, agent_id, model, api_key_id,"
+            + " org_id, started_at, n)),"
+            + " ins as (insert into gateway.llm_calls (id, request_id, session_id, turn_id, agent_id, model, provider,"
+            + " status, input_tokens, output_tokens, started_at, api_key_id, org_id) select id, request_id, session_id,"
+            + " turn_id, agent_id, model, 'none', 'running', 0, 0, started_at, api_key_id, org_id from w)"
+            + " select id from w order by n";
     /** The outcomes of a batch of calls, where they are still running; gives what each had reserved. */
     private static final String SETTLE = "update gateway.llm_calls c set status = s.status, deployment = s.deployment,"
             + " upstream_model = s.upstream_model, provider = s.provider, attempts = s.attempts,"
@@ -86,6 +99,9 @@ public class CallRecorder {
     }
 
     private final Queue<Settle> pending = new ConcurrentLinkedQueue<>();
+    private final Queue<Opening> openings = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean openingBatch = new AtomicBoolean();
+    private volatile Set<UUID> budgetedOrgs = Set.of();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Pool pool;
@@ -177,17 +193,21 @@ public class CallRecorder {
 
     /**
      * Opens the call in the ledger before it goes out. Fails with {@code budget_exceeded} when its key's budget or its
-     * organization's would be exceeded, and with {@code usage_unavailable} when it cannot be written down.
+     * organization's would be exceeded, and with {@code usage_unavailable} when it cannot be written down. A call with
+     * no budget to reserve on (the common case) is written in a batch with the calls opening at the same time: one
+     * multi-row insert while the previous one is under way, about a tenth of the database's work per call.
      */
     public Uni<Void> open(CallMeter meter) {
+        if (!meter.keyBudgeted() && !budgetedOrgs.contains(meter.orgId())) {
+            return Uni.createFrom().emitter(emitter -> {
+                openings.add(new Opening(meter, emitter));
+                openNext();
+            });
+        }
         return pool.preparedQuery(OPEN).execute(Tuple.from(new Object[] {meter.requestId(), meter.sessionId(),
                         meter.turnId(), meter.agentId(), meter.model(), meter.apiKeyId(), meter.orgId(), meter.reserve(),
                         meter.startedAt().atOffset(ZoneOffset.UTC)}))
-                .onFailure().transform(e -> {
-                    LOG.warnf("could not open LLM call %s: %s", meter.requestId(), e.getMessage());
-                    return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
-                            "the call cannot be recorded right now, so it was not sent");
-                })
+                .onFailure().transform(e -> unrecordable(meter.requestId(), e))
                 .map(rows -> {
                     long id = rows.iterator().next().getLong(0);
                     if (id == -1) {
@@ -200,12 +220,111 @@ public class CallRecorder {
                                 "the organization's monthly budget does not cover the call (up to $"
                                         + plain(meter.reserve()) + " with its output limit)");
                     }
-                    CallRecord early = meter.opened(id);
-                    if (early != null) {
-                        queue(new Settle(id, early, 0)); // it ended (cancelled) while it was being opened
-                    }
+                    opened(meter, id);
                     return null;
                 });
+    }
+
+    private void opened(CallMeter meter, long id) {
+        CallRecord early = meter.opened(id);
+        if (early != null) {
+            queue(new Settle(id, early, 0)); // it ended (cancelled) while it was being opened
+        }
+    }
+
+    private static ProviderException unrecordable(String requestId, Throwable e) {
+        LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage());
+        return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
+                "the call cannot be recorded right now, so it was not sent");
+    }
+
+    /** A call waiting for its row, and who waits for it. */
+    private record Opening(CallMeter meter, UniEmitter<? super Void> opened) {
+    }
+
+    /** Writes the calls waiting to be opened, one batch at a time; the next batch gathers while one is written. */
+    private void openNext() {
+        if (!openingBatch.compareAndSet(false, true)) {
+            return;
+        }
+        List<Opening> batch = new ArrayList<>();
+        Opening next;
+        while (batch.size() < MAX_BATCH && (next = openings.poll()) != null) {
+            batch.add(next);
+        }
+        if (batch.isEmpty()) {
+            openingBatch.set(false);
+            if (!openings.isEmpty()) {
+                openNext(); // one came after the poll and before the flag was down
+            }
+            return;
+        }
+        int n = batch.size();
+        String[] requestIds = new String[n];
+        String[] sessionIds = new String[n];
+        String[] turnIds = new String[n];
+        String[] agentIds = new String[n];
+        String[] models = new String[n];
+        UUID[] keyIds = new UUID[n];
+        UUID[] orgIds = new UUID[n];
+        OffsetDateTime[] startedAt = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            CallMeter meter = batch.get(i).meter();
+            requestIds[i] = meter.requestId();
+            sessionIds[i] = meter.sessionId();
+            turnIds[i] = meter.turnId();
+            agentIds[i] = meter.agentId();
+            models[i] = meter.model();
+            keyIds[i] = meter.apiKeyId();
+            orgIds[i] = meter.orgId();
+            startedAt[i] = meter.startedAt().atOffset(ZoneOffset.UTC);
+        }
+        pool.preparedQuery(OPEN_BATCH).execute(Tuple.from(new Object[] {requestIds, sessionIds, turnIds, agentIds,
+                        models, keyIds, orgIds, startedAt}))
+                .subscribe().with(rows -> {
+                    openingBatch.set(false);
+                    openNext();
+                    int i = 0;
+                    for (Row row : rows) {
+                        Opening opening = batch.get(i++);
+                        opened(opening.meter(), row.getLong("id"));
+                        opening.opened().complete(null);
+                    }
+                }, failure -> {
+                    openingBatch.set(false);
+                    openNext();
+                    for (Opening opening : batch) {
+                        opening.opened().fail(unrecordable(opening.meter().requestId(), failure));
+                    }
+                });
+    }
+
+    /** Which organizations have a budget (their calls reserve on it), read again every few seconds. */
+    @Scheduled(every = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    Uni<Void> readBudgetedOrgs() {
+        return pool.query("select org_id from gateway.org_budgets").execute()
+                .invoke(rows -> {
+                    Set<UUID> orgs = new HashSet<>();
+                    rows.forEach(row -> orgs.add(row.getUUID("org_id")));
+                    budgetedOrgs = orgs;
+                })
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warn("could not read which organizations have budgets", e);
+                    return null;
+                });
+    }
+
+    /** An organization's budget was set or removed on this replica: its calls reserve on it (or not) at once. */
+    public void budgetChanged(UUID orgId, boolean budgeted) {
+        Set<UUID> orgs = new HashSet<>(budgetedOrgs);
+        if (budgeted) {
+            orgs.add(orgId);
+        } else {
+            orgs.remove(orgId);
+        }
+        budgetedOrgs = orgs;
     }
 
     private static String plain(BigDecimal amount) {
