@@ -50,10 +50,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * The ledger of LLM calls ({@code gateway.llm_calls}). A call is opened before it goes upstream: one statement
- * ({@code gateway.open_call}) reserves the most it may cost on its organization's monthly budget and its key's, and
- * refuses it if either would be exceeded, and writes its row as {@code running}; so budgets hold across replicas and
- * with calls in flight, and no call goes unrecorded. When the call ends, its outcome is queued and a scheduled flush
+ * The ledger of LLM calls ({@code gateway.llm_calls}). A call is opened before it goes upstream: its row is written
+ * as {@code running}, so no call goes unrecorded. A call with a budget to respect (its key's, its organization's
+ * monthly one) is opened by {@code gateway.open_call}, one statement that reserves the most it may cost on both and
+ * refuses it if either would be exceeded, so budgets hold across replicas and with calls in flight; the others are
+ * opened together in batches (group commit). When the call ends, its outcome is queued and a scheduled flush
  * settles it (tokens, cost, latency; the reservation becomes spending; only a row still running), off the
  * streaming path, a batch per transaction with one update per organization and key. A settle that fails is tried
  * again; the calls of a replica that died, or whose settles could not be kept, are settled by the sweep as
