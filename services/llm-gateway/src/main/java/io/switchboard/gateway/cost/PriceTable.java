@@ -2,6 +2,7 @@ package io.switchboard.gateway.cost;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Map;
 
 /**
@@ -19,6 +20,14 @@ public final class PriceTable {
 
     public PriceTable(Map<String, Price> prices) {
         this.prices = Map.copyOf(prices);
+    }
+
+    /** An amount as the API shows it: no trailing zeros and never in E notation (not 0E-9, not 2.5E+1). */
+    public static BigDecimal plain(BigDecimal amount) {
+        if (amount == null) {
+            return null;
+        }
+        return amount.setScale(Math.max(0, amount.stripTrailingZeros().scale()), RoundingMode.UNNECESSARY);
     }
 
     public boolean knows(String model) {

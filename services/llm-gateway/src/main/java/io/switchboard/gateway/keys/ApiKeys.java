@@ -3,6 +3,7 @@ package io.switchboard.gateway.keys;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.auth.Tokens;
+import io.switchboard.gateway.cost.PriceTable;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -161,7 +162,8 @@ public class ApiKeys {
     private static KeyView view(Row row) {
         var revoked = row.getOffsetDateTime("revoked_at");
         return new KeyView(row.getUUID("id"), row.getString("name"), row.getString("key_prefix"),
-                row.getInteger("requests_per_minute"), row.getBigDecimal("budget_usd"), row.getBigDecimal("spent_usd"),
+                row.getInteger("requests_per_minute"), PriceTable.plain(row.getBigDecimal("budget_usd")),
+                PriceTable.plain(row.getBigDecimal("spent_usd")),
                 row.getOffsetDateTime("created_at").toInstant(), revoked == null ? null : revoked.toInstant());
     }
 }

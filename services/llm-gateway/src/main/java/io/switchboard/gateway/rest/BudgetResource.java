@@ -3,6 +3,7 @@ package io.switchboard.gateway.rest;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.switchboard.gateway.cost.PriceTable;
 import io.switchboard.gateway.usage.CallRecorder;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -98,7 +99,7 @@ public class BudgetResource {
     }
 
     private static BudgetView view(Row row) {
-        return new BudgetView(row.getBigDecimal("monthly_usd"), row.getLocalDate("month"), row.getBigDecimal("spent"),
-                row.getBigDecimal("reserved_usd"));
+        return new BudgetView(PriceTable.plain(row.getBigDecimal("monthly_usd")), row.getLocalDate("month"),
+                PriceTable.plain(row.getBigDecimal("spent")), PriceTable.plain(row.getBigDecimal("reserved_usd")));
     }
 }

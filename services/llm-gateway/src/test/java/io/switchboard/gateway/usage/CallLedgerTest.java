@@ -144,7 +144,7 @@ class CallLedgerTest {
         given().header("Authorization", "Bearer " + org.ownerToken()).get("/api/budget").then().statusCode(404);
         given().header("Authorization", "Bearer " + org.ownerToken()).contentType(ContentType.JSON)
                 .body(Map.of("monthlyUsd", 0)).put("/api/budget").then().statusCode(200)
-                .body("monthlyUsd", equalTo(0f));
+                .body("monthlyUsd", equalTo(0));
 
         List<LlmChunk> refused = agentCall(org.id(), "agents-model");
         assertThat(refused.get(refused.size() - 1)).isInstanceOfSatisfying(LlmChunk.Failed.class,
@@ -158,7 +158,7 @@ class CallLedgerTest {
         // 12 input (4 cached) and 6 output tokens of gpt-4o-mini: (8 x 0.15 + 4 x 0.075 + 6 x 0.60) / 1M
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given()
                 .header("Authorization", "Bearer " + org.ownerToken()).get("/api/budget").then().statusCode(200)
-                .body("spentUsd", equalTo(0.0000051f)).body("reservedUsd", equalTo(0f)));
+                .body("spentUsd", equalTo(0.0000051f)).body("reservedUsd", equalTo(0)));
         // another organization's budget is its own
         TestOrgs.Org other = TestOrgs.create(pool, "unbudgeted " + UUID.randomUUID());
         given().header("Authorization", "Bearer " + other.ownerToken()).get("/api/budget").then().statusCode(404);
