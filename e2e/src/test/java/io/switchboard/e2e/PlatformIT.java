@@ -1190,6 +1190,16 @@ class PlatformIT {
         browser.get(platform.adminUi() + "/keys");
         assertThat(texts("[data-testid=key-row]")).anyMatch(row -> row.contains("e2e-app"));
         assertThat(browser.getPageSource()).doesNotContain(key);
+
+        // the organization's monthly budget, set on the same page, is what the gateway keeps
+        assertThat(browser.findElement(By.cssSelector("[data-testid=budget]")).getText()).contains("None");
+        browser.findElement(By.cssSelector("[data-testid=budget-input]")).sendKeys("250");
+        browser.findElement(By.cssSelector("[data-testid=set-budget]")).click();
+        await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector("[data-testid=budget]")).getText()
+                .contains("a month for every call"));
+        assertThat(get(platform.gateway(), "/api/budget").get("monthlyUsd").asInt()).isEqualTo(250);
+        http.send(asAdmin(URI.create(platform.gateway() + "/api/budget")).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()); // other tests' calls need none
     }
 
     // ---- browser steps

@@ -57,6 +57,24 @@ public interface GatewayClient {
     record NewKey(String name, Integer requestsPerMinute, BigDecimal budgetUsd) {
     }
 
+    /** The organization's monthly budget, what this month's calls spent and what calls in flight reserved. */
+    record Budget(BigDecimal monthlyUsd, String month, BigDecimal spentUsd, BigDecimal reservedUsd) {
+        public String monthly() {
+            return dollars(monthlyUsd);
+        }
+
+        public String spent() {
+            return dollars(spentUsd);
+        }
+
+        public String reserved() {
+            return dollars(reservedUsd);
+        }
+    }
+
+    record BudgetInput(BigDecimal monthlyUsd) {
+    }
+
     record CreatedKey(ApiKey info, String key) {
     }
 
@@ -71,6 +89,15 @@ public interface GatewayClient {
     @DELETE
     @Path("/keys/{id}")
     Uni<Void> revokeKey(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    /** 404 when the organization has none. */
+    @GET
+    @Path("/budget")
+    Uni<Budget> budget(@HeaderParam("Authorization") String auth);
+
+    @PUT
+    @Path("/budget")
+    Uni<Budget> setBudget(@HeaderParam("Authorization") String auth, BudgetInput budget);
 
     @GET
     @Path("/deployments")

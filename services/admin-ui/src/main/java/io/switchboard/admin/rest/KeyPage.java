@@ -21,7 +21,10 @@ import java.util.List;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
-/** Virtual API keys for the gateway's front doors: made (the key shown once), listed, revoked. */
+/**
+ * Virtual API keys for the gateway's front doors: made (the key shown once), listed, revoked; and the organization's
+ * monthly budget, which every call of the organization counts against.
+ */
 @Path("/keys")
 @Produces(MediaType.TEXT_HTML)
 @RolesAllowed(Role.VIEWER_NAME)
@@ -29,7 +32,8 @@ public class KeyPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance list(List<GatewayClient.ApiKey> keys, String newKey, String error);
+        static native TemplateInstance list(List<GatewayClient.ApiKey> keys, GatewayClient.Budget budget,
+                                            String newKey, String error);
     }
 
     private final GatewayClient gateway;
@@ -74,9 +78,30 @@ public class KeyPage {
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
+    /** Sets the organization's monthly budget (admins). */
+    @POST
+    @Path("/budget")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<Response> setBudget(@RestForm String monthlyUsd, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        BigDecimal monthly;
+        try {
+            monthly = new BigDecimal(monthlyUsd == null ? "" : monthlyUsd.strip());
+        } catch (NumberFormatException e) {
+            return page(auth, null, "the monthly budget is an amount in dollars")
+                    .map(html -> Response.status(400).entity(html).build());
+        }
+        return gateway.setBudget(auth, new GatewayClient.BudgetInput(monthly))
+                .map(set -> Response.seeOther(URI.create("/keys")).build())
+                .onFailure().recoverWithUni(e -> page(auth, null, Problems.describe(e))
+                        .map(html -> Response.status(Problems.status(e)).entity(html).build()));
+    }
+
     private Uni<TemplateInstance> page(String auth, String newKey, String error) {
-        return gateway.keys(auth).map(keys -> Templates.list(keys, newKey, error))
-                .onFailure().recoverWithItem(e -> Templates.list(List.of(), newKey,
+        Uni<GatewayClient.Budget> budget = gateway.budget(auth).onFailure().recoverWithNull(); // 404: none
+        return gateway.keys(auth).flatMap(keys -> budget.map(set -> Templates.list(keys, set, newKey, error)))
+                .onFailure().recoverWithItem(e -> Templates.list(List.of(), null, newKey,
                         error != null ? error : Problems.describe(e)));
     }
 }
