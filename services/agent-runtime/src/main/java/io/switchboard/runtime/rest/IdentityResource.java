@@ -195,10 +195,15 @@ public class IdentityResource {
                 throttle.failed(username, address);
                 throw new Problem(401, "Unauthorized", "wrong user name or password");
             }
-            request.put(AuditTrail.ACTOR, new Caller(signed.orgId(), Role.VIEWER, null,
-                    signed.user().id(), "user:" + signed.user().username(), false, null));
-            return new SignedIn(signed.token(), signed.orgId(), signed.expiresAt());
+            return answer(signed, request);
         });
+    }
+
+    /** The sign-in's answer; its audit entry is the person's, who was no one when the request came. */
+    private static SignedIn answer(Accounts.SignedIn signed, RoutingContext request) {
+        request.put(AuditTrail.ACTOR, new Caller(signed.orgId(), Role.VIEWER, null, signed.user().id(),
+                "user:" + signed.user().username(), false, null));
+        return new SignedIn(signed.token(), signed.orgId(), signed.expiresAt());
     }
 
     /**
@@ -225,11 +230,7 @@ public class IdentityResource {
                             case 409 -> "Conflict";
                             default -> "Service Unavailable";
                         }, e.getMessage()))
-                .map(signed -> {
-                    request.put(AuditTrail.ACTOR, new Caller(signed.orgId(), Role.VIEWER, null,
-                            signed.user().id(), "user:" + signed.user().username(), false, null));
-                    return new SignedIn(signed.token(), signed.orgId(), signed.expiresAt());
-                });
+                .map(signed -> answer(signed, request));
     }
 
     /** Ends the caller's sign-in (a session token only; API tokens are revoked with DELETE /api/tokens/{id}). */

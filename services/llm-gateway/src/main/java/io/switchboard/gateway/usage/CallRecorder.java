@@ -47,6 +47,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -260,28 +262,15 @@ public class CallRecorder {
             }
             return;
         }
-        int n = batch.size();
-        String[] requestIds = new String[n];
-        String[] sessionIds = new String[n];
-        String[] turnIds = new String[n];
-        String[] agentIds = new String[n];
-        String[] models = new String[n];
-        UUID[] keyIds = new UUID[n];
-        UUID[] orgIds = new UUID[n];
-        OffsetDateTime[] startedAt = new OffsetDateTime[n];
-        for (int i = 0; i < n; i++) {
-            CallMeter meter = batch.get(i).meter();
-            requestIds[i] = meter.requestId();
-            sessionIds[i] = meter.sessionId();
-            turnIds[i] = meter.turnId();
-            agentIds[i] = meter.agentId();
-            models[i] = meter.model();
-            keyIds[i] = meter.apiKeyId();
-            orgIds[i] = meter.orgId();
-            startedAt[i] = meter.startedAt().atOffset(ZoneOffset.UTC);
-        }
-        pool.preparedQuery(OPEN_BATCH).execute(Tuple.from(new Object[] {requestIds, sessionIds, turnIds, agentIds,
-                        models, keyIds, orgIds, startedAt}))
+        pool.preparedQuery(OPEN_BATCH).execute(Tuple.from(new Object[] {
+                        column(batch, String[]::new, o -> o.meter().requestId()),
+                        column(batch, String[]::new, o -> o.meter().sessionId()),
+                        column(batch, String[]::new, o -> o.meter().turnId()),
+                        column(batch, String[]::new, o -> o.meter().agentId()),
+                        column(batch, String[]::new, o -> o.meter().model()),
+                        column(batch, UUID[]::new, o -> o.meter().apiKeyId()),
+                        column(batch, UUID[]::new, o -> o.meter().orgId()),
+                        column(batch, OffsetDateTime[]::new, o -> o.meter().startedAt().atOffset(ZoneOffset.UTC))}))
                 .subscribe().with(rows -> {
                     openingBatch.set(false);
                     openNext();
@@ -436,36 +425,19 @@ public class CallRecorder {
      * settling and opening never deadlock.
      */
     private Uni<Void> settle(SqlConnection tx, List<Settle> batch) {
-        int n = batch.size();
-        Long[] ids = new Long[n];
-        String[] status = new String[n];
-        String[] deployment = new String[n];
-        String[] upstream = new String[n];
-        String[] provider = new String[n];
-        Integer[] attempts = new Integer[n];
-        Integer[] input = new Integer[n];
-        Integer[] output = new Integer[n];
-        Integer[] cached = new Integer[n];
-        String[] cost = new String[n];
-        Integer[] latency = new Integer[n];
-        Integer[] ttft = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            CallRecord call = batch.get(i).call();
-            ids[i] = batch.get(i).id();
-            status[i] = call.status();
-            deployment[i] = call.deployment();
-            upstream[i] = call.upstreamModel();
-            provider[i] = call.provider();
-            attempts[i] = call.attempts();
-            input[i] = call.inputTokens();
-            output[i] = call.outputTokens();
-            cached[i] = call.cachedInputTokens();
-            cost[i] = call.costUsd().toPlainString();
-            latency[i] = call.latencyMs();
-            ttft[i] = call.ttftMs();
-        }
-        return tx.preparedQuery(SETTLE).execute(Tuple.from(new Object[] {ids, status, deployment, upstream, provider,
-                        attempts, input, output, cached, cost, latency, ttft}))
+        return tx.preparedQuery(SETTLE).execute(Tuple.from(new Object[] {
+                        column(batch, Long[]::new, Settle::id),
+                        column(batch, String[]::new, c -> c.call().status()),
+                        column(batch, String[]::new, c -> c.call().deployment()),
+                        column(batch, String[]::new, c -> c.call().upstreamModel()),
+                        column(batch, String[]::new, c -> c.call().provider()),
+                        column(batch, Integer[]::new, c -> c.call().attempts()),
+                        column(batch, Integer[]::new, c -> c.call().inputTokens()),
+                        column(batch, Integer[]::new, c -> c.call().outputTokens()),
+                        column(batch, Integer[]::new, c -> c.call().cachedInputTokens()),
+                        column(batch, String[]::new, c -> c.call().costUsd().toPlainString()),
+                        column(batch, Integer[]::new, c -> c.call().latencyMs()),
+                        column(batch, Integer[]::new, c -> c.call().ttftMs())}))
                 .flatMap(settled -> {
                     Map<UUID, BigDecimal[]> orgs = new TreeMap<>();
                     Map<UUID, BigDecimal[]> keys = new TreeMap<>();
@@ -479,6 +451,15 @@ public class CallRecorder {
                     }
                     return spend(tx, ORG_SPEND, orgs).flatMap(x -> spend(tx, KEY_SPEND, keys));
                 });
+    }
+
+    /** One field of every row of a batch, as an array: a parameter that {@code unnest} turns back into rows. */
+    private static <T, C> C[] column(List<T> rows, IntFunction<C[]> array, Function<T, C> field) {
+        C[] column = array.apply(rows.size());
+        for (int i = 0; i < column.length; i++) {
+            column[i] = field.apply(rows.get(i));
+        }
+        return column;
     }
 
     private static void add(Map<UUID, BigDecimal[]> totals, UUID id, BigDecimal reserved, BigDecimal cost) {
