@@ -223,10 +223,15 @@ public class SessionRepository {
      * meanwhile: the runner goes on with the turn itself.
      */
     public Uni<Boolean> pause(UUID sessionId, UUID turnId, long lastSeq) {
-        return pool.withTransaction(tx -> tx.preparedQuery("update runtime.turns set status = $2, attempts = 0"
+        // the turn's row is locked first, in a statement of its own: a decision locks it too, so one committed
+        // meanwhile is seen by the next statement's snapshot. In one statement the approvals would be read as they
+        // stood before that decision, and the turn would wait for a decision already made.
+        return pool.withTransaction(tx -> tx.preparedQuery("select 1 from runtime.turns where id = $1 for update")
+                .execute(Tuple.of(turnId))
+                .flatMap(locked -> tx.preparedQuery("update runtime.turns set status = $2, attempts = 0"
                         + " where id = $1 and status = $3 and exists (select 1 from runtime.approvals"
                         + " where turn_id = $1 and status = 'pending')")
-                .execute(Tuple.of(turnId, Turn.WAITING, Turn.RUNNING))
+                .execute(Tuple.of(turnId, Turn.WAITING, Turn.RUNNING)))
                 .flatMap(paused -> paused.rowCount() == 0 ? Uni.createFrom().item(false)
                         : tx.preparedQuery("update runtime.sessions set last_seq = greatest(last_seq, $2),"
                                         + " seq_reserved = greatest(last_seq, $2) where id = $1")
