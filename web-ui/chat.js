@@ -138,6 +138,11 @@
       b.classList.remove('streaming');
       busy(false, '');
     },
+    snapshot() {
+      // the stream's server no longer had what happened since this page was drawn (it restarted): draw it again from
+      // the session as committed
+      location.reload();
+    },
     turn_failed(e) {
       const box = turnBox(e.turnId);
       box.querySelectorAll('.decide').forEach(d => d.remove()); // a cancelled turn's approvals are void

@@ -18,6 +18,8 @@ final class FakeApi implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> pages = new ConcurrentHashMap<>();
     private final Map<String, Long> delays = new ConcurrentHashMap<>();
+    /** Paths whose delay is for their first request only. */
+    private final Map<String, Boolean> delayOnce = new ConcurrentHashMap<>();
     private final List<String[]> requests = new CopyOnWriteArrayList<>();
 
     FakeApi(int port) throws IOException {
@@ -28,8 +30,10 @@ final class FakeApi implements AutoCloseable {
                     exchange.getRequestHeaders().getFirst("Idempotency-Key"), exchange.getRequestURI().getRawQuery(),
                     exchange.getRequestHeaders().getFirst("Authorization")});
             String page = pages.get(exchange.getRequestURI().getPath());
+            String path = exchange.getRequestURI().getPath();
+            Long delay = delayOnce.remove(path) != null ? delays.remove(path) : delays.get(path);
             try {
-                Thread.sleep(delays.getOrDefault(exchange.getRequestURI().getPath(), 0L));
+                Thread.sleep(delay == null ? 0L : delay);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -50,6 +54,12 @@ final class FakeApi implements AutoCloseable {
     void serveSlowly(String path, String body, long millis) {
         delays.put(path, millis);
         pages.put(path, body);
+    }
+
+    /** Serves {@code body} after {@code millis} the first time, at once after that. */
+    void serveSlowlyOnce(String path, String body, long millis) {
+        delayOnce.put(path, true);
+        serveSlowly(path, body, millis);
     }
 
     /** Every request so far: {path, Idempotency-Key, raw query, Authorization}. */

@@ -48,7 +48,9 @@ final class Platform implements AutoCloseable {
     }
 
     static Platform start(Duration simTokenInterval) throws Exception {
-        Platform platform = new Platform(EmbeddedKafka.start(), EmbeddedPostgresServer.startThrowAway());
+        // a server that can be stopped and started again with its data: an outage, for the tests that need one
+        Platform platform = new Platform(EmbeddedKafka.start(), EmbeddedPostgresServer.startStoppable(
+                Files.createTempDirectory("e2e-postgres").toFile(), freePort()));
         try {
             platform.startServices(simTokenInterval);
             return platform;
@@ -107,6 +109,33 @@ final class Platform implements AutoCloseable {
         Process process = processes.get(service);
         process.destroyForcibly();
         process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** PostgreSQL goes down for every service, as an outage would; its data stays. */
+    void stopPostgres() throws IOException {
+        postgres.stop();
+    }
+
+    /** PostgreSQL comes back, on its port with its data. */
+    void startPostgres() throws IOException {
+        postgres.startAgain();
+    }
+
+    /** Stops the service's process where it stands ({@code SIGSTOP}): a long GC pause, a frozen VM. */
+    void freeze(String service) throws Exception {
+        signal(service, "-STOP");
+    }
+
+    /** Lets a frozen service go on ({@code SIGCONT}). */
+    void thaw(String service) throws Exception {
+        signal(service, "-CONT");
+    }
+
+    private void signal(String service, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, String.valueOf(processes.get(service).pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill " + signal + " " + service + " failed");
+        }
     }
 
     /** Starts the service again on its port, as an operator would after a crash. */

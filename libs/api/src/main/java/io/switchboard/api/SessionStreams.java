@@ -96,6 +96,15 @@ public final class SessionStreams {
         }, BackPressureStrategy.ERROR).onOverflow().buffer(limits.buffered());
     }
 
+    /**
+     * Whether this replica holds the session's events from just after {@code afterSeq} on, so that a client that saw
+     * that far can be given what it missed (false when the replica started, or forgot the session, after that).
+     */
+    public boolean canReplayAfter(String sessionId, long afterSeq) {
+        SessionChannel channel = sessions.get(sessionId);
+        return channel != null && channel.oldestSeq() <= afterSeq + 1;
+    }
+
     /** The service's own wait for a session's events (a turn's end): not a client, not counted. */
     public Multi<AgentEvent> follow(String sessionId, long afterSeq) {
         return Multi.createFrom().<AgentEvent>emitter(emitter -> {
@@ -139,6 +148,11 @@ public final class SessionStreams {
                 }
             }
             subscribers.add(emitter);
+        }
+
+        /** The seq of the oldest event kept, or {@code Long.MAX_VALUE} when none is. */
+        synchronized long oldestSeq() {
+            return recent.isEmpty() ? Long.MAX_VALUE : recent.peekFirst().seq();
         }
 
         void unsubscribe(MultiEmitter<? super AgentEvent> emitter) {

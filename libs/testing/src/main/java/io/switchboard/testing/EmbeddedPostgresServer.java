@@ -17,15 +17,26 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public static final String USER = "switchboard";
     public static final String PASSWORD = "switchboard";
 
-    private final EmbeddedPostgres postgres;
+    private final EmbeddedPostgres.Builder builder;
+    private EmbeddedPostgres postgres;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
-        this.postgres = postgres;
+    private EmbeddedPostgresServer(EmbeddedPostgres.Builder builder) throws IOException {
+        this.builder = builder;
+        this.postgres = builder.start();
     }
 
     /** A fresh server on a free port whose data is deleted on close. */
     public static EmbeddedPostgresServer startThrowAway() {
         return start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
+    }
+
+    /**
+     * A server for tests that keeps its data in {@code dataDirectory}, so it can be stopped ({@link #stop}, an outage)
+     * and started again ({@link #startAgain}) on the same port with the same data.
+     */
+    public static EmbeddedPostgresServer startStoppable(File dataDirectory, int port) {
+        return start(EmbeddedPostgres.builder().setServerConfig("fsync", "off").setPort(port)
+                .setDataDirectory(dataDirectory).setCleanDataDirectory(false));
     }
 
     /** A server on {@code port} that keeps its data in {@code dataDirectory}. */
@@ -36,7 +47,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private static EmbeddedPostgresServer start(EmbeddedPostgres.Builder builder) {
         try {
-            EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder.start());
+            EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder);
             server.createDatabaseAndRole();
             return server;
         } catch (IOException | SQLException e) {
@@ -62,6 +73,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private String jdbcUrl(String database) {
         return "jdbc:postgresql://localhost:" + port() + "/" + database;
+    }
+
+    /** Stops the server, as a crash or an outage would for its clients; its data stays. */
+    public void stop() throws IOException {
+        postgres.close();
+    }
+
+    /** Starts a stopped server again, on its port with its data (a server started with a data directory only). */
+    public void startAgain() throws IOException {
+        postgres = builder.start();
     }
 
     @Override

@@ -8,9 +8,8 @@ import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.RuntimeClient;
-import io.switchboard.admin.messaging.SessionEventHub;
+import io.switchboard.admin.client.RuntimeStream;
 import io.switchboard.auth.Role;
-import io.switchboard.contracts.agent.AgentEvent;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -77,12 +76,12 @@ public class SessionPage {
     }
 
     private final RuntimeClient runtime;
-    private final SessionEventHub hub;
+    private final RuntimeStream stream;
     private final ObjectMapper json;
 
-    public SessionPage(@RestClient RuntimeClient runtime, SessionEventHub hub, ObjectMapper json) {
+    public SessionPage(@RestClient RuntimeClient runtime, @RestClient RuntimeStream stream, ObjectMapper json) {
         this.runtime = runtime;
-        this.hub = hub;
+        this.stream = stream;
         this.json = json;
     }
 
@@ -145,15 +144,17 @@ public class SessionPage {
     }
 
     /**
-     * The session's agent events as SSE ({@code id:} = seq): the chat page passes the seq its history ends at as
-     * {@code after}; on reconnect the browser sends {@code Last-Event-ID} and gets what it missed.
+     * The session's agent events as SSE ({@code id:} = seq), passed on from agent-runtime's stream: the chat page
+     * passes the seq its history ends at as {@code after}; on reconnect the browser sends {@code Last-Event-ID} and
+     * gets what it missed, or a {@code snapshot} event when the runtime replica no longer has it.
      */
     @GET
     @Path("/{id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @OwnSession
     public Multi<OutboundSseEvent> stream(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @QueryParam("after") Long after, @Context Sse sse) {
+                                          @QueryParam("after") Long after, @Context Sse sse,
+                                          SecurityContext security) {
         long from;
         try {
             UUID.fromString(id);
@@ -162,18 +163,12 @@ public class SessionPage {
             throw new NotFoundException("no stream " + id);
         }
         // @OwnSession has checked with the runtime that the session is the person's organization's
-        Multi<OutboundSseEvent> events = hub.stream(id, from).map(event -> toSse(sse, event));
+        Multi<OutboundSseEvent> events = stream.events(SignedIn.bearer(security), id, from)
+                .filter(event -> event.name() != null) // the runtime's pings: this stream has its own
+                .map(event -> sse.newEventBuilder().id(event.id()).name(event.name()).data(event.data()).build());
         Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
                 .map(tick -> sse.newEventBuilder().comment("ping").build());
         return Multi.createBy().merging().streams(events, pings);
-    }
-
-    private OutboundSseEvent toSse(Sse sse, AgentEvent event) {
-        try {
-            return sse.newEventBuilder().id(Long.toString(event.seq())).name(event.streamName()).data(json.writeValueAsString(event)).build();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private List<TurnView> turns(RuntimeClient.SessionDetail session) {

@@ -86,6 +86,14 @@ public interface RuntimeConfig {
         /** Longest user message accepted, in characters; longer ones get 413. */
         @WithDefault("32000")
         int maxChars();
+
+        /**
+         * How long a command that could not be journaled (PostgreSQL down or unreachable) is retried, its partition
+         * waiting, before it goes to {@code agent.commands.dlq}. Messages were answered 202: an outage shorter than
+         * this loses none of them. Keep it under the channel's {@code throttled.unprocessed-record-max-age.ms}.
+         */
+        @WithDefault("10m")
+        Duration journalRetry();
     }
 
     interface Turn {

@@ -15,7 +15,7 @@ import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.SessionRepository;
-import io.switchboard.runtime.service.SessionService;
+import io.switchboard.runtime.tools.AgentTurns;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.HashSet;
@@ -39,7 +39,7 @@ public class AgentTools implements ToolFilter {
     private final ToolManager tools;
     private final AgentRepository agents;
     private final SessionRepository sessionStore;
-    private final SessionService sessions;
+    private final AgentTurns turns;
     private final RuntimeConfig config;
     private final SecurityIdentity identity;
     /** Agent id -> the tool registered for it (name, the version it describes, its organization). */
@@ -55,12 +55,12 @@ public class AgentTools implements ToolFilter {
     }
 
     public AgentTools(ToolManager tools, AgentRepository agents, SessionRepository sessionStore,
-                      SessionService sessions, RuntimeConfig config, SecurityIdentity identity) {
+                      AgentTurns turns, RuntimeConfig config, SecurityIdentity identity) {
         this.identity = identity;
         this.tools = tools;
         this.agents = agents;
         this.sessionStore = sessionStore;
-        this.sessions = sessions;
+        this.turns = turns;
         this.config = config;
     }
 
@@ -157,13 +157,13 @@ public class AgentTools implements ToolFilter {
                     + ") may not talk to agents: it takes an operator"));
         }
         UUID agentId = agent.id();
-        String problem = sessions.checkMessage(message);
+        String problem = turns.checkMessage(message);
         if (problem != null) {
             return Uni.createFrom().item(ToolResponse.error(problem));
         }
         Uni<UUID> session;
         if (sessionId == null || sessionId.isBlank()) {
-            session = sessions.open(caller.orgId(), agentId, null).map(opened -> opened == null ? null : opened.id());
+            session = turns.open(caller.orgId(), agentId);
         } else {
             UUID id = parse(sessionId);
             session = id == null ? Uni.createFrom().nullItem() : sessionStore.find(caller.orgId(), id)
@@ -175,7 +175,7 @@ public class AgentTools implements ToolFilter {
     }
 
     private Uni<ToolResponse> turn(UUID orgId, UUID sessionId, String message) {
-        return sessions.ask(orgId, sessionId, UUID.randomUUID(), message, config.turn().timeout().plusSeconds(30))
+        return turns.ask(orgId, sessionId, UUID.randomUUID(), message, config.turn().timeout().plusSeconds(30))
                 .map(answer -> answer.completed()
                         ? ToolResponse.structuredSuccess(new AgentAnswer(answer.text(), sessionId.toString()))
                         : ToolResponse.error("the turn failed (" + answer.code() + "): " + answer.text()

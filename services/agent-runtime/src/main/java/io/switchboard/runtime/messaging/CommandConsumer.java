@@ -8,6 +8,7 @@ import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.ResumeTurn;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
+import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -17,7 +18,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Takes {@code agent.commands}: journals each command, queues its work in the session's mailbox and acks at once
- * (a record held unacked for a minute would close the consumer). A command that cannot be acted on (unreadable,
+ * (a turn may run for minutes; only while PostgreSQL is down does a record wait, see {@code journalRetry}). A command that cannot be acted on (unreadable,
  * unknown session or agent, invalid fields) goes to {@code agent.commands.dlq} with the reason.
  */
 @ApplicationScoped
@@ -26,9 +27,11 @@ public class CommandConsumer {
     private static final Logger LOG = Logger.getLogger(CommandConsumer.class);
 
     private final SessionService sessions;
+    private final RuntimeConfig config;
 
-    public CommandConsumer(SessionService sessions) {
+    public CommandConsumer(SessionService sessions, RuntimeConfig config) {
         this.sessions = sessions;
+        this.config = config;
     }
 
     @Incoming(CHANNEL)
@@ -49,8 +52,12 @@ public class CommandConsumer {
             handled = Uni.createFrom().item("unreadable command");
         }
         return handled
-                // a database hiccup is retried; only a command that is wrong goes to the dead-letter topic
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
+                // a database that is down is waited for (the partition waits with it: its commands keep their order);
+                // only a command that is wrong goes to the dead-letter topic
+                .onFailure().invoke(e -> LOG.warnf("could not journal command %s, trying again: %s", command,
+                        e.getMessage()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
+                .expireIn(config.message().journalRetry().toMillis())
                 .flatMap(rejection -> {
                     if (rejection == null) {
                         return Uni.createFrom().completionStage(message.ack());
@@ -58,7 +65,7 @@ public class CommandConsumer {
                     LOG.warnf("rejected command %s: %s", command, rejection);
                     return Uni.createFrom().completionStage(message.nack(new InvalidCommand(rejection)));
                 })
-                // still failing after the retries (database down for long): park it on the dead-letter topic
+                // still failing after all that time (database down for long): park it on the dead-letter topic
                 // with the reason rather than lose it or stall the partition
                 .onFailure().recoverWithUni(e -> {
                     LOG.errorf(e, "could not journal command %s", command);

@@ -31,6 +31,11 @@ public class SessionEventHub {
         return streams.refusal(sessionId);
     }
 
+    /** Whether this replica can give a client that saw up to {@code afterSeq} what it missed. */
+    public boolean canReplayAfter(String sessionId, long afterSeq) {
+        return streams.canReplayAfter(sessionId, afterSeq);
+    }
+
     /** A client's stream of the session's events after {@code afterSeq}, then live ones. */
     public Multi<AgentEvent> stream(String sessionId, long afterSeq) {
         return streams.stream(sessionId, afterSeq);

@@ -158,11 +158,13 @@ public class SessionRepository {
      * conversation. Reserves a block of {@code seqBlock} event seqs above every seq a previous runner may have used:
      * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}.
      */
-    public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock) {
-        // one statement, atomic by itself (a transaction of these took six round trips); the turn's row is locked
-        // first, as a job queue takes its next job
-        return pool.preparedQuery("with t as (select status, user_text, cancel_requested, error_code, error_reason"
-                        + " from runtime.turns where id = $1 and status in ($3, $4) for update),"
+    public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock, long fence) {
+        // one statement, atomic by itself (a transaction of these took six round trips); the session's row is locked
+        // against a takeover, then the turn's, as a job queue takes its next job
+        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $2 and lease_epoch = $7"
+                        + " for share), t as (select status, user_text, cancel_requested, error_code, error_reason"
+                        + " from runtime.turns where id = $1 and status in ($3, $4) and exists (select 1 from fence)"
+                        + " for update),"
                         + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
                         + " select $2, (select coalesce(max(position), -1) + 1 from runtime.messages"
                         + " where session_id = $2), $1, 'user', t.user_text from t"
@@ -171,15 +173,20 @@ public class SessionRepository {
                         + " where u.id = $1 returning u.attempts),"
                         + " reserved as (update runtime.sessions set seq_reserved = greatest(seq_reserved, last_seq)"
                         + " + $5 where id = $2 and exists (select 1 from t) returning seq_reserved - $5 as base)"
-                        + " select t.status, t.cancel_requested, t.error_code, t.error_reason, begun.attempts,"
-                        + " reserved.base from t, begun, reserved")
-                .execute(Tuple.from(new Object[] {turnId, sessionId, Turn.PENDING, Turn.RUNNING, seqBlock, Turn.BUSY}))
+                        + " select (select count(*) from fence) as held, t.status, t.cancel_requested, t.error_code,"
+                        + " t.error_reason, begun.attempts, reserved.base from (select 1) one"
+                        + " left join (t cross join begun cross join reserved) on true")
+                .execute(Tuple.from(new Object[] {turnId, sessionId, Turn.PENDING, Turn.RUNNING, seqBlock, Turn.BUSY,
+                        fence}))
                 .map(rows -> {
-                    if (rows.size() == 0) {
+                    Row turn = rows.iterator().next();
+                    if (turn.getLong("held") == 0) {
+                        throw new LeaseLost(sessionId);
+                    }
+                    if (turn.getString("status") == null) {
                         return null;
                     }
                     // a pending turn's user message joined the conversation; a refused one's never does
-                    Row turn = rows.iterator().next();
                     String refused = Turn.BUSY.equals(turn.getString("error_code"))
                             ? turn.getString("error_reason") : null;
                     return new Begun(turn.getString("status").equals(Turn.RUNNING), turn.getInteger("attempts"),
@@ -188,9 +195,10 @@ public class SessionRepository {
     }
 
     /** Raises the session's reserved seqs to {@code ceiling}, ahead of a runner that is about to need them. */
-    public Uni<Void> reserveSeqs(UUID sessionId, long ceiling) {
+    public Uni<Void> reserveSeqs(UUID sessionId, long ceiling, long fence) {
         return pool.preparedQuery("update runtime.sessions set seq_reserved = greatest(seq_reserved, $2)"
-                + " where id = $1").execute(Tuple.of(sessionId, ceiling)).replaceWithVoid();
+                        + " where id = $1 and lease_epoch = $3").execute(Tuple.of(sessionId, ceiling, fence))
+                .invoke(updated -> requireHeld(updated, sessionId)).replaceWithVoid();
     }
 
     /**
@@ -222,12 +230,14 @@ public class SessionRepository {
      * not a crash), the session's event seqs go on from {@code lastSeq}. False when every approval was decided
      * meanwhile: the runner goes on with the turn itself.
      */
-    public Uni<Boolean> pause(UUID sessionId, UUID turnId, long lastSeq) {
+    public Uni<Boolean> pause(UUID sessionId, UUID turnId, long lastSeq, long fence) {
         // the turn's row is locked first, in a statement of its own: a decision locks it too, so one committed
         // meanwhile is seen by the next statement's snapshot. In one statement the approvals would be read as they
         // stood before that decision, and the turn would wait for a decision already made.
-        return pool.withTransaction(tx -> tx.preparedQuery("select 1 from runtime.turns where id = $1 for update")
-                .execute(Tuple.of(turnId))
+        return pool.withTransaction(tx -> tx.preparedQuery("select 1 from runtime.sessions s, runtime.turns t"
+                        + " where s.id = $1 and s.lease_epoch = $3 and t.id = $2 for share of s for update of t")
+                .execute(Tuple.of(sessionId, turnId, fence))
+                .invoke(held -> requireHeld(held, sessionId))
                 .flatMap(locked -> tx.preparedQuery("update runtime.turns set status = $2, attempts = 0"
                         + " where id = $1 and status = $3 and exists (select 1 from runtime.approvals"
                         + " where turn_id = $1 and status = 'pending')")
@@ -245,13 +255,18 @@ public class SessionRepository {
 
     // ---- runners and their leases
 
-    /** Takes (or keeps) the session for {@code runner} unless a live lease of another runner holds it. */
-    public Uni<Boolean> claim(UUID sessionId, String runner, Duration lease) {
+    /**
+     * Takes (or keeps) the session for {@code runner} unless a live lease of another runner holds it; gives the
+     * lease's fencing token for the runner's writes, or null. A runner that takes the session over gets a new token.
+     */
+    public Uni<Long> claim(UUID sessionId, String runner, Duration lease) {
         return pool.preparedQuery("update runtime.sessions set runner_id = $2,"
-                        + " lease_until = now() + $3::bigint * interval '1 millisecond'"
-                        + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())")
+                        + " lease_until = now() + $3::bigint * interval '1 millisecond',"
+                        + " lease_epoch = lease_epoch + case when runner_id is not distinct from $2 then 0 else 1 end"
+                        + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())"
+                        + " returning lease_epoch")
                 .execute(Tuple.of(sessionId, runner, interval(lease)))
-                .map(updated -> updated.rowCount() == 1);
+                .map(updated -> updated.rowCount() == 1 ? updated.iterator().next().getLong("lease_epoch") : null);
     }
 
     /** Extends {@code runner}'s leases on {@code sessions} (those it is working on); gives how many. */
@@ -283,14 +298,15 @@ public class SessionRepository {
     }
 
     /**
-     * Sessions with unfinished turns that no live runner holds: their runner died, or never got to them. A session
-     * whose turn waits for approvals is left alone (later turns wait behind it).
+     * Sessions that need a runner and have no live one: unfinished turns whose runner never got to them, or whose
+     * runner died (a session whose turn waits for approvals is left alone: later turns wait behind it); and sessions
+     * whose runner died holding them, which may have left a turn's end unpublished.
      */
     public Uni<List<UUID>> orphaned(int limit) {
-        return pool.preparedQuery("select s.id from runtime.sessions s where (s.runner_id is null"
-                        + " or s.lease_until < now()) and exists (select 1 from runtime.turns t where t.session_id = s.id"
-                        + " and t.status in ($1, $2)) and not exists (select 1 from runtime.turns w"
-                        + " where w.session_id = s.id and w.status = $3) limit $4")
+        return pool.preparedQuery("select s.id from runtime.sessions s where (s.runner_id is not null"
+                        + " and s.lease_until < now()) or (s.runner_id is null and exists (select 1 from runtime.turns t"
+                        + " where t.session_id = s.id and t.status in ($1, $2)) and not exists (select 1"
+                        + " from runtime.turns w where w.session_id = s.id and w.status = $3)) limit $4")
                 .execute(Tuple.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING, limit))
                 .map(rows -> {
                     List<UUID> ids = new ArrayList<>();
@@ -303,14 +319,32 @@ public class SessionRepository {
         return lease.toMillis();
     }
 
-    /** Appends a message produced during a turn (assistant tool calls, a tool result): one statement. */
-    public Uni<Void> append(UUID sessionId, UUID turnId, NewMessage m) {
+    /**
+     * Appends a message produced during a turn (assistant tool calls, a tool result): one statement, refused
+     * ({@link LeaseLost}) unless the runner's lease is still the session's.
+     */
+    public Uni<Void> append(UUID sessionId, UUID turnId, NewMessage m, long fence) {
         return pool.preparedQuery("insert into runtime.messages (session_id, position, turn_id, role, content,"
-                        + " tool_calls, tool_call_id) select $1, coalesce(max(position), -1) + 1, $2, $3, $4, $5, $6"
-                        + " from runtime.messages where session_id = $1")
+                        + " tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1) + 1"
+                        + " from runtime.messages where session_id = $1), $2, $3, $4, $5, $6"
+                        + " from runtime.sessions where id = $1 and lease_epoch = $7 for share")
                 .execute(Tuple.from(new Object[] {sessionId, turnId, m.role(), m.content(), m.toolCalls(),
-                        m.toolCallId()}))
+                        m.toolCallId(), fence}))
+                .invoke(inserted -> requireHeld(inserted, sessionId))
                 .replaceWithVoid();
+    }
+
+    private static void requireHeld(RowSet<Row> written, UUID sessionId) {
+        if (written.rowCount() == 0) {
+            throw new LeaseLost(sessionId);
+        }
+    }
+
+    /** A runner's write was refused: another runner has taken the session over since it got its lease. */
+    public static final class LeaseLost extends RuntimeException {
+        public LeaseLost(UUID sessionId) {
+            super("the lease of session " + sessionId + " is another runner's now", null, false, false);
+        }
     }
 
     /**
@@ -318,24 +352,42 @@ public class SessionRepository {
      * itself, and one round trip where a transaction of them took five). The unused part of the runner's seq block
      * is given back: the next turn goes on from here.
      */
-    public Uni<Void> finish(UUID sessionId, UUID turnId, List<NewMessage> messages, String status, String errorCode,
-                            String errorReason, long lastSeq) {
-        return pool.preparedQuery("with appended as (insert into runtime.messages (session_id, position, turn_id, role,"
-                        + " content, tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1)"
+    public Uni<Void> finish(UUID sessionId, UUID turnId, List<NewMessage> messages, Ended end, long fence) {
+        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $11"
+                        + " for update), appended as (insert into runtime.messages (session_id, position, turn_id,"
+                        + " role, content, tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1)"
                         + " from runtime.messages where session_id = $1) + m.n, $2, m.role, m.content, m.tool_calls,"
                         + " m.tool_call_id from unnest($3::text[], $4::text[], $5::text[], $6::text[])"
-                        + " with ordinality as m(role, content, tool_calls, tool_call_id, n)),"
+                        + " with ordinality as m(role, content, tool_calls, tool_call_id, n)"
+                        + " where exists (select 1 from fence)),"
                         + " ended as (update runtime.turns set status = $7, error_code = $8, error_reason = $9,"
-                        + " finished_at = now() where id = $2)"
+                        + " finished_at = now(), end_seq = $10, input_tokens = $12, output_tokens = $13"
+                        + " where id = $2 and exists (select 1 from fence))"
                         + " update runtime.sessions set last_seq = greatest(last_seq, $10),"
-                        + " seq_reserved = greatest(last_seq, $10) where id = $1")
+                        + " seq_reserved = greatest(last_seq, $10) where id = $1 and exists (select 1 from fence)")
                 .execute(Tuple.from(new Object[] {sessionId, turnId,
                         messages.stream().map(NewMessage::role).toArray(String[]::new),
                         messages.stream().map(NewMessage::content).toArray(String[]::new),
                         messages.stream().map(NewMessage::toolCalls).toArray(String[]::new),
                         messages.stream().map(NewMessage::toolCallId).toArray(String[]::new),
-                        status, errorCode, errorReason, lastSeq}))
+                        end.status(), end.errorCode(), end.errorReason(), end.seq(), fence, end.inputTokens(),
+                        end.outputTokens()}))
+                .invoke(ended -> requireHeld(ended, sessionId))
                 .replaceWithVoid();
+    }
+
+    /** How a turn ended: its status, error, the seq of its end event, and its model calls' tokens. */
+    public record Ended(String status, String errorCode, String errorReason, long seq, int inputTokens,
+                        int outputTokens) {
+    }
+
+    /**
+     * The session's turn that ended last, with its end as recorded, or null. Its answer is {@link #answerOf}.
+     */
+    public Uni<Turn> lastEnded(UUID sessionId) {
+        return pool.preparedQuery("select * from runtime.turns where session_id = $1 and end_seq is not null"
+                        + " order by end_seq desc limit 1").execute(Tuple.of(sessionId))
+                .map(rows -> rows.size() == 0 ? null : toTurn(rows.iterator().next()));
     }
 
     /** A message to append; {@code toolCalls} is a JSON array or null. */
@@ -353,6 +405,7 @@ public class SessionRepository {
         Instant finishedAt = finished == null ? null : finished.toInstant();
         return new Turn(row.getUUID("id"), row.getUUID("session_id"), row.getString("user_text"), row.getString("status"),
                 row.getString("error_code"), row.getString("error_reason"),
-                row.getOffsetDateTime("created_at").toInstant(), finishedAt, row.getInteger("attempts"));
+                row.getOffsetDateTime("created_at").toInstant(), finishedAt, row.getInteger("attempts"),
+                row.getLong("end_seq"), row.getInteger("input_tokens"), row.getInteger("output_tokens"));
     }
 }

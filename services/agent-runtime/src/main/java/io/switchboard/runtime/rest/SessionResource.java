@@ -237,7 +237,8 @@ public class SessionResource {
 
     /**
      * The session's events as SSE: {@code event:} is the event's stream name, {@code id:} its seq. A client that
-     * reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets the events after that seq.
+     * reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets the events after that seq, or, from a replica
+     * that no longer has them (it started later), a {@code snapshot} event that supersedes them.
      */
     @GET
     @Path("/{id}/stream")
@@ -249,8 +250,38 @@ public class SessionResource {
         UUID sessionId = Ids.parse(id, "session");
         long afterSeq = lastEventId != null ? parseSeq(lastEventId) : ApiInput.wholeNumber("after", after, Long.MAX_VALUE);
         // @OwnSession checked the session is the caller's before the stream began (a 404 cannot follow a 200)
-        return existing(Caller.of(security).orgId(), sessionId).onItem().transformToMulti(session -> events(
-                id, afterSeq == Long.MAX_VALUE ? session.lastSeq() : afterSeq, sse));
+        return existing(Caller.of(security).orgId(), sessionId).onItem().transformToMulti(session -> {
+            if (afterSeq == Long.MAX_VALUE) {
+                return events(id, session.lastSeq(), sse);
+            }
+            if (session.lastSeq() <= afterSeq || hub.canReplayAfter(id, afterSeq)) {
+                return events(id, afterSeq, sse);
+            }
+            // turns ended after what the client saw, and this replica no longer has (or never had) the events: the
+            // session as committed supersedes them
+            return sessions.turns(sessionId).onItem().transformToMulti(turns -> Multi.createBy().concatenating()
+                    .streams(Multi.createFrom().item(snapshot(sse, session, turns, afterSeq)),
+                            events(id, session.lastSeq(), sse)));
+        });
+    }
+
+    /**
+     * The {@code snapshot} event: the turns that ended after {@code afterSeq} or have not ended, as committed. The
+     * session ({@code GET /api/sessions/{id}}) has what their events said; the stream goes on after {@code seq}.
+     */
+    public record SessionSnapshot(String type, UUID sessionId, long seq, List<TurnView> turns) {
+    }
+
+    private OutboundSseEvent snapshot(Sse sse, Session session, List<Turn> turns, long afterSeq) {
+        List<TurnView> changed = turns.stream().filter(t -> t.endSeq() == null || t.endSeq() > afterSeq)
+                .map(TurnView::of).toList();
+        try {
+            return sse.newEventBuilder().id(Long.toString(session.lastSeq())).name("snapshot")
+                    .data(json.writeValueAsString(new SessionSnapshot("SessionSnapshot", session.id(),
+                            session.lastSeq(), changed))).build();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The session's events after seq {@code from}, and a ping every 15 s. */

@@ -1,7 +1,6 @@
 package io.switchboard.runtime.service;
 
 import io.opentelemetry.context.Context;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
 import io.switchboard.auth.IdentitySchema;
@@ -13,10 +12,7 @@ import io.switchboard.contracts.agent.TurnCompleted;
 import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
-import io.switchboard.runtime.executor.SessionMailboxes;
-import io.switchboard.runtime.executor.TurnExecutor;
 import io.switchboard.runtime.messaging.CommandPublisher;
-import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
@@ -24,36 +20,35 @@ import io.switchboard.runtime.repository.ApprovalRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.Turn;
+import io.switchboard.runtime.tools.AgentTurns;
+import io.switchboard.runtime.turn.SessionLeases;
+import io.switchboard.runtime.turn.TurnRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.jboss.logging.Logger;
 
-/** Sessions: opening them, and taking user messages into their mailboxes. */
+/** Sessions: opening them, taking user messages for their runners, approvals and cancels. */
 @ApplicationScoped
-public class SessionService {
-    private static final Logger LOG = Logger.getLogger(SessionService.class);
+public class SessionService implements AgentTurns {
     private final SessionRepository sessions;
-    private final SessionMailboxes mailboxes;
-    private final TurnExecutor executor;
+    private final SessionLeases leases;
+    private final TurnRunner runner;
     private final CommandPublisher commands;
     private final RuntimeConfig config;
-    private final EventPublisher events;
     private final AgentRepository agents;
     private final ApprovalRepository approvals;
     private final SessionEventHub hub;
 
-    public SessionService(SessionRepository sessions, SessionMailboxes mailboxes, TurnExecutor executor,
-                          CommandPublisher commands, RuntimeConfig config, EventPublisher events,
+    public SessionService(SessionRepository sessions, SessionLeases leases, TurnRunner runner,
+                          CommandPublisher commands, RuntimeConfig config,
                           AgentRepository agents, ApprovalRepository approvals, SessionEventHub hub) {
         this.hub = hub;
         this.agents = agents;
         this.approvals = approvals;
-        this.events = events;
         this.sessions = sessions;
-        this.mailboxes = mailboxes;
-        this.executor = executor;
+        this.leases = leases;
+        this.runner = runner;
         this.commands = commands;
         this.config = config;
     }
@@ -67,6 +62,11 @@ public class SessionService {
         return sessions.open(orgId, id, agentId, version).flatMap(opened -> opened ? sessions.find(id) : Uni.createFrom().nullItem());
     }
 
+    @Override
+    public Uni<UUID> open(UUID orgId, UUID agentId) {
+        return open(orgId, agentId, null).map(opened -> opened == null ? null : opened.id());
+    }
+
     /** Puts the message on {@code agent.commands} for the session's runner; completes when Kafka has it. */
     public Uni<UUID> send(UUID orgId, UUID sessionId, String text) {
         return send(orgId, sessionId, UUID.randomUUID(), text);
@@ -78,14 +78,11 @@ public class SessionService {
                 turnId.toString(), text)).replaceWith(turnId);
     }
 
-    /** How a turn ended: its answer, or ({@code completed} false) its error code and reason. */
-    public record Answer(boolean completed, String text, String code) {
-    }
-
     /**
      * Sends the message as turn {@code turnId} and waits for its end, on this replica's copy of {@code agent.events}
      * (or in the journal, when the turn had ended before: a second ask with the same turn id is not sent twice).
      */
+    @Override
     public Uni<Answer> ask(UUID orgId, UUID sessionId, UUID turnId, String text, Duration limit) {
         Uni<Answer> end = hub.follow(sessionId.toString(), 0)
                 .select().where(e -> e.turnId().equals(turnId.toString()) && e.endsTurn())
@@ -107,7 +104,7 @@ public class SessionService {
         return Uni.combine().any().of(end, journaled).ifNoItem().after(limit).fail();
     }
 
-    /** Why the message is not acceptable, or null. */
+    @Override
     public String checkMessage(String text) {
         if (text == null || text.isBlank()) {
             return "text must not be blank";
@@ -151,8 +148,8 @@ public class SessionService {
             // a refused message is journaled too: its turn ends "busy" in its place, so its sender hears why
             return refusal(sessionId, turnId, agent).flatMap(refused -> sessions.recordUserMessage(sessionId, turnId,
                     command.text(), refused).flatMap(recorded -> switch (recorded) {
-                        case NEW -> interruptIfAsked(sessionId, turnId, agent).invoke(() -> mailboxes.submit(
-                                command.sessionId(), () -> executor.drain(sessionId, turnId, trace))).replaceWith((String) null);
+                        case NEW -> interruptIfAsked(sessionId, turnId, agent).invoke(() -> leases.runTurns(sessionId,
+                                turnId, trace)).replaceWith((String) null);
                         // journaled before: run by its session's runner, or by the recovery sweep
                         case DUPLICATE -> Uni.createFrom().<String>nullItem();
                         default -> Uni.createFrom().item("session " + sessionId + " does not exist");
@@ -184,7 +181,7 @@ public class SessionService {
             return Uni.createFrom().voidItem();
         }
         return sessions.cancelAllBut(sessionId, turnId).invoke(stopped -> stopped.forEach(
-                id -> executor.cancel(id, "interrupted by a new message"))).replaceWithVoid();
+                id -> runner.cancel(id, "interrupted by a new message"))).replaceWithVoid();
     }
 
     /**
@@ -207,7 +204,7 @@ public class SessionService {
         if (sessionId == null || turnId == null) {
             return Uni.createFrom().item("sessionId and turnId must be UUIDs");
         }
-        mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, Context.root()));
+        leases.runTurns(sessionId, turnId, null);
         return Uni.createFrom().nullItem();
     }
 
@@ -234,39 +231,12 @@ public class SessionService {
                 ? Uni.createFrom().item("session " + sessionId + " does not exist")
                 : sessions.requestCancel(sessionId, turnId).map(unfinished -> {
             if (unfinished) {
-                executor.cancel(turnId, "cancelled on request");
+                runner.cancel(turnId, "cancelled on request");
                 // not running here (or waiting for approvals): its runner, maybe this one, ends it when it begins
-                mailboxes.submit(command.sessionId(), () -> executor.drain(sessionId, turnId, Context.root()));
+                leases.runTurns(sessionId, turnId, null);
             }
             return (String) null;
         }));
-    }
-
-    /**
-     * Gives the sessions whose unfinished turns no live runner holds (their replica died, or it was stopped before it
-     * got to them) to this replica's mailboxes. Every replica sweeps; the session lease lets one of them run each.
-     */
-    @Scheduled(every = "${runtime.recovery.sweep-interval:5s}", delayed = "1s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class) // not while the pool closes at shutdown
-    Uni<Void> adoptOrphans() {
-        if (!eventsReady()) {
-            return Uni.createFrom().voidItem(); // just started: turns resumed now could not tell anyone
-        }
-        return sessions.orphaned(100).map(orphans -> {
-            for (UUID sessionId : orphans) {
-                mailboxes.submit(sessionId.toString(), () -> executor.drain(sessionId, null, Context.root()));
-            }
-            return (Void) null;
-        }).onFailure().invoke(e -> LOG.warn("could not look for unfinished turns", e)).onFailure().recoverWithNull();
-    }
-
-    private boolean eventsReady() {
-        try {
-            return events.ready();
-        } catch (RuntimeException notWiredYet) { // the publisher itself cannot be made before its channel is wired
-            return false;
-        }
     }
 
     /** The command's organization; commands from before organizations act for the default one. */

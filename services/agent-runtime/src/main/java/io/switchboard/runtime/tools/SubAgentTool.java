@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.SessionRepository;
-import io.switchboard.runtime.service.SessionService;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -25,16 +24,16 @@ public final class SubAgentTool implements Tool {
 
     private final Agent agent;
     private final SessionRepository sessionStore;
-    private final SessionService sessions;
+    private final AgentTurns turns;
     private final ObjectMapper json;
     private final int maxDepth;
     private final Duration limit;
 
-    public SubAgentTool(Agent agent, SessionRepository sessionStore, SessionService sessions, ObjectMapper json,
+    public SubAgentTool(Agent agent, SessionRepository sessionStore, AgentTurns turns, ObjectMapper json,
                         int maxDepth, Duration limit) {
         this.agent = agent;
         this.sessionStore = sessionStore;
-        this.sessions = sessions;
+        this.turns = turns;
         this.json = json;
         this.maxDepth = maxDepth;
         this.limit = limit;
@@ -69,7 +68,7 @@ public final class SubAgentTool implements Tool {
         } catch (Exception e) {
             return Uni.createFrom().failure(new Rejected("arguments must be {\"message\": \"...\"}"));
         }
-        String problem = sessions.checkMessage(message);
+        String problem = turns.checkMessage(message);
         if (problem != null) {
             return Uni.createFrom().failure(new Rejected(problem));
         }
@@ -81,7 +80,7 @@ public final class SubAgentTool implements Tool {
                         + " levels deep; answer without " + agent.name()));
             }
             return sessionStore.openChild(child, agent.id(), parent.id(), parent.depth() + 1)
-                    .flatMap(opened -> opened ? sessions.ask(parent.orgId(), child, turn, message, limit)
+                    .flatMap(opened -> opened ? turns.ask(parent.orgId(), child, turn, message, limit)
                             : Uni.createFrom().failure(new Rejected("the agent " + agent.name() + " is gone")));
         }).map(answer -> {
             if (!answer.completed()) {

@@ -1,4 +1,4 @@
-package io.switchboard.runtime.decider;
+package io.switchboard.runtime.turn;
 
 import io.switchboard.contracts.llm.ToolCall;
 import java.util.List;

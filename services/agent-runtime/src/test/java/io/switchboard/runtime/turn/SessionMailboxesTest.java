@@ -1,4 +1,4 @@
-package io.switchboard.runtime.executor;
+package io.switchboard.runtime.turn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -2,13 +2,13 @@ package io.switchboard.runtime.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.contracts.llm.ToolSpec;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.repository.McpServerRepository;
 import io.switchboard.runtime.repository.SessionRepository;
-import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,13 +19,14 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * An agent's tools that are not built in, by name: the HTTP tools operators defined and the tools of external MCP
- * servers ({@code <server>__<tool>}) that it lists, and the agents it may ask ({@code subAgents}, at their published
- * versions). Looked up when a turn begins; an MCP server that cannot be reached then leaves its tools out.
+ * Every kind of tool an agent version has, in one {@link Toolbox}: the runtime's built-in tools it lists, the HTTP
+ * tools operators defined, the tools of external MCP servers ({@code <server>__<tool>}), and the agents it may ask
+ * ({@code subAgents}, at their published versions). Looked up when a turn begins; a tool deleted meanwhile is left
+ * out, and so are the tools of an MCP server that cannot be reached then.
  */
 @ApplicationScoped
-public class DefinedTools {
-    private static final Logger LOG = Logger.getLogger(DefinedTools.class);
+public class ToolCatalog {
+    private static final Logger LOG = Logger.getLogger(ToolCatalog.class);
     private final AgentRepository agents;
     private final HttpToolRepository httpTools;
     private final HttpRequestTool http;
@@ -33,12 +34,12 @@ public class DefinedTools {
     private final McpServerRepository mcpServers;
     private final McpServers mcp;
     private final SessionRepository sessionStore;
-    private final SessionService sessions;
+    private final AgentTurns turns;
     private final ObjectMapper json;
     private final RuntimeConfig config;
     private final ToolRegistry builtIn;
 
-    public DefinedTools(AgentRepository agents, SessionRepository sessionStore, SessionService sessions,
+    public ToolCatalog(AgentRepository agents, SessionRepository sessionStore, AgentTurns turns,
                         ObjectMapper json, RuntimeConfig config, HttpToolRepository httpTools, HttpRequestTool http,
                         Secrets secrets, McpServerRepository mcpServers, McpServers mcp, ToolRegistry builtIn) {
         this.builtIn = builtIn;
@@ -49,14 +50,15 @@ public class DefinedTools {
         this.secrets = secrets;
         this.agents = agents;
         this.sessionStore = sessionStore;
-        this.sessions = sessions;
+        this.turns = turns;
         this.json = json;
         this.config = config;
     }
 
-    /** The agent's defined tools, by tool name; one that was deleted meanwhile is left out. */
-    public Uni<Map<String, Tool>> of(Agent agent) {
+    /** The tools of the agent (at its version), by name: built-in ones first, in the agent's order. */
+    public Uni<Toolbox> of(Agent agent) {
         Map<String, Tool> tools = new LinkedHashMap<>();
+        agent.tools().forEach(name -> builtIn.find(name).ifPresent(tool -> tools.put(name, tool)));
         // the names that are neither built in nor an MCP server's: an agent with built-in tools only asks nothing
         List<String> operators = agent.tools().stream()
                 .filter(name -> builtIn.find(name).isEmpty() && !name.contains(McpServers.SEPARATOR)).toList();
@@ -67,12 +69,23 @@ public class DefinedTools {
             for (Agent sub : found) {
                 // the asking agent's turn time: a sub-agent's answer is a whole turn
                 Integer seconds = agent.limits().maxTurnSeconds();
-                tools.put(sub.toolName(), new SubAgentTool(sub, sessionStore, sessions, json,
+                tools.put(sub.toolName(), new SubAgentTool(sub, sessionStore, turns, json,
                         config.subAgents().maxDepth(),
                         seconds != null ? Duration.ofSeconds(seconds) : config.turn().timeout()));
             }
-            return tools;
+            return new Toolbox(tools);
         });
+    }
+
+    /** An agent version's tools, by name. */
+    public record Toolbox(Map<String, Tool> tools) {
+        public Tool find(String name) {
+            return tools.get(name);
+        }
+
+        public List<ToolSpec> specs() {
+            return tools.values().stream().map(t -> new ToolSpec(t.name(), t.description(), t.parameters())).toList();
+        }
     }
 
     /** The MCP servers' tools among {@code names} ({@code <server>__<tool>}). */

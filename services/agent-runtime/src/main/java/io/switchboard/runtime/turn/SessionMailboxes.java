@@ -1,4 +1,4 @@
-package io.switchboard.runtime.executor;
+package io.switchboard.runtime.turn;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

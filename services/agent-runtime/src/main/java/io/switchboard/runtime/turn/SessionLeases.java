@@ -1,0 +1,129 @@
+package io.switchboard.runtime.turn;
+
+import io.opentelemetry.context.Context;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.messaging.EventPublisher;
+import io.switchboard.runtime.repository.SessionRepository;
+import io.switchboard.runtime.repository.Turn;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * One runner per session across replicas: a runner takes the session's lease, runs its unfinished turns oldest first
+ * ({@link TurnRunner}), renews the lease while it works and lets it go when none is left. A replica that dies stops
+ * renewing; every replica's recovery sweep then finds the session and one of them takes it up. Work for a session
+ * goes through its mailbox ({@link SessionMailboxes}), so one replica never runs a session twice at once.
+ */
+@ApplicationScoped
+public class SessionLeases {
+    private static final Logger LOG = Logger.getLogger(SessionLeases.class);
+
+    private final SessionRepository sessions;
+    private final TurnRunner runner;
+    private final SessionMailboxes mailboxes;
+    private final EventPublisher events;
+    private final RuntimeConfig config;
+    /** This runner's name in the session leases: one per process, so a restarted replica is a new runner. */
+    private final String runnerId = UUID.randomUUID().toString();
+    /** Sessions this runner holds the lease of (their leases are renewed while they are here). */
+    private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+
+    public SessionLeases(SessionRepository sessions, TurnRunner runner, SessionMailboxes mailboxes,
+                         EventPublisher events, RuntimeConfig config) {
+        this.sessions = sessions;
+        this.runner = runner;
+        this.mailboxes = mailboxes;
+        this.events = events;
+        this.config = config;
+    }
+
+    /**
+     * Queues the session's unfinished turns for this replica: in the session's mailbox, it takes the lease and runs
+     * them, unless another live runner holds the session (that one runs them). {@code parent} is the trace of the
+     * command that brought {@code turnId} (null if none did); other turns run in traces of their own.
+     */
+    public void runTurns(UUID sessionId, UUID turnId, Context parent) {
+        mailboxes.submit(sessionId.toString(), () -> drain(sessionId, turnId, parent, false));
+    }
+
+    /**
+     * Takes the lease and runs the session's turns. {@code recovering}: the session is taken from a runner that died
+     * or never got to it; a runner that died right after committing a turn's end may not have published it, so it
+     * is published again first (readers drop a repeat by seq).
+     */
+    private Uni<Void> drain(UUID sessionId, UUID turnId, Context parent, boolean recovering) {
+        return sessions.claim(sessionId, runnerId, config.recovery().lease()).flatMap(fence -> {
+            if (fence == null) {
+                return Uni.createFrom().voidItem();
+            }
+            held.add(sessionId);
+            Uni<Void> republished = recovering ? runner.republishLastEnd(sessionId) : Uni.createFrom().voidItem();
+            return republished.flatMap(x -> drainHeld(sessionId, turnId, parent, fence))
+                    .onTermination().invoke(() -> held.remove(sessionId))
+                    .onFailure().call(() -> sessions.release(sessionId, runnerId));
+        }).onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private Uni<Void> drainHeld(UUID sessionId, UUID turnId, Context parent, long fence) {
+        // a turn waiting for operators holds up the ones after it: the session waits without a runner
+        return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null || turn.status().equals(Turn.WAITING)
+                ? sessions.release(sessionId, runnerId)
+                : runner.run(sessionId, turn.id(), turn.id().equals(turnId) && parent != null ? parent : Context.root(),
+                        fence).flatMap(stillHeld -> stillHeld ? drainHeld(sessionId, turnId, parent, fence)
+                        // taken over while this runner was away: the other runner goes on, this one lets be
+                        : Uni.createFrom().voidItem()));
+    }
+
+    /** Renews the leases of the sessions this runner is working on; a replica that stops renewing loses them. */
+    @Scheduled(every = "${runtime.recovery.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class) // at shutdown the leases are given back
+    Uni<Void> renewLeases() {
+        return held.isEmpty() ? Uni.createFrom().voidItem()
+                // only the sessions at work here: a lease left behind by a failed release runs out
+                : sessions.renew(runnerId, config.recovery().lease(), List.copyOf(held)).replaceWithVoid()
+                        .onFailure().invoke(e -> LOG.warn("could not renew session leases", e))
+                        .onFailure().recoverWithNull();
+    }
+
+    /**
+     * Gives the sessions whose unfinished turns no live runner holds (their replica died, or it was stopped before it
+     * got to them) to this replica's mailboxes. Every replica sweeps; the session lease lets one of them run each.
+     */
+    @Scheduled(every = "${runtime.recovery.sweep-interval:5s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class) // not while the pool closes at shutdown
+    Uni<Void> adoptOrphans() {
+        if (!eventsReady()) {
+            return Uni.createFrom().voidItem(); // just started: turns resumed now could not tell anyone
+        }
+        return sessions.orphaned(100).invoke(orphans -> orphans.forEach(id -> mailboxes.submit(id.toString(),
+                        () -> drain(id, null, null, true))))
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warn("could not look for unfinished turns", e)).onFailure().recoverWithNull();
+    }
+
+    private boolean eventsReady() {
+        try {
+            return events.ready();
+        } catch (RuntimeException notWiredYet) { // the publisher itself cannot be made before its channel is wired
+            return false;
+        }
+    }
+
+    /** On a clean stop, the sessions this runner holds go back at once; their turns resume on the next start. */
+    void letGo(@Observes ShutdownEvent event) {
+        if (!held.isEmpty()) {
+            sessions.releaseAll(runnerId).await().atMost(Duration.ofSeconds(5));
+        }
+    }
+}

@@ -1,0 +1,570 @@
+package io.switchboard.runtime.turn;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.contracts.agent.ApprovalRequested;
+import io.switchboard.contracts.agent.TokenDelta;
+import io.switchboard.contracts.agent.ToolCallFinished;
+import io.switchboard.contracts.agent.ToolCallStarted;
+import io.switchboard.contracts.agent.TurnCompleted;
+import io.switchboard.contracts.agent.TurnFailed;
+import io.switchboard.contracts.agent.TurnResumed;
+import io.switchboard.contracts.agent.TurnStarted;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.runtime.client.GatewayClient;
+import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.context.ContextWindow;
+import io.switchboard.runtime.context.Conversation;
+import io.switchboard.runtime.messaging.EventPublisher;
+import io.switchboard.runtime.repository.Agent;
+import io.switchboard.runtime.repository.AgentRepository;
+import io.switchboard.runtime.repository.Approval;
+import io.switchboard.runtime.repository.ApprovalRepository;
+import io.switchboard.runtime.repository.ContextRepository;
+import io.switchboard.runtime.repository.SessionRepository.NewMessage;
+import io.switchboard.runtime.repository.SessionRepository;
+import io.switchboard.runtime.repository.StoredMessage;
+import io.switchboard.runtime.repository.Turn;
+import io.switchboard.runtime.tools.Tool;
+import io.switchboard.runtime.tools.ToolArguments;
+import io.switchboard.runtime.tools.ToolCatalog;
+import io.switchboard.runtime.tools.ToolContext;
+import io.switchboard.runtime.turn.TurnInput.Crashed;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Carries out what {@link TurnMachine} decides for one turn at a time, and feeds back what came of it. Directives are
+ * carried out in order: each write to the journal is committed before the next directive starts, so nothing depends
+ * on a step that is not stored. Model calls stream their text as {@code TokenDelta} events; tools run in parallel,
+ * at most {@code runtime.tools.max-parallel} of a turn and {@code runtime.tools.max-concurrent} of the runtime at
+ * once ({@link ToolSlots}).
+ */
+@ApplicationScoped
+public class TurnRunner {
+    private static final Logger LOG = Logger.getLogger(TurnRunner.class);
+    /** Event seqs reserved at a time (see {@link Run#nextSeq}). */
+    static final int SEQ_BLOCK = 1000;
+    private static final TypeReference<List<ToolCall>> TOOL_CALLS = new TypeReference<>() {
+    };
+
+    private final SessionRepository sessions;
+    private final AgentRepository agents;
+    private final ContextRepository contexts;
+    private final ContextWindow window;
+    private final GatewayClient gateway;
+    private final ToolCatalog catalog;
+    private final ToolArguments arguments;
+    private final ToolSlots slots;
+    private final ApprovalRepository approvals;
+    private final EventPublisher events;
+    private final RuntimeConfig config;
+    private final ObjectMapper json;
+    private final Tracer tracer;
+    /** Turns running here, by id (to cancel them). */
+    private final Map<UUID, Run> running = new ConcurrentHashMap<>();
+
+    public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextRepository contexts,
+                      ContextWindow window, GatewayClient gateway, ToolCatalog catalog, ToolArguments arguments,
+                      ToolSlots slots, ApprovalRepository approvals, EventPublisher events, RuntimeConfig config,
+                      ObjectMapper json, Tracer tracer) {
+        this.sessions = sessions;
+        this.agents = agents;
+        this.contexts = contexts;
+        this.window = window;
+        this.gateway = gateway;
+        this.catalog = catalog;
+        this.arguments = arguments;
+        this.slots = slots;
+        this.approvals = approvals;
+        this.events = events;
+        this.config = config;
+        this.json = json;
+        this.tracer = tracer;
+    }
+
+    /**
+     * Runs the turn, or takes it up after a runner that stopped, until it ends or pauses for approvals. Every write
+     * carries {@code fence}, the token of the runner's lease on the session. The turn is one span
+     * ({@code invoke_agent <name>}) in the trace of {@code parent}; its model and tool calls are children. Never
+     * fails; gives false when the lease was lost meanwhile (another runner has the session now).
+     */
+    public Uni<Boolean> run(UUID sessionId, UUID turnId, Context parent, long fence) {
+        return sessions.begin(sessionId, turnId, SEQ_BLOCK, fence).flatMap(begun -> {
+            if (begun == null) {
+                return Uni.createFrom().item(true); // finished meanwhile
+            }
+            Run run = new Run(sessionId, turnId, begun, parent, fence);
+            running.put(turnId, run);
+            run.feed(new TurnInput.Begun(begun.resumed(), begun.attempts(), begun.cancelRequested(), begun.refused()));
+            return Uni.createFrom().completionStage(run.done).onTermination().invoke(() -> {
+                running.remove(turnId);
+                run.stopWork();
+                run.endSpan();
+            }).map(x -> !run.lost);
+        }).onFailure(SessionRepository.LeaseLost.class).recoverWithItem(false)
+                .onFailure().invoke(e -> LOG.errorf(e, "could not run turn %s of session %s", turnId, sessionId))
+                .onFailure().recoverWithItem(true);
+    }
+
+    /**
+     * Stops the turn if it runs here: its model call and tools are cancelled and it ends {@code cancelled}. A turn
+     * running elsewhere sees its {@code cancel_requested} flag before its next model call.
+     */
+    public void cancel(UUID turnId, String reason) {
+        Run run = running.get(turnId);
+        if (run != null) {
+            run.feed(new TurnInput.CancelRequested(reason));
+        }
+    }
+
+    /** One turn being run: the machine's state, and the work it asked for. */
+    private final class Run {
+        final UUID sessionId;
+        final UUID turnId;
+        final Span span;
+        final Context trace;
+        final int attempt;
+        /** The token of the runner's lease, carried by every write. */
+        final long fence;
+        /** Another runner took the session over: this one stopped at its write. */
+        volatile boolean lost;
+        /** Completes when the turn has ended or paused, or the lease was lost. */
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        /** Inputs not stepped yet: one thread steps at a time, in arrival order (see {@link #feed}). */
+        private final Queue<TurnInput> inbox = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger pending = new AtomicInteger();
+        private TurnState state;
+        /** The directives carried out so far, in order; only the stepping thread appends to it. */
+        private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+        /** A write failed: of what comes after it, only the turn's end is carried out. */
+        private volatile boolean broken;
+        /** Model calls, tools, approvals being asked, the clock: stopped when the turn ends. */
+        private final Set<Cancellable> work = ConcurrentHashMap.newKeySet();
+
+        private final AtomicLong seq;
+        /** The highest seq reserved for this runner in the database; it asks for more before it gets there. */
+        private volatile long seqCeiling;
+        private final AtomicInteger tokenIndex = new AtomicInteger();
+        private volatile Agent agent;
+        private volatile ToolCatalog.Toolbox toolbox;
+        private volatile Conversation conversation;
+        /** At most {@code runtime.tools.max-parallel} of the turn's calls at once. */
+        private final ToolSlots turnSlots = new ToolSlots(config.tools().maxParallel());
+        private volatile String failureCode;
+
+        Run(UUID sessionId, UUID turnId, SessionRepository.Begun begun, Context parent, long fence) {
+            this.sessionId = sessionId;
+            this.fence = fence;
+            this.turnId = turnId;
+            this.attempt = begun.attempts();
+            this.seq = new AtomicLong(begun.seqBase());
+            this.seqCeiling = begun.seqBase() + SEQ_BLOCK;
+            this.state = TurnState.of(sessionId, turnId);
+            this.span = tracer.spanBuilder("invoke_agent").setParent(parent).setSpanKind(SpanKind.INTERNAL)
+                    .setAttribute("gen_ai.operation.name", "invoke_agent")
+                    .setAttribute("gen_ai.conversation.id", sessionId.toString())
+                    .setAttribute("switchboard.turn.id", turnId.toString())
+                    .setAttribute("switchboard.turn.attempt", begun.attempts()).startSpan();
+            this.trace = parent.with(span);
+        }
+
+        /**
+         * Steps the machine with {@code input} and carries out its directives. Inputs come from any thread (a tool's
+         * end, a cancel); whoever finds the inbox idle steps, the others leave their input for it.
+         */
+        void feed(TurnInput input) {
+            inbox.add(input);
+            if (pending.getAndIncrement() != 0) {
+                return;
+            }
+            do {
+                step(inbox.poll());
+            } while (pending.decrementAndGet() != 0);
+        }
+
+        private void step(TurnInput input) {
+            try {
+                TurnMachine.Step step = TurnMachine.step(state, input);
+                state = step.state();
+                step.directives().forEach(this::carryOut);
+            } catch (RuntimeException bug) {
+                LOG.errorf(bug, "turn %s of session %s failed on %s", turnId, sessionId, input);
+                if (input instanceof Crashed) {
+                    done.complete(null); // left running: the recovery sweep takes it up again
+                } else {
+                    feed(new Crashed(bug.toString()));
+                }
+            }
+        }
+
+        private void carryOut(Directive directive) {
+            if (directive instanceof Directive.Load) {
+                start(this::load);
+            } else if (directive instanceof Directive.Announce announce) {
+                then(() -> events.fireAndForget(announce.resumed()
+                        ? TurnResumed.of(session(), turn(), nextSeq(), announce.attempt())
+                        : TurnStarted.of(session(), turn(), nextSeq(), announce.userText())));
+            } else if (directive instanceof Directive.StartClock clock) {
+                work.add(Uni.createFrom().voidItem().onItem().delayIt().by(clock.limit()).subscribe()
+                        .with(x -> feed(new TurnInput.TimedOut())));
+            } else if (directive instanceof Directive.CallModel call) {
+                then(() -> start(() -> callModel(call.round())));
+            } else if (directive instanceof Directive.Record record) {
+                conversation.add(record.message());
+                write(() -> sessions.append(sessionId, turnId, stored(record.message()), fence));
+            } else if (directive instanceof Directive.ToolStarted started) {
+                ToolCall call = started.call();
+                then(() -> events.fireAndForget(ToolCallStarted.of(session(), turn(), nextSeq(), call.id(),
+                        call.name(), call.arguments())));
+            } else if (directive instanceof Directive.RunTool tool) {
+                then(() -> start(() -> runTool(tool)));
+            } else if (directive instanceof Directive.ToolEnded ended) {
+                ToolCall call = ended.call();
+                then(() -> events.fireAndForget(ToolCallFinished.of(session(), turn(), nextSeq(), call.id(),
+                        call.name(), ended.result(), ended.error())));
+            } else if (directive instanceof Directive.AskApproval ask) {
+                then(() -> start(() -> askApproval(ask.call())));
+            } else if (directive instanceof Directive.Pause) {
+                write(this::pause);
+            } else if (directive instanceof Directive.Finish finish) {
+                stopWork(); // a cancelled or timed-out turn's model call and tools stop now
+                tail = tail.exceptionally(e -> null).thenCompose(x -> finish(finish).subscribeAsCompletionStage())
+                        .whenComplete((x, e) -> done.complete(null));
+            }
+        }
+
+        /** Carries {@code action} out once every directive before it is. */
+        private void then(Runnable action) {
+            tail = tail.thenRun(() -> {
+                if (broken) {
+                    return;
+                }
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    broken = true;
+                    feed(new Crashed(e.toString()));
+                }
+            });
+        }
+
+        /** Commits {@code write} once every directive before it is; the next directive waits for it. */
+        private void write(Supplier<Uni<Void>> write) {
+            tail = tail.thenCompose(x -> broken ? CompletableFuture.completedFuture(null)
+                    : Uni.createFrom().deferred(write::get).subscribeAsCompletionStage().exceptionally(e -> {
+                        broken = true;
+                        if (leaseLost(e)) {
+                            feed(new TurnInput.LeaseLost());
+                            done.complete(null);
+                        } else {
+                            feed(new Crashed(e.toString()));
+                        }
+                        return null;
+                    }));
+        }
+
+        /** Whether {@code failure} is the refusal of a write whose lease is another runner's now (and notes it). */
+        private boolean leaseLost(Throwable failure) {
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            if (!(cause instanceof SessionRepository.LeaseLost)) {
+                return false;
+            }
+            LOG.warnf("turn %s of session %s stops here: %s", turnId, sessionId, cause.getMessage());
+            lost = true;
+            return true;
+        }
+
+        /** Starts long work; its end (or its failure, as a crash) comes back as an input. */
+        private void start(Supplier<Uni<? extends TurnInput>> work) {
+            this.work.add(Uni.createFrom().<TurnInput>deferred(work::get).subscribe().with(this::feed, failure -> {
+                LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
+                feed(new Crashed(failure.getMessage()));
+            }));
+        }
+
+        void stopWork() {
+            work.forEach(Cancellable::cancel);
+        }
+
+        void endSpan() {
+            if (failureCode != null) {
+                span.setAttribute("error.type", failureCode);
+                span.setStatus(StatusCode.ERROR, failureCode);
+            }
+            span.end();
+        }
+
+        /**
+         * Reads the agent, its tools and the conversation (from its newest context snapshot on: a long session is not
+         * replayed whole).
+         */
+        private Uni<TurnInput.Loaded> load() {
+            return agents.ofSession(sessionId).flatMap(found -> catalog.of(found).flatMap(tools ->
+                    contexts.latest(sessionId).flatMap(snapshot -> sessions.messagesAfter(sessionId,
+                            snapshot == null ? -1 : snapshot.throughPosition()).map(history -> {
+                        Conversation loaded = new Conversation(history.get(0).position(),
+                                snapshot == null ? -1 : snapshot.throughPosition(),
+                                snapshot == null ? null : snapshot.summary());
+                        for (StoredMessage m : history) {
+                            loaded.add(toChatMessage(m));
+                            if (m.turnId().equals(turnId) && loaded.thisTurn().isEmpty()) {
+                                loaded.markTurnStart();
+                            }
+                        }
+                        agent = found;
+                        toolbox = tools;
+                        conversation = loaded;
+                        span.updateName("invoke_agent " + found.name())
+                                .setAttribute("gen_ai.agent.id", found.id().toString())
+                                .setAttribute("gen_ai.agent.name", found.name());
+                        return new TurnInput.Loaded(policy(found, tools), loaded.thisTurn());
+                    }))));
+        }
+
+        /**
+         * Asks the model, unless a cancel was asked for on another replica (it reaches this runner here). Fits the
+         * conversation to the agent's window, records what is sent (for the debugger: journal positions, not a copy),
+         * then streams the answer as {@code TokenDelta} events.
+         */
+        private Uni<TurnInput> callModel(int round) {
+            String requestId = turnId + "/" + round;
+            return sessions.cancelRequested(turnId).flatMap(cancelled -> cancelled
+                    ? Uni.createFrom().<TurnInput>item(new TurnInput.CancelRequested("cancelled"))
+                    : window.prompt(agent, sessionId, turnId, conversation, trace)
+                            .call(prompt -> contexts.record(sessionId, new ContextRepository.ModelCall(requestId,
+                                    turnId, agent.model(), prompt.snapshotPosition(), prompt.firstPosition(),
+                                    prompt.lastPosition(), prompt.tokens(), null)))
+                            .flatMap(prompt -> stream(LlmRequest.of(requestId, session(), turn(), agent.model(),
+                                    prompt.messages(), toolbox.specs()).forAgent(agent.id().toString())
+                                    .forOrg(agent.orgId().toString()), true))
+                            .map(reply -> (TurnInput) new TurnInput.ModelReplied(reply)));
+        }
+
+        /**
+         * A reply lost with the gateway replica serving it (silent for {@code reply.timeout}) is asked once more,
+         * under a new request id; one that starts over (read again by another replica) is taken from its new start.
+         * Either way what streamed of it is void ({@code TurnResumed}), as after a runner's crash.
+         */
+        private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain) {
+            AtomicReference<ChunkFolder> folder = new AtomicReference<>(new ChunkFolder());
+            AtomicBoolean streamed = new AtomicBoolean();
+            AtomicBoolean begun = new AtomicBoolean();
+            return gateway.stream(request, trace)
+                    .onItem().invoke(chunk -> {
+                        if (chunk.seq() == 0 && begun.getAndSet(true)) {
+                            folder.set(new ChunkFolder());
+                            if (streamed.getAndSet(false)) {
+                                events.fireAndForget(TurnResumed.of(session(), turn(), nextSeq(), attempt));
+                            }
+                        }
+                        folder.get().add(chunk);
+                        if (chunk instanceof LlmChunk.TextDelta delta) {
+                            streamed.set(true);
+                            events.fireAndForget(TokenDelta.of(session(), turn(), nextSeq(),
+                                    tokenIndex.getAndIncrement(), delta.text()));
+                        }
+                    })
+                    .collect().last().map(x -> folder.get().outcome())
+                    .onFailure().recoverWithUni(failure -> {
+                        if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
+                            LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
+                                    failure.getMessage());
+                            if (streamed.get()) {
+                                events.fireAndForget(TurnResumed.of(session(), turn(), nextSeq(), attempt));
+                            }
+                            return stream(request.withRequestId(request.requestId() + "/again"), false);
+                        }
+                        folder.get().add(new LlmChunk.Failed(request.requestId(), -1, "gateway_unavailable",
+                                "no reply from llm-gateway: " + failure.getMessage(), true));
+                        return Uni.createFrom().item(folder.get().outcome());
+                    });
+        }
+
+        /**
+         * Runs the tool within the turn's and the runtime's bounds. A call the tool rejects (bad arguments, an
+         * address it may not reach) is an error for the model to hear; a tool that breaks or outlasts its time fails
+         * the turn.
+         */
+        private Uni<TurnInput> runTool(Directive.RunTool run) {
+            ToolCall call = run.call();
+            Tool tool = toolbox.find(call.name());
+            Duration timeout = tool.timeout().orElse(config.tools().timeout());
+            Span toolSpan = tracer.spanBuilder("execute_tool " + call.name()).setParent(trace)
+                    .setSpanKind(SpanKind.INTERNAL).setAttribute("gen_ai.operation.name", "execute_tool")
+                    .setAttribute("gen_ai.tool.name", call.name()).setAttribute("gen_ai.tool.call.id", call.id())
+                    .setAttribute("gen_ai.tool.type", "function").startSpan();
+            ToolContext context = new ToolContext(run.idempotencyKey(), agent.httpAllowedHosts(), sessionId);
+            return turnSlots.run(() -> slots.run(() -> tool.call(call.arguments(), context)
+                            .ifNoItem().after(timeout).failWith(TimeoutException::new)))
+                    .<TurnInput>map(result -> new TurnInput.ToolFinished(call.id(), result, false, null))
+                    .onFailure(Tool.Rejected.class).recoverWithItem(rejected -> {
+                        toolSpan.setAttribute("error.type", "tool_rejected");
+                        return new TurnInput.ToolFinished(call.id(), rejected.getMessage(), true, null);
+                    })
+                    .onFailure().recoverWithItem(failure -> {
+                        boolean late = failure instanceof TimeoutException;
+                        String reason = late ? "tool " + call.name() + " did not answer within " + timeout
+                                : "tool " + call.name() + " failed: " + failure.getMessage();
+                        toolSpan.setAttribute("error.type", late ? "timeout" : "tool_error");
+                        toolSpan.setStatus(StatusCode.ERROR, reason);
+                        return new TurnInput.ToolFinished(call.id(), reason, true, reason);
+                    })
+                    .onTermination().invoke(toolSpan::end);
+        }
+
+        /** Asks operators about the call (announcing it), or gives their decision when they made it before. */
+        private Uni<TurnInput> askApproval(ToolCall call) {
+            return approvals.request(sessionId, turnId, call.id(), call.name(), call.arguments())
+                    .flatMap(approval -> switch (approval.status()) {
+                        case Approval.APPROVED -> Uni.createFrom().<TurnInput>item(
+                                new TurnInput.ApprovalDecided(call.id(), true, null));
+                        case Approval.DENIED -> Uni.createFrom().<TurnInput>item(
+                                new TurnInput.ApprovalDecided(call.id(), false, approval.reason()));
+                        default -> events.publish(ApprovalRequested.of(session(), turn(), nextSeq(),
+                                        approval.id().toString(), call.id(), call.name(), call.arguments()))
+                                .replaceWith((TurnInput) new TurnInput.ApprovalPending(call.id()));
+                    });
+        }
+
+        /** The turn waits for operators ({@code waiting}) and this runner lets it go; refused if they decided. */
+        private Uni<Void> pause() {
+            return sessions.pause(sessionId, turnId, seq.get(), fence).invoke(paused -> {
+                if (paused) {
+                    span.setAttribute("switchboard.turn.paused", true);
+                    done.complete(null);
+                } else {
+                    feed(new TurnInput.PauseRefused());
+                }
+            }).replaceWithVoid();
+        }
+
+        /** Commits the turn's end (its last messages, its status), then tells the stream. */
+        private Uni<Void> finish(Directive.Finish end) {
+            failureCode = end.code();
+            long last = nextSeq();
+            SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
+                    end.inputTokens(), end.outputTokens());
+            return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(), ended, fence)
+                    .flatMap(x -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer())))
+                    .onFailure().invoke(e -> {
+                        if (!leaseLost(e)) {
+                            LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId);
+                        }
+                    })
+                    .onFailure().recoverWithNull();
+        }
+
+        private TurnPolicy policy(Agent agent, ToolCatalog.Toolbox tools) {
+            Agent.Limits limits = agent.limits();
+            return new TurnPolicy(Set.copyOf(tools.tools().keySet()), Set.copyOf(agent.approvalRequired()),
+                    (name, args) -> arguments.problems(tools.find(name), args),
+                    limits.maxToolRounds() != null ? limits.maxToolRounds() : config.turn().maxToolRounds(),
+                    limits.maxTurnTokens(), config.tools().maxResultChars(),
+                    limits.maxTurnSeconds() != null ? Duration.ofSeconds(limits.maxTurnSeconds())
+                            : config.turn().timeout(),
+                    config.recovery().maxAttempts());
+        }
+
+        /**
+         * The next event seq of the turn. Seqs come from a block reserved in the database; half-way through it the
+         * next block is reserved, well before it is needed, so a runner that takes over never reuses one.
+         */
+        private long nextSeq() {
+            long next = seq.incrementAndGet();
+            if (next == seqCeiling - SEQ_BLOCK / 2) {
+                long ceiling = seqCeiling + SEQ_BLOCK;
+                seqCeiling = ceiling;
+                sessions.reserveSeqs(sessionId, ceiling, fence).subscribe().with(x -> { },
+                        e -> LOG.warnf(e, "could not reserve event seqs of session %s", sessionId));
+            }
+            return next;
+        }
+
+        private String session() {
+            return sessionId.toString();
+        }
+
+        private String turn() {
+            return turnId.toString();
+        }
+
+        private NewMessage stored(ChatMessage m) {
+            return new NewMessage(m.role(), m.content(), m.toolCalls() == null || m.toolCalls().isEmpty() ? null
+                    : toJson(m.toolCalls()), m.toolCallId());
+        }
+    }
+
+    /**
+     * Publishes again the end of the session's turn that ended last, under its seq: its runner may have died between
+     * committing it and publishing it (readers drop a repeat by seq). For whoever takes over a dead runner's session.
+     */
+    public Uni<Void> republishLastEnd(UUID sessionId) {
+        return sessions.lastEnded(sessionId).flatMap(turn -> {
+            if (turn == null) {
+                return Uni.createFrom().voidItem();
+            }
+            SessionRepository.Ended ended = new SessionRepository.Ended(turn.status(), turn.errorCode(),
+                    turn.errorReason(), turn.endSeq(), turn.inputTokens(), turn.outputTokens());
+            Uni<String> answer = turn.status().equals(Turn.COMPLETED) ? sessions.answerOf(turn.id())
+                    : Uni.createFrom().nullItem();
+            return answer.flatMap(text -> events.publishEnd(endEvent(sessionId, turn.id(), ended, text)));
+        });
+    }
+
+    private static AgentEvent endEvent(UUID sessionId, UUID turnId, SessionRepository.Ended end, String answer) {
+        return end.status().equals(Turn.COMPLETED)
+                ? TurnCompleted.of(sessionId.toString(), turnId.toString(), end.seq(), answer, end.inputTokens(),
+                        end.outputTokens())
+                : TurnFailed.of(sessionId.toString(), turnId.toString(), end.seq(), end.errorCode(), end.errorReason());
+    }
+
+    private ChatMessage toChatMessage(StoredMessage m) {
+        List<ToolCall> calls = List.of();
+        if (m.toolCalls() != null) {
+            try {
+                calls = json.readValue(m.toolCalls(), TOOL_CALLS);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("unreadable tool calls in message " + m.position(), e);
+            }
+        }
+        return new ChatMessage(m.role(), m.content(), calls, m.toolCallId());
+    }
+
+    private String toJson(List<ToolCall> calls) {
+        try {
+            return json.writeValueAsString(calls);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
