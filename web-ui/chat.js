@@ -182,7 +182,11 @@
     handlers[name](JSON.parse(msg.data));
     scroll();
   }));
-  stream.onerror = () => { status.textContent = 'Reconnecting…'; };
+  stream.onerror = () => {
+    status.textContent = 'Reconnecting…';
+    // a browser gives a stream up for good when a reconnect is answered with an error: draw the page again shortly
+    if (stream.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 5000);
+  };
   stream.onopen = () => { if (status.textContent === 'Reconnecting…') status.textContent = ''; };
 
   form.addEventListener('submit', async ev => {

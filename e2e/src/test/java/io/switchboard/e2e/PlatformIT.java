@@ -1206,6 +1206,15 @@ class PlatformIT {
             assertThat(platform.api().requests().stream().filter(r -> r[0].equals(path)).map(r -> r[1]).toList())
                     .hasSize(2).containsOnly(sessionId + "/" + finished.get("turns").get(0).get("id").asText()
                             + "/call_r0_0");
+
+            // a client that saw the turn begin reconnects to the replica started after that: it has not got those
+            // events, so it sends the session as committed instead
+            List<String[]> reconnected = readStream(api + "/api/sessions/" + sessionId + "/stream", "1",
+                    events -> !events.isEmpty());
+            assertThat(reconnected.get(0)[1]).isEqualTo("snapshot");
+            assertThat(reconnected.get(0)[0]).isEqualTo(session.get("lastSeq").asText());
+            JsonNode snapshot = JSON.readTree(reconnected.get(0)[2]);
+            assertThat(snapshot.get("turns").get(0).get("status").asText()).isEqualTo("completed");
         } finally {
             platform.thaw("agent-runtime");
             platform.stop(second);

@@ -20,6 +20,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /** Sessions: the list, the chat page, sending a message, and the live event stream the chat page listens to. */
@@ -162,13 +164,27 @@ public class SessionPage {
         } catch (IllegalArgumentException e) {
             throw new NotFoundException("no stream " + id);
         }
-        // @OwnSession has checked with the runtime that the session is the person's organization's
-        Multi<OutboundSseEvent> events = stream.events(SignedIn.bearer(security), id, from)
+        // @OwnSession has checked with the runtime that the session is the person's organization's. The runtime
+        // replica serving it may stop (a restart, a crash): the browser's stream stays open and goes on from the last
+        // event passed on, from whichever replica answers next (a browser whose reconnect met a 503 would give up)
+        String auth = SignedIn.bearer(security);
+        AtomicLong seen = new AtomicLong(from);
+        Multi<OutboundSseEvent> events = Multi.createFrom().deferred(() -> stream.events(auth, id, seen.get()))
+                .onCompletion().failWith(() -> new IllegalStateException("the runtime ended the stream"))
                 .filter(event -> event.name() != null) // the runtime's pings: this stream has its own
+                .invoke(event -> seen.set(Long.parseLong(event.id())))
+                .onFailure(SessionPage::worthReconnecting).retry()
+                .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(5)).indefinitely()
                 .map(event -> sse.newEventBuilder().id(event.id()).name(event.name()).data(event.data()).build());
         Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
                 .map(tick -> sse.newEventBuilder().comment("ping").build());
         return Multi.createBy().merging().streams(events, pings);
+    }
+
+    /** Whether the runtime's stream may come back: not when it refused the session (gone, or not the person's). */
+    private static boolean worthReconnecting(Throwable failure) {
+        return !(failure instanceof WebApplicationException refused) || refused.getResponse().getStatus() >= 500
+                || refused.getResponse().getStatus() == 429;
     }
 
     private List<TurnView> turns(RuntimeClient.SessionDetail session) {
