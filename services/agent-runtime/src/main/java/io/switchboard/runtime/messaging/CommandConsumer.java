@@ -10,7 +10,11 @@ import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.service.SessionService;
+import io.vertx.core.VertxException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.ConnectException;
 import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -18,8 +22,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Takes {@code agent.commands}: journals each command, queues its work in the session's mailbox and acks at once
- * (a turn may run for minutes; only while PostgreSQL is down does a record wait, see {@code journalRetry}). A command that cannot be acted on (unreadable,
- * unknown session or agent, invalid fields) goes to {@code agent.commands.dlq} with the reason.
+ * (a turn may run for minutes; only while PostgreSQL is down does a record wait, see {@code journalRetry}). A command
+ * that cannot be acted on (unreadable, unknown session or agent, invalid fields) goes to {@code agent.commands.dlq}
+ * with the reason.
  */
 @ApplicationScoped
 public class CommandConsumer {
@@ -52,12 +57,16 @@ public class CommandConsumer {
             handled = Uni.createFrom().item("unreadable command");
         }
         return handled
-                // a database that is down is waited for (the partition waits with it: its commands keep their order);
-                // only a command that is wrong goes to the dead-letter topic
+                // a database that is down or unreachable is waited for (the channel waits with it: commands keep
+                // their order); another failure is tried a few more times; a command that is wrong goes to the
+                // dead-letter topic at once
                 .onFailure().invoke(e -> LOG.warnf("could not journal command %s, trying again: %s", command,
                         e.getMessage()))
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
+                .onFailure(CommandConsumer::databaseUnavailable).retry()
+                .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
                 .expireIn(config.message().journalRetry().toMillis())
+                .onFailure(e -> !databaseUnavailable(e)).retry()
+                .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
                 .flatMap(rejection -> {
                     if (rejection == null) {
                         return Uni.createFrom().completionStage(message.ack());
@@ -71,6 +80,24 @@ public class CommandConsumer {
                     LOG.errorf(e, "could not journal command %s", command);
                     return Uni.createFrom().completionStage(message.nack(e));
                 });
+    }
+
+    /**
+     * Whether the failure is PostgreSQL being down or out of reach (refused or lost connections, a pool that cannot
+     * get one, the server shutting down or out of connections), which waiting cures; not a fault of the command.
+     */
+    static boolean databaseUnavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof ClosedConnectionException
+                    || (t instanceof VertxException && "Timeout waiting for connection".equals(t.getMessage()))) {
+                return true;
+            }
+            if (t instanceof PgException pg && pg.getSqlState() != null && (pg.getSqlState().startsWith("08")
+                    || pg.getSqlState().startsWith("57P") || pg.getSqlState().equals("53300"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Why a command was sent to the dead-letter topic. */

@@ -225,27 +225,40 @@ public class SessionRepository {
                 });
     }
 
+    /** How a pause went. */
+    public enum Pause {
+        /** The turn waits for its approvals, without a runner. */
+        PAUSED,
+        /** Every approval was decided meanwhile: the runner goes on with the turn itself. */
+        DECIDED,
+        /** A cancel was asked for: the runner ends the turn. */
+        CANCELLED
+    }
+
     /**
      * Pauses the turn for its undecided approvals: {@code waiting}, no runner, its crash count starts again (a pause is
-     * not a crash), the session's event seqs go on from {@code lastSeq}. False when every approval was decided
-     * meanwhile: the runner goes on with the turn itself.
+     * not a crash), the session's event seqs go on from {@code lastSeq}. Refused ({@link LeaseLost}) unless the runner's
+     * lease is still the session's.
      */
-    public Uni<Boolean> pause(UUID sessionId, UUID turnId, long lastSeq, long fence) {
+    public Uni<Pause> pause(UUID sessionId, UUID turnId, long lastSeq, long fence) {
         // the turn's row is locked first, in a statement of its own: a decision locks it too, so one committed
         // meanwhile is seen by the next statement's snapshot. In one statement the approvals would be read as they
         // stood before that decision, and the turn would wait for a decision already made.
-        return pool.withTransaction(tx -> tx.preparedQuery("select 1 from runtime.sessions s, runtime.turns t"
-                        + " where s.id = $1 and s.lease_epoch = $3 and t.id = $2 for share of s for update of t")
+        return pool.withTransaction(tx -> tx.preparedQuery("select t.cancel_requested from runtime.sessions s,"
+                        + " runtime.turns t where s.id = $1 and s.lease_epoch = $3 and t.id = $2"
+                        + " for share of s for update of t")
                 .execute(Tuple.of(sessionId, turnId, fence))
                 .invoke(held -> requireHeld(held, sessionId))
-                .flatMap(locked -> tx.preparedQuery("update runtime.turns set status = $2, attempts = 0"
-                        + " where id = $1 and status = $3 and exists (select 1 from runtime.approvals"
-                        + " where turn_id = $1 and status = 'pending')")
-                .execute(Tuple.of(turnId, Turn.WAITING, Turn.RUNNING)))
-                .flatMap(paused -> paused.rowCount() == 0 ? Uni.createFrom().item(false)
-                        : tx.preparedQuery("update runtime.sessions set last_seq = greatest(last_seq, $2),"
-                                        + " seq_reserved = greatest(last_seq, $2) where id = $1")
-                                .execute(Tuple.of(sessionId, lastSeq)).replaceWith(true)));
+                .flatMap(locked -> locked.iterator().next().getBoolean("cancel_requested")
+                        ? Uni.createFrom().item(Pause.CANCELLED)
+                        : tx.preparedQuery("update runtime.turns set status = $2, attempts = 0"
+                                        + " where id = $1 and status = $3 and exists (select 1 from runtime.approvals"
+                                        + " where turn_id = $1 and status = 'pending')")
+                                .execute(Tuple.of(turnId, Turn.WAITING, Turn.RUNNING))
+                                .flatMap(paused -> paused.rowCount() == 0 ? Uni.createFrom().item(Pause.DECIDED)
+                                        : tx.preparedQuery("update runtime.sessions set last_seq = greatest(last_seq,"
+                                                        + " $2), seq_reserved = greatest(last_seq, $2) where id = $1")
+                                                .execute(Tuple.of(sessionId, lastSeq)).replaceWith(Pause.PAUSED))));
     }
 
     public Uni<Boolean> cancelRequested(UUID turnId) {

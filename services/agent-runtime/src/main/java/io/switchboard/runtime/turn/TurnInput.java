@@ -36,6 +36,10 @@ public sealed interface TurnInput {
     record ApprovalDecided(String callId, boolean approved, String reason) implements TurnInput {
     }
 
+    /** The turn is paused for its approvals: this runner is done with it. */
+    record Paused() implements TurnInput {
+    }
+
     /** The pause was refused: every approval the turn waits for was decided meanwhile. */
     record PauseRefused() implements TurnInput {
     }
@@ -48,10 +52,10 @@ public sealed interface TurnInput {
     }
 
     /**
-     * Another runner has taken the session over (this one was paused or cut off past its lease): this runner stops
-     * here, writing nothing more; the other one goes on from the journal.
+     * The runner stops here, writing nothing more: another runner has taken the session over (this one was frozen or
+     * cut off past its lease), or a write failed. The turn goes on from its journal, with that runner or this one.
      */
-    record LeaseLost() implements TurnInput {
+    record Stopped() implements TurnInput {
     }
 
     /** The runner could not go on (a write failed, a bug): the turn ends failed. */

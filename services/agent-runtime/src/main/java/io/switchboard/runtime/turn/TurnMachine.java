@@ -50,6 +50,8 @@ public final class TurnMachine {
                     ? c.with(CallStatus.AWAITING) : c), out);
         } else if (input instanceof TurnInput.ApprovalDecided decided) {
             next = approvalDecided(state, decided, out);
+        } else if (input instanceof TurnInput.Paused) {
+            next = state.phase() == Phase.PAUSING ? state.in(Phase.ENDED) : state; // resumed later by a new runner
         } else if (input instanceof TurnInput.PauseRefused) {
             next = pauseRefused(state, out);
         } else if (input instanceof TurnInput.CancelRequested cancel) {
@@ -58,8 +60,8 @@ public final class TurnMachine {
                     : finish(state, Turn.CANCELLED, "cancelled", cancel.reason(), List.of(), out);
         } else if (input instanceof TurnInput.TimedOut) {
             next = fail(state, "turn_timeout", "the turn took longer than " + state.policy().timeout(), List.of(), out);
-        } else if (input instanceof TurnInput.LeaseLost) {
-            next = state.in(Phase.ENDED); // not this runner's turn any more: it must not even end it
+        } else if (input instanceof TurnInput.Stopped) {
+            next = state.in(Phase.ENDED); // it must not even end the turn: the journal is the truth now
         } else if (input instanceof TurnInput.Crashed crashed) {
             next = fail(state, "internal_error", "the runtime hit an error: " + crashed.message(), List.of(), out);
         }

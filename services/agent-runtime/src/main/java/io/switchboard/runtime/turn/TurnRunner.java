@@ -166,8 +166,10 @@ public class TurnRunner {
         private TurnState state;
         /** The directives carried out so far, in order; only the stepping thread appends to it. */
         private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
-        /** A write failed: of what comes after it, only the turn's end is carried out. */
+        /** A write failed: nothing after it is carried out; the turn is left to be run again from the journal. */
         private volatile boolean broken;
+        /** The machine decided the end: no more work starts (a tool or model call queued behind a write). */
+        private volatile boolean ending;
         /** Model calls, tools, approvals being asked, the clock: stopped when the turn ends. */
         private final Set<Cancellable> work = ConcurrentHashMap.newKeySet();
 
@@ -220,9 +222,9 @@ public class TurnRunner {
             } catch (RuntimeException bug) {
                 LOG.errorf(bug, "turn %s of session %s failed on %s", turnId, sessionId, input);
                 if (input instanceof Crashed) {
-                    done.complete(null); // left running: the recovery sweep takes it up again
+                    done.complete(null); // left running: its runner takes it up again from the journal
                 } else {
-                    feed(new Crashed(bug.toString()));
+                    feed(new Crashed(message(bug)));
                 }
             }
         }
@@ -257,9 +259,13 @@ public class TurnRunner {
             } else if (directive instanceof Directive.Pause) {
                 write(this::pause);
             } else if (directive instanceof Directive.Finish finish) {
+                ending = true;
                 stopWork(); // a cancelled or timed-out turn's model call and tools stop now
-                tail = tail.exceptionally(e -> null).thenCompose(x -> finish(finish).subscribeAsCompletionStage())
-                        .whenComplete((x, e) -> done.complete(null));
+                tail = tail.exceptionally(e -> null).thenCompose(x -> {
+                    stopWork(); // and whatever started before the end was decided
+                    return broken ? CompletableFuture.<Void>completedFuture(null)
+                            : finish(finish).subscribeAsCompletionStage();
+                }).whenComplete((x, e) -> done.complete(null));
             }
         }
 
@@ -272,8 +278,8 @@ public class TurnRunner {
                 try {
                     action.run();
                 } catch (RuntimeException e) {
-                    broken = true;
-                    feed(new Crashed(e.toString()));
+                    LOG.errorf(e, "turn %s of session %s failed", turnId, sessionId);
+                    feed(new Crashed(message(e)));
                 }
             });
         }
@@ -283,19 +289,22 @@ public class TurnRunner {
             tail = tail.thenCompose(x -> broken ? CompletableFuture.completedFuture(null)
                     : Uni.createFrom().deferred(write::get).subscribeAsCompletionStage().exceptionally(e -> {
                         broken = true;
-                        if (leaseLost(e)) {
-                            feed(new TurnInput.LeaseLost());
-                            done.complete(null);
-                        } else {
-                            feed(new Crashed(e.toString()));
+                        if (!leaseLost(e)) {
+                            // what this runner holds in memory is ahead of the journal now: it must not end the turn
+                            // from it; the turn is run again from what was stored
+                            LOG.warnf("turn %s of session %s stops at a write that failed (it is run again from its"
+                                    + " journal): %s", turnId, sessionId, message(e));
                         }
+                        feed(new TurnInput.Stopped());
+                        stopWork();
+                        done.complete(null);
                         return null;
                     }));
         }
 
         /** Whether {@code failure} is the refusal of a write whose lease is another runner's now (and notes it). */
         private boolean leaseLost(Throwable failure) {
-            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            Throwable cause = unwrapped(failure);
             if (!(cause instanceof SessionRepository.LeaseLost)) {
                 return false;
             }
@@ -306,9 +315,12 @@ public class TurnRunner {
 
         /** Starts long work; its end (or its failure, as a crash) comes back as an input. */
         private void start(Supplier<Uni<? extends TurnInput>> work) {
+            if (ending) {
+                return;
+            }
             this.work.add(Uni.createFrom().<TurnInput>deferred(work::get).subscribe().with(this::feed, failure -> {
                 LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
-                feed(new Crashed(failure.getMessage()));
+                feed(new Crashed(message(failure)));
             }));
         }
 
@@ -456,14 +468,22 @@ public class TurnRunner {
                     });
         }
 
-        /** The turn waits for operators ({@code waiting}) and this runner lets it go; refused if they decided. */
+        /**
+         * The turn waits for operators ({@code waiting}) and this runner lets it go; refused if they decided
+         * meanwhile, or if a cancel was asked for (then the turn ends here).
+         */
         private Uni<Void> pause() {
-            return sessions.pause(sessionId, turnId, seq.get(), fence).invoke(paused -> {
-                if (paused) {
-                    span.setAttribute("switchboard.turn.paused", true);
-                    done.complete(null);
-                } else {
-                    feed(new TurnInput.PauseRefused());
+            return sessions.pause(sessionId, turnId, seq.get(), fence).invoke(outcome -> {
+                switch (outcome) {
+                    case PAUSED -> {
+                        span.setAttribute("switchboard.turn.paused", true);
+                        feed(new TurnInput.Paused());
+                        if (!ending) { // else the end queued behind the pause finishes the run
+                            done.complete(null);
+                        }
+                    }
+                    case DECIDED -> feed(new TurnInput.PauseRefused());
+                    case CANCELLED -> feed(new TurnInput.CancelRequested("cancelled"));
                 }
             }).replaceWithVoid();
         }
@@ -504,8 +524,15 @@ public class TurnRunner {
             if (next == seqCeiling - SEQ_BLOCK / 2) {
                 long ceiling = seqCeiling + SEQ_BLOCK;
                 seqCeiling = ceiling;
-                sessions.reserveSeqs(sessionId, ceiling, fence).subscribe().with(x -> { },
-                        e -> LOG.warnf(e, "could not reserve event seqs of session %s", sessionId));
+                sessions.reserveSeqs(sessionId, ceiling, fence).subscribe().with(x -> { }, e -> {
+                    if (leaseLost(e)) {
+                        feed(new TurnInput.Stopped()); // its seqs would run into the new runner's
+                        stopWork();
+                        done.complete(null);
+                    } else {
+                        LOG.warnf(e, "could not reserve event seqs of session %s", sessionId);
+                    }
+                });
             }
             return next;
         }
@@ -546,6 +573,16 @@ public class TurnRunner {
                 ? TurnCompleted.of(sessionId.toString(), turnId.toString(), end.seq(), answer, end.inputTokens(),
                         end.outputTokens())
                 : TurnFailed.of(sessionId.toString(), turnId.toString(), end.seq(), end.errorCode(), end.errorReason());
+    }
+
+    private static Throwable unwrapped(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** What a failure says, for a turn's error reason and the logs. */
+    private static String message(Throwable failure) {
+        Throwable cause = unwrapped(failure);
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     private ChatMessage toChatMessage(StoredMessage m) {

@@ -56,12 +56,12 @@ class PauseRaceTest {
             connection.preparedQuery("update runtime.approvals set status = 'approved', decided_at = now()"
                     + " where id = $1").execute(Tuple.of(approval.id())).await().atMost(WAIT);
 
-            CompletableFuture<Boolean> paused = sessions.pause(sessionId, turnId, 0, 0).subscribeAsCompletionStage();
+            CompletableFuture<SessionRepository.Pause> paused = sessions.pause(sessionId, turnId, 0, 0).subscribeAsCompletionStage();
             Thread.sleep(300);
             assertThat(paused).as("the pause waits for the decision's lock").isNotDone();
             tx.commit().await().atMost(WAIT);
 
-            assertThat(paused.get()).as("paused for an approval that was decided").isFalse();
+            assertThat(paused.get()).as("paused for an approval that was decided").isEqualTo(SessionRepository.Pause.DECIDED);
         } finally {
             connection.close().await().atMost(WAIT);
         }

@@ -164,6 +164,16 @@ class TurnMachineTest {
     }
 
     @Test
+    void aPausedTurnIsDoneWithForThisRunner() {
+        started(JUST_ASKED);
+        feed(reply("", call("fetch", "{}")));
+        feed(new ApprovalPending("call_r0_0"));
+        assertThat(feed(new TurnInput.Paused())).isEmpty();
+        // a cancel reaches a waiting turn through its journal (its next runner ends it), not through this one
+        assertThat(feed(new CancelRequested("cancelled on request"))).isEmpty();
+    }
+
+    @Test
     void aDeniedCallIsAnErrorForTheModelWithTheOperatorsReason() {
         started(JUST_ASKED);
         ToolCall fetch = own(0, 0, "fetch", "{}");
@@ -223,7 +233,7 @@ class TurnMachineTest {
     void aRunnerThatLostItsLeaseStopsWithoutAWordMore() {
         started(JUST_ASKED);
         feed(reply("", call("clock", "{}")));
-        assertThat(feed(new TurnInput.LeaseLost())).isEmpty();
+        assertThat(feed(new TurnInput.Stopped())).isEmpty();
         assertThat(feed(new ToolFinished("call_r0_0", "12:00", false, null))).isEmpty();
         assertThat(feed(new CancelRequested("cancelled on request"))).isEmpty();
     }
