@@ -1,10 +1,8 @@
 package io.switchboard.runtime.tools;
 
-import io.switchboard.contracts.llm.ToolSpec;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -24,10 +22,5 @@ public class ToolRegistry {
 
     public Collection<String> names() {
         return tools.keySet();
-    }
-
-    public List<ToolSpec> specs(Collection<String> names) {
-        return names.stream().map(tools::get).filter(t -> t != null)
-                .map(t -> new ToolSpec(t.name(), t.description(), t.parameters())).toList();
     }
 }

@@ -295,9 +295,7 @@ public class TurnRunner {
                             LOG.warnf("turn %s of session %s stops at a write that failed (it is run again from its"
                                     + " journal): %s", turnId, sessionId, message(e));
                         }
-                        feed(new TurnInput.Stopped());
-                        stopWork();
-                        done.complete(null);
+                        stopHere();
                         return null;
                     }));
         }
@@ -322,6 +320,13 @@ public class TurnRunner {
                 LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
                 feed(new Crashed(message(failure)));
             }));
+        }
+
+        /** Stops the run without a word more: the turn goes on from its journal (this runner's or another's). */
+        private void stopHere() {
+            feed(new TurnInput.Stopped());
+            stopWork();
+            done.complete(null);
         }
 
         void stopWork() {
@@ -526,9 +531,7 @@ public class TurnRunner {
                 seqCeiling = ceiling;
                 sessions.reserveSeqs(sessionId, ceiling, fence).subscribe().with(x -> { }, e -> {
                     if (leaseLost(e)) {
-                        feed(new TurnInput.Stopped()); // its seqs would run into the new runner's
-                        stopWork();
-                        done.complete(null);
+                        stopHere(); // its seqs would run into the new runner's
                     } else {
                         LOG.warnf(e, "could not reserve event seqs of session %s", sessionId);
                     }
