@@ -116,6 +116,16 @@ final class Platform implements AutoCloseable {
         postgres.stop();
     }
 
+    /** Stops the Kafka broker (its clients' connections are refused); its data stays. */
+    void stopKafka() {
+        kafka.stop();
+    }
+
+    /** The Kafka broker comes back, on its port with its data. */
+    void startKafka() throws Exception {
+        kafka.startAgain();
+    }
+
     /** PostgreSQL comes back, on its port with its data. */
     void startPostgres() throws IOException {
         postgres.startAgain();
@@ -209,6 +219,11 @@ final class Platform implements AutoCloseable {
     /** The process id of a running service (for heap figures). */
     long pidOf(String service) {
         return processes.get(service).pid();
+    }
+
+    /** Transactions ended in the platform's database so far, by every service (see the server's own doc). */
+    long databaseTransactions() throws java.sql.SQLException {
+        return postgres.transactions();
     }
 
     String kafkaBootstrap() {

@@ -462,8 +462,12 @@ class PlatformIT {
         List<String[]> after = readStream(stream, lastSeen, events -> events.get(events.size() - 1)[1]
                 .equals("turn_completed"));
         // (tokens the dead runner sent just before it died may come first)
-        assertThat(after).extracting(e -> e[1]).contains("turn_resumed").endsWith("turn_completed")
-                .doesNotContain("tool_call_started"); // the committed tool result is reused, not run again
+        assertThat(after).extracting(e -> e[1]).contains("turn_resumed").endsWith("turn_completed");
+        // the committed tool result is told again (its event might have died with the runner), not run again
+        String result = JSON.readTree(before.stream().filter(e -> e[1].equals("tool_call_finished")).findFirst()
+                .orElseThrow()[2]).get("result").asText();
+        assertThat(after).filteredOn(e -> e[1].equals("tool_call_finished"))
+                .extracting(e -> JSON.readTree(e[2]).get("result").asText()).containsExactly(result);
         assertThat(after).extracting(e -> Long.parseLong(e[0])).isSorted()
                 .allMatch(seq -> seq > Long.parseLong(lastSeen));
 
@@ -1285,6 +1289,109 @@ class PlatformIT {
         await().atMost(WAIT).until(() -> status(platform.runtime() + "/q/health/ready") == 200);
     }
 
+    /**
+     * The Kafka broker restarted while turns stream, and messages sent meanwhile: every message accepted is answered
+     * once it is back, none twice, and no client watching a session's stream sees an event twice (by seq).
+     */
+    @Test
+    void aKafkaRestartMidStreamLosesNoTurnAndRepeatsNoEvent() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"kafka-restart\",\"model\":\"sim\"}").get("id").asText();
+        List<String> sessions = new ArrayList<>();
+        java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newCachedThreadPool();
+        List<java.util.concurrent.Future<List<String[]>>> streams = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+            sessions.add(sessionId);
+            // each session's stream, read from before its first turn to its second turn's end
+            streams.add(watchers.submit(() -> readStream(platform.runtime() + "/api/sessions/" + sessionId
+                    + "/stream", null, events -> events.stream().filter(e -> e[1].equals("turn_completed")
+                    || e[1].equals("turn_failed")).count() == 2, Duration.ofMinutes(4))));
+        }
+        sleep(1000); // the streams are open
+        for (int i = 0; i < sessions.size(); i++) {
+            post("/api/sessions/" + sessions.get(i) + "/messages", "{\"text\":\"[slow] before the restart " + i
+                    + "\"}");
+        }
+        int accepted = sessions.size();
+        await().atMost(WAIT).until(() -> sessions.stream().allMatch(id -> {
+            try {
+                return get("/api/sessions/" + id).get("turns").get(0).get("status").asText().equals("running");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        sleep(2000); // their answers are streaming
+
+        long down = System.nanoTime();
+        platform.stopKafka();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        try {
+            // messages sent while the broker is away are answered once Kafka has them
+            for (int i = 0; i < sessions.size(); i++) {
+                sent.add(http.sendAsync(asAdmin(URI.create(platform.runtime() + "/api/sessions/" + sessions.get(i)
+                                + "/messages")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"after the restart " + i + "\"}"))
+                        .build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            assertThat(status(platform.runtime() + "/q/health/live")).isEqualTo(200);
+            sleep(Math.max(0, Duration.ofSeconds(10).toMillis()
+                    - Duration.ofNanos(System.nanoTime() - down).toMillis()));
+        } finally {
+            platform.startKafka();
+        }
+        long downSeconds = Duration.ofNanos(System.nanoTime() - down).toSeconds();
+        for (java.util.concurrent.CompletableFuture<HttpResponse<String>> response : sent) {
+            int code = response.get(120, java.util.concurrent.TimeUnit.SECONDS).statusCode();
+            assertThat(code).as("accepted, or refused for the client to send again").isIn(202, 503);
+            accepted += code == 202 ? 1 : 0;
+        }
+        int expected = accepted;
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> ended(sessions) == expected);
+
+        int completed = 0;
+        int duplicated = 0;
+        List<String> failed = new ArrayList<>();
+        for (String id : sessions) {
+            JsonNode session = get("/api/sessions/" + id);
+            for (JsonNode turn : session.get("turns")) {
+                if (turn.get("status").asText().equals("completed")) {
+                    completed++;
+                } else {
+                    failed.add(turn.get("status").asText() + " " + turn.path("errorCode").asText());
+                }
+            }
+            int turns = session.get("turns").size();
+            List<String> roles = new ArrayList<>();
+            session.get("messages").forEach(m -> roles.add(m.get("role").asText()));
+            duplicated += roles.size() - 2 * turns; // user, assistant per turn
+        }
+        int repeated = 0;
+        for (java.util.concurrent.Future<List<String[]>> stream : streams) {
+            List<String[]> events = stream.get(4, java.util.concurrent.TimeUnit.MINUTES);
+            repeated += events.size() - (int) events.stream().map(e -> e[0]).distinct().count();
+        }
+        watchers.shutdownNow();
+        System.out.printf("Kafka restarted mid-stream (down %d s): accepted %d, completed %d, lost %d, duplicated %d;"
+                + " events repeated to a client %d%n", downSeconds, accepted, completed, accepted - completed,
+                duplicated, repeated);
+        assertThat(failed).as("turns that did not complete").isEmpty();
+        assertThat(completed).isEqualTo(accepted);
+        assertThat(duplicated).isZero();
+        assertThat(repeated).isZero();
+    }
+
+    /** How many turns of the sessions have ended. */
+    private int ended(List<String> sessions) throws Exception {
+        int ended = 0;
+        for (String id : sessions) {
+            for (JsonNode turn : get("/api/sessions/" + id).get("turns")) {
+                ended += List.of("pending", "running", "waiting").contains(turn.get("status").asText()) ? 0 : 1;
+            }
+        }
+        return ended;
+    }
+
     private int status(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
                 .statusCode();
@@ -1437,6 +1544,11 @@ class PlatformIT {
     /** Reads SSE events ({id, event, data}) from {@code url} until {@code done} says the events so far are enough. */
     private List<String[]> readStream(String url, String lastEventId, Predicate<List<String[]>> done)
             throws Exception {
+        return readStream(url, lastEventId, done, Duration.ofSeconds(60));
+    }
+
+    private List<String[]> readStream(String url, String lastEventId, Predicate<List<String[]>> done, Duration limit)
+            throws Exception {
         HttpRequest.Builder request = asAdmin(URI.create(url + (lastEventId == null ? "?after=0" : "")))
                 .timeout(WAIT);
         if (lastEventId != null) {
@@ -1446,14 +1558,15 @@ class PlatformIT {
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         List<String[]> events = new ArrayList<>();
-        // a stream that never gets there must fail the test, not hang it: close it after a minute
+        // a stream that never gets there must fail the test, not hang it: close it after the limit
         java.util.concurrent.CompletableFuture<Void> deadline = java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
                 response.body().close();
             } catch (java.io.IOException ignored) {
                 // closing is all that matters
             }
-        }, java.util.concurrent.CompletableFuture.delayedExecutor(60, java.util.concurrent.TimeUnit.SECONDS));
+        }, java.util.concurrent.CompletableFuture.delayedExecutor(limit.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS));
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body()))) {
             String id = null;
             String name = null;

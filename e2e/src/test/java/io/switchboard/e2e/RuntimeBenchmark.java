@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -43,6 +45,10 @@ public final class RuntimeBenchmark {
     private final Map<String, CompletableFuture<Long>> firstTokens = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Long>> ends = new ConcurrentHashMap<>();
     private final AtomicBoolean listening = new AtomicBoolean(true);
+    /** Issue 13's targets: what each is, what was measured, and whether it holds. */
+    private final List<String[]> targets = new ArrayList<>();
+    /** CPU per tool turn, all processes (ms): set by the tool turn's load, compared with the floor's. */
+    private double toolTurnCpu = Double.NaN;
 
     private RuntimeBenchmark(Platform platform) {
         this.platform = platform;
@@ -65,13 +71,22 @@ public final class RuntimeBenchmark {
             bench.turnsPerSecond(null, "hello", warmup, seconds, rows);
             bench.kafkaFloor(seconds, rows);
             bench.firstTokens(streaming, rows);
+            bench.firstTokenOverSse(Integer.getInteger("sequential", 100), rows);
             bench.listening.set(false);
             listener.join(5_000);
             System.out.println();
             System.out.printf("%-52s %14s %22s%n", "figure", "measured", "target / baseline");
             rows.forEach(r -> System.out.printf("%-52s %14s %22s%n", r[0], r[1], r[2]));
+            System.out.println();
+            long held = bench.targets.stream().filter(t -> t[3].equals("holds")).count();
+            System.out.printf("targets held: %d of %d%n", held, bench.targets.size());
+            bench.targets.forEach(t -> System.out.printf("  %-62s %12s  target %-12s %s%n", t[0], t[1], t[2], t[3]));
         }
         System.exit(0);
+    }
+
+    private void target(String figure, double measured, String format, String target, boolean holds) {
+        targets.add(new String[] {figure, String.format(format, measured), target, holds ? "holds" : "MISSED"});
     }
 
     /** Opens {@code count} sessions (each resumable any time), then weighs the runtime's live heap. */
@@ -116,9 +131,12 @@ public final class RuntimeBenchmark {
         Map<String, Long> recordsBefore = records();
         Map<String, Long> cpuBefore = cpu();
         long jitBefore = jitCpu();
+        long transactionsBefore = platform.databaseTransactions();
         long started = System.nanoTime();
         List<Long> latencies = load(sessionIds, text, seconds);
         Map<String, Long> cpuAfter = cpu();
+        double transactions = (platform.databaseTransactions() - transactionsBefore)
+                / (double) Math.max(1, latencies.size());
         double jit = (jitCpu() - jitBefore) / 1e6 / Math.max(1, latencies.size());
         // over the whole time: the turns in flight at the end are waited for, and counted
         double rate = latencies.size() / ((System.nanoTime() - started) / 1e9);
@@ -140,13 +158,28 @@ public final class RuntimeBenchmark {
                 cpuTotal, jit);
         int cores = Runtime.getRuntime().availableProcessors();
         rows.add(new String[] {label + ", 64 sessions", String.format("%.0f", rate),
-                tool == null ? "(baseline for the row above)" : "> 1,000"});
+                tool == null ? "(baseline for the row above)" : ">= 250"});
+        if (tool != null) {
+            toolTurnCpu = cpuTotal;
+            double runtime = (cpuAfter.get("agent-runtime") - cpuBefore.get("agent-runtime")) / 1e6
+                    / Math.max(1, latencies.size());
+            double postgres = (cpuAfter.get("postgres") - cpuBefore.get("postgres")) / 1e6
+                    / Math.max(1, latencies.size());
+            target("tool turns/s, everything on the same 2 cores", rate, "%.0f", ">= 250", rate >= 250);
+            target("CPU per tool turn, all processes (ms)", cpuTotal, "%.1f", "<= 10", cpuTotal <= 10);
+            target("  of which agent-runtime (ms)", runtime, "%.1f", "<= 2", runtime <= 2);
+            target("  of which PostgreSQL (ms)", postgres, "%.1f", "<= 1.5", postgres <= 1.5);
+            target("  PostgreSQL transactions per tool turn, all services", transactions, "%.1f", "<= 5",
+                    transactions <= 5);
+        }
         rows.add(new String[] {"  turn latency p50 / p99 (ms)", percentile(latencies, 50) + " / "
                 + percentile(latencies, 99), ""});
         // what the CPU a turn took allows on this machine if nothing else ran and every core were kept busy
         rows.add(new String[] {"  CPU per turn, all processes (ms)", String.format("%.1f", cpuTotal),
                 String.format("= at most %.0f turns/s on %d cores", cores * 1000 / cpuTotal, cores)});
         rows.add(new String[] {"    of which JIT compilation (ms)", String.format("%.1f", jit), ""});
+        rows.add(new String[] {"  PostgreSQL transactions per turn, all services", String.format("%.1f", transactions),
+                tool == null ? "" : "<= 5 round trips"});
     }
 
     /**
@@ -185,6 +218,8 @@ public final class RuntimeBenchmark {
                     "(baseline: no work but Kafka)"});
             rows.add(new String[] {"  CPU per turn, broker and clients (ms)", String.format("%.1f", cpu),
                     String.format("= at most %.0f turns/s on %d cores", cores * 1000 / cpu, cores)});
+            target("CPU per tool turn, times the Kafka floor's", toolTurnCpu / cpu, "%.1fx", "<= 7x",
+                    toolTurnCpu / cpu <= 7);
         }
     }
 
@@ -241,6 +276,86 @@ public final class RuntimeBenchmark {
         rows.add(new String[] {"time to first token, " + count + " sessions at once: p99 (ms)",
                 String.valueOf(percentile(ttft, 99)), "(no target set)"});
         rows.add(new String[] {"  first tokens seen", ttft.size() + " of " + count, ""});
+    }
+
+    /**
+     * {@code turns} turns one after another in one session, each timed from its POST to its first token on the
+     * session's SSE stream (the public API), beside as many streamed requests for the same model sent straight to the
+     * gateway's front door, timed to their first token: what the platform adds to a first token, and its stalls.
+     */
+    private void firstTokenOverSse(int turns, List<String[]> rows) throws Exception {
+        String key = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(platform.gateway() + "/api/keys"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + Platform.ADMIN_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).get("key").asText();
+        HttpRequest direct = HttpRequest.newBuilder(URI.create(platform.gateway() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"sim\",\"stream\":true,\"messages\":"
+                        + "[{\"role\":\"user\",\"content\":\"tell me more\"}]}")).build();
+        List<Long> alone = new ArrayList<>();
+        for (int i = 0; i < turns + 20; i++) { // the first 20 warm the path up
+            long t0 = System.nanoTime();
+            HttpResponse<Stream<String>> response = http.send(direct,
+                    HttpResponse.BodyHandlers.ofLines());
+            try (Stream<String> lines = response.body()) {
+                Iterator<String> it = lines.iterator();
+                while (it.hasNext() && !it.next().matches("data: .*\"content\":\"[^\"].*")) {
+                    // before the first token
+                }
+                long at = System.nanoTime();
+                it.forEachRemaining(line -> { });
+                if (i >= 20) {
+                    alone.add(at - t0);
+                }
+            }
+        }
+
+        String sessionId = session(agent("sse", null));
+        Map<String, CompletableFuture<Long>> seen = new ConcurrentHashMap<>();
+        HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(URI.create(
+                        platform.runtime() + "/api/sessions/" + sessionId + "/stream"))
+                .header("Authorization", "Bearer " + Platform.ADMIN_TOKEN).GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> {
+            String event = "";
+            for (Iterator<String> it = stream.body().iterator(); it.hasNext(); ) {
+                String line = it.next();
+                if (line.startsWith("event:")) {
+                    event = line.substring(6).trim();
+                } else if (line.startsWith("data:") && event.equals("token")) {
+                    long at = System.nanoTime();
+                    try {
+                        String turnId = JSON.readTree(line.substring(5)).path("turnId").asText();
+                        seen.computeIfAbsent(turnId, k -> new CompletableFuture<>()).complete(at);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(line, e);
+                    }
+                }
+            }
+        }, "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        List<Long> overSse = new ArrayList<>();
+        for (int i = 0; i < turns + 20; i++) {
+            long t0 = System.nanoTime();
+            String turnId = send(sessionId, "tell me more");
+            long at = seen.computeIfAbsent(turnId, k -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+            awaitEnd(turnId, Duration.ofSeconds(60));
+            if (i >= 20) {
+                overSse.add(at - t0);
+            }
+        }
+        stream.body().close();
+        long p50 = percentile(overSse, 50) - percentile(alone, 50);
+        long p99 = percentile(overSse, 99) - percentile(alone, 99);
+        long stalls = overSse.stream().filter(n -> n - percentile(alone, 50) * 1_000_000 > 100_000_000).count();
+        rows.add(new String[] {"first token, " + turns + " turns in a row, gateway alone: p50 / p99 (ms)",
+                percentile(alone, 50) + " / " + percentile(alone, 99), "(baseline)"});
+        rows.add(new String[] {"  the same over the public API's SSE: p50 / p99 / max", percentile(overSse, 50)
+                + " / " + percentile(overSse, 99) + " / " + percentile(overSse, 100), ""});
+        target("first token over SSE beyond the gateway alone, p50 (ms)", p50, "%.0f", "<= 5", p50 <= 5);
+        target("first token over SSE beyond the gateway alone, p99 (ms)", p99, "%.0f", "<= 20", p99 <= 20);
+        target("  turns whose first token came 100 ms or more later", stalls, "%.0f", "0", stalls == 0);
     }
 
     /** Records written so far, by topic (the sum of its partitions' end offsets). */

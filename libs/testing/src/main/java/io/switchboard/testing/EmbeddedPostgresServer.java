@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -73,6 +74,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private String jdbcUrl(String database) {
         return "jdbc:postgresql://localhost:" + port() + "/" + database;
+    }
+
+    /**
+     * Transactions ended in the platform's database so far, committed or rolled back (a statement outside a
+     * transaction is one): about its round trips. PostgreSQL counts them a second or so late.
+     */
+    public long transactions() throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(DATABASE), USER, PASSWORD);
+             Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("select xact_commit + xact_rollback from pg_stat_database"
+                     + " where datname = current_database()")) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     /** Stops the server, as a crash or an outage would for its clients; its data stays. */

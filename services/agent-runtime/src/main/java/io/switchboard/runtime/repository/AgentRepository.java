@@ -1,5 +1,7 @@
 package io.switchboard.runtime.repository;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -7,6 +9,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +26,14 @@ public class AgentRepository {
             + " join runtime.agent_versions v on v.agent_id = a.id";
 
     private final Pool pool;
+    /**
+     * The agent version each session runs on, for its turns: a session keeps the version it was opened on, versions
+     * never change and neither is ever deleted, so it is read once (sessions share their version's copy).
+     */
+    private final Cache<UUID, Agent> sessionAgents = Caffeine.newBuilder().maximumSize(20_000)
+            .expireAfterAccess(Duration.ofMinutes(30)).build();
+    private final Cache<String, Agent> versions = Caffeine.newBuilder().maximumSize(1_000)
+            .expireAfterAccess(Duration.ofMinutes(30)).build();
 
     public AgentRepository(Pool pool) {
         this.pool = pool;
@@ -79,6 +90,19 @@ public class AgentRepository {
     }
 
     /** The agent at the version the session runs on (edits of the agent apply to new sessions), or null. */
+    /**
+     * The agent version the session runs on, or null: as {@link #ofSession}, remembered (its published and latest
+     * version numbers are those of when it was first read; a turn does not use them).
+     */
+    public Uni<Agent> runsOn(UUID sessionId) {
+        Agent known = sessionAgents.getIfPresent(sessionId);
+        return known != null ? Uni.createFrom().item(known) : ofSession(sessionId).invoke(agent -> {
+            if (agent != null) {
+                sessionAgents.put(sessionId, versions.get(agent.id() + "/" + agent.version(), key -> agent));
+            }
+        });
+    }
+
     public Uni<Agent> ofSession(UUID sessionId) {
         return pool.preparedQuery(SELECT + " join runtime.sessions s on s.agent_id = a.id and s.agent_version = v.version"
                         + " where s.id = $1").execute(Tuple.of(sessionId)).map(AgentRepository::first);

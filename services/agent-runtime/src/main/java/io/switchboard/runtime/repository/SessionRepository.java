@@ -9,7 +9,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -105,12 +107,44 @@ public class SessionRepository {
                 .execute(Tuple.of(sessionId, position))
                 .map(rows -> {
                     List<StoredMessage> messages = new ArrayList<>();
-                    rows.forEach(row -> messages.add(new StoredMessage(row.getInteger("position"),
-                            row.getUUID("turn_id"), row.getString("role"), row.getString("content"),
-                            row.getString("tool_calls"), row.getString("tool_call_id"),
-                            row.getOffsetDateTime("created_at").toInstant())));
+                    rows.forEach(row -> messages.add(toMessage(row)));
                     return messages;
                 });
+    }
+
+    /** What a turn reads of its session: its newest context snapshot (or null), and the conversation after it. */
+    public record History(ContextRepository.Snapshot snapshot, List<StoredMessage> messages) {
+    }
+
+    public Uni<History> history(UUID sessionId) {
+        // one query: the snapshot's columns ride on the first message only
+        return pool.preparedQuery("with snap as (select through_position, summary from runtime.context_snapshots"
+                        + " where session_id = $1 order by through_position desc limit 1)"
+                        + " select m.*, case when row_number() over (order by m.position) = 1"
+                        + " then (select through_position from snap) end as snapshot_through,"
+                        + " case when row_number() over (order by m.position) = 1"
+                        + " then (select summary from snap) end as snapshot_summary"
+                        + " from runtime.messages m where m.session_id = $1"
+                        + " and m.position > coalesce((select through_position from snap), -1) order by m.position")
+                .execute(Tuple.of(sessionId))
+                .map(rows -> {
+                    List<StoredMessage> messages = new ArrayList<>();
+                    ContextRepository.Snapshot snapshot = null;
+                    for (Row row : rows) {
+                        if (messages.isEmpty() && row.getInteger("snapshot_through") != null) {
+                            snapshot = new ContextRepository.Snapshot(row.getInteger("snapshot_through"),
+                                    row.getString("snapshot_summary"));
+                        }
+                        messages.add(toMessage(row));
+                    }
+                    return new History(snapshot, messages);
+                });
+    }
+
+    private static StoredMessage toMessage(Row row) {
+        return new StoredMessage(row.getInteger("position"), row.getUUID("turn_id"), row.getString("role"),
+                row.getString("content"), row.getString("tool_calls"), row.getString("tool_call_id"),
+                row.getOffsetDateTime("created_at").toInstant());
     }
 
     public Uni<List<Turn>> turns(UUID sessionId) {
@@ -148,49 +182,70 @@ public class SessionRepository {
 
     /**
      * How a runner begins a turn: afresh, or again after a runner that stopped; whether a cancel was asked for
-     * meanwhile. Null when there is nothing to run.
+     * meanwhile; {@code refused}: why the message was refused (it ends {@code busy}), or null.
      */
     public record Begun(boolean resumed, int attempts, long seqBase, boolean cancelRequested, String refused) {
     }
 
+    /** A runner's hold on a session: its lease's fencing token, and the turn it began. */
+    public record Claimed(long fence, UUID turnId, Begun begun) {
+    }
+
     /**
-     * Begins an unfinished turn: marks it running and counts the attempt; a pending turn's user message joins the
-     * conversation. Reserves a block of {@code seqBlock} event seqs above every seq a previous runner may have used:
-     * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}.
+     * Takes (or keeps) the session's lease for {@code runner} and begins the session's oldest unfinished turn, in one
+     * statement: marks it running and counts the attempt; a pending turn's user message joins the conversation.
+     * Reserves a block of {@code seqBlock} event seqs above every seq a previous runner may have used:
+     * {@link Begun#seqBase} is the last seq taken, the next event gets {@code seqBase + 1}. A runner that takes the
+     * session over gets a new fencing token. Null when another runner's live lease holds the session, or when no turn
+     * can run (none is left, or the oldest waits for approvals: the session waits without a runner, and this
+     * runner's lease is let go).
      */
-    public Uni<Begun> begin(UUID sessionId, UUID turnId, int seqBlock, long fence) {
-        // one statement, atomic by itself (a transaction of these took six round trips); the session's row is locked
-        // against a takeover, then the turn's, as a job queue takes its next job
-        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $2 and lease_epoch = $7"
-                        + " for share), t as (select status, user_text, cancel_requested, error_code, error_reason"
-                        + " from runtime.turns where id = $1 and status in ($3, $4) and exists (select 1 from fence)"
-                        + " for update),"
+    public Uni<Claimed> claimNext(UUID sessionId, String runner, Duration lease, int seqBlock) {
+        // one statement, atomic by itself (this took six round trips: claim, next turn, begin's transaction). The
+        // session's row is locked by the claim, then the turn's, as a job queue takes its next job.
+        return pool.preparedQuery("with next as (select id, status in ($5, $6) as runnable from runtime.turns"
+                        + " where session_id = $1 and status in ($5, $6, $7) order by created_at, id limit 1),"
+                        + " work as (select coalesce((select runnable from next), false) as runnable),"
+                        + " s as (update runtime.sessions set"
+                        + " runner_id = case when work.runnable then $2 end,"
+                        + " lease_until = case when work.runnable then now() + $3::bigint * interval '1 millisecond' end,"
+                        + " lease_epoch = lease_epoch + case when runner_id is not distinct from $2 then 0 else 1 end,"
+                        + " seq_reserved = case when work.runnable then greatest(seq_reserved, last_seq) + $4"
+                        + " else seq_reserved end from work"
+                        + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())"
+                        + " and (work.runnable or runner_id = $2)"
+                        + " returning lease_epoch, seq_reserved - $4 as base, work.runnable),"
+                        + " t as (select id, status, user_text, cancel_requested, error_code, error_reason"
+                        + " from runtime.turns where id = (select id from next) and status in ($5, $6)"
+                        + " and exists (select 1 from s where runnable) for update),"
                         + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
-                        + " select $2, (select coalesce(max(position), -1) + 1 from runtime.messages"
-                        + " where session_id = $2), $1, 'user', t.user_text from t"
-                        + " where t.status = $3 and t.error_code is distinct from $6),"
-                        + " begun as (update runtime.turns u set status = $4, attempts = u.attempts + 1 from t"
-                        + " where u.id = $1 returning u.attempts),"
-                        + " reserved as (update runtime.sessions set seq_reserved = greatest(seq_reserved, last_seq)"
-                        + " + $5 where id = $2 and exists (select 1 from t) returning seq_reserved - $5 as base)"
-                        + " select (select count(*) from fence) as held, t.status, t.cancel_requested, t.error_code,"
-                        + " t.error_reason, begun.attempts, reserved.base from (select 1) one"
-                        + " left join (t cross join begun cross join reserved) on true")
-                .execute(Tuple.from(new Object[] {turnId, sessionId, Turn.PENDING, Turn.RUNNING, seqBlock, Turn.BUSY,
-                        fence}))
-                .map(rows -> {
-                    Row turn = rows.iterator().next();
-                    if (turn.getLong("held") == 0) {
-                        throw new LeaseLost(sessionId);
+                        + " select $1, (select coalesce(max(position), -1) + 1 from runtime.messages"
+                        + " where session_id = $1), t.id, 'user', t.user_text from t"
+                        + " where t.status = $5 and t.error_code is distinct from $8),"
+                        + " begun as (update runtime.turns u set status = $6, attempts = u.attempts + 1 from t"
+                        + " where u.id = t.id returning u.attempts)"
+                        + " select s.lease_epoch, s.base, s.runnable, t.id, t.status, t.cancel_requested, t.error_code,"
+                        + " t.error_reason, begun.attempts from s left join (t cross join begun) on true")
+                .execute(Tuple.from(new Object[] {sessionId, runner, interval(lease), seqBlock, Turn.PENDING,
+                        Turn.RUNNING, Turn.WAITING, Turn.BUSY}))
+                .flatMap(rows -> {
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().nullItem();
                     }
-                    if (turn.getString("status") == null) {
-                        return null;
+                    Row row = rows.iterator().next();
+                    if (!row.getBoolean("runnable")) {
+                        return Uni.createFrom().nullItem(); // nothing to run: let go
+                    }
+                    if (row.getUUID("id") == null) {
+                        // the turn changed between the statement's look and its lock: look again
+                        return claimNext(sessionId, runner, lease, seqBlock);
                     }
                     // a pending turn's user message joined the conversation; a refused one's never does
-                    String refused = Turn.BUSY.equals(turn.getString("error_code"))
-                            ? turn.getString("error_reason") : null;
-                    return new Begun(turn.getString("status").equals(Turn.RUNNING), turn.getInteger("attempts"),
-                            turn.getLong("base"), turn.getBoolean("cancel_requested"), refused);
+                    String refused = Turn.BUSY.equals(row.getString("error_code")) ? row.getString("error_reason")
+                            : null;
+                    return Uni.createFrom().item(new Claimed(row.getLong("lease_epoch"), row.getUUID("id"),
+                            new Begun(row.getString("status").equals(Turn.RUNNING), row.getInteger("attempts"),
+                                    row.getLong("base"), row.getBoolean("cancel_requested"), refused)));
                 });
     }
 
@@ -218,11 +273,7 @@ public class SessionRepository {
                         + " then $4 else status end where session_id = $1 and id <> $2 and status in ($3, $4, $5)"
                         + " returning id")
                 .execute(Tuple.of(sessionId, keep, Turn.PENDING, Turn.RUNNING, Turn.WAITING))
-                .map(rows -> {
-                    List<UUID> ids = new ArrayList<>();
-                    rows.forEach(row -> ids.add(row.getUUID("id")));
-                    return ids;
-                });
+                .map(SessionRepository::ids);
     }
 
     /** How a pause went. */
@@ -261,11 +312,6 @@ public class SessionRepository {
                                                 .execute(Tuple.of(sessionId, lastSeq)).replaceWith(Pause.PAUSED))));
     }
 
-    public Uni<Boolean> cancelRequested(UUID turnId) {
-        return pool.preparedQuery("select cancel_requested from runtime.turns where id = $1").execute(Tuple.of(turnId))
-                .map(rows -> rows.size() == 1 && rows.iterator().next().getBoolean("cancel_requested"));
-    }
-
     // ---- runners and their leases
 
     /**
@@ -282,13 +328,18 @@ public class SessionRepository {
                 .map(updated -> updated.rowCount() == 1 ? updated.iterator().next().getLong("lease_epoch") : null);
     }
 
-    /** Extends {@code runner}'s leases on {@code sessions} (those it is working on); gives how many. */
-    public Uni<Integer> renew(String runner, Duration lease, List<UUID> sessions) {
-        return pool.preparedQuery("update runtime.sessions"
+    /**
+     * Extends {@code runner}'s leases on {@code sessions} (those it is working on); gives their running turns that were
+     * asked to stop meanwhile (on another replica: the runner hears of it here).
+     */
+    public Uni<List<UUID>> renew(String runner, Duration lease, List<UUID> sessions) {
+        return pool.preparedQuery("with renewed as (update runtime.sessions"
                         + " set lease_until = now() + $2::bigint * interval '1 millisecond'"
-                        + " where runner_id = $1 and id = any($3)")
-                .execute(Tuple.of(runner, interval(lease), sessions.toArray(new UUID[0])))
-                .map(updated -> updated.rowCount());
+                        + " where runner_id = $1 and id = any($3) returning id)"
+                        + " select t.id from runtime.turns t join renewed r on t.session_id = r.id"
+                        + " where t.status = $4 and t.cancel_requested")
+                .execute(Tuple.of(runner, interval(lease), sessions.toArray(new UUID[0]), Turn.RUNNING))
+                .map(SessionRepository::ids);
     }
 
     public Uni<Void> release(UUID sessionId, String runner) {
@@ -321,11 +372,13 @@ public class SessionRepository {
                         + " where t.session_id = s.id and t.status in ($1, $2)) and not exists (select 1"
                         + " from runtime.turns w where w.session_id = s.id and w.status = $3)) limit $4")
                 .execute(Tuple.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING, limit))
-                .map(rows -> {
-                    List<UUID> ids = new ArrayList<>();
-                    rows.forEach(row -> ids.add(row.getUUID("id")));
-                    return ids;
-                });
+                .map(SessionRepository::ids);
+    }
+
+    private static List<UUID> ids(RowSet<Row> rows) {
+        List<UUID> ids = new ArrayList<>();
+        rows.forEach(row -> ids.add(row.getUUID("id")));
+        return ids;
     }
 
     private static long interval(Duration lease) {
@@ -333,18 +386,49 @@ public class SessionRepository {
     }
 
     /**
-     * Appends a message produced during a turn (assistant tool calls, a tool result): one statement, refused
-     * ({@link LeaseLost}) unless the runner's lease is still the session's.
+     * Appends a message produced during a turn (assistant tool calls, a tool result), with the model calls made since
+     * the last write ({@code calls}, for the debugger): one statement, refused ({@link LeaseLost}) unless the runner's
+     * lease is still the session's.
      */
-    public Uni<Void> append(UUID sessionId, UUID turnId, NewMessage m, long fence) {
-        return pool.preparedQuery("insert into runtime.messages (session_id, position, turn_id, role, content,"
-                        + " tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1) + 1"
-                        + " from runtime.messages where session_id = $1), $2, $3, $4, $5, $6"
-                        + " from runtime.sessions where id = $1 and lease_epoch = $7 for share")
-                .execute(Tuple.from(new Object[] {sessionId, turnId, m.role(), m.content(), m.toolCalls(),
-                        m.toolCallId(), fence}))
+    public Uni<Void> append(UUID sessionId, UUID turnId, NewMessage m, List<ContextRepository.ModelCall> calls,
+                            long fence) {
+        List<Object> params = new ArrayList<>(List.of(sessionId, turnId, fence));
+        params.addAll(Arrays.asList(m.role(), m.content(), m.toolCalls(), m.toolCallId()));
+        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
+                        + " for share), " + RECORD_CALLS
+                        + " insert into runtime.messages (session_id, position, turn_id, role, content, tool_calls,"
+                        + " tool_call_id) select $1, (select coalesce(max(position), -1) + 1 from runtime.messages"
+                        + " where session_id = $1), $2, $11, $12, $13, $14 where exists (select 1 from fence)")
+                .execute(Tuple.from(withCalls(params, calls)))
                 .invoke(inserted -> requireHeld(inserted, sessionId))
                 .replaceWithVoid();
+    }
+
+    /**
+     * Records model calls (what each was sent: journal positions, not a copy), with the write that follows them;
+     * params $1 session, $2 turn, $3 fence, $4 to $10 the calls' columns. A resumed turn's repeat of a call replaces it.
+     */
+    private static final String RECORD_CALLS = "calls as (insert into runtime.model_calls (request_id, session_id,"
+            + " turn_id, model, snapshot_position, first_position, last_position, prompt_tokens, created_at)"
+            + " select c.request_id, $1, $2, c.model, c.snapshot_position, c.first_position, c.last_position,"
+            + " c.prompt_tokens, c.created_at from unnest($4::text[], $5::text[], $6::int[], $7::int[], $8::int[],"
+            + " $9::int[], $10::timestamptz[]) as c(request_id, model, snapshot_position, first_position,"
+            + " last_position, prompt_tokens, created_at) where exists (select 1 from fence)"
+            + " on conflict (request_id) do update set snapshot_position = excluded.snapshot_position,"
+            + " first_position = excluded.first_position, last_position = excluded.last_position,"
+            + " prompt_tokens = excluded.prompt_tokens, created_at = excluded.created_at)";
+
+    private static Object[] withCalls(List<Object> params, List<ContextRepository.ModelCall> calls) {
+        List<Object> all = new ArrayList<>(params.subList(0, 3));
+        all.add(calls.stream().map(ContextRepository.ModelCall::requestId).toArray(String[]::new));
+        all.add(calls.stream().map(ContextRepository.ModelCall::model).toArray(String[]::new));
+        all.add(calls.stream().map(ContextRepository.ModelCall::snapshotPosition).toArray(Integer[]::new));
+        all.add(calls.stream().map(ContextRepository.ModelCall::firstPosition).toArray(Integer[]::new));
+        all.add(calls.stream().map(ContextRepository.ModelCall::lastPosition).toArray(Integer[]::new));
+        all.add(calls.stream().map(ContextRepository.ModelCall::promptTokens).toArray(Integer[]::new));
+        all.add(calls.stream().map(call -> call.createdAt().atOffset(ZoneOffset.UTC)).toArray(OffsetDateTime[]::new));
+        all.addAll(params.subList(3, params.size()));
+        return all.toArray();
     }
 
     private static void requireHeld(RowSet<Row> written, UUID sessionId) {
@@ -361,32 +445,43 @@ public class SessionRepository {
     }
 
     /**
-     * Ends the turn: its last messages, its status and the session's last event seq, in one statement (atomic by
-     * itself, and one round trip where a transaction of them took five). The unused part of the runner's seq block
-     * is given back: the next turn goes on from here.
+     * Ends the turn: its last messages, the model calls made since the last write, its status and the session's last
+     * event seq, in one statement (atomic by itself, and one round trip where a transaction of them took five). The
+     * unused part of the runner's seq block is given back: the next turn goes on from here. The runner keeps its
+     * lease when another of the session's turns can run (true), else lets it go in the same statement (false).
      */
-    public Uni<Void> finish(UUID sessionId, UUID turnId, List<NewMessage> messages, Ended end, long fence) {
-        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $11"
-                        + " for update), appended as (insert into runtime.messages (session_id, position, turn_id,"
+    public Uni<Boolean> finish(UUID sessionId, UUID turnId, List<NewMessage> messages,
+                               List<ContextRepository.ModelCall> calls, Ended end, long fence) {
+        List<Object> params = new ArrayList<>(List.of(sessionId, turnId, fence));
+        params.addAll(Arrays.asList(messages.stream().map(NewMessage::role).toArray(String[]::new),
+                messages.stream().map(NewMessage::content).toArray(String[]::new),
+                messages.stream().map(NewMessage::toolCalls).toArray(String[]::new),
+                messages.stream().map(NewMessage::toolCallId).toArray(String[]::new),
+                end.status(), end.errorCode(), end.errorReason(), end.seq(), end.inputTokens(), end.outputTokens(),
+                Turn.PENDING, Turn.RUNNING, Turn.WAITING));
+        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
+                        + " for update), " + RECORD_CALLS + ","
+                        + " appended as (insert into runtime.messages (session_id, position, turn_id,"
                         + " role, content, tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1)"
                         + " from runtime.messages where session_id = $1) + m.n, $2, m.role, m.content, m.tool_calls,"
-                        + " m.tool_call_id from unnest($3::text[], $4::text[], $5::text[], $6::text[])"
+                        + " m.tool_call_id from unnest($11::text[], $12::text[], $13::text[], $14::text[])"
                         + " with ordinality as m(role, content, tool_calls, tool_call_id, n)"
                         + " where exists (select 1 from fence)),"
-                        + " ended as (update runtime.turns set status = $7, error_code = $8, error_reason = $9,"
-                        + " finished_at = now(), end_seq = $10, input_tokens = $12, output_tokens = $13"
-                        + " where id = $2 and exists (select 1 from fence))"
-                        + " update runtime.sessions set last_seq = greatest(last_seq, $10),"
-                        + " seq_reserved = greatest(last_seq, $10) where id = $1 and exists (select 1 from fence)")
-                .execute(Tuple.from(new Object[] {sessionId, turnId,
-                        messages.stream().map(NewMessage::role).toArray(String[]::new),
-                        messages.stream().map(NewMessage::content).toArray(String[]::new),
-                        messages.stream().map(NewMessage::toolCalls).toArray(String[]::new),
-                        messages.stream().map(NewMessage::toolCallId).toArray(String[]::new),
-                        end.status(), end.errorCode(), end.errorReason(), end.seq(), fence, end.inputTokens(),
-                        end.outputTokens()}))
+                        + " ended as (update runtime.turns set status = $15, error_code = $16, error_reason = $17,"
+                        + " finished_at = now(), end_seq = $18, input_tokens = $19, output_tokens = $20"
+                        + " where id = $2 and exists (select 1 from fence)),"
+                        // the session's next turn, if one can run now (the oldest may wait for approvals)
+                        + " next as (select coalesce((select status in ($21, $22) from runtime.turns"
+                        + " where session_id = $1 and id <> $2 and status in ($21, $22, $23)"
+                        + " order by created_at, id limit 1), false) as runnable)"
+                        + " update runtime.sessions set last_seq = greatest(last_seq, $18),"
+                        + " seq_reserved = greatest(last_seq, $18),"
+                        + " runner_id = case when next.runnable then runner_id end,"
+                        + " lease_until = case when next.runnable then lease_until end"
+                        + " from next where id = $1 and exists (select 1 from fence) returning next.runnable")
+                .execute(Tuple.from(withCalls(params, calls)))
                 .invoke(ended -> requireHeld(ended, sessionId))
-                .replaceWithVoid();
+                .map(ended -> ended.iterator().next().getBoolean("runnable"));
     }
 
     /** How a turn ended: its status, error, the seq of its end event, and its model calls' tokens. */

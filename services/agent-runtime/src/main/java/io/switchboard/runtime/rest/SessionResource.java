@@ -204,7 +204,7 @@ public class SessionResource {
         if (problem != null) {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
-        return agents.ofSession(sessionId).flatMap(agent -> {
+        return agents.runsOn(sessionId).flatMap(agent -> {
             if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }

@@ -141,7 +141,7 @@ public class SessionService implements AgentTurns {
         if (problem != null) {
             return Uni.createFrom().item(problem);
         }
-        return agents.ofSession(sessionId).flatMap(agent -> {
+        return agents.runsOn(sessionId).flatMap(agent -> {
             if (agent == null || !agent.orgId().equals(orgId)) {
                 return Uni.createFrom().item("session " + sessionId + " does not exist");
             }

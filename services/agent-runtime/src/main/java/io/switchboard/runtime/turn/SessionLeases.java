@@ -56,41 +56,56 @@ public class SessionLeases {
     }
 
     /**
-     * Takes the lease and runs the session's turns. {@code recovering}: the session is taken from a runner that died
-     * or never got to it; a runner that died right after committing a turn's end may not have published it, so it
-     * is published again first (readers drop a repeat by seq).
+     * Runs the session's turns while this runner can take its lease. {@code recovering}: the session is taken from a
+     * runner that died or never got to it; a runner that died right after committing a turn's end may not have
+     * published it, so it is published again first (readers drop a repeat by seq).
      */
     private Uni<Void> drain(UUID sessionId, UUID turnId, Context parent, boolean recovering) {
-        return sessions.claim(sessionId, runnerId, config.recovery().lease()).flatMap(fence -> {
-            if (fence == null) {
-                return Uni.createFrom().voidItem();
-            }
-            held.add(sessionId);
-            Uni<Void> republished = recovering ? runner.republishLastEnd(sessionId) : Uni.createFrom().voidItem();
-            return republished.flatMap(x -> drainHeld(sessionId, turnId, parent, fence))
-                    .onTermination().invoke(() -> held.remove(sessionId))
-                    .onFailure().call(() -> sessions.release(sessionId, runnerId));
-        }).onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
+        Uni<Boolean> ready = !recovering ? Uni.createFrom().item(true)
+                : sessions.claim(sessionId, runnerId, config.recovery().lease()).flatMap(fence -> {
+                    if (fence == null) {
+                        return Uni.createFrom().item(false);
+                    }
+                    held.add(sessionId);
+                    return runner.republishLastEnd(sessionId).replaceWith(true);
+                });
+        return ready.flatMap(go -> go ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem())
+                .onTermination().invoke(() -> held.remove(sessionId))
+                .onFailure().call(() -> sessions.release(sessionId, runnerId))
+                .onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
-    private Uni<Void> drainHeld(UUID sessionId, UUID turnId, Context parent, long fence) {
-        // a turn waiting for operators holds up the ones after it: the session waits without a runner
-        return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null || turn.status().equals(Turn.WAITING)
-                ? sessions.release(sessionId, runnerId)
-                : runner.run(sessionId, turn.id(), turn.id().equals(turnId) && parent != null ? parent : Context.root(),
-                        fence).flatMap(stillHeld -> stillHeld ? drainHeld(sessionId, turnId, parent, fence)
-                        // taken over while this runner was away: the other runner goes on, this one lets be
-                        : Uni.createFrom().voidItem()));
+    /**
+     * Takes the lease and begins the session's next turn (one statement), runs it, and goes on with the next one
+     * while one can run. A turn waiting for operators holds up the ones after it: the session waits without a runner.
+     */
+    private Uni<Void> runNext(UUID sessionId, UUID turnId, Context parent) {
+        return sessions.claimNext(sessionId, runnerId, config.recovery().lease(), TurnRunner.SEQ_BLOCK)
+                .flatMap(claimed -> {
+                    if (claimed == null) {
+                        return Uni.createFrom().voidItem(); // nothing to run, or another live runner runs it
+                    }
+                    held.add(sessionId);
+                    Context trace = claimed.turnId().equals(turnId) && parent != null ? parent : Context.root();
+                    // false: taken over while this runner was away (the other goes on), or let go with the turn's end
+                    return runner.run(sessionId, claimed, trace).flatMap(goOn -> goOn
+                            ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem());
+                });
     }
 
-    /** Renews the leases of the sessions this runner is working on; a replica that stops renewing loses them. */
+    /**
+     * Renews the leases of the sessions this runner is working on (a replica that stops renewing loses them), and
+     * stops their turns that were asked to stop on another replica.
+     */
     @Scheduled(every = "${runtime.recovery.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class) // at shutdown the leases are given back
     Uni<Void> renewLeases() {
         return held.isEmpty() ? Uni.createFrom().voidItem()
                 // only the sessions at work here: a lease left behind by a failed release runs out
-                : sessions.renew(runnerId, config.recovery().lease(), List.copyOf(held)).replaceWithVoid()
+                : sessions.renew(runnerId, config.recovery().lease(), List.copyOf(held))
+                        .invoke(cancelled -> cancelled.forEach(turn -> runner.cancel(turn, "cancelled on request")))
+                        .replaceWithVoid()
                         .onFailure().invoke(e -> LOG.warn("could not renew session leases", e))
                         .onFailure().recoverWithNull();
     }

@@ -13,9 +13,10 @@ import io.switchboard.runtime.turn.Directive.ToolStarted;
 import io.switchboard.runtime.turn.TurnState.CallStatus;
 import io.switchboard.runtime.turn.TurnState.Phase;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The rules of a turn, as one pure function: {@code step(state, input) → (state, directives)}. Which calls run, are
@@ -91,6 +92,12 @@ public final class TurnMachine {
                     + " times while running it", List.of(), out);
         }
         out.add(new Directive.Announce(state.resumed(), state.attempt(), loaded.thisTurn().get(0).content()));
+        // the round's results committed before its runner stopped: their events may have been lost with it, and the
+        // resumption voids what streamed, so they are told again (a reader that had them changes nothing)
+        resume.answered().forEach((call, result) -> {
+            out.add(new ToolStarted(call));
+            out.add(new ToolEnded(call, result, false));
+        });
         out.add(new Directive.StartClock(loaded.policy().timeout()));
         if (next.calls().isEmpty()) {
             out.add(new CallModel(next.round()));
@@ -273,23 +280,28 @@ public final class TurnMachine {
     static Resume resume(List<ChatMessage> turnMessages) {
         int rounds = 0;
         List<ToolCall> lastCalls = List.of();
-        Set<String> answered = new HashSet<>();
+        Map<String, String> results = new HashMap<>();
         for (ChatMessage m : turnMessages) {
             if (m.role().equals("assistant") && m.toolCalls() != null && !m.toolCalls().isEmpty()) {
                 rounds++;
                 lastCalls = m.toolCalls();
-                answered.clear();
+                results.clear();
             } else if (m.role().equals("tool")) {
-                answered.add(m.toolCallId());
+                results.put(m.toolCallId(), m.content());
             }
         }
-        return new Resume(rounds, lastCalls.stream().filter(call -> !answered.contains(call.id())).toList());
+        Map<ToolCall, String> answered = new LinkedHashMap<>();
+        lastCalls.stream().filter(call -> results.containsKey(call.id()))
+                .forEach(call -> answered.put(call, results.get(call.id())));
+        return new Resume(rounds, lastCalls.stream().filter(call -> !results.containsKey(call.id())).toList(),
+                answered);
     }
 
     /**
      * @param round      the round whose model call comes next (rounds already done)
      * @param unanswered tool calls of the last committed model result still to run before that call
+     * @param answered   the calls of that result that have their result committed, with it
      */
-    record Resume(int round, List<ToolCall> unanswered) {
+    record Resume(int round, List<ToolCall> unanswered, Map<ToolCall, String> answered) {
     }
 }

@@ -44,6 +44,8 @@ import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.turn.TurnInput.Crashed;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -78,7 +80,6 @@ public class TurnRunner {
 
     private final SessionRepository sessions;
     private final AgentRepository agents;
-    private final ContextRepository contexts;
     private final ContextWindow window;
     private final GatewayClient gateway;
     private final ToolCatalog catalog;
@@ -92,13 +93,11 @@ public class TurnRunner {
     /** Turns running here, by id (to cancel them). */
     private final Map<UUID, Run> running = new ConcurrentHashMap<>();
 
-    public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextRepository contexts,
-                      ContextWindow window, GatewayClient gateway, ToolCatalog catalog, ToolArguments arguments,
+    public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway, ToolCatalog catalog, ToolArguments arguments,
                       ToolSlots slots, ApprovalRepository approvals, EventPublisher events, RuntimeConfig config,
                       ObjectMapper json, Tracer tracer) {
         this.sessions = sessions;
         this.agents = agents;
-        this.contexts = contexts;
         this.window = window;
         this.gateway = gateway;
         this.catalog = catalog;
@@ -112,32 +111,33 @@ public class TurnRunner {
     }
 
     /**
-     * Runs the turn, or takes it up after a runner that stopped, until it ends or pauses for approvals. Every write
-     * carries {@code fence}, the token of the runner's lease on the session. The turn is one span
-     * ({@code invoke_agent <name>}) in the trace of {@code parent}; its model and tool calls are children. Never
-     * fails; gives false when the lease was lost meanwhile (another runner has the session now).
+     * Runs the turn the runner has just begun ({@code claimed}: see {@link SessionRepository#claimNext}), or taken up
+     * after a runner that stopped, until it ends or pauses for approvals. Every write carries the token of the
+     * runner's lease on the session. The turn is one span ({@code invoke_agent <name>}) in the trace of
+     * {@code parent}; its model and tool calls are children. Never fails; gives whether the runner goes on with the
+     * session: false when its lease was lost meanwhile (another runner has the session now), or let go with the
+     * turn's end (no other turn could run).
      */
-    public Uni<Boolean> run(UUID sessionId, UUID turnId, Context parent, long fence) {
-        return sessions.begin(sessionId, turnId, SEQ_BLOCK, fence).flatMap(begun -> {
-            if (begun == null) {
-                return Uni.createFrom().item(true); // finished meanwhile
-            }
-            Run run = new Run(sessionId, turnId, begun, parent, fence);
-            running.put(turnId, run);
-            run.feed(new TurnInput.Begun(begun.resumed(), begun.attempts(), begun.cancelRequested(), begun.refused()));
-            return Uni.createFrom().completionStage(run.done).onTermination().invoke(() -> {
-                running.remove(turnId);
-                run.stopWork();
-                run.endSpan();
-            }).map(x -> !run.lost);
-        }).onFailure(SessionRepository.LeaseLost.class).recoverWithItem(false)
+    public Uni<Boolean> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
+        UUID turnId = claimed.turnId();
+        SessionRepository.Begun begun = claimed.begun();
+        Run run = new Run(sessionId, turnId, begun, parent, claimed.fence());
+        running.put(turnId, run);
+        run.feed(new TurnInput.Begun(begun.resumed(), begun.attempts(), begun.cancelRequested(), begun.refused()));
+        return Uni.createFrom().completionStage(run.done).onTermination().invoke(() -> {
+            running.remove(turnId);
+            run.stopWork();
+            run.endSpan();
+        }).map(x -> !run.lost && !run.letGo)
                 .onFailure().invoke(e -> LOG.errorf(e, "could not run turn %s of session %s", turnId, sessionId))
-                .onFailure().recoverWithItem(true);
+                // not again at once: the lease runs out, and the recovery sweep takes the session up
+                .onFailure().recoverWithItem(false);
     }
 
     /**
      * Stops the turn if it runs here: its model call and tools are cancelled and it ends {@code cancelled}. A turn
-     * running elsewhere sees its {@code cancel_requested} flag before its next model call.
+     * running on another replica hears of its {@code cancel_requested} flag when that runner renews its leases
+     * ({@link SessionLeases}), or when it begins.
      */
     public void cancel(UUID turnId, String reason) {
         Run run = running.get(turnId);
@@ -157,6 +157,10 @@ public class TurnRunner {
         final long fence;
         /** Another runner took the session over: this one stopped at its write. */
         volatile boolean lost;
+        /** The session's lease was let go with the turn's end: none of its turns can run now. */
+        volatile boolean letGo;
+        /** Model calls made since the last journal write, recorded with the next one (for the debugger). */
+        private final Queue<ContextRepository.ModelCall> unrecorded = new ConcurrentLinkedQueue<>();
         /** Completes when the turn has ended or paused, or the lease was lost. */
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
@@ -243,7 +247,7 @@ public class TurnRunner {
                 then(() -> start(() -> callModel(call.round())));
             } else if (directive instanceof Directive.Record record) {
                 conversation.add(record.message());
-                write(() -> sessions.append(sessionId, turnId, stored(record.message()), fence));
+                write(() -> sessions.append(sessionId, turnId, stored(record.message()), recorded(), fence));
             } else if (directive instanceof Directive.ToolStarted started) {
                 ToolCall call = started.call();
                 then(() -> events.fireAndForget(ToolCallStarted.of(session(), turn(), nextSeq(), call.id(),
@@ -346,13 +350,13 @@ public class TurnRunner {
          * replayed whole).
          */
         private Uni<TurnInput.Loaded> load() {
-            return agents.ofSession(sessionId).flatMap(found -> catalog.of(found).flatMap(tools ->
-                    contexts.latest(sessionId).flatMap(snapshot -> sessions.messagesAfter(sessionId,
-                            snapshot == null ? -1 : snapshot.throughPosition()).map(history -> {
-                        Conversation loaded = new Conversation(history.get(0).position(),
+            return agents.runsOn(sessionId).flatMap(found -> catalog.of(found).flatMap(tools ->
+                    sessions.history(sessionId).map(history -> {
+                        ContextRepository.Snapshot snapshot = history.snapshot();
+                        Conversation loaded = new Conversation(history.messages().get(0).position(),
                                 snapshot == null ? -1 : snapshot.throughPosition(),
                                 snapshot == null ? null : snapshot.summary());
-                        for (StoredMessage m : history) {
+                        for (StoredMessage m : history.messages()) {
                             loaded.add(toChatMessage(m));
                             if (m.turnId().equals(turnId) && loaded.thisTurn().isEmpty()) {
                                 loaded.markTurnStart();
@@ -365,26 +369,33 @@ public class TurnRunner {
                                 .setAttribute("gen_ai.agent.id", found.id().toString())
                                 .setAttribute("gen_ai.agent.name", found.name());
                         return new TurnInput.Loaded(policy(found, tools), loaded.thisTurn());
-                    }))));
+                    })));
+        }
+
+        /** The model calls not recorded yet, for the journal write about to be made: they go with it. */
+        private List<ContextRepository.ModelCall> recorded() {
+            List<ContextRepository.ModelCall> calls = new ArrayList<>();
+            for (ContextRepository.ModelCall call; (call = unrecorded.poll()) != null; ) {
+                calls.add(call);
+            }
+            return calls;
         }
 
         /**
-         * Asks the model, unless a cancel was asked for on another replica (it reaches this runner here). Fits the
-         * conversation to the agent's window, records what is sent (for the debugger: journal positions, not a copy),
-         * then streams the answer as {@code TokenDelta} events.
+         * Asks the model: fits the conversation to the agent's window, notes what is sent (for the debugger: journal
+         * positions, not a copy; recorded with the turn's next journal write), then streams the answer as
+         * {@code TokenDelta} events.
          */
         private Uni<TurnInput> callModel(int round) {
             String requestId = turnId + "/" + round;
-            return sessions.cancelRequested(turnId).flatMap(cancelled -> cancelled
-                    ? Uni.createFrom().<TurnInput>item(new TurnInput.CancelRequested("cancelled"))
-                    : window.prompt(agent, sessionId, turnId, conversation, trace)
-                            .call(prompt -> contexts.record(sessionId, new ContextRepository.ModelCall(requestId,
-                                    turnId, agent.model(), prompt.snapshotPosition(), prompt.firstPosition(),
-                                    prompt.lastPosition(), prompt.tokens(), null)))
-                            .flatMap(prompt -> stream(LlmRequest.of(requestId, session(), turn(), agent.model(),
-                                    prompt.messages(), toolbox.specs()).forAgent(agent.id().toString())
-                                    .forOrg(agent.orgId().toString()), true))
-                            .map(reply -> (TurnInput) new TurnInput.ModelReplied(reply)));
+            return window.prompt(agent, sessionId, turnId, conversation, trace)
+                    .invoke(prompt -> unrecorded.add(new ContextRepository.ModelCall(requestId, turnId, agent.model(),
+                            prompt.snapshotPosition(), prompt.firstPosition(), prompt.lastPosition(), prompt.tokens(),
+                            Instant.now())))
+                    .flatMap(prompt -> stream(LlmRequest.of(requestId, session(), turn(), agent.model(),
+                            prompt.messages(), toolbox.specs()).forAgent(agent.id().toString())
+                            .forOrg(agent.orgId().toString()), true))
+                    .map(reply -> (TurnInput) new TurnInput.ModelReplied(reply));
         }
 
         /**
@@ -499,8 +510,12 @@ public class TurnRunner {
             long last = nextSeq();
             SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
                     end.inputTokens(), end.outputTokens());
-            return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(), ended, fence)
-                    .flatMap(x -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer())))
+            return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(), recorded(),
+                            ended, fence)
+                    .flatMap(more -> {
+                        letGo = !more;
+                        return events.publishEnd(endEvent(sessionId, turnId, ended, end.answer()));
+                    })
                     .onFailure().invoke(e -> {
                         if (!leaseLost(e)) {
                             LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId);

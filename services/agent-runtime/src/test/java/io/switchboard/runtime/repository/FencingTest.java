@@ -43,8 +43,10 @@ class FencingTest {
                 .as("renewing a lease keeps its token").isEqualTo(stale);
         assertThat(sessions.claim(sessionId, "runner-b", LEASE).await().atMost(WAIT))
                 .as("a live lease is not taken").isNull();
-        sessions.begin(sessionId, turnId, 1000, stale).await().atMost(WAIT);
-        sessions.append(sessionId, turnId, new NewMessage("assistant", "", "[]", null), stale).await().atMost(WAIT);
+        assertThat(sessions.claimNext(sessionId, "runner-a", LEASE, 1000).await().atMost(WAIT).fence())
+                .as("beginning the turn keeps the lease's token").isEqualTo(stale);
+        sessions.append(sessionId, turnId, new NewMessage("assistant", "", "[]", null), List.of(), stale)
+                .await().atMost(WAIT);
 
         // runner-a stops renewing (frozen); its lease runs out and runner-b takes the session over
         pool.preparedQuery("update runtime.sessions set lease_until = now() - interval '1 second' where id = $1")
@@ -53,14 +55,14 @@ class FencingTest {
         assertThat(current).isGreaterThan(stale);
 
         NewMessage result = new NewMessage("tool", "12:00", null, "call_r0_0");
-        assertThatThrownBy(() -> sessions.append(sessionId, turnId, result, stale).await().atMost(WAIT))
+        assertThatThrownBy(() -> sessions.append(sessionId, turnId, result, List.of(), stale).await().atMost(WAIT))
                 .isInstanceOf(LeaseLost.class);
         assertThatThrownBy(() -> sessions.finish(sessionId, turnId, List.of(new NewMessage("assistant", "late", null,
-                null)), completed(5), stale).await().atMost(WAIT)).isInstanceOf(LeaseLost.class);
+                null)), List.of(), completed(5), stale).await().atMost(WAIT)).isInstanceOf(LeaseLost.class);
         assertThatThrownBy(() -> sessions.pause(sessionId, turnId, 5, stale).await().atMost(WAIT))
                 .isInstanceOf(LeaseLost.class);
-        assertThatThrownBy(() -> sessions.begin(sessionId, turnId, 1000, stale).await().atMost(WAIT))
-                .isInstanceOf(LeaseLost.class);
+        assertThat(sessions.claimNext(sessionId, "runner-a", LEASE, 1000).await().atMost(WAIT))
+                .as("the runner taken over cannot begin the turn again").isNull();
         assertThatThrownBy(() -> sessions.reserveSeqs(sessionId, 5000, stale).await().atMost(WAIT))
                 .isInstanceOf(LeaseLost.class);
         assertThat(sessions.turn(turnId).await().atMost(WAIT).status()).isEqualTo(Turn.RUNNING);
@@ -68,14 +70,17 @@ class FencingTest {
                 .containsExactly("user", "assistant");
 
         // the runner that holds the session goes on from the journal
-        assertThat(sessions.begin(sessionId, turnId, 1000, current).await().atMost(WAIT).resumed()).isTrue();
-        sessions.append(sessionId, turnId, result, current).await().atMost(WAIT);
-        sessions.finish(sessionId, turnId, List.of(new NewMessage("assistant", "Noon.", null, null)), completed(5),
-                current).await().atMost(WAIT);
+        SessionRepository.Claimed resumed = sessions.claimNext(sessionId, "runner-b", LEASE, 1000).await().atMost(WAIT);
+        assertThat(resumed.begun().resumed()).isTrue();
+        assertThat(resumed.fence()).isEqualTo(current);
+        sessions.append(sessionId, turnId, result, List.of(), current).await().atMost(WAIT);
+        assertThat(sessions.finish(sessionId, turnId, List.of(new NewMessage("assistant", "Noon.", null, null)),
+                List.of(), completed(5), current).await().atMost(WAIT)).as("no other turn: the lease is let go")
+                .isFalse();
         assertThat(sessions.turn(turnId).await().atMost(WAIT).status()).isEqualTo(Turn.COMPLETED);
         assertThat(sessions.messages(sessionId).await().atMost(WAIT)).extracting(StoredMessage::role)
                 .containsExactly("user", "assistant", "tool", "assistant");
-        assertThat(sessions.begin(sessionId, turnId, 1000, current).await().atMost(WAIT))
+        assertThat(sessions.claimNext(sessionId, "runner-b", LEASE, 1000).await().atMost(WAIT))
                 .as("a finished turn has nothing to begin").isNull();
     }
 

@@ -191,8 +191,10 @@ class TurnMachineTest {
         List<ChatMessage> journal = List.of(ChatMessage.user("hi"), ChatMessage.assistant("", List.of(done, open)),
                 ChatMessage.toolResult("call_r0_0", "12:00"));
         feed(new Begun(true, 2, false, null));
-        assertThat(feed(new Loaded(POLICY, journal))).containsExactly(new Directive.Announce(true, 2, "hi"),
-                new Directive.StartClock(Duration.ofSeconds(30)), new ToolStarted(open),
+        assertThat(feed(new Loaded(POLICY, journal))).as("the committed result is told again: its event may be lost")
+                .containsExactly(new Directive.Announce(true, 2, "hi"), new ToolStarted(done),
+                new ToolEnded(done, "12:00", false), new Directive.StartClock(Duration.ofSeconds(30)),
+                new ToolStarted(open),
                 new RunTool(open, SESSION + "/" + TURN + "/call_r0_1"));
         assertThat(feed(new ToolFinished("call_r0_1", "12:01", false, null))).last().isEqualTo(new CallModel(1));
     }

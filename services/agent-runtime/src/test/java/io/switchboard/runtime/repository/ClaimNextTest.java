@@ -1,0 +1,185 @@
+package io.switchboard.runtime.repository;
+
+import static io.switchboard.testing.Auth.asAdmin;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.switchboard.runtime.repository.SessionRepository.Claimed;
+import io.switchboard.runtime.repository.SessionRepository.NewMessage;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The few statements a runner makes per turn: one takes the lease and begins the next turn, the journal writes carry
+ * the model calls made before them, the end lets the lease go when no other turn can run, and the lease's renewal
+ * brings news of a cancel asked for elsewhere. Each test holds its session first (as runner "test-runner"), so the
+ * recovery sweep leaves it alone.
+ */
+@QuarkusTest
+class ClaimNextTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final Duration LEASE = Duration.ofMinutes(1);
+    private static final String RUNNER = "test-runner";
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    SessionRepository sessions;
+
+    @Inject
+    ContextRepository contexts;
+
+    @Test
+    void theRunnerKeepsTheSessionWhileATurnCanRunAndLetsGoWithTheLast() {
+        UUID sessionId = heldSession();
+        UUID first = message(sessionId, "one");
+        UUID second = message(sessionId, "two");
+
+        Claimed claimed = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(claimed.turnId()).as("the oldest turn first").isEqualTo(first);
+        assertThat(claimed.begun().resumed()).isFalse();
+        assertThat(claimed.begun().attempts()).isEqualTo(1);
+        assertThat(status(first)).isEqualTo(Turn.RUNNING);
+        assertThat(sessions.messages(sessionId).await().atMost(WAIT)).extracting(StoredMessage::content)
+                .as("its user message joined the conversation").containsExactly("one");
+        assertThat(sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
+                .await().atMost(WAIT)).as("another turn can run: the lease is kept").isTrue();
+        assertThat(runnerOf(sessionId)).isEqualTo(RUNNER);
+
+        Claimed next = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(next.turnId()).isEqualTo(second);
+        assertThat(next.fence()).as("the same runner keeps its token").isEqualTo(claimed.fence());
+        assertThat(next.begun().seqBase()).as("seqs go on from the last turn's end")
+                .isEqualTo(claimed.begun().seqBase() + 1);
+        assertThat(sessions.finish(sessionId, second, List.of(answer("2")), List.of(), completed(next), next.fence())
+                .await().atMost(WAIT)).as("the last turn: the lease is let go").isFalse();
+        assertThat(runnerOf(sessionId)).isNull();
+        assertThat(sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT)).isNull();
+        assertThat(runnerOf(sessionId)).as("nothing to run: not taken").isNull();
+    }
+
+    @Test
+    void aTurnWaitingForOperatorsHoldsUpTheSessionWithoutARunner() {
+        UUID sessionId = heldSession();
+        UUID waiting = message(sessionId, "needs an approval");
+        pool.preparedQuery("update runtime.turns set status = $2 where id = $1").execute(Tuple.of(waiting,
+                Turn.WAITING)).await().atMost(WAIT);
+        UUID behind = message(sessionId, "after it");
+
+        assertThat(sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT)).isNull();
+        assertThat(runnerOf(sessionId)).as("this runner's lease is let go").isNull();
+        assertThat(status(behind)).isEqualTo(Turn.PENDING);
+    }
+
+    @Test
+    void aLiveLeaseOfAnotherRunnerIsNotTaken() {
+        UUID sessionId = heldSession();
+        UUID turn = message(sessionId, "mine");
+
+        assertThat(sessions.claimNext(sessionId, "another-runner", LEASE, 1000).await().atMost(WAIT)).isNull();
+        assertThat(runnerOf(sessionId)).isEqualTo(RUNNER);
+        assertThat(status(turn)).isEqualTo(Turn.PENDING);
+    }
+
+    @Test
+    void modelCallsAreRecordedWithTheJournalWriteAfterThem() {
+        UUID sessionId = heldSession();
+        UUID turn = message(sessionId, "what time is it?");
+        Claimed claimed = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        Instant askedFirst = Instant.now().minusSeconds(2).truncatedTo(ChronoUnit.MILLIS);
+        Instant askedSecond = askedFirst.plusSeconds(1);
+
+        sessions.append(sessionId, turn, new NewMessage("assistant", "", "[]", null),
+                List.of(call(turn, 0, 0, askedFirst)), claimed.fence()).await().atMost(WAIT);
+        assertThat(contexts.calls(sessionId).await().atMost(WAIT)).extracting(ContextRepository.ModelCall::requestId)
+                .containsExactly(turn + "/0");
+        sessions.finish(sessionId, turn, List.of(answer("Noon.")), List.of(call(turn, 1, 1, askedSecond)),
+                completed(claimed), claimed.fence()).await().atMost(WAIT);
+
+        List<ContextRepository.ModelCall> calls = contexts.calls(sessionId).await().atMost(WAIT);
+        assertThat(calls).extracting(ContextRepository.ModelCall::requestId).containsExactly(turn + "/0", turn + "/1");
+        assertThat(calls).extracting(ContextRepository.ModelCall::createdAt).as("when each call was made")
+                .containsExactly(askedFirst, askedSecond);
+        assertThat(calls.get(1).lastPosition()).isEqualTo(1);
+        assertThat(calls.get(1).promptTokens()).isEqualTo(42);
+    }
+
+    @Test
+    void aRenewalHearsOfACancelAskedForElsewhere() {
+        UUID sessionId = heldSession();
+        UUID turn = message(sessionId, "a long one");
+        sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(sessions.renew(RUNNER, LEASE, List.of(sessionId)).await().atMost(WAIT)).isEmpty();
+
+        assertThat(sessions.requestCancel(sessionId, turn).await().atMost(WAIT)).isTrue();
+        assertThat(sessions.renew(RUNNER, LEASE, List.of(sessionId)).await().atMost(WAIT)).containsExactly(turn);
+        assertThat(sessions.renew("another-runner", LEASE, List.of(sessionId)).await().atMost(WAIT))
+                .as("only the lease's runner hears of it").isEmpty();
+    }
+
+    @Test
+    void aTurnReadsTheNewestSnapshotAndTheConversationAfterIt() {
+        UUID sessionId = heldSession();
+        UUID first = message(sessionId, "one");
+        Claimed claimed = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
+                .await().atMost(WAIT);
+        assertThat(sessions.history(sessionId).await().atMost(WAIT).snapshot()).isNull();
+        contexts.snapshot(sessionId, 0, "an old summary").await().atMost(WAIT);
+        contexts.snapshot(sessionId, 1, "the user said one, and was answered").await().atMost(WAIT);
+        sessions.claim(sessionId, RUNNER, LEASE).await().atMost(WAIT); // held again before there is a turn
+        message(sessionId, "two");
+        sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+
+        SessionRepository.History history = sessions.history(sessionId).await().atMost(WAIT);
+        assertThat(history.snapshot()).isEqualTo(new ContextRepository.Snapshot(1,
+                "the user said one, and was answered"));
+        assertThat(history.messages()).extracting(StoredMessage::content).containsExactly("two");
+    }
+
+    private UUID heldSession() {
+        String agent = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "claimed", "model", "sim"))
+                .post("/api/agents").then().statusCode(201).extract().path("id");
+        UUID sessionId = UUID.fromString(asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent))
+                .post("/api/sessions").then().statusCode(201).extract().path("id"));
+        assertThat(sessions.claim(sessionId, RUNNER, LEASE).await().atMost(WAIT)).isNotNull();
+        return sessionId;
+    }
+
+    private UUID message(UUID sessionId, String text) {
+        UUID turnId = UUID.randomUUID();
+        sessions.recordUserMessage(sessionId, turnId, text, null).await().atMost(WAIT);
+        return turnId;
+    }
+
+    private String status(UUID turnId) {
+        return sessions.turn(turnId).await().atMost(WAIT).status();
+    }
+
+    private String runnerOf(UUID sessionId) {
+        return pool.preparedQuery("select runner_id from runtime.sessions where id = $1").execute(Tuple.of(sessionId))
+                .await().atMost(WAIT).iterator().next().getString("runner_id");
+    }
+
+    private static NewMessage answer(String text) {
+        return new NewMessage("assistant", text, null, null);
+    }
+
+    private static ContextRepository.ModelCall call(UUID turn, int round, int lastPosition, Instant at) {
+        return new ContextRepository.ModelCall(turn + "/" + round, turn, "sim", null, 0, lastPosition, 42, at);
+    }
+
+    private static SessionRepository.Ended completed(Claimed claimed) {
+        return new SessionRepository.Ended(Turn.COMPLETED, null, null, claimed.begun().seqBase() + 1, 10, 5);
+    }
+}
