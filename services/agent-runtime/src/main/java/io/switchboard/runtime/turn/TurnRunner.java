@@ -93,9 +93,9 @@ public class TurnRunner {
     /** Turns running here, by id (to cancel them). */
     private final Map<UUID, Run> running = new ConcurrentHashMap<>();
 
-    public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway, ToolCatalog catalog, ToolArguments arguments,
-                      ToolSlots slots, ApprovalRepository approvals, EventPublisher events, RuntimeConfig config,
-                      ObjectMapper json, Tracer tracer) {
+    public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway,
+                      ToolCatalog catalog, ToolArguments arguments, ToolSlots slots, ApprovalRepository approvals,
+                      EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer) {
         this.sessions = sessions;
         this.agents = agents;
         this.window = window;
@@ -247,7 +247,7 @@ public class TurnRunner {
                 then(() -> start(() -> callModel(call.round())));
             } else if (directive instanceof Directive.Record record) {
                 conversation.add(record.message());
-                write(() -> sessions.append(sessionId, turnId, stored(record.message()), recorded(), fence));
+                write(() -> sessions.append(sessionId, turnId, stored(record.message()), takeUnrecorded(), fence));
             } else if (directive instanceof Directive.ToolStarted started) {
                 ToolCall call = started.call();
                 then(() -> events.fireAndForget(ToolCallStarted.of(session(), turn(), nextSeq(), call.id(),
@@ -373,7 +373,7 @@ public class TurnRunner {
         }
 
         /** The model calls not recorded yet, for the journal write about to be made: they go with it. */
-        private List<ContextRepository.ModelCall> recorded() {
+        private List<ContextRepository.ModelCall> takeUnrecorded() {
             List<ContextRepository.ModelCall> calls = new ArrayList<>();
             for (ContextRepository.ModelCall call; (call = unrecorded.poll()) != null; ) {
                 calls.add(call);
@@ -510,8 +510,8 @@ public class TurnRunner {
             long last = nextSeq();
             SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
                     end.inputTokens(), end.outputTokens());
-            return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(), recorded(),
-                            ended, fence)
+            return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(),
+                            takeUnrecorded(), ended, fence)
                     .flatMap(more -> {
                         letGo = !more;
                         return events.publishEnd(endEvent(sessionId, turnId, ended, end.answer()));
