@@ -447,18 +447,18 @@ public class SessionRepository {
     /**
      * Ends the turn: its last messages, the model calls made since the last write, its status and the session's last
      * event seq, in one statement (atomic by itself, and one round trip where a transaction of them took five). The
-     * unused part of the runner's seq block is given back: the next turn goes on from here. The runner keeps its
-     * lease when another of the session's turns can run (true), else lets it go in the same statement (false).
+     * unused part of the runner's seq block is given back: the next turn goes on from here. The lease stays the
+     * runner's until its next claim: a runner that dies before it publishes the end leaves an expired lease, which
+     * the recovery sweep finds and publishes the end again.
      */
-    public Uni<Boolean> finish(UUID sessionId, UUID turnId, List<NewMessage> messages,
+    public Uni<Void> finish(UUID sessionId, UUID turnId, List<NewMessage> messages,
                                List<ContextRepository.ModelCall> calls, Ended end, long fence) {
         List<Object> params = new ArrayList<>(List.of(sessionId, turnId, fence));
         params.addAll(Arrays.asList(messages.stream().map(NewMessage::role).toArray(String[]::new),
                 messages.stream().map(NewMessage::content).toArray(String[]::new),
                 messages.stream().map(NewMessage::toolCalls).toArray(String[]::new),
                 messages.stream().map(NewMessage::toolCallId).toArray(String[]::new),
-                end.status(), end.errorCode(), end.errorReason(), end.seq(), end.inputTokens(), end.outputTokens(),
-                Turn.PENDING, Turn.RUNNING, Turn.WAITING));
+                end.status(), end.errorCode(), end.errorReason(), end.seq(), end.inputTokens(), end.outputTokens()));
         return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
                         + " for update), " + RECORD_CALLS + ","
                         + " appended as (insert into runtime.messages (session_id, position, turn_id,"
@@ -469,19 +469,12 @@ public class SessionRepository {
                         + " where exists (select 1 from fence)),"
                         + " ended as (update runtime.turns set status = $15, error_code = $16, error_reason = $17,"
                         + " finished_at = now(), end_seq = $18, input_tokens = $19, output_tokens = $20"
-                        + " where id = $2 and exists (select 1 from fence)),"
-                        // the session's next turn, if one can run now (the oldest may wait for approvals)
-                        + " next as (select coalesce((select status in ($21, $22) from runtime.turns"
-                        + " where session_id = $1 and id <> $2 and status in ($21, $22, $23)"
-                        + " order by created_at, id limit 1), false) as runnable)"
+                        + " where id = $2 and exists (select 1 from fence))"
                         + " update runtime.sessions set last_seq = greatest(last_seq, $18),"
-                        + " seq_reserved = greatest(last_seq, $18),"
-                        + " runner_id = case when next.runnable then runner_id end,"
-                        + " lease_until = case when next.runnable then lease_until end"
-                        + " from next where id = $1 and exists (select 1 from fence) returning next.runnable")
+                        + " seq_reserved = greatest(last_seq, $18) where id = $1 and exists (select 1 from fence)")
                 .execute(Tuple.from(withCalls(params, calls)))
                 .invoke(ended -> requireHeld(ended, sessionId))
-                .map(ended -> ended.iterator().next().getBoolean("runnable"));
+                .replaceWithVoid();
     }
 
     /** How a turn ended: its status, error, the seq of its end event, and its model calls' tokens. */

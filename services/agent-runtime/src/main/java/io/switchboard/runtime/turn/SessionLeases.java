@@ -88,7 +88,8 @@ public class SessionLeases {
                     }
                     held.add(sessionId);
                     Context trace = claimed.turnId().equals(turnId) && parent != null ? parent : Context.root();
-                    // false: taken over while this runner was away (the other goes on), or let go with the turn's end
+                    // false: taken over while this runner was away (the other goes on); else the next claim runs the
+                    // next turn, or lets the lease go (only now: the turn's end is published)
                     return runner.run(sessionId, claimed, trace).flatMap(goOn -> goOn
                             ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem());
                 });

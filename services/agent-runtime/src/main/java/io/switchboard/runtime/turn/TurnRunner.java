@@ -115,8 +115,7 @@ public class TurnRunner {
      * after a runner that stopped, until it ends or pauses for approvals. Every write carries the token of the
      * runner's lease on the session. The turn is one span ({@code invoke_agent <name>}) in the trace of
      * {@code parent}; its model and tool calls are children. Never fails; gives whether the runner goes on with the
-     * session: false when its lease was lost meanwhile (another runner has the session now), or let go with the
-     * turn's end (no other turn could run).
+     * session: false when its lease was lost meanwhile (another runner has the session now).
      */
     public Uni<Boolean> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
         UUID turnId = claimed.turnId();
@@ -128,7 +127,7 @@ public class TurnRunner {
             running.remove(turnId);
             run.stopWork();
             run.endSpan();
-        }).map(x -> !run.lost && !run.letGo)
+        }).map(x -> !run.lost)
                 .onFailure().invoke(e -> LOG.errorf(e, "could not run turn %s of session %s", turnId, sessionId))
                 // not again at once: the lease runs out, and the recovery sweep takes the session up
                 .onFailure().recoverWithItem(false);
@@ -157,8 +156,6 @@ public class TurnRunner {
         final long fence;
         /** Another runner took the session over: this one stopped at its write. */
         volatile boolean lost;
-        /** The session's lease was let go with the turn's end: none of its turns can run now. */
-        volatile boolean letGo;
         /** Model calls made since the last journal write, recorded with the next one (for the debugger). */
         private final Queue<ContextRepository.ModelCall> unrecorded = new ConcurrentLinkedQueue<>();
         /** Completes when the turn has ended or paused, or the lease was lost. */
@@ -512,10 +509,7 @@ public class TurnRunner {
                     end.inputTokens(), end.outputTokens());
             return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(),
                             takeUnrecorded(), ended, fence)
-                    .flatMap(more -> {
-                        letGo = !more;
-                        return events.publishEnd(endEvent(sessionId, turnId, ended, end.answer()));
-                    })
+                    .flatMap(x -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer())))
                     .onFailure().invoke(e -> {
                         if (!leaseLost(e)) {
                             LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId);

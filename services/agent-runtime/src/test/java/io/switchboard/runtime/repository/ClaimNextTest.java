@@ -40,7 +40,7 @@ class ClaimNextTest {
     ContextRepository contexts;
 
     @Test
-    void theRunnerKeepsTheSessionWhileATurnCanRunAndLetsGoWithTheLast() {
+    void theRunnerKeepsTheSessionWhileATurnCanRunAndLetsGoWhenNoneIsLeft() {
         UUID sessionId = heldSession();
         UUID first = message(sessionId, "one");
         UUID second = message(sessionId, "two");
@@ -52,18 +52,21 @@ class ClaimNextTest {
         assertThat(status(first)).isEqualTo(Turn.RUNNING);
         assertThat(sessions.messages(sessionId).await().atMost(WAIT)).extracting(StoredMessage::content)
                 .as("its user message joined the conversation").containsExactly("one");
-        assertThat(sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
-                .await().atMost(WAIT)).as("another turn can run: the lease is kept").isTrue();
-        assertThat(runnerOf(sessionId)).isEqualTo(RUNNER);
+        sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
+                .await().atMost(WAIT);
+        assertThat(runnerOf(sessionId)).as("the lease is kept until the next claim (the end is published first)")
+                .isEqualTo(RUNNER);
 
         Claimed next = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
         assertThat(next.turnId()).isEqualTo(second);
         assertThat(next.fence()).as("the same runner keeps its token").isEqualTo(claimed.fence());
         assertThat(next.begun().seqBase()).as("seqs go on from the last turn's end")
                 .isEqualTo(claimed.begun().seqBase() + 1);
-        assertThat(sessions.finish(sessionId, second, List.of(answer("2")), List.of(), completed(next), next.fence())
-                .await().atMost(WAIT)).as("the last turn: the lease is let go").isFalse();
-        assertThat(runnerOf(sessionId)).isNull();
+        sessions.finish(sessionId, second, List.of(answer("2")), List.of(), completed(next), next.fence())
+                .await().atMost(WAIT);
+        assertThat(runnerOf(sessionId)).isEqualTo(RUNNER);
+        assertThat(sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT)).isNull();
+        assertThat(runnerOf(sessionId)).as("nothing left to run: the lease is let go").isNull();
         assertThat(sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT)).isNull();
         assertThat(runnerOf(sessionId)).as("nothing to run: not taken").isNull();
     }
