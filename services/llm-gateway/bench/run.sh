@@ -8,6 +8,7 @@
 #
 # Needs nginx, wrk and hey (installed with apt when missing) and Kafka + PostgreSQL for the gateway to start
 # (started with ./switchboard up --detach when they are not running).
+# GATEWAY_JAVA_OPTS are added to the gateway's JVM (a profiler: -XX:StartFlightRecording=filename=/tmp/gw.jfr).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 DURATION=${DURATION:-10}
@@ -74,7 +75,7 @@ for name in sse1 s20 s200; do
           "-Dgateway.deployments.bench-$name.base-url=http://127.0.0.1:$UP/$name/v1")
 done
 ADMIN_TOKEN="sb_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" # to make the key below
-QUARKUS_HTTP_PORT=$GATEWAY SWITCHBOARD_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" -Xmx256m -XX:+UseSerialGC "${props[@]}" \
+QUARKUS_HTTP_PORT=$GATEWAY SWITCHBOARD_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" -Xmx256m -XX:+UseSerialGC ${GATEWAY_JAVA_OPTS:-} "${props[@]}" \
   -jar "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 & GW=$!; PIDS+=($GW)
 for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY/q/health/ready" && break; sleep 0.2; done
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$GW/status"; }
@@ -98,17 +99,28 @@ url() { # url <target> <answer>
 model() { case $1 in json) echo bench-sse1 ;; *) echo "bench-$1" ;; esac; }
 stream() { [ "$1" = json ] && echo false || echo true; }
 
-wrk_cell() { # wrk_cell <target> <answer> <connections>  -> "rps p50ms p99ms"
-  local script=$WORK/$1-$2.lua
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$GW/stat"; } # the gateway's user + system CPU, in 1/100 s
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+wrk_cell() { # wrk_cell <target> <answer> <connections>  -> "rps p50ms p99ms"; also the gateway's CPU per request
+  local script=$WORK/$1-$2.lua out before
   lua "$script" "$(body "$(model "$2")" "$(stream "$2")")"
-  wrk -t1 -c"$3" -d"${DURATION}s" --latency -s "$script" "$(url "$1" "$2")" 2>/dev/null | awk '
+  before=$(cpu_ticks)
+  out=$(wrk -t1 -c"$3" -d"${DURATION}s" --latency -s "$script" "$(url "$1" "$2")" 2>/dev/null | awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ {rps=$2} / 50%/ {p50=ms($2)} / 99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
-    END {printf "%.0f %.2f %.2f %s", rps, p50, p99, (bad ? "(" bad " non-2xx)" : "")}'
+    END {printf "%.0f %.2f %.2f %s %d", rps, p50, p99, (bad ? "(" bad " non-2xx)" : ""), (bad ? 0 : rps)}')
+  local used=$(( $(cpu_ticks) - before )) rps=${out##* }
+  if [ "$1" = gateway ]; then # kept in a file: cells run in subshells
+    awk -v t="$used" -v hz="$TICKS_PER_SECOND" -v n="$rps" -v d="$DURATION" -v cell="$2-$3" \
+      'BEGIN {printf "%s %.1f\n", cell, (n > 0 ? t / hz * 1e6 / (n * d) : 0)}' >>"$WORK/cpu"
+  fi
+  echo "${out% *}"
 }
 
+declare -A RPS FIXED_P99
 echo "warming up..."
 for t in nginx gateway; do wrk_cell "$t" json 16 >/dev/null; wrk_cell "$t" s20 16 >/dev/null; done
+: >"$WORK/cpu"
 
 printf '\n%-22s %-9s %12s %12s %12s   %s\n' "workload" "target" "req/s" "p50 ms" "p99 ms" "through/direct"
 for cell in "json 16" "json 64" "s20 16" "s20 64" "s200 16"; do
@@ -117,6 +129,7 @@ for cell in "json 16" "json 64" "s20 16" "s20 64" "s200 16"; do
   for t in direct nginx gateway; do
     r=$([ "$t" = direct ] && echo "$direct" || wrk_cell "$t" "$1" "$2")
     read -r rps p50 p99 extra <<<"$r"
+    RPS[$t-$1-$2]=$rps
     ratio=$(awk -v a="$rps" -v b="${direct%% *}" 'BEGIN {printf "%.2f", a/b}')
     label=$([ "$1" = json ] && echo "non-stream" || echo "stream ${1#s} chunks")
     printf '%-22s %-9s %12s %12s %12s   %s %s\n' "$label c=$2" "$t" "$rps" "$p50" "$p99" "$ratio" "$extra"
@@ -127,7 +140,9 @@ LOAD_RSS=$(rss)
 printf '\n%-34s %-9s %10s %10s\n' "fixed 200 req/s, non-stream" "target" "p50 ms" "p99 ms"
 for t in direct nginx gateway; do
   hey -z "${DURATION}s" -c 4 -q 50 -m POST -T application/json -H "Authorization: Bearer $KEY" -d "$(body "$(model json)" false)" "$(url "$t" json)" 2>/dev/null |
-    awk -v t="$t" '/ 50% in/ {p50=$3*1000} / 99% in/ {p99=$3*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, p50, p99}'
+    awk -v t="$t" '/ 50% in/ {p50=$3*1000} / 99% in/ {p99=$3*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, p50, p99}' |
+    tee "$WORK/fixed-$t"
+  FIXED_P99[$t]=$(awk '{print $NF}' "$WORK/fixed-$t")
 done
 
 printf '\n%-34s %-9s %10s %10s\n' "time to first byte, 200-chunk stream" "target" "p50 ms" "p99 ms"
@@ -137,6 +152,24 @@ for t in direct nginx gateway; do
       -d "$(body "$(model s200)" true)" "$(url "$t" s200)"
   done | sort -n | awk -v t="$t" '{v[NR]=$1*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, v[int(NR*0.5)], v[int(NR*0.99)]}'
 done
+
+printf '\ngateway CPU per request (us):'
+while read -r cell us; do printf ' %s %s' "$cell" "$us"; done <"$WORK/cpu"
+echo
+# a chunk's own cost: what 180 more chunks per stream add to a request (the per-request work cancels out)
+CHUNK_US=$(awk '$1 == "s20-16" {a=$2} $1 == "s200-16" {b=$2} END {printf "%.1f", (b - a) / 180}' "$WORK/cpu")
+awk -v chunk="$CHUNK_US" -v gw="${RPS[gateway-s20-16]}" -v ngx="${RPS[nginx-s20-16]}" \
+    -v gp99="${FIXED_P99[gateway]}" -v np99="${FIXED_P99[nginx]}" 'BEGIN {
+  held = 0
+  row("gateway CPU per streamed chunk (us)", chunk, "<= 5", chunk <= 5)
+  row("20-chunk streams at c=16, gateway vs nginx", sprintf("%.2fx", gw / ngx), ">= 0.5x", gw / ngx >= 0.5)
+  row("fixed 200 req/s p99, gateway beyond nginx (ms)", sprintf("%+.2f", gp99 - np99), "<= +1", gp99 - np99 <= 1)
+  printf "targets held: %d of 3\n%s", held, out
+}
+function row(name, value, target, ok) {
+  held += ok
+  out = out sprintf("  %-48s %8s  target %-8s %s\n", name, value, target, ok ? "holds" : "MISSED")
+}'
 
 printf '\ngateway RSS: %s MB idle, %s MB after the load (-Xmx256m, SerialGC, JVM mode)\n' "$IDLE_RSS" "$LOAD_RSS"
 echo "logs and configs: $WORK"
