@@ -58,8 +58,7 @@ public class AnthropicFrontDoor {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);
             meter.apiKey(key.keyId(), key.budgeted());
-            StreamingResponder.respond(ctx, recorder.open(meter)
-                            .onItem().transformToMulti(x -> router.stream(call, meter::attempt)),
+            StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model()), meter, recorder);
         });
     }

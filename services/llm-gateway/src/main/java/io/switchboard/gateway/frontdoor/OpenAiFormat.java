@@ -1,5 +1,6 @@
 package io.switchboard.gateway.frontdoor;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -73,33 +74,53 @@ final class OpenAiFormat {
         return text.toString();
     }
 
-    /** Writes one streamed chunk for {@code event}; null for events that have no chunk of their own. */
-    static String chunk(String id, String model, long created, ProviderEvent event, boolean first, int toolIndex) {
-        ObjectNode chunk = Json.MAPPER.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
-                .put("created", created).put("model", model);
-        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
-        ObjectNode delta = choice.putObject("delta");
+    /**
+     * What every streamed chunk of one answer starts with, up to the inside of its {@code delta}: written once per
+     * stream, so a chunk costs the escaping of its own text and little else.
+     */
+    static String chunkStart(String id, String model, long created) {
+        return "{\"id\":" + quoted(id) + ",\"object\":\"chat.completion.chunk\",\"created\":" + created
+                + ",\"model\":" + quoted(model) + ",\"choices\":[{\"index\":0,\"delta\":{";
+    }
+
+    /**
+     * Writes one streamed chunk for {@code event} after {@code start} ({@link #chunkStart}); null for events that
+     * have no chunk of their own. Written as text, not through a tree: this runs for every token.
+     */
+    static String chunk(String start, ProviderEvent event, boolean first, int toolIndex) {
+        StringBuilder chunk = new StringBuilder(start.length() + 96).append(start);
         if (first) {
-            delta.put("role", "assistant");
+            chunk.append("\"role\":\"assistant\"");
         }
+        String field;
+        String value;
         if (event instanceof ProviderEvent.TextDelta text) {
-            delta.put("content", text.text());
+            field = "content";
+            value = quoted(text.text());
         } else if (event instanceof ProviderEvent.ReasoningDelta reasoning) {
-            delta.put("reasoning_content", reasoning.text());
+            field = "reasoning_content";
+            value = quoted(reasoning.text());
         } else if (event instanceof ProviderEvent.ToolCall call) {
-            delta.putArray("tool_calls").addObject().put("index", toolIndex).put("id", call.id())
-                    .put("type", "function").putObject("function").put("name", call.name())
-                    .put("arguments", call.arguments());
+            field = "tool_calls";
+            value = "[{\"index\":" + toolIndex + ",\"id\":" + quoted(call.id())
+                    + ",\"type\":\"function\",\"function\":{\"name\":" + quoted(call.name()) + ",\"arguments\":"
+                    + quoted(call.arguments()) + "}}]";
         } else if (event instanceof ProviderEvent.Finish finish) {
-            choice.put("finish_reason", finish.reason());
-            choice.putNull("logprobs");
-            return Json.write(chunk);
+            return chunk.append("},\"finish_reason\":").append(quoted(finish.reason()))
+                    .append(",\"logprobs\":null}]}").toString();
         } else {
             return null;
         }
-        choice.putNull("logprobs");
-        choice.putNull("finish_reason");
-        return Json.write(chunk);
+        if (first) {
+            chunk.append(',');
+        }
+        return chunk.append('"').append(field).append("\":").append(value)
+                .append("},\"logprobs\":null,\"finish_reason\":null}]}").toString();
+    }
+
+    /** {@code text} as a JSON string (escaped as Jackson's writer does), or {@code null}. */
+    static String quoted(String text) {
+        return text == null ? "null" : "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
     }
 
     static String usageChunk(String id, String model, long created, ProviderEvent.Usage usage) {

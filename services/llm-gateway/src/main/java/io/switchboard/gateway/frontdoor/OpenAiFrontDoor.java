@@ -83,26 +83,32 @@ public class OpenAiFrontDoor {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);
             meter.apiKey(key.keyId(), key.budgeted());
-            StreamingResponder.respond(ctx, recorder.open(meter)
-                            .onItem().transformToMulti(x -> router.stream(call, meter::attempt)),
+            StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage), meter,
                     recorder);
         });
     }
 
-    private static final class Format implements StreamingResponder.Format {
+    static final class Format implements StreamingResponder.Format {
         private final String id;
         private final String model;
-        private final long created = System.currentTimeMillis() / 1000;
+        private final long created;
         private final boolean includeUsage;
+        private final String chunkStart;
         private boolean first = true;
         private int toolIndex;
         private ProviderEvent.Usage usage;
 
         Format(String id, String model, boolean includeUsage) {
+            this(id, model, System.currentTimeMillis() / 1000, includeUsage);
+        }
+
+        Format(String id, String model, long created, boolean includeUsage) {
             this.id = id;
             this.model = model;
+            this.created = created;
             this.includeUsage = includeUsage;
+            this.chunkStart = OpenAiFormat.chunkStart(id, model, created);
         }
 
         @Override
@@ -116,7 +122,7 @@ public class OpenAiFrontDoor {
                 usage = u;
                 return null;
             }
-            String chunk = OpenAiFormat.chunk(id, model, created, event, first, toolIndex);
+            String chunk = OpenAiFormat.chunk(chunkStart, event, first, toolIndex);
             if (chunk == null) {
                 return null;
             }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Plays a routed stream out to an HTTP client in a vendor's format. The status line waits for the first event, so
@@ -50,38 +51,37 @@ final class StreamingResponder {
     private StreamingResponder() {
     }
 
-    static void respond(RoutingContext ctx, Multi<ProviderEvent> events, boolean stream, Format format,
+    /**
+     * Opens the call in the ledger, then runs {@code call} and plays its events out. The call starts on the
+     * response's event loop (the ledger answers on its own), so the upstream connection's events arrive where the
+     * response is written and no event changes threads.
+     */
+    static void respond(RoutingContext ctx, Supplier<Multi<ProviderEvent>> call, boolean stream, Format format,
                         CallMeter meter, CallRecorder recorder) {
         HttpServerResponse response = ctx.response();
-        Context context = Vertx.currentContext();
-        Multi<ProviderEvent> metered = events.onItem().invoke(meter::observe)
+        OnEventLoop loop = new OnEventLoop(Vertx.currentContext());
+        Multi<ProviderEvent> metered = recorder.open(meter).emitOn(loop::run)
+                .onItem().transformToMulti(opened -> call.get())
+                .onItem().invoke(meter::observe)
                 .onFailure().invoke(meter::failed)
-                .onTermination().invoke(() -> recorder.record(meter))
-                // the response is written from its own event loop; usually the upstream call already runs there
-                .emitOn(task -> {
-                    if (Vertx.currentContext() == context) {
-                        task.run();
-                    } else {
-                        context.runOnContext(x -> task.run());
-                    }
-                });
+                .onTermination().invoke(() -> recorder.record(meter));
         // a client that goes away cancels the call (set before subscribing: the answer may be ready at once)
-        AtomicReference<Cancellable> call = new AtomicReference<>();
+        AtomicReference<Cancellable> running = new AtomicReference<>();
         response.closeHandler(x -> {
-            Cancellable running = call.get();
-            if (running != null) {
-                running.cancel();
+            Cancellable subscription = running.get();
+            if (subscription != null) {
+                subscription.cancel();
             }
         });
         if (!stream) {
-            call.set(metered.collect().asList().subscribe().with(
-                    all -> json(response, 200, format.document(all)),
-                    failure -> json(response, format.status(failure), format.errorBody(failure))));
+            running.set(metered.collect().asList().subscribe().with(
+                    all -> loop.run(() -> json(response, 200, format.document(all))),
+                    failure -> loop.run(() -> json(response, format.status(failure), format.errorBody(failure)))));
             return;
         }
         boolean[] started = {false};
-        Writer writer = new Writer(response, context);
-        call.set(metered.subscribe().with(event -> {
+        Writer writer = new Writer(response, loop.context);
+        running.set(metered.subscribe().with(event -> loop.run(() -> {
             if (response.closed()) {
                 return;
             }
@@ -96,7 +96,7 @@ final class StreamingResponder {
             } else if (frame != null) {
                 writer.append(frame);
             }
-        }, failure -> {
+        }), failure -> loop.run(() -> {
             if (response.closed()) {
                 return;
             }
@@ -105,11 +105,34 @@ final class StreamingResponder {
             } else {
                 json(response, format.status(failure), format.errorBody(failure));
             }
-        }, () -> {
+        }), () -> loop.run(() -> {
             if (!response.closed()) {
                 writer.end(format.closing());
             }
-        }));
+        })));
+    }
+
+    /**
+     * Runs a stream's signals on the response's event loop, in their order: at once when already there (the usual
+     * case, and then no queue and no hand-over per token), else queued; once one signal was queued, all later ones
+     * are too, so none overtakes another.
+     */
+    private static final class OnEventLoop {
+        final Context context;
+        private volatile boolean queueing;
+
+        OnEventLoop(Context context) {
+            this.context = context;
+        }
+
+        void run(Runnable signal) {
+            if (!queueing && Vertx.currentContext() == context) {
+                signal.run();
+            } else {
+                queueing = true;
+                context.runOnContext(x -> signal.run());
+            }
+        }
     }
 
     /**
@@ -157,12 +180,12 @@ final class StreamingResponder {
     }
 
     /**
-     * Runs {@code proceed} with the request's key id once its virtual key is admitted; otherwise answers the refusal
-     * (401/429, with {@code Retry-After} when waiting helps) in the door's error shape.
+     * Runs {@code proceed} with the request's key id, on the request's event loop, once its virtual key is admitted;
+     * otherwise answers the refusal (401/429, with {@code Retry-After} when waiting helps) in the door's error shape.
      */
     static void whenAdmitted(RoutingContext ctx, FrontDoorGuard guard, Function<FrontDoorRequest, String> errorBody,
                              Consumer<ApiKeys.Check> proceed) {
-        guard.admit(ctx).subscribe().with(check -> {
+        guard.admit(ctx).emitOn(new OnEventLoop(Vertx.currentContext())::run).subscribe().with(check -> {
             ApiKeys.Refusal refusal = check.refusal();
             if (refusal == null) {
                 proceed.accept(check);

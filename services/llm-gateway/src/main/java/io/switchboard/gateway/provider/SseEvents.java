@@ -1,8 +1,8 @@
 package io.switchboard.gateway.provider;
 
-import io.smallrye.mutiny.Multi;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** Server-Sent Events from lines: {@code event:} and {@code data:} fields, an event per blank line, comments dropped. */
 public final class SseEvents {
@@ -14,12 +14,28 @@ public final class SseEvents {
     private SseEvents() {
     }
 
-    public static Multi<Event> of(Multi<String> lines) {
-        return Multi.createFrom().deferred(() -> {
-            Assembler assembler = new Assembler();
-            return lines.onItem().transformToIterable(assembler::accept)
-                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(assembler.flush()));
-        });
+    /** A decoder that gives each whole event to {@code onEvent}, and the end of the body to {@code onEnd}. */
+    public static LineDecoder decoder(Function<Event, List<ProviderEvent>> onEvent,
+                                      Supplier<List<ProviderEvent>> onEnd) {
+        Assembler assembler = new Assembler();
+        return new LineDecoder() {
+            @Override
+            public List<ProviderEvent> line(String line) {
+                Event event = assembler.accept(line);
+                return event == null ? List.of() : onEvent.apply(event);
+            }
+
+            @Override
+            public List<ProviderEvent> end() {
+                Event last = assembler.flush(); // a last event without its blank line still counts
+                if (last == null) {
+                    return onEnd.get();
+                }
+                List<ProviderEvent> events = new java.util.ArrayList<>(onEvent.apply(last));
+                events.addAll(onEnd.get());
+                return events;
+            }
+        };
     }
 
     /** Collects fields until a blank line ends the event. */
@@ -27,35 +43,35 @@ public final class SseEvents {
         private String name;
         private StringBuilder data;
 
-        List<Event> accept(String line) {
+        /** The event this line ends, or null. */
+        Event accept(String line) {
             if (line.isEmpty()) {
                 return flush();
             }
-            if (line.startsWith(":")) {
-                return List.of();
+            if (line.charAt(0) == ':') {
+                return null;
             }
             int colon = line.indexOf(':');
             String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
+            int value = colon < 0 ? line.length() : colon + 1;
+            if (value < line.length() && line.charAt(value) == ' ') {
+                value++;
             }
             if (field.equals("event")) {
-                name = value;
+                name = line.substring(value);
             } else if (field.equals("data")) {
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                data = data == null ? new StringBuilder(line.length() - value).append(line, value, line.length())
+                        : data.append('\n').append(line, value, line.length());
             }
-            return List.of();
+            return null;
         }
 
-        List<Event> flush() {
-            List<Event> out = new ArrayList<>(1);
-            if (data != null) {
-                out.add(new Event(name, data.toString()));
-            }
+        /** The event collected so far, or null when it has no data. */
+        Event flush() {
+            Event event = data == null ? null : new Event(name, data.toString());
             name = null;
             data = null;
-            return out;
+            return event;
         }
     }
 }

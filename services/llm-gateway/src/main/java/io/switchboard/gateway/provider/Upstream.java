@@ -3,6 +3,7 @@ package io.switchboard.gateway.provider;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.switchboard.api.SsrfGuard;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -13,7 +14,6 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.core.http.HttpClient;
 import io.vertx.mutiny.core.http.HttpClientRequest;
 import io.vertx.mutiny.core.http.HttpClientResponse;
-import io.vertx.mutiny.core.parsetools.RecordParser;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -21,8 +21,9 @@ import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP side shared by the adapters: one connection pool per deployment, a POST whose response body is read line
- * by line as it arrives, vendor errors turned into {@link ProviderException}s, and the first-byte and idle timeouts.
+ * The HTTP side shared by the adapters: one connection pool per deployment, a POST whose response body is decoded
+ * into events line by line as it arrives, vendor errors turned into {@link ProviderException}s, and the first-byte
+ * and idle timeouts.
  * The client never retries by itself: the router owns the one retry loop. A deployment added through the API gets a
  * guard: its host must resolve to public addresses (unless trusted), and the client connects to the address checked,
  * looked up again at most once a minute, so DNS cannot point a stored provider key at an internal service.
@@ -35,6 +36,7 @@ public final class Upstream implements AutoCloseable {
     /** How long a checked address is used before the host is looked up again. */
     static final Duration PIN_TIME = Duration.ofMinutes(1);
     private final HttpClient client;
+    private final io.vertx.core.Vertx vertx;
     private final URI base;
     private final Duration firstByteTimeout;
     private final Duration idleTimeout;
@@ -56,6 +58,7 @@ public final class Upstream implements AutoCloseable {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         boolean tls = "https".equals(base.getScheme());
         this.guard = guard;
+        this.vertx = vertx.getDelegate();
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setSsl(tls).setTrustAll(false).setVerifyHost(tls)
                 .setConnectTimeout((int) connectTimeout.toMillis())
@@ -65,8 +68,12 @@ public final class Upstream implements AutoCloseable {
         this.idleTimeout = idleTimeout;
     }
 
-    /** POSTs {@code json} to {@code path} (relative to the base URL) and streams the response body's lines. */
-    public Multi<String> postForLines(String path, Map<String, String> headers, String json) {
+    /**
+     * POSTs {@code json} to {@code path} (relative to the base URL) and streams the events {@code decoder} reads from
+     * the response body. Subscribe once per decoder.
+     */
+    public Multi<ProviderEvent> postForEvents(String path, Map<String, String> headers, String json,
+                                              LineDecoder decoder) {
         URI target = base.resolve(path);
         int port = target.getPort() != -1 ? target.getPort() : "https".equals(target.getScheme()) ? 443 : 80;
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.getHost())
@@ -80,7 +87,7 @@ public final class Upstream implements AutoCloseable {
                         ProviderException.Kind.TIMEOUT, "no response from " + target.getHost() + " within "
                         + firstByteTimeout))
                 .onFailure(e -> !(e instanceof ProviderException)).transform(Upstream::connectionFailure)
-                .onItem().transformToMulti(this::lines);
+                .onItem().transformToMulti(response -> events(response, decoder));
     }
 
     /** The checked address of the base URL's host (DNS is blocking: looked up on a worker thread). */
@@ -102,26 +109,137 @@ public final class Upstream implements AutoCloseable {
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
-    private Multi<String> lines(HttpClientResponse response) {
+    private Multi<ProviderEvent> events(HttpClientResponse response, LineDecoder decoder) {
         if (response.statusCode() / 100 != 2) {
             return boundedBody(response).onItem().transformToMulti(body -> Multi.createFrom().failure(
                     httpError(response, body)));
         }
-        // one line holds one event, or a whole JSON answer; past the limit the call fails, memory stays bounded
-        return RecordParser.newDelimited("\n", response).maxRecordSize(MAX_LINE_BYTES).toMulti()
-                // a client that goes away closes the upstream call instead of letting it run (and bill) on
-                .onCancellation().invoke(() -> {
-                    response.exceptionHandler(ignored -> { }); // the reset's own error has no one left to tell
-                    response.request().reset();
-                })
-                .map(line -> {
-                    String text = line.toString();
-                    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-                })
-                .ifNoItem().after(idleTimeout).failWith(() -> new ProviderException(
-                        ProviderException.Kind.TIMEOUT, "the stream stalled for more than " + idleTimeout))
-                .onFailure(e -> !(e instanceof ProviderException)).transform(e -> new ProviderException(
-                        ProviderException.Kind.STREAM_INTERRUPTED, "the stream broke off: " + e.getMessage()));
+        return Multi.createFrom().emitter(emitter -> new BodyReader(response.getDelegate(), decoder, emitter).start());
+    }
+
+    /**
+     * Reads one streamed body into events with no stream operator per line or per event: the hot path of every
+     * token. One timer per call watches for a stall (re-armed only when it fires, not on every read); a line longer
+     * than {@link #MAX_LINE_BYTES} fails the call with memory bounded; the response pauses while no one asks for
+     * events; a subscriber that goes away resets the call so it stops running (and billing) upstream.
+     */
+    private final class BodyReader {
+        private final io.vertx.core.http.HttpClientResponse response;
+        private final LineDecoder decoder;
+        private final MultiEmitter<? super ProviderEvent> emitter;
+        private final LineSplitter lines = new LineSplitter(MAX_LINE_BYTES);
+        private final long idleNanos = idleTimeout.toNanos();
+        private volatile boolean done;
+        private volatile boolean paused;
+        private long lastRead = System.nanoTime();
+        private long idleTimer;
+
+        BodyReader(io.vertx.core.http.HttpClientResponse response, LineDecoder decoder,
+                   MultiEmitter<? super ProviderEvent> emitter) {
+            this.response = response;
+            this.decoder = decoder;
+            this.emitter = emitter;
+        }
+
+        void start() {
+            idleTimer = vertx.setTimer(idleTimeout.toMillis(), this::checkIdle);
+            emitter.onCancellation(() -> {
+                if (!done) {
+                    done = true;
+                    vertx.cancelTimer(idleTimer);
+                    reset();
+                }
+            });
+            emitter.onRequest(n -> {
+                if (paused) {
+                    paused = false;
+                    response.resume();
+                }
+            });
+            response.exceptionHandler(e -> fail(new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
+                    "the stream broke off: " + e.getMessage()), false));
+            response.endHandler(x -> end());
+            response.handler(this::read);
+        }
+
+        private void read(io.vertx.core.buffer.Buffer chunk) {
+            if (done) {
+                return;
+            }
+            lastRead = System.nanoTime();
+            try {
+                lines.feed(chunk.getBytes(), this::emitLine);
+            } catch (RuntimeException e) {
+                fail(e, true);
+                return;
+            }
+            if (emitter.requested() <= 0) {
+                paused = true;
+                response.pause();
+                if (emitter.requested() > 0 && paused) { // asked for more in the meantime
+                    paused = false;
+                    response.resume();
+                }
+            }
+        }
+
+        private void emitLine(String line) {
+            for (ProviderEvent event : decoder.line(line)) {
+                emitter.emit(event);
+            }
+        }
+
+        private void end() {
+            if (done) {
+                return;
+            }
+            try {
+                String rest = lines.rest();
+                if (rest != null) {
+                    emitLine(rest);
+                }
+                for (ProviderEvent event : decoder.end()) {
+                    emitter.emit(event);
+                }
+            } catch (RuntimeException e) {
+                fail(e, false);
+                return;
+            }
+            done = true;
+            vertx.cancelTimer(idleTimer);
+            emitter.complete();
+        }
+
+        private void checkIdle(long timer) {
+            if (done) {
+                return;
+            }
+            long quiet = System.nanoTime() - lastRead;
+            if (quiet < idleNanos) {
+                idleTimer = vertx.setTimer(Math.max(1, (idleNanos - quiet) / 1_000_000), this::checkIdle);
+                return;
+            }
+            fail(new ProviderException(ProviderException.Kind.TIMEOUT,
+                    "the stream stalled for more than " + idleTimeout), true);
+        }
+
+        private void fail(Throwable failure, boolean stopUpstream) {
+            if (done) {
+                return;
+            }
+            done = true;
+            vertx.cancelTimer(idleTimer);
+            if (stopUpstream) {
+                reset();
+            }
+            emitter.fail(failure instanceof ProviderException ? failure : new ProviderException(
+                    ProviderException.Kind.STREAM_INTERRUPTED, "the stream broke off: " + failure.getMessage()));
+        }
+
+        private void reset() {
+            response.exceptionHandler(ignored -> { }); // the reset's own error has no one left to tell
+            response.request().reset();
+        }
     }
 
     /** At most {@link #MAX_ERROR_BYTES} of an error's body: the rest is not read (the connection is reset). */

@@ -219,9 +219,13 @@ public class Router {
             if (delay == null) {
                 return Uni.createFrom().failure(failure);
             }
-            // full jitter can draw 0: retry at once (Mutiny refuses a zero delay)
-            return delay.isZero() ? Uni.createFrom().item(failure)
-                    : Uni.createFrom().item(failure).onItem().delayIt().by(delay);
+            // full jitter can draw 0: retry at once. A Vert.x timer, not Mutiny's delay (a worker thread): the retry
+            // starts on the event loop the call is on, so its events reach the response without changing threads
+            return delay.toMillis() < 1 ? Uni.createFrom().item(failure)
+                    : Uni.createFrom().emitter(waiting -> {
+                        long timer = vertx.setTimer(delay.toMillis(), id -> waiting.complete(failure));
+                        waiting.onTermination(() -> vertx.cancelTimer(timer));
+                    });
         }));
     }
 

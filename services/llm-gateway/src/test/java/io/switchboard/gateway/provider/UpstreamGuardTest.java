@@ -52,8 +52,8 @@ class UpstreamGuardTest {
     void aNameThatResolvesToAnInternalAddressGetsNoRequest() {
         Upstream upstream = upstream("llm.rebind.test", new SsrfGuard(List.of(), RESOLVER));
         try {
-            assertThatThrownBy(() -> upstream.postForLines("chat/completions", Map.of("Authorization", "Bearer k"),
-                    "{}").collect().asList().await().atMost(Duration.ofSeconds(20)))
+            assertThatThrownBy(() -> upstream.postForEvents("chat/completions", Map.of("Authorization", "Bearer k"),
+                    "{}", LineDecoder.of(line -> List.of(), List::of)).collect().asList().await().atMost(Duration.ofSeconds(20)))
                     .isInstanceOfSatisfying(ProviderException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ProviderException.Kind.CONNECTION_FAILED);
                         assertThat(e.getMessage()).contains("private or reserved");
@@ -69,8 +69,12 @@ class UpstreamGuardTest {
         // trusted, so loopback is allowed; the name is one only the guard's resolver knows
         Upstream upstream = upstream("llm.pinned.test", new SsrfGuard(List.of("llm.pinned.test"), RESOLVER));
         try {
-            assertThat(upstream.postForLines("chat/completions", Map.of(), "{}").collect().asList()
-                    .await().atMost(Duration.ofSeconds(20))).contains("data: {}");
+            List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            upstream.postForEvents("chat/completions", Map.of(), "{}", LineDecoder.of(line -> {
+                lines.add(line);
+                return List.of();
+            }, List::of)).collect().asList().await().atMost(Duration.ofSeconds(20));
+            assertThat(lines).contains("data: {}");
             assertThat(requests).hasValue(1);
         } finally {
             upstream.close();

@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.mutiny.core.Vertx;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +51,7 @@ class UpstreamLimitsTest {
     @Test
     void anEndlessLineFailsTheCallAtTheLimit() {
         long start = System.nanoTime();
-        assertThatThrownBy(() -> upstream.postForLines("stream", Map.of(), "{}").collect().asList()
+        assertThatThrownBy(() -> upstream.postForEvents("stream", Map.of(), "{}", LineDecoder.of(line -> List.of(), List::of)).collect().asList()
                 .await().atMost(Duration.ofSeconds(60)))
                 .isInstanceOfSatisfying(ProviderException.class,
                         e -> assertThat(e.kind()).isEqualTo(ProviderException.Kind.STREAM_INTERRUPTED));
@@ -59,7 +60,7 @@ class UpstreamLimitsTest {
 
     @Test
     void anEndlessErrorBodyIsReadOnlyInPart() {
-        assertThatThrownBy(() -> upstream.postForLines("error", Map.of(), "{}").collect().asList()
+        assertThatThrownBy(() -> upstream.postForEvents("error", Map.of(), "{}", LineDecoder.of(line -> List.of(), List::of)).collect().asList()
                 .await().atMost(Duration.ofSeconds(60)))
                 .isInstanceOfSatisfying(ProviderException.class, e -> {
                     assertThat(e.getMessage()).startsWith("upstream answered 500: data: xxx");

@@ -45,9 +45,8 @@ public class AnthropicProvider implements ChatProvider {
     public Multi<ProviderEvent> stream(LlmRequest request) {
         return Multi.createFrom().deferred(() -> {
             AnthropicStreamParser parser = new AnthropicStreamParser();
-            return SseEvents.of(upstream.postForLines("v1/messages", headers, body(request)))
-                    .onItem().transformToIterable(parser::accept)
-                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(parser.end()));
+            return upstream.postForEvents("v1/messages", headers, body(request),
+                    SseEvents.decoder(parser::accept, parser::end));
         });
     }
 

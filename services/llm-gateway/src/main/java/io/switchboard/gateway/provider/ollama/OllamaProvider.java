@@ -9,6 +9,7 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.LineDecoder;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.Upstream;
@@ -40,10 +41,8 @@ public class OllamaProvider implements ChatProvider {
     public Multi<ProviderEvent> stream(LlmRequest request) {
         return Multi.createFrom().deferred(() -> {
             Parser parser = new Parser();
-            return upstream.postForLines("api/chat", Map.of(), body(request))
-                    .select().where(line -> !line.isBlank())
-                    .onItem().transformToIterable(parser::accept)
-                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(parser.end()));
+            return upstream.postForEvents("api/chat", Map.of(), body(request), LineDecoder.of(
+                    line -> line.isBlank() ? List.of() : parser.accept(line), parser::end));
         });
     }
 

@@ -9,6 +9,7 @@ import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
+import io.switchboard.gateway.provider.LineDecoder;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.SseEvents;
 import io.switchboard.gateway.provider.Upstream;
@@ -41,12 +42,14 @@ public class OpenAiProvider implements ChatProvider {
 
     @Override
     public Multi<ProviderEvent> stream(LlmRequest request) {
-        return Multi.createFrom().deferred(() -> {
-            OpenAiStreamParser parser = new OpenAiStreamParser();
-            return SseEvents.of(upstream.postForLines("chat/completions", headers, body(request)))
-                    .onItem().transformToIterable(event -> parser.accept(event.data()))
-                    .onCompletion().switchTo(() -> Multi.createFrom().iterable(parser.end()));
-        });
+        return Multi.createFrom().deferred(
+                () -> upstream.postForEvents("chat/completions", headers, body(request), decoder()));
+    }
+
+    /** Reads one streamed Chat Completion's body. */
+    public static LineDecoder decoder() {
+        OpenAiStreamParser parser = new OpenAiStreamParser();
+        return SseEvents.decoder(event -> parser.accept(event.data()), parser::end);
     }
 
     String body(LlmRequest request) {

@@ -1,9 +1,12 @@
 package io.switchboard.gateway.provider.openai;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,70 +15,221 @@ import java.util.TreeMap;
 /**
  * Reads the {@code data:} payloads of a streamed Chat Completion. Tool calls arrive in fragments keyed by
  * {@code index}; they are merged and given out whole when the choice finishes. Usage comes in a chunk of its own with
- * {@code choices: []} (or null, from some compatible servers).
+ * {@code choices: []} (or null, from some compatible servers). Each chunk is read token by token, keeping only the
+ * fields it needs (no tree per chunk: this runs for every token); the first choice is the answer.
  */
 final class OpenAiStreamParser {
     private final Map<Integer, PartialCall> calls = new TreeMap<>();
     private String finishReason;
     private boolean done;
 
+    /** What one chunk carries, in the order its events are given out whatever the order of its fields. */
+    private static final class Chunk {
+        String reasoningContent;
+        String reasoning;
+        String content;
+        String finish;
+        ProviderEvent.Usage usage;
+    }
+
     List<ProviderEvent> accept(String data) {
         if (data.equals("[DONE]")) {
             done = true;
             return List.of();
         }
-        JsonNode chunk = Json.read(data);
-        if (chunk.hasNonNull("error")) {
-            throw Json.inBandError(chunk.get("error"));
+        Chunk chunk = new Chunk();
+        try (JsonParser json = Json.MAPPER.createParser(data)) {
+            if (json.nextToken() != JsonToken.START_OBJECT) {
+                json.skipChildren();
+                return List.of();
+            }
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String field = json.currentName();
+                JsonToken value = json.nextToken();
+                if (field.equals("choices") && value == JsonToken.START_ARRAY) {
+                    readChoices(json, chunk);
+                } else if (field.equals("usage") && value == JsonToken.START_OBJECT) {
+                    chunk.usage = readUsage(json);
+                } else if (field.equals("error") && value != JsonToken.VALUE_NULL) {
+                    throw Json.inBandError(Json.MAPPER.readTree(json));
+                } else {
+                    json.skipChildren();
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
+                    "the provider sent unreadable JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED, e.getMessage());
         }
+        return events(chunk);
+    }
+
+    private List<ProviderEvent> events(Chunk chunk) {
         List<ProviderEvent> events = new ArrayList<>(1);
-        JsonNode choices = chunk.get("choices");
-        if (choices != null && choices.isArray() && !choices.isEmpty()) {
-            JsonNode choice = choices.get(0);
-            JsonNode delta = choice.path("delta");
-            String reasoning = Json.text(delta, "reasoning_content");
-            if (reasoning == null) {
-                reasoning = Json.text(delta, "reasoning");
-            }
-            if (reasoning != null && !reasoning.isEmpty()) {
-                events.add(new ProviderEvent.ReasoningDelta(reasoning));
-            }
-            String content = Json.text(delta, "content");
-            if (content != null && !content.isEmpty()) {
-                events.add(new ProviderEvent.TextDelta(content));
-            }
-            for (JsonNode fragment : delta.path("tool_calls")) {
-                PartialCall call = calls.computeIfAbsent(fragment.path("index").asInt(), i -> new PartialCall());
-                String id = Json.text(fragment, "id");
-                if (id != null) {
-                    call.id = id;
-                }
-                JsonNode function = fragment.path("function");
-                String name = Json.text(function, "name");
-                if (name != null) {
-                    call.name = name;
-                }
-                String arguments = Json.text(function, "arguments");
-                if (arguments != null) {
-                    call.arguments.append(arguments);
-                }
-            }
-            String finish = Json.text(choice, "finish_reason");
-            if (finish != null) {
-                finishReason = finish;
-                for (PartialCall call : calls.values()) {
-                    events.add(call.complete());
-                }
-                calls.clear();
-            }
+        String reasoning = chunk.reasoningContent != null ? chunk.reasoningContent : chunk.reasoning;
+        if (reasoning != null && !reasoning.isEmpty()) {
+            events.add(new ProviderEvent.ReasoningDelta(reasoning));
         }
-        JsonNode usage = chunk.get("usage");
-        if (usage != null && usage.isObject()) {
-            events.add(new ProviderEvent.Usage(usage.path("prompt_tokens").asInt(),
-                    usage.path("completion_tokens").asInt(),
-                    usage.path("prompt_tokens_details").path("cached_tokens").asInt()));
+        if (chunk.content != null && !chunk.content.isEmpty()) {
+            events.add(new ProviderEvent.TextDelta(chunk.content));
+        }
+        if (chunk.finish != null) {
+            finishReason = chunk.finish;
+            for (PartialCall call : calls.values()) {
+                events.add(call.complete());
+            }
+            calls.clear();
+        }
+        if (chunk.usage != null) {
+            events.add(chunk.usage);
         }
         return events;
+    }
+
+    /** The first choice's delta and finish reason; the other choices are skipped. */
+    private void readChoices(JsonParser json, Chunk chunk) throws IOException {
+        JsonToken first = json.nextToken();
+        if (first == JsonToken.START_OBJECT) {
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String field = json.currentName();
+                JsonToken value = json.nextToken();
+                if (field.equals("delta") && value == JsonToken.START_OBJECT) {
+                    readDelta(json, chunk);
+                } else if (field.equals("finish_reason")) {
+                    chunk.finish = text(json);
+                } else {
+                    json.skipChildren();
+                }
+            }
+        } else {
+            json.skipChildren();
+        }
+        if (first != JsonToken.END_ARRAY) {
+            while (json.nextToken() != JsonToken.END_ARRAY) {
+                json.skipChildren();
+            }
+        }
+    }
+
+    private void readDelta(JsonParser json, Chunk chunk) throws IOException {
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String field = json.currentName();
+            JsonToken value = json.nextToken();
+            switch (field) {
+                case "content":
+                    chunk.content = text(json);
+                    break;
+                case "reasoning_content":
+                    chunk.reasoningContent = text(json);
+                    break;
+                case "reasoning":
+                    chunk.reasoning = text(json);
+                    break;
+                case "tool_calls":
+                    if (value == JsonToken.START_ARRAY) {
+                        while (json.nextToken() != JsonToken.END_ARRAY) {
+                            readToolCallFragment(json);
+                        }
+                    } else {
+                        json.skipChildren();
+                    }
+                    break;
+                default:
+                    json.skipChildren();
+            }
+        }
+    }
+
+    /** Merges one fragment ({@code index}, {@code id}, {@code function.name}, {@code function.arguments}). */
+    private void readToolCallFragment(JsonParser json) throws IOException {
+        if (json.currentToken() != JsonToken.START_OBJECT) {
+            json.skipChildren();
+            return;
+        }
+        int index = 0;
+        String id = null;
+        String name = null;
+        String arguments = null;
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String field = json.currentName();
+            JsonToken value = json.nextToken();
+            if (field.equals("index")) {
+                index = value.isScalarValue() ? json.getValueAsInt(0) : skip(json, 0);
+            } else if (field.equals("id")) {
+                id = text(json);
+            } else if (field.equals("function") && value == JsonToken.START_OBJECT) {
+                while (json.nextToken() == JsonToken.FIELD_NAME) {
+                    String part = json.currentName();
+                    json.nextToken();
+                    if (part.equals("name")) {
+                        name = text(json);
+                    } else if (part.equals("arguments")) {
+                        arguments = text(json);
+                    } else {
+                        json.skipChildren();
+                    }
+                }
+            } else {
+                json.skipChildren();
+            }
+        }
+        PartialCall call = calls.computeIfAbsent(index, i -> new PartialCall());
+        if (id != null) {
+            call.id = id;
+        }
+        if (name != null) {
+            call.name = name;
+        }
+        if (arguments != null) {
+            call.arguments.append(arguments);
+        }
+    }
+
+    private static ProviderEvent.Usage readUsage(JsonParser json) throws IOException {
+        int input = 0;
+        int output = 0;
+        int cached = 0;
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String field = json.currentName();
+            JsonToken value = json.nextToken();
+            if (field.equals("prompt_tokens")) {
+                input = value.isScalarValue() ? json.getValueAsInt(0) : skip(json, 0);
+            } else if (field.equals("completion_tokens")) {
+                output = value.isScalarValue() ? json.getValueAsInt(0) : skip(json, 0);
+            } else if (field.equals("prompt_tokens_details") && value == JsonToken.START_OBJECT) {
+                while (json.nextToken() == JsonToken.FIELD_NAME) {
+                    String detail = json.currentName();
+                    JsonToken detailValue = json.nextToken();
+                    if (detail.equals("cached_tokens") && detailValue.isScalarValue()) {
+                        cached = json.getValueAsInt(0);
+                    } else {
+                        json.skipChildren();
+                    }
+                }
+            } else {
+                json.skipChildren();
+            }
+        }
+        return new ProviderEvent.Usage(input, output, cached);
+    }
+
+    /** The current value as text: null for JSON null, empty for an object or array (as a tree's text would be). */
+    private static String text(JsonParser json) throws IOException {
+        JsonToken token = json.currentToken();
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token.isStructStart()) {
+            json.skipChildren();
+            return "";
+        }
+        return json.getValueAsString();
+    }
+
+    private static int skip(JsonParser json, int value) throws IOException {
+        json.skipChildren();
+        return value;
     }
 
     List<ProviderEvent> end() {
