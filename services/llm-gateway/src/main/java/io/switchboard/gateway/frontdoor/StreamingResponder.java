@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -52,21 +53,40 @@ final class StreamingResponder {
     }
 
     /**
-     * Opens the call in the ledger, then runs {@code call} and plays its events out. The call starts on the
-     * response's event loop (the ledger answers on its own), so the upstream connection's events arrive where the
-     * response is written and no event changes threads.
+     * Opens the call in the ledger and runs {@code call}, then plays its events out. The call starts on the
+     * response's event loop, so the upstream connection's events arrive where the response is written and no event
+     * changes threads. It goes out while its row is written when the ledger allows it
+     * ({@link CallRecorder#mayOpenAlongside}), else once the row is there.
      */
     static void respond(RoutingContext ctx, Supplier<Multi<ProviderEvent>> call, boolean stream, Format format,
                         CallMeter meter, CallRecorder recorder) {
         HttpServerResponse response = ctx.response();
-        OnEventLoop loop = new OnEventLoop(Vertx.currentContext());
-        Multi<ProviderEvent> metered = recorder.open(meter).emitOn(loop::run)
-                .onItem().transformToMulti(opened -> call.get())
-                .onItem().invoke(meter::observe)
+        Context context = Vertx.currentContext();
+        OnEventLoop loop = new OnEventLoop(context);
+        // nothing reaches the client before the call's row is in the ledger
+        Gate gate = new Gate();
+        AtomicReference<Cancellable> running = new AtomicReference<>();
+        Multi<ProviderEvent> calling;
+        if (recorder.mayOpenAlongside(meter)) {
+            OnEventLoop back = new OnEventLoop(context);
+            recorder.open(meter).subscribe().with(opened -> back.run(gate::open), failure -> back.run(() -> {
+                gate.refuse(); // the call went out but cannot be recorded: it is stopped and refused
+                Cancellable subscription = running.get();
+                if (subscription != null) {
+                    subscription.cancel();
+                }
+                json(response, format.status(failure), format.errorBody(failure));
+            }));
+            calling = call.get();
+        } else {
+            gate.open();
+            calling = recorder.open(meter).emitOn(new OnEventLoop(context)::run)
+                    .onItem().transformToMulti(opened -> call.get());
+        }
+        Multi<ProviderEvent> metered = calling.onItem().invoke(meter::observe)
                 .onFailure().invoke(meter::failed)
                 .onTermination().invoke(() -> recorder.record(meter));
         // a client that goes away cancels the call (set before subscribing: the answer may be ready at once)
-        AtomicReference<Cancellable> running = new AtomicReference<>();
         response.closeHandler(x -> {
             Cancellable subscription = running.get();
             if (subscription != null) {
@@ -75,13 +95,14 @@ final class StreamingResponder {
         });
         if (!stream) {
             running.set(metered.collect().asList().subscribe().with(
-                    all -> loop.run(() -> json(response, 200, format.document(all))),
-                    failure -> loop.run(() -> json(response, format.status(failure), format.errorBody(failure)))));
+                    all -> loop.run(() -> gate.run(() -> json(response, 200, format.document(all)))),
+                    failure -> loop.run(() -> gate.run(
+                            () -> json(response, format.status(failure), format.errorBody(failure))))));
             return;
         }
         boolean[] started = {false};
-        Writer writer = new Writer(response, loop.context);
-        running.set(metered.subscribe().with(event -> loop.run(() -> {
+        Writer writer = new Writer(response, context);
+        running.set(metered.subscribe().with(event -> loop.run(() -> gate.run(() -> {
             if (response.closed()) {
                 return;
             }
@@ -96,7 +117,7 @@ final class StreamingResponder {
             } else if (frame != null) {
                 writer.append(frame);
             }
-        }), failure -> loop.run(() -> {
+        })), failure -> loop.run(() -> gate.run(() -> {
             if (response.closed()) {
                 return;
             }
@@ -105,11 +126,44 @@ final class StreamingResponder {
             } else {
                 json(response, format.status(failure), format.errorBody(failure));
             }
-        }), () -> loop.run(() -> {
+        })), () -> loop.run(() -> gate.run(() -> {
             if (!response.closed()) {
                 writer.end(format.closing());
             }
-        })));
+        }))));
+    }
+
+    /**
+     * Holds a stream's signals until the call's row is in the ledger, then lets them through in order; drops them
+     * when the row cannot be written. Used on the event loop only.
+     */
+    private static final class Gate {
+        private List<Runnable> held = new ArrayList<>();
+        private boolean refused;
+
+        void run(Runnable signal) {
+            if (refused) {
+                return;
+            }
+            if (held == null) {
+                signal.run();
+            } else {
+                held.add(signal);
+            }
+        }
+
+        void open() {
+            List<Runnable> waiting = held;
+            held = null;
+            if (waiting != null && !refused) {
+                waiting.forEach(Runnable::run);
+            }
+        }
+
+        void refuse() {
+            refused = true;
+            held = null;
+        }
     }
 
     /**
@@ -119,14 +173,17 @@ final class StreamingResponder {
      */
     private static final class OnEventLoop {
         final Context context;
+        /** The loop's thread (the upstream call's context is another one on the same loop: compared by thread). */
+        private final Thread loop = Thread.currentThread();
         private volatile boolean queueing;
 
+        /** Made on the response's event loop. */
         OnEventLoop(Context context) {
             this.context = context;
         }
 
         void run(Runnable signal) {
-            if (!queueing && Vertx.currentContext() == context) {
+            if (!queueing && Thread.currentThread() == loop) {
                 signal.run();
             } else {
                 queueing = true;

@@ -18,10 +18,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The HTTP side shared by the adapters: one connection pool per deployment, a POST whose response body is decoded
+ * The HTTP side shared by the adapters: connection pools per deployment (one per event loop), a POST whose response body is decoded
  * into events line by line as it arrives, vendor errors turned into {@link ProviderException}s, and the first-byte
  * and idle timeouts.
  * The client never retries by itself: the router owns the one retry loop. A deployment added through the API gets a
@@ -35,7 +36,15 @@ public final class Upstream implements AutoCloseable {
     static final int MAX_ERROR_BYTES = 64 * 1024;
     /** How long a checked address is used before the host is looked up again. */
     static final Duration PIN_TIME = Duration.ofMinutes(1);
-    private final HttpClient client;
+    private final HttpClientOptions options;
+    /**
+     * A client per event loop: a connection does its I/O on the loop that opened it, so a call made on a loop uses
+     * that loop's connections and its events need no hand-over between threads (a shared pool hands out connections
+     * of any loop). Calls from other threads share one.
+     */
+    private final Map<Thread, HttpClient> clients = new ConcurrentHashMap<>();
+    private final HttpClient shared;
+    private final Vertx mutinyVertx;
     private final io.vertx.core.Vertx vertx;
     private final URI base;
     private final Duration firstByteTimeout;
@@ -58,12 +67,14 @@ public final class Upstream implements AutoCloseable {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         boolean tls = "https".equals(base.getScheme());
         this.guard = guard;
+        this.mutinyVertx = vertx;
         this.vertx = vertx.getDelegate();
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        this.options = new HttpClientOptions()
                 .setSsl(tls).setTrustAll(false).setVerifyHost(tls)
                 .setConnectTimeout((int) connectTimeout.toMillis())
                 .setKeepAlive(true).setMaxPoolSize(256).setPipelining(false)
-                .setTryUseCompression(false));
+                .setTryUseCompression(false);
+        this.shared = vertx.createHttpClient(options);
         this.firstByteTimeout = firstByteTimeout;
         this.idleTimeout = idleTimeout;
     }
@@ -80,6 +91,9 @@ public final class Upstream implements AutoCloseable {
                 .setPort(port).setURI(target.getRawPath()).putHeader("Content-Type", "application/json")
                 .putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
         headers.forEach(options::putHeader);
+        HttpClient client = io.vertx.core.Context.isOnEventLoopThread()
+                ? clients.computeIfAbsent(Thread.currentThread(), loop -> mutinyVertx.createHttpClient(this.options))
+                : shared;
         Uni<HttpClientRequest> request = guard == null ? client.request(options)
                 : server().flatMap(address -> client.request(options.setServer(address)));
         return request.flatMap(sending -> sending.send(Buffer.buffer(json)))
@@ -304,6 +318,7 @@ public final class Upstream implements AutoCloseable {
     /** Closes the pool without waiting (callers may be on an event loop); calls in flight end. */
     @Override
     public void close() {
-        client.close().subscribe().with(x -> { }, e -> { });
+        shared.close().subscribe().with(x -> { }, e -> { });
+        clients.values().forEach(client -> client.close().subscribe().with(x -> { }, e -> { }));
     }
 }

@@ -52,11 +52,12 @@ import java.util.function.IntFunction;
 import org.jboss.logging.Logger;
 
 /**
- * The ledger of LLM calls ({@code gateway.llm_calls}). A call is opened before it goes upstream: its row is written
- * as {@code running}, so no call goes unrecorded. A call with a budget to respect (its key's, its organization's
- * monthly one) is opened by {@code gateway.open_call}, one statement that reserves the most it may cost on both and
+ * The ledger of LLM calls ({@code gateway.llm_calls}). Every call is opened: its row is written as {@code running},
+ * so no call goes unrecorded. A call with a budget to respect (its key's, its organization's monthly one) is opened
+ * by {@code gateway.open_call} before it goes upstream, one statement that reserves the most it may cost on both and
  * refuses it if either would be exceeded, so budgets hold across replicas and with calls in flight; the others are
- * opened together in batches (group commit). When the call ends, its outcome is queued and a scheduled flush
+ * opened together in batches (group commit), and may go upstream while their row is written
+ * ({@link #mayOpenAlongside}) as long as the ledger takes rows. When the call ends, its outcome is queued and a scheduled flush
  * settles it (tokens, cost, latency; the reservation becomes spending; only a row still running), off the
  * streaming path, a batch per transaction with one update per organization and key. A settle that fails is tried
  * again; the calls of a replica that died, or whose settles could not be kept, are settled by the sweep as
@@ -105,6 +106,10 @@ public class CallRecorder {
     private final Queue<Opening> openings = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean openingBatch = new AtomicBoolean();
     private volatile Set<UUID> budgetedOrgs = Set.of();
+    /** When a call last could not be opened (System.nanoTime), or 0. */
+    private volatile long lastOpenFailure;
+    /** How long after a failed opening calls wait for their row again before they go out. */
+    static final Duration LEDGER_DOUBT = Duration.ofSeconds(30);
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Pool pool;
@@ -235,7 +240,20 @@ public class CallRecorder {
         }
     }
 
-    private static ProviderException unrecordable(String requestId, Throwable e) {
+    /**
+     * Whether the call may go upstream while its row is being written, saving a database round trip on its way out
+     * (its events still wait for the row; a row that cannot be written cancels it): only a call with nothing to
+     * reserve, and only while the ledger takes rows (no opening failed within {@link #LEDGER_DOUBT}), so during an
+     * outage calls wait for their row, and are refused, as before.
+     */
+    public boolean mayOpenAlongside(CallMeter meter) {
+        long failed = lastOpenFailure;
+        return !meter.keyBudgeted() && !budgetedOrgs.contains(meter.orgId())
+                && (failed == 0 || System.nanoTime() - failed > LEDGER_DOUBT.toNanos());
+    }
+
+    private ProviderException unrecordable(String requestId, Throwable e) {
+        lastOpenFailure = System.nanoTime() | 1; // never 0
         LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage());
         return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
                 "the call cannot be recorded right now, so it was not sent");

@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Budgets hold with calls in flight and across replicas (a call reserves the most it may cost before it goes out, in
  * PostgreSQL), agents' calls over Kafka count against their organization's budget, and every call is written down
- * before it goes out, so a replica that dies mid-call leaves a record the sweep settles.
+ * as it goes out, so a replica that dies mid-call leaves a record the sweep settles, and a call that cannot be written
+ * down is refused.
  */
 @QuarkusTest
 class CallLedgerTest {
@@ -89,6 +90,26 @@ class CallLedgerTest {
         var rows = pool.preparedQuery("select * from gateway.llm_calls where " + where + " order by id desc limit 1")
                 .execute(Tuple.of(value)).await().atMost(Duration.ofSeconds(5));
         return rows.size() == 0 ? null : rows.iterator().next();
+    }
+
+    @Test
+    void whenTheLedgerTakesNoRowsCallsAreRefusedAndStopGoingOut() {
+        pricedDeployment("sb_test_admin_token", "ledger-down");
+        String key = io.switchboard.gateway.TestKeys.unlimited();
+        pool.query("alter table gateway.llm_calls add constraint refuse_rows check (false) not valid").execute()
+                .await().atMost(Duration.ofSeconds(5));
+        try {
+            for (boolean stream : new boolean[] {false, true, false}) {
+                given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON)
+                        .body(chat("ledger-down", "plain", stream)).post("/v1/chat/completions").then()
+                        .statusCode(503).body("error.code", equalTo("usage_unavailable"));
+            }
+            // the first may have gone out with its row (and been stopped); once a row failed, calls wait for theirs
+            assertThat(vendor.requests("plain")).isLessThanOrEqualTo(1);
+        } finally {
+            pool.query("alter table gateway.llm_calls drop constraint refuse_rows").execute()
+                    .await().atMost(Duration.ofSeconds(5));
+        }
     }
 
     @Test
