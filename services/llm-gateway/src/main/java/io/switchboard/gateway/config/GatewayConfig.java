@@ -178,5 +178,12 @@ public interface GatewayConfig {
         /** How often calls left running by a replica that died are looked for and settled as interrupted. */
         @WithDefault("1m")
         Duration sweepInterval();
+
+        /**
+         * After a call could not be opened in the ledger, how long calls wait for their row before they go upstream
+         * (instead of going out while it is written).
+         */
+        @WithDefault("30s")
+        Duration ledgerDoubt();
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 
 /**
  * Plays a routed stream out to an HTTP client in a vendor's format. The status line waits for the first event, so
@@ -26,6 +27,7 @@ import java.util.function.Supplier;
  * is recorded like any other.
  */
 final class StreamingResponder {
+    private static final Logger LOG = Logger.getLogger(StreamingResponder.class);
 
     /** How one vendor's format writes a stream and its errors. */
     interface Format {
@@ -63,20 +65,29 @@ final class StreamingResponder {
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
         OnEventLoop loop = new OnEventLoop(context);
-        // nothing reaches the client before the call's row is in the ledger
-        Gate gate = new Gate();
         AtomicReference<Cancellable> running = new AtomicReference<>();
+        Runnable cancel = () -> {
+            Cancellable subscription = running.get();
+            if (subscription != null) {
+                subscription.cancel();
+            }
+        };
+        // nothing reaches the client before the call's row is in the ledger
+        Gate gate = new Gate(() -> {
+            cancel.run();
+            json(response, 500, format.errorBody(new IllegalStateException("the answer could not be written")));
+        });
         Multi<ProviderEvent> calling;
         if (recorder.mayOpenAlongside(meter)) {
             OnEventLoop back = new OnEventLoop(context);
             recorder.open(meter).subscribe().with(opened -> back.run(gate::open), failure -> back.run(() -> {
-                gate.refuse(); // the call went out but cannot be recorded: it is stopped and refused
-                Cancellable subscription = running.get();
-                if (subscription != null) {
-                    subscription.cancel();
-                }
+                gate.refuse(); // the call may have gone out, but cannot be recorded: it is stopped and refused
+                cancel.run();
                 json(response, format.status(failure), format.errorBody(failure));
             }));
+            if (gate.refused()) {
+                return; // refused at once (the database pool is closing): the call does not go out
+            }
             calling = call.get();
         } else {
             gate.open();
@@ -87,12 +98,7 @@ final class StreamingResponder {
                 .onFailure().invoke(meter::failed)
                 .onTermination().invoke(() -> recorder.record(meter));
         // a client that goes away cancels the call (set before subscribing: the answer may be ready at once)
-        response.closeHandler(x -> {
-            Cancellable subscription = running.get();
-            if (subscription != null) {
-                subscription.cancel();
-            }
-        });
+        response.closeHandler(x -> cancel.run());
         if (!stream) {
             running.set(metered.collect().asList().subscribe().with(
                     all -> loop.run(() -> gate.run(() -> json(response, 200, format.document(all)))),
@@ -135,11 +141,17 @@ final class StreamingResponder {
 
     /**
      * Holds a stream's signals until the call's row is in the ledger, then lets them through in order; drops them
-     * when the row cannot be written. Used on the event loop only.
+     * when the row cannot be written. A held signal that throws ends the answer ({@code broken}) instead of leaving
+     * the client waiting. Used on the event loop only.
      */
     private static final class Gate {
+        private final Runnable broken;
         private List<Runnable> held = new ArrayList<>();
         private boolean refused;
+
+        Gate(Runnable broken) {
+            this.broken = broken;
+        }
 
         void run(Runnable signal) {
             if (refused) {
@@ -155,14 +167,28 @@ final class StreamingResponder {
         void open() {
             List<Runnable> waiting = held;
             held = null;
-            if (waiting != null && !refused) {
-                waiting.forEach(Runnable::run);
+            if (waiting == null || refused) {
+                return;
+            }
+            for (Runnable signal : waiting) {
+                try {
+                    signal.run();
+                } catch (RuntimeException e) {
+                    LOG.error("an answer could not be written", e);
+                    refuse();
+                    broken.run();
+                    return;
+                }
             }
         }
 
         void refuse() {
             refused = true;
             held = null;
+        }
+
+        boolean refused() {
+            return refused;
         }
     }
 

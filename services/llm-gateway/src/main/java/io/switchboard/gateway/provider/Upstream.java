@@ -40,10 +40,11 @@ public final class Upstream implements AutoCloseable {
     /**
      * A client per event loop: a connection does its I/O on the loop that opened it, so a call made on a loop uses
      * that loop's connections and its events need no hand-over between threads (a shared pool hands out connections
-     * of any loop). Calls from other threads share one.
+     * of any loop). Calls from other threads share one. Each pool holds up to 256 connections.
      */
     private final Map<Thread, HttpClient> clients = new ConcurrentHashMap<>();
     private final HttpClient shared;
+    private volatile boolean closed;
     private final Vertx mutinyVertx;
     private final io.vertx.core.Vertx vertx;
     private final URI base;
@@ -91,7 +92,7 @@ public final class Upstream implements AutoCloseable {
                 .setPort(port).setURI(target.getRawPath()).putHeader("Content-Type", "application/json")
                 .putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
         headers.forEach(options::putHeader);
-        HttpClient client = io.vertx.core.Context.isOnEventLoopThread()
+        HttpClient client = io.vertx.core.Context.isOnEventLoopThread() && !closed
                 ? clients.computeIfAbsent(Thread.currentThread(), loop -> mutinyVertx.createHttpClient(this.options))
                 : shared;
         Uni<HttpClientRequest> request = guard == null ? client.request(options)
@@ -133,9 +134,11 @@ public final class Upstream implements AutoCloseable {
 
     /**
      * Reads one streamed body into events with no stream operator per line or per event: the hot path of every
-     * token. One timer per call watches for a stall (re-armed only when it fires, not on every read); a line longer
-     * than {@link #MAX_LINE_BYTES} fails the call with memory bounded; the response pauses while no one asks for
-     * events; a subscriber that goes away resets the call so it stops running (and billing) upstream.
+     * token. One timer per call watches for a stall, no bytes for the idle timeout (re-armed only when it fires, not
+     * on every read); a line longer than {@link #MAX_LINE_BYTES} fails the call with memory bounded; the response
+     * pauses when the subscriber's demand runs out (the router asks for all, so today only the client's own pace
+     * and the call's deadline bound a stream); a subscriber that goes away resets the call so it stops running (and
+     * billing) upstream.
      */
     private final class BodyReader {
         private final io.vertx.core.http.HttpClientResponse response;
@@ -318,6 +321,7 @@ public final class Upstream implements AutoCloseable {
     /** Closes the pool without waiting (callers may be on an event loop); calls in flight end. */
     @Override
     public void close() {
+        closed = true; // a call made meanwhile uses the shared client, closed too: it fails and is retried
         shared.close().subscribe().with(x -> { }, e -> { });
         clients.values().forEach(client -> client.close().subscribe().with(x -> { }, e -> { }));
     }

@@ -219,8 +219,8 @@ public class Router {
             if (delay == null) {
                 return Uni.createFrom().failure(failure);
             }
-            // full jitter can draw 0: retry at once. A Vert.x timer, not Mutiny's delay (a worker thread): the retry
-            // starts on the event loop the call is on, so its events reach the response without changing threads
+            // full jitter can draw 0: retry at once. A Vert.x timer, not Mutiny's delay (a worker thread): a retry
+            // after a failure on an event loop starts on that loop, so its events usually need no change of thread
             return delay.toMillis() < 1 ? Uni.createFrom().item(failure)
                     : Uni.createFrom().emitter(waiting -> {
                         long timer = vertx.setTimer(delay.toMillis(), id -> waiting.complete(failure));

@@ -39,6 +39,8 @@ public final class CallMeter {
     // the call's row in the ledger, and its record once it ended: whichever comes second settles the row
     private Long callId;
     private CallRecord ended;
+    /** Its row could not be written (the call was refused; it may have gone out already). */
+    private boolean unrecordable;
     // the answer, kept only when content capture is on (for the span)
     private final StringBuilder text;
     private final List<ProviderEvent.ToolCall> toolCalls;
@@ -97,17 +99,32 @@ public final class CallMeter {
         return reserve;
     }
 
+    /**
+     * Its row cannot be written; gives its record when it already ended (to be logged, as no row will hold it),
+     * else null ({@link #ended} gives it then).
+     */
+    synchronized CallRecord unrecordable() {
+        unrecordable = true;
+        return ended;
+    }
+
     /** The call's ledger row is open; gives the call's record when it already ended (to settle now), else null. */
     synchronized CallRecord opened(long id) {
         callId = id;
         return ended;
     }
 
-    /** The call ended; gives its ledger row's id when open (to settle now), else null (settled when it opens, if ever). */
+    /**
+     * The call ended; gives its ledger row's id when open (to settle now), {@link #UNRECORDABLE} when its row could not
+     * be written (to log), else null (settled when it opens).
+     */
     synchronized Long ended(CallRecord call) {
         ended = call;
-        return callId;
+        return callId == null && unrecordable ? UNRECORDABLE : callId;
     }
+
+    /** What {@link #ended} gives for a call whose row could not be written. */
+    static final Long UNRECORDABLE = -1L;
 
     /** Why the model stopped ({@code stop}, {@code tool_calls}, ...), or null when it did not finish. */
     String finishReason() {

@@ -53,7 +53,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The ledger of LLM calls ({@code gateway.llm_calls}). Every call is opened: its row is written as {@code running},
- * so no call goes unrecorded. A call with a budget to respect (its key's, its organization's monthly one) is opened
+ * and a call whose row cannot be written is refused. A call with a budget to respect (its key's, its organization's monthly one) is opened
  * by {@code gateway.open_call} before it goes upstream, one statement that reserves the most it may cost on both and
  * refuses it if either would be exceeded, so budgets hold across replicas and with calls in flight; the others are
  * opened together in batches (group commit), and may go upstream while their row is written
@@ -109,7 +109,7 @@ public class CallRecorder {
     /** When a call last could not be opened (System.nanoTime), or 0. */
     private volatile long lastOpenFailure;
     /** How long after a failed opening calls wait for their row again before they go out. */
-    static final Duration LEDGER_DOUBT = Duration.ofSeconds(30);
+    private final Duration ledgerDoubt;
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Pool pool;
@@ -123,11 +123,12 @@ public class CallRecorder {
     @jakarta.inject.Inject
     public CallRecorder(Pool pool, GatewayConfig config, Deployments routes, Tracer tracer) {
         this(pool, prices(config), routes, config.tracing().captureContent(), tracer,
-                config.routing().totalTimeout().plusMinutes(1));
+                config.routing().totalTimeout().plusMinutes(1), config.calls().ledgerDoubt());
     }
 
     CallRecorder(Pool pool, PriceTable prices, RouteTable routes, boolean captureContent, Tracer tracer,
-                 Duration lostAfter) {
+                 Duration lostAfter, Duration ledgerDoubt) {
+        this.ledgerDoubt = ledgerDoubt;
         this.pool = pool;
         this.prices = prices;
         this.routes = routes;
@@ -215,7 +216,7 @@ public class CallRecorder {
         return pool.preparedQuery(OPEN).execute(Tuple.from(new Object[] {meter.requestId(), meter.sessionId(),
                         meter.turnId(), meter.agentId(), meter.model(), meter.apiKeyId(), meter.orgId(), meter.reserve(),
                         meter.startedAt().atOffset(ZoneOffset.UTC)}))
-                .onFailure().transform(e -> unrecordable(meter.requestId(), e))
+                .onFailure().transform(e -> unrecordable(meter, e))
                 .map(rows -> {
                     long id = rows.iterator().next().getLong(0);
                     if (id == -1) {
@@ -242,17 +243,28 @@ public class CallRecorder {
 
     /**
      * Whether the call may go upstream while its row is being written, saving a database round trip on its way out
-     * (its events still wait for the row; a row that cannot be written cancels it): only a call with nothing to
-     * reserve, and only while the ledger takes rows (no opening failed within {@link #LEDGER_DOUBT}), so during an
-     * outage calls wait for their row, and are refused, as before.
+     * (its answer still waits for the row; a row that cannot be written stops and refuses it): only a call with
+     * nothing to reserve, and only while the ledger takes rows (no opening failed within
+     * {@code gateway.calls.ledger-doubt}), so during an outage calls wait for their row, and are refused, as before.
+     * A call refused that way may have been answered upstream already: it is logged with its usage (see
+     * {@link #record}), the one kind of call the ledger can miss.
      */
     public boolean mayOpenAlongside(CallMeter meter) {
-        long failed = lastOpenFailure;
-        return !meter.keyBudgeted() && !budgetedOrgs.contains(meter.orgId())
-                && (failed == 0 || System.nanoTime() - failed > LEDGER_DOUBT.toNanos());
+        return !meter.keyBudgeted() && !budgetedOrgs.contains(meter.orgId()) && !ledgerInDoubt();
     }
 
-    private ProviderException unrecordable(String requestId, Throwable e) {
+    /** Whether an opening failed within {@code gateway.calls.ledger-doubt}. */
+    boolean ledgerInDoubt() {
+        long failed = lastOpenFailure;
+        return failed != 0 && System.nanoTime() - failed < ledgerDoubt.toNanos();
+    }
+
+    private ProviderException unrecordable(CallMeter meter, Throwable e) {
+        String requestId = meter.requestId();
+        CallRecord ended = meter.unrecordable();
+        if (ended != null) {
+            logUnrecorded(ended);
+        }
         lastOpenFailure = System.nanoTime() | 1; // never 0
         LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage());
         return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
@@ -302,7 +314,7 @@ public class CallRecorder {
                     openingBatch.set(false);
                     openNext();
                     for (Opening opening : batch) {
-                        opening.opened().fail(unrecordable(opening.meter().requestId(), failure));
+                        opening.opened().fail(unrecordable(opening.meter(), failure));
                     }
                 });
     }
@@ -348,8 +360,20 @@ public class CallRecorder {
         }
         endSpan(meter.span(), call, meter.finishReason());
         Long id = meter.ended(call);
-        if (id != null) {
+        if (CallMeter.UNRECORDABLE.equals(id)) {
+            logUnrecorded(call);
+        } else if (id != null) {
             queue(new Settle(id, call, 0));
+        }
+    }
+
+    /** A call whose row could not be written, told to the log: when it went out, the provider may charge for it. */
+    private static void logUnrecorded(CallRecord call) {
+        if (call.deployment() != null) {
+            LOG.warnf("LLM call %s was refused, its row could not be written, but it had gone to %s (%d input and %d"
+                            + " output tokens, $%s, key %s, organization %s)", call.requestId(), call.deployment(),
+                    call.inputTokens(), call.outputTokens(), call.costUsd().toPlainString(), call.apiKeyId(),
+                    call.orgId());
         }
     }
 

@@ -96,19 +96,27 @@ class CallLedgerTest {
     void whenTheLedgerTakesNoRowsCallsAreRefusedAndStopGoingOut() {
         pricedDeployment("sb_test_admin_token", "ledger-down");
         String key = io.switchboard.gateway.TestKeys.unlimited();
-        pool.query("alter table gateway.llm_calls add constraint refuse_rows check (false) not valid").execute()
+        // a failed opening of an earlier test would make calls wait for their rows (gateway.calls.ledger-doubt)
+        await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.ledgerInDoubt());
+        // every row refused, after 300 ms: time for a call that goes out with its row to reach the provider
+        pool.query("create function gateway.refuse_slowly() returns boolean language plpgsql immutable as"
+                + " $$ begin perform pg_sleep(0.3); return false; end $$").execute()
                 .await().atMost(Duration.ofSeconds(5));
+        pool.query("alter table gateway.llm_calls add constraint refuse_rows check (gateway.refuse_slowly())"
+                + " not valid").execute().await().atMost(Duration.ofSeconds(5));
         try {
             for (boolean stream : new boolean[] {false, true, false}) {
                 given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON)
                         .body(chat("ledger-down", "plain", stream)).post("/v1/chat/completions").then()
                         .statusCode(503).body("error.code", equalTo("usage_unavailable"));
             }
-            // the first may have gone out with its row (and been stopped); once a row failed, calls wait for theirs
-            assertThat(vendor.requests("plain")).isLessThanOrEqualTo(1);
+            // the first went out with its row and was refused when the row failed; the others waited for theirs
+            assertThat(vendor.requests("plain")).isEqualTo(1);
+            assertThat(recorder.ledgerInDoubt()).isTrue();
         } finally {
             pool.query("alter table gateway.llm_calls drop constraint refuse_rows").execute()
                     .await().atMost(Duration.ofSeconds(5));
+            pool.query("drop function gateway.refuse_slowly()").execute().await().atMost(Duration.ofSeconds(5));
         }
     }
 

@@ -72,7 +72,7 @@ class SpanContentTest {
         try (SdkTracerProvider tracing = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
             CallRecorder recorder = new CallRecorder(null, new PriceTable(Map.of()), NO_ROUTES, capture,
-                    tracing.get("test"), Duration.ofMinutes(11));
+                    tracing.get("test"), Duration.ofMinutes(11), Duration.ofSeconds(30));
             CallMeter meter = recorder.start(REQUEST, Context.root());
             meter.observe(new ProviderEvent.TextDelta("It is "));
             meter.observe(new ProviderEvent.TextDelta("18C."));

@@ -16,7 +16,10 @@ import java.util.TreeMap;
  * Reads the {@code data:} payloads of a streamed Chat Completion. Tool calls arrive in fragments keyed by
  * {@code index}; they are merged and given out whole when the choice finishes. Usage comes in a chunk of its own with
  * {@code choices: []} (or null, from some compatible servers). Each chunk is read token by token, keeping only the
- * fields it needs (no tree per chunk: this runs for every token); the first choice is the answer.
+ * fields it needs (no tree per chunk: this runs for every token); the first choice is the answer. It reads what the
+ * tree-reading parser it replaced read ({@code StreamParserEquivalenceTest}), except for input no provider sends: a
+ * number where text belongs is taken as written, a count beyond an int fails the chunk, a repeated key is read each
+ * time it comes.
  */
 final class OpenAiStreamParser {
     private final Map<Integer, PartialCall> calls = new TreeMap<>();
