@@ -36,6 +36,15 @@ public final class Conversation {
         tokens.add(null);
     }
 
+    /** The journal position of the message added last. */
+    public synchronized int lastPosition() {
+        return base + messages.size() - 1;
+    }
+
+    public synchronized int size() {
+        return messages.size();
+    }
+
     /** The message added last is the first of the turn being run. */
     public synchronized void markTurnStart() {
         turnStart = messages.size() - 1;

@@ -187,8 +187,12 @@ public class SessionRepository {
     public record Begun(boolean resumed, int attempts, long seqBase, boolean cancelRequested, String refused) {
     }
 
-    /** A runner's hold on a session: its lease's fencing token, and the turn it began. */
-    public record Claimed(long fence, UUID turnId, Begun begun) {
+    /**
+     * A runner's hold on a session: its lease's fencing token, and the turn it began; {@code joinedPosition} and
+     * {@code userText}: where its user message joined the conversation, and what it says (null when it did not join
+     * now: a turn taken up again, or refused).
+     */
+    public record Claimed(long fence, UUID turnId, Begun begun, Integer joinedPosition, String userText) {
     }
 
     /**
@@ -221,11 +225,12 @@ public class SessionRepository {
                         + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
                         + " select $1, (select coalesce(max(position), -1) + 1 from runtime.messages"
                         + " where session_id = $1), t.id, 'user', t.user_text from t"
-                        + " where t.status = $5 and t.error_code is distinct from $8),"
+                        + " where t.status = $5 and t.error_code is distinct from $8 returning position),"
                         + " begun as (update runtime.turns u set status = $6, attempts = u.attempts + 1 from t"
                         + " where u.id = t.id returning u.attempts)"
                         + " select s.lease_epoch, s.base, s.runnable, t.id, t.status, t.cancel_requested, t.error_code,"
-                        + " t.error_reason, begun.attempts from s left join (t cross join begun) on true")
+                        + " t.error_reason, t.user_text, begun.attempts, (select position from joined) as joined"
+                        + " from s left join (t cross join begun) on true")
                 .execute(Tuple.from(new Object[] {sessionId, runner, interval(lease), seqBlock, Turn.PENDING,
                         Turn.RUNNING, Turn.WAITING, Turn.BUSY}))
                 .flatMap(rows -> {
@@ -243,9 +248,11 @@ public class SessionRepository {
                     // a pending turn's user message joined the conversation; a refused one's never does
                     String refused = Turn.BUSY.equals(row.getString("error_code")) ? row.getString("error_reason")
                             : null;
+                    Integer joined = row.getInteger("joined");
                     return Uni.createFrom().item(new Claimed(row.getLong("lease_epoch"), row.getUUID("id"),
                             new Begun(row.getString("status").equals(Turn.RUNNING), row.getInteger("attempts"),
-                                    row.getLong("base"), row.getBoolean("cancel_requested"), refused)));
+                                    row.getLong("base"), row.getBoolean("cancel_requested"), refused), joined,
+                            joined == null ? null : row.getString("user_text")));
                 });
     }
 

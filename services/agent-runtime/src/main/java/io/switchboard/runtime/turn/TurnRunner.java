@@ -92,6 +92,7 @@ public class TurnRunner {
     private final Tracer tracer;
     /** Turns running here, by id (to cancel them). */
     private final Map<UUID, Run> running = new ConcurrentHashMap<>();
+    private final KeptConversations kept = new KeptConversations();
 
     public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway,
                       ToolCatalog catalog, ToolArguments arguments, ToolSlots slots, ApprovalRepository approvals,
@@ -120,7 +121,7 @@ public class TurnRunner {
     public Uni<Boolean> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
         UUID turnId = claimed.turnId();
         SessionRepository.Begun begun = claimed.begun();
-        Run run = new Run(sessionId, turnId, begun, parent, claimed.fence());
+        Run run = new Run(sessionId, turnId, begun, parent, claimed);
         running.put(turnId, run);
         run.feed(new TurnInput.Begun(begun.resumed(), begun.attempts(), begun.cancelRequested(), begun.refused()));
         return Uni.createFrom().completionStage(run.done).onTermination().invoke(() -> {
@@ -154,6 +155,9 @@ public class TurnRunner {
         final int attempt;
         /** The token of the runner's lease, carried by every write. */
         final long fence;
+        /** Where the turn's user message joined the conversation at its claim, and its text; null if not now. */
+        final Integer joinedPosition;
+        final String userText;
         /** Another runner took the session over: this one stopped at its write. */
         volatile boolean lost;
         /** Model calls made since the last journal write, recorded with the next one (for the debugger). */
@@ -185,9 +189,12 @@ public class TurnRunner {
         private final ToolSlots turnSlots = new ToolSlots(config.tools().maxParallel());
         private volatile String failureCode;
 
-        Run(UUID sessionId, UUID turnId, SessionRepository.Begun begun, Context parent, long fence) {
+        Run(UUID sessionId, UUID turnId, SessionRepository.Begun begun, Context parent,
+            SessionRepository.Claimed claimed) {
             this.sessionId = sessionId;
-            this.fence = fence;
+            this.fence = claimed.fence();
+            this.joinedPosition = claimed.joinedPosition();
+            this.userText = claimed.userText();
             this.turnId = turnId;
             this.attempt = begun.attempts();
             this.seq = new AtomicLong(begun.seqBase());
@@ -344,29 +351,47 @@ public class TurnRunner {
 
         /**
          * Reads the agent, its tools and the conversation (from its newest context snapshot on: a long session is not
-         * replayed whole).
+         * replayed whole), or goes on from the conversation this runner kept at the end of the session's last turn
+         * when nothing can have changed it since ({@link KeptConversations}).
          */
         private Uni<TurnInput.Loaded> load() {
-            return agents.runsOn(sessionId).flatMap(found -> catalog.of(found).flatMap(tools ->
-                    sessions.history(sessionId).map(history -> {
-                        ContextRepository.Snapshot snapshot = history.snapshot();
-                        Conversation loaded = new Conversation(history.messages().get(0).position(),
-                                snapshot == null ? -1 : snapshot.throughPosition(),
-                                snapshot == null ? null : snapshot.summary());
-                        for (StoredMessage m : history.messages()) {
-                            loaded.add(toChatMessage(m));
-                            if (m.turnId().equals(turnId) && loaded.thisTurn().isEmpty()) {
-                                loaded.markTurnStart();
-                            }
+            Conversation goingOn = null;
+            if (joinedPosition != null) {
+                goingOn = kept.take(sessionId, fence, joinedPosition);
+            } else {
+                kept.forget(sessionId);
+            }
+            Conversation known = goingOn;
+            return agents.runsOn(sessionId).flatMap(found -> catalog.of(found).flatMap(tools -> {
+                if (known != null) {
+                    known.add(new ChatMessage("user", userText, List.of(), null));
+                    known.markTurnStart();
+                    return Uni.createFrom().item(loaded(found, tools, known));
+                }
+                return sessions.history(sessionId).map(history -> {
+                    ContextRepository.Snapshot snapshot = history.snapshot();
+                    Conversation read = new Conversation(history.messages().get(0).position(),
+                            snapshot == null ? -1 : snapshot.throughPosition(),
+                            snapshot == null ? null : snapshot.summary());
+                    for (StoredMessage m : history.messages()) {
+                        read.add(toChatMessage(m));
+                        if (m.turnId().equals(turnId) && read.thisTurn().isEmpty()) {
+                            read.markTurnStart();
                         }
-                        agent = found;
-                        toolbox = tools;
-                        conversation = loaded;
-                        span.updateName("invoke_agent " + found.name())
-                                .setAttribute("gen_ai.agent.id", found.id().toString())
-                                .setAttribute("gen_ai.agent.name", found.name());
-                        return new TurnInput.Loaded(policy(found, tools), loaded.thisTurn());
-                    })));
+                    }
+                    return loaded(found, tools, read);
+                });
+            }));
+        }
+
+        private TurnInput.Loaded loaded(Agent found, ToolCatalog.Toolbox tools, Conversation loaded) {
+            agent = found;
+            toolbox = tools;
+            conversation = loaded;
+            span.updateName("invoke_agent " + found.name())
+                    .setAttribute("gen_ai.agent.id", found.id().toString())
+                    .setAttribute("gen_ai.agent.name", found.name());
+            return new TurnInput.Loaded(policy(found, tools), loaded.thisTurn());
         }
 
         /** The model calls not recorded yet, for the journal write about to be made: they go with it. */
@@ -509,6 +534,13 @@ public class TurnRunner {
                     end.inputTokens(), end.outputTokens());
             return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(),
                             takeUnrecorded(), ended, fence)
+                    .invoke(() -> {
+                        Conversation ending = conversation;
+                        if (ending != null) { // the session's next turn here goes on from it
+                            end.messages().forEach(ending::add);
+                            kept.keep(sessionId, fence, ending);
+                        }
+                    })
                     .flatMap(x -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer())))
                     .onFailure().invoke(e -> {
                         if (!leaseLost(e)) {

@@ -52,6 +52,8 @@ class ClaimNextTest {
         assertThat(status(first)).isEqualTo(Turn.RUNNING);
         assertThat(sessions.messages(sessionId).await().atMost(WAIT)).extracting(StoredMessage::content)
                 .as("its user message joined the conversation").containsExactly("one");
+        assertThat(claimed.joinedPosition()).as("where it joined").isZero();
+        assertThat(claimed.userText()).isEqualTo("one");
         sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
                 .await().atMost(WAIT);
         assertThat(runnerOf(sessionId)).as("the lease is kept until the next claim (the end is published first)")
@@ -59,6 +61,8 @@ class ClaimNextTest {
 
         Claimed next = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
         assertThat(next.turnId()).isEqualTo(second);
+        assertThat(next.joinedPosition()).as("after the first turn's user message and answer").isEqualTo(2);
+        assertThat(next.userText()).isEqualTo("two");
         assertThat(next.fence()).as("the same runner keeps its token").isEqualTo(claimed.fence());
         assertThat(next.begun().seqBase()).as("seqs go on from the last turn's end")
                 .isEqualTo(claimed.begun().seqBase() + 1);

@@ -1,0 +1,42 @@
+package io.switchboard.runtime.turn;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.switchboard.runtime.context.Conversation;
+import java.util.UUID;
+
+/**
+ * The conversations this replica's runners had at the end of their sessions' last turns, so the session's next turn
+ * here goes on from it instead of reading its whole conversation again. One is taken only when nothing can have
+ * changed it since: the same lease (no other runner held the session meanwhile) and the new user message right
+ * after its last message in the journal. Bounded by messages held; the least recently used go first.
+ */
+final class KeptConversations {
+    static final int MAX_MESSAGES = 200_000;
+
+    private record Kept(long fence, int lastPosition, Conversation conversation) {
+    }
+
+    private final Cache<UUID, Kept> kept = Caffeine.newBuilder().maximumWeight(MAX_MESSAGES)
+            .weigher((UUID session, Kept k) -> k.conversation().size()).build();
+
+    /** Keeps the session's conversation as it stands at the end of a turn committed under {@code fence}. */
+    void keep(UUID sessionId, long fence, Conversation conversation) {
+        kept.put(sessionId, new Kept(fence, conversation.lastPosition(), conversation));
+    }
+
+    /**
+     * The session's kept conversation when a turn under {@code fence} whose user message joined at
+     * {@code joinedPosition} can go on from it; else null. Either way it is no longer kept (the turn owns it now).
+     */
+    Conversation take(UUID sessionId, long fence, int joinedPosition) {
+        Kept found = kept.asMap().remove(sessionId);
+        return found != null && found.fence() == fence && found.lastPosition() + 1 == joinedPosition
+                ? found.conversation() : null;
+    }
+
+    /** Forgets the session's conversation (its turn did not end cleanly here). */
+    void forget(UUID sessionId) {
+        kept.invalidate(sessionId);
+    }
+}

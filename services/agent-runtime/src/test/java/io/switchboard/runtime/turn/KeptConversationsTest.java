@@ -1,0 +1,47 @@
+package io.switchboard.runtime.turn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.runtime.context.Conversation;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** A kept conversation is gone on from only when nothing can have changed it since its turn ended. */
+class KeptConversationsTest {
+    private final KeptConversations kept = new KeptConversations();
+    private final UUID session = UUID.randomUUID();
+
+    /** Positions 4 to 6 of the journal. */
+    private static Conversation threeMessages() {
+        Conversation conversation = new Conversation(4, 3, "before");
+        conversation.add(ChatMessage.user("hi"));
+        conversation.add(ChatMessage.assistant("hello", java.util.List.of()));
+        conversation.add(ChatMessage.user("and?"));
+        return conversation;
+    }
+
+    @Test
+    void theNextTurnUnderTheSameLeaseRightAfterItGoesOnFromIt() {
+        Conversation conversation = threeMessages();
+        assertThat(conversation.lastPosition()).isEqualTo(6);
+        kept.keep(session, 7, conversation);
+        assertThat(kept.take(session, 7, 7)).isSameAs(conversation);
+        assertThat(kept.take(session, 7, 7)).as("taken: the turn owns it now").isNull();
+    }
+
+    @Test
+    void anotherLeaseMeansAnotherRunnerMayHaveWritten() {
+        kept.keep(session, 7, threeMessages());
+        assertThat(kept.take(session, 8, 7)).isNull();
+    }
+
+    @Test
+    void aGapMeansMessagesItDoesNotHave() {
+        kept.keep(session, 7, threeMessages());
+        assertThat(kept.take(session, 7, 8)).isNull();
+        kept.keep(session, 7, threeMessages());
+        kept.forget(session);
+        assertThat(kept.take(session, 7, 7)).isNull();
+    }
+}
