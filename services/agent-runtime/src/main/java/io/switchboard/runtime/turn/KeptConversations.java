@@ -8,8 +8,10 @@ import java.util.UUID;
 /**
  * The conversations this replica's runners had at the end of their sessions' last turns, so the session's next turn
  * here goes on from it instead of reading its whole conversation again. One is taken only when nothing can have
- * changed it since: the same lease (no other runner held the session meanwhile) and the new user message right
- * after its last message in the journal. Bounded by messages held; the least recently used go first.
+ * changed it since: no other runner held the session meanwhile (the lease's token is the same, or one more when this
+ * runner let the session go between turns and took it again: any other runner's claim would have counted too), and
+ * the new user message comes right after its last message in the journal. Bounded by messages held; the least
+ * recently used go first.
  */
 final class KeptConversations {
     static final int MAX_MESSAGES = 200_000;
@@ -31,8 +33,8 @@ final class KeptConversations {
      */
     Conversation take(UUID sessionId, long fence, int joinedPosition) {
         Kept found = kept.asMap().remove(sessionId);
-        return found != null && found.fence() == fence && found.lastPosition() + 1 == joinedPosition
-                ? found.conversation() : null;
+        return found != null && (fence == found.fence() || fence == found.fence() + 1)
+                && found.lastPosition() + 1 == joinedPosition ? found.conversation() : null;
     }
 
     /** Forgets the session's conversation (its turn did not end cleanly here). */

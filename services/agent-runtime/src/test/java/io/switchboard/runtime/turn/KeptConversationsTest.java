@@ -31,9 +31,18 @@ class KeptConversationsTest {
     }
 
     @Test
-    void anotherLeaseMeansAnotherRunnerMayHaveWritten() {
+    void theSessionLetGoAndTakenAgainByThisRunnerCountsOnce() {
+        Conversation conversation = threeMessages();
+        kept.keep(session, 7, conversation);
+        assertThat(kept.take(session, 8, 7)).isSameAs(conversation);
+    }
+
+    @Test
+    void anotherRunnersClaimInBetweenCountsToo() {
         kept.keep(session, 7, threeMessages());
-        assertThat(kept.take(session, 8, 7)).isNull();
+        assertThat(kept.take(session, 9, 7)).as("taken by another, then by this runner again").isNull();
+        kept.keep(session, 7, threeMessages());
+        assertThat(kept.take(session, 6, 7)).isNull();
     }
 
     @Test
