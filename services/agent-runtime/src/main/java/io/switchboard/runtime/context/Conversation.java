@@ -1,6 +1,7 @@
 package io.switchboard.runtime.context;
 
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +20,8 @@ public final class Conversation {
     private String summary;
     private int windowStart;
     private int turnStart = -1;
+    /** The characters of its messages' texts and tool calls, about what it holds in memory. */
+    private long chars;
 
     /**
      * @param base             journal position of the first message to come
@@ -34,15 +37,22 @@ public final class Conversation {
     public synchronized void add(ChatMessage message) {
         messages.add(message);
         tokens.add(null);
+        chars += message.content() == null ? 0 : message.content().length();
+        if (message.toolCalls() != null) {
+            for (ToolCall call : message.toolCalls()) {
+                chars += call.arguments() == null ? 0 : call.arguments().length();
+            }
+        }
+    }
+
+    /** About how many characters it holds. */
+    public synchronized long chars() {
+        return chars;
     }
 
     /** The journal position of the message added last. */
     public synchronized int lastPosition() {
         return base + messages.size() - 1;
-    }
-
-    public synchronized int size() {
-        return messages.size();
     }
 
     /** The message added last is the first of the turn being run. */

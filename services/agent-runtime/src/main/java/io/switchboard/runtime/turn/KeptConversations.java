@@ -10,17 +10,18 @@ import java.util.UUID;
  * here goes on from it instead of reading its whole conversation again. One is taken only when nothing can have
  * changed it since: no other runner held the session meanwhile (the lease's token is the same, or one more when this
  * runner let the session go between turns and took it again: any other runner's claim would have counted too), and
- * the new user message comes right after its last message in the journal. Bounded by messages held; the least
- * recently used go first.
+ * the new user message comes right after its last message in the journal. Bounded by the characters held (about
+ * 32 MB of text); the least recently used go first.
  */
 final class KeptConversations {
-    static final int MAX_MESSAGES = 200_000;
+    static final int MAX_CHARS = 32 * 1024 * 1024;
 
     private record Kept(long fence, int lastPosition, Conversation conversation) {
     }
 
-    private final Cache<UUID, Kept> kept = Caffeine.newBuilder().maximumWeight(MAX_MESSAGES)
-            .weigher((UUID session, Kept k) -> k.conversation().size()).build();
+    private final Cache<UUID, Kept> kept = Caffeine.newBuilder().maximumWeight(MAX_CHARS)
+            .weigher((UUID session, Kept k) -> (int) Math.min(Integer.MAX_VALUE, 64 + k.conversation().chars()))
+            .build();
 
     /** Keeps the session's conversation as it stands at the end of a turn committed under {@code fence}. */
     void keep(UUID sessionId, long fence, Conversation conversation) {

@@ -25,6 +25,7 @@ class KeptConversationsTest {
     void theNextTurnUnderTheSameLeaseRightAfterItGoesOnFromIt() {
         Conversation conversation = threeMessages();
         assertThat(conversation.lastPosition()).isEqualTo(6);
+        assertThat(conversation.chars()).as("what it holds, for the bound").isEqualTo(11);
         kept.keep(session, 7, conversation);
         assertThat(kept.take(session, 7, 7)).isSameAs(conversation);
         assertThat(kept.take(session, 7, 7)).as("taken: the turn owns it now").isNull();
