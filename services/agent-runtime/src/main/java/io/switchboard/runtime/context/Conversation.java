@@ -20,8 +20,8 @@ public final class Conversation {
     private String summary;
     private int windowStart;
     private int turnStart = -1;
-    /** The characters of its messages' texts and tool calls, about what it holds in memory. */
-    private long chars;
+    /** About the bytes its messages take in memory. */
+    private long footprint;
 
     /**
      * @param base             journal position of the first message to come
@@ -37,17 +37,44 @@ public final class Conversation {
     public synchronized void add(ChatMessage message) {
         messages.add(message);
         tokens.add(null);
-        chars += message.content() == null ? 0 : message.content().length();
-        if (message.toolCalls() != null) {
-            for (ToolCall call : message.toolCalls()) {
-                chars += call.arguments() == null ? 0 : call.arguments().length();
-            }
-        }
+        footprint += footprint(message);
     }
 
-    /** About how many characters it holds. */
-    public synchronized long chars() {
-        return chars;
+    /** About the bytes its messages take in memory (two a character, and the objects around them). */
+    public synchronized long footprint() {
+        return footprint;
+    }
+
+    private static long footprint(ChatMessage message) {
+        long bytes = 128 + 2L * (message.content() == null ? 0 : message.content().length());
+        if (message.toolCalls() != null) {
+            for (ToolCall call : message.toolCalls()) {
+                bytes += 96 + 2L * ((call.arguments() == null ? 0 : call.arguments().length())
+                        + (call.name() == null ? 0 : call.name().length()));
+            }
+        }
+        return bytes;
+    }
+
+    /** The newest snapshot's {@code through_position}, or -1. */
+    public synchronized int snapshotPosition() {
+        return snapshotPosition;
+    }
+
+    /**
+     * The conversation as the journal gives it after its newest snapshot: the messages left behind are dropped (kept
+     * between turns, it would otherwise grow with the whole session). Between turns only.
+     */
+    public synchronized Conversation afterSnapshot() {
+        if (windowStart == 0) {
+            return this;
+        }
+        Conversation rest = new Conversation(base + windowStart, snapshotPosition, summary);
+        for (int i = windowStart; i < messages.size(); i++) {
+            rest.add(messages.get(i));
+            rest.tokens.set(rest.tokens.size() - 1, tokens.get(i));
+        }
+        return rest;
     }
 
     /** The journal position of the message added last. */

@@ -190,9 +190,11 @@ public class SessionRepository {
     /**
      * A runner's hold on a session: its lease's fencing token, and the turn it began; {@code joinedPosition} and
      * {@code userText}: where its user message joined the conversation, and what it says (null when it did not join
-     * now: a turn taken up again, or refused).
+     * now: a turn taken up again, or refused); {@code snapshotPosition}: the session's newest context snapshot's
+     * {@code through_position}, or -1.
      */
-    public record Claimed(long fence, UUID turnId, Begun begun, Integer joinedPosition, String userText) {
+    public record Claimed(long fence, UUID turnId, Begun begun, Integer joinedPosition, String userText,
+                          int snapshotPosition) {
     }
 
     /**
@@ -229,7 +231,9 @@ public class SessionRepository {
                         + " begun as (update runtime.turns u set status = $6, attempts = u.attempts + 1 from t"
                         + " where u.id = t.id returning u.attempts)"
                         + " select s.lease_epoch, s.base, s.runnable, t.id, t.status, t.cancel_requested, t.error_code,"
-                        + " t.error_reason, t.user_text, begun.attempts, (select position from joined) as joined"
+                        + " t.error_reason, t.user_text, begun.attempts, (select position from joined) as joined,"
+                        + " (select coalesce(max(through_position), -1) from runtime.context_snapshots"
+                        + " where session_id = $1) as snapshot_through"
                         + " from s left join (t cross join begun) on true")
                 .execute(Tuple.from(new Object[] {sessionId, runner, interval(lease), seqBlock, Turn.PENDING,
                         Turn.RUNNING, Turn.WAITING, Turn.BUSY}))
@@ -252,7 +256,7 @@ public class SessionRepository {
                     return Uni.createFrom().item(new Claimed(row.getLong("lease_epoch"), row.getUUID("id"),
                             new Begun(row.getString("status").equals(Turn.RUNNING), row.getInteger("attempts"),
                                     row.getLong("base"), row.getBoolean("cancel_requested"), refused), joined,
-                            joined == null ? null : row.getString("user_text")));
+                            joined == null ? null : row.getString("user_text"), row.getInteger("snapshot_through")));
                 });
     }
 

@@ -3,6 +3,7 @@ package io.switchboard.runtime.turn;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.switchboard.runtime.context.Conversation;
+import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -10,32 +11,40 @@ import java.util.UUID;
  * here goes on from it instead of reading its whole conversation again. One is taken only when nothing can have
  * changed it since: no other runner held the session meanwhile (the lease's token is the same, or one more when this
  * runner let the session go between turns and took it again: any other runner's claim would have counted too), and
- * the new user message comes right after its last message in the journal. Bounded by the characters held (about
- * 32 MB of text); the least recently used go first.
+ * the new user message comes right after its last message in the journal, and the session's newest context snapshot
+ * is the one it was cut at. Bounded by about {@link #MAX_BYTES} held; the least recently used go first, and any
+ * untouched for {@link #IDLE} (a session that ended, or moved to another replica).
  */
 final class KeptConversations {
-    static final int MAX_CHARS = 32 * 1024 * 1024;
+    static final long MAX_BYTES = 32L * 1024 * 1024;
+    static final Duration IDLE = Duration.ofMinutes(10);
 
     private record Kept(long fence, int lastPosition, Conversation conversation) {
     }
 
-    private final Cache<UUID, Kept> kept = Caffeine.newBuilder().maximumWeight(MAX_CHARS)
-            .weigher((UUID session, Kept k) -> (int) Math.min(Integer.MAX_VALUE, 64 + k.conversation().chars()))
+    private final Cache<UUID, Kept> kept = Caffeine.newBuilder().maximumWeight(MAX_BYTES).expireAfterAccess(IDLE)
+            .weigher((UUID session, Kept k) -> (int) Math.min(Integer.MAX_VALUE, k.conversation().footprint()))
             .build();
 
-    /** Keeps the session's conversation as it stands at the end of a turn committed under {@code fence}. */
+    /**
+     * Keeps the session's conversation as it stands at the end of a turn committed under {@code fence}: as the journal
+     * would give it, from its newest snapshot on.
+     */
     void keep(UUID sessionId, long fence, Conversation conversation) {
-        kept.put(sessionId, new Kept(fence, conversation.lastPosition(), conversation));
+        Conversation rest = conversation.afterSnapshot();
+        kept.put(sessionId, new Kept(fence, rest.lastPosition(), rest));
     }
 
     /**
      * The session's kept conversation when a turn under {@code fence} whose user message joined at
-     * {@code joinedPosition} can go on from it; else null. Either way it is no longer kept (the turn owns it now).
+     * {@code joinedPosition}, with the session's newest snapshot at {@code snapshotPosition} (-1: none), can go on
+     * from it; else null. Either way it is no longer kept (the turn owns it now).
      */
-    Conversation take(UUID sessionId, long fence, int joinedPosition) {
+    Conversation take(UUID sessionId, long fence, int joinedPosition, int snapshotPosition) {
         Kept found = kept.asMap().remove(sessionId);
         return found != null && (fence == found.fence() || fence == found.fence() + 1)
-                && found.lastPosition() + 1 == joinedPosition ? found.conversation() : null;
+                && found.lastPosition() + 1 == joinedPosition
+                && found.conversation().snapshotPosition() == snapshotPosition ? found.conversation() : null;
     }
 
     /** Forgets the session's conversation (its turn did not end cleanly here). */

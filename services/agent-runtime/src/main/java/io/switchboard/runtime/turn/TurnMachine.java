@@ -255,8 +255,12 @@ public final class TurnMachine {
     }
 
     private static String cut(String result, int max) {
-        return result == null || result.length() <= max ? result
-                : result.substring(0, max) + "\n[result cut: " + (result.length() - max) + " more characters]";
+        if (result == null || result.length() <= max) {
+            return result;
+        }
+        // never between the two halves of a character (the journal could not store half of one)
+        int end = max > 0 && Character.isHighSurrogate(result.charAt(max - 1)) ? max - 1 : max;
+        return result.substring(0, end) + "\n[result cut: " + (result.length() - end) + " more characters]";
     }
 
     /**

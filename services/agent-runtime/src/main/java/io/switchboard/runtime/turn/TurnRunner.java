@@ -158,6 +158,8 @@ public class TurnRunner {
         /** Where the turn's user message joined the conversation at its claim, and its text; null if not now. */
         final Integer joinedPosition;
         final String userText;
+        /** The session's newest context snapshot at the claim (-1: none). */
+        final int snapshotPosition;
         /** Another runner took the session over: this one stopped at its write. */
         volatile boolean lost;
         /** Model calls made since the last journal write, recorded with the next one (for the debugger). */
@@ -195,6 +197,7 @@ public class TurnRunner {
             this.fence = claimed.fence();
             this.joinedPosition = claimed.joinedPosition();
             this.userText = claimed.userText();
+            this.snapshotPosition = claimed.snapshotPosition();
             this.turnId = turnId;
             this.attempt = begun.attempts();
             this.seq = new AtomicLong(begun.seqBase());
@@ -357,7 +360,7 @@ public class TurnRunner {
         private Uni<TurnInput.Loaded> load() {
             Conversation goingOn = null;
             if (joinedPosition != null) {
-                goingOn = kept.take(sessionId, fence, joinedPosition);
+                goingOn = kept.take(sessionId, fence, joinedPosition, snapshotPosition);
             } else {
                 kept.forget(sessionId);
             }

@@ -25,33 +25,56 @@ class KeptConversationsTest {
     void theNextTurnUnderTheSameLeaseRightAfterItGoesOnFromIt() {
         Conversation conversation = threeMessages();
         assertThat(conversation.lastPosition()).isEqualTo(6);
-        assertThat(conversation.chars()).as("what it holds, for the bound").isEqualTo(11);
+        assertThat(conversation.footprint()).as("what it holds, for the bound").isEqualTo(3 * 128 + 2 * 11);
         kept.keep(session, 7, conversation);
-        assertThat(kept.take(session, 7, 7)).isSameAs(conversation);
-        assertThat(kept.take(session, 7, 7)).as("taken: the turn owns it now").isNull();
+        assertThat(kept.take(session, 7, 7, 3)).isSameAs(conversation);
+        assertThat(kept.take(session, 7, 7, 3)).as("taken: the turn owns it now").isNull();
     }
 
     @Test
     void theSessionLetGoAndTakenAgainByThisRunnerCountsOnce() {
         Conversation conversation = threeMessages();
         kept.keep(session, 7, conversation);
-        assertThat(kept.take(session, 8, 7)).isSameAs(conversation);
+        assertThat(kept.take(session, 8, 7, 3)).isSameAs(conversation);
     }
 
     @Test
     void anotherRunnersClaimInBetweenCountsToo() {
         kept.keep(session, 7, threeMessages());
-        assertThat(kept.take(session, 9, 7)).as("taken by another, then by this runner again").isNull();
+        assertThat(kept.take(session, 9, 7, 3)).as("taken by another, then by this runner again").isNull();
         kept.keep(session, 7, threeMessages());
-        assertThat(kept.take(session, 6, 7)).isNull();
+        assertThat(kept.take(session, 6, 7, 3)).isNull();
     }
 
     @Test
     void aGapMeansMessagesItDoesNotHave() {
         kept.keep(session, 7, threeMessages());
-        assertThat(kept.take(session, 7, 8)).isNull();
+        assertThat(kept.take(session, 7, 8, 3)).isNull();
         kept.keep(session, 7, threeMessages());
         kept.forget(session);
-        assertThat(kept.take(session, 7, 7)).isNull();
+        assertThat(kept.take(session, 7, 7, 3)).isNull();
+    }
+
+    @Test
+    void aSnapshotTakenSinceMeansItIsNotWhatTheJournalGives() {
+        kept.keep(session, 7, threeMessages());
+        assertThat(kept.take(session, 7, 7, 5)).isNull();
+    }
+
+    @Test
+    void whatWasLeftBehindIsNotKept() {
+        Conversation conversation = threeMessages();
+        conversation.add(ChatMessage.assistant("fine", java.util.List.of()));
+        // the window moved past the first turn (positions 4 and 5), as a snapshot through position 5 says
+        new io.switchboard.runtime.context.ContextTestAccess(conversation).leaveBehind(2, "summary");
+        kept.keep(session, 7, conversation);
+        Conversation rest = kept.take(session, 7, 8, 5);
+        assertThat(rest).isNotNull();
+        assertThat(rest.lastPosition()).isEqualTo(7);
+        assertThat(rest.snapshotPosition()).isEqualTo(5);
+        rest.add(ChatMessage.user("next"));
+        rest.markTurnStart();
+        assertThat(rest.thisTurn()).extracting(ChatMessage::content).containsExactly("next");
+        assertThat(rest.footprint()).isEqualTo(3 * 128 + 2 * (4 + 4 + 4));
     }
 }

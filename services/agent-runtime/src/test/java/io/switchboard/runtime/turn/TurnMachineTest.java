@@ -119,6 +119,16 @@ class TurnMachineTest {
     }
 
     @Test
+    void aResultIsNeverCutBetweenTheTwoHalvesOfACharacter() {
+        started(JUST_ASKED);
+        feed(reply("", call("clock", "{}")));
+        // the 60th char is the first half of an emoji: the cut comes before it, not inside it
+        String cut = "x".repeat(59) + "\n[result cut: 11 more characters]";
+        assertThat(feed(new ToolFinished("call_r0_0", "x".repeat(59) + "\uD83D\uDE00" + "y".repeat(9), false, null)))
+                .startsWith(new Record(ChatMessage.toolResult("call_r0_0", cut)));
+    }
+
+    @Test
     void aBrokenToolFailsTheTurnOnceTheRoundsOtherCallsAreIn() {
         started(JUST_ASKED);
         feed(reply("", call("clock", "{}"), call("clock", "{}")));
