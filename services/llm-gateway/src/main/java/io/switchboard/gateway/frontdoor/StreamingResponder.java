@@ -86,7 +86,8 @@ final class StreamingResponder {
                 json(response, format.status(failure), format.errorBody(failure));
             }));
             if (gate.refused()) {
-                return; // refused at once (the database pool is closing): the call does not go out
+                recorder.record(meter); // refused at once (the database pool is closing): the call does not go out
+                return;
             }
             calling = call.get();
         } else {
