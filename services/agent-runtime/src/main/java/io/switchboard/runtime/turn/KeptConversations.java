@@ -3,6 +3,7 @@ package io.switchboard.runtime.turn;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.switchboard.runtime.context.Conversation;
+import io.switchboard.runtime.repository.SessionRepository;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -36,19 +37,16 @@ final class KeptConversations {
     }
 
     /**
-     * The session's kept conversation when a turn under {@code fence} whose user message joined at
-     * {@code joinedPosition}, with the session's newest snapshot at {@code snapshotPosition} (-1: none), can go on
-     * from it; else null. Either way it is no longer kept (the turn owns it now).
+     * The session's kept conversation when the turn just {@code claimed} can go on from it (its user message joined
+     * right after it, under the same lease or this runner's next, with the same newest snapshot); else null. Either
+     * way it is no longer kept (the turn owns it now, or a turn taken up again reads the journal).
      */
-    Conversation take(UUID sessionId, long fence, int joinedPosition, int snapshotPosition) {
+    Conversation take(UUID sessionId, SessionRepository.Claimed claimed) {
         Kept found = kept.asMap().remove(sessionId);
-        return found != null && (fence == found.fence() || fence == found.fence() + 1)
-                && found.lastPosition() + 1 == joinedPosition
-                && found.conversation().snapshotPosition() == snapshotPosition ? found.conversation() : null;
-    }
-
-    /** Forgets the session's conversation (its turn did not end cleanly here). */
-    void forget(UUID sessionId) {
-        kept.invalidate(sessionId);
+        long fence = claimed.fence();
+        return found != null && claimed.joinedPosition() != null
+                && (fence == found.fence() || fence == found.fence() + 1)
+                && found.lastPosition() + 1 == claimed.joinedPosition()
+                && found.conversation().snapshotPosition() == claimed.snapshotPosition() ? found.conversation() : null;
     }
 }

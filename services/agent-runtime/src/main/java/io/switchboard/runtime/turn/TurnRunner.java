@@ -155,11 +155,8 @@ public class TurnRunner {
         final int attempt;
         /** The token of the runner's lease, carried by every write. */
         final long fence;
-        /** Where the turn's user message joined the conversation at its claim, and its text; null if not now. */
-        final Integer joinedPosition;
-        final String userText;
-        /** The session's newest context snapshot at the claim (-1: none). */
-        final int snapshotPosition;
+        /** How the runner took the session and began the turn (where its user message joined, if it did now). */
+        final SessionRepository.Claimed claimed;
         /** Another runner took the session over: this one stopped at its write. */
         volatile boolean lost;
         /** Model calls made since the last journal write, recorded with the next one (for the debugger). */
@@ -195,9 +192,7 @@ public class TurnRunner {
             SessionRepository.Claimed claimed) {
             this.sessionId = sessionId;
             this.fence = claimed.fence();
-            this.joinedPosition = claimed.joinedPosition();
-            this.userText = claimed.userText();
-            this.snapshotPosition = claimed.snapshotPosition();
+            this.claimed = claimed;
             this.turnId = turnId;
             this.attempt = begun.attempts();
             this.seq = new AtomicLong(begun.seqBase());
@@ -358,16 +353,10 @@ public class TurnRunner {
          * when nothing can have changed it since ({@link KeptConversations}).
          */
         private Uni<TurnInput.Loaded> load() {
-            Conversation goingOn = null;
-            if (joinedPosition != null) {
-                goingOn = kept.take(sessionId, fence, joinedPosition, snapshotPosition);
-            } else {
-                kept.forget(sessionId);
-            }
-            Conversation known = goingOn;
+            Conversation known = kept.take(sessionId, claimed);
             return agents.runsOn(sessionId).flatMap(found -> catalog.of(found).flatMap(tools -> {
                 if (known != null) {
-                    known.add(new ChatMessage("user", userText, List.of(), null));
+                    known.add(new ChatMessage("user", claimed.userText(), List.of(), null));
                     known.markTurnStart();
                     return Uni.createFrom().item(loaded(found, tools, known));
                 }

@@ -1,5 +1,6 @@
 package io.switchboard.gateway.provider;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -31,7 +32,7 @@ public final class SseEvents {
                 if (last == null) {
                     return onEnd.get();
                 }
-                List<ProviderEvent> events = new java.util.ArrayList<>(onEvent.apply(last));
+                List<ProviderEvent> events = new ArrayList<>(onEvent.apply(last));
                 events.addAll(onEnd.get());
                 return events;
             }

@@ -45,7 +45,6 @@ public final class Upstream implements AutoCloseable {
     private final Map<Thread, HttpClient> clients = new ConcurrentHashMap<>();
     private final HttpClient shared;
     private volatile boolean closed;
-    private final Vertx mutinyVertx;
     private final io.vertx.core.Vertx vertx;
     private final URI base;
     private final Duration firstByteTimeout;
@@ -68,7 +67,6 @@ public final class Upstream implements AutoCloseable {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         boolean tls = "https".equals(base.getScheme());
         this.guard = guard;
-        this.mutinyVertx = vertx;
         this.vertx = vertx.getDelegate();
         this.options = new HttpClientOptions()
                 .setSsl(tls).setTrustAll(false).setVerifyHost(tls)
@@ -93,7 +91,8 @@ public final class Upstream implements AutoCloseable {
                 .putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
         headers.forEach(options::putHeader);
         HttpClient client = io.vertx.core.Context.isOnEventLoopThread() && !closed
-                ? clients.computeIfAbsent(Thread.currentThread(), loop -> mutinyVertx.createHttpClient(this.options))
+                ? clients.computeIfAbsent(Thread.currentThread(),
+                        loop -> HttpClient.newInstance(vertx.createHttpClient(this.options)))
                 : shared;
         Uni<HttpClientRequest> request = guard == null ? client.request(options)
                 : server().flatMap(address -> client.request(options.setServer(address)));
