@@ -3,6 +3,7 @@ package io.switchboard.e2e;
 import io.switchboard.testing.EmbeddedKafka;
 import io.switchboard.testing.EmbeddedPostgresServer;
 import io.switchboard.testing.FakeOidcProvider;
+import io.switchboard.testing.KafkaBroker;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -32,7 +33,7 @@ final class Platform implements AutoCloseable {
     static final String ADMIN_PASSWORD = "e2e-admin-password";
     private static final List<String> SERVICES = List.of("llm-gateway", "agent-runtime", "eval-runner", "admin-ui");
 
-    private final EmbeddedKafka kafka;
+    private final KafkaBroker kafka;
     private final EmbeddedPostgresServer postgres;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
@@ -42,14 +43,19 @@ final class Platform implements AutoCloseable {
     private FakeOidcProvider identityProvider;
     private int apiPort;
 
-    private Platform(EmbeddedKafka kafka, EmbeddedPostgresServer postgres) {
+    private Platform(KafkaBroker kafka, EmbeddedPostgresServer postgres) {
         this.kafka = kafka;
         this.postgres = postgres;
     }
 
     static Platform start(Duration simTokenInterval) throws Exception {
+        return start(simTokenInterval, EmbeddedKafka.start());
+    }
+
+    /** The platform on this broker (it is closed with the platform). */
+    static Platform start(Duration simTokenInterval, KafkaBroker kafka) throws Exception {
         // a server that can be stopped and started again with its data: an outage, for the tests that need one
-        Platform platform = new Platform(EmbeddedKafka.start(), EmbeddedPostgresServer.startStoppable(
+        Platform platform = new Platform(kafka, EmbeddedPostgresServer.startStoppable(
                 Files.createTempDirectory("e2e-postgres").toFile(), freePort()));
         try {
             platform.startServices(simTokenInterval);
@@ -118,12 +124,19 @@ final class Platform implements AutoCloseable {
 
     /** Stops the Kafka broker (its clients' connections are refused); its data stays. */
     void stopKafka() {
-        kafka.stop();
+        embeddedKafka().stop();
     }
 
     /** The Kafka broker comes back, on its port with its data. */
     void startKafka() throws Exception {
-        kafka.startAgain();
+        embeddedKafka().startAgain();
+    }
+
+    private EmbeddedKafka embeddedKafka() {
+        if (kafka instanceof EmbeddedKafka embedded) {
+            return embedded;
+        }
+        throw new IllegalStateException("only the in-process broker can be stopped and started by a test");
     }
 
     /** PostgreSQL comes back, on its port with its data. */
@@ -176,6 +189,7 @@ final class Platform implements AutoCloseable {
         env.put("DB_USER", EmbeddedPostgresServer.USER);
         env.put("DB_PASSWORD", EmbeddedPostgresServer.PASSWORD);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.putAll(kafka.clientEnvironment(service));
         env.put("RUNTIME_URL", url("agent-runtime"));
         env.put("EVALS_URL", url("eval-runner"));
         env.put("GATEWAY_URL", url("llm-gateway"));

@@ -219,6 +219,10 @@ class PlatformIT {
         assertThat(texts("[data-testid=audit-row]")).anyMatch(row -> row.contains("POST /api/tokens")
                 && row.contains("user:admin")).anyMatch(row -> row.contains("DELETE /api/tokens/{id}"));
         assertThat(browser.getPageSource()).doesNotContain(token);
+        // made through admin-ui for this browser: the entry names the browser's address, by way of admin-ui's
+        JsonNode made = java.util.stream.StreamSupport.stream(get("/api/audit?action=tokens").spliterator(), false)
+                .filter(entry -> entry.get("action").asText().equals("POST /api/tokens")).findFirst().orElseThrow();
+        assertThat(made.get("source").asText()).matches("[0-9a-f.:]+ via [0-9a-f.:]+");
     }
 
     /** Signs out, and waits for it: a sign-out still under way would clear the next sign-in's cookie. */

@@ -78,11 +78,25 @@ public class AuditTrail {
         return identities.getDeferredIdentity().onFailure().recoverWithNull().chain(identity -> {
             Caller caller = routing.get(ACTOR) instanceof Caller named ? named
                     : identity != null && identity.getPrincipal() instanceof Caller c ? c : null;
-            return append(caller, http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(),
+            return append(caller, source(http),
                     request.getMethod() + " " + route, path, response.getStatus(),
                     changes(response.getEntity()));
         }).onFailure().invoke(e -> LOG.errorf("could not write the audit entry of %s %s: %s",
                 request.getMethod(), path, e)).onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /**
+     * Where a request came from: the peer's address, and the address it says it forwards for ({@code X-Forwarded-For},
+     * as admin-ui sends the browser's) as a claim beside it, never in its place.
+     */
+    public static String source(HttpServerRequest http) {
+        String peer = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
+        String forwarded = http.getHeader("X-Forwarded-For");
+        if (forwarded == null || forwarded.isBlank()) {
+            return peer;
+        }
+        String claimed = forwarded.strip();
+        return storable((claimed.length() > 100 ? claimed.substring(0, 100) + "..." : claimed) + " via " + peer);
     }
 
     /** Appends an entry that no response filter sees (a sign-in, say). */

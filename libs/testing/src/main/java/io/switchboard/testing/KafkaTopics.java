@@ -20,7 +20,12 @@ public final class KafkaTopics {
     }
 
     public static void create(String bootstrapServers) throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    /** Creates the topics with these admin client settings (a broker that wants credentials). */
+    public static void create(Map<String, Object> adminSettings) throws InterruptedException {
+        try (Admin admin = Admin.create(adminSettings)) {
             for (String topic : Topics.ALL) {
                 try {
                     admin.createTopics(Arrays.asList(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();

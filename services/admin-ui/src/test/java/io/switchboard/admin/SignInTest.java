@@ -3,6 +3,7 @@ package io.switchboard.admin;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -31,6 +32,13 @@ class SignInTest {
             given().urlEncodingEnabled(false).get("/sign-in?then=" + elsewhere).then().statusCode(200)
                     .body(containsString("name=\"then\" value=\"/agents\""));
         }
+    }
+
+    @Test
+    void forwardedHeadersAreNotBelievedUnlessAProxyIsTrusted() {
+        given().redirects().follow(false).accept(ContentType.HTML).header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "evil.example").get("/agents").then().statusCode(303)
+                .header("Location", startsWith("http://localhost:"));
     }
 
     @Test

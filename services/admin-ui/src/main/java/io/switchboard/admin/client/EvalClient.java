@@ -9,12 +9,14 @@ import jakarta.ws.rs.PathParam;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
  * eval-runner's public API, as admin-ui uses it. Every call carries the signed-in person's token ({@code auth}:
  * "Bearer ..."): the service checks it and answers for their organization and role, trusting admin-ui with nothing.
  */
+@RegisterClientHeaders(ForBrowser.class)
 @RegisterRestClient(configKey = "eval-runner")
 @Path("/api")
 public interface EvalClient {

@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
@@ -20,6 +21,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * auth}: "Bearer ..."): the service checks it and answers for their organization and role, trusting admin-ui with
  * nothing.
  */
+@RegisterClientHeaders(ForBrowser.class)
 @RegisterRestClient(configKey = "llm-gateway")
 @Path("/api")
 public interface GatewayClient {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
@@ -21,6 +22,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * call carries the signed-in person's token ({@code auth}: "Bearer ..."): the service checks it and answers for their
  * organization and role, trusting admin-ui with nothing.
  */
+@RegisterClientHeaders(ForBrowser.class)
 @RegisterRestClient(configKey = "agent-runtime")
 @Path("/api")
 public interface RuntimeClient {
