@@ -15,6 +15,7 @@ import io.switchboard.contracts.agent.TurnStarted;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -75,5 +76,31 @@ class JsonRoundTripTest {
                         ChatMessage.toolResult("c", "12:00")),
                 List.of(new ToolSpec("clock", "current time", Map.of("type", "object"))));
         assertThat(json.readValue(json.writeValueAsString(request), LlmRequest.class)).isEqualTo(request);
+        LlmRequest tuned = request.withSettings(new GenerationSettings(0.2, 0.9, 40, 50, List.of("END"), 7L, 0.1,
+                -0.1, "low", 1024, GenerationSettings.ToolChoice.tool("clock"), false, "u-1", Map.of("team", "a"),
+                true));
+        assertThat(json.readValue(json.writeValueAsString(tuned), LlmRequest.class)).isEqualTo(tuned);
+    }
+
+    /** Version 1 requests (no settings) read as every default; a version 1 reader skips what version 2 adds. */
+    @Test
+    void requestsOfBothSchemaVersionsReadEachOther() throws Exception {
+        String v1 = "{\"requestId\":\"r\",\"model\":\"sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"tools\":[],\"schemaVersion\":1}";
+        assertThat(json.readValue(v1, LlmRequest.class).settings()).isEqualTo(GenerationSettings.DEFAULTS);
+        String v2 = json.writeValueAsString(LlmRequest.of("r", null, null, "sim", List.of(ChatMessage.user("hi")),
+                List.of()).withSettings(new GenerationSettings(0.0, null, null, 50, null, null, null, null, null,
+                null, null, null, null, null, false)));
+        VersionOneRequest old = json.copy().configure(
+                com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(v2, VersionOneRequest.class);
+        assertThat(old.model()).isEqualTo("sim");
+        assertThat(old.messages()).containsExactly(ChatMessage.user("hi"));
+    }
+
+    /** LlmRequest as version 1 had it, read as services read records (unknown properties skipped). */
+    record VersionOneRequest(String requestId, String sessionId, String turnId, String model,
+                             List<ChatMessage> messages, List<ToolSpec> tools, String agentId,
+                             Map<String, Object> responseFormat, String orgId, int schemaVersion) {
     }
 }

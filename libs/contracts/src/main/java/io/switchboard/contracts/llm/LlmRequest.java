@@ -9,28 +9,35 @@ import java.util.Map;
  * {@code sessionId}, {@code turnId} and {@code agentId} are for accounting and tracing and may be null;
  * {@code responseFormat} (optional) asks for JSON output. {@code orgId} is the organization the call is for: it sees
  * that organization's deployments and aliases (and the shared ones), and its usage is that organization's; absent in
- * requests written before organizations, which are the default one's.
+ * requests written before organizations, which are the default one's. {@code settings} (schema version 2) is how the
+ * model should generate; absent in older requests, which read it as {@link GenerationSettings#DEFAULTS}. Readers of
+ * version 1 ignore it.
  */
 public record LlmRequest(String requestId, String sessionId, String turnId, String model, List<ChatMessage> messages,
                          List<ToolSpec> tools, String agentId, Map<String, Object> responseFormat, String orgId,
-                         int schemaVersion) {
-    public static final int SCHEMA_VERSION = 1;
+                         GenerationSettings settings, int schemaVersion) {
+    public static final int SCHEMA_VERSION = 2;
+
+    public LlmRequest {
+        settings = settings == null ? GenerationSettings.DEFAULTS : settings;
+    }
 
     public static LlmRequest of(String requestId, String sessionId, String turnId, String model,
                                 List<ChatMessage> messages, List<ToolSpec> tools) {
-        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, null, SCHEMA_VERSION);
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, null, null,
+                SCHEMA_VERSION);
     }
 
     /** The same request, attributed to an agent. */
     public LlmRequest forAgent(String agent) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, responseFormat, orgId,
-                schemaVersion);
+                settings, schemaVersion);
     }
 
     /** The same request, for an organization. */
     public LlmRequest forOrg(String org) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, org,
-                schemaVersion);
+                settings, schemaVersion);
     }
 
     /**
@@ -39,12 +46,18 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
      */
     public LlmRequest withResponseFormat(Map<String, Object> format) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, orgId,
-                schemaVersion);
+                settings, schemaVersion);
+    }
+
+    /** The same request, generating as {@code settings} say. */
+    public LlmRequest withSettings(GenerationSettings settings) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
+                settings, schemaVersion);
     }
 
     /** The same call under another id (asked again after its reply was lost: the two must not be confused). */
     public LlmRequest withRequestId(String id) {
         return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                schemaVersion);
+                settings, schemaVersion);
     }
 }

@@ -76,7 +76,8 @@ final class AnthropicFormat {
                     tool.has("input_schema") ? Json.MAPPER.convertValue(tool.get("input_schema"), Map.class)
                             : Map.of("type", "object")));
         }
-        LlmRequest request = LlmRequest.of(requestId, null, null, model, conversation, tools);
+        LlmRequest request = LlmRequest.of(requestId, null, null, model, conversation, tools)
+                .withSettings(RequestSettings.anthropic(body));
         // structured output: output_config.format (GA) or the beta's top-level output_format
         JsonNode format = body.path("output_config").path("format");
         if (!format.isObject()) {

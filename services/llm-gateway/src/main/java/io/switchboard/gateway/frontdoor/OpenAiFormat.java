@@ -51,7 +51,8 @@ final class OpenAiFormat {
                     function.has("parameters") ? Json.MAPPER.convertValue(function.get("parameters"), Map.class)
                             : Map.of("type", "object")));
         }
-        LlmRequest request = LlmRequest.of(requestId, null, null, model, conversation, tools);
+        LlmRequest request = LlmRequest.of(requestId, null, null, model, conversation, tools)
+                .withSettings(RequestSettings.openAi(body));
         JsonNode format = body.get("response_format");
         return format != null && format.isObject()
                 ? request.withResponseFormat(Json.MAPPER.convertValue(format, Map.class)) : request;

@@ -194,7 +194,9 @@ public class CallRecorder {
         }
         BigDecimal most = BigDecimal.ZERO;
         for (Deployment deployment : candidates) {
-            int output = deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_OUTPUT_TOKENS;
+            Integer asked = request.settings().maxOutputTokens(); // the client's bound, if it set one
+            int output = asked != null ? asked
+                    : deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_OUTPUT_TOKENS;
             most = most.max(prices.cost(deployment.model(), input, output, 0));
         }
         return most;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -50,6 +51,18 @@ public abstract class AbstractProviderConformanceTest {
 
     /** Checks the vendor request built for the conversation of {@link #requestCarriesTheConversationToolsAndKey}. */
     protected abstract void assertRequest(FakeVendor.Recorded request, JsonNode body);
+
+    /** Every generation setting this vendor takes, sent together ({@link #assertSettings} checks where each lands). */
+    protected abstract GenerationSettings takenSettings();
+
+    /** Checks the vendor request carries each of {@link #takenSettings}, under the vendor's own field names. */
+    protected abstract void assertSettings(JsonNode body);
+
+    /** One setting this vendor has no field for. */
+    protected abstract GenerationSettings untakenSetting();
+
+    /** The name the refusal of {@link #untakenSetting} gives it, and the field it must not appear as on the wire. */
+    protected abstract String untakenName();
 
     @BeforeAll
     static void startVertx() {
@@ -196,7 +209,34 @@ public abstract class AbstractProviderConformanceTest {
         assertRequest(recorded, Json.read(recorded.body()));
     }
 
+    @Test
+    void everySettingTheVendorTakesReachesItMapped() {
+        assertThat(run(plain().withSettings(takenSettings())).failure).isNull();
+        assertSettings(Json.read(fake.lastRequest("plain").body()));
+    }
+
+    @Test
+    void aSettingTheVendorCannotHonourIsRefusedByNameBeforeItGoesOutUnlessDropped() {
+        ProviderException refused = run(plain().withSettings(untakenSetting())).failure;
+        assertThat(refused.kind()).isEqualTo(Kind.INVALID_REQUEST);
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.getMessage()).contains(untakenName()).contains("drop_params");
+        assertThat(fake.requests("plain")).isZero();
+
+        GenerationSettings s = untakenSetting();
+        GenerationSettings dropping = new GenerationSettings(s.temperature(), s.topP(), s.topK(), s.maxOutputTokens(),
+                s.stop(), s.seed(), s.presencePenalty(), s.frequencyPenalty(), s.reasoningEffort(), s.thinkingBudget(),
+                s.toolChoice(), s.parallelToolCalls(), s.user(), s.metadata(), true);
+        assertThat(run(plain().withSettings(dropping)).failure).isNull();
+        assertThat(fake.lastRequest("plain").body()).doesNotContain("\"" + untakenName() + "\"");
+    }
+
     // ---- helpers
+
+    private static LlmRequest plain() {
+        return LlmRequest.of("r-settings", null, null, "alias", List.of(ChatMessage.user("scenario:plain")), List.of(
+                new ToolSpec("get_weather", "Weather for a city", Map.of("type", "object"))));
+    }
 
     /** For vendors that stream reasoning: it arrives as reasoning, in order, and the answer is untouched. */
     protected void assertReasoning(String scenario, String reasoning) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
+import io.switchboard.contracts.llm.GenerationSettings.ToolChoice;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -12,6 +14,7 @@ import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.SseEvents;
+import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.routing.Deployment;
 import java.util.Map;
@@ -53,8 +56,16 @@ public class AnthropicProvider implements ChatProvider {
     String body(LlmRequest request) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", deployment.model());
-        body.put("max_tokens", deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_TOKENS);
+        GenerationSettings settings = request.settings();
+        new Unsupported("Anthropic").when("seed", settings.seed())
+                .when("presence_penalty", settings.presencePenalty())
+                .when("frequency_penalty", settings.frequencyPenalty())
+                .refuseUnlessDropped(settings);
+        // required by the API: the client's, else the deployment's, else ours
+        body.put("max_tokens", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
+                : deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_TOKENS);
         body.put("stream", true);
+        putSettings(body, settings);
         StringBuilder system = new StringBuilder();
         ArrayNode messages = body.putArray("messages");
         ObjectNode current = null;
@@ -100,6 +111,38 @@ public class AnthropicProvider implements ChatProvider {
         return Json.write(body);
     }
 
+    /** Messages' own fields; {@code user} is {@code metadata.user_id}, the only metadata the API takes. */
+    static void putSettings(ObjectNode body, GenerationSettings settings) {
+        Unsupported.put(body, "temperature", settings.temperature());
+        Unsupported.put(body, "top_p", settings.topP());
+        Unsupported.put(body, "top_k", settings.topK());
+        Unsupported.put(body, "stop_sequences", settings.stop() == null || settings.stop().isEmpty() ? null
+                : settings.stop());
+        if (settings.thinkingBudget() != null) {
+            body.putObject("thinking").put("type", "enabled").put("budget_tokens", settings.thinkingBudget());
+        }
+        if (settings.user() != null) {
+            body.putObject("metadata").put("user_id", settings.user());
+        }
+        if (settings.reasoningEffort() != null) {
+            // Anthropic's levels start at low
+            outputConfig(body).put("effort", settings.reasoningEffort().equals("minimal") ? "low"
+                    : settings.reasoningEffort());
+        }
+        ToolChoice choice = settings.toolChoice();
+        boolean oneAtATime = Boolean.FALSE.equals(settings.parallelToolCalls());
+        if (choice != null || oneAtATime) {
+            String mode = choice == null ? "auto" : choice.mode();
+            ObjectNode toolChoice = body.putObject("tool_choice").put("type", mode.equals("required") ? "any" : mode);
+            if (mode.equals("tool")) {
+                toolChoice.put("name", choice.name());
+            }
+            if (oneAtATime && !mode.equals("none")) {
+                toolChoice.put("disable_parallel_tool_use", true);
+            }
+        }
+    }
+
     /**
      * OpenAI's {@code response_format} in Anthropic's terms: a JSON Schema becomes {@code output_config.format}
      * (structured outputs); plain JSON mode, which Anthropic does not have, becomes an instruction in the system prompt.
@@ -111,10 +154,14 @@ public class AnthropicProvider implements ChatProvider {
         JsonNode format = Json.MAPPER.valueToTree(responseFormat);
         JsonNode schema = format.path("json_schema").path("schema");
         if ("json_schema".equals(Json.text(format, "type")) && schema.isObject()) {
-            body.putObject("output_config").putObject("format").put("type", "json_schema").set("schema", schema);
+            outputConfig(body).putObject("format").put("type", "json_schema").set("schema", schema);
         } else if ("json_object".equals(Json.text(format, "type"))) {
             system.append(system.length() == 0 ? "" : "\n\n").append(JSON_ONLY);
         }
+    }
+
+    private static ObjectNode outputConfig(ObjectNode body) {
+        return body.has("output_config") ? (ObjectNode) body.get("output_config") : body.putObject("output_config");
     }
 
     static final String JSON_ONLY = "Answer with one JSON object and nothing else.";

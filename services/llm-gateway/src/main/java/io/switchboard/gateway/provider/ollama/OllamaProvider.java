@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.provider.ChatProvider;
@@ -12,6 +13,7 @@ import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.LineDecoder;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.provider.openai.OpenAiProvider;
 import io.switchboard.gateway.routing.Deployment;
@@ -50,9 +52,8 @@ public class OllamaProvider implements ChatProvider {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", deployment.model());
         body.put("stream", true);
-        if (deployment.maxTokens() > 0) {
-            body.putObject("options").put("num_predict", deployment.maxTokens());
-        }
+        GenerationSettings settings = request.settings();
+        putSettings(body, settings);
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : request.messages()) {
             ObjectNode message = messages.addObject().put("role", m.role()).put("content",
@@ -65,9 +66,45 @@ public class OllamaProvider implements ChatProvider {
                 }
             }
         }
-        OpenAiProvider.putTools(body, request.tools());
+        // tool_choice none is honoured by offering no tools
+        if (settings.toolChoice() == null || !settings.toolChoice().mode().equals("none")) {
+            OpenAiProvider.putTools(body, request.tools());
+        }
         putFormat(body, request.responseFormat());
         return Json.write(body);
+    }
+
+    /**
+     * Sampling goes in {@code options}; {@code reasoning_effort} is {@code think} (true, or a level for the models that
+     * have levels). Ollama cannot be made to call a tool, nor told to call one at a time, and has no thinking budget.
+     */
+    private void putSettings(ObjectNode body, GenerationSettings settings) {
+        String choice = settings.toolChoice() == null ? "auto" : settings.toolChoice().mode();
+        new Unsupported("Ollama").when("thinking_budget", settings.thinkingBudget())
+                .when("tool_choice", choice.equals("auto") || choice.equals("none") ? null : choice)
+                .when("parallel_tool_calls", Boolean.FALSE.equals(settings.parallelToolCalls()) ? false : null)
+                .refuseUnlessDropped(settings);
+        ObjectNode options = Json.MAPPER.createObjectNode();
+        Unsupported.put(options, "num_predict", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
+                : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens()) : null);
+        Unsupported.put(options, "temperature", settings.temperature());
+        Unsupported.put(options, "top_p", settings.topP());
+        Unsupported.put(options, "top_k", settings.topK());
+        Unsupported.put(options, "stop", settings.stop() == null || settings.stop().isEmpty() ? null : settings.stop());
+        Unsupported.put(options, "seed", settings.seed());
+        Unsupported.put(options, "presence_penalty", settings.presencePenalty());
+        Unsupported.put(options, "frequency_penalty", settings.frequencyPenalty());
+        if (!options.isEmpty()) {
+            body.set("options", options);
+        }
+        if (settings.reasoningEffort() != null) {
+            String effort = settings.reasoningEffort();
+            if (effort.equals("minimal")) {
+                body.put("think", false);
+            } else {
+                body.put("think", effort);
+            }
+        }
     }
 
     /** Ollama's {@code format}: {@code "json"}, or the JSON Schema the answer must follow. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
+import io.switchboard.contracts.llm.GenerationSettings.ToolChoice;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -12,6 +14,7 @@ import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.LineDecoder;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.SseEvents;
+import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.routing.Deployment;
 import java.util.HashMap;
@@ -57,9 +60,7 @@ public class OpenAiProvider implements ChatProvider {
         body.put("model", deployment.model());
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
-        if (deployment.maxTokens() > 0) {
-            body.put("max_completion_tokens", deployment.maxTokens());
-        }
+        putSettings(body, request.settings());
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : request.messages()) {
             ObjectNode message = messages.addObject().put("role", m.role());
@@ -82,6 +83,42 @@ public class OpenAiProvider implements ChatProvider {
             body.set("response_format", Json.MAPPER.valueToTree(request.responseFormat()));
         }
         return Json.write(body);
+    }
+
+    /**
+     * Chat Completions' own fields. OpenAI's API has no {@code top_k} and no thinking budget (it takes
+     * {@code reasoning_effort}); servers that merely speak its format (vLLM, llama.cpp) do take {@code top_k}.
+     */
+    private void putSettings(ObjectNode body, GenerationSettings settings) {
+        boolean openAi = deployment.provider().equals("openai");
+        new Unsupported(openAi ? "OpenAI" : "this OpenAI-compatible server")
+                .when("top_k", openAi ? settings.topK() : null)
+                .when("thinking_budget", settings.thinkingBudget())
+                .refuseUnlessDropped(settings);
+        Unsupported.put(body, "max_completion_tokens", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
+                : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens()) : null);
+        Unsupported.put(body, "temperature", settings.temperature());
+        Unsupported.put(body, "top_p", settings.topP());
+        if (!openAi) {
+            Unsupported.put(body, "top_k", settings.topK());
+        }
+        Unsupported.put(body, "stop", settings.stop() == null || settings.stop().isEmpty() ? null : settings.stop());
+        Unsupported.put(body, "seed", settings.seed());
+        Unsupported.put(body, "presence_penalty", settings.presencePenalty());
+        Unsupported.put(body, "frequency_penalty", settings.frequencyPenalty());
+        Unsupported.put(body, "reasoning_effort", settings.reasoningEffort());
+        Unsupported.put(body, "parallel_tool_calls", settings.parallelToolCalls());
+        Unsupported.put(body, "user", settings.user());
+        Unsupported.put(body, "metadata", settings.metadata() == null || settings.metadata().isEmpty() ? null
+                : settings.metadata());
+        ToolChoice choice = settings.toolChoice();
+        if (choice != null) {
+            if (choice.mode().equals("tool")) {
+                body.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.name());
+            } else {
+                body.put("tool_choice", choice.mode());
+            }
+        }
     }
 
     /** Tools in OpenAI's shape ({@code type: function}), which Ollama takes too. */

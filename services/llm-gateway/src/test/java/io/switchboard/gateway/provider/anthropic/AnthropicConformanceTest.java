@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.switchboard.gateway.provider.Json;
-import java.util.Map;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
 import io.switchboard.gateway.provider.FakeVendor;
+import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AnthropicConformanceTest extends AbstractProviderConformanceTest {
@@ -74,5 +76,47 @@ class AnthropicConformanceTest extends AbstractProviderConformanceTest {
     @Test
     void thinkingIsKeptApartFromTheAnswer() {
         assertReasoning("reasoning", "The user greets me. Greet back.");
+    }
+
+    @Override
+    protected GenerationSettings takenSettings() {
+        return new GenerationSettings(0.3, 0.9, 40, 2048, List.of("END"), null, null, null, null, 1024,
+                GenerationSettings.ToolChoice.REQUIRED, false, "user-7", Map.of("team", "search"), false);
+    }
+
+    @Override
+    protected void assertSettings(JsonNode body) {
+        assertThat(body.path("max_tokens").asInt()).isEqualTo(2048); // the client's, not the deployment's 4096
+        assertThat(body.path("temperature").asDouble()).isEqualTo(0.3);
+        assertThat(body.path("top_p").asDouble()).isEqualTo(0.9);
+        assertThat(body.path("top_k").asInt()).isEqualTo(40);
+        assertThat(body.path("stop_sequences").toString()).isEqualTo("[\"END\"]");
+        assertThat(body.path("thinking").toString()).isEqualTo("{\"type\":\"enabled\",\"budget_tokens\":1024}");
+        assertThat(body.path("tool_choice").toString())
+                .isEqualTo("{\"type\":\"any\",\"disable_parallel_tool_use\":true}");
+        assertThat(body.path("metadata").toString()).isEqualTo("{\"user_id\":\"user-7\"}");
+    }
+
+    @Override
+    protected GenerationSettings untakenSetting() {
+        return new GenerationSettings(null, null, null, null, null, 42L, null, null, null, null, null, null, null, null,
+                false);
+    }
+
+    @Override
+    protected String untakenName() {
+        return "seed";
+    }
+
+    @Test
+    void aNamedToolAndNoToolAreAnthropicsToolChoices() {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        AnthropicProvider.putSettings(body, new GenerationSettings(null, null, null, null, null, null, null, null,
+                null, null, GenerationSettings.ToolChoice.tool("get_weather"), null, null, null, false));
+        assertThat(body.path("tool_choice").toString()).isEqualTo("{\"type\":\"tool\",\"name\":\"get_weather\"}");
+        body = Json.MAPPER.createObjectNode();
+        AnthropicProvider.putSettings(body, new GenerationSettings(null, null, null, null, null, null, null, null,
+                null, null, GenerationSettings.ToolChoice.NONE, false, null, null, false));
+        assertThat(body.path("tool_choice").toString()).isEqualTo("{\"type\":\"none\"}");
     }
 }

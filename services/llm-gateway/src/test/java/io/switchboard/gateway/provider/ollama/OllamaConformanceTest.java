@@ -3,9 +3,12 @@ package io.switchboard.gateway.provider.ollama;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
 import io.switchboard.gateway.provider.FakeVendor;
 import io.switchboard.gateway.provider.ProviderEvent;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OllamaConformanceTest extends AbstractProviderConformanceTest {
@@ -48,5 +51,31 @@ class OllamaConformanceTest extends AbstractProviderConformanceTest {
     @Test
     void thinkingIsKeptApartFromTheAnswer() {
         assertReasoning("reasoning", "The user greets me. Greet back.");
+    }
+
+    @Override
+    protected GenerationSettings takenSettings() {
+        return new GenerationSettings(0.3, 0.9, 40, 50, List.of("END"), 42L, 0.5, -0.5, "high", null,
+                GenerationSettings.ToolChoice.AUTO, true, "user-7", Map.of("team", "search"), false);
+    }
+
+    @Override
+    protected void assertSettings(JsonNode body) {
+        assertThat(body.path("options").toString()).isEqualTo("{\"num_predict\":50,\"temperature\":0.3,"
+                + "\"top_p\":0.9,\"top_k\":40,\"stop\":[\"END\"],\"seed\":42,\"presence_penalty\":0.5,"
+                + "\"frequency_penalty\":-0.5}");
+        assertThat(body.path("think").asText()).isEqualTo("high");
+        assertThat(body.path("tools")).hasSize(1);
+    }
+
+    @Override
+    protected GenerationSettings untakenSetting() {
+        return new GenerationSettings(null, null, null, null, null, null, null, null, null, null,
+                GenerationSettings.ToolChoice.REQUIRED, null, null, null, false);
+    }
+
+    @Override
+    protected String untakenName() {
+        return "tool_choice";
     }
 }

@@ -1,6 +1,9 @@
 package io.switchboard.gateway.provider.openai;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
 import io.switchboard.gateway.provider.FakeVendor;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -37,5 +40,27 @@ class OpenAiCompatibleConformanceTest extends AbstractProviderConformanceTest {
     @Test
     void reasoningIsKeptApartFromTheAnswer() {
         assertReasoning("reasoning", "The user greets me. Greet back.");
+    }
+
+    @Override
+    protected GenerationSettings takenSettings() {
+        return OpenAiConformanceTest.chatCompletionsSettings(40);
+    }
+
+    @Override
+    protected void assertSettings(JsonNode body) {
+        OpenAiConformanceTest.assertChatCompletionsSettings(body);
+        assertThat(body.path("top_k").asInt()).isEqualTo(40); // vLLM and llama.cpp sample with it
+    }
+
+    @Override
+    protected GenerationSettings untakenSetting() {
+        return new GenerationSettings(null, null, null, null, null, null, null, null, null, 2048, null, null, null,
+                null, false);
+    }
+
+    @Override
+    protected String untakenName() {
+        return "thinking_budget";
     }
 }

@@ -3,9 +3,12 @@ package io.switchboard.gateway.provider.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
 import io.switchboard.gateway.provider.FakeVendor;
 import io.switchboard.gateway.provider.ProviderEvent;
+import java.util.List;
+import java.util.Map;
 
 class OpenAiConformanceTest extends AbstractProviderConformanceTest {
 
@@ -56,5 +59,50 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
         assertThat(tool.path("function").path("name").asText()).isEqualTo("get_weather");
         assertThat(tool.path("function").path("parameters").path("required").get(0).asText()).isEqualTo("city");
         assertThat(body.path("response_format").path("json_schema").path("name").asText()).isEqualTo("answer");
+    }
+
+    @Override
+    protected GenerationSettings takenSettings() {
+        return OpenAiConformanceTest.chatCompletionsSettings(null);
+    }
+
+    @Override
+    protected void assertSettings(JsonNode body) {
+        OpenAiConformanceTest.assertChatCompletionsSettings(body);
+        assertThat(body.has("top_k")).isFalse();
+    }
+
+    @Override
+    protected GenerationSettings untakenSetting() {
+        return new GenerationSettings(null, null, 40, null, null, null, null, null, null, null, null, null, null, null,
+                false);
+    }
+
+    @Override
+    protected String untakenName() {
+        return "top_k";
+    }
+
+    /** Every setting Chat Completions takes ({@code topK} too for servers that take it). */
+    static GenerationSettings chatCompletionsSettings(Integer topK) {
+        return new GenerationSettings(0.3, 0.9, topK, 50, List.of("END", "STOP"), 42L, 0.5, -0.5, "low", null,
+                GenerationSettings.ToolChoice.tool("get_weather"), false, "user-7", Map.of("team", "search"), false);
+    }
+
+    static void assertChatCompletionsSettings(JsonNode body) {
+        assertThat(body.path("temperature").asDouble()).isEqualTo(0.3);
+        assertThat(body.path("top_p").asDouble()).isEqualTo(0.9);
+        assertThat(body.path("max_completion_tokens").asInt()).isEqualTo(50);
+        assertThat(body.path("stop").toString()).isEqualTo("[\"END\",\"STOP\"]");
+        assertThat(body.path("seed").asLong()).isEqualTo(42);
+        assertThat(body.path("presence_penalty").asDouble()).isEqualTo(0.5);
+        assertThat(body.path("frequency_penalty").asDouble()).isEqualTo(-0.5);
+        assertThat(body.path("reasoning_effort").asText()).isEqualTo("low");
+        assertThat(body.path("tool_choice").toString())
+                .isEqualTo("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}");
+        assertThat(body.path("parallel_tool_calls").isBoolean()).isTrue();
+        assertThat(body.path("parallel_tool_calls").asBoolean()).isFalse();
+        assertThat(body.path("user").asText()).isEqualTo("user-7");
+        assertThat(body.path("metadata").path("team").asText()).isEqualTo("search");
     }
 }

@@ -1,0 +1,183 @@
+package io.switchboard.gateway.frontdoor;
+
+import static io.switchboard.testing.Auth.asAdmin;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.models.messages.Metadata;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.OutputConfig;
+import com.anthropic.models.messages.ThinkingConfigEnabled;
+import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolChoiceTool;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.errors.BadRequestException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.ReasoningEffort;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.switchboard.gateway.TestKeys;
+import io.switchboard.gateway.provider.FakeVendor;
+import io.switchboard.gateway.provider.Json;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a client sets reaches the model: the official SDKs send generation settings through each front door to
+ * deployments on wire-exact fakes of OpenAI and Anthropic, and the fakes receive them under their own field names.
+ */
+@QuarkusTest
+class FrontDoorSettingsTest {
+    @TestHTTPResource("/")
+    URL root;
+
+    @Inject
+    io.vertx.mutiny.core.Vertx vertx;
+
+    private FakeVendor openAiVendor;
+    private FakeVendor anthropicVendor;
+
+    @BeforeEach
+    void startVendors() throws Exception {
+        openAiVendor = new FakeVendor(vertx.getDelegate(), "openai");
+        anthropicVendor = new FakeVendor(vertx.getDelegate(), "anthropic");
+        deploy("settings-openai", "openai", "http://127.0.0.1:" + openAiVendor.port() + "/v1");
+        deploy("settings-anthropic", "anthropic", "http://127.0.0.1:" + anthropicVendor.port());
+    }
+
+    @AfterEach
+    void stopVendors() throws Exception {
+        openAiVendor.close();
+        anthropicVendor.close();
+    }
+
+    private static void deploy(String name, String provider, String baseUrl) {
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", provider, "baseUrl", baseUrl,
+                "model", "upstream-model", "apiKey", "sk-test")).put("/api/deployments/" + name).then()
+                .statusCode(200);
+    }
+
+    private OpenAIClient openai() {
+        return OpenAIOkHttpClient.builder().baseUrl(root + "v1").apiKey(TestKeys.unlimited()).maxRetries(0).build();
+    }
+
+    private AnthropicClient anthropic() {
+        String base = root.toString();
+        return AnthropicOkHttpClient.builder().baseUrl(base.substring(0, base.length() - 1))
+                .apiKey(TestKeys.unlimited()).maxRetries(0).build();
+    }
+
+    private ChatCompletionCreateParams.Builder openAiParams(String model) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage("scenario:plain")
+                .addFunctionTool(FunctionDefinition.builder().name("get_weather").description("Weather")
+                        .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                                .build()).build())
+                .temperature(0.3).topP(0.9).maxCompletionTokens(50).stopOfStrings(List.of("END", "STOP"))
+                .parallelToolCalls(false).user("user-7");
+    }
+
+    @Test
+    void theOpenAiSdksSettingsReachAnOpenAiDeployment() {
+        openai().chat().completions().create(openAiParams("settings-openai").seed(42).presencePenalty(0.5)
+                .frequencyPenalty(-0.5).reasoningEffort(ReasoningEffort.LOW)
+                .toolChoice(ChatCompletionToolChoiceOption.ofNamedToolChoice(ChatCompletionNamedToolChoice.builder()
+                        .function(ChatCompletionNamedToolChoice.Function.builder().name("get_weather").build())
+                        .build()))
+                .metadata(ChatCompletionCreateParams.Metadata.builder().putAdditionalProperty("team", JsonValue.from("search"))
+                        .build()).build());
+        JsonNode sent = Json.read(openAiVendor.lastRequest("plain").body());
+        assertThat(sent.path("temperature").asDouble()).isEqualTo(0.3);
+        assertThat(sent.path("top_p").asDouble()).isEqualTo(0.9);
+        assertThat(sent.path("max_completion_tokens").asInt()).isEqualTo(50);
+        assertThat(sent.path("stop").toString()).isEqualTo("[\"END\",\"STOP\"]");
+        assertThat(sent.path("seed").asLong()).isEqualTo(42);
+        assertThat(sent.path("presence_penalty").asDouble()).isEqualTo(0.5);
+        assertThat(sent.path("frequency_penalty").asDouble()).isEqualTo(-0.5);
+        assertThat(sent.path("reasoning_effort").asText()).isEqualTo("low");
+        assertThat(sent.path("tool_choice").path("function").path("name").asText()).isEqualTo("get_weather");
+        assertThat(sent.path("parallel_tool_calls").asBoolean(true)).isFalse();
+        assertThat(sent.path("user").asText()).isEqualTo("user-7");
+        assertThat(sent.path("metadata").path("team").asText()).isEqualTo("search");
+    }
+
+    @Test
+    void theOpenAiSdksSettingsReachAnAnthropicDeploymentInAnthropicsTerms() {
+        openai().chat().completions().create(openAiParams("settings-anthropic")
+                .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build());
+        JsonNode sent = Json.read(anthropicVendor.lastRequest("plain").body());
+        assertThat(sent.path("max_tokens").asInt()).isEqualTo(50);
+        assertThat(sent.path("temperature").asDouble()).isEqualTo(0.3);
+        assertThat(sent.path("top_p").asDouble()).isEqualTo(0.9);
+        assertThat(sent.path("stop_sequences").toString()).isEqualTo("[\"END\",\"STOP\"]");
+        assertThat(sent.path("tool_choice").toString()).isEqualTo("{\"type\":\"any\",\"disable_parallel_tool_use\":true}");
+        assertThat(sent.path("metadata").path("user_id").asText()).isEqualTo("user-7");
+    }
+
+    @Test
+    void theAnthropicSdksSettingsReachAnAnthropicDeployment() {
+        // this SDK's builder has no sampling settings any more; clients of older models still send them
+        anthropic().messages().create(MessageCreateParams.builder().model("settings-anthropic").maxTokens(2048)
+                .addUserMessage("scenario:plain").putAdditionalBodyProperty("temperature", com.anthropic.core.JsonValue.from(0.3))
+                .putAdditionalBodyProperty("top_p", com.anthropic.core.JsonValue.from(0.9))
+                .putAdditionalBodyProperty("top_k", com.anthropic.core.JsonValue.from(40)).stopSequences(List.of("END"))
+                .thinking(ThinkingConfigEnabled.builder().budgetTokens(1024).build())
+                .outputConfig(OutputConfig.builder().effort(OutputConfig.Effort.HIGH).build())
+                .addTool(Tool.builder().name("get_weather").inputSchema(Tool.InputSchema.builder().build()).build())
+                .toolChoice(ToolChoiceTool.builder().name("get_weather").build())
+                .metadata(Metadata.builder().userId("user-7").build()).build());
+        JsonNode sent = Json.read(anthropicVendor.lastRequest("plain").body());
+        assertThat(sent.path("max_tokens").asInt()).isEqualTo(2048);
+        assertThat(sent.path("temperature").asDouble()).isEqualTo(0.3);
+        assertThat(sent.path("top_p").asDouble()).isEqualTo(0.9);
+        assertThat(sent.path("top_k").asInt()).isEqualTo(40);
+        assertThat(sent.path("stop_sequences").toString()).isEqualTo("[\"END\"]");
+        assertThat(sent.path("thinking").toString()).isEqualTo("{\"type\":\"enabled\",\"budget_tokens\":1024}");
+        assertThat(sent.path("output_config").path("effort").asText()).isEqualTo("high");
+        assertThat(sent.path("tool_choice").toString()).isEqualTo("{\"type\":\"tool\",\"name\":\"get_weather\"}");
+        assertThat(sent.path("metadata").path("user_id").asText()).isEqualTo("user-7");
+    }
+
+    @Test
+    void aSettingTheDeploymentCannotHonourIsA400NamingItUnlessTheClientSaysToDropIt() {
+        // top_k from the Anthropic SDK, to an OpenAI deployment
+        assertThatThrownBy(() -> anthropic().messages().create(MessageCreateParams.builder()
+                .model("settings-openai").maxTokens(64).addUserMessage("scenario:plain")
+                .putAdditionalBodyProperty("top_k", com.anthropic.core.JsonValue.from(40)).build()))
+                .isInstanceOf(com.anthropic.errors.BadRequestException.class).hasMessageContaining("top_k");
+        assertThat(openAiVendor.requests("plain")).isZero();
+        // seed to Anthropic, then the same with LiteLLM's drop_params
+        assertThatThrownBy(() -> openai().chat().completions().create(openAiParams("settings-anthropic").seed(42)
+                .build())).isInstanceOf(BadRequestException.class).hasMessageContaining("seed");
+        openai().chat().completions().create(openAiParams("settings-anthropic").seed(42)
+                .putAdditionalBodyProperty("drop_params", JsonValue.from(true)).build());
+        assertThat(anthropicVendor.lastRequest("plain").body()).doesNotContain("seed").contains("\"temperature\":0.3");
+    }
+
+    @Test
+    void severalChoicesAndLogProbabilitiesAreRefusedPlainly() {
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("sim").addUserMessage("hi").n(2).build())).isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("n: only one choice");
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("sim").addUserMessage("hi").temperature(3.0).build())).isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("temperature: must be a number from 0 to 2");
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("sim").addUserMessage("hi").logprobs(true).build())).isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("logprobs");
+    }
+}
