@@ -4,9 +4,16 @@ import java.util.List;
 
 /**
  * One message of a conversation, in the OpenAI Chat Completions shape: {@code role} is {@code system}, {@code user},
- * {@code assistant} (possibly with {@code toolCalls}) or {@code tool} (with {@code toolCallId}).
+ * {@code assistant} (possibly with {@code toolCalls}) or {@code tool} (with {@code toolCallId}). A message with images
+ * or documents has them in {@code parts}, in order with its text parts; {@code content} is then its text parts
+ * joined, for readers that only read text. {@code parts} is null for a message that is only text.
  */
-public record ChatMessage(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
+public record ChatMessage(String role, String content, List<ToolCall> toolCalls, String toolCallId,
+                          List<ContentPart> parts) {
+
+    public ChatMessage(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
+        this(role, content, toolCalls, toolCallId, null);
+    }
 
     public static ChatMessage system(String content) {
         return new ChatMessage("system", content, List.of(), null);
@@ -16,11 +23,35 @@ public record ChatMessage(String role, String content, List<ToolCall> toolCalls,
         return new ChatMessage("user", content, List.of(), null);
     }
 
+    /** A user message of text, images and documents; its content is its text parts joined. */
+    public static ChatMessage user(List<ContentPart> parts) {
+        StringBuilder text = new StringBuilder();
+        for (ContentPart part : parts) {
+            if (ContentPart.TEXT.equals(part.type())) {
+                text.append(text.length() == 0 ? "" : "\n").append(part.text());
+            }
+        }
+        return new ChatMessage("user", text.toString(), List.of(), null, List.copyOf(parts));
+    }
+
     public static ChatMessage assistant(String content, List<ToolCall> toolCalls) {
         return new ChatMessage("assistant", content, toolCalls, null);
     }
 
     public static ChatMessage toolResult(String toolCallId, String content) {
         return new ChatMessage("tool", content, List.of(), toolCallId);
+    }
+
+    /** Whether it has images or documents (and so must be written as parts). */
+    public boolean hasMedia() {
+        if (parts == null) {
+            return false;
+        }
+        for (ContentPart part : parts) {
+            if (!ContentPart.TEXT.equals(part.type())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

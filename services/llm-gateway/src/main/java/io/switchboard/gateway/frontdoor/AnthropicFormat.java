@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -46,10 +47,23 @@ final class AnthropicFormat {
             }
             StringBuilder text = new StringBuilder();
             List<ToolCall> calls = new ArrayList<>();
+            List<ContentPart> parts = new ArrayList<>();
+            boolean media = false;
             for (JsonNode block : content == null ? Json.MAPPER.createArrayNode() : content) {
-                switch (String.valueOf(Json.text(block, "type"))) {
+                String type = String.valueOf(Json.text(block, "type"));
+                switch (type) {
                     case "text":
                         text.append(block.path("text").asText());
+                        parts.add(ContentPart.text(block.path("text").asText()));
+                        break;
+                    case "image":
+                    case "document":
+                        if (!role.equals("user")) {
+                            throw FrontDoorRequest.invalid("messages: " + type + " blocks are taken in user messages"
+                                    + " only");
+                        }
+                        parts.add(media(type, block.path("source")));
+                        media = true;
                         break;
                     case "tool_use":
                         calls.add(new ToolCall(Json.text(block, "id"), Json.text(block, "name"),
@@ -61,11 +75,13 @@ final class AnthropicFormat {
                                 text(block.get("content"))));
                         break;
                     default:
-                        break; // images, documents and thinking blocks are not relayed yet
+                        break; // thinking blocks are not relayed yet
                 }
             }
             if (role.equals("assistant")) {
                 conversation.add(ChatMessage.assistant(text.toString(), calls));
+            } else if (media) {
+                conversation.add(ChatMessage.user(parts));
             } else if (text.length() > 0) {
                 conversation.add(ChatMessage.user(text.toString()));
             }
@@ -88,6 +104,33 @@ final class AnthropicFormat {
                     Map.of("name", "output", "schema", Json.MAPPER.convertValue(format.get("schema"), Map.class))));
         }
         return request;
+    }
+
+    /** An image or document block's source: base64 with its media type, a URL, or (documents) plain text. */
+    private static ContentPart media(String type, JsonNode source) {
+        switch (String.valueOf(Json.text(source, "type"))) {
+            case "base64":
+                String mediaType = Json.text(source, "media_type");
+                String data = Json.text(source, "data");
+                if (mediaType == null || data == null) {
+                    throw FrontDoorRequest.invalid("messages: a base64 " + type + " source needs media_type and data");
+                }
+                return new ContentPart(type, null, mediaType, data, null);
+            case "url":
+                String url = Json.text(source, "url");
+                if (url == null || url.isBlank()) {
+                    throw FrontDoorRequest.invalid("messages: a url " + type + " source needs url");
+                }
+                return new ContentPart(type, null, null, null, url);
+            case "text":
+                if (type.equals("document")) {
+                    return ContentPart.text(source.path("data").asText("")); // a plain-text document is its text
+                }
+                // fall through: images have no text source
+            default:
+                throw FrontDoorRequest.invalid("messages: " + type + " sources of type '" + Json.text(source, "type")
+                        + "' are not relayed (base64 and url are)");
+        }
     }
 
     /** A string, or text blocks joined. */

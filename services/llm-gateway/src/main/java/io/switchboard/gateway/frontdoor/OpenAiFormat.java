@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -41,8 +42,13 @@ final class OpenAiFormat {
                 calls.add(new ToolCall(Json.text(call, "id"), Json.text(call.path("function"), "name"),
                         Json.text(call.path("function"), "arguments")));
             }
+            List<ContentPart> parts = parts(m.get("content"));
+            if (parts != null && !role.equals("user")) {
+                throw FrontDoorRequest.invalid("messages: images and files are taken in user messages only, not in '"
+                        + role + "' ones");
+            }
             conversation.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m.get("content")),
-                    calls, Json.text(m, "tool_call_id")));
+                    calls, Json.text(m, "tool_call_id"), parts));
         }
         List<ToolSpec> tools = new ArrayList<>();
         for (JsonNode tool : body.path("tools")) {
@@ -56,6 +62,47 @@ final class OpenAiFormat {
         JsonNode format = body.get("response_format");
         return format != null && format.isObject()
                 ? request.withResponseFormat(Json.MAPPER.convertValue(format, Map.class)) : request;
+    }
+
+    /**
+     * A message's parts when it has an image or a file among them ({@code image_url} by URL or {@code data:} URL;
+     * {@code file} with {@code file_data}), else null: a message of text is its text.
+     */
+    static List<ContentPart> parts(JsonNode content) {
+        if (content == null || !content.isArray()) {
+            return null;
+        }
+        List<ContentPart> parts = new ArrayList<>();
+        boolean media = false;
+        for (JsonNode part : content) {
+            String type = String.valueOf(Json.text(part, "type"));
+            switch (type) {
+                case "text":
+                    parts.add(ContentPart.text(part.path("text").asText()));
+                    break;
+                case "image_url":
+                    String url = part.path("image_url").path("url").asText("");
+                    if (url.isBlank()) {
+                        throw FrontDoorRequest.invalid("messages: an image_url part needs image_url.url");
+                    }
+                    parts.add(MediaUrls.part(ContentPart.IMAGE, url));
+                    media = true;
+                    break;
+                case "file":
+                    String data = part.path("file").path("file_data").asText("");
+                    if (!data.startsWith("data:")) {
+                        throw FrontDoorRequest.invalid("messages: a file part needs file.file_data (a data: URL);"
+                                + " file_id is not relayed");
+                    }
+                    parts.add(MediaUrls.part(ContentPart.DOCUMENT, data));
+                    media = true;
+                    break;
+                default:
+                    throw FrontDoorRequest.invalid("messages: content parts of type '" + type + "' are not relayed"
+                            + " (text, image_url and file are)");
+            }
+        }
+        return media ? parts : null;
     }
 
     /** Content is a string or a list of parts; text parts are joined. */

@@ -13,6 +13,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.config.GatewayConfig;
@@ -180,6 +181,13 @@ public class CallRecorder {
         long characters = 0;
         for (ChatMessage message : request.messages()) {
             characters += 8 + (message.content() == null ? 0 : message.content().length());
+            if (message.parts() != null) {
+                for (ContentPart part : message.parts()) {
+                    // an image is priced as about 1,600 tokens; a document by its size (base64: 4 characters a 3 bytes)
+                    characters += part.type().equals(ContentPart.IMAGE) ? 3_200
+                            : part.data() != null ? part.data().length() / 8 : 0;
+                }
+            }
             if (message.toolCalls() != null) {
                 for (ToolCall call : message.toolCalls()) {
                     characters += String.valueOf(call.arguments()).length() + 16;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
@@ -57,6 +58,9 @@ public abstract class AbstractProviderConformanceTest {
 
     /** Checks the vendor request carries each of {@link #takenSettings}, under the vendor's own field names. */
     protected abstract void assertSettings(JsonNode body);
+
+    /** Checks the vendor request carries the user message of {@link #anImageReachesTheVendorAsItsOwnImagePart}. */
+    protected abstract void assertImage(JsonNode body);
 
     /** One setting this vendor has no field for. */
     protected abstract GenerationSettings untakenSetting();
@@ -229,6 +233,18 @@ public abstract class AbstractProviderConformanceTest {
                 s.toolChoice(), s.parallelToolCalls(), s.user(), s.metadata(), true);
         assertThat(run(plain().withSettings(dropping)).failure).isNull();
         assertThat(fake.lastRequest("plain").body()).doesNotContain("\"" + untakenName() + "\"");
+    }
+
+    /** A small PNG, base64. */
+    protected static final String PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+    @Test
+    void anImageReachesTheVendorAsItsOwnImagePart() {
+        LlmRequest request = LlmRequest.of("r-image", null, null, "alias", List.of(ChatMessage.user(List.of(
+                ContentPart.text("What is in this picture?"), ContentPart.image("image/png", PIXEL),
+                ContentPart.text("scenario:plain")))), List.of());
+        assertThat(run(request).failure).isNull();
+        assertImage(Json.read(fake.lastRequest("plain").body()));
     }
 
     // ---- helpers

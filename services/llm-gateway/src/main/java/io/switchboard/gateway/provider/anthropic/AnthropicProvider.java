@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.GenerationSettings.ToolChoice;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -17,6 +18,7 @@ import io.switchboard.gateway.provider.SseEvents;
 import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.routing.Deployment;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -87,7 +89,9 @@ public class AnthropicProvider implements ChatProvider {
                         .put("content", m.content());
                 continue;
             }
-            if (m.content() != null && !m.content().isEmpty()) {
+            if (m.hasMedia()) {
+                putParts(content, m.parts());
+            } else if (m.content() != null && !m.content().isEmpty()) {
                 content.addObject().put("type", "text").put("text", m.content());
             }
             if (m.toolCalls() != null) {
@@ -109,6 +113,24 @@ public class AnthropicProvider implements ChatProvider {
             }
         }
         return Json.write(body);
+    }
+
+    /** Text, image and document blocks, each from base64 data or a URL. */
+    private static void putParts(ArrayNode content, List<ContentPart> parts) {
+        for (ContentPart part : parts) {
+            if (part.type().equals(ContentPart.TEXT)) {
+                if (part.text() != null && !part.text().isEmpty()) {
+                    content.addObject().put("type", "text").put("text", part.text());
+                }
+                continue;
+            }
+            ObjectNode source = content.addObject().put("type", part.type()).putObject("source");
+            if (part.inline()) {
+                source.put("type", "base64").put("media_type", part.mediaType()).put("data", part.data());
+            } else {
+                source.put("type", "url").put("url", part.url());
+            }
+        }
     }
 
     /** Messages' own fields; {@code user} is {@code metadata.user_id}, the only metadata the API takes. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
@@ -58,6 +59,9 @@ public class OllamaProvider implements ChatProvider {
         for (ChatMessage m : request.messages()) {
             ObjectNode message = messages.addObject().put("role", m.role()).put("content",
                     m.content() == null ? "" : m.content());
+            if (m.hasMedia()) {
+                putImages(message, m.parts());
+            }
             if (m.toolCalls() != null && !m.toolCalls().isEmpty()) {
                 ArrayNode calls = message.putArray("tool_calls");
                 for (ToolCall call : m.toolCalls()) {
@@ -72,6 +76,24 @@ public class OllamaProvider implements ChatProvider {
         }
         putFormat(body, request.responseFormat());
         return Json.write(body);
+    }
+
+    /** Ollama takes images as base64 beside the text, and no documents; it fetches no URL. */
+    private static void putImages(ObjectNode message, List<ContentPart> parts) {
+        ArrayNode images = message.putArray("images");
+        for (ContentPart part : parts) {
+            if (part.type().equals(ContentPart.DOCUMENT)) {
+                throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400,
+                        "Ollama takes no documents: send their text instead", null);
+            }
+            if (part.type().equals(ContentPart.IMAGE)) {
+                if (!part.inline()) {
+                    throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400,
+                            "Ollama fetches no image URLs: send the image's bytes (a data: URL or base64)", null);
+                }
+                images.add(part.data());
+            }
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.GenerationSettings.ToolChoice;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -13,6 +14,7 @@ import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.LineDecoder;
 import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.SseEvents;
 import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.provider.Upstream;
@@ -71,6 +73,8 @@ public class OpenAiProvider implements ChatProvider {
                     calls.addObject().put("id", call.id()).put("type", "function").putObject("function")
                             .put("name", call.name()).put("arguments", call.arguments());
                 }
+            } else if (m.hasMedia()) {
+                putParts(message.putArray("content"), m.parts());
             } else {
                 message.put("content", m.content());
             }
@@ -117,6 +121,29 @@ public class OpenAiProvider implements ChatProvider {
                 body.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.name());
             } else {
                 body.put("tool_choice", choice.mode());
+            }
+        }
+    }
+
+    /** Text, images ({@code image_url}: a URL or a data: URL) and files ({@code file}, inline only). */
+    private static void putParts(ArrayNode content, List<ContentPart> parts) {
+        for (ContentPart part : parts) {
+            switch (part.type()) {
+                case ContentPart.IMAGE:
+                    content.addObject().put("type", "image_url").putObject("image_url")
+                            .put("url", part.inline() ? part.dataUrl() : part.url());
+                    break;
+                case ContentPart.DOCUMENT:
+                    if (!part.inline()) {
+                        throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400,
+                                "OpenAI takes documents inline only, not by URL: send the file's bytes", null);
+                    }
+                    content.addObject().put("type", "file").putObject("file").put("filename",
+                            "application/pdf".equals(part.mediaType()) ? "document.pdf" : "document")
+                            .put("file_data", part.dataUrl());
+                    break;
+                default:
+                    content.addObject().put("type", "text").put("text", part.text());
             }
         }
     }

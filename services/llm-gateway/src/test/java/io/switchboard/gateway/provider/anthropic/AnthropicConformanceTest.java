@@ -119,4 +119,14 @@ class AnthropicConformanceTest extends AbstractProviderConformanceTest {
                 null, null, GenerationSettings.ToolChoice.NONE, false, null, null, false));
         assertThat(body.path("tool_choice").toString()).isEqualTo("{\"type\":\"none\"}");
     }
+
+    @Override
+    protected void assertImage(JsonNode body) {
+        JsonNode content = body.path("messages").get(0).path("content");
+        assertThat(content).hasSize(3);
+        assertThat(content.get(0).path("text").asText()).isEqualTo("What is in this picture?");
+        assertThat(content.get(1).toString()).isEqualTo("{\"type\":\"image\",\"source\":{\"type\":\"base64\","
+                + "\"media_type\":\"image/png\",\"data\":\"" + PIXEL + "\"}}");
+        assertThat(content.get(2).path("text").asText()).isEqualTo("scenario:plain");
+    }
 }

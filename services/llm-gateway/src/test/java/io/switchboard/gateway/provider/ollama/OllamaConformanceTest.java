@@ -78,4 +78,11 @@ class OllamaConformanceTest extends AbstractProviderConformanceTest {
     protected String untakenName() {
         return "tool_choice";
     }
+
+    @Override
+    protected void assertImage(JsonNode body) {
+        JsonNode message = body.path("messages").get(0);
+        assertThat(message.path("content").asText()).isEqualTo("What is in this picture?\nscenario:plain");
+        assertThat(message.path("images").toString()).isEqualTo("[\"" + PIXEL + "\"]");
+    }
 }

@@ -63,4 +63,9 @@ class OpenAiCompatibleConformanceTest extends AbstractProviderConformanceTest {
     protected String untakenName() {
         return "thinking_budget";
     }
+
+    @Override
+    protected void assertImage(JsonNode body) {
+        OpenAiConformanceTest.assertChatCompletionsImage(body);
+    }
 }

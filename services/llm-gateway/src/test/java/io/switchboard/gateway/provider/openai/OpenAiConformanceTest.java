@@ -105,4 +105,18 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
         assertThat(body.path("user").asText()).isEqualTo("user-7");
         assertThat(body.path("metadata").path("team").asText()).isEqualTo("search");
     }
+
+    @Override
+    protected void assertImage(JsonNode body) {
+        assertChatCompletionsImage(body);
+    }
+
+    static void assertChatCompletionsImage(JsonNode body) {
+        JsonNode content = body.path("messages").get(0).path("content");
+        assertThat(content).hasSize(3);
+        assertThat(content.get(0).toString()).isEqualTo("{\"type\":\"text\",\"text\":\"What is in this picture?\"}");
+        assertThat(content.get(1).path("type").asText()).isEqualTo("image_url");
+        assertThat(content.get(1).path("image_url").path("url").asText()).isEqualTo("data:image/png;base64," + PIXEL);
+        assertThat(content.get(2).path("text").asText()).isEqualTo("scenario:plain");
+    }
 }

@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.models.messages.Base64ImageSource;
+import com.anthropic.models.messages.Base64PdfSource;
+import com.anthropic.models.messages.ContentBlockParam;
+import com.anthropic.models.messages.DocumentBlockParam;
 import com.anthropic.models.messages.Metadata;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.OutputConfig;
 import com.anthropic.models.messages.ThinkingConfigEnabled;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolChoiceTool;
+import com.anthropic.models.messages.UrlPdfSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -20,6 +25,10 @@ import com.openai.errors.BadRequestException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.ReasoningEffort;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
+import com.openai.models.chat.completions.ChatCompletionContentPartInputAudio;
+import com.openai.models.chat.completions.ChatCompletionContentPartText;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
@@ -38,11 +47,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a client sets reaches the model: the official SDKs send generation settings through each front door to
- * deployments on wire-exact fakes of OpenAI and Anthropic, and the fakes receive them under their own field names.
+ * What a client sends reaches the model: the official SDKs send generation settings, images and documents through each
+ * front door to deployments on wire-exact fakes of OpenAI and Anthropic, and the fakes receive them in their own terms.
  */
 @QuarkusTest
-class FrontDoorSettingsTest {
+class FrontDoorFidelityTest {
     @TestHTTPResource("/")
     URL root;
 
@@ -179,5 +188,63 @@ class FrontDoorSettingsTest {
         assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
                 .model("sim").addUserMessage("hi").logprobs(true).build())).isInstanceOf(BadRequestException.class)
                 .hasMessageContaining("logprobs");
+    }
+
+    private static final String PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+    @Test
+    void anImageFromTheOpenAiSdkReachesAnAnthropicDeploymentAsAnImageBlock() {
+        openai().chat().completions().create(ChatCompletionCreateParams.builder().model("settings-anthropic")
+                .addUserMessageOfArrayOfContentParts(List.of(
+                        ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder()
+                                .text("scenario:plain").build()),
+                        ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder().imageUrl(
+                                ChatCompletionContentPartImage.ImageUrl.builder()
+                                        .url("data:image/png;base64," + PIXEL).build()).build()),
+                        ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder().imageUrl(
+                                ChatCompletionContentPartImage.ImageUrl.builder()
+                                        .url("https://example.com/cat.jpg").build()).build())))
+                .build());
+        JsonNode content = Json.read(anthropicVendor.lastRequest("plain").body()).path("messages").get(0)
+                .path("content");
+        assertThat(content.get(0).path("text").asText()).isEqualTo("scenario:plain");
+        assertThat(content.get(1).toString()).isEqualTo("{\"type\":\"image\",\"source\":{\"type\":\"base64\","
+                + "\"media_type\":\"image/png\",\"data\":\"" + PIXEL + "\"}}");
+        assertThat(content.get(2).toString()).isEqualTo("{\"type\":\"image\",\"source\":{\"type\":\"url\","
+                + "\"url\":\"https://example.com/cat.jpg\"}}");
+    }
+
+    @Test
+    void anImageAndAPdfFromTheAnthropicSdkReachAnOpenAiDeploymentAsItsParts() {
+        anthropic().messages().create(MessageCreateParams.builder().model("settings-openai").maxTokens(64)
+                .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofText("scenario:plain"),
+                        ContentBlockParam.ofImage(Base64ImageSource.builder()
+                                .mediaType(Base64ImageSource.MediaType.IMAGE_PNG).data(PIXEL).build()),
+                        ContentBlockParam.ofDocument(Base64PdfSource.builder().data("JVBERi0xLjQK").build())))
+                .build());
+        JsonNode content = Json.read(openAiVendor.lastRequest("plain").body()).path("messages").get(0)
+                .path("content");
+        assertThat(content.get(0).toString()).isEqualTo("{\"type\":\"text\",\"text\":\"scenario:plain\"}");
+        assertThat(content.get(1).toString()).isEqualTo("{\"type\":\"image_url\",\"image_url\":{\"url\":"
+                + "\"data:image/png;base64," + PIXEL + "\"}}");
+        assertThat(content.get(2).toString()).isEqualTo("{\"type\":\"file\",\"file\":{\"filename\":"
+                + "\"document.pdf\",\"file_data\":\"data:application/pdf;base64,JVBERi0xLjQK\"}}");
+    }
+
+    @Test
+    void contentTheDoorCannotRelayIsRefusedNotDropped() {
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("sim").addUserMessageOfArrayOfContentParts(List.of(ChatCompletionContentPart.ofInputAudio(
+                        ChatCompletionContentPartInputAudio.builder().inputAudio(
+                                ChatCompletionContentPartInputAudio.InputAudio.builder().data("UklGRg==")
+                                        .format(ChatCompletionContentPartInputAudio.InputAudio.Format.WAV).build())
+                                .build()))).build()))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("input_audio");
+        // a PDF by URL to OpenAI, which takes files inline only
+        assertThatThrownBy(() -> anthropic().messages().create(MessageCreateParams.builder().model("settings-openai")
+                .maxTokens(64).addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofText("scenario:plain"),
+                        ContentBlockParam.ofDocument(DocumentBlockParam.builder()
+                                .source(UrlPdfSource.builder().url("https://example.com/a.pdf").build()).build())))
+                .build())).isInstanceOf(com.anthropic.errors.BadRequestException.class).hasMessageContaining("inline");
     }
 }

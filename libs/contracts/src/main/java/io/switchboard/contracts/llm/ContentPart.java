@@ -1,0 +1,42 @@
+package io.switchboard.contracts.llm;
+
+/**
+ * One part of a message that is more than text: {@code text}, {@code image} or {@code document} (a PDF, say). An
+ * image or document is either at a {@code url} or carried as base64 {@code data} with its {@code mediaType}
+ * ({@code image/png}, {@code application/pdf}).
+ */
+public record ContentPart(String type, String text, String mediaType, String data, String url) {
+    public static final String TEXT = "text";
+    public static final String IMAGE = "image";
+    public static final String DOCUMENT = "document";
+
+    public static ContentPart text(String text) {
+        return new ContentPart(TEXT, text, null, null, null);
+    }
+
+    public static ContentPart image(String mediaType, String base64) {
+        return new ContentPart(IMAGE, null, mediaType, base64, null);
+    }
+
+    public static ContentPart imageAt(String url) {
+        return new ContentPart(IMAGE, null, null, null, url);
+    }
+
+    public static ContentPart document(String mediaType, String base64) {
+        return new ContentPart(DOCUMENT, null, mediaType, base64, null);
+    }
+
+    public static ContentPart documentAt(String url) {
+        return new ContentPart(DOCUMENT, null, null, null, url);
+    }
+
+    /** Whether it is carried inline (base64) rather than at a URL. */
+    public boolean inline() {
+        return data != null;
+    }
+
+    /** As a {@code data:} URL ({@code data:image/png;base64,...}), for vendors that take inline files that way. */
+    public String dataUrl() {
+        return "data:" + mediaType + ";base64," + data;
+    }
+}
