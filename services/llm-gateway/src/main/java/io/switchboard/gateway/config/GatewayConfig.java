@@ -122,6 +122,13 @@ public interface GatewayConfig {
         @WithDefault("0")
         int maxTokens();
 
+        /**
+         * Go on without the generation settings this deployment's vendor has no field for (the call records what it
+         * went without), instead of refusing the call with a 400 that names them.
+         */
+        @WithDefault("false")
+        boolean dropUnsupported();
+
         /** Share of an alias's traffic under the {@code weighted} strategy. */
         @WithDefault("1")
         int weight();

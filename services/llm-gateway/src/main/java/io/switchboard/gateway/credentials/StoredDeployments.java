@@ -20,7 +20,7 @@ public class StoredDeployments {
 
     /** A stored deployment of an organization; {@code apiKey} is sealed (null when it has none). */
     public record Stored(UUID orgId, String name, String provider, String baseUrl, String model, int maxRetries,
-                         SecretCipher.Sealed apiKey, Limits limits) {
+                         SecretCipher.Sealed apiKey, Limits limits, boolean dropUnsupported) {
     }
 
     /** A stored alias of an organization. */
@@ -66,7 +66,7 @@ public class StoredDeployments {
      * Gives whether a stored key was dropped so.
      */
     public Uni<Boolean> put(UUID orgId, String name, String provider, String baseUrl, String model, int maxRetries,
-                            SecretCipher.Sealed apiKey, Limits limits) {
+                            SecretCipher.Sealed apiKey, Limits limits, boolean dropUnsupported) {
         String keep = "case when $6::text is null and (gateway.deployments.provider <> $2"
                 + " or gateway.deployments.base_url <> $3) then null else coalesce($%d, gateway.deployments.%s) end";
         // "before" sees the row as it was before this statement (one snapshot for the whole statement)
@@ -74,18 +74,20 @@ public class StoredDeployments {
                         + " where org_id = $12 and name = $1)"
                         + " insert into gateway.deployments (name, provider, base_url, model, max_retries,"
                         + " api_key_key_id, api_key_sealed, weight, max_concurrent, requests_per_minute,"
-                        + " tokens_per_minute, org_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                        + " tokens_per_minute, org_id, drop_unsupported)"
+                        + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                         + " on conflict (org_id, name) do update set provider = $2, base_url = $3, model = $4,"
                         + " max_retries = $5, api_key_key_id = " + keep.formatted(6, "api_key_key_id") + ","
                         + " api_key_sealed = " + keep.formatted(7, "api_key_sealed") + ", weight = $8,"
                         + " max_concurrent = $9, requests_per_minute = $10, tokens_per_minute = $11,"
+                        + " drop_unsupported = $13,"
                         + " updated_at = now()"
                         + " returning (select api_key_sealed is not null from before) and api_key_sealed is null"
                         + " as dropped")
                 .execute(Tuple.from(new Object[] {name, provider, baseUrl, model, maxRetries,
                         apiKey == null ? null : apiKey.keyId(), apiKey == null ? null : apiKey.ciphertext(),
                         limits.weight(), limits.maxConcurrent(), limits.requestsPerMinute(),
-                        limits.tokensPerMinute(), orgId}))
+                        limits.tokensPerMinute(), orgId, dropUnsupported}))
                 .map(rows -> Boolean.TRUE.equals(rows.iterator().next().getBoolean("dropped")));
     }
 
@@ -134,6 +136,7 @@ public class StoredDeployments {
                 row.getString("model"), row.getInteger("max_retries"),
                 sealed == null ? null : new SecretCipher.Sealed(row.getString("api_key_key_id"), sealed),
                 new Limits(row.getInteger("weight"), row.getInteger("max_concurrent"),
-                        row.getInteger("requests_per_minute"), row.getInteger("tokens_per_minute")));
+                        row.getInteger("requests_per_minute"), row.getInteger("tokens_per_minute")),
+                row.getBoolean("drop_unsupported"));
     }
 }

@@ -60,16 +60,18 @@ public class DeploymentResource {
 
     /**
      * The body of {@code PUT /api/deployments/{name}}; leave {@code apiKey} out to keep the stored one. The weight and
-     * limits are optional (see {@link Limits}; 0 or absent: no limit).
+     * limits are optional (see {@link Limits}; 0 or absent: no limit). {@code dropUnsupported}: go on without the
+     * generation settings the vendor has no field for, instead of refusing such calls.
      */
     public record DeploymentInput(String provider, String baseUrl, String model, String apiKey, Integer maxRetries,
                                   Integer weight, Integer maxConcurrent, Integer requestsPerMinute,
-                                  Integer tokensPerMinute) {
+                                  Integer tokensPerMinute, Boolean dropUnsupported) {
     }
 
     /** A deployment as the API shows it: never its key, only whether it has one. */
     public record DeploymentView(String name, String provider, String baseUrl, String model, int maxRetries,
-                                 boolean hasApiKey, String source, boolean coolingDown, Limits limits) {
+                                 boolean hasApiKey, String source, boolean coolingDown, Limits limits,
+                                 boolean dropUnsupported) {
     }
 
     /** The body of {@code PUT /api/aliases/{name}}: deployments in order; strategy defaults to {@code priority}. */
@@ -122,7 +124,7 @@ public class DeploymentResource {
         SecretCipher.Sealed sealed = key;
         return publicOrTrusted(body.baseUrl())
                 .flatMap(x -> store.put(org, name, body.provider(), body.baseUrl(), body.model().strip(), retries,
-                        sealed, limits))
+                        sealed, limits, Boolean.TRUE.equals(body.dropUnsupported())))
                 .flatMap(x -> deployments.reload())
                 .map(x -> deployments.all(org).entrySet().stream().filter(e -> e.getKey().name().equals(name))
                         .findFirst().map(e -> view(e.getKey(), e.getValue()))
@@ -227,7 +229,7 @@ public class DeploymentResource {
     private DeploymentView view(Deployment d, Deployments.Source source) {
         return new DeploymentView(d.name(), d.provider(), d.baseUrl(), d.model(), d.maxRetries(),
                 d.apiKey() != null, source.name().toLowerCase(), router.cooldowns().open(d.key()),
-                deployments.limits(d));
+                deployments.limits(d), d.dropUnsupported());
     }
 
     private static int orDefault(Integer value, int fallback) {

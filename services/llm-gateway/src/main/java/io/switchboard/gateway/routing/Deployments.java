@@ -78,7 +78,7 @@ public class Deployments implements RouteTable {
             Deployment deployment = new Deployment(name, d.provider(), d.baseUrl().orElseThrow(
                     () -> new IllegalArgumentException("gateway.deployments." + name + ".base-url is required")),
                     d.model().orElse(name), key, d.maxRetries(), d.connectTimeout(), d.firstByteTimeout(),
-                    d.idleTimeout(), d.maxTokens());
+                    d.idleTimeout(), d.maxTokens(), null, d.dropUnsupported());
             fixed.put(name, connect(deployment, Source.CONFIGURATION, new Limits(d.weight(), d.maxConcurrent(),
                     d.requestsPerMinute(), d.tokensPerMinute())));
         });
@@ -157,7 +157,7 @@ public class Deployments implements RouteTable {
                         : cipher.decrypt(row.apiKey(), StoredDeployments.sealedFor(row.orgId(), row.name()));
                 Deployment deployment = new Deployment(row.name(), row.provider(), row.baseUrl(), row.model(),
                         key, row.maxRetries(), STORED_CONNECT_TIMEOUT, STORED_FIRST_BYTE_TIMEOUT,
-                        STORED_IDLE_TIMEOUT, 0, row.orgId());
+                        STORED_IDLE_TIMEOUT, 0, row.orgId(), row.dropUnsupported());
                 Entry old = previous.get(deployment.key());
                 stored.put(deployment.key(), old == null || !old.deployment().equals(deployment)
                         ? connect(deployment, Source.DATABASE, row.limits())

@@ -1,10 +1,12 @@
 package io.switchboard.gateway.usage;
 
 import io.opentelemetry.api.trace.Span;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.cost.PriceTable;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Router;
 import java.math.BigDecimal;
@@ -24,6 +26,7 @@ public final class CallMeter {
     private final Span span;
     private final Instant startedAt = Instant.now();
     private final long startNanos = System.nanoTime();
+    private final GenerationSettings settings;
     private volatile Deployment deployment;
     private volatile int attempts;
     private long firstContentNanos = -1;
@@ -54,6 +57,7 @@ public final class CallMeter {
         this.agentId = request.agentId();
         this.orgId = Router.orgOf(request);
         this.model = request.model();
+        this.settings = request.settings();
         this.span = span;
         this.text = captureContent ? new StringBuilder() : null;
         this.toolCalls = captureContent ? new ArrayList<>() : null;
@@ -169,6 +173,10 @@ public final class CallMeter {
         return text == null ? null : SpanContent.outputMessages(text, toolCalls, finishReason);
     }
 
+    private static String dropped(List<String> names) {
+        return names.isEmpty() ? null : String.join(",", names);
+    }
+
     public void failed(Throwable failure) {
         status = failure instanceof ProviderException e ? e.kind().code : "internal_error";
     }
@@ -181,6 +189,8 @@ public final class CallMeter {
         return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
                 outputTokens, cachedInputTokens, prices.cost(upstreamModel, inputTokens, outputTokens,
-                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId, orgId);
+                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId, orgId,
+                served == null || !Unsupported.dropped(served, settings) ? null
+                        : dropped(Unsupported.of(served.provider(), settings)));
     }
 }

@@ -3,6 +3,7 @@ package io.switchboard.gateway.frontdoor;
 import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
@@ -40,6 +41,7 @@ import io.switchboard.gateway.provider.FakeVendor;
 import io.switchboard.gateway.provider.Json;
 import jakarta.inject.Inject;
 import java.net.URL;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -175,6 +177,23 @@ class FrontDoorFidelityTest {
         openai().chat().completions().create(openAiParams("settings-anthropic").seed(42)
                 .putAdditionalBodyProperty("drop_params", JsonValue.from(true)).build());
         assertThat(anthropicVendor.lastRequest("plain").body()).doesNotContain("seed").contains("\"temperature\":0.3");
+        // the call says what it went without
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(asAdmin().get("/api/usage/calls")
+                .then().statusCode(200).extract().<List<String>>path("droppedSettings")).contains("seed"));
+    }
+
+    @Test
+    void aDeploymentCanSayToGoOnWithoutWhatItsVendorCannotHonour() {
+        asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "anthropic", "baseUrl",
+                "http://127.0.0.1:" + anthropicVendor.port(), "model", "upstream-model", "apiKey", "sk-test",
+                "dropUnsupported", true)).put("/api/deployments/lenient-anthropic").then().statusCode(200)
+                .body("dropUnsupported", org.hamcrest.Matchers.equalTo(true));
+        openai().chat().completions().create(openAiParams("lenient-anthropic").seed(42).frequencyPenalty(0.5)
+                .build());
+        assertThat(anthropicVendor.lastRequest("plain").body()).doesNotContain("seed").doesNotContain("penalty");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(asAdmin().get("/api/usage/calls")
+                .then().statusCode(200).extract().<List<String>>path("droppedSettings"))
+                .contains("seed,frequency_penalty"));
     }
 
     @Test

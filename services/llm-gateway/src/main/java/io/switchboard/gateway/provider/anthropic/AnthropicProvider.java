@@ -59,10 +59,7 @@ public class AnthropicProvider implements ChatProvider {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", deployment.model());
         GenerationSettings settings = request.settings();
-        new Unsupported("Anthropic").when("seed", settings.seed())
-                .when("presence_penalty", settings.presencePenalty())
-                .when("frequency_penalty", settings.frequencyPenalty())
-                .refuseUnlessDropped(settings);
+        Unsupported.check(deployment, settings);
         // required by the API: the client's, else the deployment's, else ours
         body.put("max_tokens", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
                 : deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_TOKENS);

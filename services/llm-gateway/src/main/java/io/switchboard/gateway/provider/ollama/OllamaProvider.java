@@ -101,11 +101,7 @@ public class OllamaProvider implements ChatProvider {
      * have levels). Ollama cannot be made to call a tool, nor told to call one at a time, and has no thinking budget.
      */
     private void putSettings(ObjectNode body, GenerationSettings settings) {
-        String choice = settings.toolChoice() == null ? "auto" : settings.toolChoice().mode();
-        new Unsupported("Ollama").when("thinking_budget", settings.thinkingBudget())
-                .when("tool_choice", choice.equals("auto") || choice.equals("none") ? null : choice)
-                .when("parallel_tool_calls", Boolean.FALSE.equals(settings.parallelToolCalls()) ? false : null)
-                .refuseUnlessDropped(settings);
+        Unsupported.check(deployment, settings);
         ObjectNode options = Json.MAPPER.createObjectNode();
         Unsupported.put(options, "num_predict", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
                 : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens()) : null);

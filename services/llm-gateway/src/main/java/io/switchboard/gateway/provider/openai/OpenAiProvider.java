@@ -95,10 +95,7 @@ public class OpenAiProvider implements ChatProvider {
      */
     private void putSettings(ObjectNode body, GenerationSettings settings) {
         boolean openAi = deployment.provider().equals("openai");
-        new Unsupported(openAi ? "OpenAI" : "this OpenAI-compatible server")
-                .when("top_k", openAi ? settings.topK() : null)
-                .when("thinking_budget", settings.thinkingBudget())
-                .refuseUnlessDropped(settings);
+        Unsupported.check(deployment, settings);
         Unsupported.put(body, "max_completion_tokens", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
                 : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens()) : null);
         Unsupported.put(body, "temperature", settings.temperature());
