@@ -827,6 +827,23 @@ class PlatformIT {
         assertThat(texts("[data-testid=turn-error]")).isEmpty();
     }
 
+    @Test
+    void anAgentsGenerationSettingsReachItsModel() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"terse\",\"model\":\"sim\",\"tools\":[\"clock\"],"
+                + "\"generation\":{\"maxOutputTokens\":4,\"toolChoice\":{\"mode\":\"none\"}}}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"What time is it?\"}");
+        List<String[]> events = readStream(sessionId, null, "turn_completed");
+        // sim heeds both: no tool call though the clock is offered, and the answer stops at 4 tokens
+        assertThat(events).noneMatch(e -> e[1].equals("tool_call_started"));
+        assertThat(JSON.readTree(events.get(events.size() - 1)[2]).get("text").asText())
+                .isEqualTo("You said: \u201cWhat time");
+        browser.get(platform.adminUi() + "/agents/" + agentId);
+        assertThat(texts("[data-testid=generation]")).containsExactly("maxOutputTokens 4, toolChoice none");
+        assertThat(browser.findElement(By.cssSelector("[data-testid=definition]")).getDomProperty("value"))
+                .contains("\"maxOutputTokens\" : 4").doesNotContain("\"temperature\"");
+    }
+
     /** From an agent's page, a new chat with it (a new page: waited for). */
     private void openAgentsChat() {
         browser.findElement(By.cssSelector("[data-testid=chat-with]")).click();

@@ -20,6 +20,13 @@ public record GenerationSettings(Double temperature, Double topP, Integer topK, 
     public static final GenerationSettings DEFAULTS = new GenerationSettings(null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, false);
 
+    /** The same settings with another tool choice (null: the model's own). */
+    public GenerationSettings withToolChoice(ToolChoice choice) {
+        return new GenerationSettings(temperature, topP, topK, maxOutputTokens, stop, seed, presencePenalty,
+                frequencyPenalty, reasoningEffort, thinkingBudget, choice, parallelToolCalls, user, metadata,
+                dropUnsupported);
+    }
+
     /**
      * Which tools the model may or must call: {@code auto} (its choice), {@code none}, {@code required} (one at least)
      * or {@code tool} (the one named).

@@ -44,7 +44,7 @@ public class AgentPage {
     }
 
     /** A row of the versions table. */
-    public record Version(int version, String model, String tools, String createdAt) {
+    public record Version(int version, String model, String tools, String generation, String createdAt) {
     }
 
     /** What the API sends with a version but does not take back in an edit. */
@@ -175,12 +175,45 @@ public class AgentPage {
                     ObjectNode current = versions.stream().filter(v -> v.path("version").asInt() == published)
                             .findFirst().orElse(newest).deepCopy();
                     NOT_EDITABLE.forEach(current::remove);
+                    if (current.path("generation").isObject()) {
+                        current.set("generation", setOnly((ObjectNode) current.get("generation")));
+                    }
                     List<Version> rows = versions.stream().map(v -> new Version(v.path("version").asInt(),
                             v.path("model").asText(), String.join(", ", JSON.convertValue(v.path("tools"),
-                                    String[].class)), v.path("createdAt").asText())).toList();
+                                    String[].class)), summary(v.path("generation")), v.path("createdAt").asText()))
+                            .toList();
                     return Templates.agent(id, current.path("name").asText(), rows, published,
                             definition != null ? definition : current.toPrettyString(), publish, tools, error);
                 });
+    }
+
+    /** The generation settings that are set (the editor need not list every default). */
+    private static ObjectNode setOnly(ObjectNode generation) {
+        ObjectNode set = JSON.createObjectNode();
+        generation.fields().forEachRemaining(field -> {
+            boolean unset = field.getValue().isNull() || field.getKey().equals("dropUnsupported")
+                    && !field.getValue().asBoolean();
+            if (!unset) {
+                set.set(field.getKey(), field.getValue());
+            }
+        });
+        return set;
+    }
+
+    /** "temperature 0.2, maxOutputTokens 40, toolChoice none", or "defaults". */
+    static String summary(JsonNode generation) {
+        if (!generation.isObject()) {
+            return "defaults";
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        setOnly((ObjectNode) generation).fields().forEachRemaining(field -> {
+            JsonNode value = field.getValue();
+            String shown = field.getKey().equals("toolChoice") ? value.path("mode").asText()
+                    + (value.hasNonNull("name") ? " " + value.get("name").asText() : "")
+                    : value.isTextual() ? value.asText() : value.toString();
+            parts.add(field.getKey() + " " + shown);
+        });
+        return parts.isEmpty() ? "defaults" : String.join(", ", parts);
     }
 
     /** Opens a new session with the agent and goes to its chat. */

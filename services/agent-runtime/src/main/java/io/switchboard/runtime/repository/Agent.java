@@ -1,17 +1,19 @@
 package io.switchboard.runtime.repository;
 
+import io.switchboard.contracts.llm.GenerationSettings;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * One version of an agent ({@code runtime.agent_versions}), with where the agent stands: the version new sessions
- * get ({@code publishedVersion}) and the newest one ({@code latestVersion}).
+ * get ({@code publishedVersion}) and the newest one ({@code latestVersion}). {@code generation} is how its model calls
+ * generate (temperature, output limit, tool choice...; never null).
  */
 public record Agent(UUID id, UUID orgId, int version, String name, String model, String systemPrompt, List<String> tools,
                     List<String> httpAllowedHosts, Limits limits, String onBusy, List<String> approvalRequired,
-                    ContextPolicy context, List<UUID> subAgents, Instant createdAt, int publishedVersion,
-                    int latestVersion) {
+                    ContextPolicy context, List<UUID> subAgents, GenerationSettings generation, Instant createdAt,
+                    int publishedVersion, int latestVersion) {
 
     /** A message that arrives while a turn runs waits for it ({@code queue}). */
     public static final String QUEUE = "queue";

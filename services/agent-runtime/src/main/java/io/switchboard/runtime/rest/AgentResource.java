@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.runtime.mcp.AgentTools;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
@@ -52,13 +53,14 @@ public class AgentResource {
      * The body of {@code POST /api/agents} and {@code PUT /api/agents/{id}}; only {@code name} and {@code model} are
      * required. {@code limits} (null ones: the runtime's), {@code onBusy} ({@code queue}, {@code reject} or
      * {@code interrupt}: what a message does while a turn runs), {@code approvalRequired} (tools whose calls wait
-     * for an operator), {@code context} (window in tokens and how to fit it). {@code publish} (PUT only, default
-     * true) makes the new version the one new sessions get.
+     * for an operator), {@code context} (window in tokens and how to fit it), {@code generation} (how its model calls
+     * generate: temperature, output limit, tool choice...). {@code publish} (PUT only, default true) makes the new
+     * version the one new sessions get.
      */
     public record CreateAgent(String name, String model, String systemPrompt, List<String> tools,
                               List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                               List<String> approvalRequired, Agent.ContextPolicy context, List<String> subAgents,
-                              Boolean publish) {
+                              GenerationSettings generation, Boolean publish) {
     }
 
     /** The body of {@code POST /api/agents/{id}/publish}. */
@@ -69,11 +71,12 @@ public class AgentResource {
     public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
                             List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                             List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents,
-                            Instant createdAt, int publishedVersion, int latestVersion) {
+                            GenerationSettings generation, Instant createdAt, int publishedVersion,
+                            int latestVersion) {
         static AgentView of(Agent a) {
             return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(),
                     a.httpAllowedHosts(), a.limits(), a.onBusy(), a.approvalRequired(), a.context(), a.subAgents(),
-                    a.createdAt(), a.publishedVersion(), a.latestVersion());
+                    a.generation(), a.createdAt(), a.publishedVersion(), a.latestVersion());
         }
     }
 
@@ -219,7 +222,50 @@ public class AgentResource {
         return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
                 wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList(),
                 limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()),
-                subAgents);
+                subAgents, generation(body.generation()));
+    }
+
+    private static final List<String> EFFORTS = List.of("none", "minimal", "low", "medium", "high", "xhigh", "max");
+    private static final List<String> TOOL_CHOICES = List.of("auto", "none", "required", "tool");
+
+    /** The ranges the vendors take (temperature up to 2 is OpenAI's; Anthropic's 0-1 is checked by Anthropic). */
+    private static GenerationSettings generation(GenerationSettings g) {
+        if (g == null) {
+            return GenerationSettings.DEFAULTS;
+        }
+        range(g.temperature(), "generation.temperature", 0, 2);
+        range(g.topP(), "generation.topP", 0, 1);
+        range(g.presencePenalty(), "generation.presencePenalty", -2, 2);
+        range(g.frequencyPenalty(), "generation.frequencyPenalty", -2, 2);
+        positive(g.topK(), "generation.topK", 1_000);
+        positive(g.maxOutputTokens(), "generation.maxOutputTokens", 10_000_000);
+        positive(g.thinkingBudget(), "generation.thinkingBudget", 10_000_000);
+        if (g.stop() != null && (g.stop().size() > 16 || g.stop().stream().anyMatch(s -> s == null || s.isEmpty()))) {
+            throw Problem.badRequest("generation.stop: at most 16 sequences, none empty");
+        }
+        if (g.reasoningEffort() != null && !EFFORTS.contains(g.reasoningEffort())) {
+            throw Problem.badRequest("generation.reasoningEffort must be one of " + EFFORTS);
+        }
+        if (g.toolChoice() != null) {
+            if (!TOOL_CHOICES.contains(g.toolChoice().mode())) {
+                throw Problem.badRequest("generation.toolChoice.mode must be one of " + TOOL_CHOICES);
+            }
+            if (g.toolChoice().mode().equals("tool") != (g.toolChoice().name() != null
+                    && !g.toolChoice().name().isBlank())) {
+                throw Problem.badRequest("generation.toolChoice.name names the tool when (and only when) mode is"
+                        + " 'tool'");
+            }
+        }
+        if (g.metadata() != null && g.metadata().size() > 16) {
+            throw Problem.badRequest("generation.metadata: at most 16 entries");
+        }
+        return g;
+    }
+
+    private static void range(Double value, String field, double min, double max) {
+        if (value != null && (value.isNaN() || value < min || value > max)) {
+            throw Problem.badRequest(field + " must be from " + min + " to " + max);
+        }
     }
 
     private static Agent.Limits limits(Agent.Limits limits) {

@@ -20,6 +20,7 @@ import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.TurnResumed;
 import io.switchboard.contracts.agent.TurnStarted;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
@@ -408,6 +409,7 @@ public class TurnRunner {
                             Instant.now())))
                     .flatMap(prompt -> stream(LlmRequest.of(requestId, session(), turn(), agent.model(),
                             prompt.messages(), toolbox.specs()).forAgent(agent.id().toString())
+                            .withSettings(settings(agent, prompt.messages()))
                             .forOrg(agent.orgId().toString()), true))
                     .map(reply -> (TurnInput) new TurnInput.ModelReplied(reply));
         }
@@ -639,5 +641,18 @@ public class TurnRunner {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The agent's generation settings for a model call. A tool choice that makes the model call a tool holds until the
+     * tools have answered, then the model chooses again (as the OpenAI Agents SDK's {@code reset_tool_choice}): held
+     * for the whole turn, it would call tools until the round limit.
+     */
+    static GenerationSettings settings(Agent agent, List<ChatMessage> messages) {
+        GenerationSettings settings = agent.generation();
+        boolean forcing = settings.toolChoice() != null && !settings.toolChoice().mode().equals("none")
+                && !settings.toolChoice().mode().equals("auto");
+        boolean toolsAnswered = !messages.isEmpty() && "tool".equals(messages.get(messages.size() - 1).role());
+        return forcing && toolsAnswered ? settings.withToolChoice(null) : settings;
     }
 }

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.provider.sim;
 
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolSpec;
 import io.switchboard.gateway.provider.Json;
@@ -34,6 +35,8 @@ import java.util.regex.Pattern;
  * are each round (for showing that the runtime never lets a model's call ids decide anything).
  * A user message with {@code [slow]} in it makes every reply of that conversation stream ten times slower (for demos
  * and tests that need to act while an answer is being streamed).
+ * Of the generation settings it heeds two: an answer stops at {@code maxOutputTokens} (finishing with {@code length}),
+ * and with tool choice {@code none} it calls no tool.
  * A token is a word with the whitespace before it; usage counts the words of the prompt and the answer.
  */
 public final class SimScript {
@@ -69,7 +72,7 @@ public final class SimScript {
             if (injected.find()) {
                 return toolCall(request, injected.group(1), injected.group(2), inputTokens);
             }
-            return answer("The tool says: " + text + ".", inputTokens);
+            return answer(request, "The tool says: " + text + ".", inputTokens);
         }
         if (lower.contains("[fail:429]")) {
             return new Reply(List.of(), new ProviderException(ProviderException.Kind.RATE_LIMITED, 429,
@@ -107,7 +110,7 @@ public final class SimScript {
             return new Reply(List.of(new ProviderEvent.ToolCall(callId(request), "clock", "{}"),
                     new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
         }
-        return answer(quote(text), inputTokens);
+        return answer(request, quote(text), inputTokens);
     }
 
     /** Whether the conversation asked for the same call id every time ({@code [same-ids]} in a user message). */
@@ -125,14 +128,20 @@ public final class SimScript {
                 new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
     }
 
-    private static Reply answer(String answer, int inputTokens) {
+    /** The answer, cut at the request's output limit if it has one (then it finishes with {@code length}). */
+    private static Reply answer(LlmRequest request, String answer, int inputTokens) {
         List<ProviderEvent> events = new ArrayList<>();
         List<String> tokens = tokens(answer);
+        Integer limit = request.settings().maxOutputTokens();
+        boolean cut = limit != null && tokens.size() > limit;
+        if (cut) {
+            tokens = tokens.subList(0, limit);
+        }
         for (String token : tokens) {
             events.add(new ProviderEvent.TextDelta(token));
         }
         events.add(new ProviderEvent.Usage(inputTokens, tokens.size(), 0));
-        events.add(new ProviderEvent.Finish("stop"));
+        events.add(new ProviderEvent.Finish(cut ? "length" : "stop"));
         return new Reply(events, null);
     }
 
@@ -141,7 +150,12 @@ public final class SimScript {
                 + "I answer every message the same way, so demos and tests need no API key.";
     }
 
+    /** Whether the tool is offered, and tools may be called ({@code tool_choice} is not {@code none}). */
     private static boolean offers(LlmRequest request, String tool) {
+        GenerationSettings.ToolChoice choice = request.settings().toolChoice();
+        if (choice != null && choice.mode().equals("none")) {
+            return false;
+        }
         return request.tools() != null && request.tools().stream().map(ToolSpec::name).anyMatch(tool::equals);
     }
 

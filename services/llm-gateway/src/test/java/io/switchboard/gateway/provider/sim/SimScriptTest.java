@@ -3,6 +3,7 @@ package io.switchboard.gateway.provider.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.contracts.llm.ToolSpec;
@@ -40,6 +41,19 @@ class SimScriptTest {
                 .isInstanceOf(ProviderEvent.ToolCall.class);
         assertThat(SimScript.reply(request(List.of(ChatMessage.user("What time is it?")), List.of())).events().get(0))
                 .isInstanceOf(ProviderEvent.TextDelta.class);
+    }
+
+    @Test
+    void heedsTheOutputLimitAndAToolChoiceOfNone() {
+        GenerationSettings fiveTokens = new GenerationSettings(null, null, null, 5, null, null, null, null, null, null,
+                null, null, null, null, false);
+        SimScript.Reply cut = SimScript.reply(request(List.of(ChatMessage.user("hello there")), List.of())
+                .withSettings(fiveTokens));
+        assertThat(cut.events().stream().filter(e -> e instanceof ProviderEvent.TextDelta)).hasSize(5);
+        assertThat(cut.events().get(cut.events().size() - 1)).isEqualTo(new ProviderEvent.Finish("length"));
+        SimScript.Reply noTools = SimScript.reply(request(List.of(ChatMessage.user("What time is it?")), CLOCK)
+                .withSettings(GenerationSettings.DEFAULTS.withToolChoice(GenerationSettings.ToolChoice.NONE)));
+        assertThat(noTools.events()).noneMatch(e -> e instanceof ProviderEvent.ToolCall);
     }
 
     @Test
