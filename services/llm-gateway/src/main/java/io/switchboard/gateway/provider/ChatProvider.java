@@ -2,6 +2,7 @@ package io.switchboard.gateway.provider;
 
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.LlmRequest;
+import java.util.List;
 
 /**
  * A model vendor's API, translated to the one stream model. Adapters only translate: retries, fallbacks, cooldowns
@@ -14,4 +15,23 @@ public interface ChatProvider {
     String name();
 
     Multi<ProviderEvent> stream(LlmRequest request);
+
+    /**
+     * Embeds the inputs: {@link ProviderEvent.Embeddings}, then {@link ProviderEvent.Usage} and
+     * {@link ProviderEvent.Finish}. Vendors without an embeddings API refuse the call.
+     */
+    default Multi<ProviderEvent> embed(EmbeddingRequest request) {
+        return Multi.createFrom().failure(new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400,
+                name() + " deployments have no embeddings API", null));
+    }
+
+    /** Texts to embed, and the vector size asked for (null: the model's own). */
+    record EmbeddingRequest(List<String> inputs, Integer dimensions) {
+    }
+
+    /** The events of a finished embeddings call. */
+    static Multi<ProviderEvent> embedded(List<float[]> vectors, int inputTokens) {
+        return Multi.createFrom().items(new ProviderEvent.Embeddings(vectors),
+                new ProviderEvent.Usage(inputTokens, 0, 0), new ProviderEvent.Finish("stop"));
+    }
 }

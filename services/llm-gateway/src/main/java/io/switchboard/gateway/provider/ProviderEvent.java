@@ -1,5 +1,7 @@
 package io.switchboard.gateway.provider;
 
+import java.util.List;
+
 /**
  * One thing a model produced, in the gateway's single stream model. Every adapter translates its vendor's wire format
  * into these; the Kafka replier and the HTTP front doors translate them out again. Failures are not events: a stream
@@ -17,6 +19,10 @@ public sealed interface ProviderEvent {
 
     /** A complete tool call; adapters merge the vendor's argument fragments. {@code arguments} is a JSON object. */
     record ToolCall(String id, String name, String arguments) implements ProviderEvent {
+    }
+
+    /** The vectors of an embeddings call, one per input, in order. */
+    record Embeddings(List<float[]> vectors) implements ProviderEvent {
     }
 
     /** Token counts for the call; {@code cachedInputTokens} is the part of the input served from a prompt cache. */

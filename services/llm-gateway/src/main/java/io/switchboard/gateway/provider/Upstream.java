@@ -1,5 +1,6 @@
 package io.switchboard.gateway.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -34,6 +35,8 @@ public final class Upstream implements AutoCloseable {
     static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
     /** How much of an error's body is read (its start says what went wrong). */
     static final int MAX_ERROR_BYTES = 64 * 1024;
+    /** The most of a whole JSON answer (embeddings of a large batch) that is read. */
+    static final int MAX_JSON_BYTES = 64 * 1024 * 1024;
     /** How long a checked address is used before the host is looked up again. */
     static final Duration PIN_TIME = Duration.ofMinutes(1);
     private final HttpClientOptions options;
@@ -84,6 +87,27 @@ public final class Upstream implements AutoCloseable {
      */
     public Multi<ProviderEvent> postForEvents(String path, Map<String, String> headers, String json,
                                               LineDecoder decoder) {
+        return post(path, headers, json).onItem().transformToMulti(response -> events(response, decoder));
+    }
+
+    /**
+     * POSTs {@code json} to {@code path} and reads the answer as one JSON document (at most {@link #MAX_JSON_BYTES}):
+     * for calls that do not stream, such as embeddings. Failures are classified as for streams.
+     */
+    public Uni<JsonNode> postForJson(String path, Map<String, String> headers, String json) {
+        return post(path, headers, json).flatMap(response -> response.statusCode() / 100 != 2
+                ? boundedBody(response, MAX_ERROR_BYTES).flatMap(body -> Uni.createFrom()
+                        .<JsonNode>failure(httpError(response, body)))
+                : boundedBody(response, MAX_JSON_BYTES).map(body -> {
+                    if (body.length() >= MAX_JSON_BYTES) {
+                        throw new ProviderException(ProviderException.Kind.SERVER_ERROR, "the answer is larger than "
+                                + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
+                    }
+                    return Json.read(body);
+                }));
+    }
+
+    private Uni<HttpClientResponse> post(String path, Map<String, String> headers, String json) {
         URI target = base.resolve(path);
         int port = target.getPort() != -1 ? target.getPort() : "https".equals(target.getScheme()) ? 443 : 80;
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.getHost())
@@ -100,8 +124,7 @@ public final class Upstream implements AutoCloseable {
                 .ifNoItem().after(firstByteTimeout).failWith(() -> new ProviderException(
                         ProviderException.Kind.TIMEOUT, "no response from " + target.getHost() + " within "
                         + firstByteTimeout))
-                .onFailure(e -> !(e instanceof ProviderException)).transform(Upstream::connectionFailure)
-                .onItem().transformToMulti(response -> events(response, decoder));
+                .onFailure(e -> !(e instanceof ProviderException)).transform(Upstream::connectionFailure);
     }
 
     /** The checked address of the base URL's host (DNS is blocking: looked up on a worker thread). */
@@ -125,7 +148,7 @@ public final class Upstream implements AutoCloseable {
 
     private Multi<ProviderEvent> events(HttpClientResponse response, LineDecoder decoder) {
         if (response.statusCode() / 100 != 2) {
-            return boundedBody(response).onItem().transformToMulti(body -> Multi.createFrom().failure(
+            return boundedBody(response, MAX_ERROR_BYTES).onItem().transformToMulti(body -> Multi.createFrom().failure(
                     httpError(response, body)));
         }
         return Multi.createFrom().emitter(emitter -> new BodyReader(response.getDelegate(), decoder, emitter).start());
@@ -258,8 +281,8 @@ public final class Upstream implements AutoCloseable {
         }
     }
 
-    /** At most {@link #MAX_ERROR_BYTES} of an error's body: the rest is not read (the connection is reset). */
-    private static Uni<String> boundedBody(HttpClientResponse response) {
+    /** At most {@code max} bytes of a body: the rest is not read (the connection is reset). */
+    private static Uni<String> boundedBody(HttpClientResponse response, int max) {
         return Uni.createFrom().emitter(emitter -> {
             Buffer body = Buffer.buffer();
             boolean[] cut = {false};
@@ -273,8 +296,8 @@ public final class Upstream implements AutoCloseable {
                 if (cut[0]) {
                     return;
                 }
-                if (body.length() + chunk.length() > MAX_ERROR_BYTES) {
-                    body.appendBuffer(chunk, 0, MAX_ERROR_BYTES - body.length());
+                if (body.length() + chunk.length() > max) {
+                    body.appendBuffer(chunk, 0, max - body.length());
                     cut[0] = true;
                     response.request().reset();
                     emitter.complete(body.toString());

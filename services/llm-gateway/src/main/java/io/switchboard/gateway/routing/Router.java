@@ -6,6 +6,7 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import io.switchboard.auth.IdentitySchema;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException.Kind;
 import io.switchboard.gateway.provider.ProviderException;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Routes a request over its model's deployments in order. On one deployment, retryable failures are retried with
@@ -55,6 +57,20 @@ public class Router {
      * Fails with a {@link ProviderException} when no attempt succeeded or the chosen one broke off.
      */
     public Multi<ProviderEvent> stream(LlmRequest request, Consumer<Deployment> onAttempt) {
+        return route(request, onAttempt, provider -> provider.stream(request));
+    }
+
+    /**
+     * Embeds the inputs on the request's model ({@code request} carries the model and organization), with the same
+     * retries, fallbacks, cooldowns and limits as a chat call.
+     */
+    public Multi<ProviderEvent> embed(LlmRequest request, ChatProvider.EmbeddingRequest inputs,
+                                      Consumer<Deployment> onAttempt) {
+        return route(request, onAttempt, provider -> provider.embed(inputs));
+    }
+
+    private Multi<ProviderEvent> route(LlmRequest request, Consumer<Deployment> onAttempt,
+                                       Function<ChatProvider, Multi<ProviderEvent>> call) {
         UUID org = orgOf(request);
         if (org == null) {
             return Multi.createFrom().failure(new ProviderException(Kind.INVALID_REQUEST,
@@ -67,7 +83,7 @@ public class Router {
         }
         AtomicBoolean started = new AtomicBoolean();
         String wider = deployments.contextFallback(request.model());
-        Multi<ProviderEvent> routed = fallback(request, route, 0, started, onAttempt, null);
+        Multi<ProviderEvent> routed = fallback(request, route, 0, started, onAttempt, call, null);
         if (wider != null) {
             // too long for this model's window: the same request on a model with a larger one
             routed = routed.onFailure(e -> !started.get() && e instanceof ProviderException p
@@ -75,7 +91,7 @@ public class Router {
                     .recoverWithMulti(e -> {
                         List<Deployment> larger = deployments.route(org, wider);
                         return larger.isEmpty() ? Multi.createFrom().failure(e)
-                                : fallback(request, order(org, wider, larger), 0, started, onAttempt, null);
+                                : fallback(request, order(org, wider, larger), 0, started, onAttempt, call, null);
                     });
         }
         return withDeadline(routed.onItem().invoke(() -> started.set(true)), config.totalTimeout());
@@ -112,16 +128,16 @@ public class Router {
 
     private Multi<ProviderEvent> fallback(LlmRequest request, List<Deployment> route, int index,
                                           AtomicBoolean started, Consumer<Deployment> onAttempt,
-                                          Throwable previous) {
+                                          Function<ChatProvider, Multi<ProviderEvent>> call, Throwable previous) {
         if (index == route.size()) {
             return Multi.createFrom().failure(previous != null ? previous : new ProviderException(Kind.UNAVAILABLE,
                     "every deployment of '" + request.model() + "' is cooling down after failures or at a limit"
                             + " (calls in flight, requests or tokens per minute)"));
         }
         Deployment deployment = route.get(index);
-        return onDeployment(request, deployment, started, onAttempt)
+        return onDeployment(deployment, started, onAttempt, call)
                 .onFailure(e -> !started.get() && movesOn(e))
-                .recoverWithMulti(e -> fallback(request, route, index + 1, started, onAttempt,
+                .recoverWithMulti(e -> fallback(request, route, index + 1, started, onAttempt, call,
                         e instanceof Skipped ? previous : e));
     }
 
@@ -181,8 +197,9 @@ public class Router {
                 : new Throttle(limits, old == null ? new AtomicInteger() : old.inFlight));
     }
 
-    private Multi<ProviderEvent> onDeployment(LlmRequest request, Deployment deployment, AtomicBoolean started,
-                                              Consumer<Deployment> onAttempt) {
+    private Multi<ProviderEvent> onDeployment(Deployment deployment, AtomicBoolean started,
+                                              Consumer<Deployment> onAttempt,
+                                              Function<ChatProvider, Multi<ProviderEvent>> call) {
         AtomicInteger retries = new AtomicInteger();
         return Multi.createFrom().deferred(() -> {
             if (!cooldowns.tryAcquire(deployment.key())) {
@@ -194,15 +211,15 @@ public class Router {
                 return Multi.createFrom().<ProviderEvent>failure(new Skipped()); // at a limit: like cooling down
             }
             onAttempt.accept(deployment);
-            Multi<ProviderEvent> call = deployments.provider(deployment).stream(request);
+            Multi<ProviderEvent> attempt = call.apply(deployments.provider(deployment));
             if (throttle.countsTokens()) {
-                call = call.onItem().invoke(event -> {
+                attempt = attempt.onItem().invoke(event -> {
                     if (event instanceof ProviderEvent.Usage usage) {
                         throttle.used(usage.inputTokens() + usage.outputTokens());
                     }
                 });
             }
-            return call
+            return attempt
                     .onTermination().invoke(throttle::release)
                     .onCompletion().invoke(() -> cooldowns.success(deployment.key()))
                     .onCancellation().invoke(() -> cooldowns.release(deployment.key()))

@@ -26,7 +26,7 @@ class FrontDoorLimitsTest {
     /** A client announces 17 MiB and sends a few bytes: the answer comes at once, from the headers alone. */
     @Test
     void anOversizedBodyIsRefusedBeforeItIsReadOrItsKeyChecked() throws Exception {
-        for (String door : new String[] {"/v1/chat/completions", "/v1/messages"}) {
+        for (String door : new String[] {"/v1/chat/completions", "/v1/messages", "/v1/embeddings"}) {
             try (Socket socket = new Socket(base.getHost(), base.getPort())) {
                 socket.setSoTimeout(10_000);
                 socket.getOutputStream().write(("POST " + door + " HTTP/1.1\r\nHost: localhost\r\n"
@@ -45,7 +45,7 @@ class FrontDoorLimitsTest {
         long before = Files.isDirectory(uploads) ? Files.list(uploads).count() : 0;
         File upload = Files.createTempFile("upload", ".bin").toFile();
         Files.write(upload.toPath(), new byte[1024 * 1024]);
-        for (String door : new String[] {"/v1/chat/completions", "/v1/messages"}) {
+        for (String door : new String[] {"/v1/chat/completions", "/v1/messages", "/v1/embeddings"}) {
             int status = given().header("Authorization", "Bearer " + TestKeys.unlimited())
                     .multiPart("file", upload).post(door).then().extract().statusCode();
             assertThat(status).as(door).isBetween(400, 499);

@@ -247,6 +247,47 @@ public abstract class AbstractProviderConformanceTest {
         assertImage(Json.read(fake.lastRequest("plain").body()));
     }
 
+    /** Whether the vendor has an embeddings API. */
+    protected boolean embeds() {
+        return true;
+    }
+
+    /** The path embeddings are posted to. */
+    protected String embeddingsPath() {
+        return "/v1/embeddings";
+    }
+
+    @Test
+    void embeddingsComeBackOnePerInputInOrderWithTheirUsage() {
+        ChatProvider provider = io.switchboard.gateway.routing.ProviderAdapters.adapter(deployment(), upstream);
+        List<ProviderEvent> events = new ArrayList<>();
+        ProviderException failure = null;
+        try {
+            events.addAll(provider.embed(new ChatProvider.EmbeddingRequest(List.of("scenario:embed first",
+                    "the second"), 3)).collect().asList().await().atMost(Duration.ofSeconds(10)));
+        } catch (ProviderException e) {
+            failure = e;
+        }
+        if (!embeds()) {
+            assertThat(failure.kind()).isEqualTo(Kind.INVALID_REQUEST);
+            assertThat(failure.getMessage()).contains("no embeddings API");
+            return;
+        }
+        assertThat(failure).isNull();
+        List<float[]> vectors = ((ProviderEvent.Embeddings) events.get(0)).vectors();
+        assertThat(vectors).hasSize(2);
+        assertThat(vectors.get(0)).containsExactly(0.0023064255f, -0.009327292f, 0.015797347f);
+        assertThat(vectors.get(1)).containsExactly(-0.0028842222f, 0.0108394f, -0.0055123f);
+        assertThat(events.subList(1, 3)).containsExactly(new ProviderEvent.Usage(8, 0, 0),
+                new ProviderEvent.Finish("stop"));
+        FakeVendor.Recorded sent = fake.lastRequest("embed");
+        assertThat(sent.path()).isEqualTo(embeddingsPath());
+        JsonNode body = Json.read(sent.body());
+        assertThat(body.path("model").asText()).isEqualTo("upstream-model");
+        assertThat(body.path("input").toString()).isEqualTo("[\"scenario:embed first\",\"the second\"]");
+        assertThat(body.path("dimensions").asInt()).isEqualTo(3);
+    }
+
     // ---- helpers
 
     private static LlmRequest plain() {

@@ -1,5 +1,6 @@
 package io.switchboard.gateway.provider.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
@@ -19,6 +20,7 @@ import io.switchboard.gateway.provider.SseEvents;
 import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.provider.Upstream;
 import io.switchboard.gateway.routing.Deployment;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +51,38 @@ public class OpenAiProvider implements ChatProvider {
     public Multi<ProviderEvent> stream(LlmRequest request) {
         return Multi.createFrom().deferred(
                 () -> upstream.postForEvents("chat/completions", headers, body(request), decoder()));
+    }
+
+    /** {@code POST /embeddings}; vectors are asked for as floats. */
+    @Override
+    public Multi<ProviderEvent> embed(EmbeddingRequest request) {
+        return Multi.createFrom().deferred(() -> {
+            ObjectNode body = Json.MAPPER.createObjectNode().put("model", deployment.model());
+            ArrayNode input = body.putArray("input");
+            request.inputs().forEach(input::add);
+            Unsupported.put(body, "dimensions", request.dimensions());
+            body.put("encoding_format", "float");
+            return upstream.postForJson("embeddings", headers, Json.write(body)).onItem().transformToMulti(answer -> {
+                List<float[]> vectors = new ArrayList<>();
+                for (JsonNode item : answer.path("data")) {
+                    vectors.add(floats(item.path("embedding")));
+                }
+                if (vectors.size() != request.inputs().size()) {
+                    throw new ProviderException(ProviderException.Kind.SERVER_ERROR, "the provider answered "
+                            + vectors.size() + " embeddings for " + request.inputs().size() + " inputs");
+                }
+                return ChatProvider.embedded(vectors, answer.path("usage").path("prompt_tokens").asInt());
+            });
+        });
+    }
+
+    /** A JSON array of numbers as floats. */
+    public static float[] floats(JsonNode array) {
+        float[] vector = new float[array.size()];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = (float) array.get(i).asDouble();
+        }
+        return vector;
     }
 
     /** Reads one streamed Chat Completion's body. */

@@ -6,6 +6,8 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.ProviderEvent;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The built-in offline model: plays {@link SimScript} at the configured pace, without network or key. */
 public class SimProvider implements ChatProvider {
@@ -18,6 +20,19 @@ public class SimProvider implements ChatProvider {
     @Override
     public String name() {
         return "sim";
+    }
+
+    /** Offline embeddings: {@link SimScript#embedding}, the same vector for the same text every time. */
+    @Override
+    public Multi<ProviderEvent> embed(EmbeddingRequest request) {
+        int dimensions = request.dimensions() == null ? SimScript.EMBEDDING_DIMENSIONS : request.dimensions();
+        List<float[]> vectors = new ArrayList<>();
+        int tokens = 0;
+        for (String input : request.inputs()) {
+            vectors.add(SimScript.embedding(input, dimensions));
+            tokens += SimScript.tokens(input).size();
+        }
+        return ChatProvider.embedded(vectors, tokens);
     }
 
     @Override

@@ -159,6 +159,34 @@ public final class SimScript {
         return request.tools() != null && request.tools().stream().map(ToolSpec::name).anyMatch(tool::equals);
     }
 
+    /** The vector size of sim's embeddings unless a call asks for another. */
+    public static final int EMBEDDING_DIMENSIONS = 64;
+
+    /**
+     * A deterministic embedding: each lower-cased word adds a sign to a slot chosen by its hash (a hashed bag of
+     * words), then the vector is scaled to length 1. Texts that share words point the same way, so a demo of search
+     * behaves as one would expect; an empty text is the zero vector.
+     */
+    public static float[] embedding(String text, int dimensions) {
+        float[] vector = new float[dimensions];
+        for (String word : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+            if (!word.isEmpty()) {
+                int hash = word.hashCode();
+                vector[Math.floorMod(hash, dimensions)] += (hash & 0x40000000) == 0 ? 1 : -1;
+            }
+        }
+        double length = 0;
+        for (float v : vector) {
+            length += v * v;
+        }
+        if (length > 0) {
+            for (int i = 0; i < dimensions; i++) {
+                vector[i] = (float) (vector[i] / Math.sqrt(length));
+            }
+        }
+        return vector;
+    }
+
     static List<String> tokens(String text) {
         List<String> tokens = new ArrayList<>();
         Matcher m = WORD.matcher(text);

@@ -129,4 +129,9 @@ class AnthropicConformanceTest extends AbstractProviderConformanceTest {
                 + "\"media_type\":\"image/png\",\"data\":\"" + PIXEL + "\"}}");
         assertThat(content.get(2).path("text").asText()).isEqualTo("scenario:plain");
     }
+
+    @Override
+    protected boolean embeds() {
+        return false;
+    }
 }

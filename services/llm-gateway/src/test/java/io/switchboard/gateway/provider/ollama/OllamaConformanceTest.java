@@ -85,4 +85,9 @@ class OllamaConformanceTest extends AbstractProviderConformanceTest {
         assertThat(message.path("content").asText()).isEqualTo("What is in this picture?\nscenario:plain");
         assertThat(message.path("images").toString()).isEqualTo("[\"" + PIXEL + "\"]");
     }
+
+    @Override
+    protected String embeddingsPath() {
+        return "/api/embed";
+    }
 }
