@@ -8,6 +8,7 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.runtime.client.GatewayClient;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.ContextRepository;
+import io.switchboard.tokens.TokenCounter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.switchboard.runtime.context;
 
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.tokens.TokenCounter;
 import java.util.ArrayList;
 import java.util.List;
 

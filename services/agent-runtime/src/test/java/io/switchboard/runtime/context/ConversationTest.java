@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.tokens.TokenCounter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

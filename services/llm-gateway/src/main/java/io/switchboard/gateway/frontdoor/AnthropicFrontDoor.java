@@ -3,13 +3,17 @@ package io.switchboard.gateway.frontdoor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.context.Context;
+import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolSpec;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.routing.Deployments;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
+import io.switchboard.tokens.TokenCounter;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,23 +23,64 @@ import java.util.UUID;
 
 /**
  * Anthropic-compatible front door: {@code POST /v1/messages}, streamed or not, with tools, so the Anthropic SDKs and
- * the clients built on them (Claude Code among them) can use the gateway.
+ * the clients built on them (Claude Code among them) can use the gateway; and {@code POST /v1/messages/count_tokens},
+ * counted here by the platform's one token counter (an estimate for Claude's tokenizer: within some percent).
  */
 @ApplicationScoped
 public class AnthropicFrontDoor {
     private final Router router;
     private final CallRecorder recorder;
     private final FrontDoorGuard guard;
+    private final Deployments deployments;
+    private final TokenCounter counter;
 
-    public AnthropicFrontDoor(Router router, CallRecorder recorder, FrontDoorGuard guard) {
+    public AnthropicFrontDoor(Router router, CallRecorder recorder, FrontDoorGuard guard, Deployments deployments,
+                              TokenCounter counter) {
         this.router = router;
         this.recorder = recorder;
         this.guard = guard;
+        this.deployments = deployments;
+        this.counter = counter;
     }
 
     void routes(@Observes io.vertx.ext.web.Router web) {
         web.post("/v1/messages").handler(BodyHandler.create(false).setBodyLimit(OpenAiFrontDoor.MAX_BODY_BYTES))
                 .handler(this::messages);
+        web.post("/v1/messages/count_tokens")
+                .handler(BodyHandler.create(false).setBodyLimit(OpenAiFrontDoor.MAX_BODY_BYTES))
+                .handler(this::countTokens);
+    }
+
+    /** {@code {"input_tokens": n}}: the messages, system prompt and tools, as the model would be sent them. */
+    private void countTokens(RoutingContext ctx) {
+        LlmRequest request;
+        try {
+            request = AnthropicFormat.toRequest("count", Json.MAPPER.readTree(ctx.body().buffer().getBytes()));
+        } catch (FrontDoorRequest e) {
+            StreamingResponder.json(ctx.response(), e.status, Json.write(AnthropicFormat.errorObject(e)));
+            return;
+        } catch (Exception e) {
+            StreamingResponder.json(ctx.response(), 400, Json.write(AnthropicFormat.errorObject(
+                    FrontDoorRequest.invalid("the body is not valid JSON"))));
+            return;
+        }
+        StreamingResponder.whenAdmitted(ctx, guard, e -> Json.write(AnthropicFormat.errorObject(e)), key -> {
+            if (deployments.route(key.orgId(), request.model()).isEmpty()) {
+                FrontDoorRequest unknown = new FrontDoorRequest(404, "not_found_error",
+                        "model: no deployment serves '" + request.model() + "'", null);
+                StreamingResponder.json(ctx.response(), 404, Json.write(AnthropicFormat.errorObject(unknown)));
+                return;
+            }
+            int tokens = 0;
+            for (ChatMessage message : request.messages()) {
+                tokens += counter.count(message);
+            }
+            for (ToolSpec tool : request.tools()) {
+                tokens += counter.count(tool.name()) + counter.count(tool.description())
+                        + counter.count(Json.MAPPER.valueToTree(tool.parameters()).toString());
+            }
+            StreamingResponder.json(ctx.response(), 200, "{\"input_tokens\":" + tokens + "}");
+        });
     }
 
     private void messages(RoutingContext ctx) {

@@ -128,6 +128,22 @@ class FrontDoorSdkTest {
     }
 
     @Test
+    void anthropicSdkCountsTokensWithTheRuntimesCounter() {
+        io.switchboard.tokens.TokenCounter counter = new io.switchboard.tokens.TokenCounter();
+        long bare = anthropic().messages().countTokens(com.anthropic.models.messages.MessageCountTokensParams
+                .builder().model("sim").addUserMessage("How many tokens is this?").build()).inputTokens();
+        assertThat(bare).isEqualTo(counter.count("How many tokens is this?") + io.switchboard.tokens.TokenCounter.PER_MESSAGE);
+        long more = anthropic().messages().countTokens(com.anthropic.models.messages.MessageCountTokensParams
+                .builder().model("sim").system("Be brief.").addUserMessage("How many tokens is this?")
+                .addTool(Tool.builder().name("clock").description("The current time").inputSchema(
+                        Tool.InputSchema.builder().build()).build()).build()).inputTokens();
+        assertThat(more).isGreaterThan(bare + counter.count("Be brief."));
+        assertThatThrownBy(() -> anthropic().messages().countTokens(com.anthropic.models.messages
+                .MessageCountTokensParams.builder().model("no-such-model").addUserMessage("hi").build()))
+                .isInstanceOf(com.anthropic.errors.NotFoundException.class);
+    }
+
+    @Test
     void badRequestsGetTheDoorsOwnErrorShape() {
         given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
                 .contentType(ContentType.JSON).body("{\"model\":\"sim\"}").post("/v1/chat/completions")

@@ -1,24 +1,24 @@
-package io.switchboard.runtime.context;
+package io.switchboard.tokens;
 
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import io.quarkus.runtime.Startup;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.ToolCall;
-import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Counts tokens before a call, to fit the conversation to an agent's window. One encoding for every provider
- * ({@code o200k_base}, OpenAI's current one, via jtokkit): others' tokenizers differ by some percent, which the window
- * an operator sets leaves room for. The provider's own count comes back as usage after the call. Made at start-up:
- * loading the encoding takes about a second, which the first turn should not wait for.
+ * Counts tokens before a call: to fit the conversation to an agent's window (agent-runtime), and to answer a client's
+ * count (llm-gateway). One encoding for every provider ({@code o200k_base}, OpenAI's current one, via jtokkit):
+ * others' tokenizers differ by some percent, which a window leaves room for. The provider's own count comes back as
+ * usage after the call. Loading the encoding takes about a second: make one at start-up and share it (it is
+ * thread-safe).
  */
-@Startup
-@ApplicationScoped
 public class TokenCounter {
     /** What a provider adds around each message (role, separators). */
-    static final int PER_MESSAGE = 4;
+    public static final int PER_MESSAGE = 4;
+    /** What an image is counted as: a typical one, as the vendors price images of about a megapixel. */
+    public static final int PER_IMAGE = 1_600;
 
     private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
 
@@ -29,6 +29,14 @@ public class TokenCounter {
 
     public int count(ChatMessage message) {
         int tokens = PER_MESSAGE + count(message.content());
+        if (message.parts() != null) {
+            for (ContentPart part : message.parts()) {
+                // text parts are in the content already; a document's size says more than nothing
+                tokens += part.type().equals(ContentPart.IMAGE) ? PER_IMAGE
+                        : part.type().equals(ContentPart.DOCUMENT) && part.data() != null ? part.data().length() / 8
+                        : 0;
+            }
+        }
         if (message.toolCalls() != null) {
             for (ToolCall call : message.toolCalls()) {
                 tokens += count(call.name()) + count(call.arguments());

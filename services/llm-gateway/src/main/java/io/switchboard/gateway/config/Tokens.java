@@ -1,0 +1,17 @@
+package io.switchboard.gateway.config;
+
+import io.switchboard.tokens.TokenCounter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+
+/**
+ * The gateway's token counter (the runtime's too), for {@code count_tokens}. Made on its first use, not at start-up: a
+ * gateway nobody asks to count keeps the encoding's memory.
+ */
+public class Tokens {
+    @Produces
+    @ApplicationScoped
+    TokenCounter counter() {
+        return new TokenCounter();
+    }
+}
