@@ -122,18 +122,19 @@ public interface GatewayClient {
     Uni<Map<String, Alias>> putAlias(@HeaderParam("Authorization") String auth, @PathParam("name") String name, AliasInput input);
 
     record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens, long cachedInputTokens,
-                    BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {
-        /** The cost in dollars, to the millionth, without trailing zeros. */
+                    BigDecimal costUsd, long unpricedCalls, Double p50LatencyMs, Double p50TtftMs) {
+        /** The priced calls' cost in dollars (to the millionth, without trailing zeros), and how many had no price. */
         public String cost() {
-            return dollars(costUsd);
+            return dollars(costUsd) + (unpricedCalls == 0 ? "" : " + " + unpricedCalls + " unpriced");
         }
     }
 
     record Call(String requestId, String sessionId, String agentId, String model, String deployment, String provider,
                 int attempts, String status, int inputTokens, int outputTokens, BigDecimal costUsd, int latencyMs,
                 Integer ttftMs, Instant startedAt) {
+        /** Its cost, or "unpriced" when its model has no price (never shown as free). */
         public String cost() {
-            return dollars(costUsd);
+            return costUsd == null ? "unpriced" : dollars(costUsd);
         }
     }
 

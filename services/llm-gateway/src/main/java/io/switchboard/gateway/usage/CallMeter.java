@@ -186,10 +186,13 @@ public final class CallMeter {
         Integer ttftMs = firstContentNanos < 0 ? null : (int) ((firstContentNanos - startNanos) / 1_000_000);
         Deployment served = deployment;
         String upstreamModel = served == null ? null : served.model();
+        BigDecimal cost = prices.cost(upstreamModel, inputTokens, outputTokens, cachedInputTokens);
+        if (cost == null && inputTokens + outputTokens == 0) {
+            cost = BigDecimal.ZERO; // nothing used costs nothing, priced or not
+        }
         return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
-                outputTokens, cachedInputTokens, prices.cost(upstreamModel, inputTokens, outputTokens,
-                cachedInputTokens), (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId, orgId,
+                outputTokens, cachedInputTokens, cost, (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId, orgId,
                 served == null || !Unsupported.dropped(served, settings) ? null
                         : dropped(Unsupported.of(served.provider(), settings)));
     }

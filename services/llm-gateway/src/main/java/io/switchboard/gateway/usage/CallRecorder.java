@@ -142,7 +142,7 @@ public class CallRecorder {
         Map<String, PriceTable.Price> table = new HashMap<>();
         config.prices().forEach((model, p) -> table.put(model,
                 new PriceTable.Price(p.input(), p.output(), p.cachedInput().orElse(p.input()))));
-        return new PriceTable(table);
+        return PriceTable.bundled(table);
     }
 
     /**
@@ -205,7 +205,10 @@ public class CallRecorder {
             Integer asked = request.settings().maxOutputTokens(); // the client's bound, if it set one
             int output = asked != null ? asked
                     : deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_OUTPUT_TOKENS;
-            most = most.max(prices.cost(deployment.model(), input, output, 0));
+            BigDecimal cost = prices.cost(deployment.model(), input, output, 0);
+            if (cost != null) { // an unpriced model reserves nothing: no budget can bind it
+                most = most.max(cost);
+            }
         }
         return most;
     }
@@ -382,7 +385,8 @@ public class CallRecorder {
         if (call.deployment() != null) {
             LOG.warnf("LLM call %s was refused, its row could not be written, but it had gone to %s (%d input and %d"
                             + " output tokens, $%s, key %s, organization %s)", call.requestId(), call.deployment(),
-                    call.inputTokens(), call.outputTokens(), call.costUsd().toPlainString(), call.apiKeyId(),
+                    call.inputTokens(), call.outputTokens(), call.costUsd() == null ? "unpriced"
+                            : call.costUsd().toPlainString(), call.apiKeyId(),
                     call.orgId());
         }
     }
@@ -405,7 +409,9 @@ public class CallRecorder {
             span.setAttribute("switchboard.deployment", call.deployment());
         }
         span.setAttribute("switchboard.attempts", call.attempts());
-        span.setAttribute("switchboard.cost_usd", call.costUsd().doubleValue());
+        if (call.costUsd() != null) {
+            span.setAttribute("switchboard.cost_usd", call.costUsd().doubleValue());
+        }
         if (!"ok".equals(call.status())) {
             span.setAttribute("error.type", call.status());
             span.setStatus(StatusCode.ERROR, call.status());
@@ -487,7 +493,8 @@ public class CallRecorder {
                         column(batch, Integer[]::new, c -> c.call().inputTokens()),
                         column(batch, Integer[]::new, c -> c.call().outputTokens()),
                         column(batch, Integer[]::new, c -> c.call().cachedInputTokens()),
-                        column(batch, String[]::new, c -> c.call().costUsd().toPlainString()),
+                        column(batch, String[]::new, c -> c.call().costUsd() == null ? null
+                                : c.call().costUsd().toPlainString()),
                         column(batch, Integer[]::new, c -> c.call().latencyMs()),
                         column(batch, Integer[]::new, c -> c.call().ttftMs()),
                         column(batch, String[]::new, c -> c.call().droppedSettings())}))
@@ -518,7 +525,7 @@ public class CallRecorder {
     private static void add(Map<UUID, BigDecimal[]> totals, UUID id, BigDecimal reserved, BigDecimal cost) {
         BigDecimal[] sum = totals.computeIfAbsent(id, x -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
         sum[0] = sum[0].add(reserved);
-        sum[1] = sum[1].add(cost);
+        sum[1] = sum[1].add(cost == null ? BigDecimal.ZERO : cost); // an unpriced call spends nothing we know of
     }
 
     private static Uni<Void> spend(SqlConnection tx, String sql, Map<UUID, BigDecimal[]> totals) {
@@ -578,8 +585,10 @@ public class CallRecorder {
     }
 
     /** One group of the usage report. */
+    /** {@code costUsd}: of the priced calls; {@code unpricedCalls}: calls on models without a price. */
     public record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens,
-                           long cachedInputTokens, BigDecimal costUsd, Double p50LatencyMs, Double p50TtftMs) {
+                           long cachedInputTokens, BigDecimal costUsd, long unpricedCalls, Double p50LatencyMs,
+                           Double p50TtftMs) {
     }
 
     /** How calls can be grouped, and the SQL expression of each (a fixed list: never text from a request). */
@@ -598,7 +607,8 @@ public class CallRecorder {
         String sql = "select " + key + " as key, count(*) as calls,"
                 + " count(*) filter (where status not in ('ok', 'running')) as errors,"
                 + " sum(input_tokens) as input, sum(output_tokens) as output, sum(cached_input_tokens) as cached,"
-                + " sum(cost_usd) as cost, percentile_cont(0.5) within group (order by latency_ms) as latency,"
+                + " coalesce(sum(cost_usd), 0) as cost, count(*) filter (where cost_usd is null) as unpriced,"
+                + " percentile_cont(0.5) within group (order by latency_ms) as latency,"
                 + " percentile_cont(0.5) within group (order by ttft_ms) as ttft"
                 + " from gateway.llm_calls where org_id = $3 and started_at >= $1 and started_at < $2"
                 + " group by 1 order by 1";
@@ -606,7 +616,8 @@ public class CallRecorder {
                         orgId))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .map(r -> new UsageRow(r.getString("key"), r.getLong("calls"), r.getLong("errors"), r.getLong("input"),
-                        r.getLong("output"), r.getLong("cached"), r.getBigDecimal("cost"), r.getDouble("latency"),
+                        r.getLong("output"), r.getLong("cached"), r.getBigDecimal("cost"), r.getLong("unpriced"),
+                        r.getDouble("latency"),
                         r.getDouble("ttft")))
                 .collect().asList();
     }

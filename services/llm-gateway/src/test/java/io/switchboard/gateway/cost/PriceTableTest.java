@@ -18,9 +18,22 @@ class PriceTableTest {
     }
 
     @Test
-    void aModelWithoutAPriceCostsNothingAndIsNotKnown() {
-        assertThat(prices.cost("mystery", 1000, 1000, 0)).isEqualByComparingTo("0");
+    void aModelWithoutAPriceHasNoCostRatherThanAFreeOne() {
+        assertThat(prices.cost("mystery", 1000, 1000, 0)).isNull();
         assertThat(prices.knows("mystery")).isFalse();
+    }
+
+    @Test
+    void theBundledTablePricesTheModelsPeopleUseAndTheOperatorsPricesWin() {
+        PriceTable bundled = PriceTable.bundled(Map.of("gpt-4o", new PriceTable.Price(BigDecimal.ONE, BigDecimal.ONE,
+                BigDecimal.ONE)));
+        for (String model : new String[] {"gpt-4o-mini", "gpt-4.1", "gpt-5", "o3", "claude-sonnet-4-5",
+                "claude-opus-4-5", "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.5-flash", "mistral-large-latest",
+                "deepseek-v4-pro", "text-embedding-3-small"}) {
+            assertThat(bundled.knows(model)).as(model).isTrue();
+        }
+        assertThat(bundled.cost("claude-sonnet-4-5", 1_000_000, 1_000_000, 0)).isEqualByComparingTo("18"); // 3 + 15
+        assertThat(bundled.cost("gpt-4o", 1_000_000, 0, 0)).isEqualByComparingTo("1");
     }
 
     @Test

@@ -183,6 +183,18 @@ class FrontDoorFidelityTest {
     }
 
     @Test
+    void aCallOnAModelWithoutAPriceIsShownUnpricedNeverFree() {
+        openai().chat().completions().create(openAiParams("settings-openai").build()); // "upstream-model": no price
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            asAdmin().get("/api/usage/calls").then().statusCode(200)
+                    .body("find { it.deployment == 'settings-openai' }.inputTokens", org.hamcrest.Matchers.equalTo(12))
+                    .body("find { it.deployment == 'settings-openai' }.costUsd", org.hamcrest.Matchers.nullValue());
+            asAdmin().queryParam("by", "deployment").get("/api/usage").then().statusCode(200)
+                    .body("find { it.key == 'settings-openai' }.unpricedCalls", org.hamcrest.Matchers.greaterThan(0));
+        });
+    }
+
+    @Test
     void aDeploymentCanSayToGoOnWithoutWhatItsVendorCannotHonour() {
         asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "anthropic", "baseUrl",
                 "http://127.0.0.1:" + anthropicVendor.port(), "model", "upstream-model", "apiKey", "sk-test",
