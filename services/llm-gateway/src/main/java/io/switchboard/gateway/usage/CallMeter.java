@@ -37,7 +37,7 @@ public final class CallMeter {
     private String finishReason;
     private volatile UUID apiKeyId;
     private volatile boolean keyBudgeted;
-    /** The most the call may cost: reserved on budgets before it goes out. */
+    /** The most the call may cost: reserved on budgets before it goes out; null when it has no price. */
     private final BigDecimal reserve;
     // the call's row in the ledger, and its record once it ended: whichever comes second settles the row
     private Long callId;

@@ -171,7 +171,8 @@ public class CallRecorder {
 
     /**
      * The most the request may cost: its input (estimated at two characters a token, on the high side for most
-     * text) and each deployment's output limit, at the dearest deployment it may be routed to.
+     * text) and each deployment's output limit, at the dearest deployment it may be routed to. Null when one of those
+     * has no price: nothing bounds what the call may cost.
      */
     BigDecimal reservation(LlmRequest request) {
         UUID org = Router.orgOf(request);
@@ -206,9 +207,10 @@ public class CallRecorder {
             int output = asked != null ? asked
                     : deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_OUTPUT_TOKENS;
             BigDecimal cost = prices.cost(deployment.model(), input, output, 0);
-            if (cost != null) { // an unpriced model reserves nothing: no budget can bind it
-                most = most.max(cost);
+            if (cost == null) {
+                return null;
             }
+            most = most.max(cost);
         }
         return most;
     }
@@ -225,6 +227,11 @@ public class CallRecorder {
                 openings.add(new Opening(meter, emitter));
                 openNext();
             });
+        }
+        if (meter.reserve() == null) {
+            return Uni.createFrom().failure(new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400,
+                    "model '" + meter.model() + "' has no price, so a budget cannot bound its calls: an operator gives"
+                            + " it one (gateway.prices.<model>.input and .output)", null));
         }
         return pool.preparedQuery(OPEN).execute(Tuple.from(new Object[] {meter.requestId(), meter.sessionId(),
                         meter.turnId(), meter.agentId(), meter.model(), meter.apiKeyId(), meter.orgId(), meter.reserve(),

@@ -195,6 +195,19 @@ class FrontDoorFidelityTest {
     }
 
     @Test
+    void aKeyWithABudgetDoesNotCallAModelWithoutAPrice() {
+        String budgeted = TestKeys.create(Map.of("name", "budgeted-" + System.nanoTime(), "budgetUsd", 5));
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(root + "v1").apiKey(budgeted).maxRetries(0).build();
+        int before = openAiVendor.requests("plain");
+        assertThatThrownBy(() -> client.chat().completions().create(openAiParams("settings-openai").build()))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("has no price");
+        assertThat(openAiVendor.requests("plain")).isEqualTo(before);
+        // sim is priced (at nothing), so the same key may use it
+        assertThat(client.chat().completions().create(ChatCompletionCreateParams.builder().model("sim")
+                .addUserMessage("hi").build()).choices()).hasSize(1);
+    }
+
+    @Test
     void aDeploymentCanSayToGoOnWithoutWhatItsVendorCannotHonour() {
         asAdmin().contentType(ContentType.JSON).body(Map.of("provider", "anthropic", "baseUrl",
                 "http://127.0.0.1:" + anthropicVendor.port(), "model", "upstream-model", "apiKey", "sk-test",
