@@ -1,10 +1,13 @@
 package io.switchboard.contracts.llm;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * One part of a message that is more than text: {@code text}, {@code image} or {@code document} (a PDF, say). An
  * image or document is either at a {@code url} or carried as base64 {@code data} with its {@code mediaType}
  * ({@code image/png}, {@code application/pdf}).
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ContentPart(String type, String text, String mediaType, String data, String url) {
     public static final String TEXT = "text";
     public static final String IMAGE = "image";

@@ -1,5 +1,6 @@
 package io.switchboard.contracts.llm;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +12,7 @@ import java.util.Map;
  * thinking). {@code user} and {@code metadata} attribute the call. A provider that cannot honour a setting refuses the
  * call, naming it, unless {@code dropUnsupported} says to go on without it.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record GenerationSettings(Double temperature, Double topP, Integer topK, Integer maxOutputTokens,
                                  List<String> stop, Long seed, Double presencePenalty, Double frequencyPenalty,
                                  String reasoningEffort, Integer thinkingBudget, ToolChoice toolChoice,

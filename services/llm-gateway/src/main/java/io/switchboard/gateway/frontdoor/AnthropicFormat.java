@@ -31,10 +31,7 @@ final class AnthropicFormat {
             throw FrontDoorRequest.invalid("messages: must be a non-empty array");
         }
         List<ChatMessage> conversation = new ArrayList<>();
-        String system = text(body.get("system"));
-        if (!system.isEmpty()) {
-            conversation.add(ChatMessage.system(system));
-        }
+        addSystem(conversation, body.get("system"));
         for (JsonNode m : messages) {
             String role = Json.text(m, "role");
             if (!"user".equals(role) && !"assistant".equals(role)) {
@@ -49,12 +46,15 @@ final class AnthropicFormat {
             List<ToolCall> calls = new ArrayList<>();
             List<ContentPart> parts = new ArrayList<>();
             boolean media = false;
+            boolean cache = false; // a cache_control breakpoint on a block of this message (not a tool result)
             for (JsonNode block : content == null ? Json.MAPPER.createArrayNode() : content) {
                 String type = String.valueOf(Json.text(block, "type"));
+                boolean breakpoint = block.hasNonNull("cache_control");
                 switch (type) {
                     case "text":
                         text.append(block.path("text").asText());
                         parts.add(ContentPart.text(block.path("text").asText()));
+                        cache |= breakpoint;
                         break;
                     case "image":
                     case "document":
@@ -64,26 +64,28 @@ final class AnthropicFormat {
                         }
                         parts.add(media(type, block.path("source")));
                         media = true;
+                        cache |= breakpoint;
                         break;
                     case "tool_use":
+                        cache |= breakpoint;
                         calls.add(new ToolCall(Json.text(block, "id"), Json.text(block, "name"),
                                 Json.write(block.path("input").isObject() ? block.get("input")
                                         : Json.MAPPER.createObjectNode())));
                         break;
                     case "tool_result":
-                        conversation.add(ChatMessage.toolResult(Json.text(block, "tool_use_id"),
-                                text(block.get("content"))));
+                        ChatMessage result = ChatMessage.toolResult(Json.text(block, "tool_use_id"),
+                                text(block.get("content")));
+                        conversation.add(breakpoint ? result.cached() : result);
                         break;
                     default:
                         break; // thinking blocks are not relayed yet
                 }
             }
-            if (role.equals("assistant")) {
-                conversation.add(ChatMessage.assistant(text.toString(), calls));
-            } else if (media) {
-                conversation.add(ChatMessage.user(parts));
-            } else if (text.length() > 0) {
-                conversation.add(ChatMessage.user(text.toString()));
+            ChatMessage message = role.equals("assistant") ? ChatMessage.assistant(text.toString(), calls)
+                    : media ? ChatMessage.user(parts)
+                    : text.length() > 0 ? ChatMessage.user(text.toString()) : null;
+            if (message != null) {
+                conversation.add(cache ? message.cached() : message);
             }
         }
         List<ToolSpec> tools = new ArrayList<>();
@@ -104,6 +106,32 @@ final class AnthropicFormat {
                     Map.of("name", "output", "schema", Json.MAPPER.convertValue(format.get("schema"), Map.class))));
         }
         return request;
+    }
+
+    /**
+     * The system prompt: a string, or text blocks. Blocks with a {@code cache_control} breakpoint keep it (each block is
+     * a system message of its own then, so the breakpoint stays where the client put it).
+     */
+    private static void addSystem(List<ChatMessage> conversation, JsonNode system) {
+        if (system != null && system.isArray()) {
+            boolean breakpoints = false;
+            for (JsonNode block : system) {
+                breakpoints |= block.hasNonNull("cache_control");
+            }
+            if (breakpoints) {
+                for (JsonNode block : system) {
+                    if ("text".equals(Json.text(block, "type"))) {
+                        ChatMessage part = ChatMessage.system(block.path("text").asText());
+                        conversation.add(block.hasNonNull("cache_control") ? part.cached() : part);
+                    }
+                }
+                return;
+            }
+        }
+        String text = text(system);
+        if (!text.isEmpty()) {
+            conversation.add(ChatMessage.system(text));
+        }
     }
 
     /** An image or document block's source: base64 with its media type, a URL, or (documents) plain text. */

@@ -47,8 +47,14 @@ final class OpenAiFormat {
                 throw FrontDoorRequest.invalid("messages: images and files are taken in user messages only, not in '"
                         + role + "' ones");
             }
+            // cache_control on a part (as LiteLLM and OpenRouter take it) is a prompt-cache breakpoint for
+            // deployments that have them (Anthropic); OpenAI caches prompts by itself
+            boolean breakpoint = false;
+            for (JsonNode part : m.path("content")) {
+                breakpoint |= part.hasNonNull("cache_control");
+            }
             conversation.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m.get("content")),
-                    calls, Json.text(m, "tool_call_id"), parts));
+                    calls, Json.text(m, "tool_call_id"), parts, breakpoint ? Boolean.TRUE : null));
         }
         List<ToolSpec> tools = new ArrayList<>();
         for (JsonNode tool : body.path("tools")) {

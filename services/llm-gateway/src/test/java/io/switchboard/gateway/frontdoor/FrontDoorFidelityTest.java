@@ -1,5 +1,6 @@
 package io.switchboard.gateway.frontdoor;
 
+import static io.restassured.RestAssured.given;
 import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,11 +10,13 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.Base64PdfSource;
+import com.anthropic.models.messages.CacheControlEphemeral;
 import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.DocumentBlockParam;
 import com.anthropic.models.messages.Metadata;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.OutputConfig;
+import com.anthropic.models.messages.TextBlockParam;
 import com.anthropic.models.messages.ThinkingConfigEnabled;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolChoiceTool;
@@ -180,6 +183,34 @@ class FrontDoorFidelityTest {
         // the call says what it went without
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(asAdmin().get("/api/usage/calls")
                 .then().statusCode(200).extract().<List<String>>path("droppedSettings")).contains("seed"));
+    }
+
+    @Test
+    void promptCacheBreakpointsReachAnthropicWhereTheClientPutThem() {
+        CacheControlEphemeral ephemeral = CacheControlEphemeral.builder().build();
+        anthropic().messages().create(MessageCreateParams.builder().model("settings-anthropic").maxTokens(64)
+                .systemOfTextBlockParams(List.of(
+                        TextBlockParam.builder().text("A long, stable instruction.").cacheControl(ephemeral).build(),
+                        TextBlockParam.builder().text("Today's note.").build()))
+                .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofText(TextBlockParam.builder()
+                        .text("A long document to ask about.").cacheControl(ephemeral).build())))
+                .addAssistantMessage("Understood.").addUserMessage("scenario:plain").build());
+        JsonNode sent = Json.read(anthropicVendor.lastRequest("plain").body());
+        assertThat(sent.path("system").toString()).isEqualTo("[{\"type\":\"text\",\"text\":\"A long, stable"
+                + " instruction.\",\"cache_control\":{\"type\":\"ephemeral\"}},{\"type\":\"text\",\"text\":"
+                + "\"Today's note.\"}]");
+        assertThat(sent.path("messages").get(0).path("content").get(0).path("cache_control").path("type").asText())
+                .isEqualTo("ephemeral");
+        assertThat(sent.path("messages").get(2).toString()).doesNotContain("cache_control");
+
+        // from the OpenAI door, as LiteLLM takes it: cache_control on a content part
+        given().header("Authorization", "Bearer " + TestKeys.unlimited()).contentType(ContentType.JSON)
+                .body("{\"model\":\"settings-anthropic\",\"messages\":[{\"role\":\"system\",\"content\":[{\"type\":"
+                        + "\"text\",\"text\":\"Stable.\",\"cache_control\":{\"type\":\"ephemeral\"}}]},"
+                        + "{\"role\":\"user\",\"content\":\"scenario:plain\"}]}")
+                .post("/v1/chat/completions").then().statusCode(200);
+        assertThat(Json.read(anthropicVendor.lastRequest("plain").body()).path("system").toString()).isEqualTo(
+                "[{\"type\":\"text\",\"text\":\"Stable.\",\"cache_control\":{\"type\":\"ephemeral\"}}]");
     }
 
     @Test

@@ -66,12 +66,19 @@ public class AnthropicProvider implements ChatProvider {
         body.put("stream", true);
         putSettings(body, settings);
         StringBuilder system = new StringBuilder();
+        ArrayNode systemBlocks = Json.MAPPER.createArrayNode(); // when a breakpoint is among them
+        boolean systemBreakpoints = request.messages().stream()
+                .anyMatch(m -> m.role().equals("system") && m.cacheBreakpoint());
         ArrayNode messages = body.putArray("messages");
         ObjectNode current = null;
         for (ChatMessage m : request.messages()) {
             if (m.role().equals("system")) {
                 if (m.content() != null && !m.content().isBlank()) {
                     system.append(system.length() == 0 ? "" : "\n\n").append(m.content());
+                    ObjectNode block = systemBlocks.addObject().put("type", "text").put("text", m.content());
+                    if (m.cacheBreakpoint()) {
+                        block.putObject("cache_control").put("type", "ephemeral");
+                    }
                 }
                 continue;
             }
@@ -81,9 +88,11 @@ public class AnthropicProvider implements ChatProvider {
                 current.putArray("content");
             }
             ArrayNode content = (ArrayNode) current.get("content");
+            int before = content.size();
             if (m.role().equals("tool")) {
                 content.addObject().put("type", "tool_result").put("tool_use_id", m.toolCallId())
                         .put("content", m.content());
+                markBreakpoint(content, before, m);
                 continue;
             }
             if (m.hasMedia()) {
@@ -97,9 +106,16 @@ public class AnthropicProvider implements ChatProvider {
                             .set("input", Json.object(call.arguments()));
                 }
             }
+            markBreakpoint(content, before, m);
         }
+        int systemLength = system.length();
         putFormat(body, request.responseFormat(), system);
-        if (system.length() > 0) {
+        if (systemBreakpoints) {
+            if (system.length() > systemLength) { // putFormat's instruction for JSON mode
+                systemBlocks.addObject().put("type", "text").put("text", JSON_ONLY);
+            }
+            body.set("system", systemBlocks);
+        } else if (system.length() > 0) {
             body.put("system", system.toString());
         }
         if (request.tools() != null && !request.tools().isEmpty()) {
@@ -110,6 +126,13 @@ public class AnthropicProvider implements ChatProvider {
             }
         }
         return Json.write(body);
+    }
+
+    /** A prompt-cache breakpoint on the last block written for {@code m}, if it asked for one. */
+    private static void markBreakpoint(ArrayNode content, int before, ChatMessage m) {
+        if (m.cacheBreakpoint() && content.size() > before) {
+            ((ObjectNode) content.get(content.size() - 1)).putObject("cache_control").put("type", "ephemeral");
+        }
     }
 
     /** Text, image and document blocks, each from base64 data or a URL. */
