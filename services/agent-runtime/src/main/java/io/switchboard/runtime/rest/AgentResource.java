@@ -247,7 +247,7 @@ public class AgentResource {
             throw Problem.badRequest("generation.reasoningEffort must be one of " + EFFORTS);
         }
         if (g.toolChoice() != null) {
-            if (!TOOL_CHOICES.contains(g.toolChoice().mode())) {
+            if (g.toolChoice().mode() == null || !TOOL_CHOICES.contains(g.toolChoice().mode())) {
                 throw Problem.badRequest("generation.toolChoice.mode must be one of " + TOOL_CHOICES);
             }
             if (g.toolChoice().mode().equals("tool") != (g.toolChoice().name() != null
@@ -256,8 +256,9 @@ public class AgentResource {
                         + " 'tool'");
             }
         }
-        if (g.metadata() != null && g.metadata().size() > 16) {
-            throw Problem.badRequest("generation.metadata: at most 16 entries");
+        if (g.metadata() != null && (g.metadata().size() > 16 || g.metadata().values().stream()
+                .anyMatch(v -> v == null || v.length() > 512))) {
+            throw Problem.badRequest("generation.metadata: at most 16 entries, each a string of at most 512 characters");
         }
         return g;
     }
