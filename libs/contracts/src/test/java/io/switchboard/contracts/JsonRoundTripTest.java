@@ -14,6 +14,7 @@ import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.TurnStarted;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -88,19 +89,24 @@ class JsonRoundTripTest {
         String v1 = "{\"requestId\":\"r\",\"model\":\"sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
                 + "\"tools\":[],\"schemaVersion\":1}";
         assertThat(json.readValue(v1, LlmRequest.class).settings()).isEqualTo(GenerationSettings.DEFAULTS);
-        String v2 = json.writeValueAsString(LlmRequest.of("r", null, null, "sim", List.of(ChatMessage.user("hi")),
+        String v2 = json.writeValueAsString(LlmRequest.of("r", null, null, "sim", List.of(ChatMessage.user(List.of(
+                ContentPart.text("hi"), ContentPart.image("image/png", "iVBORw0KGgo="))).cached()),
                 List.of()).withSettings(new GenerationSettings(0.0, null, null, 50, null, null, null, null, null,
                 null, null, null, null, null, false)));
         VersionOneRequest old = json.copy().configure(
                 com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .readValue(v2, VersionOneRequest.class);
         assertThat(old.model()).isEqualTo("sim");
-        assertThat(old.messages()).containsExactly(ChatMessage.user("hi"));
+        assertThat(old.messages()).containsExactly(new VersionOneMessage("user", "hi", List.of(), null));
+    }
+
+    /** ChatMessage as version 1 had it (no parts, no cache breakpoint). */
+    record VersionOneMessage(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
     }
 
     /** LlmRequest as version 1 had it, read as services read records (unknown properties skipped). */
     record VersionOneRequest(String requestId, String sessionId, String turnId, String model,
-                             List<ChatMessage> messages, List<ToolSpec> tools, String agentId,
+                             List<VersionOneMessage> messages, List<ToolSpec> tools, String agentId,
                              Map<String, Object> responseFormat, String orgId, int schemaVersion) {
     }
 }

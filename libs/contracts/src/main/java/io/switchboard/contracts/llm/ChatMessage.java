@@ -63,12 +63,20 @@ public record ChatMessage(String role, String content, List<ToolCall> toolCalls,
 
     /** Whether it has images or documents (and so must be written as parts). */
     public boolean hasMedia() {
-        if (parts == null) {
-            return false;
-        }
-        for (ContentPart part : parts) {
-            if (!ContentPart.TEXT.equals(part.type())) {
-                return true;
+        return has(ContentPart.IMAGE) || has(ContentPart.DOCUMENT);
+    }
+
+    /** Whether it carries its model's thinking (an assistant's message, from a vendor that signs it). */
+    public boolean hasThinking() {
+        return has(ContentPart.THINKING);
+    }
+
+    private boolean has(String type) {
+        if (parts != null) {
+            for (ContentPart part : parts) {
+                if (type.equals(part.type())) {
+                    return true;
+                }
             }
         }
         return false;

@@ -3,15 +3,25 @@ package io.switchboard.contracts.llm;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * One part of a message that is more than text: {@code text}, {@code image} or {@code document} (a PDF, say). An
- * image or document is either at a {@code url} or carried as base64 {@code data} with its {@code mediaType}
- * ({@code image/png}, {@code application/pdf}).
+ * One part of a message that is more than text: {@code text}, {@code image} or {@code document} (a PDF, say), or the
+ * {@code thinking} of an assistant's message. An image or document is either at a {@code url} or carried as base64
+ * {@code data} with its {@code mediaType} ({@code image/png}, {@code application/pdf}). Thinking is its {@code text}
+ * and the vendor's {@code signature} over it (Anthropic wants both back with the tool results that followed it).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ContentPart(String type, String text, String mediaType, String data, String url) {
+public record ContentPart(String type, String text, String mediaType, String data, String url, String signature) {
     public static final String TEXT = "text";
     public static final String IMAGE = "image";
     public static final String DOCUMENT = "document";
+    public static final String THINKING = "thinking";
+
+    public ContentPart(String type, String text, String mediaType, String data, String url) {
+        this(type, text, mediaType, data, url, null);
+    }
+
+    public static ContentPart thinking(String text, String signature) {
+        return new ContentPart(THINKING, text, null, null, null, signature);
+    }
 
     public static ContentPart text(String text) {
         return new ContentPart(TEXT, text, null, null, null);

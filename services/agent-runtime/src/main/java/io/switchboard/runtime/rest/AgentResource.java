@@ -222,16 +222,29 @@ public class AgentResource {
         return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
                 wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList(),
                 limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()),
-                subAgents, generation(body.generation()));
+                subAgents, generation(body.generation(), !wanted.isEmpty() || !subAgents.isEmpty()));
     }
 
     private static final List<String> EFFORTS = List.of("none", "minimal", "low", "medium", "high", "xhigh", "max");
     private static final List<String> TOOL_CHOICES = List.of("auto", "none", "required", "tool");
 
     /** The ranges the vendors take (temperature up to 2 is OpenAI's; Anthropic's 0-1 is checked by Anthropic). */
-    private static GenerationSettings generation(GenerationSettings g) {
+    private static GenerationSettings generation(GenerationSettings g, boolean tools) {
         if (g == null) {
             return GenerationSettings.DEFAULTS;
+        }
+        if (g.thinkingBudget() != null && (g.thinkingBudget() < 1024 || g.maxOutputTokens() != null
+                && g.thinkingBudget() >= g.maxOutputTokens())) {
+            throw Problem.badRequest("generation.thinkingBudget: at least 1024 tokens (Anthropic's least), and less"
+                    + " than maxOutputTokens, which counts it");
+        }
+        if (g.thinkingBudget() != null && tools) {
+            // the model's signed thinking must go back with the tools' results, and the journal does not keep it yet
+            throw Problem.badRequest("generation.thinkingBudget: not yet for agents with tools");
+        }
+        if (g.toolChoice() != null && !tools && !"none".equals(g.toolChoice().mode())
+                && !"auto".equals(g.toolChoice().mode())) {
+            throw Problem.badRequest("generation.toolChoice: the agent has no tools to choose");
         }
         range(g.temperature(), "generation.temperature", 0, 2);
         range(g.topP(), "generation.topP", 0, 1);

@@ -64,9 +64,19 @@ class AgentGenerationTest {
         asAdmin().contentType(ContentType.JSON).body(Map.of("name", "hot", "model", "sim",
                 "generation", Map.of("temperature", 7))).post("/api/agents").then().statusCode(400)
                 .body("detail", containsString("generation.temperature"));
-        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "pick", "model", "sim",
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "pick", "model", "sim", "tools", List.of("clock"),
                 "generation", Map.of("toolChoice", Map.of("mode", "tool")))).post("/api/agents").then()
                 .statusCode(400).body("detail", containsString("generation.toolChoice.name"));
+        // what a vendor would refuse on every call is refused once, here
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "toolless", "model", "sim",
+                "generation", Map.of("toolChoice", Map.of("mode", "required")))).post("/api/agents").then()
+                .statusCode(400).body("detail", containsString("no tools to choose"));
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "brief-thought", "model", "sim",
+                "generation", Map.of("thinkingBudget", 500))).post("/api/agents").then()
+                .statusCode(400).body("detail", containsString("at least 1024"));
+        asAdmin().contentType(ContentType.JSON).body(Map.of("name", "thinker", "model", "sim", "tools",
+                List.of("clock"), "generation", Map.of("thinkingBudget", 2048))).post("/api/agents").then()
+                .statusCode(400).body("detail", containsString("not yet for agents with tools"));
     }
 
     /** A forced tool choice lets go once the tools answered, or the model would call tools until the round limit. */

@@ -77,11 +77,18 @@ final class AnthropicFormat {
                                 text(block.get("content")));
                         conversation.add(breakpoint ? result.cached() : result);
                         break;
+                    case "thinking":
+                        if (role.equals("assistant")) {
+                            parts.add(ContentPart.thinking(block.path("thinking").asText(),
+                                    Json.text(block, "signature")));
+                        }
+                        break;
                     default:
-                        break; // thinking blocks are not relayed yet
+                        break; // redacted_thinking and future kinds are not relayed
                 }
             }
-            ChatMessage message = role.equals("assistant") ? ChatMessage.assistant(text.toString(), calls)
+            ChatMessage message = role.equals("assistant") ? new ChatMessage("assistant", text.toString(), calls, null,
+                    parts.stream().anyMatch(p -> p.type().equals(ContentPart.THINKING)) ? parts : null)
                     : media ? ChatMessage.user(parts)
                     : text.length() > 0 ? ChatMessage.user(text.toString()) : null;
             if (message != null) {
@@ -208,10 +215,17 @@ final class AnthropicFormat {
         ObjectNode message = message(id, model);
         ArrayNode content = (ArrayNode) message.get("content");
         StringBuilder text = new StringBuilder();
+        StringBuilder thinking = new StringBuilder();
         ProviderEvent.Usage usage = new ProviderEvent.Usage(0, 0, 0);
         String finish = "stop";
         for (ProviderEvent event : events) {
-            if (event instanceof ProviderEvent.TextDelta t) {
+            if (event instanceof ProviderEvent.ReasoningDelta r) {
+                thinking.append(r.text());
+            } else if (event instanceof ProviderEvent.ReasoningSignature signed) {
+                content.addObject().put("type", "thinking").put("thinking", thinking.toString())
+                        .put("signature", signed.signature());
+                thinking.setLength(0);
+            } else if (event instanceof ProviderEvent.TextDelta t) {
                 text.append(t.text());
             } else if (event instanceof ProviderEvent.ToolCall call) {
                 if (text.length() > 0) {
@@ -226,11 +240,16 @@ final class AnthropicFormat {
                 finish = f.reason();
             }
         }
+        if (thinking.length() > 0) { // reasoning without a signature (a vendor that signs none): first, as Anthropic's
+            content.insertObject(0).put("type", "thinking").put("thinking", thinking.toString()).put("signature", "");
+        }
         if (text.length() > 0 || content.isEmpty()) {
             content.addObject().put("type", "text").put("text", text.toString());
         }
         message.put("stop_reason", stopReason(finish));
-        message.putObject("usage").put("input_tokens", usage.inputTokens()).put("output_tokens", usage.outputTokens())
+        // Anthropic counts cache reads apart from input_tokens
+        message.putObject("usage").put("input_tokens", usage.inputTokens() - usage.cachedInputTokens())
+                .put("output_tokens", usage.outputTokens())
                 .put("cache_read_input_tokens", usage.cachedInputTokens());
         return Json.write(message);
     }

@@ -71,15 +71,24 @@ public class AnthropicFrontDoor {
                 StreamingResponder.json(ctx.response(), 404, Json.write(AnthropicFormat.errorObject(unknown)));
                 return;
             }
-            int tokens = 0;
-            for (ChatMessage message : request.messages()) {
-                tokens += counter.count(message);
-            }
-            for (ToolSpec tool : request.tools()) {
-                tokens += counter.count(tool.name()) + counter.count(tool.description())
-                        + counter.count(Json.MAPPER.valueToTree(tool.parameters()).toString());
-            }
-            StreamingResponder.json(ctx.response(), 200, "{\"input_tokens\":" + tokens + "}");
+            // counting a large body takes a while (and the first count loads the encoding): not on the event loop
+            ctx.vertx().executeBlocking(() -> {
+                int tokens = 0;
+                for (ChatMessage message : request.messages()) {
+                    tokens += counter.count(message);
+                }
+                for (ToolSpec tool : request.tools()) {
+                    tokens += counter.count(tool.name()) + counter.count(tool.description())
+                            + counter.count(Json.MAPPER.valueToTree(tool.parameters()).toString());
+                }
+                return tokens;
+            }, false).onComplete(counted -> {
+                if (counted.succeeded()) {
+                    StreamingResponder.json(ctx.response(), 200, "{\"input_tokens\":" + counted.result() + "}");
+                } else {
+                    ctx.fail(counted.cause());
+                }
+            });
         });
     }
 
@@ -139,6 +148,10 @@ public class AnthropicFrontDoor {
             } else if (event instanceof ProviderEvent.ReasoningDelta reasoning) {
                 open(out, "thinking");
                 out.append(delta("thinking_delta", "thinking", reasoning.text()));
+            } else if (event instanceof ProviderEvent.ReasoningSignature signed) {
+                open(out, "thinking"); // the signature ends its thinking block
+                out.append(delta("signature_delta", "signature", signed.signature()));
+                close(out);
             } else if (event instanceof ProviderEvent.ToolCall call) {
                 close(out);
                 index++;
@@ -156,8 +169,9 @@ public class AnthropicFrontDoor {
                 ObjectNode messageDelta = Json.MAPPER.createObjectNode().put("type", "message_delta");
                 messageDelta.putObject("delta").put("stop_reason", AnthropicFormat.stopReason(finish.reason()))
                         .putNull("stop_sequence");
-                messageDelta.putObject("usage").put("input_tokens", usage.inputTokens())
-                        .put("output_tokens", usage.outputTokens());
+                messageDelta.putObject("usage").put("input_tokens", usage.inputTokens() - usage.cachedInputTokens())
+                        .put("output_tokens", usage.outputTokens())
+                        .put("cache_read_input_tokens", usage.cachedInputTokens());
                 out.append(AnthropicFormat.event("message_delta", messageDelta));
             }
             return out.length() == 0 ? null : out.toString();

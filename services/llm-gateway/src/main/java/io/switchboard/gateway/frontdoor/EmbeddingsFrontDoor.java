@@ -1,8 +1,7 @@
 package io.switchboard.gateway.frontdoor;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.GenerationSettings;
@@ -18,6 +17,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -34,6 +36,8 @@ import java.util.UUID;
 public class EmbeddingsFrontDoor {
     /** OpenAI's own limit on inputs per call. */
     static final int MAX_INPUTS = 2048;
+    /** The most numbers one answer may hold (inputs times dimensions): a bound on the memory an answer takes. */
+    static final long MAX_NUMBERS = 4L * 1024 * 1024;
 
     private final Router router;
     private final CallRecorder recorder;
@@ -111,6 +115,10 @@ public class EmbeddingsFrontDoor {
                 || dimensions.asInt() > 65_536)) {
             throw FrontDoorRequest.invalid("dimensions: must be a whole number from 1 to 65536");
         }
+        if (dimensions != null && !dimensions.isNull() && (long) dimensions.asInt() * inputs.size() > MAX_NUMBERS) {
+            throw FrontDoorRequest.invalid("dimensions: inputs times dimensions may be at most " + MAX_NUMBERS
+                    + " numbers a call; send fewer inputs");
+        }
         String format = body.hasNonNull("encoding_format") ? body.get("encoding_format").asText() : "float";
         if (!format.equals("float") && !format.equals("base64")) {
             throw FrontDoorRequest.invalid("encoding_format: must be float or base64");
@@ -153,32 +161,49 @@ public class EmbeddingsFrontDoor {
             return "";
         }
 
+        /** Written with a generator, not a tree: an answer may hold millions of numbers. */
         @Override
         public String document(List<ProviderEvent> events) {
-            ObjectNode answer = Json.MAPPER.createObjectNode().put("object", "list");
-            ArrayNode data = answer.putArray("data");
+            List<float[]> vectors = List.of();
             int tokens = 0;
             for (ProviderEvent event : events) {
                 if (event instanceof ProviderEvent.Embeddings embeddings) {
-                    for (int i = 0; i < embeddings.vectors().size(); i++) {
-                        ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
-                        float[] vector = embeddings.vectors().get(i);
-                        if (base64) {
-                            item.put("embedding", encode(vector));
-                        } else {
-                            ArrayNode values = item.putArray("embedding");
-                            for (float value : vector) {
-                                values.add(value);
-                            }
-                        }
-                    }
+                    vectors = embeddings.vectors();
                 } else if (event instanceof ProviderEvent.Usage usage) {
                     tokens = usage.inputTokens();
                 }
             }
-            answer.put("model", model);
-            answer.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
-            return Json.write(answer);
+            StringWriter text = new StringWriter();
+            try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(text)) {
+                json.writeStartObject();
+                json.writeStringField("object", "list");
+                json.writeArrayFieldStart("data");
+                for (int i = 0; i < vectors.size(); i++) {
+                    json.writeStartObject();
+                    json.writeStringField("object", "embedding");
+                    json.writeNumberField("index", i);
+                    if (base64) {
+                        json.writeStringField("embedding", encode(vectors.get(i)));
+                    } else {
+                        json.writeArrayFieldStart("embedding");
+                        for (float value : vectors.get(i)) {
+                            json.writeNumber(value);
+                        }
+                        json.writeEndArray();
+                    }
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+                json.writeStringField("model", model);
+                json.writeObjectFieldStart("usage");
+                json.writeNumberField("prompt_tokens", tokens);
+                json.writeNumberField("total_tokens", tokens);
+                json.writeEndObject();
+                json.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return text.toString();
         }
 
         /** OpenAI's base64 form: the float32 values, little-endian, one after another. */

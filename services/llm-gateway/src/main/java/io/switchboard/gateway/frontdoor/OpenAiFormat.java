@@ -86,6 +86,9 @@ final class OpenAiFormat {
                 case "text":
                     parts.add(ContentPart.text(part.path("text").asText()));
                     break;
+                case "refusal": // an assistant's refusal, sent back in a conversation: its text
+                    parts.add(ContentPart.text(part.path("refusal").asText()));
+                    break;
                 case "image_url":
                     String url = part.path("image_url").path("url").asText("");
                     if (url.isBlank()) {
@@ -123,6 +126,8 @@ final class OpenAiFormat {
         for (JsonNode part : content) {
             if ("text".equals(Json.text(part, "type"))) {
                 text.append(part.path("text").asText());
+            } else if ("refusal".equals(Json.text(part, "type"))) {
+                text.append(part.path("refusal").asText());
             }
         }
         return text.toString();
@@ -148,9 +153,13 @@ final class OpenAiFormat {
         }
         String field;
         String value;
+        String logprobs = "null";
         if (event instanceof ProviderEvent.TextDelta text) {
             field = "content";
             value = quoted(text.text());
+            if (text.logprobs() != null) {
+                logprobs = "{\"content\":" + text.logprobs() + "}";
+            }
         } else if (event instanceof ProviderEvent.ReasoningDelta reasoning) {
             field = "reasoning_content";
             value = quoted(reasoning.text());
@@ -169,7 +178,7 @@ final class OpenAiFormat {
             chunk.append(',');
         }
         return chunk.append('"').append(field).append("\":").append(value)
-                .append("},\"logprobs\":null,\"finish_reason\":null}]}").toString();
+                .append("},\"logprobs\":").append(logprobs).append(",\"finish_reason\":null}]}").toString();
     }
 
     /** {@code text} as a JSON string (escaped as Jackson's writer does), or {@code null}. */
@@ -189,11 +198,16 @@ final class OpenAiFormat {
         StringBuilder text = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         ArrayNode calls = Json.MAPPER.createArrayNode();
+        ArrayNode logprobs = null;
         ProviderEvent.Usage usage = new ProviderEvent.Usage(0, 0, 0);
         String finish = "stop";
         for (ProviderEvent event : events) {
             if (event instanceof ProviderEvent.TextDelta t) {
                 text.append(t.text());
+                if (t.logprobs() != null) {
+                    logprobs = logprobs == null ? Json.MAPPER.createArrayNode() : logprobs;
+                    logprobs.addAll((ArrayNode) Json.read(t.logprobs()));
+                }
             } else if (event instanceof ProviderEvent.ReasoningDelta r) {
                 reasoning.append(r.text());
             } else if (event instanceof ProviderEvent.ToolCall call) {
@@ -221,7 +235,11 @@ final class OpenAiFormat {
         if (!calls.isEmpty()) {
             message.set("tool_calls", calls);
         }
-        choice.putNull("logprobs");
+        if (logprobs == null) {
+            choice.putNull("logprobs");
+        } else {
+            choice.putObject("logprobs").set("content", logprobs);
+        }
         choice.put("finish_reason", finish);
         completion.set("usage", usage(usage));
         return Json.write(completion);

@@ -25,9 +25,6 @@ final class RequestSettings {
         if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
             throw FrontDoorRequest.invalid("n: only one choice per request is served (n must be 1)");
         }
-        if (body.path("logprobs").asBoolean(false) || body.hasNonNull("top_logprobs")) {
-            throw FrontDoorRequest.invalid("logprobs: log probabilities are not relayed by this gateway");
-        }
         Integer max = whole(body, "max_completion_tokens", 1);
         if (max == null) {
             max = whole(body, "max_tokens", 1);
@@ -40,7 +37,7 @@ final class RequestSettings {
                 whole(body, "top_k", 1), max, stops(body, "stop"), seed(body), number(body, "presence_penalty", -2, 2),
                 number(body, "frequency_penalty", -2, 2), effort, null, openAiToolChoice(body.get("tool_choice")),
                 bool(body, "parallel_tool_calls"), text(body, "user"), metadata(body.get("metadata")),
-                Boolean.TRUE.equals(bool(body, "drop_params")));
+                Boolean.TRUE.equals(bool(body, "drop_params")), bool(body, "logprobs"), topLogprobs(body));
     }
 
     /** {@code /v1/messages}. */
@@ -113,6 +110,21 @@ final class RequestSettings {
                     + "{\"name\":...}}");
         }
         return ToolChoice.tool(name);
+    }
+
+    /** OpenAI's 0 to 20 alternatives a token, taken with {@code logprobs} only. */
+    private static Integer topLogprobs(JsonNode body) {
+        JsonNode value = body.get("top_logprobs");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || value.asInt() < 0 || value.asInt() > 20) {
+            throw FrontDoorRequest.invalid("top_logprobs: must be a whole number from 0 to 20");
+        }
+        if (!body.path("logprobs").asBoolean(false)) {
+            throw FrontDoorRequest.invalid("top_logprobs: is taken with logprobs: true only");
+        }
+        return value.asInt();
     }
 
     private static Double number(JsonNode body, String field, double min, double max) {

@@ -43,6 +43,13 @@ public final class Json {
     }
 
     /** The text of {@code field}, or null when it is missing or JSON null. */
+    /** Sets {@code field} to {@code value}, unless it is null (a vendor's default is never overridden by a null). */
+    public static void putIfSet(ObjectNode body, String field, Object value) {
+        if (value != null) {
+            body.set(field, MAPPER.valueToTree(value));
+        }
+    }
+
     public static String text(JsonNode node, String field) {
         JsonNode value = node == null ? null : node.get(field);
         return value == null || value.isNull() ? null : value.asText();

@@ -9,12 +9,25 @@ import java.util.List;
  */
 public sealed interface ProviderEvent {
 
-    /** Answer text, in order. */
-    record TextDelta(String text) implements ProviderEvent {
+    /**
+     * Answer text, in order. {@code logprobs}: when the call asked for them, the vendor's log probabilities of this
+     * text's tokens as it sent them (OpenAI's {@code logprobs.content} array, JSON), else null.
+     */
+    record TextDelta(String text, String logprobs) implements ProviderEvent {
+        public TextDelta(String text) {
+            this(text, null);
+        }
     }
 
     /** Reasoning ("thinking") text, kept apart from the answer. */
     record ReasoningDelta(String text) implements ProviderEvent {
+    }
+
+    /**
+     * The vendor's signature over the reasoning just given (Anthropic): it ends that reasoning, and goes back with it
+     * when the conversation goes on.
+     */
+    record ReasoningSignature(String signature) implements ProviderEvent {
     }
 
     /** A complete tool call; adapters merge the vendor's argument fragments. {@code arguments} is a JSON object. */

@@ -1,6 +1,5 @@
 package io.switchboard.gateway.provider;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.gateway.routing.Deployment;
 import java.util.ArrayList;
@@ -28,11 +27,15 @@ public final class Unsupported {
                 add(names, "thinking_budget", settings.thinkingBudget());
                 break;
             case "anthropic":
+                add(names, "logprobs", Boolean.TRUE.equals(settings.logprobs()) ? true : null);
+                add(names, "top_logprobs", settings.topLogprobs());
                 add(names, "seed", settings.seed());
                 add(names, "presence_penalty", settings.presencePenalty());
                 add(names, "frequency_penalty", settings.frequencyPenalty());
                 break;
             case "ollama":
+                add(names, "logprobs", Boolean.TRUE.equals(settings.logprobs()) ? true : null);
+                add(names, "top_logprobs", settings.topLogprobs());
                 add(names, "thinking_budget", settings.thinkingBudget());
                 // "none" is honoured by offering no tools
                 add(names, "tool_choice", "required".equals(choice) || "tool".equals(choice) ? choice : null);
@@ -57,13 +60,6 @@ public final class Unsupported {
             throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400, vendor(deployment.provider())
                     + " cannot honour " + String.join(", ", names) + "; leave " + them
                     + " out, or send drop_params: true to go on without " + them, null);
-        }
-    }
-
-    /** Sets {@code field} to {@code value}, unless it is null (a vendor's default is never overridden by a null). */
-    public static void put(ObjectNode body, String field, Object value) {
-        if (value != null) {
-            body.set(field, Json.MAPPER.valueToTree(value));
         }
     }
 

@@ -99,9 +99,10 @@ public final class Upstream implements AutoCloseable {
                 ? boundedBody(response, MAX_ERROR_BYTES).flatMap(body -> Uni.createFrom()
                         .<JsonNode>failure(httpError(response, body)))
                 : boundedBody(response, MAX_JSON_BYTES).map(body -> {
-                    if (body.length() >= MAX_JSON_BYTES) {
-                        throw new ProviderException(ProviderException.Kind.SERVER_ERROR, "the answer is larger than "
-                                + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
+                    if (body.length() >= MAX_JSON_BYTES) { // cut: asking again would be paid again, and cut again
+                        throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400, "the answer is"
+                                + " larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB: ask for less at once",
+                                null);
                     }
                     return Json.read(body);
                 }));

@@ -192,8 +192,8 @@ public final class CallMeter {
         }
         return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
-                outputTokens, cachedInputTokens, cost, (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt, apiKeyId, orgId,
-                served == null || !Unsupported.dropped(served, settings) ? null
+                outputTokens, cachedInputTokens, cost, (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt,
+                apiKeyId, orgId, served == null || !Unsupported.dropped(served, settings) ? null
                         : dropped(Unsupported.of(served.provider(), settings)));
     }
 }

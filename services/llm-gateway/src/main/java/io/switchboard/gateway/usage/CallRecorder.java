@@ -591,8 +591,7 @@ public class CallRecorder {
                 .collect().asList();
     }
 
-    /** One group of the usage report. */
-    /** {@code costUsd}: of the priced calls; {@code unpricedCalls}: calls on models without a price. */
+    /** One group of the usage report: {@code costUsd} of its priced calls, {@code unpricedCalls} those without a price. */
     public record UsageRow(String key, long calls, long errors, long inputTokens, long outputTokens,
                            long cachedInputTokens, BigDecimal costUsd, long unpricedCalls, Double p50LatencyMs,
                            Double p50TtftMs) {

@@ -8,14 +8,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.Base64PdfSource;
 import com.anthropic.models.messages.CacheControlEphemeral;
+import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.DocumentBlockParam;
-import com.anthropic.models.messages.Metadata;
+import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.Metadata;
 import com.anthropic.models.messages.OutputConfig;
+import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.TextBlockParam;
 import com.anthropic.models.messages.ThinkingConfigEnabled;
 import com.anthropic.models.messages.Tool;
@@ -126,7 +131,7 @@ class FrontDoorFidelityTest {
         assertThat(sent.path("tool_choice").path("function").path("name").asText()).isEqualTo("get_weather");
         assertThat(sent.path("parallel_tool_calls").asBoolean(true)).isFalse();
         assertThat(sent.path("user").asText()).isEqualTo("user-7");
-        assertThat(sent.path("metadata").path("team").asText()).isEqualTo("search");
+        assertThat(sent.has("metadata")).isFalse(); // OpenAI takes it only with store: true
     }
 
     @Test
@@ -183,6 +188,32 @@ class FrontDoorFidelityTest {
         // the call says what it went without
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(asAdmin().get("/api/usage/calls")
                 .then().statusCode(200).extract().<List<String>>path("droppedSettings")).contains("seed"));
+    }
+
+    /** With thinking on, Anthropic wants the signed thinking of the turn back with the conversation that follows it. */
+    @Test
+    void signedThinkingGoesBackToAnthropicWithTheConversation() {
+        MessageCreateParams.Builder params = MessageCreateParams.builder().model("settings-anthropic").maxTokens(4096)
+                .thinking(ThinkingConfigEnabled.builder().budgetTokens(1024).build()).addUserMessage("scenario:reasoning");
+        Message first = anthropic().messages().create(params.build());
+        ContentBlock thinking = first.content().get(0);
+        assertThat(thinking.isThinking()).isTrue();
+        assertThat(thinking.asThinking().thinking()).isEqualTo("The user greets me. Greet back.");
+        assertThat(thinking.asThinking().signature()).isEqualTo("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds");
+
+        MessageAccumulator streamed = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = anthropic().messages().createStreaming(params.build())) {
+            stream.stream().forEach(streamed::accumulate);
+        }
+        assertThat(streamed.message().content().get(0).asThinking().signature()).isEqualTo(
+                thinking.asThinking().signature());
+
+        anthropic().messages().create(params.addMessage(first).addUserMessage("scenario:plain").build());
+        // the fake answers by the first scenario it reads: this conversation's is still "reasoning"
+        JsonNode assistant = Json.read(anthropicVendor.lastRequest("reasoning").body()).path("messages").get(1);
+        assertThat(assistant.path("role").asText()).isEqualTo("assistant");
+        assertThat(assistant.path("content").get(0).toString()).isEqualTo("{\"type\":\"thinking\",\"thinking\":"
+                + "\"The user greets me. Greet back.\",\"signature\":\"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds\"}");
     }
 
     @Test
@@ -253,7 +284,7 @@ class FrontDoorFidelityTest {
     }
 
     @Test
-    void severalChoicesAndLogProbabilitiesAreRefusedPlainly() {
+    void severalChoicesAndValuesOutOfRangeAreRefusedPlainly() {
         assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
                 .model("sim").addUserMessage("hi").n(2).build())).isInstanceOf(BadRequestException.class)
                 .hasMessageContaining("n: only one choice");
@@ -261,8 +292,28 @@ class FrontDoorFidelityTest {
                 .model("sim").addUserMessage("hi").temperature(3.0).build())).isInstanceOf(BadRequestException.class)
                 .hasMessageContaining("temperature: must be a number from 0 to 2");
         assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("sim").addUserMessage("hi").logprobs(true).build())).isInstanceOf(BadRequestException.class)
-                .hasMessageContaining("logprobs");
+                .model("sim").addUserMessage("hi").topLogprobs(3).build())).isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("top_logprobs: is taken with logprobs: true only");
+    }
+
+    @Test
+    void logProbabilitiesComeBackFromAnOpenAiDeploymentStreamedOrNot() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("settings-openai")
+                .addUserMessage("scenario:logprobs").logprobs(true).topLogprobs(2).build();
+        List<String> tokens;
+        try (var stream = openai().chat().completions().createStreaming(params)) {
+            tokens = stream.stream().flatMap(chunk -> chunk.choices().stream())
+                    .flatMap(choice -> choice.logprobs().flatMap(l -> l.content()).orElse(List.of()).stream())
+                    .map(token -> token.token()).toList();
+        }
+        assertThat(tokens).containsExactly("Hello", "!");
+        var whole = openai().chat().completions().create(params).choices().get(0).logprobs().orElseThrow();
+        assertThat(whole.content().orElseThrow()).extracting(t -> t.topLogprobs().get(1).token())
+                .containsExactly("Hi", ".");
+        // Anthropic has none to give: refused by name
+        assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("settings-anthropic").addUserMessage("scenario:plain").logprobs(true).build()))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("logprobs");
     }
 
     private static final String PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";

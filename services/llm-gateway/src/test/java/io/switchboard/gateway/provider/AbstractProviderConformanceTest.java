@@ -235,6 +235,16 @@ public abstract class AbstractProviderConformanceTest {
         assertThat(fake.lastRequest("plain").body()).doesNotContain("\"" + untakenName() + "\"");
     }
 
+    /** Vendors refuse a tool choice without tools; an agent or client may well leave its choice on with none. */
+    @Test
+    void toolSettingsAreLeftOutWhenNoToolIsOffered() {
+        GenerationSettings toolish = new GenerationSettings(null, null, null, null, null, null, null, null, null,
+                null, GenerationSettings.ToolChoice.AUTO, false, null, null, true);
+        assertThat(run("plain", toolish).failure()).isNull();
+        assertThat(sent("plain").has("tool_choice")).isFalse();
+        assertThat(sent("plain").has("parallel_tool_calls")).isFalse();
+    }
+
     /** A small PNG, base64. */
     protected static final String PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -314,7 +324,18 @@ public abstract class AbstractProviderConformanceTest {
                 List.of(ChatMessage.user("scenario:" + scenario)), List.of()));
     }
 
-    private Outcome run(LlmRequest request) {
+    /** The scenario's exchange for a request that generates as {@code settings} say. */
+    protected Outcome run(String scenario, GenerationSettings settings) {
+        return run(LlmRequest.of("r-" + scenario, null, null, "alias",
+                List.of(ChatMessage.user("scenario:" + scenario)), List.of()).withSettings(settings));
+    }
+
+    /** What the fake received for the scenario, as JSON. */
+    protected JsonNode sent(String scenario) {
+        return Json.read(fake.lastRequest(scenario).body());
+    }
+
+    protected Outcome run(LlmRequest request) {
         ChatProvider provider = io.switchboard.gateway.routing.ProviderAdapters.adapter(deployment(), upstream);
         List<ProviderEvent> events = new ArrayList<>();
         CompletableFuture<ProviderException> done = new CompletableFuture<>();

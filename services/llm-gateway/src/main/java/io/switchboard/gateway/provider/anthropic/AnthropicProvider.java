@@ -60,11 +60,13 @@ public class AnthropicProvider implements ChatProvider {
         body.put("model", deployment.model());
         GenerationSettings settings = request.settings();
         Unsupported.check(deployment, settings);
-        // required by the API: the client's, else the deployment's, else ours
+        // required by the API: the client's, else the deployment's, else ours (beyond a thinking budget, which counts
+        // in it)
+        int answer = deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_TOKENS;
         body.put("max_tokens", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
-                : deployment.maxTokens() > 0 ? deployment.maxTokens() : DEFAULT_MAX_TOKENS);
+                : settings.thinkingBudget() != null ? settings.thinkingBudget() + answer : answer);
         body.put("stream", true);
-        putSettings(body, settings);
+        putSettings(body, settings, request.tools() != null && !request.tools().isEmpty());
         StringBuilder system = new StringBuilder();
         ArrayNode systemBlocks = Json.MAPPER.createArrayNode(); // when a breakpoint is among them
         boolean systemBreakpoints = request.messages().stream()
@@ -94,6 +96,14 @@ public class AnthropicProvider implements ChatProvider {
                         .put("content", m.content());
                 markBreakpoint(content, before, m);
                 continue;
+            }
+            if (m.hasThinking()) { // first, as Anthropic wants its signed thinking back before the rest
+                for (ContentPart part : m.parts()) {
+                    if (part.type().equals(ContentPart.THINKING)) {
+                        content.addObject().put("type", "thinking").put("thinking", part.text())
+                                .put("signature", part.signature());
+                    }
+                }
             }
             if (m.hasMedia()) {
                 putParts(content, m.parts());
@@ -144,6 +154,9 @@ public class AnthropicProvider implements ChatProvider {
                 }
                 continue;
             }
+            if (part.type().equals(ContentPart.THINKING)) {
+                continue; // written first
+            }
             ObjectNode source = content.addObject().put("type", part.type()).putObject("source");
             if (part.inline()) {
                 source.put("type", "base64").put("media_type", part.mediaType()).put("data", part.data());
@@ -154,11 +167,11 @@ public class AnthropicProvider implements ChatProvider {
     }
 
     /** Messages' own fields; {@code user} is {@code metadata.user_id}, the only metadata the API takes. */
-    static void putSettings(ObjectNode body, GenerationSettings settings) {
-        Unsupported.put(body, "temperature", settings.temperature());
-        Unsupported.put(body, "top_p", settings.topP());
-        Unsupported.put(body, "top_k", settings.topK());
-        Unsupported.put(body, "stop_sequences", settings.stop() == null || settings.stop().isEmpty() ? null
+    static void putSettings(ObjectNode body, GenerationSettings settings, boolean tools) {
+        Json.putIfSet(body, "temperature", settings.temperature());
+        Json.putIfSet(body, "top_p", settings.topP());
+        Json.putIfSet(body, "top_k", settings.topK());
+        Json.putIfSet(body, "stop_sequences", settings.stop() == null || settings.stop().isEmpty() ? null
                 : settings.stop());
         if (settings.thinkingBudget() != null) {
             body.putObject("thinking").put("type", "enabled").put("budget_tokens", settings.thinkingBudget());
@@ -168,12 +181,12 @@ public class AnthropicProvider implements ChatProvider {
         }
         if (settings.reasoningEffort() != null) {
             // Anthropic's levels start at low
-            outputConfig(body).put("effort", settings.reasoningEffort().equals("minimal") ? "low"
-                    : settings.reasoningEffort());
+            String effort = settings.reasoningEffort();
+            outputConfig(body).put("effort", effort.equals("none") || effort.equals("minimal") ? "low" : effort);
         }
         ToolChoice choice = settings.toolChoice();
         boolean oneAtATime = Boolean.FALSE.equals(settings.parallelToolCalls());
-        if (choice != null || oneAtATime) {
+        if (tools && (choice != null || oneAtATime)) { // refused upstream without tools
             String mode = choice == null ? "auto" : choice.mode();
             ObjectNode toolChoice = body.putObject("tool_choice").put("type", mode.equals("required") ? "any" : mode);
             if (mode.equals("tool")) {

@@ -57,8 +57,10 @@ final class AnthropicStreamParser {
                         }
                         return List.of();
                     }
+                    case "signature_delta":
+                        return List.of(new ProviderEvent.ReasoningSignature(delta.path("signature").asText()));
                     default:
-                        return List.of(); // signature_delta and future kinds carry nothing we relay
+                        return List.of(); // future kinds carry nothing we relay
                 }
             }
             case "content_block_stop": {

@@ -56,7 +56,7 @@ public class OllamaProvider implements ChatProvider {
             ObjectNode body = Json.MAPPER.createObjectNode().put("model", deployment.model());
             ArrayNode input = body.putArray("input");
             request.inputs().forEach(input::add);
-            Unsupported.put(body, "dimensions", request.dimensions());
+            Json.putIfSet(body, "dimensions", request.dimensions());
             return upstream.postForJson("api/embed", Map.of(), Json.write(body)).onItem().transformToMulti(answer -> {
                 List<float[]> vectors = new ArrayList<>();
                 for (JsonNode vector : answer.path("embeddings")) {
@@ -125,24 +125,31 @@ public class OllamaProvider implements ChatProvider {
     private void putSettings(ObjectNode body, GenerationSettings settings) {
         Unsupported.check(deployment, settings);
         ObjectNode options = Json.MAPPER.createObjectNode();
-        Unsupported.put(options, "num_predict", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
+        Json.putIfSet(options, "num_predict", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
                 : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens()) : null);
-        Unsupported.put(options, "temperature", settings.temperature());
-        Unsupported.put(options, "top_p", settings.topP());
-        Unsupported.put(options, "top_k", settings.topK());
-        Unsupported.put(options, "stop", settings.stop() == null || settings.stop().isEmpty() ? null : settings.stop());
-        Unsupported.put(options, "seed", settings.seed());
-        Unsupported.put(options, "presence_penalty", settings.presencePenalty());
-        Unsupported.put(options, "frequency_penalty", settings.frequencyPenalty());
+        Json.putIfSet(options, "temperature", settings.temperature());
+        Json.putIfSet(options, "top_p", settings.topP());
+        Json.putIfSet(options, "top_k", settings.topK());
+        Json.putIfSet(options, "stop", settings.stop() == null || settings.stop().isEmpty() ? null : settings.stop());
+        Json.putIfSet(options, "seed", settings.seed());
+        Json.putIfSet(options, "presence_penalty", settings.presencePenalty());
+        Json.putIfSet(options, "frequency_penalty", settings.frequencyPenalty());
         if (!options.isEmpty()) {
             body.set("options", options);
         }
         if (settings.reasoningEffort() != null) {
-            String effort = settings.reasoningEffort();
-            if (effort.equals("minimal")) {
-                body.put("think", false);
-            } else {
-                body.put("think", effort);
+            // think: false, or a level of low, medium or high
+            switch (settings.reasoningEffort()) {
+                case "none":
+                case "minimal":
+                    body.put("think", false);
+                    break;
+                case "xhigh":
+                case "max":
+                    body.put("think", "high");
+                    break;
+                default:
+                    body.put("think", settings.reasoningEffort());
             }
         }
     }

@@ -60,7 +60,7 @@ public class OpenAiProvider implements ChatProvider {
             ObjectNode body = Json.MAPPER.createObjectNode().put("model", deployment.model());
             ArrayNode input = body.putArray("input");
             request.inputs().forEach(input::add);
-            Unsupported.put(body, "dimensions", request.dimensions());
+            Json.putIfSet(body, "dimensions", request.dimensions());
             body.put("encoding_format", "float");
             return upstream.postForJson("embeddings", headers, Json.write(body)).onItem().transformToMulti(answer -> {
                 List<float[]> vectors = new ArrayList<>();
@@ -96,7 +96,7 @@ public class OpenAiProvider implements ChatProvider {
         body.put("model", deployment.model());
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
-        putSettings(body, request.settings());
+        putSettings(body, request.settings(), request.tools() != null && !request.tools().isEmpty());
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : request.messages()) {
             ObjectNode message = messages.addObject().put("role", m.role());
@@ -127,25 +127,31 @@ public class OpenAiProvider implements ChatProvider {
      * Chat Completions' own fields. OpenAI's API has no {@code top_k} and no thinking budget (it takes
      * {@code reasoning_effort}); servers that merely speak its format (vLLM, llama.cpp) do take {@code top_k}.
      */
-    private void putSettings(ObjectNode body, GenerationSettings settings) {
+    private void putSettings(ObjectNode body, GenerationSettings settings, boolean tools) {
         boolean openAi = deployment.provider().equals("openai");
         Unsupported.check(deployment, settings);
-        Unsupported.put(body, "max_completion_tokens", settings.maxOutputTokens() != null ? settings.maxOutputTokens()
-                : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens()) : null);
-        Unsupported.put(body, "temperature", settings.temperature());
-        Unsupported.put(body, "top_p", settings.topP());
+        // OpenAI's own field; the servers that speak its format know the older max_tokens better
+        Json.putIfSet(body, openAi ? "max_completion_tokens" : "max_tokens", settings.maxOutputTokens() != null
+                ? settings.maxOutputTokens() : deployment.maxTokens() > 0 ? Integer.valueOf(deployment.maxTokens())
+                : null);
+        Json.putIfSet(body, "temperature", settings.temperature());
+        Json.putIfSet(body, "top_p", settings.topP());
         if (!openAi) {
-            Unsupported.put(body, "top_k", settings.topK());
+            Json.putIfSet(body, "top_k", settings.topK());
         }
-        Unsupported.put(body, "stop", settings.stop() == null || settings.stop().isEmpty() ? null : settings.stop());
-        Unsupported.put(body, "seed", settings.seed());
-        Unsupported.put(body, "presence_penalty", settings.presencePenalty());
-        Unsupported.put(body, "frequency_penalty", settings.frequencyPenalty());
-        Unsupported.put(body, "reasoning_effort", settings.reasoningEffort());
-        Unsupported.put(body, "parallel_tool_calls", settings.parallelToolCalls());
-        Unsupported.put(body, "user", settings.user());
-        Unsupported.put(body, "metadata", settings.metadata() == null || settings.metadata().isEmpty() ? null
-                : settings.metadata());
+        Json.putIfSet(body, "stop", settings.stop() == null || settings.stop().isEmpty() ? null : settings.stop());
+        Json.putIfSet(body, "seed", settings.seed());
+        Json.putIfSet(body, "presence_penalty", settings.presencePenalty());
+        Json.putIfSet(body, "frequency_penalty", settings.frequencyPenalty());
+        Json.putIfSet(body, "reasoning_effort", settings.reasoningEffort());
+        Json.putIfSet(body, "logprobs", settings.logprobs());
+        Json.putIfSet(body, "top_logprobs", settings.topLogprobs());
+        Json.putIfSet(body, "user", settings.user());
+        // metadata is not sent: OpenAI takes it only with store: true, which would keep the conversation at OpenAI
+        if (!tools) {
+            return; // tool_choice and parallel_tool_calls without tools are refused upstream
+        }
+        Json.putIfSet(body, "parallel_tool_calls", settings.parallelToolCalls());
         ToolChoice choice = settings.toolChoice();
         if (choice != null) {
             if (choice.mode().equals("tool")) {
@@ -156,11 +162,20 @@ public class OpenAiProvider implements ChatProvider {
         }
     }
 
-    /** Text, images ({@code image_url}: a URL or a data: URL) and files ({@code file}, inline only). */
-    private static void putParts(ArrayNode content, List<ContentPart> parts) {
+    /**
+     * Text, images ({@code image_url}: a URL or a data: URL) and files ({@code file}, inline only). An image by URL
+     * goes to OpenAI only: a server that merely speaks its format (vLLM) would fetch the URL itself, from inside the
+     * operator's network, for whoever holds a key.
+     */
+    private void putParts(ArrayNode content, List<ContentPart> parts) {
         for (ContentPart part : parts) {
             switch (part.type()) {
                 case ContentPart.IMAGE:
+                    if (!part.inline() && !deployment.provider().equals("openai")) {
+                        throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400, "this OpenAI-"
+                                + "compatible server would fetch the image's URL from inside your network: send the"
+                                + " image's bytes (a data: URL) instead", null);
+                    }
                     content.addObject().put("type", "image_url").putObject("image_url")
                             .put("url", part.inline() ? part.dataUrl() : part.url());
                     break;

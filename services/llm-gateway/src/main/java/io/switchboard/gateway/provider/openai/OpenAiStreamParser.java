@@ -3,6 +3,7 @@ package io.switchboard.gateway.provider.openai;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
@@ -31,6 +32,7 @@ final class OpenAiStreamParser {
         String reasoningContent;
         String reasoning;
         String content;
+        String logprobs;
         String finish;
         ProviderEvent.Usage usage;
     }
@@ -75,7 +77,7 @@ final class OpenAiStreamParser {
             events.add(new ProviderEvent.ReasoningDelta(reasoning));
         }
         if (chunk.content != null && !chunk.content.isEmpty()) {
-            events.add(new ProviderEvent.TextDelta(chunk.content));
+            events.add(new ProviderEvent.TextDelta(chunk.content, chunk.logprobs));
         }
         if (chunk.finish != null) {
             finishReason = chunk.finish;
@@ -101,6 +103,10 @@ final class OpenAiStreamParser {
                     readDelta(json, chunk);
                 } else if (field.equals("finish_reason")) {
                     chunk.finish = text(json);
+                } else if (field.equals("logprobs") && value == JsonToken.START_OBJECT) {
+                    // only when asked for: kept as sent, for the front door to pass on
+                    JsonNode content = Json.MAPPER.<JsonNode>readTree(json).get("content");
+                    chunk.logprobs = content == null || !content.isArray() ? null : Json.write(content);
                 } else {
                     json.skipChildren();
                 }

@@ -74,8 +74,10 @@ class AnthropicConformanceTest extends AbstractProviderConformanceTest {
     }
 
     @Test
-    void thinkingIsKeptApartFromTheAnswer() {
+    void thinkingIsKeptApartFromTheAnswerAndEndsWithItsSignature() {
         assertReasoning("reasoning", "The user greets me. Greet back.");
+        assertThat(run("reasoning", GenerationSettings.DEFAULTS).events())
+                .contains(new ProviderEvent.ReasoningSignature("EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"));
     }
 
     @Override
@@ -112,11 +114,11 @@ class AnthropicConformanceTest extends AbstractProviderConformanceTest {
     void aNamedToolAndNoToolAreAnthropicsToolChoices() {
         ObjectNode body = Json.MAPPER.createObjectNode();
         AnthropicProvider.putSettings(body, new GenerationSettings(null, null, null, null, null, null, null, null,
-                null, null, GenerationSettings.ToolChoice.tool("get_weather"), null, null, null, false));
+                null, null, GenerationSettings.ToolChoice.tool("get_weather"), null, null, null, false), true);
         assertThat(body.path("tool_choice").toString()).isEqualTo("{\"type\":\"tool\",\"name\":\"get_weather\"}");
         body = Json.MAPPER.createObjectNode();
         AnthropicProvider.putSettings(body, new GenerationSettings(null, null, null, null, null, null, null, null,
-                null, null, GenerationSettings.ToolChoice.NONE, false, null, null, false));
+                null, null, GenerationSettings.ToolChoice.NONE, false, null, null, false), true);
         assertThat(body.path("tool_choice").toString()).isEqualTo("{\"type\":\"none\"}");
     }
 

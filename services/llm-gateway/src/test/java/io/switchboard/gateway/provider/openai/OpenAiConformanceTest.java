@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.gateway.provider.AbstractProviderConformanceTest;
 import io.switchboard.gateway.provider.FakeVendor;
+import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class OpenAiConformanceTest extends AbstractProviderConformanceTest {
 
@@ -69,6 +71,8 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
     @Override
     protected void assertSettings(JsonNode body) {
         OpenAiConformanceTest.assertChatCompletionsSettings(body);
+        assertThat(body.path("max_completion_tokens").asInt()).isEqualTo(50);
+        assertThat(body.has("max_tokens")).isFalse();
         assertThat(body.has("top_k")).isFalse();
     }
 
@@ -92,7 +96,6 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
     static void assertChatCompletionsSettings(JsonNode body) {
         assertThat(body.path("temperature").asDouble()).isEqualTo(0.3);
         assertThat(body.path("top_p").asDouble()).isEqualTo(0.9);
-        assertThat(body.path("max_completion_tokens").asInt()).isEqualTo(50);
         assertThat(body.path("stop").toString()).isEqualTo("[\"END\",\"STOP\"]");
         assertThat(body.path("seed").asLong()).isEqualTo(42);
         assertThat(body.path("presence_penalty").asDouble()).isEqualTo(0.5);
@@ -103,7 +106,8 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
         assertThat(body.path("parallel_tool_calls").isBoolean()).isTrue();
         assertThat(body.path("parallel_tool_calls").asBoolean()).isFalse();
         assertThat(body.path("user").asText()).isEqualTo("user-7");
-        assertThat(body.path("metadata").path("team").asText()).isEqualTo("search");
+        // metadata stays here: OpenAI takes it only with store: true, which would keep the conversation at OpenAI
+        assertThat(body.has("metadata")).isFalse();
     }
 
     @Override
@@ -118,5 +122,20 @@ class OpenAiConformanceTest extends AbstractProviderConformanceTest {
         assertThat(content.get(1).path("type").asText()).isEqualTo("image_url");
         assertThat(content.get(1).path("image_url").path("url").asText()).isEqualTo("data:image/png;base64," + PIXEL);
         assertThat(content.get(2).path("text").asText()).isEqualTo("scenario:plain");
+    }
+
+    @Test
+    void logProbabilitiesComeWithTheTextTheyAreFor() {
+        GenerationSettings asked = new GenerationSettings(null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, false, true, 2);
+        Outcome outcome = run("logprobs", asked);
+        assertThat(outcome.failure()).isNull();
+        List<ProviderEvent.TextDelta> texts = outcome.events().stream()
+                .filter(e -> e instanceof ProviderEvent.TextDelta).map(e -> (ProviderEvent.TextDelta) e).toList();
+        assertThat(texts).extracting(ProviderEvent.TextDelta::text).containsExactly("Hello", "!");
+        assertThat(Json.read(texts.get(0).logprobs()).get(0).path("top_logprobs").get(1).path("token").asText())
+                .isEqualTo("Hi");
+        assertThat(sent("logprobs").path("logprobs").asBoolean()).isTrue();
+        assertThat(sent("logprobs").path("top_logprobs").asInt()).isEqualTo(2);
     }
 }

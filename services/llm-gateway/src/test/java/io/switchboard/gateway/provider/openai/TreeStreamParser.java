@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The tree-reading parser the streaming one replaced, kept as the reference it is checked against.
+ * The tree-reading parser the streaming one replaced, kept as the reference it is checked against (it learned to read
+ * {@code logprobs} when the streaming one did).
  *
  * Reads the {@code data:} payloads of a streamed Chat Completion. Tool calls arrive in fragments keyed by
  * {@code index}; they are merged and given out whole when the choice finishes. Usage comes in a chunk of its own with
@@ -44,7 +45,9 @@ final class TreeStreamParser {
             }
             String content = Json.text(delta, "content");
             if (content != null && !content.isEmpty()) {
-                events.add(new ProviderEvent.TextDelta(content));
+                // read since logprobs are relayed: the log probabilities of the text, as sent
+                JsonNode logprobs = choice.path("logprobs").path("content");
+                events.add(new ProviderEvent.TextDelta(content, logprobs.isArray() ? Json.write(logprobs) : null));
             }
             for (JsonNode fragment : delta.path("tool_calls")) {
                 PartialCall call = calls.computeIfAbsent(fragment.path("index").asInt(), i -> new PartialCall());
