@@ -73,8 +73,7 @@ final class AnthropicFormat {
                                         : Json.MAPPER.createObjectNode())));
                         break;
                     case "tool_result":
-                        ChatMessage result = ChatMessage.toolResult(Json.text(block, "tool_use_id"),
-                                text(block.get("content")));
+                        ChatMessage result = toolResult(block);
                         conversation.add(breakpoint ? result.cached() : result);
                         break;
                     case "thinking":
@@ -113,6 +112,33 @@ final class AnthropicFormat {
                     Map.of("name", "output", "schema", Json.MAPPER.convertValue(format.get("schema"), Map.class))));
         }
         return request;
+    }
+
+    /**
+     * A tool's result: its text, and the images it returned (a screenshot, say) as parts. An error result says so in
+     * its text, as the model will read it.
+     */
+    private static ChatMessage toolResult(JsonNode block) {
+        JsonNode content = block.get("content");
+        String id = Json.text(block, "tool_use_id");
+        String text = text(content);
+        if (block.path("is_error").asBoolean(false)) {
+            text = "Error: " + text;
+        }
+        List<ContentPart> parts = new ArrayList<>();
+        boolean media = false;
+        if (content != null && content.isArray()) {
+            for (JsonNode item : content) {
+                String type = String.valueOf(Json.text(item, "type"));
+                if (type.equals("text")) {
+                    parts.add(ContentPart.text(item.path("text").asText()));
+                } else if (type.equals("image") || type.equals("document")) {
+                    parts.add(media(type, item.path("source")));
+                    media = true;
+                }
+            }
+        }
+        return new ChatMessage("tool", text, List.of(), id, media ? parts : null);
     }
 
     /**

@@ -357,6 +357,32 @@ class FrontDoorFidelityTest {
                 + "\"document.pdf\",\"file_data\":\"data:application/pdf;base64,JVBERi0xLjQK\"}}");
     }
 
+    /** A tool that returns a screenshot, as Claude Code's do: the image goes back to the model with the result. */
+    @Test
+    void anImageInAToolResultReachesAnthropicInTheResult() {
+        anthropic().messages().create(MessageCreateParams.builder().model("settings-anthropic").maxTokens(64)
+                .addUserMessage("scenario:plain Take a screenshot")
+                .addAssistantMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolUse(
+                        com.anthropic.models.messages.ToolUseBlockParam.builder().id("toolu_1").name("screenshot")
+                                .input(com.anthropic.core.JsonValue.from(Map.of())).build())))
+                .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(
+                        com.anthropic.models.messages.ToolResultBlockParam.builder().toolUseId("toolu_1")
+                                .contentOfBlocks(List.of(
+                                        com.anthropic.models.messages.ToolResultBlockParam.Content.Block.ofText(
+                                                TextBlockParam.builder().text("the screen:").build()),
+                                        com.anthropic.models.messages.ToolResultBlockParam.Content.Block.ofImage(
+                                                com.anthropic.models.messages.ImageBlockParam.builder().source(
+                                                        Base64ImageSource.builder().mediaType(
+                                                                Base64ImageSource.MediaType.IMAGE_PNG).data(PIXEL)
+                                                                .build()).build()))).build())))
+                .build());
+        JsonNode result = Json.read(anthropicVendor.lastRequest("plain").body()).path("messages").get(2)
+                .path("content").get(0);
+        assertThat(result.path("type").asText()).isEqualTo("tool_result");
+        assertThat(result.path("content").get(0).path("text").asText()).isEqualTo("the screen:");
+        assertThat(result.path("content").get(1).path("source").path("data").asText()).isEqualTo(PIXEL);
+    }
+
     @Test
     void contentTheDoorCannotRelayIsRefusedNotDropped() {
         assertThatThrownBy(() -> openai().chat().completions().create(ChatCompletionCreateParams.builder()

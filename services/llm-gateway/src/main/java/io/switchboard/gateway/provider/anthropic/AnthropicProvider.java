@@ -92,8 +92,12 @@ public class AnthropicProvider implements ChatProvider {
             ArrayNode content = (ArrayNode) current.get("content");
             int before = content.size();
             if (m.role().equals("tool")) {
-                content.addObject().put("type", "tool_result").put("tool_use_id", m.toolCallId())
-                        .put("content", m.content());
+                ObjectNode result = content.addObject().put("type", "tool_result").put("tool_use_id", m.toolCallId());
+                if (m.hasMedia()) {
+                    putParts(result.putArray("content"), m.parts());
+                } else {
+                    result.put("content", m.content());
+                }
                 markBreakpoint(content, before, m);
                 continue;
             }

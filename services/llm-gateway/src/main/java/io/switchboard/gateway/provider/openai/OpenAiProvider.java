@@ -108,6 +108,10 @@ public class OpenAiProvider implements ChatProvider {
                             .put("name", call.name()).put("arguments", call.arguments());
                 }
             } else if (m.hasMedia()) {
+                if (m.role().equals("tool")) {
+                    throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400, "Chat Completions takes"
+                            + " no images or files in a tool's result: this conversation needs an Anthropic model", null);
+                }
                 putParts(message.putArray("content"), m.parts());
             } else {
                 message.put("content", m.content());
