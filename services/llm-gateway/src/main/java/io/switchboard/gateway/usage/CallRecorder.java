@@ -622,7 +622,8 @@ public class CallRecorder {
                         orgId))
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .map(r -> new UsageRow(r.getString("key"), r.getLong("calls"), r.getLong("errors"), r.getLong("input"),
-                        r.getLong("output"), r.getLong("cached"), r.getBigDecimal("cost"), r.getLong("unpriced"),
+                        r.getLong("output"), r.getLong("cached"), PriceTable.plain(r.getBigDecimal("cost")),
+                        r.getLong("unpriced"),
                         r.getDouble("latency"),
                         r.getDouble("ttft")))
                 .collect().asList();
@@ -633,7 +634,8 @@ public class CallRecorder {
                 row.getString("agent_id"), row.getString("model"), row.getString("deployment"),
                 row.getString("upstream_model"), row.getString("provider"), row.getInteger("attempts"),
                 row.getString("status"), row.getInteger("input_tokens"), row.getInteger("output_tokens"),
-                row.getInteger("cached_input_tokens"), row.getBigDecimal("cost_usd"), row.getInteger("latency_ms"),
+                row.getInteger("cached_input_tokens"), PriceTable.plain(row.getBigDecimal("cost_usd")),
+                row.getInteger("latency_ms"),
                 row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant(),
                 row.getUUID("api_key_id"), row.getUUID("org_id"), row.getString("dropped_settings"));
     }

@@ -247,7 +247,13 @@ class FrontDoorFidelityTest {
     @Test
     void aCallOnAModelWithoutAPriceIsShownUnpricedNeverFree() {
         openai().chat().completions().create(openAiParams("settings-openai").build()); // "upstream-model": no price
+        openai().chat().completions().create(ChatCompletionCreateParams.builder().model("sim").addUserMessage("hi")
+                .build()); // priced at nothing
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            // amounts are plain numbers: 0, never 0E-9
+            assertThat(asAdmin().queryParam("by", "model").get("/api/usage").asString()).contains("\"key\":\"sim\"")
+                    .doesNotContain("E-");
+            assertThat(asAdmin().get("/api/usage/calls").asString()).doesNotContain("E-");
             asAdmin().get("/api/usage/calls").then().statusCode(200)
                     .body("find { it.deployment == 'settings-openai' }.inputTokens", org.hamcrest.Matchers.equalTo(12))
                     .body("find { it.deployment == 'settings-openai' }.costUsd", org.hamcrest.Matchers.nullValue());
