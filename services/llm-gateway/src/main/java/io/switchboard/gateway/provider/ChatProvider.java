@@ -1,5 +1,7 @@
 package io.switchboard.gateway.provider;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.contracts.llm.LlmRequest;
 import java.util.List;
@@ -29,9 +31,22 @@ public interface ChatProvider {
     record EmbeddingRequest(List<String> inputs, Integer dimensions) {
     }
 
-    /** The events of a finished embeddings call. */
-    static Multi<ProviderEvent> embedded(List<float[]> vectors, int inputTokens) {
+    /** The events of a finished embeddings call; a vector per input, or the answer is not one to trust. */
+    static Multi<ProviderEvent> embedded(EmbeddingRequest request, List<float[]> vectors, int inputTokens) {
+        if (vectors.size() != request.inputs().size()) {
+            throw new ProviderException(ProviderException.Kind.SERVER_ERROR, "the provider answered "
+                    + vectors.size() + " embeddings for " + request.inputs().size() + " inputs");
+        }
         return Multi.createFrom().items(new ProviderEvent.Embeddings(vectors),
                 new ProviderEvent.Usage(inputTokens, 0, 0), new ProviderEvent.Finish("stop"));
+    }
+
+    /** {@code {"model", "input": [...], "dimensions"?}}: what OpenAI's and Ollama's embeddings APIs both take. */
+    static ObjectNode embeddingsBody(String model, EmbeddingRequest request) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("model", model);
+        ArrayNode input = body.putArray("input");
+        request.inputs().forEach(input::add);
+        Json.putIfSet(body, "dimensions", request.dimensions());
+        return body;
     }
 }

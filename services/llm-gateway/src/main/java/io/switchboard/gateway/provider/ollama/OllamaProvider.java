@@ -53,20 +53,13 @@ public class OllamaProvider implements ChatProvider {
     @Override
     public Multi<ProviderEvent> embed(EmbeddingRequest request) {
         return Multi.createFrom().deferred(() -> {
-            ObjectNode body = Json.MAPPER.createObjectNode().put("model", deployment.model());
-            ArrayNode input = body.putArray("input");
-            request.inputs().forEach(input::add);
-            Json.putIfSet(body, "dimensions", request.dimensions());
-            return upstream.postForJson("api/embed", Map.of(), Json.write(body)).onItem().transformToMulti(answer -> {
+            String body = Json.write(ChatProvider.embeddingsBody(deployment.model(), request));
+            return upstream.postForJson("api/embed", Map.of(), body).onItem().transformToMulti(answer -> {
                 List<float[]> vectors = new ArrayList<>();
                 for (JsonNode vector : answer.path("embeddings")) {
                     vectors.add(OpenAiProvider.floats(vector));
                 }
-                if (vectors.size() != request.inputs().size()) {
-                    throw new ProviderException(ProviderException.Kind.SERVER_ERROR, "Ollama answered "
-                            + vectors.size() + " embeddings for " + request.inputs().size() + " inputs");
-                }
-                return ChatProvider.embedded(vectors, answer.path("prompt_eval_count").asInt());
+                return ChatProvider.embedded(request, vectors, answer.path("prompt_eval_count").asInt());
             });
         });
     }

@@ -57,21 +57,13 @@ public class OpenAiProvider implements ChatProvider {
     @Override
     public Multi<ProviderEvent> embed(EmbeddingRequest request) {
         return Multi.createFrom().deferred(() -> {
-            ObjectNode body = Json.MAPPER.createObjectNode().put("model", deployment.model());
-            ArrayNode input = body.putArray("input");
-            request.inputs().forEach(input::add);
-            Json.putIfSet(body, "dimensions", request.dimensions());
-            body.put("encoding_format", "float");
+            ObjectNode body = ChatProvider.embeddingsBody(deployment.model(), request).put("encoding_format", "float");
             return upstream.postForJson("embeddings", headers, Json.write(body)).onItem().transformToMulti(answer -> {
                 List<float[]> vectors = new ArrayList<>();
                 for (JsonNode item : answer.path("data")) {
                     vectors.add(floats(item.path("embedding")));
                 }
-                if (vectors.size() != request.inputs().size()) {
-                    throw new ProviderException(ProviderException.Kind.SERVER_ERROR, "the provider answered "
-                            + vectors.size() + " embeddings for " + request.inputs().size() + " inputs");
-                }
-                return ChatProvider.embedded(vectors, answer.path("usage").path("prompt_tokens").asInt());
+                return ChatProvider.embedded(request, vectors, answer.path("usage").path("prompt_tokens").asInt());
             });
         });
     }

@@ -32,7 +32,7 @@ public class SimProvider implements ChatProvider {
             vectors.add(SimScript.embedding(input, dimensions));
             tokens += SimScript.tokens(input).size();
         }
-        return ChatProvider.embedded(vectors, tokens);
+        return ChatProvider.embedded(request, vectors, tokens);
     }
 
     @Override
