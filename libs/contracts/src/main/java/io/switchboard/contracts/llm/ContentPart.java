@@ -7,20 +7,28 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * {@code thinking} of an assistant's message. An image or document is either at a {@code url} or carried as base64
  * {@code data} with its {@code mediaType} ({@code image/png}, {@code application/pdf}). Thinking is its {@code text}
  * and the vendor's {@code signature} over it (Anthropic wants both back with the tool results that followed it).
+ * {@code detail} is OpenAI's resolution hint for an image ({@code low}, {@code high}, {@code auto}); vendors without
+ * one see the image as it is.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ContentPart(String type, String text, String mediaType, String data, String url, String signature) {
+public record ContentPart(String type, String text, String mediaType, String data, String url, String signature,
+                          String detail) {
     public static final String TEXT = "text";
     public static final String IMAGE = "image";
     public static final String DOCUMENT = "document";
     public static final String THINKING = "thinking";
 
     public ContentPart(String type, String text, String mediaType, String data, String url) {
-        this(type, text, mediaType, data, url, null);
+        this(type, text, mediaType, data, url, null, null);
     }
 
     public static ContentPart thinking(String text, String signature) {
-        return new ContentPart(THINKING, text, null, null, null, signature);
+        return new ContentPart(THINKING, text, null, null, null, signature, null);
+    }
+
+    /** The same image with OpenAI's resolution hint. */
+    public ContentPart withDetail(String detail) {
+        return new ContentPart(type, text, mediaType, data, url, signature, detail);
     }
 
     public static ContentPart text(String text) {

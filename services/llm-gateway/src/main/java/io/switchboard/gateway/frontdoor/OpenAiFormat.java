@@ -94,7 +94,11 @@ final class OpenAiFormat {
                     if (url.isBlank()) {
                         throw FrontDoorRequest.invalid("messages: an image_url part needs image_url.url");
                     }
-                    parts.add(MediaUrls.part(ContentPart.IMAGE, url));
+                    String detail = part.path("image_url").path("detail").asText(null);
+                    if (detail != null && !List.of("low", "high", "auto").contains(detail)) {
+                        throw FrontDoorRequest.invalid("messages: image_url.detail must be low, high or auto");
+                    }
+                    parts.add(MediaUrls.part(ContentPart.IMAGE, url).withDetail(detail));
                     media = true;
                     break;
                 case "file":

@@ -1,8 +1,11 @@
 package io.switchboard.gateway.usage;
 
 import io.opentelemetry.api.trace.Span;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.cost.PriceTable;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
@@ -44,6 +47,10 @@ public final class CallMeter {
     private CallRecord ended;
     /** Its row could not be written (the call was refused; it may have gone out already). */
     private boolean unrecordable;
+    /** The vendor said what the call used; else it is estimated from the text that went and came (below). */
+    private boolean usageReported;
+    private final long promptChars;
+    private long answerChars;
     // the answer, kept only when content capture is on (for the span)
     private final StringBuilder text;
     private final List<ProviderEvent.ToolCall> toolCalls;
@@ -58,6 +65,7 @@ public final class CallMeter {
         this.orgId = Router.orgOf(request);
         this.model = request.model();
         this.settings = request.settings();
+        this.promptChars = promptChars(request);
         this.span = span;
         this.text = captureContent ? new StringBuilder() : null;
         this.toolCalls = captureContent ? new ArrayList<>() : null;
@@ -158,7 +166,17 @@ public final class CallMeter {
             inputTokens = usage.inputTokens();
             outputTokens = usage.outputTokens();
             cachedInputTokens = usage.cachedInputTokens();
-        } else if (event instanceof ProviderEvent.Finish finish) {
+            usageReported = true;
+            return;
+        }
+        if (event instanceof ProviderEvent.TextDelta delta) {
+            answerChars += delta.text().length();
+        } else if (event instanceof ProviderEvent.ReasoningDelta reasoning) {
+            answerChars += reasoning.text().length();
+        } else if (event instanceof ProviderEvent.ToolCall call) {
+            answerChars += call.name().length() + String.valueOf(call.arguments()).length();
+        }
+        if (event instanceof ProviderEvent.Finish finish) {
             status = "ok";
             finishReason = finish.reason();
         } else if (text != null && event instanceof ProviderEvent.TextDelta delta) {
@@ -181,8 +199,33 @@ public final class CallMeter {
         status = failure instanceof ProviderException e ? e.kind().code : "internal_error";
     }
 
+    /**
+     * The text a request sends, in characters: the base of an estimate of its tokens when the vendor reports none (at
+     * four characters a token, as English text goes; an image as 1,600 tokens).
+     */
+    private static long promptChars(LlmRequest request) {
+        long chars = 0;
+        for (ChatMessage message : request.messages()) {
+            chars += 16 + (message.content() == null ? 0 : message.content().length());
+            if (message.toolCalls() != null) {
+                for (ToolCall call : message.toolCalls()) {
+                    chars += String.valueOf(call.arguments()).length();
+                }
+            }
+            if (message.hasMedia()) {
+                chars += 4L * 1_600 * message.parts().stream().filter(p -> !ContentPart.TEXT.equals(p.type())).count();
+            }
+        }
+        return chars;
+    }
+
     public CallRecord finish(PriceTable prices) {
         long now = System.nanoTime();
+        boolean estimated = !usageReported && "ok".equals(status); // a server that reports no usage (some do)
+        if (estimated) {
+            inputTokens = (int) Math.min(Integer.MAX_VALUE, (promptChars + 3) / 4);
+            outputTokens = (int) Math.min(Integer.MAX_VALUE, (answerChars + 3) / 4);
+        }
         Integer ttftMs = firstContentNanos < 0 ? null : (int) ((firstContentNanos - startNanos) / 1_000_000);
         Deployment served = deployment;
         String upstreamModel = served == null ? null : served.model();
@@ -194,6 +237,6 @@ public final class CallMeter {
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
                 outputTokens, cachedInputTokens, cost, (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt,
                 apiKeyId, orgId, served == null || !Unsupported.dropped(served, settings) ? null
-                        : dropped(Unsupported.of(served.provider(), settings)));
+                        : dropped(Unsupported.of(served.provider(), settings)), estimated);
     }
 }

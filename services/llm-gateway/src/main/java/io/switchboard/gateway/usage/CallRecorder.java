@@ -88,10 +88,12 @@ public class CallRecorder {
     private static final String SETTLE = "update gateway.llm_calls c set status = s.status, deployment = s.deployment,"
             + " upstream_model = s.upstream_model, provider = s.provider, attempts = s.attempts,"
             + " input_tokens = s.input_tokens, output_tokens = s.output_tokens, cached_input_tokens = s.cached,"
-            + " cost_usd = s.cost::numeric, latency_ms = s.latency, ttft_ms = s.ttft, dropped_settings = s.dropped"
+            + " cost_usd = s.cost::numeric, latency_ms = s.latency, ttft_ms = s.ttft, dropped_settings = s.dropped,"
+            + " usage_estimated = s.estimated"
             + " from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[],"
-            + " $8::int[], $9::int[], $10::text[], $11::int[], $12::int[], $13::text[]) as s(id, status, deployment,"
-            + " upstream_model, provider, attempts, input_tokens, output_tokens, cached, cost, latency, ttft, dropped)"
+            + " $8::int[], $9::int[], $10::text[], $11::int[], $12::int[], $13::text[], $14::boolean[])"
+            + " as s(id, status, deployment, upstream_model, provider, attempts, input_tokens, output_tokens, cached,"
+            + " cost, latency, ttft, dropped, estimated)"
             + " where c.id = s.id and c.status = 'running'"
             + " returning c.org_id, c.api_key_id, c.org_reserved_usd, c.key_reserved_usd, c.cost_usd";
     private static final String ORG_SPEND = "update gateway.org_budgets set reserved_usd = greatest(reserved_usd - $2, 0),"
@@ -504,7 +506,8 @@ public class CallRecorder {
                                 : c.call().costUsd().toPlainString()),
                         column(batch, Integer[]::new, c -> c.call().latencyMs()),
                         column(batch, Integer[]::new, c -> c.call().ttftMs()),
-                        column(batch, String[]::new, c -> c.call().droppedSettings())}))
+                        column(batch, String[]::new, c -> c.call().droppedSettings()),
+                        column(batch, Boolean[]::new, c -> c.call().usageEstimated())}))
                 .flatMap(settled -> {
                     Map<UUID, BigDecimal[]> orgs = new TreeMap<>();
                     Map<UUID, BigDecimal[]> keys = new TreeMap<>();
@@ -563,7 +566,7 @@ public class CallRecorder {
                                         call.sessionId(), call.turnId(), call.agentId(), call.model(), call.deployment(),
                                         call.upstreamModel(), call.provider(), call.attempts(), "interrupted", 0, 0, 0,
                                         row.getBigDecimal("reserved_usd"), null, null, call.startedAt(),
-                                        call.apiKeyId(), call.orgId(), call.droppedSettings()), 0));
+                                        call.apiKeyId(), call.orgId(), call.droppedSettings(), false), 0));
                             }
                             if (!lost.isEmpty()) {
                                 LOG.warnf("settling %d LLM calls a replica left running as interrupted", lost.size());
@@ -637,6 +640,7 @@ public class CallRecorder {
                 row.getInteger("cached_input_tokens"), PriceTable.plain(row.getBigDecimal("cost_usd")),
                 row.getInteger("latency_ms"),
                 row.getInteger("ttft_ms"), row.getOffsetDateTime("started_at").toInstant(),
-                row.getUUID("api_key_id"), row.getUUID("org_id"), row.getString("dropped_settings"));
+                row.getUUID("api_key_id"), row.getUUID("org_id"), row.getString("dropped_settings"),
+                row.getBoolean("usage_estimated"));
     }
 }

@@ -244,6 +244,26 @@ class FrontDoorFidelityTest {
                 "[{\"type\":\"text\",\"text\":\"Stable.\",\"cache_control\":{\"type\":\"ephemeral\"}}]");
     }
 
+    /** Some OpenAI-compatible servers send no usage: the call's tokens are estimated from its text, and say so. */
+    @Test
+    void aServerThatReportsNoUsageHasItEstimated() throws Exception {
+        FakeVendor server = new FakeVendor(vertx.getDelegate(), "openai-compatible");
+        try {
+            deploy("settings-no-usage", "openai-compatible", "http://127.0.0.1:" + server.port() + "/v1");
+            openai().chat().completions().create(ChatCompletionCreateParams.builder().model("settings-no-usage")
+                    .addUserMessage("scenario:no-usage, a prompt of some sixty characters or so, roughly").build());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> asAdmin().get("/api/usage/calls").then()
+                    .body("find { it.deployment == 'settings-no-usage' }.usageEstimated",
+                            org.hamcrest.Matchers.equalTo(true))
+                    // the answer "Hello! How can I help?" is 22 characters: 6 tokens at 4 a token
+                    .body("find { it.deployment == 'settings-no-usage' }.outputTokens", org.hamcrest.Matchers.equalTo(6))
+                    .body("find { it.deployment == 'settings-no-usage' }.inputTokens",
+                            org.hamcrest.Matchers.greaterThan(15)));
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void aCallOnAModelWithoutAPriceIsShownUnpricedNeverFree() {
         openai().chat().completions().create(openAiParams("settings-openai").build()); // "upstream-model": no price
@@ -344,6 +364,22 @@ class FrontDoorFidelityTest {
                 + "\"media_type\":\"image/png\",\"data\":\"" + PIXEL + "\"}}");
         assertThat(content.get(2).toString()).isEqualTo("{\"type\":\"image\",\"source\":{\"type\":\"url\","
                 + "\"url\":\"https://example.com/cat.jpg\"}}");
+    }
+
+    @Test
+    void anImagesDetailReachesOpenAi() {
+        openai().chat().completions().create(ChatCompletionCreateParams.builder().model("settings-openai")
+                .addUserMessageOfArrayOfContentParts(List.of(
+                        ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder()
+                                .text("scenario:plain").build()),
+                        ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder().imageUrl(
+                                ChatCompletionContentPartImage.ImageUrl.builder().url("https://example.com/cat.jpg")
+                                        .detail(ChatCompletionContentPartImage.ImageUrl.Detail.LOW).build())
+                                .build())))
+                .build());
+        assertThat(Json.read(openAiVendor.lastRequest("plain").body()).path("messages").get(0).path("content").get(1)
+                .toString()).isEqualTo("{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/cat.jpg\","
+                + "\"detail\":\"low\"}}");
     }
 
     @Test

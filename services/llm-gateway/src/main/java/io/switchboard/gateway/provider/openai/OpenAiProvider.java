@@ -172,8 +172,9 @@ public class OpenAiProvider implements ChatProvider {
                                 + "compatible server would fetch the image's URL from inside your network: send the"
                                 + " image's bytes (a data: URL) instead", null);
                     }
-                    content.addObject().put("type", "image_url").putObject("image_url")
+                    ObjectNode image = content.addObject().put("type", "image_url").putObject("image_url")
                             .put("url", part.inline() ? part.dataUrl() : part.url());
+                    Json.putIfSet(image, "detail", part.detail());
                     break;
                 case ContentPart.DOCUMENT:
                     if (!part.inline()) {
