@@ -37,6 +37,8 @@ public final class Upstream implements AutoCloseable {
     static final int MAX_ERROR_BYTES = 64 * 1024;
     /** The most of a whole JSON answer (embeddings of a large batch) that is read. */
     static final int MAX_JSON_BYTES = 64 * 1024 * 1024;
+    /** A whole JSON answer up to this size is read on the event loop (a millisecond or less). */
+    private static final int PARSE_ON_LOOP_BYTES = 256 * 1024;
     /** How long a checked address is used before the host is looked up again. */
     static final Duration PIN_TIME = Duration.ofMinutes(1);
     private final HttpClientOptions options;
@@ -98,13 +100,16 @@ public final class Upstream implements AutoCloseable {
         return post(path, headers, json).flatMap(response -> response.statusCode() / 100 != 2
                 ? boundedBody(response, MAX_ERROR_BYTES).flatMap(body -> Uni.createFrom()
                         .<JsonNode>failure(httpError(response, body)))
-                : boundedBody(response, MAX_JSON_BYTES).map(body -> {
+                : boundedBody(response, MAX_JSON_BYTES).flatMap(body -> {
                     if (body.length() >= MAX_JSON_BYTES) { // cut: asking again would be paid again, and cut again
                         throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, 400, "the answer is"
                                 + " larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB: ask for less at once",
                                 null);
                     }
-                    return Json.read(body);
+                    Uni<JsonNode> parsed = Uni.createFrom().item(() -> Json.read(body));
+                    // a large answer (a batch of embeddings) is read, and turned into events, off the event loop
+                    return body.length() < PARSE_ON_LOOP_BYTES ? parsed
+                            : parsed.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
                 }));
     }
 

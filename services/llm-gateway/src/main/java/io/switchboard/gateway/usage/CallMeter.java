@@ -12,6 +12,7 @@ import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.provider.Unsupported;
 import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Router;
+import io.switchboard.tokens.TokenCounter;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public final class CallMeter {
     private final List<ProviderEvent.ToolCall> toolCalls;
 
     /** Use {@link CallRecorder#start}: it opens the call's span too. */
-    CallMeter(LlmRequest request, Span span, boolean captureContent, BigDecimal reserve) {
+    CallMeter(LlmRequest request, Span span, boolean captureContent, BigDecimal reserve, long promptChars) {
         this.reserve = reserve;
         this.requestId = request.requestId();
         this.sessionId = request.sessionId();
@@ -65,7 +66,7 @@ public final class CallMeter {
         this.orgId = Router.orgOf(request);
         this.model = request.model();
         this.settings = request.settings();
-        this.promptChars = promptChars(request);
+        this.promptChars = promptChars;
         this.span = span;
         this.text = captureContent ? new StringBuilder() : null;
         this.toolCalls = captureContent ? new ArrayList<>() : null;
@@ -200,20 +201,25 @@ public final class CallMeter {
     }
 
     /**
-     * The text a request sends, in characters: the base of an estimate of its tokens when the vendor reports none (at
-     * four characters a token, as English text goes; an image as 1,600 tokens).
+     * What a request sends, in characters of text: the base of every estimate of its tokens before the vendor says
+     * (the budget's reservation counts two characters a token, on the high side; the usage of a vendor that reports
+     * none, four, as English text goes). An image counts as 1,600 tokens' worth, a document by its size.
      */
-    private static long promptChars(LlmRequest request) {
+    static long promptChars(LlmRequest request) {
         long chars = 0;
-        for (ChatMessage message : request.messages()) {
+        for (ChatMessage message : request.messages() == null ? List.<ChatMessage>of() : request.messages()) {
             chars += 16 + (message.content() == null ? 0 : message.content().length());
             if (message.toolCalls() != null) {
                 for (ToolCall call : message.toolCalls()) {
-                    chars += String.valueOf(call.arguments()).length();
+                    chars += 16 + String.valueOf(call.arguments()).length();
                 }
             }
-            if (message.hasMedia()) {
-                chars += 4L * 1_600 * message.parts().stream().filter(p -> !ContentPart.TEXT.equals(p.type())).count();
+            if (message.parts() != null) {
+                for (ContentPart part : message.parts()) {
+                    chars += part.type().equals(ContentPart.IMAGE) ? 4L * TokenCounter.PER_IMAGE
+                            : part.type().equals(ContentPart.DOCUMENT) && part.data() != null ? part.data().length() / 4
+                            : 0;
+                }
             }
         }
         return chars;

@@ -12,10 +12,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
-import io.switchboard.contracts.llm.ChatMessage;
-import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.LlmRequest;
-import io.switchboard.contracts.llm.ToolCall;
 import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.cost.PriceTable;
 import io.switchboard.gateway.provider.ProviderException;
@@ -168,7 +165,13 @@ public class CallRecorder {
             }
             span.setAttribute("gen_ai.input.messages", SpanContent.inputMessages(request.messages()));
         }
-        return new CallMeter(request, span.startSpan(), captureContent, reservation(request));
+        long promptChars = CallMeter.promptChars(request);
+        return new CallMeter(request, span.startSpan(), captureContent, reservation(request, promptChars),
+                promptChars);
+    }
+
+    BigDecimal reservation(LlmRequest request) {
+        return reservation(request, CallMeter.promptChars(request));
     }
 
     /**
@@ -176,28 +179,12 @@ public class CallRecorder {
      * text) and each deployment's output limit, at the dearest deployment it may be routed to. Null when one of those
      * has no price: nothing bounds what the call may cost.
      */
-    BigDecimal reservation(LlmRequest request) {
+    private BigDecimal reservation(LlmRequest request, long promptChars) {
         UUID org = Router.orgOf(request);
         if (org == null || request.messages() == null) {
             return BigDecimal.ZERO;
         }
-        long characters = 0;
-        for (ChatMessage message : request.messages()) {
-            characters += 8 + (message.content() == null ? 0 : message.content().length());
-            if (message.parts() != null) {
-                for (ContentPart part : message.parts()) {
-                    // an image is priced as about 1,600 tokens; a document by its size (base64: 4 characters a 3 bytes)
-                    characters += part.type().equals(ContentPart.IMAGE) ? 3_200
-                            : part.data() != null ? part.data().length() / 8 : 0;
-                }
-            }
-            if (message.toolCalls() != null) {
-                for (ToolCall call : message.toolCalls()) {
-                    characters += String.valueOf(call.arguments()).length() + 16;
-                }
-            }
-        }
-        int input = (int) Math.min(Integer.MAX_VALUE, characters / 2 + 1);
+        int input = (int) Math.min(Integer.MAX_VALUE, promptChars / 2 + 1);
         List<Deployment> candidates = new ArrayList<>(routes.route(org, request.model()));
         String wider = routes.contextFallback(request.model());
         if (wider != null) {
