@@ -54,9 +54,15 @@ final class Platform implements AutoCloseable {
 
     /** The platform on this broker (it is closed with the platform). */
     static Platform start(Duration simTokenInterval, KafkaBroker kafka) throws Exception {
+        return start(simTokenInterval, kafka, Map.of());
+    }
+
+    /** The platform on this broker, its PostgreSQL started with these settings too. */
+    static Platform start(Duration simTokenInterval, KafkaBroker kafka, Map<String, String> postgresSettings)
+            throws Exception {
         // a server that can be stopped and started again with its data: an outage, for the tests that need one
         Platform platform = new Platform(kafka, EmbeddedPostgresServer.startStoppable(
-                Files.createTempDirectory("e2e-postgres").toFile(), freePort()));
+                Files.createTempDirectory("e2e-postgres").toFile(), freePort(), postgresSettings));
         try {
             platform.startServices(simTokenInterval);
             return platform;
@@ -238,6 +244,11 @@ final class Platform implements AutoCloseable {
     /** Transactions ended in the platform's database so far, by every service (see the server's own doc). */
     long databaseTransactions() throws java.sql.SQLException {
         return postgres.transactions();
+    }
+
+    /** What each statement cost PostgreSQL so far (a platform started with pg_stat_statements). */
+    List<EmbeddedPostgresServer.StatementCost> statementCosts() throws java.sql.SQLException {
+        return postgres.statementCosts();
     }
 
     String kafkaBootstrap() {

@@ -2,6 +2,8 @@ package io.switchboard.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.testing.EmbeddedKafka;
+import io.switchboard.testing.EmbeddedPostgresServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +14,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,14 @@ public final class RuntimeBenchmark {
     private final List<String[]> targets = new ArrayList<>();
     /** CPU per tool turn, all processes (ms): set by the tool turn's load, compared with the floor's. */
     private double toolTurnCpu = Double.NaN;
+    /**
+     * Turns a conversation of the turns/s loads has before it goes on in a new session (0: never). A session of an
+     * agent without a context window sends its whole conversation to the model every call, so without an end the
+     * figures would grow with the benchmark's own length (thousands of turns per session after the warm-up).
+     */
+    private final int turnsPerSession = Integer.getInteger("turnsPerSession", 20);
+    private final Map<String, Integer> turnsSent = new ConcurrentHashMap<>();
+    private final Map<String, String> agentOf = new ConcurrentHashMap<>();
 
     private RuntimeBenchmark(Platform platform) {
         this.platform = platform;
@@ -60,7 +72,9 @@ public final class RuntimeBenchmark {
         int streaming = Integer.getInteger("streaming", 1_000);
         int warmup = Integer.getInteger("warmup", 600);
         System.out.println("starting the platform (sim at zero pace) ...");
-        try (Platform platform = Platform.start(Duration.ZERO)) {
+        // pg_stat_statements: what each statement of a turn costs PostgreSQL, planning apart
+        try (Platform platform = Platform.start(Duration.ZERO, EmbeddedKafka.start(), Map.of(
+                "shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track_planning", "on"))) {
             RuntimeBenchmark bench = new RuntimeBenchmark(platform);
             Thread listener = new Thread(bench::listen, "agent-events");
             listener.setDaemon(true);
@@ -132,9 +146,11 @@ public final class RuntimeBenchmark {
         Map<String, Long> cpuBefore = cpu();
         long jitBefore = jitCpu();
         long transactionsBefore = platform.databaseTransactions();
+        List<EmbeddedPostgresServer.StatementCost> statementsBefore = platform.statementCosts();
         long started = System.nanoTime();
         List<Long> latencies = load(sessionIds, text, seconds);
         Map<String, Long> cpuAfter = cpu();
+        printStatementCosts(statementsBefore, platform.statementCosts(), latencies.size());
         double transactions = (platform.databaseTransactions() - transactionsBefore)
                 / (double) Math.max(1, latencies.size());
         double jit = (jitCpu() - jitBefore) / 1e6 / Math.max(1, latencies.size());
@@ -157,7 +173,8 @@ public final class RuntimeBenchmark {
         System.out.printf("CPU ms per turn, %s:%s; all %.1f, of which JIT compilation %.1f%n", label, cpuPerTurn,
                 cpuTotal, jit);
         int cores = Runtime.getRuntime().availableProcessors();
-        rows.add(new String[] {label + ", 64 sessions", String.format("%.0f", rate),
+        rows.add(new String[] {label + ", 64 conversations" + (turnsPerSession > 0 ? " of " + turnsPerSession
+                + " turns" : ""), String.format("%.0f", rate),
                 tool == null ? "(baseline for the row above)" : ">= 250"});
         if (tool != null) {
             toolTurnCpu = cpuTotal;
@@ -180,6 +197,24 @@ public final class RuntimeBenchmark {
         rows.add(new String[] {"    of which JIT compilation (ms)", String.format("%.1f", jit), ""});
         rows.add(new String[] {"  PostgreSQL transactions per turn, all services", String.format("%.1f", transactions),
                 tool == null ? "" : "<= 5 round trips"});
+    }
+
+    /** Per turn, each statement's calls and PostgreSQL's time for it (planning, execution), the costliest first. */
+    private static void printStatementCosts(List<EmbeddedPostgresServer.StatementCost> before,
+                                            List<EmbeddedPostgresServer.StatementCost> after, int turns) {
+        Map<Long, EmbeddedPostgresServer.StatementCost> was = new HashMap<>();
+        before.forEach(cost -> was.put(cost.id(), cost));
+        System.out.println("PostgreSQL per turn: calls, planning and execution (µs), statement");
+        after.stream().map(cost -> {
+            EmbeddedPostgresServer.StatementCost old = was.getOrDefault(cost.id(),
+                    new EmbeddedPostgresServer.StatementCost(cost.id(), cost.query(), 0, 0, 0));
+            return new EmbeddedPostgresServer.StatementCost(cost.id(), cost.query(), cost.calls() - old.calls(),
+                    cost.planMillis() - old.planMillis(), cost.execMillis() - old.execMillis());
+        }).filter(cost -> cost.calls() > 0)
+                .sorted(Comparator.comparingDouble(cost -> -(cost.planMillis() + cost.execMillis()))).limit(12)
+                .forEach(cost -> System.out.printf("  %5.2f %7.1f %7.1f  %s%n", cost.calls() / (double) turns,
+                        cost.planMillis() * 1000 / turns, cost.execMillis() * 1000 / turns,
+                        cost.query().replaceAll("\\s+", " ").substring(0, Math.min(110, cost.query().length()))));
     }
 
     /**
@@ -228,13 +263,18 @@ public final class RuntimeBenchmark {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         List<Thread> threads = new ArrayList<>();
-        for (String sessionId : sessionIds) {
+        for (int i = 0; i < sessionIds.size(); i++) {
+            int conversation = i;
             threads.add(new Thread(() -> {
                 while (System.nanoTime() < end) {
                     try {
+                        String sessionId = sessionIds.get(conversation);
                         long t0 = System.nanoTime();
                         awaitEnd(send(sessionId, text), Duration.ofSeconds(60));
                         latencies.add(System.nanoTime() - t0);
+                        if (turnsPerSession > 0 && turnsSent.merge(sessionId, 1, Integer::sum) >= turnsPerSession) {
+                            sessionIds.set(conversation, session(agentOf.get(sessionId)));
+                        }
                     } catch (Exception e) {
                         System.out.println("turn failed: " + e);
                         return;
@@ -475,8 +515,10 @@ public final class RuntimeBenchmark {
     }
 
     private String session(String agentId) throws Exception {
-        return JSON.readTree(http.send(post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}"),
+        String id = JSON.readTree(http.send(post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}"),
                 HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+        agentOf.put(id, agentId);
+        return id;
     }
 
     private HttpRequest post(String path, String body) {

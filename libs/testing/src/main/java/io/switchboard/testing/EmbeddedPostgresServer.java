@@ -8,6 +8,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * PostgreSQL from the binaries on Maven Central (zonky), with a database and login role for the platform.
@@ -36,8 +39,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * and started again ({@link #startAgain}) on the same port with the same data.
      */
     public static EmbeddedPostgresServer startStoppable(File dataDirectory, int port) {
-        return start(EmbeddedPostgres.builder().setServerConfig("fsync", "off").setPort(port)
-                .setDataDirectory(dataDirectory).setCleanDataDirectory(false));
+        return startStoppable(dataDirectory, port, Map.of());
+    }
+
+    /** As {@link #startStoppable(File, int)}, with these server settings too. */
+    public static EmbeddedPostgresServer startStoppable(File dataDirectory, int port, Map<String, String> settings) {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setServerConfig("fsync", "off").setPort(port)
+                .setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+        settings.forEach(builder::setServerConfig);
+        return start(builder);
     }
 
     /** A server on {@code port} that keeps its data in {@code dataDirectory}. */
@@ -88,6 +98,32 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             r.next();
             return r.getLong(1);
         }
+    }
+
+    /**
+     * What each statement cost the server so far, the costliest first: {@code pg_stat_statements}' calls, and its
+     * planning and execution time in milliseconds (a server started with {@code shared_preload_libraries =
+     * pg_stat_statements} and {@code pg_stat_statements.track_planning = on}).
+     */
+    public List<StatementCost> statementCosts() throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(DATABASE), "postgres", "postgres");
+             Statement s = c.createStatement()) {
+            s.execute("create extension if not exists pg_stat_statements");
+            List<StatementCost> costs = new ArrayList<>();
+            try (ResultSet r = s.executeQuery("select queryid, query, calls, total_plan_time, total_exec_time"
+                    + " from pg_stat_statements where dbid = (select oid from pg_database where datname = '" + DATABASE
+                    + "') order by total_plan_time + total_exec_time desc")) {
+                while (r.next()) {
+                    costs.add(new StatementCost(r.getLong(1), r.getString(2), r.getLong(3), r.getDouble(4),
+                            r.getDouble(5)));
+                }
+            }
+            return costs;
+        }
+    }
+
+    /** One statement's cost so far: see {@link #statementCosts}. */
+    public record StatementCost(long id, String query, long calls, double planMillis, double execMillis) {
     }
 
     /** Stops the server, as a crash or an outage would for its clients; its data stays. */

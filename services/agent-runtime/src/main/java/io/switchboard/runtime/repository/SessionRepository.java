@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -24,6 +25,83 @@ public class SessionRepository {
     private static final String SELECT_SESSION = "select s.id, s.org_id, s.agent_id, s.agent_version, v.name as agent_name,"
             + " s.created_at, s.last_seq, s.parent_session_id, s.depth from runtime.sessions s join runtime.agent_versions v"
             + " on v.agent_id = s.agent_id and v.version = s.agent_version";
+
+    /**
+     * A turn not finished yet, and one a runner can take up: written out, not as parameters, so that the planner can
+     * use the partial index of unfinished turns ({@code turns_unfinished}) in a cached plan too. With parameters it
+     * scanned every turn the session ever had, so each claim took longer than the last.
+     */
+    private static final String UNFINISHED = "status in ('pending', 'running', 'waiting')";
+    private static final String RUNNABLE = "status in ('pending', 'running')";
+
+    /** See {@link #claimNext}. */
+    static final String CLAIM_NEXT = "with next as (select id, status in ($5, $6) as runnable from runtime.turns"
+            + " where session_id = $1 and " + UNFINISHED + " order by created_at, id limit 1),"
+            + " work as (select coalesce((select runnable from next), false) as runnable),"
+            + " s as (update runtime.sessions set"
+            + " runner_id = case when work.runnable then $2 end,"
+            + " lease_until = case when work.runnable then now() + $3::bigint * interval '1 millisecond' end,"
+            + " lease_epoch = lease_epoch + case when runner_id is not distinct from $2 then 0 else 1 end,"
+            + " seq_reserved = case when work.runnable then greatest(seq_reserved, last_seq) + $4"
+            + " else seq_reserved end from work"
+            + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())"
+            + " and (work.runnable or runner_id = $2)"
+            + " returning lease_epoch, seq_reserved - $4 as base, work.runnable),"
+            + " t as (select id, status, user_text, cancel_requested, error_code, error_reason"
+            + " from runtime.turns where id = (select id from next) and status in ($5, $6)"
+            + " and exists (select 1 from s where runnable) for update),"
+            + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
+            + " select $1, (select coalesce(max(position), -1) + 1 from runtime.messages"
+            + " where session_id = $1), t.id, 'user', t.user_text from t"
+            + " where t.status = $5 and t.error_code is distinct from $7 returning position),"
+            + " begun as (update runtime.turns u set status = $6, attempts = u.attempts + 1 from t"
+            + " where u.id = t.id returning u.attempts)"
+            + " select s.lease_epoch, s.base, s.runnable, t.id, t.status, t.cancel_requested, t.error_code,"
+            + " t.error_reason, t.user_text, begun.attempts, (select position from joined) as joined,"
+            + " (select coalesce(max(through_position), -1) from runtime.context_snapshots"
+            + " where session_id = $1) as snapshot_through"
+            + " from s left join (t cross join begun) on true";
+
+    /**
+     * Records model calls (what each was sent: journal positions, not a copy), with the write that follows them;
+     * params $1 session, $2 turn, $3 fence, $4 to $10 the calls' columns. A resumed turn's repeat of a call replaces it.
+     */
+    private static final String RECORD_CALLS = "calls as (insert into runtime.model_calls (request_id, session_id,"
+            + " turn_id, model, snapshot_position, first_position, last_position, prompt_tokens, created_at)"
+            + " select c.request_id, $1, $2, c.model, c.snapshot_position, c.first_position, c.last_position,"
+            + " c.prompt_tokens, c.created_at from unnest($4::text[], $5::text[], $6::int[], $7::int[], $8::int[],"
+            + " $9::int[], $10::timestamptz[]) as c(request_id, model, snapshot_position, first_position,"
+            + " last_position, prompt_tokens, created_at) where exists (select 1 from fence)"
+            + " on conflict (request_id) do update set snapshot_position = excluded.snapshot_position,"
+            + " first_position = excluded.first_position, last_position = excluded.last_position,"
+            + " prompt_tokens = excluded.prompt_tokens, created_at = excluded.created_at)";
+
+    /** See {@link #finish}. */
+    static final String FINISH = "with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
+            + " for update), " + RECORD_CALLS + ","
+            + " appended as (insert into runtime.messages (session_id, position, turn_id,"
+            + " role, content, tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1)"
+            + " from runtime.messages where session_id = $1) + m.n, $2, m.role, m.content, m.tool_calls,"
+            + " m.tool_call_id from unnest($11::text[], $12::text[], $13::text[], $14::text[])"
+            + " with ordinality as m(role, content, tool_calls, tool_call_id, n)"
+            + " where exists (select 1 from fence)),"
+            + " ended as (update runtime.turns set status = $15, error_code = $16, error_reason = $17,"
+            + " finished_at = now(), end_seq = $18, input_tokens = $19, output_tokens = $20"
+            + " where id = $2 and exists (select 1 from fence))"
+            + " update runtime.sessions set last_seq = greatest(last_seq, $18),"
+            + " seq_reserved = greatest(last_seq, $18) where id = $1 and exists (select 1 from fence)"
+            // the snapshot's: this turn still reads running here
+            + " returning exists (select 1 from runtime.turns where session_id = $1 and id <> $2"
+            + " and " + RUNNABLE + ") as queued";
+
+    /** See {@link #letGo}. */
+    static final String LET_GO = "with idle as (select s.id, r.seq, exists (select 1 from runtime.turns t"
+            + " where t.session_id = s.id and t." + RUNNABLE + ") as queued"
+            + " from runtime.sessions s join unnest($2::uuid[], $3::bigint[]) as r(id, seq) on s.id = r.id"
+            + " where s.runner_id = $1 and s.seq_reserved = r.seq),"
+            + " gone as (update runtime.sessions s set runner_id = null, lease_until = null from idle"
+            + " where s.id = idle.id and not idle.queued and s.runner_id = $1 and s.seq_reserved = idle.seq)"
+            + " select id from idle where queued";
 
     private final Pool pool;
 
@@ -209,34 +287,9 @@ public class SessionRepository {
     public Uni<Claimed> claimNext(UUID sessionId, String runner, Duration lease, int seqBlock) {
         // one statement, atomic by itself (this took six round trips: claim, next turn, begin's transaction). The
         // session's row is locked by the claim, then the turn's, as a job queue takes its next job.
-        return pool.preparedQuery("with next as (select id, status in ($5, $6) as runnable from runtime.turns"
-                        + " where session_id = $1 and status in ($5, $6, $7) order by created_at, id limit 1),"
-                        + " work as (select coalesce((select runnable from next), false) as runnable),"
-                        + " s as (update runtime.sessions set"
-                        + " runner_id = case when work.runnable then $2 end,"
-                        + " lease_until = case when work.runnable then now() + $3::bigint * interval '1 millisecond' end,"
-                        + " lease_epoch = lease_epoch + case when runner_id is not distinct from $2 then 0 else 1 end,"
-                        + " seq_reserved = case when work.runnable then greatest(seq_reserved, last_seq) + $4"
-                        + " else seq_reserved end from work"
-                        + " where id = $1 and (runner_id is null or runner_id = $2 or lease_until < now())"
-                        + " and (work.runnable or runner_id = $2)"
-                        + " returning lease_epoch, seq_reserved - $4 as base, work.runnable),"
-                        + " t as (select id, status, user_text, cancel_requested, error_code, error_reason"
-                        + " from runtime.turns where id = (select id from next) and status in ($5, $6)"
-                        + " and exists (select 1 from s where runnable) for update),"
-                        + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
-                        + " select $1, (select coalesce(max(position), -1) + 1 from runtime.messages"
-                        + " where session_id = $1), t.id, 'user', t.user_text from t"
-                        + " where t.status = $5 and t.error_code is distinct from $8 returning position),"
-                        + " begun as (update runtime.turns u set status = $6, attempts = u.attempts + 1 from t"
-                        + " where u.id = t.id returning u.attempts)"
-                        + " select s.lease_epoch, s.base, s.runnable, t.id, t.status, t.cancel_requested, t.error_code,"
-                        + " t.error_reason, t.user_text, begun.attempts, (select position from joined) as joined,"
-                        + " (select coalesce(max(through_position), -1) from runtime.context_snapshots"
-                        + " where session_id = $1) as snapshot_through"
-                        + " from s left join (t cross join begun) on true")
+        return pool.preparedQuery(CLAIM_NEXT)
                 .execute(Tuple.from(new Object[] {sessionId, runner, interval(lease), seqBlock, Turn.PENDING,
-                        Turn.RUNNING, Turn.WAITING, Turn.BUSY}))
+                        Turn.RUNNING, Turn.BUSY}))
                 .flatMap(rows -> {
                     if (rows.size() == 0) {
                         return Uni.createFrom().nullItem();
@@ -280,10 +333,10 @@ public class SessionRepository {
 
     /** Asks every unfinished turn of the session other than {@code keep} to stop (onBusy interrupt); gives them. */
     public Uni<List<UUID>> cancelAllBut(UUID sessionId, UUID keep) {
-        return pool.preparedQuery("update runtime.turns set cancel_requested = true, status = case when status = $5"
-                        + " then $4 else status end where session_id = $1 and id <> $2 and status in ($3, $4, $5)"
+        return pool.preparedQuery("update runtime.turns set cancel_requested = true, status = case when status = $4"
+                        + " then $3 else status end where session_id = $1 and id <> $2 and " + UNFINISHED
                         + " returning id")
-                .execute(Tuple.of(sessionId, keep, Turn.PENDING, Turn.RUNNING, Turn.WAITING))
+                .execute(Tuple.of(sessionId, keep, Turn.RUNNING, Turn.WAITING))
                 .map(SessionRepository::ids);
     }
 
@@ -348,8 +401,8 @@ public class SessionRepository {
                         + " set lease_until = now() + $2::bigint * interval '1 millisecond'"
                         + " where runner_id = $1 and id = any($3) returning id)"
                         + " select t.id from runtime.turns t join renewed r on t.session_id = r.id"
-                        + " where t.status = $4 and t.cancel_requested")
-                .execute(Tuple.of(runner, interval(lease), sessions.toArray(new UUID[0]), Turn.RUNNING))
+                        + " where t.status = 'running' and t.cancel_requested")
+                .execute(Tuple.of(runner, interval(lease), sessions.toArray(new UUID[0])))
                 .map(SessionRepository::ids);
     }
 
@@ -366,9 +419,9 @@ public class SessionRepository {
 
     /** The session's oldest turn not yet finished (maybe waiting for approvals), or null. */
     public Uni<Turn> nextUnfinished(UUID sessionId) {
-        return pool.preparedQuery("select * from runtime.turns where session_id = $1 and status in ($2, $3, $4)"
+        return pool.preparedQuery("select * from runtime.turns where session_id = $1 and " + UNFINISHED
                         + " order by created_at, id limit 1")
-                .execute(Tuple.of(sessionId, Turn.PENDING, Turn.RUNNING, Turn.WAITING))
+                .execute(Tuple.of(sessionId))
                 .map(rows -> rows.size() == 0 ? null : toTurn(rows.iterator().next()));
     }
 
@@ -380,9 +433,9 @@ public class SessionRepository {
     public Uni<List<UUID>> orphaned(int limit) {
         return pool.preparedQuery("select s.id from runtime.sessions s where (s.runner_id is not null"
                         + " and s.lease_until < now()) or (s.runner_id is null and exists (select 1 from runtime.turns t"
-                        + " where t.session_id = s.id and t.status in ($1, $2)) and not exists (select 1"
-                        + " from runtime.turns w where w.session_id = s.id and w.status = $3)) limit $4")
-                .execute(Tuple.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING, limit))
+                        + " where t.session_id = s.id and t." + RUNNABLE + ") and not exists (select 1"
+                        + " from runtime.turns w where w.session_id = s.id and w.status = 'waiting')) limit $1")
+                .execute(Tuple.of(limit))
                 .map(SessionRepository::ids);
     }
 
@@ -415,20 +468,6 @@ public class SessionRepository {
                 .replaceWithVoid();
     }
 
-    /**
-     * Records model calls (what each was sent: journal positions, not a copy), with the write that follows them;
-     * params $1 session, $2 turn, $3 fence, $4 to $10 the calls' columns. A resumed turn's repeat of a call replaces it.
-     */
-    private static final String RECORD_CALLS = "calls as (insert into runtime.model_calls (request_id, session_id,"
-            + " turn_id, model, snapshot_position, first_position, last_position, prompt_tokens, created_at)"
-            + " select c.request_id, $1, $2, c.model, c.snapshot_position, c.first_position, c.last_position,"
-            + " c.prompt_tokens, c.created_at from unnest($4::text[], $5::text[], $6::int[], $7::int[], $8::int[],"
-            + " $9::int[], $10::timestamptz[]) as c(request_id, model, snapshot_position, first_position,"
-            + " last_position, prompt_tokens, created_at) where exists (select 1 from fence)"
-            + " on conflict (request_id) do update set snapshot_position = excluded.snapshot_position,"
-            + " first_position = excluded.first_position, last_position = excluded.last_position,"
-            + " prompt_tokens = excluded.prompt_tokens, created_at = excluded.created_at)";
-
     private static Object[] withCalls(List<Object> params, List<ContextRepository.ModelCall> calls) {
         List<Object> all = new ArrayList<>(params.subList(0, 3));
         all.add(calls.stream().map(ContextRepository.ModelCall::requestId).toArray(String[]::new));
@@ -459,10 +498,11 @@ public class SessionRepository {
      * Ends the turn: its last messages, the model calls made since the last write, its status and the session's last
      * event seq, in one statement (atomic by itself, and one round trip where a transaction of them took five). The
      * unused part of the runner's seq block is given back: the next turn goes on from here. The lease stays the
-     * runner's until its next claim: a runner that dies before it publishes the end leaves an expired lease, which
-     * the recovery sweep finds and publishes the end again.
+     * runner's until it lets the session go ({@link #letGo}): a runner that dies before it publishes the end leaves
+     * an expired lease, which the recovery sweep finds and publishes the end again. True when another of the
+     * session's turns waits to run (queued behind this one).
      */
-    public Uni<Void> finish(UUID sessionId, UUID turnId, List<NewMessage> messages,
+    public Uni<Boolean> finish(UUID sessionId, UUID turnId, List<NewMessage> messages,
                                List<ContextRepository.ModelCall> calls, Ended end, long fence) {
         List<Object> params = new ArrayList<>(List.of(sessionId, turnId, fence));
         params.addAll(Arrays.asList(messages.stream().map(NewMessage::role).toArray(String[]::new),
@@ -470,22 +510,28 @@ public class SessionRepository {
                 messages.stream().map(NewMessage::toolCalls).toArray(String[]::new),
                 messages.stream().map(NewMessage::toolCallId).toArray(String[]::new),
                 end.status(), end.errorCode(), end.errorReason(), end.seq(), end.inputTokens(), end.outputTokens()));
-        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
-                        + " for update), " + RECORD_CALLS + ","
-                        + " appended as (insert into runtime.messages (session_id, position, turn_id,"
-                        + " role, content, tool_calls, tool_call_id) select $1, (select coalesce(max(position), -1)"
-                        + " from runtime.messages where session_id = $1) + m.n, $2, m.role, m.content, m.tool_calls,"
-                        + " m.tool_call_id from unnest($11::text[], $12::text[], $13::text[], $14::text[])"
-                        + " with ordinality as m(role, content, tool_calls, tool_call_id, n)"
-                        + " where exists (select 1 from fence)),"
-                        + " ended as (update runtime.turns set status = $15, error_code = $16, error_reason = $17,"
-                        + " finished_at = now(), end_seq = $18, input_tokens = $19, output_tokens = $20"
-                        + " where id = $2 and exists (select 1 from fence))"
-                        + " update runtime.sessions set last_seq = greatest(last_seq, $18),"
-                        + " seq_reserved = greatest(last_seq, $18) where id = $1 and exists (select 1 from fence)")
+        return pool.preparedQuery(FINISH)
                 .execute(Tuple.from(withCalls(params, calls)))
                 .invoke(ended -> requireHeld(ended, sessionId))
-                .replaceWithVoid();
+                .map(ended -> ended.iterator().next().getBoolean("queued"));
+    }
+
+    /**
+     * Lets go of the sessions whose turns {@code runner} ended, each at the seq its events stood at then: a session is
+     * let go only if it is still as the runner left it (no claim since, which would have reserved more seqs) and none
+     * of its turns waits to run. Gives those whose turns wait (recorded by another replica while this runner held
+     * the session, which left them to it): the runner keeps their leases and runs them.
+     */
+    public Uni<List<UUID>> letGo(String runner, Map<UUID, Long> idleAt) {
+        List<UUID> ids = new ArrayList<>(idleAt.size());
+        List<Long> seqs = new ArrayList<>(idleAt.size());
+        idleAt.forEach((id, seq) -> {
+            ids.add(id);
+            seqs.add(seq);
+        });
+        return pool.preparedQuery(LET_GO)
+                .execute(Tuple.of(runner, ids.toArray(new UUID[0]), seqs.toArray(new Long[0])))
+                .map(SessionRepository::ids);
     }
 
     /** How a turn ended: its status, error, the seq of its end event, and its model calls' tokens. */

@@ -8,13 +8,17 @@ import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.Turn;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,6 +30,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class SessionLeases {
     private static final Logger LOG = Logger.getLogger(SessionLeases.class);
+    /** How long an idle session's lease is kept for its next message before it is let go. */
+    private static final Duration LET_GO_AFTER = Duration.ofMillis(50);
 
     private final SessionRepository sessions;
     private final TurnRunner runner;
@@ -36,10 +42,15 @@ public class SessionLeases {
     private final String runnerId = UUID.randomUUID().toString();
     /** Sessions this runner holds the lease of (their leases are renewed while they are here). */
     private final Set<UUID> held = ConcurrentHashMap.newKeySet();
+    /** Sessions whose turns this runner ended, to let go unless claimed again first: the seq each was left at. */
+    private final Map<UUID, Long> idle = new ConcurrentHashMap<>();
+    private final AtomicBoolean letGoScheduled = new AtomicBoolean();
+    private final Vertx vertx;
 
     public SessionLeases(SessionRepository sessions, TurnRunner runner, SessionMailboxes mailboxes,
-                         EventPublisher events, RuntimeConfig config) {
+                         EventPublisher events, RuntimeConfig config, Vertx vertx) {
         this.sessions = sessions;
+        this.vertx = vertx;
         this.runner = runner;
         this.mailboxes = mailboxes;
         this.events = events;
@@ -88,11 +99,47 @@ public class SessionLeases {
                     }
                     held.add(sessionId);
                     Context trace = claimed.turnId().equals(turnId) && parent != null ? parent : Context.root();
-                    // false: taken over while this runner was away (the other goes on); else the next claim runs the
-                    // next turn, or lets the lease go (only now: the turn's end is published)
-                    return runner.run(sessionId, claimed, trace).flatMap(goOn -> goOn
-                            ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem());
+                    return runner.run(sessionId, claimed, trace).flatMap(ran -> {
+                        if (ran.stop()) {
+                            return Uni.createFrom().voidItem();
+                        }
+                        if (ran.idleAt() != null) {
+                            letGoSoon(sessionId, ran.idleAt());
+                            return Uni.createFrom().voidItem();
+                        }
+                        return runNext(sessionId, turnId, parent);
+                    });
                 });
+    }
+
+    /**
+     * Lets the session go shortly, with others, unless this runner claims it again first: a conversation's next
+     * message mostly comes within milliseconds, and then its lease is simply kept (one statement fewer per turn, and
+     * one statement for many sessions when they do go idle). Only now: the turn's end is published.
+     */
+    private void letGoSoon(UUID sessionId, long idleAt) {
+        idle.put(sessionId, idleAt);
+        if (letGoScheduled.compareAndSet(false, true)) {
+            vertx.setTimer(LET_GO_AFTER.toMillis(), timer -> letGoIdle());
+        }
+    }
+
+    private void letGoIdle() {
+        letGoScheduled.set(false);
+        Map<UUID, Long> batch = new TreeMap<>(); // rows locked in one order
+        for (Map.Entry<UUID, Long> entry : idle.entrySet()) {
+            if (idle.remove(entry.getKey(), entry.getValue())) {
+                batch.put(entry.getKey(), entry.getValue());
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        sessions.letGo(runnerId, batch).subscribe().with(
+                // turns recorded meanwhile where another replica left them to this runner: run them
+                queued -> queued.forEach(id -> runTurns(id, null, null)),
+                // the leases run out; the recovery sweep takes the sessions up
+                e -> LOG.warnf("could not let go of %d sessions: %s", batch.size(), e.getMessage()));
     }
 
     /**
@@ -138,7 +185,7 @@ public class SessionLeases {
 
     /** On a clean stop, the sessions this runner holds go back at once; their turns resume on the next start. */
     void letGo(@Observes ShutdownEvent event) {
-        if (!held.isEmpty()) {
+        if (!held.isEmpty() || !idle.isEmpty()) {
             sessions.releaseAll(runnerId).await().atMost(Duration.ofSeconds(5));
         }
     }

@@ -116,10 +116,10 @@ public class TurnRunner {
      * Runs the turn the runner has just begun ({@code claimed}: see {@link SessionRepository#claimNext}), or taken up
      * after a runner that stopped, until it ends or pauses for approvals. Every write carries the token of the
      * runner's lease on the session. The turn is one span ({@code invoke_agent <name>}) in the trace of
-     * {@code parent}; its model and tool calls are children. Never fails; gives whether the runner goes on with the
-     * session: false when its lease was lost meanwhile (another runner has the session now).
+     * {@code parent}; its model and tool calls are children. Never fails; gives what the runner does next with the
+     * session.
      */
-    public Uni<Boolean> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
+    public Uni<Ran> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
         UUID turnId = claimed.turnId();
         SessionRepository.Begun begun = claimed.begun();
         Run run = new Run(sessionId, turnId, begun, parent, claimed);
@@ -129,10 +129,19 @@ public class TurnRunner {
             running.remove(turnId);
             run.stopWork();
             run.endSpan();
-        }).map(x -> !run.lost)
+        }).map(x -> new Ran(run.lost || run.unpublished, run.idleAt))
                 .onFailure().invoke(e -> LOG.errorf(e, "could not run turn %s of session %s", turnId, sessionId))
                 // not again at once: the lease runs out, and the recovery sweep takes the session up
-                .onFailure().recoverWithItem(false);
+                .onFailure().recoverWithItem(new Ran(true, null));
+    }
+
+    /**
+     * What a runner does with the session once a turn has run. {@code stop}: nothing, its lease was lost (another
+     * runner has the session) or the turn's end could not be published (the lease runs out, and the recovery sweep
+     * publishes it again). {@code idleAt}: the turn ended or paused, its end is out and no other turn waited: the
+     * session may be let go, unless a claim comes first, at this seq. Else: claim the session's next turn at once.
+     */
+    public record Ran(boolean stop, Long idleAt) {
     }
 
     /**
@@ -160,6 +169,10 @@ public class TurnRunner {
         final SessionRepository.Claimed claimed;
         /** Another runner took the session over: this one stopped at its write. */
         volatile boolean lost;
+        /** The turn's end was committed but could not be published. */
+        volatile boolean unpublished;
+        /** The turn ended or paused, its end is published and no other turn waits: the seq its events stand at. */
+        volatile Long idleAt;
         /** Model calls made since the last journal write, recorded with the next one (for the debugger). */
         private final Queue<ContextRepository.ModelCall> unrecorded = new ConcurrentLinkedQueue<>();
         /** Completes when the turn has ended or paused, or the lease was lost. */
@@ -505,9 +518,11 @@ public class TurnRunner {
          * meanwhile, or if a cancel was asked for (then the turn ends here).
          */
         private Uni<Void> pause() {
-            return sessions.pause(sessionId, turnId, seq.get(), fence).invoke(outcome -> {
+            long at = seq.get();
+            return sessions.pause(sessionId, turnId, at, fence).invoke(outcome -> {
                 switch (outcome) {
                     case PAUSED -> {
+                        idleAt = at;
                         span.setAttribute("switchboard.turn.paused", true);
                         feed(new TurnInput.Paused());
                         if (!ending) { // else the end queued behind the pause finishes the run
@@ -535,13 +550,15 @@ public class TurnRunner {
                             kept.keep(sessionId, fence, ending);
                         }
                     })
-                    .flatMap(x -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer())))
+                    .call(queued -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer()))
+                            .onFailure().invoke(e -> unpublished = true))
+                    .invoke(queued -> idleAt = queued ? null : last)
                     .onFailure().invoke(e -> {
                         if (!leaseLost(e)) {
                             LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId);
                         }
                     })
-                    .onFailure().recoverWithNull();
+                    .replaceWithVoid().onFailure().recoverWithNull();
         }
 
         private TurnPolicy policy(Agent agent, ToolCatalog.Toolbox tools) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The few statements a runner makes per turn: one takes the lease and begins the next turn, the journal writes carry
- * the model calls made before them, the end lets the lease go when no other turn can run, and the lease's renewal
+ * the model calls made before them, the end says whether another turn waits, an idle session is let go (with others)
+ * unless it was claimed again, a claim with no turn to run lets the lease go, and the lease's renewal
  * brings news of a cancel asked for elsewhere. Each test holds its session first (as runner "test-runner"), so the
  * recovery sweep leaves it alone.
  */
@@ -73,6 +74,42 @@ class ClaimNextTest {
         assertThat(runnerOf(sessionId)).as("nothing left to run: the lease is let go").isNull();
         assertThat(sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT)).isNull();
         assertThat(runnerOf(sessionId)).as("nothing to run: not taken").isNull();
+    }
+
+    @Test
+    void anIdleSessionIsLetGoOnlyAsItsRunnerLeftIt() {
+        UUID sessionId = heldSession();
+        UUID first = message(sessionId, "one");
+        message(sessionId, "two");
+        Claimed claimed = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed),
+                claimed.fence()).await().atMost(WAIT)).as("another turn waits behind it").isTrue();
+        Claimed second = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(sessions.finish(sessionId, second.turnId(), List.of(answer("2")), List.of(), completed(second),
+                second.fence()).await().atMost(WAIT)).as("none waits").isFalse();
+        long idleAt = completed(second).seq();
+
+        UUID third = message(sessionId, "three");
+        Claimed claimedAgain = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(sessions.letGo(RUNNER, Map.of(sessionId, idleAt)).await().atMost(WAIT)).isEmpty();
+        assertThat(runnerOf(sessionId)).as("claimed again before the let-go: kept").isEqualTo(RUNNER);
+        sessions.finish(sessionId, third, List.of(answer("3")), List.of(), completed(claimedAgain),
+                claimedAgain.fence()).await().atMost(WAIT);
+        idleAt = completed(claimedAgain).seq();
+
+        UUID fourth = message(sessionId, "four"); // on another replica, which left it to this runner
+        assertThat(sessions.letGo(RUNNER, Map.of(sessionId, idleAt)).await().atMost(WAIT))
+                .as("a turn waits: given back to run").containsExactly(sessionId);
+        assertThat(runnerOf(sessionId)).isEqualTo(RUNNER);
+        Claimed last = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(last.turnId()).isEqualTo(fourth);
+        sessions.finish(sessionId, fourth, List.of(answer("4")), List.of(), completed(last), last.fence())
+                .await().atMost(WAIT);
+        assertThat(sessions.letGo("another-runner", Map.of(sessionId, completed(last).seq())).await().atMost(WAIT))
+                .isEmpty();
+        assertThat(runnerOf(sessionId)).as("only its own runner lets a session go").isEqualTo(RUNNER);
+        assertThat(sessions.letGo(RUNNER, Map.of(sessionId, completed(last).seq())).await().atMost(WAIT)).isEmpty();
+        assertThat(runnerOf(sessionId)).as("as its runner left it, nothing waits: let go").isNull();
     }
 
     @Test
@@ -152,6 +189,20 @@ class ClaimNextTest {
         assertThat(history.snapshot()).isEqualTo(new ContextRepository.Snapshot(1,
                 "the user said one, and was answered"));
         assertThat(history.messages()).extracting(StoredMessage::content).containsExactly("two");
+    }
+
+    @Test
+    void aSessionsUnfinishedTurnsAreFoundThroughTheirIndexHoweverOldTheSession() {
+        // in a cached (generic) plan too: with their statuses as parameters, the claim and the end scanned every turn
+        // the session ever had, so each took longer than the last
+        for (String statement : List.of(SessionRepository.CLAIM_NEXT, SessionRepository.FINISH,
+                SessionRepository.LET_GO)) {
+            StringBuilder plan = new StringBuilder();
+            pool.withTransaction(c -> c.query("set local enable_seqscan = off").execute()
+                            .flatMap(x -> c.query("explain (generic_plan) " + statement).execute()))
+                    .await().atMost(WAIT).forEach(row -> plan.append(row.getString(0)).append('\n'));
+            assertThat(plan.toString()).as(statement).contains("using turns_unfinished on turns");
+        }
     }
 
     private UUID heldSession() {
