@@ -3,7 +3,8 @@
 # idle sessions per GiB of heap, turns/s with and without a tool call, and time to first token with 1,000 sessions
 # streaming at once, against the targets.
 #
-#   e2e/bench/runtime.sh          (-Dsessions=100000 -Dwarmup=600 (at most) -Dseconds=20 -Dstreaming=1000 by default)
+#   e2e/bench/runtime.sh          (-Dsessions=100000 -Dwarmup=600 (at most) -Dseconds=20 -Dstreaming=1000
+#                                 -DturnsPerSession=20 by default; -Dparts=idle,tools,talk,floor,burst,sse: some only)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}

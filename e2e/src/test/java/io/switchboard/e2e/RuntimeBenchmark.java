@@ -80,12 +80,26 @@ public final class RuntimeBenchmark {
             listener.setDaemon(true);
             listener.start();
             List<String[]> rows = new ArrayList<>();
-            bench.idleSessions(sessions, rows);
-            bench.turnsPerSecond("clock", "what time is it?", warmup, seconds, rows);
-            bench.turnsPerSecond(null, "hello", warmup, seconds, rows);
-            bench.kafkaFloor(seconds, rows);
-            bench.firstTokens(streaming, rows);
-            bench.firstTokenOverSse(Integer.getInteger("sequential", 100), rows);
+            // -Dparts=...: some of them only (idle, tools, talk, floor, burst, sse)
+            List<String> parts = List.of(System.getProperty("parts", "idle,tools,talk,floor,burst,sse").split(","));
+            if (parts.contains("idle")) {
+                bench.idleSessions(sessions, rows);
+            }
+            if (parts.contains("tools")) {
+                bench.turnsPerSecond("clock", "what time is it?", warmup, seconds, rows);
+            }
+            if (parts.contains("talk")) {
+                bench.turnsPerSecond(null, "hello", warmup, seconds, rows);
+            }
+            if (parts.contains("floor")) {
+                bench.kafkaFloor(seconds, rows);
+            }
+            if (parts.contains("burst")) {
+                bench.firstTokens(streaming, rows);
+            }
+            if (parts.contains("sse")) {
+                bench.firstTokenOverSse(Integer.getInteger("sequential", 100), rows);
+            }
             bench.listening.set(false);
             listener.join(5_000);
             System.out.println();

@@ -76,6 +76,28 @@ public class SessionRepository {
             + " first_position = excluded.first_position, last_position = excluded.last_position,"
             + " prompt_tokens = excluded.prompt_tokens, created_at = excluded.created_at)";
 
+    /** See {@link #recordAndClaim}. */
+    static final String RECORD_AND_CLAIM = "with s as (update runtime.sessions set runner_id = $4,"
+            + " lease_until = now() + $5::bigint * interval '1 millisecond',"
+            + " lease_epoch = lease_epoch + case when runner_id is not distinct from $4 then 0 else 1 end,"
+            + " seq_reserved = greatest(seq_reserved, last_seq) + $6"
+            + " where id = $1 and (runner_id is null or runner_id = $4 or lease_until < now())"
+            + " and not exists (select 1 from runtime.turns where session_id = $1 and " + UNFINISHED + ")"
+            + " and not exists (select 1 from runtime.turns where id = $2)"
+            + " returning lease_epoch, seq_reserved - $6 as base),"
+            + " t as (insert into runtime.turns (id, session_id, user_text, status, attempts)"
+            + " select $2, id, $3, case when exists (select 1 from s) then 'running' else 'pending' end,"
+            + " case when exists (select 1 from s) then 1 else 0 end from runtime.sessions where id = $1"
+            + " on conflict (id) do nothing returning status),"
+            + " joined as (insert into runtime.messages (session_id, position, turn_id, role, content)"
+            + " select $1, (select coalesce(max(position), -1) + 1 from runtime.messages where session_id = $1),"
+            + " $2, 'user', $3 from t where t.status = 'running' returning position)"
+            + " select (select count(*) from t) as inserted, s.lease_epoch, s.base,"
+            + " (select position from joined) as joined,"
+            + " (select coalesce(max(through_position), -1) from runtime.context_snapshots"
+            + " where session_id = $1) as snapshot_through"
+            + " from (select 1) as one left join s on true";
+
     /** See {@link #finish}. */
     static final String FINISH = "with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
             + " for update), " + RECORD_CALLS + ","
@@ -256,6 +278,34 @@ public class SessionRepository {
                         refused == null ? null : Turn.BUSY, refused}))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(Recorded.NEW)
                         : turn(turnId).map(existing -> existing != null ? Recorded.DUPLICATE : Recorded.UNKNOWN_SESSION));
+    }
+
+    /** How a user message was journaled, and the runner's hold on its session if it began the message's turn too. */
+    public record Recording(Recorded recorded, Claimed claimed) {
+    }
+
+    /**
+     * Journals a user message and, when the session has no unfinished turn and no other runner's live lease holds it,
+     * takes the lease for {@code runner} and begins the message's turn, in one statement: what
+     * {@link #recordUserMessage} and then {@link #claimNext} do, one round trip fewer for a conversation's every
+     * message. Otherwise the turn waits as {@code pending} ({@link Recording#claimed} is null) for a claim. A second
+     * delivery of the same turn changes nothing.
+     */
+    public Uni<Recording> recordAndClaim(UUID sessionId, UUID turnId, String text, String runner, Duration lease,
+                                         int seqBlock) {
+        return pool.preparedQuery(RECORD_AND_CLAIM)
+                .execute(Tuple.of(sessionId, turnId, text, runner, interval(lease), seqBlock))
+                .flatMap(rows -> {
+                    Row row = rows.iterator().next();
+                    if (row.getLong("inserted") == 0) {
+                        return turn(turnId).map(existing -> new Recording(existing != null ? Recorded.DUPLICATE
+                                : Recorded.UNKNOWN_SESSION, null));
+                    }
+                    Long fence = row.getLong("lease_epoch");
+                    return Uni.createFrom().item(new Recording(Recorded.NEW, fence == null ? null
+                            : new Claimed(fence, turnId, new Begun(false, 1, row.getLong("base"), false, null),
+                                    row.getInteger("joined"), text, row.getInteger("snapshot_through"))));
+                });
     }
 
     /**

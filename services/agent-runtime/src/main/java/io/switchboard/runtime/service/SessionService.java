@@ -146,15 +146,25 @@ public class SessionService implements AgentTurns {
                 return Uni.createFrom().item("session " + sessionId + " does not exist");
             }
             // a refused message is journaled too: its turn ends "busy" in its place, so its sender hears why
-            return refusal(sessionId, turnId, agent).flatMap(refused -> sessions.recordUserMessage(sessionId, turnId,
-                    command.text(), refused).flatMap(recorded -> switch (recorded) {
-                        case NEW -> interruptIfAsked(sessionId, turnId, agent).invoke(() -> leases.runTurns(sessionId,
-                                turnId, trace)).replaceWith((String) null);
-                        // journaled before: run by its session's runner, or by the recovery sweep
-                        case DUPLICATE -> Uni.createFrom().<String>nullItem();
-                        default -> Uni.createFrom().item("session " + sessionId + " does not exist");
-                    }));
+            return refusal(sessionId, turnId, agent).flatMap(refused -> {
+                if (refused == null && !agent.onBusy().equals(Agent.INTERRUPT)) {
+                    // the common case: journaled and, when the session is idle, begun in the same statement
+                    return leases.recordAndRun(sessionId, turnId, command.text(), trace)
+                            .map(recorded -> rejection(recorded, sessionId));
+                }
+                return sessions.recordUserMessage(sessionId, turnId, command.text(), refused)
+                        .flatMap(recorded -> recorded != SessionRepository.Recorded.NEW
+                                ? Uni.createFrom().item(rejection(recorded, sessionId))
+                                : interruptIfAsked(sessionId, turnId, agent).invoke(() -> leases.runTurns(sessionId,
+                                        turnId, trace)).replaceWith((String) null));
+            });
         });
+    }
+
+    /** Why a journaled message cannot be acted on, or null (new, or journaled before: run as that one is). */
+    private static String rejection(SessionRepository.Recorded recorded, UUID sessionId) {
+        return recorded == SessionRepository.Recorded.UNKNOWN_SESSION ? "session " + sessionId + " does not exist"
+                : null;
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -67,6 +68,34 @@ public class SessionLeases {
     }
 
     /**
+     * Journals a user message (a {@code UserMessage} command's) and runs its turn. When the session has no work here,
+     * the journal entry also takes the lease and begins the turn, in one statement
+     * ({@link SessionRepository#recordAndClaim}), and the turn runs in the session's mailbox; otherwise the message is
+     * journaled and queued as {@link #runTurns} does. Completes once the message is journaled.
+     */
+    public Uni<SessionRepository.Recorded> recordAndRun(UUID sessionId, UUID turnId, String text, Context parent) {
+        CompletableFuture<SessionRepository.Recorded> journaled = new CompletableFuture<>();
+        boolean idleHere = mailboxes.submitIfIdle(sessionId.toString(), () -> settled(sessionId,
+                sessions.recordAndClaim(sessionId, turnId, text, runnerId, config.recovery().lease(),
+                                TurnRunner.SEQ_BLOCK)
+                        .onFailure().invoke(journaled::completeExceptionally)
+                        .invoke(recording -> journaled.complete(recording.recorded()))
+                        .flatMap(recording -> recording.claimed() != null
+                                ? run(sessionId, recording.claimed(), turnId, parent)
+                                // pending behind another turn, or another live runner holds the session
+                                : recording.recorded() == SessionRepository.Recorded.NEW
+                                        ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem())));
+        if (!idleHere) {
+            return sessions.recordUserMessage(sessionId, turnId, text, null).invoke(recorded -> {
+                if (recorded == SessionRepository.Recorded.NEW) {
+                    runTurns(sessionId, turnId, parent);
+                }
+            });
+        }
+        return Uni.createFrom().completionStage(journaled);
+    }
+
+    /**
      * Runs the session's turns while this runner can take its lease. {@code recovering}: the session is taken from a
      * runner that died or never got to it; a runner that died right after committing a turn's end may not have
      * published it, so it is published again first (readers drop a repeat by seq).
@@ -80,8 +109,13 @@ public class SessionLeases {
                     held.add(sessionId);
                     return runner.republishLastEnd(sessionId).replaceWith(true);
                 });
-        return ready.flatMap(go -> go ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem())
-                .onTermination().invoke(() -> held.remove(sessionId))
+        return settled(sessionId, ready.flatMap(go -> go ? runNext(sessionId, turnId, parent)
+                : Uni.createFrom().voidItem()));
+    }
+
+    /** A session's work as its mailbox runs it: its lease stops being renewed at the end, and is let go on a failure. */
+    private Uni<Void> settled(UUID sessionId, Uni<Void> work) {
+        return work.onTermination().invoke(() -> held.remove(sessionId))
                 .onFailure().call(() -> sessions.release(sessionId, runnerId))
                 .onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
                 .onFailure().recoverWithNull().replaceWithVoid();
@@ -93,23 +127,25 @@ public class SessionLeases {
      */
     private Uni<Void> runNext(UUID sessionId, UUID turnId, Context parent) {
         return sessions.claimNext(sessionId, runnerId, config.recovery().lease(), TurnRunner.SEQ_BLOCK)
-                .flatMap(claimed -> {
-                    if (claimed == null) {
-                        return Uni.createFrom().voidItem(); // nothing to run, or another live runner runs it
-                    }
-                    held.add(sessionId);
-                    Context trace = claimed.turnId().equals(turnId) && parent != null ? parent : Context.root();
-                    return runner.run(sessionId, claimed, trace).flatMap(ran -> {
-                        if (ran.stop()) {
-                            return Uni.createFrom().voidItem();
-                        }
-                        if (ran.idleAt() != null) {
-                            letGoSoon(sessionId, ran.idleAt());
-                            return Uni.createFrom().voidItem();
-                        }
-                        return runNext(sessionId, turnId, parent);
-                    });
-                });
+                .flatMap(claimed -> claimed == null
+                        ? Uni.createFrom().voidItem() // nothing to run, or another live runner runs it
+                        : run(sessionId, claimed, turnId, parent));
+    }
+
+    /** Runs the turn this runner began, then goes on with the session as the run says. */
+    private Uni<Void> run(UUID sessionId, SessionRepository.Claimed claimed, UUID turnId, Context parent) {
+        held.add(sessionId);
+        Context trace = claimed.turnId().equals(turnId) && parent != null ? parent : Context.root();
+        return runner.run(sessionId, claimed, trace).flatMap(ran -> {
+            if (ran.stop()) {
+                return Uni.createFrom().voidItem();
+            }
+            if (ran.idleAt() != null) {
+                letGoSoon(sessionId, ran.idleAt());
+                return Uni.createFrom().voidItem();
+            }
+            return runNext(sessionId, turnId, parent);
+        });
     }
 
     /**

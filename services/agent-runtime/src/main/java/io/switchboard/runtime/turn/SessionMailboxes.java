@@ -23,6 +23,24 @@ public class SessionMailboxes {
         tail.whenComplete((result, failure) -> tails.remove(sessionId, tail));
     }
 
+    /**
+     * Starts the task at once as the session's only work if it has none queued or running; else runs nothing and
+     * gives false. Tasks submitted meanwhile run after it.
+     */
+    public boolean submitIfIdle(String sessionId, Supplier<Uni<Void>> task) {
+        CompletableFuture<Void> tail = new CompletableFuture<>();
+        if (tails.putIfAbsent(sessionId, tail) != null) {
+            return false;
+        }
+        Uni.createFrom().deferred(task::get).subscribe().with(x -> end(sessionId, tail), failure -> end(sessionId, tail));
+        return true;
+    }
+
+    private void end(String sessionId, CompletableFuture<Void> tail) {
+        tails.remove(sessionId, tail);
+        tail.complete(null);
+    }
+
     /** Sessions with work queued or running. */
     public int active() {
         return tails.size();

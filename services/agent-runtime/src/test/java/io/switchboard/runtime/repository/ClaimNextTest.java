@@ -77,6 +77,52 @@ class ClaimNextTest {
     }
 
     @Test
+    void aMessageToAnIdleSessionIsJournaledAndItsTurnBegunInOneStatement() {
+        UUID sessionId = heldSession();
+        UUID first = UUID.randomUUID();
+        SessionRepository.Recording recording = sessions.recordAndClaim(sessionId, first, "one", RUNNER, LEASE, 1000)
+                .await().atMost(WAIT);
+        assertThat(recording.recorded()).isEqualTo(SessionRepository.Recorded.NEW);
+        Claimed claimed = recording.claimed();
+        assertThat(claimed.turnId()).isEqualTo(first);
+        assertThat(claimed.begun().resumed()).isFalse();
+        assertThat(claimed.begun().attempts()).isEqualTo(1);
+        assertThat(claimed.joinedPosition()).isZero();
+        assertThat(claimed.userText()).isEqualTo("one");
+        assertThat(claimed.snapshotPosition()).isEqualTo(-1);
+        assertThat(status(first)).isEqualTo(Turn.RUNNING);
+        assertThat(sessions.messages(sessionId).await().atMost(WAIT)).extracting(StoredMessage::content)
+                .containsExactly("one");
+
+        UUID second = UUID.randomUUID();
+        recording = sessions.recordAndClaim(sessionId, second, "two", RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(recording.recorded()).isEqualTo(SessionRepository.Recorded.NEW);
+        assertThat(recording.claimed()).as("a turn is unfinished: this one waits behind it").isNull();
+        assertThat(status(second)).isEqualTo(Turn.PENDING);
+        assertThat(sessions.messages(sessionId).await().atMost(WAIT)).hasSize(1);
+        assertThat(sessions.recordAndClaim(sessionId, second, "two", RUNNER, LEASE, 1000).await().atMost(WAIT))
+                .isEqualTo(new SessionRepository.Recording(SessionRepository.Recorded.DUPLICATE, null));
+        sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
+                .await().atMost(WAIT);
+        Claimed next = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
+        assertThat(next.turnId()).isEqualTo(second);
+        assertThat(next.begun().seqBase()).as("seqs go on from the first turn's end")
+                .isEqualTo(completed(claimed).seq());
+        sessions.finish(sessionId, second, List.of(answer("2")), List.of(), completed(next), next.fence())
+                .await().atMost(WAIT);
+
+        UUID third = UUID.randomUUID();
+        recording = sessions.recordAndClaim(sessionId, third, "three", "another-runner", LEASE, 1000)
+                .await().atMost(WAIT);
+        assertThat(recording.claimed()).as("this runner's live lease holds the session").isNull();
+        assertThat(status(third)).isEqualTo(Turn.PENDING);
+        assertThat(runnerOf(sessionId)).isEqualTo(RUNNER);
+
+        assertThat(sessions.recordAndClaim(UUID.randomUUID(), UUID.randomUUID(), "hello?", RUNNER, LEASE, 1000)
+                .await().atMost(WAIT).recorded()).isEqualTo(SessionRepository.Recorded.UNKNOWN_SESSION);
+    }
+
+    @Test
     void anIdleSessionIsLetGoOnlyAsItsRunnerLeftIt() {
         UUID sessionId = heldSession();
         UUID first = message(sessionId, "one");
@@ -195,8 +241,8 @@ class ClaimNextTest {
     void aSessionsUnfinishedTurnsAreFoundThroughTheirIndexHoweverOldTheSession() {
         // in a cached (generic) plan too: with their statuses as parameters, the claim and the end scanned every turn
         // the session ever had, so each took longer than the last
-        for (String statement : List.of(SessionRepository.CLAIM_NEXT, SessionRepository.FINISH,
-                SessionRepository.LET_GO)) {
+        for (String statement : List.of(SessionRepository.CLAIM_NEXT, SessionRepository.RECORD_AND_CLAIM,
+                SessionRepository.FINISH, SessionRepository.LET_GO)) {
             StringBuilder plan = new StringBuilder();
             pool.withTransaction(c -> c.query("set local enable_seqscan = off").execute()
                             .flatMap(x -> c.query("explain (generic_plan) " + statement).execute()))

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +49,25 @@ class SessionMailboxesTest {
                     .containsExactly(session + 0, session + 1, session + 2, session + 3);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> mailboxes.active() == 0);
+    }
+
+    @Test
+    void aTaskForAnIdleSessionStartsAtOnceAndOneForABusySessionIsNotRun() {
+        List<String> finished = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        assertThat(mailboxes.submitIfIdle("s", () -> Uni.createFrom().completionStage(release)
+                .invoke(() -> finished.add("first")))).isTrue();
+        assertThat(mailboxes.submitIfIdle("s", () -> Uni.createFrom().voidItem().invoke(() -> finished.add("never"))))
+                .as("the session is busy").isFalse();
+        mailboxes.submit("s", () -> Uni.createFrom().voidItem().invoke(() -> finished.add("queued")));
+        assertThat(finished).as("queued behind the first").isEmpty();
+
+        release.complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> mailboxes.active() == 0);
+        assertThat(finished).containsExactly("first", "queued");
+        assertThat(mailboxes.submitIfIdle("s", () -> Uni.createFrom().failure(new IllegalStateException("boom"))))
+                .isTrue();
+        assertThat(mailboxes.active()).as("a failed task leaves the session idle").isZero();
     }
 
     @Test
