@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -120,7 +121,8 @@ public class SessionRepository {
     static final String LET_GO = "with idle as (select s.id, r.seq, exists (select 1 from runtime.turns t"
             + " where t.session_id = s.id and t." + RUNNABLE + ") as queued"
             + " from runtime.sessions s join unnest($2::uuid[], $3::bigint[]) as r(id, seq) on s.id = r.id"
-            + " where s.runner_id = $1 and s.seq_reserved = r.seq),"
+            // locked in the order of their ids, as the lease renewal's index scan does: no deadlock between them
+            + " where s.runner_id = $1 and s.seq_reserved = r.seq order by s.id for update of s),"
             + " gone as (update runtime.sessions s set runner_id = null, lease_until = null from idle"
             + " where s.id = idle.id and not idle.queued and s.runner_id = $1 and s.seq_reserved = idle.seq)"
             + " select id from idle where queued";
@@ -281,7 +283,7 @@ public class SessionRepository {
     }
 
     /** How a user message was journaled, and the runner's hold on its session if it began the message's turn too. */
-    public record Recording(Recorded recorded, Claimed claimed) {
+    public record Recording(Recorded recorded, Claimed claimed, boolean leased) {
     }
 
     /**
@@ -297,14 +299,15 @@ public class SessionRepository {
                 .execute(Tuple.of(sessionId, turnId, text, runner, interval(lease), seqBlock))
                 .flatMap(rows -> {
                     Row row = rows.iterator().next();
-                    if (row.getLong("inserted") == 0) {
-                        return turn(turnId).map(existing -> new Recording(existing != null ? Recorded.DUPLICATE
-                                : Recorded.UNKNOWN_SESSION, null));
-                    }
                     Long fence = row.getLong("lease_epoch");
+                    if (row.getLong("inserted") == 0) {
+                        // journaled at the same moment elsewhere, after the lease was taken: leased, nothing begun
+                        return turn(turnId).map(existing -> new Recording(existing != null ? Recorded.DUPLICATE
+                                : Recorded.UNKNOWN_SESSION, null, fence != null));
+                    }
                     return Uni.createFrom().item(new Recording(Recorded.NEW, fence == null ? null
                             : new Claimed(fence, turnId, new Begun(false, 1, row.getLong("base"), false, null),
-                                    row.getInteger("joined"), text, row.getInteger("snapshot_through"))));
+                                    row.getInteger("joined"), text, row.getInteger("snapshot_through")), false));
                 });
     }
 
@@ -462,9 +465,10 @@ public class SessionRepository {
     }
 
     /** Lets go of every session {@code runner} holds (it is shutting down): others may resume them at once. */
-    public Uni<Void> releaseAll(String runner) {
+    public Uni<Void> releaseAll(String runner, Set<UUID> except) {
         return pool.preparedQuery("update runtime.sessions set runner_id = null, lease_until = null"
-                + " where runner_id = $1").execute(Tuple.of(runner)).replaceWithVoid();
+                        + " where runner_id = $1 and id <> all($2)")
+                .execute(Tuple.of(runner, except.toArray(new UUID[0]))).replaceWithVoid();
     }
 
     /** The session's oldest turn not yet finished (maybe waiting for approvals), or null. */

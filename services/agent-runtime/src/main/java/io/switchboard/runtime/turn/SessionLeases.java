@@ -12,10 +12,10 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +46,9 @@ public class SessionLeases {
     /** Sessions whose turns this runner ended, to let go unless claimed again first: the seq each was left at. */
     private final Map<UUID, Long> idle = new ConcurrentHashMap<>();
     private final AtomicBoolean letGoScheduled = new AtomicBoolean();
+    /** Sessions whose last turn's end this runner committed but could not publish: published before anything else. */
+    private final Set<UUID> unpublished = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
     private final Vertx vertx;
 
     public SessionLeases(SessionRepository sessions, TurnRunner runner, SessionMailboxes mailboxes,
@@ -75,15 +78,16 @@ public class SessionLeases {
      */
     public Uni<SessionRepository.Recorded> recordAndRun(UUID sessionId, UUID turnId, String text, Context parent) {
         CompletableFuture<SessionRepository.Recorded> journaled = new CompletableFuture<>();
-        boolean idleHere = mailboxes.submitIfIdle(sessionId.toString(), () -> settled(sessionId,
+        boolean idleHere = !unpublished.contains(sessionId) && mailboxes.submitIfIdle(sessionId.toString(), () -> settled(sessionId,
                 sessions.recordAndClaim(sessionId, turnId, text, runnerId, config.recovery().lease(),
                                 TurnRunner.SEQ_BLOCK)
                         .onFailure().invoke(journaled::completeExceptionally)
                         .invoke(recording -> journaled.complete(recording.recorded()))
                         .flatMap(recording -> recording.claimed() != null
                                 ? run(sessionId, recording.claimed(), turnId, parent)
-                                // pending behind another turn, or another live runner holds the session
-                                : recording.recorded() == SessionRepository.Recorded.NEW
+                                // pending behind another turn, or another live runner holds the session; or the lease
+                                // was taken for a turn journaled at the same moment elsewhere: runs it or lets go
+                                : recording.recorded() == SessionRepository.Recorded.NEW || recording.leased()
                                         ? runNext(sessionId, turnId, parent) : Uni.createFrom().voidItem())));
         if (!idleHere) {
             return sessions.recordUserMessage(sessionId, turnId, text, null).invoke(recorded -> {
@@ -101,7 +105,9 @@ public class SessionLeases {
      * published it, so it is published again first (readers drop a repeat by seq).
      */
     private Uni<Void> drain(UUID sessionId, UUID turnId, Context parent, boolean recovering) {
-        Uni<Boolean> ready = !recovering ? Uni.createFrom().item(true)
+        // a turn's end this runner committed but could not publish is published first, whatever comes next
+        boolean republish = recovering || unpublished.remove(sessionId);
+        Uni<Boolean> ready = !republish ? Uni.createFrom().item(true)
                 : sessions.claim(sessionId, runnerId, config.recovery().lease()).flatMap(fence -> {
                     if (fence == null) {
                         return Uni.createFrom().item(false);
@@ -110,13 +116,19 @@ public class SessionLeases {
                     return runner.republishLastEnd(sessionId).replaceWith(true);
                 });
         return settled(sessionId, ready.flatMap(go -> go ? runNext(sessionId, turnId, parent)
-                : Uni.createFrom().voidItem()));
+                : Uni.createFrom().voidItem()).onFailure().invoke(e -> {
+                    if (republish && !recovering) {
+                        unpublished.add(sessionId);
+                    }
+                }));
     }
 
     /** A session's work as its mailbox runs it: its lease stops being renewed at the end, and is let go on a failure. */
     private Uni<Void> settled(UUID sessionId, Uni<Void> work) {
         return work.onTermination().invoke(() -> held.remove(sessionId))
-                .onFailure().call(() -> sessions.release(sessionId, runnerId))
+                // kept when an end is still to be published: its lease runs out, and the sweep publishes it
+                .onFailure().call(() -> unpublished.contains(sessionId) ? Uni.createFrom().voidItem()
+                        : sessions.release(sessionId, runnerId))
                 .onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
@@ -137,7 +149,12 @@ public class SessionLeases {
         held.add(sessionId);
         Context trace = claimed.turnId().equals(turnId) && parent != null ? parent : Context.root();
         return runner.run(sessionId, claimed, trace).flatMap(ran -> {
-            if (ran.stop()) {
+            if (ran.unpublished()) {
+                // kept (its lease runs out unless this runner takes the session up again), and published again first
+                unpublished.add(sessionId);
+                return Uni.createFrom().voidItem();
+            }
+            if (ran.lost()) {
                 return Uni.createFrom().voidItem();
             }
             if (ran.idleAt() != null) {
@@ -162,7 +179,10 @@ public class SessionLeases {
 
     private void letGoIdle() {
         letGoScheduled.set(false);
-        Map<UUID, Long> batch = new TreeMap<>(); // rows locked in one order
+        if (stopping) {
+            return; // all of them go at once
+        }
+        Map<UUID, Long> batch = new HashMap<>();
         for (Map.Entry<UUID, Long> entry : idle.entrySet()) {
             if (idle.remove(entry.getKey(), entry.getValue())) {
                 batch.put(entry.getKey(), entry.getValue());
@@ -221,8 +241,8 @@ public class SessionLeases {
 
     /** On a clean stop, the sessions this runner holds go back at once; their turns resume on the next start. */
     void letGo(@Observes ShutdownEvent event) {
-        if (!held.isEmpty() || !idle.isEmpty()) {
-            sessions.releaseAll(runnerId).await().atMost(Duration.ofSeconds(5));
-        }
+        stopping = true;
+        // but not those with an end to publish: their leases run out, and the sweep publishes it
+        sessions.releaseAll(runnerId, Set.copyOf(unpublished)).await().atMost(Duration.ofSeconds(5));
     }
 }

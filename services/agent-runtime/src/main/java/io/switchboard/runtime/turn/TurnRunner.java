@@ -129,19 +129,20 @@ public class TurnRunner {
             running.remove(turnId);
             run.stopWork();
             run.endSpan();
-        }).map(x -> new Ran(run.lost || run.unpublished, run.idleAt))
+        }).map(x -> new Ran(run.lost, run.unpublished, run.idleAt))
                 .onFailure().invoke(e -> LOG.errorf(e, "could not run turn %s of session %s", turnId, sessionId))
                 // not again at once: the lease runs out, and the recovery sweep takes the session up
-                .onFailure().recoverWithItem(new Ran(true, null));
+                .onFailure().recoverWithItem(new Ran(true, false, null));
     }
 
     /**
-     * What a runner does with the session once a turn has run. {@code stop}: nothing, its lease was lost (another
-     * runner has the session) or the turn's end could not be published (the lease runs out, and the recovery sweep
-     * publishes it again). {@code idleAt}: the turn ended or paused, its end is out and no other turn waited: the
-     * session may be let go, unless a claim comes first, at this seq. Else: claim the session's next turn at once.
+     * What a runner does with the session once a turn has run. {@code lost}: nothing, another runner has the session
+     * (or the run failed: its lease runs out and the recovery sweep takes the session up). {@code unpublished}: the
+     * turn's end is committed but could not be published: it must be published before the session goes on or is let
+     * go. {@code idleAt}: the turn ended or paused, its end is out and no other turn waited: the session may be let
+     * go, unless a claim comes first, at this seq. Else: claim the session's next turn at once.
      */
-    public record Ran(boolean stop, Long idleAt) {
+    public record Ran(boolean lost, boolean unpublished, Long idleAt) {
     }
 
     /**
@@ -194,6 +195,8 @@ public class TurnRunner {
         private final AtomicLong seq;
         /** The highest seq reserved for this runner in the database; it asks for more before it gets there. */
         private volatile long seqCeiling;
+        /** The seq reservation last asked for: done when committed (or failed). */
+        private volatile CompletableFuture<Void> reserving = CompletableFuture.completedFuture(null);
         private final AtomicInteger tokenIndex = new AtomicInteger();
         private volatile Agent agent;
         private volatile ToolCatalog.Toolbox toolbox;
@@ -519,7 +522,7 @@ public class TurnRunner {
          */
         private Uni<Void> pause() {
             long at = seq.get();
-            return sessions.pause(sessionId, turnId, at, fence).invoke(outcome -> {
+            return afterReserving().flatMap(x -> sessions.pause(sessionId, turnId, at, fence)).invoke(outcome -> {
                 switch (outcome) {
                     case PAUSED -> {
                         idleAt = at;
@@ -541,8 +544,8 @@ public class TurnRunner {
             long last = nextSeq();
             SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
                     end.inputTokens(), end.outputTokens());
-            return sessions.finish(sessionId, turnId, end.messages().stream().map(this::stored).toList(),
-                            takeUnrecorded(), ended, fence)
+            return afterReserving().flatMap(x -> sessions.finish(sessionId, turnId,
+                            end.messages().stream().map(this::stored).toList(), takeUnrecorded(), ended, fence))
                     .invoke(() -> {
                         Conversation ending = conversation;
                         if (ending != null) { // the session's next turn here goes on from it
@@ -581,15 +584,26 @@ public class TurnRunner {
             if (next == seqCeiling - SEQ_BLOCK / 2) {
                 long ceiling = seqCeiling + SEQ_BLOCK;
                 seqCeiling = ceiling;
-                sessions.reserveSeqs(sessionId, ceiling, fence).subscribe().with(x -> { }, e -> {
-                    if (leaseLost(e)) {
-                        stopHere(); // its seqs would run into the new runner's
-                    } else {
-                        LOG.warnf(e, "could not reserve event seqs of session %s", sessionId);
-                    }
-                });
+                reserving = sessions.reserveSeqs(sessionId, ceiling, fence).subscribeAsCompletionStage()
+                        .handle((x, e) -> {
+                            if (e != null && leaseLost(e)) {
+                                stopHere(); // its seqs would run into the new runner's
+                            } else if (e != null) {
+                                LOG.warnf(e, "could not reserve event seqs of session %s", sessionId);
+                            }
+                            return (Void) null;
+                        });
             }
             return next;
+        }
+
+        /**
+         * Once the seq reservation under way (if any) is committed: the end and the pause give the unused seqs back,
+         * and a reservation committed after them would leave the session looking claimed again (see
+         * {@link SessionRepository#letGo}).
+         */
+        private Uni<Void> afterReserving() {
+            return Uni.createFrom().completionStage(reserving);
         }
 
         private String session() {

@@ -101,7 +101,7 @@ class ClaimNextTest {
         assertThat(status(second)).isEqualTo(Turn.PENDING);
         assertThat(sessions.messages(sessionId).await().atMost(WAIT)).hasSize(1);
         assertThat(sessions.recordAndClaim(sessionId, second, "two", RUNNER, LEASE, 1000).await().atMost(WAIT))
-                .isEqualTo(new SessionRepository.Recording(SessionRepository.Recorded.DUPLICATE, null));
+                .isEqualTo(new SessionRepository.Recording(SessionRepository.Recorded.DUPLICATE, null, false));
         sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
                 .await().atMost(WAIT);
         Claimed next = sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);
