@@ -99,6 +99,16 @@ public class SessionRepository {
             + " where session_id = $1) as snapshot_through"
             + " from (select 1) as one left join s on true";
 
+    /**
+     * See {@link #orphaned}. Both halves go through small partial indexes (sessions held, turns unfinished): every
+     * replica asks every few seconds, and a scan of every session would grow with all the sessions there ever were.
+     */
+    static final String ORPHANED = "(select s.id from runtime.sessions s where s.runner_id is not null"
+            + " and s.lease_until < now() limit $1)"
+            + " union (select t.session_id from runtime.turns t join runtime.sessions s on s.id = t.session_id"
+            + " where t." + RUNNABLE + " and s.runner_id is null and not exists (select 1 from runtime.turns w"
+            + " where w.session_id = t.session_id and w.status = 'waiting') limit $1) limit $1";
+
     /** See {@link #finish}. */
     static final String FINISH = "with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $3"
             + " for update), " + RECORD_CALLS + ","
@@ -485,11 +495,7 @@ public class SessionRepository {
      * whose runner died holding them, which may have left a turn's end unpublished.
      */
     public Uni<List<UUID>> orphaned(int limit) {
-        return pool.preparedQuery("select s.id from runtime.sessions s where (s.runner_id is not null"
-                        + " and s.lease_until < now()) or (s.runner_id is null and exists (select 1 from runtime.turns t"
-                        + " where t.session_id = s.id and t." + RUNNABLE + ") and not exists (select 1"
-                        + " from runtime.turns w where w.session_id = s.id and w.status = 'waiting')) limit $1")
-                .execute(Tuple.of(limit))
+        return pool.preparedQuery(ORPHANED).execute(Tuple.of(limit))
                 .map(SessionRepository::ids);
     }
 

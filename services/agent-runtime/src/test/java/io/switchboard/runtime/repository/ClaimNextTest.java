@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -247,8 +248,42 @@ class ClaimNextTest {
             pool.withTransaction(c -> c.query("set local enable_seqscan = off").execute()
                             .flatMap(x -> c.query("explain (generic_plan) " + statement).execute()))
                     .await().atMost(WAIT).forEach(row -> plan.append(row.getString(0)).append('\n'));
-            assertThat(plan.toString()).as(statement).contains("using turns_unfinished on turns");
+            assertThat(plan.toString()).as(statement).contains(" turns_unfinished on turns");
         }
+    }
+
+    @Test
+    void theRecoverySweepFindsExpiredLeasesAndUnheldWorkButNotTurnsWaitingForOperators() {
+        UUID expired = heldSession();
+        UUID unheld = heldSession();
+        UUID waiting = heldSession();
+        UUID live = heldSession();
+        // set up and asked in one transaction, rolled back: the service's own sweep never sees these sessions orphaned
+        List<UUID> orphaned = new ArrayList<>();
+        pool.withConnection(c -> c.query("begin").execute()
+                .flatMap(x -> c.preparedQuery("update runtime.sessions set lease_until = now() - interval '1 second'"
+                        + " where id = $1").execute(Tuple.of(expired)))
+                .flatMap(x -> c.preparedQuery("update runtime.sessions set runner_id = null, lease_until = null"
+                        + " where id = any($1)").execute(Tuple.of(new UUID[] {unheld, waiting})))
+                .flatMap(x -> c.preparedQuery("insert into runtime.turns (id, session_id, user_text, status, created_at)"
+                        + " values (gen_random_uuid(), $1, 'nobody took me', 'pending', now()),"
+                        + " (gen_random_uuid(), $2, 'needs an approval', 'waiting', now() - interval '1 second'),"
+                        + " (gen_random_uuid(), $2, 'after it', 'pending', now()),"
+                        + " (gen_random_uuid(), $3, 'my runner is alive', 'pending', now())")
+                        .execute(Tuple.of(unheld, waiting, live)))
+                .flatMap(x -> c.preparedQuery(SessionRepository.ORPHANED).execute(Tuple.of(10_000)))
+                .invoke(rows -> rows.forEach(row -> orphaned.add(row.getUUID(0))))
+                .flatMap(x -> c.query("rollback").execute())).await().atMost(WAIT);
+        assertThat(orphaned).contains(expired, unheld).doesNotContain(waiting, live);
+    }
+
+    @Test
+    void theRecoverySweepLooksOnlyAtHeldSessionsAndUnfinishedTurns() {
+        StringBuilder plan = new StringBuilder();
+        pool.withTransaction(c -> c.query("set local enable_seqscan = off").execute()
+                        .flatMap(x -> c.query("explain (generic_plan) " + SessionRepository.ORPHANED).execute()))
+                .await().atMost(WAIT).forEach(row -> plan.append(row.getString(0)).append('\n'));
+        assertThat(plan.toString()).contains(" sessions_held on sessions").contains(" turns_unfinished on turns");
     }
 
     private UUID heldSession() {
