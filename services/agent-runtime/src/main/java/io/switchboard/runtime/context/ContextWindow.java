@@ -53,8 +53,12 @@ public class ContextWindow {
         return summary == null ? agentPrompt : agentPrompt + SUMMARY_HEADING + summary;
     }
 
-    /** The prompt for the next model call of the turn; may leave older turns behind first (and snapshot that). */
-    public Uni<Prompt> prompt(Agent agent, UUID sessionId, UUID turnId, Conversation conversation, Context trace) {
+    /**
+     * The prompt for the next model call of the turn; may leave older turns behind first (and snapshot that, under the
+     * runner's lease: {@code fence}).
+     */
+    public Uni<Prompt> prompt(Agent agent, UUID sessionId, UUID turnId, Conversation conversation, long fence,
+                              Context trace) {
         Integer max = agent.context().maxTokens();
         if (max == null) {
             // counting the whole conversation before every call is a good part of a turn's CPU: only when needed
@@ -83,8 +87,8 @@ public class ContextWindow {
                 // the summary could not be written: leave the turns out of this call only, and try again next time
                 return Uni.createFrom().item(prompt(agent, window, from));
             }
-            return snapshots.snapshot(sessionId, window.base() + from - 1, text).map(x -> {
-                conversation.leaveBehind(from, text);
+            return snapshots.snapshot(sessionId, window.base() + from - 1, text, fence).map(stored -> {
+                conversation.leaveBehind(from, stored);
                 return prompt(agent, conversation.window(counter), from);
             });
         });

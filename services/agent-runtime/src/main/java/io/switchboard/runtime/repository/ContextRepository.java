@@ -31,11 +31,24 @@ public class ContextRepository {
                             int lastPosition, Integer promptTokens, Instant createdAt) {
     }
 
-    /** Records a snapshot; a second one at the same position (a resumed turn) keeps the first. */
-    public Uni<Void> snapshot(UUID sessionId, int throughPosition, String summary) {
-        return pool.preparedQuery("insert into runtime.context_snapshots (session_id, through_position, summary)"
-                        + " values ($1, $2, $3) on conflict do nothing")
-                .execute(Tuple.of(sessionId, throughPosition, summary)).replaceWithVoid();
+    /**
+     * Records a snapshot, refused ({@link SessionRepository.LeaseLost}) unless the runner's lease ({@code fence}) is
+     * still the session's. Gives the summary stored: a second snapshot at the same position (a resumed turn) keeps
+     * the first, and the runner goes on from that one, so what the model is sent is what the journal says.
+     */
+    public Uni<String> snapshot(UUID sessionId, int throughPosition, String summary, long fence) {
+        return pool.preparedQuery("with fence as (select 1 from runtime.sessions where id = $1 and lease_epoch = $4"
+                        + " for share) insert into runtime.context_snapshots (session_id, through_position, summary)"
+                        + " select $1, $2, $3 where exists (select 1 from fence) on conflict (session_id,"
+                        + " through_position) do update set summary = runtime.context_snapshots.summary"
+                        + " returning summary")
+                .execute(Tuple.of(sessionId, throughPosition, summary, fence))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw new SessionRepository.LeaseLost(sessionId);
+                    }
+                    return rows.iterator().next().getString("summary");
+                });
     }
 
     public Uni<List<Snapshot>> snapshots(UUID sessionId) {

@@ -340,6 +340,10 @@ public class TurnRunner {
                 return;
             }
             this.work.add(Uni.createFrom().<TurnInput>deferred(work::get).subscribe().with(this::feed, failure -> {
+                if (leaseLost(failure)) {
+                    stopHere(); // a write of its work (a context snapshot) was refused: another runner has the turn
+                    return;
+                }
                 LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
                 feed(new Crashed(message(failure)));
             }));
@@ -419,7 +423,7 @@ public class TurnRunner {
          */
         private Uni<TurnInput> callModel(int round) {
             String requestId = turnId + "/" + round;
-            return window.prompt(agent, sessionId, turnId, conversation, trace)
+            return window.prompt(agent, sessionId, turnId, conversation, fence, trace)
                     .invoke(prompt -> unrecorded.add(new ContextRepository.ModelCall(requestId, turnId, agent.model(),
                             prompt.snapshotPosition(), prompt.firstPosition(), prompt.lastPosition(), prompt.tokens(),
                             Instant.now())))

@@ -226,8 +226,12 @@ class ClaimNextTest {
         sessions.finish(sessionId, first, List.of(answer("1")), List.of(), completed(claimed), claimed.fence())
                 .await().atMost(WAIT);
         assertThat(sessions.history(sessionId).await().atMost(WAIT).snapshot()).isNull();
-        contexts.snapshot(sessionId, 0, "an old summary").await().atMost(WAIT);
-        contexts.snapshot(sessionId, 1, "the user said one, and was answered").await().atMost(WAIT);
+        contexts.snapshot(sessionId, 0, "an old summary", claimed.fence()).await().atMost(WAIT);
+        assertThat(contexts.snapshot(sessionId, 1, "the user said one, and was answered", claimed.fence())
+                .await().atMost(WAIT)).isEqualTo("the user said one, and was answered");
+        assertThat(contexts.snapshot(sessionId, 1, "a resumed turn's other summary", claimed.fence())
+                .await().atMost(WAIT)).as("the first one stands, and is the one gone on from")
+                .isEqualTo("the user said one, and was answered");
         sessions.claim(sessionId, RUNNER, LEASE).await().atMost(WAIT); // held again before there is a turn
         message(sessionId, "two");
         sessions.claimNext(sessionId, RUNNER, LEASE, 1000).await().atMost(WAIT);

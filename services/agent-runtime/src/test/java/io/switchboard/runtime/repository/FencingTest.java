@@ -32,6 +32,9 @@ class FencingTest {
     @Inject
     SessionRepository sessions;
 
+    @Inject
+    ContextRepository contexts;
+
     @Test
     void theRunnerThatWasTakenOverIsRefusedEveryWrite() {
         UUID sessionId = session();
@@ -65,6 +68,9 @@ class FencingTest {
                 .as("the runner taken over cannot begin the turn again").isNull();
         assertThatThrownBy(() -> sessions.reserveSeqs(sessionId, 5000, stale).await().atMost(WAIT))
                 .isInstanceOf(LeaseLost.class);
+        assertThatThrownBy(() -> contexts.snapshot(sessionId, 0, "a late summary", stale).await().atMost(WAIT))
+                .isInstanceOf(LeaseLost.class);
+        assertThat(contexts.snapshots(sessionId).await().atMost(WAIT)).isEmpty();
         assertThat(sessions.turn(turnId).await().atMost(WAIT).status()).isEqualTo(Turn.RUNNING);
         assertThat(sessions.messages(sessionId).await().atMost(WAIT)).extracting(StoredMessage::role)
                 .containsExactly("user", "assistant");
