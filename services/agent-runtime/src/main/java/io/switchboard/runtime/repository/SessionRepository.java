@@ -65,7 +65,8 @@ public class SessionRepository {
 
     /**
      * Records model calls (what each was sent: journal positions, not a copy), with the write that follows them;
-     * params $1 session, $2 turn, $3 fence, $4 to $10 the calls' columns. A resumed turn's repeat of a call replaces it.
+     * params $1 session, $2 turn, $3 fence, $4 to $10 the calls' columns. A resumed turn's repeat of a call replaces
+     * it.
      */
     private static final String RECORD_CALLS = "calls as (insert into runtime.model_calls (request_id, session_id,"
             + " turn_id, model, snapshot_position, first_position, last_position, prompt_tokens, created_at)"

@@ -78,9 +78,9 @@ public class SessionLeases {
      */
     public Uni<SessionRepository.Recorded> recordAndRun(UUID sessionId, UUID turnId, String text, Context parent) {
         CompletableFuture<SessionRepository.Recorded> journaled = new CompletableFuture<>();
-        boolean idleHere = !unpublished.contains(sessionId) && mailboxes.submitIfIdle(sessionId.toString(), () -> settled(sessionId,
-                sessions.recordAndClaim(sessionId, turnId, text, runnerId, config.recovery().lease(),
-                                TurnRunner.SEQ_BLOCK)
+        boolean idleHere = !unpublished.contains(sessionId) && mailboxes.submitIfIdle(sessionId.toString(),
+                () -> settled(sessionId, sessions.recordAndClaim(sessionId, turnId, text, runnerId,
+                                config.recovery().lease(), TurnRunner.SEQ_BLOCK)
                         .onFailure().invoke(journaled::completeExceptionally)
                         .invoke(recording -> journaled.complete(recording.recorded()))
                         .flatMap(recording -> recording.claimed() != null
@@ -123,7 +123,9 @@ public class SessionLeases {
                 }));
     }
 
-    /** A session's work as its mailbox runs it: its lease stops being renewed at the end, and is let go on a failure. */
+    /**
+     * A session's work as its mailbox runs it: its lease stops being renewed at the end, and is let go on a failure.
+     */
     private Uni<Void> settled(UUID sessionId, Uni<Void> work) {
         return work.onTermination().invoke(() -> held.remove(sessionId))
                 // kept when an end is still to be published: its lease runs out, and the sweep publishes it

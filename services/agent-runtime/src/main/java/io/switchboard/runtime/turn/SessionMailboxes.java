@@ -32,7 +32,8 @@ public class SessionMailboxes {
         if (tails.putIfAbsent(sessionId, tail) != null) {
             return false;
         }
-        Uni.createFrom().deferred(task::get).subscribe().with(x -> end(sessionId, tail), failure -> end(sessionId, tail));
+        Uni.createFrom().deferred(task::get).subscribe()
+                .with(x -> end(sessionId, tail), failure -> end(sessionId, tail));
         return true;
     }
 

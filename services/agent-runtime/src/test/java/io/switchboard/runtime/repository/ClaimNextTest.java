@@ -269,7 +269,8 @@ class ClaimNextTest {
                         + " where id = $1").execute(Tuple.of(expired)))
                 .flatMap(x -> c.preparedQuery("update runtime.sessions set runner_id = null, lease_until = null"
                         + " where id = any($1)").execute(Tuple.of(new UUID[] {unheld, waiting})))
-                .flatMap(x -> c.preparedQuery("insert into runtime.turns (id, session_id, user_text, status, created_at)"
+                .flatMap(x -> c.preparedQuery("insert into runtime.turns (id, session_id, user_text, status,"
+                        + " created_at)"
                         + " values (gen_random_uuid(), $1, 'nobody took me', 'pending', now()),"
                         + " (gen_random_uuid(), $2, 'needs an approval', 'waiting', now() - interval '1 second'),"
                         + " (gen_random_uuid(), $2, 'after it', 'pending', now()),"
