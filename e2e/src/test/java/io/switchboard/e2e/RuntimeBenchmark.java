@@ -219,16 +219,14 @@ public final class RuntimeBenchmark {
         Map<Long, EmbeddedPostgresServer.StatementCost> was = new HashMap<>();
         before.forEach(cost -> was.put(cost.id(), cost));
         System.out.println("PostgreSQL per turn: calls, planning and execution (µs), statement");
-        after.stream().map(cost -> {
-            EmbeddedPostgresServer.StatementCost old = was.getOrDefault(cost.id(),
-                    new EmbeddedPostgresServer.StatementCost(cost.id(), cost.query(), 0, 0, 0));
-            return new EmbeddedPostgresServer.StatementCost(cost.id(), cost.query(), cost.calls() - old.calls(),
-                    cost.planMillis() - old.planMillis(), cost.execMillis() - old.execMillis());
-        }).filter(cost -> cost.calls() > 0)
+        after.stream().map(cost -> cost.since(was.get(cost.id()))).filter(cost -> cost.calls() > 0)
                 .sorted(Comparator.comparingDouble(cost -> -(cost.planMillis() + cost.execMillis()))).limit(12)
-                .forEach(cost -> System.out.printf("  %5.2f %7.1f %7.1f  %s%n", cost.calls() / (double) turns,
-                        cost.planMillis() * 1000 / turns, cost.execMillis() * 1000 / turns,
-                        cost.query().replaceAll("\\s+", " ").substring(0, Math.min(110, cost.query().length()))));
+                .forEach(cost -> {
+                    String query = cost.query().replaceAll("\\s+", " ");
+                    System.out.printf("  %5.2f %7.1f %7.1f  %s%n", cost.calls() / (double) turns,
+                            cost.planMillis() * 1000 / turns, cost.execMillis() * 1000 / turns,
+                            query.substring(0, Math.min(110, query.length())));
+                });
     }
 
     /**

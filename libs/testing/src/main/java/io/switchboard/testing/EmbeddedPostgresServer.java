@@ -124,6 +124,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** One statement's cost so far: see {@link #statementCosts}. */
     public record StatementCost(long id, String query, long calls, double planMillis, double execMillis) {
+        /** What the statement cost since {@code earlier} (null: since the start). */
+        public StatementCost since(StatementCost earlier) {
+            return earlier == null ? this : new StatementCost(id, query, calls - earlier.calls,
+                    planMillis - earlier.planMillis, execMillis - earlier.execMillis);
+        }
     }
 
     /** Stops the server, as a crash or an outage would for its clients; its data stays. */
