@@ -125,8 +125,9 @@ public class SessionService implements AgentTurns {
         if (sessionId == null || agentId == null || orgId == null) {
             return Uni.createFrom().item("sessionId, agentId and orgId must be UUIDs");
         }
-        return sessions.open(orgId, sessionId, agentId, null)
-                .map(opened -> opened ? null : "agent " + agentId + " does not exist (or the session has another)");
+        return sessions.open(orgId, sessionId, agentId, command.agentVersion())
+                .map(opened -> opened ? null : "agent " + agentId + (command.agentVersion() == null ? ""
+                        : " version " + command.agentVersion()) + " does not exist (or the session has another)");
     }
 
     /** Handles a {@code UserMessage} command; null when queued, else why it was rejected. */

@@ -8,11 +8,27 @@ import java.time.Duration;
 @ConfigMapping(prefix = "evals")
 public interface EvalConfig {
 
-    /** How long one case waits for its turn to end before it fails as timed out. */
+    /** How long one turn of a case waits for its end before the case fails as timed out. */
     @WithDefault("2m")
     Duration turnTimeout();
 
     /** Most cases one suite may have. */
     @WithDefault("200")
     int maxCases();
+
+    /** Most cases of one run in flight at once (a suite's {@code parallel} may ask for fewer). */
+    @WithDefault("8")
+    int parallelCases();
+
+    /** How often a replica renews its runs' leases and looks for runs whose runner died. */
+    @WithDefault("10s")
+    Duration heartbeat();
+
+    /** How long a run stays this replica's without a renewal (renewed every {@code evals.heartbeat}). */
+    @WithDefault("30s")
+    Duration lease();
+
+    /** How many times a run is taken up after its runner died before it ends {@code interrupted}. */
+    @WithDefault("3")
+    int maxAttempts();
 }

@@ -3,34 +3,70 @@ package io.switchboard.evals.messaging;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.contracts.agent.ToolCallFinished;
+import io.switchboard.contracts.agent.ToolCallStarted;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** Reads {@code agent.events} and completes whoever waits for a session's turn to end. */
+/**
+ * Reads {@code agent.events} and completes whoever waits for a turn: with the event that ended it and the tool calls
+ * it made, in the order they started. A call told again after a resume (same call id) is one call.
+ */
 @ApplicationScoped
 public class TurnWaiters {
-    private final Map<String, UniEmitter<? super AgentEvent>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Waiter> waiting = new ConcurrentHashMap<>();
+
+    /** A tool call of the turn; {@code result} null when none was told. */
+    public record ToolCall(String callId, String name, String arguments, String result, boolean error) {
+    }
+
+    /** How a turn ended, and its tool calls. */
+    public record TurnEnd(AgentEvent end, List<ToolCall> tools) {
+    }
+
+    private static final class Waiter {
+        final String turnId;
+        final UniEmitter<? super TurnEnd> emitter;
+        final Map<String, ToolCall> calls = new LinkedHashMap<>();
+
+        Waiter(String turnId, UniEmitter<? super TurnEnd> emitter) {
+            this.turnId = turnId;
+            this.emitter = emitter;
+        }
+    }
 
     @Incoming("agent-events")
     public void onEvent(AgentEvent event) {
-        if (event != null && event.endsTurn()) {
-            UniEmitter<? super AgentEvent> waiter = waiting.remove(event.sessionId());
-            if (waiter != null) {
-                waiter.complete(event);
-            }
+        Waiter waiter = event == null ? null : waiting.get(event.sessionId());
+        if (waiter == null || !waiter.turnId.equals(event.turnId())) {
+            return;
+        }
+        if (event instanceof ToolCallStarted started) {
+            waiter.calls.putIfAbsent(started.callId(), new ToolCall(started.callId(), started.toolName(),
+                    started.arguments(), null, false));
+        } else if (event instanceof ToolCallFinished finished) {
+            ToolCall call = waiter.calls.get(finished.callId());
+            waiter.calls.put(finished.callId(), new ToolCall(finished.callId(), finished.toolName(),
+                    call == null ? null : call.arguments(), finished.result(), finished.error()));
+        } else if (event.endsTurn() && waiting.remove(event.sessionId(), waiter)) {
+            waiter.emitter.complete(new TurnEnd(event, List.copyOf(new ArrayList<>(waiter.calls.values()))));
         }
     }
 
     /**
-     * The event that ends the next turn of the session. Subscribe before sending the message, so a fast turn cannot
-     * end before anyone listens.
+     * The end of the session's turn {@code turnId}, with its tool calls. Subscribe before sending the message, so a
+     * fast turn cannot end before anyone listens. One turn per session at a time.
      */
-    public Uni<AgentEvent> nextTurnEnd(String sessionId) {
-        return Uni.createFrom().<AgentEvent>emitter(emitter -> {
-            waiting.put(sessionId, emitter);
-            emitter.onTermination(() -> waiting.remove(sessionId, emitter));
+    public Uni<TurnEnd> turnEnd(String sessionId, String turnId) {
+        return Uni.createFrom().<TurnEnd>emitter(emitter -> {
+            Waiter waiter = new Waiter(turnId, emitter);
+            waiting.put(sessionId, waiter);
+            emitter.onTermination(() -> waiting.remove(sessionId, waiter));
         });
     }
 }

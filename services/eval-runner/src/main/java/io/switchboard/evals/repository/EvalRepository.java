@@ -1,11 +1,18 @@
 package io.switchboard.evals.repository;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -13,106 +20,172 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 
-/** Suites, their cases, runs and results in the {@code evals} schema. */
+/** Suites, runs (experiments) and their case results in the {@code evals} schema. */
 @ApplicationScoped
 public class EvalRepository {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RUN_COLUMNS = "id, suite_id, org_id, status, agent_id, agent_version, model,"
+            + " baseline_id, passed, failed, errored, total, trigger, judge_prompt, error, created_at, finished_at";
+
     private final Pool pool;
 
     public EvalRepository(Pool pool) {
         this.pool = pool;
     }
 
-    public record Suite(UUID id, UUID orgId, String name, UUID agentId, Instant createdAt) {
+    /** A suite: its document (as stored: plain JSON) and, when it was sent as YAML, that text. */
+    public record Suite(UUID id, UUID orgId, String name, UUID agentId, JsonNode document, String source,
+                        Instant createdAt, Instant updatedAt) {
     }
 
-    public record Case(int position, String input, String expectContains) {
-    }
+    public record Run(UUID id, UUID suiteId, UUID orgId, String status, UUID agentId, Integer agentVersion,
+                      String model, UUID baselineId, int passed, int failed, int errored, int total, String trigger,
+                      String judgePrompt, String error, Instant createdAt, Instant finishedAt) {
+        public static final String RUNNING = "running";
+        public static final String COMPLETED = "completed";
+        public static final String INTERRUPTED = "interrupted";
+        public static final String FAILED = "failed";
 
-    public record Run(UUID id, UUID suiteId, String status, int passed, int failed, Instant createdAt,
-                      Instant finishedAt) {
-    }
-
-    public record Result(int position, UUID sessionId, boolean passed, String answer, String error, int latencyMs) {
-    }
-
-    /** Creates the suite with its cases, all or nothing. */
-    public Uni<Suite> createSuite(UUID orgId, String name, UUID agentId, List<Case> cases) {
-        UUID id = UUID.randomUUID();
-        List<Tuple> rows = new ArrayList<>();
-        for (Case c : cases) {
-            rows.add(Tuple.of(id, c.position(), c.input(), c.expectContains()));
+        public int done() {
+            return passed + failed + errored;
         }
-        return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.suites (id, name, agent_id, org_id)"
-                                + " values ($1, $2, $3, $4) returning *")
-                .execute(Tuple.of(id, name, agentId, orgId))
-                .flatMap(suite -> tx.preparedQuery("insert into evals.cases (suite_id, position, input,"
-                                + " expect_contains) values ($1, $2, $3, $4)").executeBatch(rows)
-                        .map(x -> toSuite(suite.iterator().next()))));
+    }
+
+    /** One case's repetition: how it came out, and its turns and checks as JSON (see V3). */
+    public record CaseResult(int caseIndex, int repetition, String caseName, UUID sessionId, String outcome,
+                             String answer, String reason, int latencyMs, int tokens, BigDecimal costUsd,
+                             JsonNode turns, JsonNode checks) {
+    }
+
+    /** A suite saved: {@code created} false when one of that name was replaced. */
+    public record Saved(Suite suite, boolean created) {
+    }
+
+    /** Creates the suite, or replaces the organization's suite of the same name. */
+    public Uni<Saved> saveSuite(UUID orgId, String name, UUID agentId, JsonNode document, String source) {
+        return pool.preparedQuery("insert into evals.suites (id, org_id, name, agent_id, document, source)"
+                        + " values ($1, $2, $3, $4, $5, $6) on conflict (org_id, name) do update set"
+                        + " agent_id = excluded.agent_id, document = excluded.document, source = excluded.source,"
+                        + " updated_at = now() returning *, (xmax = 0) as created")
+                .execute(Tuple.of(UUID.randomUUID(), orgId, name, agentId, object(document), source))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Saved(toSuite(row), row.getBoolean("created"));
+                });
+    }
+
+    /** Replaces the suite's document (and name); null when the organization has no such suite. */
+    public Uni<Suite> updateSuite(UUID orgId, UUID id, String name, UUID agentId, JsonNode document, String source) {
+        return pool.preparedQuery("update evals.suites set name = $3, agent_id = $4, document = $5, source = $6,"
+                        + " updated_at = now() where id = $1 and org_id = $2 returning *")
+                .execute(Tuple.of(id, orgId, name, agentId, object(document), source))
+                .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
     }
 
     public Uni<List<Suite>> suites(UUID orgId) {
-        return pool.preparedQuery("select * from evals.suites where org_id = $1 order by created_at desc")
-                .execute(Tuple.of(orgId))
-                .map(rows -> all(rows, EvalRepository::toSuite));
+        return pool.preparedQuery("select * from evals.suites where org_id = $1 order by name")
+                .execute(Tuple.of(orgId)).map(rows -> all(rows, EvalRepository::toSuite));
     }
 
     /** The organization's suite, or null. */
     public Uni<Suite> suite(UUID orgId, UUID id) {
         return pool.preparedQuery("select * from evals.suites where id = $1 and org_id = $2")
-                .execute(Tuple.of(id, orgId))
-                .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
+                .execute(Tuple.of(id, orgId)).map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
     }
 
-    public Uni<List<Case>> cases(UUID suiteId) {
-        return pool.preparedQuery("select * from evals.cases where suite_id = $1 order by position")
-                .execute(Tuple.of(suiteId))
-                .map(rows -> all(rows, r -> new Case(r.getInteger("position"), r.getString("input"),
-                        r.getString("expect_contains"))));
+    /** A new run, held by {@code runner} for {@code lease}. */
+    public Uni<Run> startRun(Suite suite, JsonNode document, int agentVersion, String model, UUID baselineId,
+                             int total, String trigger, String judgePrompt, String runner, Duration lease) {
+        return pool.preparedQuery("insert into evals.runs (id, suite_id, org_id, status, document, agent_id,"
+                        + " agent_version, model, baseline_id, total, trigger, judge_prompt, runner, lease_until)"
+                        + " values ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                        + " now() + make_interval(secs => $13)) returning " + RUN_COLUMNS)
+                .execute(Tuple.from(new Object[] {UUID.randomUUID(), suite.id(), suite.orgId(), object(document),
+                        suite.agentId(), agentVersion, model, baselineId, total, trigger, judgePrompt, runner,
+                        (double) lease.toSeconds()}))
+                .map(rows -> toRun(rows.iterator().next()));
     }
 
-    public Uni<Run> startRun(UUID suiteId) {
-        return pool.preparedQuery("insert into evals.runs (id, suite_id, status) values ($1, $2, 'running')"
-                        + " returning *")
-                .execute(Tuple.of(UUID.randomUUID(), suiteId)).map(rows -> toRun(rows.iterator().next()));
-    }
-
-    public Uni<List<Run>> runs(UUID suiteId) {
-        return pool.preparedQuery("select * from evals.runs where suite_id = $1 order by created_at desc")
-                .execute(Tuple.of(suiteId)).map(rows -> all(rows, EvalRepository::toRun));
+    public Uni<List<Run>> runs(UUID suiteId, int limit) {
+        return pool.preparedQuery("select " + RUN_COLUMNS + " from evals.runs where suite_id = $1"
+                        + " order by created_at desc limit $2")
+                .execute(Tuple.of(suiteId, limit)).map(rows -> all(rows, EvalRepository::toRun));
     }
 
     /** The organization's run, or null. */
     public Uni<Run> run(UUID orgId, UUID id) {
-        return pool.preparedQuery("select r.* from evals.runs r join evals.suites s on s.id = r.suite_id"
-                        + " where r.id = $1 and s.org_id = $2").execute(Tuple.of(id, orgId))
-                .map(rows -> rows.size() == 0 ? null : toRun(rows.iterator().next()));
+        return pool.preparedQuery("select " + RUN_COLUMNS + " from evals.runs where id = $1 and org_id = $2")
+                .execute(Tuple.of(id, orgId)).map(rows -> rows.size() == 0 ? null : toRun(rows.iterator().next()));
     }
 
-    public Uni<List<Result>> results(UUID runId) {
-        return pool.preparedQuery("select * from evals.results where run_id = $1 order by position")
-                .execute(Tuple.of(runId))
-                .map(rows -> all(rows, r -> new Result(r.getInteger("position"), r.getUUID("session_id"),
-                        r.getBoolean("passed"), r.getString("answer"), r.getString("error"),
-                        r.getInteger("latency_ms"))));
+    /** The suite's newest run that completed, before {@code before} (null: any), or null. */
+    public Uni<Run> lastCompleted(UUID suiteId, UUID before) {
+        return pool.preparedQuery("select " + RUN_COLUMNS + " from evals.runs where suite_id = $1"
+                        + " and status = 'completed' and ($2::uuid is null or created_at < (select created_at"
+                        + " from evals.runs where id = $2)) order by created_at desc limit 1")
+                .execute(Tuple.of(suiteId, before)).map(rows -> rows.size() == 0 ? null : toRun(rows.iterator().next()));
     }
 
-    /** Records one case's result and counts it on the run. */
-    public Uni<Void> addResult(UUID runId, Result result) {
-        return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.results (run_id, position, session_id,"
-                                + " passed, answer, error, latency_ms) values ($1, $2, $3, $4, $5, $6, $7)"
-                                + " on conflict do nothing")
-                .execute(Tuple.from(new Object[] {runId, result.position(), result.sessionId(), result.passed(),
-                        result.answer(), result.error(), result.latencyMs()}))
+    /** The document the run runs (as it was when it started). */
+    public Uni<JsonNode> runDocument(UUID runId) {
+        return pool.preparedQuery("select document from evals.runs where id = $1").execute(Tuple.of(runId))
+                .map(rows -> tree(rows.iterator().next().getJsonObject("document")));
+    }
+
+    public Uni<List<CaseResult>> results(UUID runId) {
+        return pool.preparedQuery("select * from evals.case_results where run_id = $1"
+                        + " order by case_index, repetition")
+                .execute(Tuple.of(runId)).map(rows -> all(rows, EvalRepository::toResult));
+    }
+
+    /** Records one case repetition's result and counts it on the run (once, however often it is sent). */
+    public Uni<Void> addResult(UUID runId, CaseResult r) {
+        return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.case_results (run_id, case_index,"
+                                + " repetition, case_name, session_id, outcome, answer, reason, latency_ms, tokens,"
+                                + " cost_usd, turns, checks) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                                + " $12, $13) on conflict do nothing")
+                .execute(Tuple.from(new Object[] {runId, r.caseIndex(), r.repetition(), r.caseName(), r.sessionId(),
+                        r.outcome(), r.answer(), r.reason(), r.latencyMs(), r.tokens(), r.costUsd(),
+                        array(r.turns()), array(r.checks())}))
                 .flatMap(inserted -> inserted.rowCount() == 0 ? Uni.createFrom().voidItem()
-                        : tx.preparedQuery("update evals.runs set passed = passed + $2, failed = failed + $3"
-                                        + " where id = $1")
-                                .execute(Tuple.of(runId, result.passed() ? 1 : 0, result.passed() ? 0 : 1))
+                        : tx.preparedQuery("update evals.runs set passed = passed + $2, failed = failed + $3,"
+                                        + " errored = errored + $4 where id = $1")
+                                .execute(Tuple.of(runId, r.outcome().equals("pass") ? 1 : 0,
+                                        r.outcome().equals("fail") ? 1 : 0, r.outcome().equals("error") ? 1 : 0))
                                 .replaceWithVoid()));
     }
 
-    public Uni<Void> finishRun(UUID runId) {
-        return pool.preparedQuery("update evals.runs set status = 'completed', finished_at = now() where id = $1")
-                .execute(Tuple.of(runId)).replaceWithVoid();
+    public Uni<Void> finishRun(UUID runId, String status, String error) {
+        return pool.preparedQuery("update evals.runs set status = $2, error = $3, finished_at = now(), runner = null,"
+                        + " lease_until = null where id = $1 and status = 'running'")
+                .execute(Tuple.of(runId, status, error)).replaceWithVoid();
+    }
+
+    /** Extends the leases of the runs this replica runs. */
+    public Uni<Void> renew(String runner, List<UUID> runs, Duration lease) {
+        return pool.preparedQuery("update evals.runs set lease_until = now() + make_interval(secs => $3)"
+                        + " where runner = $1 and id = any($2) and status = 'running'")
+                .execute(Tuple.of(runner, runs.toArray(UUID[]::new), (double) lease.toSeconds())).replaceWithVoid();
+    }
+
+    /** A run taken over, and how many runners have taken it up (this one too). */
+    public record Adopted(Run run, int attempts) {
+    }
+
+    /** Takes over one run whose runner stopped renewing its lease (it died), or null. */
+    public Uni<Adopted> adoptOrphan(String runner, Duration lease) {
+        return pool.preparedQuery("update evals.runs set runner = $1, lease_until = now() + make_interval(secs => $2),"
+                        + " attempts = attempts + 1 where id = (select id from evals.runs where status = 'running' and lease_until < now()"
+                        + " order by created_at limit 1 for update skip locked) returning attempts, " + RUN_COLUMNS)
+                .execute(Tuple.of(runner, (double) lease.toSeconds()))
+                .map(rows -> rows.size() == 0 ? null : new Adopted(toRun(rows.iterator().next()),
+                        rows.iterator().next().getInteger("attempts")));
+    }
+
+    /** Gives back this replica's runs (a clean shutdown): another replica takes them up at once. */
+    public Uni<Void> releaseAll(String runner) {
+        return pool.preparedQuery("update evals.runs set lease_until = now() - interval '1 second'"
+                        + " where runner = $1 and status = 'running'").execute(Tuple.of(runner)).replaceWithVoid();
     }
 
     private static <T> List<T> all(RowSet<Row> rows, Function<Row, T> map) {
@@ -123,13 +196,50 @@ public class EvalRepository {
 
     private static Suite toSuite(Row r) {
         return new Suite(r.getUUID("id"), r.getUUID("org_id"), r.getString("name"), r.getUUID("agent_id"),
-                r.getOffsetDateTime("created_at").toInstant());
+                tree(r.getJsonObject("document")), r.getString("source"), instant(r.getOffsetDateTime("created_at")),
+                instant(r.getOffsetDateTime("updated_at")));
     }
 
     private static Run toRun(Row r) {
-        OffsetDateTime finished = r.getOffsetDateTime("finished_at");
-        return new Run(r.getUUID("id"), r.getUUID("suite_id"), r.getString("status"), r.getInteger("passed"),
-                r.getInteger("failed"), r.getOffsetDateTime("created_at").toInstant(),
-                finished == null ? null : finished.toInstant());
+        return new Run(r.getUUID("id"), r.getUUID("suite_id"), r.getUUID("org_id"), r.getString("status"),
+                r.getUUID("agent_id"), r.getInteger("agent_version"), r.getString("model"), r.getUUID("baseline_id"),
+                r.getInteger("passed"), r.getInteger("failed"), r.getInteger("errored"), r.getInteger("total"),
+                r.getString("trigger"), r.getString("judge_prompt"), r.getString("error"),
+                instant(r.getOffsetDateTime("created_at")), instant(r.getOffsetDateTime("finished_at")));
+    }
+
+    private static CaseResult toResult(Row r) {
+        return new CaseResult(r.getInteger("case_index"), r.getInteger("repetition"), r.getString("case_name"),
+                r.getUUID("session_id"), r.getString("outcome"), r.getString("answer"), r.getString("reason"),
+                r.getInteger("latency_ms"), r.getInteger("tokens"), r.getBigDecimal("cost_usd"),
+                tree(r.getJsonArray("turns")), tree(r.getJsonArray("checks")));
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
+    }
+
+    private static JsonObject object(JsonNode node) {
+        return new JsonObject(write(node));
+    }
+
+    private static JsonArray array(JsonNode node) {
+        return new JsonArray(write(node));
+    }
+
+    private static String write(JsonNode node) {
+        try {
+            return JSON.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode tree(Object json) {
+        try {
+            return json == null ? null : JSON.readTree(json.toString());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,140 +1,191 @@
 package io.switchboard.evals.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
-import io.switchboard.evals.client.AgentRuntimeClient;
+import io.switchboard.evals.client.AgentRuntimeClient.AgentVersion;
 import io.switchboard.evals.config.EvalConfig;
-import io.switchboard.evals.repository.EvalRepository.Case;
+import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.repository.EvalRepository.Run;
 import io.switchboard.evals.repository.EvalRepository.Suite;
-import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.service.EvalService;
+import io.switchboard.evals.suite.SuiteParser;
+import io.switchboard.evals.suite.SuiteSpec;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
 
-@Path("/api")
+/**
+ * Suites: sent as YAML or JSON (the same document), checked field by field (400 naming the line and field, nothing
+ * stored), known by name in the organization (the same name again replaces the suite), and run.
+ */
+@Path("/api/suites")
 @RolesAllowed(Role.VIEWER_NAME)
 public class SuiteResource {
-    static final int MAX_TEXT = 32_000;
+    static final String YAML = "application/yaml";
 
     private final EvalRepository repository;
     private final EvalService evals;
-    private final AgentRuntimeClient runtime;
-    private final EvalConfig config;
+    private final Agents agents;
+    private final SuiteParser parser;
 
-    public SuiteResource(EvalRepository repository, EvalService evals, @RestClient AgentRuntimeClient runtime,
-                         EvalConfig config) {
+    public SuiteResource(EvalRepository repository, EvalService evals, Agents agents, EvalConfig config) {
         this.repository = repository;
         this.evals = evals;
-        this.runtime = runtime;
-        this.config = config;
+        this.agents = agents;
+        this.parser = new SuiteParser(config.maxCases());
     }
 
-    /** One case: a user message, and text the answer must contain. */
-    public record CaseInput(String input, String expectContains) {
+    /** A suite as the API shows it: its document, and the YAML it was sent as (or the document written as YAML). */
+    public record SuiteView(UUID id, String name, UUID agentId, int cases, JsonNode document, String yaml,
+                            Instant createdAt, Instant updatedAt) {
+        static SuiteView of(Suite s) {
+            String yaml = s.source();
+            if (yaml == null) {
+                DumperOptions options = new DumperOptions();
+                options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+                options.setWidth(120);
+                yaml = new Yaml(options).dump(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .convertValue(s.document(), java.util.Map.class));
+            }
+            return new SuiteView(s.id(), s.name(), s.agentId(), s.document().path("cases").size(), s.document(), yaml,
+                    s.createdAt(), s.updatedAt());
+        }
     }
 
-    public record CreateSuite(String name, String agentId, List<CaseInput> cases) {
+    public record SuiteDetail(SuiteView suite, List<Run> runs) {
     }
 
-    public record SuiteDetail(Suite suite, List<Case> cases, List<Run> runs) {
+    /** How to run: against which version (default: the suite's, else the published one), compared with which run. */
+    public record StartRun(Integer version, String baseline) {
     }
 
-    public record RunDetail(Run run, Suite suite, List<Case> cases, List<EvalRepository.Result> results) {
-    }
-
-    @Consumes(MediaType.APPLICATION_JSON)
     @POST
-    @Path("/suites")
+    @Consumes({MediaType.APPLICATION_JSON, YAML, "application/x-yaml", "text/yaml"})
     @RolesAllowed(Role.ADMIN_NAME)
-    public Uni<Response> create(CreateSuite body, @Context UriInfo uri, SecurityContext security) {
+    public Uni<Response> save(String body, @Context UriInfo uri, SecurityContext security) {
         Caller caller = Caller.of(security);
-        if (body == null || body.name() == null || body.name().isBlank()) {
-            throw Problem.badRequest("name is required");
-        }
-        if (body.agentId() == null || body.agentId().isBlank()) {
-            throw Problem.badRequest("agentId is required");
-        }
-        if (body.cases() == null || body.cases().isEmpty()) {
-            throw Problem.badRequest("cases must list at least one case");
-        }
-        if (body.cases().size() > config.maxCases()) {
-            throw Problem.tooLarge("a suite has at most " + config.maxCases() + " cases");
-        }
-        List<Case> cases = new ArrayList<>();
-        for (CaseInput c : body.cases()) {
-            if (c == null || c.input() == null || c.input().isBlank() || c.expectContains() == null
-                    || c.expectContains().isBlank()) {
-                throw Problem.badRequest("case " + cases.size() + " needs input and expectContains");
-            }
-            if (c.input().length() > MAX_TEXT || c.expectContains().length() > MAX_TEXT) {
-                throw Problem.tooLarge("case " + cases.size() + " is longer than " + MAX_TEXT + " characters");
-            }
-            cases.add(new Case(cases.size(), c.input(), c.expectContains().strip()));
-        }
-        UUID agentId = parseAgent(body.agentId());
-        return agentExists(agentId, caller)
-                .flatMap(exists -> {
-                    if (!exists) {
-                        throw Problem.notFound("agent " + agentId + " does not exist");
+        return checked(body, caller).flatMap(checked -> repository.saveSuite(caller.orgId(), checked.spec().name(),
+                        checked.agentId(), checked.document(), source(body)))
+                .map(saved -> (saved.created() ? Response.created(uri.getBaseUriBuilder()
+                        .path("api/suites/" + saved.suite().id()).build()) : Response.ok())
+                        .entity(SuiteView.of(saved.suite())).build());
+    }
+
+    @PUT
+    @Path("/{id}")
+    @Consumes({MediaType.APPLICATION_JSON, YAML, "application/x-yaml", "text/yaml"})
+    @RolesAllowed(Role.ADMIN_NAME)
+    public Uni<SuiteView> update(@PathParam("id") String id, String body, SecurityContext security) {
+        Caller caller = Caller.of(security);
+        UUID suiteId = Ids.parse(id, "suite");
+        return checked(body, caller).flatMap(checked -> repository.updateSuite(caller.orgId(), suiteId,
+                        checked.spec().name(), checked.agentId(), checked.document(), source(body)))
+                .map(suite -> {
+                    if (suite == null) {
+                        throw Problem.notFound("suite " + id + " does not exist");
                     }
-                    return repository.createSuite(caller.orgId(), body.name().strip(), agentId, cases);
+                    return SuiteView.of(suite);
                 })
-                .map(suite -> Response.created(uri.getBaseUriBuilder().path("api/suites/" + suite.id()).build())
-                        .entity(suite).build());
+                .onFailure(e -> String.valueOf(e.getMessage()).contains("suites_name")).transform(e ->
+                        Problem.conflict("another suite is named so"));
     }
 
     @GET
-    @Path("/suites")
-    public Uni<List<Suite>> list(SecurityContext security) {
-        return repository.suites(Caller.of(security).orgId());
+    public Uni<List<SuiteView>> list(SecurityContext security) {
+        return repository.suites(Caller.of(security).orgId())
+                .map(all -> all.stream().map(SuiteView::of).toList());
     }
 
     @GET
-    @Path("/suites/{id}")
+    @Path("/{id}")
     public Uni<SuiteDetail> get(@PathParam("id") String id, SecurityContext security) {
-        return suite(Caller.of(security), id).flatMap(suite -> repository.cases(suite.id())
-                .flatMap(cases -> repository.runs(suite.id()).map(runs -> new SuiteDetail(suite, cases, runs))));
+        return suite(Caller.of(security), id).flatMap(suite -> repository.runs(suite.id(), 100)
+                .map(runs -> new SuiteDetail(SuiteView.of(suite), runs)));
     }
 
-    /** Starts a run; it goes on in the background: poll {@code GET /api/runs/{id}}. */
+    /**
+     * Starts a run (202); it goes on in the background: {@code GET /api/runs/{id}}. {@code baseline}: {@code last}
+     * (default: the newest completed run before it), a run's id, or {@code none}.
+     */
     @POST
-    @Path("/suites/{id}/runs")
+    @Path("/{id}/runs")
+    @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.OPERATOR_NAME)
-    public Uni<Response> run(@PathParam("id") String id, @Context UriInfo uri, SecurityContext security) {
-        return suite(Caller.of(security), id).flatMap(evals::start)
-                .map(run -> Response.accepted(run)
-                        .location(uri.getBaseUriBuilder().path("api/runs/" + run.id()).build()).build());
+    public Uni<Response> run(@PathParam("id") String id, StartRun body, @Context UriInfo uri,
+                             SecurityContext security) {
+        Caller caller = Caller.of(security);
+        StartRun start = body == null ? new StartRun(null, null) : body;
+        return suite(caller, id).flatMap(suite -> {
+            SuiteSpec spec = evals.spec(suite.document());
+            return agents.check(spec, caller).flatMap(versions -> {
+                int published = versions.get(0).publishedVersion();
+                int version = start.version() != null ? start.version()
+                        : spec.version() != null ? spec.version() : published;
+                AgentVersion chosen = versions.stream().filter(v -> v.version() == version).findFirst()
+                        .orElseThrow(() -> Problem.badRequest("version: the agent has no version " + version));
+                return baseline(suite, start.baseline(), caller)
+                        .flatMap(baseline -> evals.start(suite, chosen.version(), chosen.model(), baseline, "api"));
+            });
+        }).onFailure(SuiteParser.Invalid.class).transform(e -> Problem.badRequest(e.getMessage()))
+                .map(run -> Response.accepted(run).location(uri.getBaseUriBuilder().path("api/runs/" + run.id())
+                        .build()).build());
     }
 
-    @GET
-    @Path("/runs/{id}")
-    public Uni<RunDetail> getRun(@PathParam("id") String id, SecurityContext security) {
-        UUID org = Caller.of(security).orgId();
-        return repository.run(org, Ids.parse(id, "run")).flatMap(run -> {
-            if (run == null) {
-                throw Problem.notFound("run " + id + " does not exist");
+    private Uni<UUID> baseline(Suite suite, String baseline, Caller caller) {
+        if (baseline == null || baseline.equals("last")) {
+            return repository.lastCompleted(suite.id(), null).map(run -> run == null ? null : run.id());
+        }
+        if (baseline.equals("none")) {
+            return Uni.createFrom().nullItem();
+        }
+        UUID id = uuid(baseline);
+        if (id == null) {
+            throw Problem.badRequest("baseline: last, none, or the id of a run of this suite");
+        }
+        return repository.run(caller.orgId(), id).map(run -> {
+            if (run == null || !run.suiteId().equals(suite.id())) {
+                throw Problem.badRequest("baseline: run " + baseline + " is not a run of suite " + suite.name());
             }
-            return repository.suite(org, run.suiteId()).flatMap(suite -> repository.cases(suite.id())
-                    .flatMap(cases -> repository.results(run.id())
-                            .map(results -> new RunDetail(run, suite, cases, results))));
+            return run.id();
         });
+    }
+
+    /** A suite document, checked: it parses, its agent exists and every tool it names is the agent's. */
+    private record Checked(SuiteSpec spec, JsonNode document, UUID agentId) {
+    }
+
+    private Uni<Checked> checked(String body, Caller caller) {
+        SuiteParser.Parsed parsed;
+        try {
+            parsed = parser.parse(body);
+        } catch (SuiteParser.Invalid e) {
+            throw Problem.badRequest(e.getMessage());
+        }
+        return agents.check(parsed.spec(), caller)
+                .map(versions -> new Checked(parsed.spec(), parsed.document(), versions.get(0).id()))
+                .onFailure(SuiteParser.Invalid.class).transform(e -> Problem.badRequest(e.getMessage()));
+    }
+
+    /** The body when it is YAML (kept as written, comments too); null when it is JSON (the document says it all). */
+    private static String source(String body) {
+        return body.stripLeading().startsWith("{") ? null : body;
     }
 
     private Uni<Suite> suite(Caller caller, String id) {
@@ -146,24 +197,11 @@ public class SuiteResource {
         });
     }
 
-    private Uni<Boolean> agentExists(UUID agentId, Caller caller) {
-        return runtime.agent(agentId.toString(), "Bearer " + caller.credential()).map(response -> true)
-                .onFailure(WebApplicationException.class).recoverWithUni(e -> {
-                    if (((WebApplicationException) e).getResponse().getStatus() == 404) {
-                        return Uni.createFrom().item(false);
-                    }
-                    return Uni.createFrom().failure(new Problem(502, "Bad Gateway",
-                            "agent-runtime could not be asked about agent " + agentId));
-                })
-                .onFailure(e -> !(e instanceof Problem)).recoverWithUni(e -> Uni.createFrom().failure(
-                        new Problem(503, "Service Unavailable", "agent-runtime is not reachable: " + e.getMessage())));
-    }
-
-    private static UUID parseAgent(String id) {
+    private static UUID uuid(String text) {
         try {
-            return UUID.fromString(id);
+            return UUID.fromString(text);
         } catch (IllegalArgumentException e) {
-            throw Problem.notFound("agent " + id + " does not exist");
+            return null;
         }
     }
 }

@@ -1,96 +1,136 @@
 package io.switchboard.evals.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.switchboard.contracts.agent.AgentEvent;
-import io.switchboard.contracts.agent.StartSession;
-import io.switchboard.contracts.agent.TurnCompleted;
-import io.switchboard.contracts.agent.TurnFailed;
-import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.evals.config.EvalConfig;
-import io.switchboard.evals.messaging.CommandPublisher;
-import io.switchboard.evals.messaging.TurnWaiters;
-import io.switchboard.evals.repository.EvalRepository.Case;
-import io.switchboard.evals.repository.EvalRepository.Result;
+import io.switchboard.evals.repository.EvalRepository;
+import io.switchboard.evals.repository.EvalRepository.CaseResult;
 import io.switchboard.evals.repository.EvalRepository.Run;
 import io.switchboard.evals.repository.EvalRepository.Suite;
-import io.switchboard.evals.repository.EvalRepository;
-import io.switchboard.evals.scorer.ContainsScorer;
+import io.switchboard.evals.scorer.Judge;
+import io.switchboard.evals.suite.SuiteParser;
+import io.switchboard.evals.suite.SuiteSpec;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * Runs a suite: every case in a fresh session, started and talked to over Kafka exactly as a user's client would,
- * scored when its turn ends, and stored one result at a time so a run in progress shows what is done.
+ * Runs suites. A run is held by the replica running it under a lease it renews; cases (and their repetitions) run in
+ * parallel up to a bound, and each result is stored as it comes. A replica that dies leaves its runs' leases to run
+ * out: any replica then takes them up and runs the cases without a result; a run taken up more than
+ * {@code evals.max-attempts} times ends {@code interrupted}. A run never stays {@code running}.
  */
 @ApplicationScoped
 public class EvalService {
     private static final Logger LOG = Logger.getLogger(EvalService.class);
-    /** Cases of one run in flight at once. */
-    private static final int CONCURRENT_CASES = 4;
 
     private final EvalRepository repository;
-    private final CommandPublisher commands;
-    private final TurnWaiters waiters;
+    private final CaseRunner cases;
     private final EvalConfig config;
+    private final SuiteParser parser;
+    private final String runner = "eval-runner-" + UUID.randomUUID();
+    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
 
-    public EvalService(EvalRepository repository, CommandPublisher commands, TurnWaiters waiters, EvalConfig config) {
+    public EvalService(EvalRepository repository, CaseRunner cases, EvalConfig config) {
         this.repository = repository;
-        this.commands = commands;
-        this.waiters = waiters;
+        this.cases = cases;
         this.config = config;
+        this.parser = new SuiteParser(config.maxCases());
     }
 
-    /** Starts a run of the suite in the background and returns it at once. */
-    public Uni<Run> start(Suite suite) {
-        return repository.startRun(suite.id()).invoke(run -> execute(suite, run)
-                .subscribe().with(x -> LOG.infof("eval run %s finished", run.id()),
-                        e -> LOG.errorf(e, "eval run %s broke off", run.id())));
+    /** The suite's document read again (it was checked when saved). */
+    public SuiteSpec spec(JsonNode document) {
+        return parser.parse(document.toString()).spec();
     }
 
-    private Uni<Void> execute(Suite suite, Run run) {
-        return repository.cases(suite.id())
-                .onItem().transformToMulti(cases -> Multi.createFrom().iterable(cases))
-                .onItem().transformToUni(c -> runCase(suite, c)
-                        .flatMap(result -> repository.addResult(run.id(), result))).merge(CONCURRENT_CASES)
-                .collect().last()
-                .flatMap(x -> repository.finishRun(run.id()));
+    /** Starts a run of the suite on {@code agentVersion} in the background and returns it at once. */
+    public Uni<Run> start(Suite suite, int agentVersion, String model, UUID baselineId, String trigger) {
+        SuiteSpec spec = spec(suite.document());
+        return repository.startRun(suite, suite.document(), agentVersion, model, baselineId,
+                        spec.cases().size() * spec.repeat(), trigger, Judge.PROMPT_VERSION, runner, config.lease())
+                .invoke(run -> execute(run, spec, List.of()));
     }
 
-    private Uni<Result> runCase(Suite suite, Case testCase) {
-        UUID sessionId = UUID.randomUUID();
-        String session = sessionId.toString();
-        long start = System.nanoTime();
-        // listen before sending, so a fast turn cannot end unheard; cancelling the future stops listening
-        CompletableFuture<AgentEvent> turnEnd = waiters.nextTurnEnd(session).subscribeAsCompletionStage();
-        String org = suite.orgId().toString();
-        return commands.send(StartSession.of(UUID.randomUUID().toString(), org, session, suite.agentId().toString()))
-                .flatMap(x -> commands.send(UserMessage.of(UUID.randomUUID().toString(), org, session,
-                        UUID.randomUUID().toString(), testCase.input())))
-                .flatMap(x -> Uni.createFrom().completionStage(turnEnd)
-                        .ifNoItem().after(config.turnTimeout()).failWith(TimeoutException::new))
-                .map(event -> score(testCase, sessionId, event, start))
-                .onFailure().recoverWithItem(e -> new Result(testCase.position(), sessionId, false, null,
-                        e instanceof TimeoutException ? "no answer within " + config.turnTimeout()
-                                : "could not run the case: " + e.getMessage(), millisSince(start)))
-                .onTermination().invoke(() -> turnEnd.cancel(false));
-    }
-
-    private static Result score(Case testCase, UUID sessionId, AgentEvent event, long start) {
-        int latency = millisSince(start);
-        if (event instanceof TurnCompleted done) {
-            return new Result(testCase.position(), sessionId, ContainsScorer.passes(done.text(),
-                    testCase.expectContains()), done.text(), null, latency);
+    private void execute(Run run, SuiteSpec spec, List<CaseResult> done) {
+        running.add(run.id());
+        CaseRunner.Target target = new CaseRunner.Target(run.orgId().toString(), run.agentId().toString(),
+                run.agentVersion());
+        Set<String> finished = ConcurrentHashMap.newKeySet();
+        done.forEach(r -> finished.add(r.caseIndex() + "/" + r.repetition()));
+        List<int[]> todo = new ArrayList<>();
+        for (int r = 0; r < spec.repeat(); r++) {
+            for (int c = 0; c < spec.cases().size(); c++) {
+                if (!finished.contains(c + "/" + r)) {
+                    todo.add(new int[] {c, r});
+                }
+            }
         }
-        TurnFailed failed = (TurnFailed) event;
-        return new Result(testCase.position(), sessionId, false, null, failed.code() + ": " + failed.reason(),
-                latency);
+        int parallel = Math.min(spec.parallel() == null ? config.parallelCases() : spec.parallel(),
+                config.parallelCases());
+        Multi.createFrom().iterable(todo)
+                .onItem().transformToUni(item -> cases.run(target, spec.cases().get(item[0]), item[0], item[1])
+                        .flatMap(result -> repository.addResult(run.id(), result)))
+                .merge(parallel)
+                .collect().last()
+                .flatMap(x -> repository.finishRun(run.id(), Run.COMPLETED, null))
+                .onTermination().invoke(() -> running.remove(run.id()))
+                .subscribe().with(x -> LOG.infof("eval run %s finished", run.id()),
+                        // its lease runs out and a replica takes it up again
+                        e -> LOG.errorf(e, "eval run %s broke off; it is taken up again", run.id()));
     }
 
-    private static int millisSince(long start) {
-        return (int) ((System.nanoTime() - start) / 1_000_000);
+    /** Renews the leases of this replica's runs, and takes up runs whose runner died. */
+    @Scheduled(every = "${evals.heartbeat:10s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> heartbeat() {
+        Uni<Void> renewed = running.isEmpty() ? Uni.createFrom().voidItem()
+                : repository.renew(runner, List.copyOf(running), config.lease());
+        return renewed.flatMap(x -> adoptOrphans(10))
+                .onFailure().invoke(e -> LOG.warnf("eval runs: heartbeat failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private Uni<Void> adoptOrphans(int most) {
+        if (most == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.adoptOrphan(runner, config.lease()).flatMap(adopted -> {
+            if (adopted == null) {
+                return Uni.createFrom().voidItem();
+            }
+            Run run = adopted.run();
+            if (adopted.attempts() > config.maxAttempts()) {
+                LOG.warnf("eval run %s was taken up %d times: it ends interrupted", run.id(), adopted.attempts() - 1);
+                return repository.finishRun(run.id(), Run.INTERRUPTED, "its runner stopped "
+                        + (adopted.attempts() - 1) + " times").flatMap(x -> adoptOrphans(most - 1));
+            }
+            return repository.runDocument(run.id()).flatMap(document -> repository.results(run.id())
+                    .invoke(done -> {
+                        LOG.infof("eval run %s: taken up again, %d of %d done", run.id(), done.size(), run.total());
+                        execute(run, spec(document), done);
+                    }))
+                    .onFailure(SuiteParser.Invalid.class).call(e -> repository.finishRun(run.id(), Run.INTERRUPTED,
+                            "its suite can no longer be read: " + e.getMessage()))
+                    .onFailure(SuiteParser.Invalid.class).recoverWithNull()
+                    .flatMap(x -> adoptOrphans(most - 1));
+        });
+    }
+
+    /** A clean stop gives its runs back, so another replica (or this one, restarted) takes them up at once. */
+    void onStop(@Observes ShutdownEvent stop) {
+        try {
+            repository.releaseAll(runner).await().atMost(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            LOG.warnf("eval runs not given back (their leases will run out): %s", e.getMessage());
+        }
     }
 }

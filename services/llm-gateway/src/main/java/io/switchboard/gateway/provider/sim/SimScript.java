@@ -38,6 +38,15 @@ import java.util.regex.Pattern;
  * Of the generation settings it heeds two: an answer stops at {@code maxOutputTokens} (finishing with {@code length}),
  * and with tool choice {@code none} it calls no tool.
  * A token is a word with the whitespace before it; usage counts the words of the prompt and the answer.
+ * <p>
+ * Asked with eval-runner's fixed prompts, it plays their parts deterministically, so evals need no API key:
+ * <ul>
+ *   <li>as a judge ({@code switchboard-judge-1}): the score is the share of the rubric's quoted phrases ("..." or
+ *       “...”) that appear in the answer, ignoring case; a rubric that quotes nothing scores 1 for any
+ *       answer that is not empty. A rubric with {@code [unparseable]} in it gets an answer that is not JSON;</li>
+ *   <li>as a simulated user ({@code switchboard-user-1}): it says the goal's quoted phrases one per turn, in order
+ *       (the goal itself when it quotes nothing), then {@code <done/>}.</li>
+ * </ul>
  */
 public final class SimScript {
     private static final Pattern WORD = Pattern.compile("\\s*\\S+");
@@ -45,6 +54,7 @@ public final class SimScript {
     private static final Pattern CALCULATE = Pattern.compile("\\bcalculate\\s+(.+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern FETCH = Pattern.compile("\\bfetch\\s+(\\S+)", Pattern.CASE_INSENSITIVE);
     private static final Pattern ASK = Pattern.compile("^\\s*ask\\s+([A-Za-z0-9_-]+):\\s*(.+)$", Pattern.DOTALL);
+    private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"|\u201c([^\u201d]+)\u201d");
     private static final Pattern INJECTED_CALL = Pattern.compile("CALL\\s+([A-Za-z0-9_-]+)\\s+(\\{.*?\\})(?=\\s|$)");
 
     private SimScript() {
@@ -66,6 +76,19 @@ public final class SimScript {
         String text = lastMessage.content() == null ? "" : lastMessage.content();
         String lower = text.toLowerCase(Locale.ROOT);
         int inputTokens = messages.stream().mapToInt(m -> countWords(m.content())).sum();
+        String system = messages.isEmpty() || !messages.get(0).role().equals("system") ? ""
+                : String.valueOf(messages.get(0).content());
+        if (system.contains("switchboard-judge-1")) {
+            return answer(request, judge(text), inputTokens);
+        }
+        if (system.contains("switchboard-user-1")) {
+            List<String> lines = quoted(between(system, "<goal>", "</goal>"));
+            if (lines.isEmpty()) {
+                lines = List.of(between(system, "<goal>", "</goal>"));
+            }
+            long said = messages.stream().filter(m -> m.role().equals("assistant")).count();
+            return answer(request, said < lines.size() ? lines.get((int) said) : "<done/>", inputTokens);
+        }
 
         if (lastMessage.role().equals("tool")) {
             Matcher injected = INJECTED_CALL.matcher(text);
@@ -111,6 +134,40 @@ public final class SimScript {
                     new ProviderEvent.Usage(inputTokens, 1, 0), new ProviderEvent.Finish("tool_calls")), null);
         }
         return answer(request, quote(text), inputTokens);
+    }
+
+    /** The judge's verdict as JSON: the share of the rubric's quoted phrases found in the answer. */
+    private static String judge(String prompt) {
+        String answer = between(prompt, "<answer>", "</answer>").toLowerCase(Locale.ROOT);
+        String rubric = between(prompt, "<rubric>", "</rubric>");
+        if (rubric.contains("[unparseable]")) {
+            return "I would rather not put a number on it.";
+        }
+        List<String> phrases = quoted(rubric);
+        List<String> missing = phrases.stream().filter(p -> !answer.contains(p.toLowerCase(Locale.ROOT))).toList();
+        double score = phrases.isEmpty() ? (answer.isBlank() ? 0 : 1)
+                : (double) (phrases.size() - missing.size()) / phrases.size();
+        String reason = phrases.isEmpty() ? (answer.isBlank() ? "sim: the answer is empty"
+                : "sim: the rubric quotes nothing, and the answer is not empty")
+                : missing.isEmpty() ? "sim: every quoted phrase of the rubric is in the answer"
+                : "sim: the answer lacks \"" + String.join("\", \"", missing) + "\"";
+        return Json.write(Json.MAPPER.createObjectNode().put("score", score).put("reason", reason));
+    }
+
+    private static List<String> quoted(String text) {
+        List<String> phrases = new ArrayList<>();
+        Matcher m = QUOTED.matcher(text);
+        while (m.find()) {
+            phrases.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return phrases;
+    }
+
+    /** The text between the tags (trimmed), or empty. */
+    private static String between(String text, String open, String close) {
+        int start = text.indexOf(open);
+        int end = text.lastIndexOf(close);
+        return start < 0 || end < start ? "" : text.substring(start + open.length(), end).strip();
     }
 
     /** Whether the conversation asked for the same call id every time ({@code [same-ids]} in a user message). */

@@ -129,6 +129,38 @@ class SimScriptTest {
                 .isEqualTo(ProviderException.Kind.RATE_LIMITED);
     }
 
+    @Test
+    void asAJudgeItScoresTheShareOfTheRubricsQuotedPhrasesInTheAnswer() {
+        assertThat(judged("The tool says: 12:00.", "Says \"The tool says\" and \u201c12:00\u201d"))
+                .isEqualTo("{\"score\":1.0,\"reason\":\"sim: every quoted phrase of the rubric is in the answer\"}");
+        assertThat(judged("The tool says: 12:00.", "Says \"the TOOL says\" and \"13:00\""))
+                .isEqualTo("{\"score\":0.5,\"reason\":\"sim: the answer lacks \\\"13:00\\\"\"}");
+        assertThat(judged("anything", "Is polite.")).contains("\"score\":1.0");
+        assertThat(judged("", "Is polite.")).contains("\"score\":0.0");
+        assertThat(judged("anything", "[unparseable]")).doesNotContain("{");
+    }
+
+    @Test
+    void asASimulatedUserItSaysTheGoalsQuotedPhrasesThenIsDone() {
+        String system = "You play a user (user simulation prompt switchboard-user-1).\n<goal>\nAsk \"What time is"
+                + " it?\" then say \"thanks\"\n</goal>";
+        List<ChatMessage> conversation = new java.util.ArrayList<>(List.of(ChatMessage.system(system),
+                ChatMessage.user("(The agent waits for your first message.)")));
+        assertThat(text(SimScript.reply(request(conversation, List.of())).events())).isEqualTo("What time is it?");
+        conversation.add(ChatMessage.assistant("What time is it?", null));
+        conversation.add(ChatMessage.user("12:00"));
+        assertThat(text(SimScript.reply(request(conversation, List.of())).events())).isEqualTo("thanks");
+        conversation.add(ChatMessage.assistant("thanks", null));
+        conversation.add(ChatMessage.user("You are welcome"));
+        assertThat(text(SimScript.reply(request(conversation, List.of())).events())).isEqualTo("<done/>");
+    }
+
+    private static String judged(String answer, String rubric) {
+        return text(SimScript.reply(request(List.of(ChatMessage.system("You grade (grading prompt switchboard-judge-1)"),
+                ChatMessage.user("<conversation>\nuser: hi\n</conversation>\n<answer>\n" + answer
+                        + "\n</answer>\n<rubric>\n" + rubric + "\n</rubric>")), List.of())).events());
+    }
+
     private static LlmRequest request(List<ChatMessage> messages, List<ToolSpec> tools) {
         return LlmRequest.of("r1", null, null, "sim", messages, tools);
     }

@@ -1,0 +1,78 @@
+package io.switchboard.evals.client;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.LlmRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * Asks llm-gateway for a whole answer over Kafka request-reply ({@code llm.requests}, the runtime's path): judges and
+ * simulated users. A reply that starts over at chunk 0 was read again by another gateway replica: its text starts over.
+ */
+@ApplicationScoped
+public class GatewayClient {
+    private static final Duration LONGEST = Duration.ofMinutes(3);
+
+    private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
+    private final AtomicBoolean assigned = new AtomicBoolean();
+
+    public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests) {
+        this.requests = requests;
+    }
+
+    /** The model's answer and what it cost in tokens. */
+    public record Answer(String text, int inputTokens, int outputTokens) {
+    }
+
+    /** The model could not answer: the gateway's code ({@code unknown_model}, {@code rate_limited}...) and why. */
+    public static final class Failed extends RuntimeException {
+        public Failed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public Uni<Answer> complete(LlmRequest request) {
+        return replyTopicAssigned().flatMap(x -> Uni.createFrom().<Answer>emitter(done -> {
+            StringBuilder text = new StringBuilder();
+            int[] tokens = new int[2];
+            Cancellable reply = requests.requestMulti(Message.of(request)).map(Message::getPayload).subscribe().with(
+                    chunk -> {
+                        if (chunk.seq() == 0) {
+                            text.setLength(0);
+                            tokens[0] = 0;
+                            tokens[1] = 0;
+                        }
+                        if (chunk instanceof LlmChunk.TextDelta delta) {
+                            text.append(delta.text());
+                        } else if (chunk instanceof LlmChunk.Usage usage) {
+                            tokens[0] += usage.inputTokens();
+                            tokens[1] += usage.outputTokens();
+                        } else if (chunk instanceof LlmChunk.Finished finished) {
+                            if (finished.usage() != null) {
+                                tokens[0] += finished.usage().inputTokens();
+                                tokens[1] += finished.usage().outputTokens();
+                            }
+                            done.complete(new Answer(text.toString(), tokens[0], tokens[1]));
+                        } else if (chunk instanceof LlmChunk.Failed failed) {
+                            done.fail(new Failed(failed.code() + ": " + failed.message()));
+                        }
+                    },
+                    done::fail, () -> done.fail(new Failed("the reply ended without a finish")));
+            done.onTermination(reply::cancel);
+        })).ifNoItem().after(LONGEST).failWith(() -> new Failed("no answer within " + LONGEST.toMinutes() + " min"));
+    }
+
+    private Uni<Void> replyTopicAssigned() {
+        if (assigned.get()) {
+            return Uni.createFrom().voidItem();
+        }
+        return requests.waitForAssignments().ifNoItem().after(Duration.ofSeconds(60)).fail()
+                .invoke(() -> assigned.set(true)).replaceWithVoid();
+    }
+}
