@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -330,8 +331,9 @@ class PlatformIT {
         await().atMost(WAIT).until(() -> answers().size() == 1 && !lastAnswer().getAttribute("class").contains("streaming"));
         String chat = browser.getCurrentUrl();
         String agentId = post("/api/agents", "{\"name\":\"suite-target\",\"model\":\"sim\"}").get("id").asText();
-        String suiteId = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"pages\",\"agentId\":\""
-                + agentId + "\",\"cases\":[{\"input\":\"hi\",\"expectContains\":\"hi\"}]}").get("id").asText();
+        String suiteId = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"pages\",\"agent\":\""
+                + agentId + "\",\"cases\":[{\"name\":\"hi\",\"turns\":[{\"user\":\"hi\",\"expect\":[{\"contains\":"
+                + "\"hi\"}]}]}]}").get("id").asText();
         String runId = post(platform.urlOf("eval-runner"), "/api/suites/" + suiteId + "/runs", "{}").get("id").asText();
 
         // the navigation as it is (a page added to it is visited too), then the pages reached from them
@@ -392,31 +394,87 @@ class PlatformIT {
         assertThat(texts("[data-testid=turn-error]")).singleElement().asString().contains("provider_error");
     }
 
+    /**
+     * The CI gate, as a team uses it: a suite file (a multi-turn case with a tool trajectory, a judged case) run by
+     * {@code ./switchboard eval} passes; a worse version of the agent (its clock tool gone) is published, the same
+     * command exits 1 naming the regressed case, and the run's page shows the regression beside the run before.
+     */
     @Test
-    void anEvalSuiteRunsAgainstAnAgentAndItsResultsShowInTheUi() {
-        String agent = "Evaluated " + UUID.randomUUID().toString().substring(0, 8);
-        createAgentInUi(agent);
-        browser.get(platform.adminUi() + "/evals");
-        browser.findElement(By.name("name")).sendKeys("smoke");
-        new Select(browser.findElement(By.name("agentId"))).selectByVisibleText(agent + " (sim)");
-        browser.findElement(By.name("cases")).sendKeys(
-                "Hello there => hello there\nWhat time is it? => the tool says\nping => pong");
-        browser.findElement(By.cssSelector("form[action='/evals'] button")).click();
-        // the click starts a navigation; the suite page's button exists only once it has loaded
-        await().atMost(WAIT).ignoreExceptions().untilAsserted(
-                () -> browser.findElement(By.cssSelector("[data-testid=run-suite]")).click());
+    void anEvalSuiteGatesAWorseAgentVersionFromTheCommandLineAndShowsTheDiffInTheUi() throws Exception {
+        String agent = "gated-" + UUID.randomUUID().toString().substring(0, 8);
+        String agentId = post("/api/agents", "{\"name\":\"" + agent + "\",\"model\":\"sim\",\"tools\":[\"clock\"]}")
+                .get("id").asText();
+        Path suite = Files.createTempFile("suite", ".yaml");
+        Files.writeString(suite, """
+                name: %s
+                agent: %s
+                cases:
+                  - name: tells the time, then goes on
+                    turns:
+                      - user: What time is it?
+                        expect:
+                          - tool_called: clock
+                          - contains: "The tool says"
+                      - user: Hello again
+                        expect:
+                          - tool_not_called: clock
+                          - judge: 'The answer repeats "Hello again"'
+                  - name: stays polite
+                    turns:
+                      - user: Hello there
+                        expect:
+                          - judge: 'The answer quotes "Hello there"'
+                          - max_latency_ms: 60000
+                """.formatted("gate " + agent, agent));
+        Path junit = Files.createTempFile("junit", ".xml");
 
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            browser.navigate().refresh();
-            return browser.findElement(By.cssSelector("[data-testid=run-status]")).getText().startsWith("completed");
-        });
-        assertThat(browser.findElement(By.cssSelector("[data-testid=run-status]")).getText())
-                .contains("2 passed").contains("1 failed");
-        List<String> rows = texts("[data-testid=result-row]");
-        assertThat(rows).hasSize(3);
-        assertThat(rows.get(0)).contains("pass").contains("ms");
-        assertThat(rows.get(1)).contains("pass").contains("The tool says");
-        assertThat(rows.get(2)).contains("fail");
+        Cli first = eval(suite, "--junit", junit.toString());
+        assertThat(first.exit()).as(first.output()).isZero();
+        assertThat(first.output()).contains("PASS  tells the time, then goes on").contains("verdict: passed");
+        assertThat(Files.readString(junit)).contains("<testsuite name=\"gate " + agent + "\" tests=\"2\" failures=\"0\"");
+
+        // a worse version: the clock tool is gone, so the first case can no longer tell the time
+        put("/api/agents/" + agentId, "{\"name\":\"" + agent + "\",\"model\":\"sim\",\"tools\":[]}", 200);
+        Cli second = eval(suite, "--baseline", "last", "--junit", junit.toString());
+        assertThat(second.exit()).as(second.output()).isEqualTo(1);
+        assertThat(second.output()).contains("FAIL  tells the time, then goes on").contains("[regressed")
+                .contains("PASS  stays polite").contains("1 regressed").contains("verdict: failed");
+        assertThat(Files.readString(junit)).contains("failures=\"1\"").contains("<failure");
+
+        // the UI: the run beside the run before, the regression first, its checks marked
+        String runId = second.output().lines().filter(line -> line.startsWith("run ")).findFirst().orElseThrow()
+                .split("[ :]")[1];
+        browser.get(platform.adminUi() + "/evals/runs/" + runId);
+        assertThat(browser.findElement(By.cssSelector("[data-testid=comparison]")).getText()).contains("1 regressed");
+        List<String> rows = texts("[data-testid=case-row]");
+        assertThat(rows.get(0)).contains("tells the time, then goes on").contains("regressed").contains("pass")
+                .contains("fail");
+        assertThat(texts("[data-testid=check]")).anyMatch(c -> c.startsWith("fail: tool_called: clock"))
+                .anyMatch(c -> c.startsWith("pass: judge: The answer quotes"));
+
+        // a suite that does not parse is refused by the command before anything runs: exit 2, with the line
+        Files.writeString(suite, "name: broken\nagent: " + agent + "\ncases:\n  - name: c\n    turns:\n"
+                + "      - user: hi\n        expect:\n          - containz: hi\n");
+        Cli broken = eval(suite);
+        assertThat(broken.exit()).isEqualTo(2);
+        assertThat(broken.output()).contains("line 8").contains("unknown expectation 'containz'");
+    }
+
+    private record Cli(int exit, String output) {
+    }
+
+    /** {@code ./switchboard eval} against this platform, as a CI job runs it. */
+    private Cli eval(Path suite, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of("./switchboard", "eval", suite.toString()));
+        command.addAll(List.of(options));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of(System.getProperty("switchboard.root",
+                "..")).toFile()).redirectErrorStream(true);
+        builder.environment().put("SWITCHBOARD_EVAL_URL", platform.urlOf("eval-runner"));
+        builder.environment().put("SWITCHBOARD_TOKEN", Platform.ADMIN_TOKEN);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        return new Cli(process.exitValue(), output);
     }
 
     @Test

@@ -94,9 +94,11 @@ class SecuredKafkaIT {
         grant(acls, "llm-gateway", AclOperation.READ, ResourceType.GROUP, PatternType.PREFIXED, "llm-gateway-cancels-");
         grant(acls, "llm-gateway", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL,
                 Topics.LLM_REPLIES, Topics.LLM_REQUESTS_DLQ);
-        grant(acls, "eval-runner", AclOperation.READ, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_EVENTS);
+        grant(acls, "eval-runner", AclOperation.READ, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_EVENTS,
+                Topics.LLM_REPLIES);
         grant(acls, "eval-runner", AclOperation.READ, ResourceType.GROUP, PatternType.PREFIXED, "eval-runner-");
-        grant(acls, "eval-runner", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_COMMANDS);
+        grant(acls, "eval-runner", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_COMMANDS,
+                Topics.LLM_REQUESTS);
         return acls;
     }
 
@@ -121,8 +123,9 @@ class SecuredKafkaIT {
         assertThat(JSON.readTree(events.get(events.size() - 1)[1]).get("text").asText()).startsWith("The tool says");
 
         // eval-runner -> agent.commands -> agent-runtime -> agent.events -> eval-runner
-        String suite = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"secured\",\"agentId\":\""
-                + agent + "\",\"cases\":[{\"input\":\"hello\",\"expectContains\":\"hello\"}]}").get("id").asText();
+        String suite = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"secured\",\"agent\":\""
+                + agent + "\",\"cases\":[{\"name\":\"hello\",\"turns\":[{\"user\":\"hello\",\"expect\":"
+                + "[{\"contains\":\"hello\"}]}]}]}").get("id").asText();
         String run = post(platform.urlOf("eval-runner"), "/api/suites/" + suite + "/runs", "{}").get("id").asText();
         long deadline = System.nanoTime() + WAIT.toNanos();
         JsonNode detail = get(platform.urlOf("eval-runner"), "/api/runs/" + run);

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -215,8 +216,10 @@ class SupervisorIT {
 
     /** Seconds for a one-case eval run (through eval-runner, as its users start one) to finish. */
     private double evalCaseAnswered(String agent) throws Exception {
-        String suite = post("eval-runner", "/api/suites", "{\"name\":\"after-restart\",\"agentId\":\"" + agent
-                + "\",\"cases\":[{\"input\":\"hello\",\"expectContains\":\"hello\"}]}").get("id").asText();
+        // a suite of its own each time: the same name again would replace the suite (200, not 201)
+        String suite = post("eval-runner", "/api/suites", "{\"name\":\"after-restart " + UUID.randomUUID()
+                + "\",\"agent\":\"" + agent + "\",\"cases\":[{\"name\":\"hello\",\"turns\":[{\"user\":\"hello\","
+                + "\"expect\":[{\"contains\":\"hello\"}]}]}]}").get("id").asText();
         long start = System.nanoTime();
         String run = post("eval-runner", "/api/suites/" + suite + "/runs", "{}").get("id").asText();
         long deadline = start + Duration.ofSeconds(60).toNanos();

@@ -1,11 +1,16 @@
 package io.switchboard.admin.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -21,28 +26,52 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 @Path("/api")
 public interface EvalClient {
 
-    record Suite(UUID id, String name, UUID agentId, Instant createdAt) {
+    record Suite(UUID id, String name, UUID agentId, int cases, String yaml, Instant createdAt, Instant updatedAt) {
     }
 
-    record Case(int position, String input, String expectContains) {
+    record Run(UUID id, UUID suiteId, String status, Integer agentVersion, String model, UUID baselineId, int passed,
+               int failed, int errored, int total, String trigger, String error, Instant createdAt,
+               Instant finishedAt) {
+        public int done() {
+            return passed + failed + errored;
+        }
     }
 
-    record Run(UUID id, UUID suiteId, String status, int passed, int failed, Instant createdAt, Instant finishedAt) {
+    record SuiteDetail(Suite suite, List<Run> runs) {
     }
 
-    record Result(int position, UUID sessionId, boolean passed, String answer, String error, int latencyMs) {
+    record CaseSummary(int index, String name, int runs, int passed, int failed, int errored, double score,
+                       String outcome, long latencyMs, int tokens, BigDecimal costUsd, String reason, UUID sessionId) {
     }
 
-    record SuiteDetail(Suite suite, List<Case> cases, List<Run> runs) {
+    record CaseDiff(String name, String change, CaseSummary now, CaseSummary before, Double scoreDelta,
+                    Long latencyDeltaMs, BigDecimal costDeltaUsd) {
     }
 
-    record RunDetail(Run run, Suite suite, List<Case> cases, List<Result> results) {
+    record Comparison(UUID baselineId, List<CaseDiff> cases, int regressed, int improved, int unchanged, int added,
+                      int removed) {
     }
 
-    record CaseInput(String input, String expectContains) {
+    record Check(String expectation, int line, String outcome, double score, String reason) {
     }
 
-    record NewSuite(String name, String agentId, List<CaseInput> cases) {
+    record Tool(String name, JsonNode args, String result, boolean error) {
+    }
+
+    record Turn(String user, String answer, String status, String code, String reason, long latencyMs, long tokens,
+                List<Tool> tools, List<Check> checks) {
+    }
+
+    record CaseResult(int caseIndex, int repetition, String caseName, UUID sessionId, String outcome, String answer,
+                      String reason, int latencyMs, int tokens, BigDecimal costUsd, List<Turn> turns,
+                      List<Check> checks) {
+    }
+
+    record RunDetail(Run run, String suiteName, List<CaseSummary> cases, Comparison comparison,
+                     List<CaseResult> results) {
+    }
+
+    record StartRun(Integer version, String baseline) {
     }
 
     @GET
@@ -51,7 +80,13 @@ public interface EvalClient {
 
     @POST
     @Path("/suites")
-    Uni<Suite> createSuite(@HeaderParam("Authorization") String auth, NewSuite suite);
+    @Consumes("application/yaml")
+    Uni<Suite> saveSuite(@HeaderParam("Authorization") String auth, String yaml);
+
+    @PUT
+    @Path("/suites/{id}")
+    @Consumes("application/yaml")
+    Uni<Suite> updateSuite(@HeaderParam("Authorization") String auth, @PathParam("id") String id, String yaml);
 
     @GET
     @Path("/suites/{id}")
@@ -59,9 +94,10 @@ public interface EvalClient {
 
     @POST
     @Path("/suites/{id}/runs")
-    Uni<Run> run(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+    Uni<Run> run(@HeaderParam("Authorization") String auth, @PathParam("id") String id, StartRun start);
 
     @GET
     @Path("/runs/{id}")
-    Uni<RunDetail> runDetail(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+    Uni<RunDetail> runDetail(@HeaderParam("Authorization") String auth, @PathParam("id") String id,
+                             @QueryParam("with") String with);
 }
