@@ -425,6 +425,7 @@ class PlatformIT {
                         expect:
                           - judge: 'The answer quotes "Hello there"'
                           - max_latency_ms: 60000
+                          - max_cost_usd: 0.01
                 """.formatted("gate " + agent, agent));
         Path junit = Files.createTempFile("junit", ".xml");
 
@@ -451,6 +452,20 @@ class PlatformIT {
                 .contains("fail");
         assertThat(texts("[data-testid=check]")).anyMatch(c -> c.startsWith("fail: tool_called: clock"))
                 .anyMatch(c -> c.startsWith("pass: judge: The answer quotes"));
+
+        // the publish gate: a version that requires the suite is published only if every case passes against it
+        String suiteName = "gate " + agent;
+        put("/api/agents/" + agentId, "{\"name\":\"" + agent + "\",\"model\":\"sim\",\"tools\":[\"clock\"],"
+                + "\"publishGate\":[\"" + suiteName + "\"]}", 200);
+        assertThat(get("/api/agents/" + agentId).get("publishedVersion").asInt()).isEqualTo(3);
+        HttpResponse<String> refused = http.send(asAdmin(URI.create(platform.runtime() + "/api/agents/" + agentId))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"name\":\""
+                        + agent + "\",\"model\":\"sim\",\"tools\":[],\"publishGate\":[\"" + suiteName + "\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertThat(JSON.readTree(refused.body()).get("detail").asText()).contains("version 4")
+                .contains("is not published").contains(suiteName + " / tells the time, then goes on");
+        assertThat(get("/api/agents/" + agentId).get("publishedVersion").asInt()).isEqualTo(3);
 
         // a suite that does not parse is refused by the command before anything runs: exit 2, with the line
         Files.writeString(suite, "name: broken\nagent: " + agent + "\ncases:\n  - name: c\n    turns:\n"

@@ -56,6 +56,8 @@ class LlmRequestConsumerTest {
         assertThat(chunks.get(chunks.size() - 1)).isInstanceOfSatisfying(LlmChunk.Finished.class, f -> {
             assertThat(f.finishReason()).isEqualTo("stop");
             assertThat(f.usage().inputTokens()).isEqualTo(2);
+            // priced where it is served (sim costs nothing; a model without a price would give null)
+            assertThat(f.usage().costUsd()).isEqualByComparingTo("0");
             assertThat(f.usage().outputTokens()).isPositive();
         });
     }

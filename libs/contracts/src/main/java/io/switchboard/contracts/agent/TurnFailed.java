@@ -1,15 +1,22 @@
 package io.switchboard.contracts.agent;
 
+import java.math.BigDecimal;
+
 /**
  * The turn ended without an answer. {@code code} is machine-readable (e.g. {@code rate_limited},
  * {@code provider_error}, {@code stream_interrupted}, {@code tool_loop_limit}); {@code reason} is for people.
- * The session stays usable.
+ * The session stays usable. {@code costUsd}: what its model calls cost (null: one had no price, or not known).
  */
-public record TurnFailed(String sessionId, String turnId, long seq, String code, String reason, int schemaVersion)
-        implements AgentEvent {
+public record TurnFailed(String sessionId, String turnId, long seq, String code, String reason, BigDecimal costUsd,
+                         int schemaVersion) implements AgentEvent {
 
     public static TurnFailed of(String sessionId, String turnId, long seq, String code, String reason) {
-        return new TurnFailed(sessionId, turnId, seq, code, reason, SCHEMA_VERSION);
+        return of(sessionId, turnId, seq, code, reason, null);
+    }
+
+    public static TurnFailed of(String sessionId, String turnId, long seq, String code, String reason,
+                                BigDecimal costUsd) {
+        return new TurnFailed(sessionId, turnId, seq, code, reason, costUsd, SCHEMA_VERSION);
     }
 
     @Override

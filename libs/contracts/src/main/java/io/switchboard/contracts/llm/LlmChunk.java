@@ -3,6 +3,7 @@ package io.switchboard.contracts.llm;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.math.BigDecimal;
 
 /**
  * One piece of a streamed reply on {@code llm.replies}. {@link #seq()} counts the chunks of one request from 0 with
@@ -54,15 +55,19 @@ public sealed interface LlmChunk {
         }
     }
 
-    /** Billable token counts for the whole call; {@code cachedInputTokens} of the input came from a prompt cache. */
+    /**
+     * Billable token counts for the whole call; {@code cachedInputTokens} of the input came from a prompt cache.
+     * {@code costUsd}: what they cost at the gateway's prices, null when the model has none (or an older gateway).
+     */
     record Usage(String requestId, int seq, int inputTokens, int outputTokens, int cachedInputTokens,
-                 int schemaVersion) implements LlmChunk {
+                 BigDecimal costUsd, int schemaVersion) implements LlmChunk {
         public Usage(String requestId, int seq, int inputTokens, int outputTokens) {
-            this(requestId, seq, inputTokens, outputTokens, 0, SCHEMA_VERSION);
+            this(requestId, seq, inputTokens, outputTokens, 0, null, SCHEMA_VERSION);
         }
 
-        public Usage(String requestId, int seq, int inputTokens, int outputTokens, int cachedInputTokens) {
-            this(requestId, seq, inputTokens, outputTokens, cachedInputTokens, SCHEMA_VERSION);
+        public Usage(String requestId, int seq, int inputTokens, int outputTokens, int cachedInputTokens,
+                     BigDecimal costUsd) {
+            this(requestId, seq, inputTokens, outputTokens, cachedInputTokens, costUsd, SCHEMA_VERSION);
         }
     }
 
@@ -98,8 +103,14 @@ public sealed interface LlmChunk {
         }
     }
 
-    /** Billable token counts of a call; {@code cachedInputTokens} of the input came from a prompt cache. */
-    record Tokens(int inputTokens, int outputTokens, int cachedInputTokens) {
+    /**
+     * Billable token counts of a call; {@code cachedInputTokens} of the input came from a prompt cache.
+     * {@code costUsd}: what they cost at the gateway's prices, null when the model has none (or an older gateway).
+     */
+    record Tokens(int inputTokens, int outputTokens, int cachedInputTokens, BigDecimal costUsd) {
+        public Tokens(int inputTokens, int outputTokens, int cachedInputTokens) {
+            this(inputTokens, outputTokens, cachedInputTokens, null);
+        }
     }
 
     /**

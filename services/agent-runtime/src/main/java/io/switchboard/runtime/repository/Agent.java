@@ -8,11 +8,13 @@ import java.util.UUID;
 /**
  * One version of an agent ({@code runtime.agent_versions}), with where the agent stands: the version new sessions
  * get ({@code publishedVersion}) and the newest one ({@code latestVersion}). {@code generation} is how its model calls
- * generate (temperature, output limit, tool choice...; never null).
+ * generate (temperature, output limit, tool choice...; never null). {@code publishGate}: the eval suites (by name) that
+ * must pass against this version before it is published.
  */
 public record Agent(UUID id, UUID orgId, int version, String name, String model, String systemPrompt, List<String> tools,
                     List<String> httpAllowedHosts, Limits limits, String onBusy, List<String> approvalRequired,
-                    ContextPolicy context, List<UUID> subAgents, GenerationSettings generation, Instant createdAt,
+                    ContextPolicy context, List<UUID> subAgents, GenerationSettings generation,
+                    List<String> publishGate, Instant createdAt,
                     int publishedVersion, int latestVersion) {
 
     /** A message that arrives while a turn runs waits for it ({@code queue}). */

@@ -6,6 +6,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -120,7 +121,7 @@ public class SessionRepository {
             + " with ordinality as m(role, content, tool_calls, tool_call_id, n)"
             + " where exists (select 1 from fence)),"
             + " ended as (update runtime.turns set status = $15, error_code = $16, error_reason = $17,"
-            + " finished_at = now(), end_seq = $18, input_tokens = $19, output_tokens = $20"
+            + " finished_at = now(), end_seq = $18, input_tokens = $19, output_tokens = $20, cost_usd = $21"
             + " where id = $2 and exists (select 1 from fence))"
             + " update runtime.sessions set last_seq = greatest(last_seq, $18),"
             + " seq_reserved = greatest(last_seq, $18) where id = $1 and exists (select 1 from fence)"
@@ -570,7 +571,8 @@ public class SessionRepository {
                 messages.stream().map(NewMessage::content).toArray(String[]::new),
                 messages.stream().map(NewMessage::toolCalls).toArray(String[]::new),
                 messages.stream().map(NewMessage::toolCallId).toArray(String[]::new),
-                end.status(), end.errorCode(), end.errorReason(), end.seq(), end.inputTokens(), end.outputTokens()));
+                end.status(), end.errorCode(), end.errorReason(), end.seq(), end.inputTokens(), end.outputTokens(),
+                end.costUsd()));
         return pool.preparedQuery(FINISH)
                 .execute(Tuple.from(withCalls(params, calls)))
                 .invoke(ended -> requireHeld(ended, sessionId))
@@ -597,7 +599,7 @@ public class SessionRepository {
 
     /** How a turn ended: its status, error, the seq of its end event, and its model calls' tokens. */
     public record Ended(String status, String errorCode, String errorReason, long seq, int inputTokens,
-                        int outputTokens) {
+                        int outputTokens, BigDecimal costUsd) {
     }
 
     /**
@@ -625,6 +627,7 @@ public class SessionRepository {
         return new Turn(row.getUUID("id"), row.getUUID("session_id"), row.getString("user_text"), row.getString("status"),
                 row.getString("error_code"), row.getString("error_reason"),
                 row.getOffsetDateTime("created_at").toInstant(), finishedAt, row.getInteger("attempts"),
-                row.getLong("end_seq"), row.getInteger("input_tokens"), row.getInteger("output_tokens"));
+                row.getLong("end_seq"), row.getInteger("input_tokens"), row.getInteger("output_tokens"),
+                row.getBigDecimal("cost_usd"));
     }
 }

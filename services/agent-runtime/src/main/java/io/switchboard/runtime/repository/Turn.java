@@ -1,5 +1,6 @@
 package io.switchboard.runtime.repository;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -9,7 +10,7 @@ import java.util.UUID;
  */
 public record Turn(UUID id, UUID sessionId, String userText, String status, String errorCode, String errorReason,
                    Instant createdAt, Instant finishedAt, int attempts, Long endSeq, Integer inputTokens,
-                   Integer outputTokens) {
+                   Integer outputTokens, BigDecimal costUsd) {
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
     /** Paused for operators (approvals): no runner holds it until they decide; then it is running again. */

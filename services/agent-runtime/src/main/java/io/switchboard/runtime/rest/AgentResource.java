@@ -10,6 +10,7 @@ import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.HttpToolRepository;
 import io.switchboard.runtime.repository.McpServerRepository;
+import io.switchboard.runtime.service.PublishGate;
 import io.switchboard.runtime.tools.McpServers;
 import io.switchboard.runtime.tools.ToolRegistry;
 import jakarta.annotation.security.RolesAllowed;
@@ -39,10 +40,12 @@ public class AgentResource {
     private final AgentTools mcp;
     private final HttpToolRepository httpTools;
     private final McpServerRepository mcpServers;
+    private final PublishGate gate;
 
     public AgentResource(AgentRepository agents, ToolRegistry tools, AgentTools mcp, HttpToolRepository httpTools,
-                         McpServerRepository mcpServers) {
+                         McpServerRepository mcpServers, PublishGate gate) {
         this.mcpServers = mcpServers;
+        this.gate = gate;
         this.httpTools = httpTools;
         this.agents = agents;
         this.tools = tools;
@@ -54,13 +57,14 @@ public class AgentResource {
      * required. {@code limits} (null ones: the runtime's), {@code onBusy} ({@code queue}, {@code reject} or
      * {@code interrupt}: what a message does while a turn runs), {@code approvalRequired} (tools whose calls wait
      * for an operator), {@code context} (window in tokens and how to fit it), {@code generation} (how its model calls
-     * generate: temperature, output limit, tool choice...). {@code publish} (PUT only, default true) makes the new
-     * version the one new sessions get.
+     * generate: temperature, output limit, tool choice...), {@code publishGate} (eval suites, by name, every case of
+     * which must pass against a version before it is published: checked on a PUT that publishes and on publish, not
+     * on the first version). {@code publish} (PUT only, default true) makes the new version the one new sessions get.
      */
     public record CreateAgent(String name, String model, String systemPrompt, List<String> tools,
                               List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                               List<String> approvalRequired, Agent.ContextPolicy context, List<String> subAgents,
-                              GenerationSettings generation, Boolean publish) {
+                              GenerationSettings generation, List<String> publishGate, Boolean publish) {
     }
 
     /** The body of {@code POST /api/agents/{id}/publish}. */
@@ -71,12 +75,12 @@ public class AgentResource {
     public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
                             List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                             List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents,
-                            GenerationSettings generation, Instant createdAt, int publishedVersion,
-                            int latestVersion) {
+                            GenerationSettings generation, List<String> publishGate, Instant createdAt,
+                            int publishedVersion, int latestVersion) {
         static AgentView of(Agent a) {
             return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(),
                     a.httpAllowedHosts(), a.limits(), a.onBusy(), a.approvalRequired(), a.context(), a.subAgents(),
-                    a.generation(), a.createdAt(), a.publishedVersion(), a.latestVersion());
+                    a.generation(), a.publishGate(), a.createdAt(), a.publishedVersion(), a.latestVersion());
         }
     }
 
@@ -100,15 +104,21 @@ public class AgentResource {
         UUID org = Caller.of(security).orgId();
         UUID agentId = Ids.parse(id, "agent");
         AgentRepository.Definition definition = definition(body, agentId);
+        boolean publish = body.publish() == null || body.publish();
+        boolean gated = publish && !definition.publishGate().isEmpty();
+        // a gated version is saved unpublished, and published once its suites passed
         return checkReferences(org, definition).flatMap(x -> agents.addVersion(org, agentId, definition,
-                        body.publish() == null || body.publish()))
-                .call(mcp::refresh)
-                .map(agent -> {
+                        publish && !gated))
+                .flatMap(agent -> {
                     if (agent == null) {
                         throw Problem.notFound("agent " + id + " does not exist");
                     }
-                    return AgentView.of(agent);
-                });
+                    return gated ? gate.check(agent, Caller.of(security))
+                            .flatMap(passed -> agents.publish(org, agentId, agent.version()))
+                            .flatMap(published -> agents.find(org, agentId)) : Uni.createFrom().item(agent);
+                })
+                .call(mcp::refresh)
+                .map(AgentView::of);
     }
 
     /** Every version of the agent, newest first. */
@@ -134,12 +144,17 @@ public class AgentResource {
             throw Problem.badRequest("version is required");
         }
         UUID agentId = Ids.parse(id, "agent");
-        return agents.publish(org, agentId, body.version()).flatMap(published -> {
-            if (!published) {
-                throw Problem.notFound("agent " + id + " has no version " + body.version());
-            }
-            return mcp.refresh().flatMap(x -> agents.find(org, agentId)).map(AgentView::of);
-        });
+        return agents.versions(org, agentId).map(all -> all.stream().filter(v -> v.version() == body.version())
+                        .findFirst().orElseThrow(() -> Problem.notFound("agent " + id + " has no version "
+                                + body.version())))
+                .call(version -> gate.check(version, Caller.of(security)))
+                .flatMap(version -> agents.publish(org, agentId, body.version()))
+                .flatMap(published -> {
+                    if (!published) {
+                        throw Problem.notFound("agent " + id + " has no version " + body.version());
+                    }
+                    return mcp.refresh().flatMap(x -> agents.find(org, agentId)).map(AgentView::of);
+                });
     }
 
     /**
@@ -222,7 +237,19 @@ public class AgentResource {
         return new AgentRepository.Definition(body.name().strip(), body.model().strip(), prompt,
                 wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList(),
                 limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()),
-                subAgents, generation(body.generation(), !wanted.isEmpty() || !subAgents.isEmpty()));
+                subAgents, generation(body.generation(), !wanted.isEmpty() || !subAgents.isEmpty()),
+                publishGate(body.publishGate()));
+    }
+
+    /** Suite names: eval-runner says whether they exist when the gate is checked. */
+    private static List<String> publishGate(List<String> suites) {
+        if (suites == null) {
+            return List.of();
+        }
+        for (String suite : suites) {
+            require(suite, "publishGate[]", MAX_NAME);
+        }
+        return suites.stream().map(String::strip).distinct().toList();
     }
 
     private static final List<String> EFFORTS = List.of("none", "minimal", "low", "medium", "high", "xhigh", "max");

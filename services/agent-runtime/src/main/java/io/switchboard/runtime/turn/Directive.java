@@ -3,6 +3,7 @@ package io.switchboard.runtime.turn;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ToolCall;
 import java.time.Duration;
+import java.math.BigDecimal;
 import java.util.List;
 
 /**
@@ -58,6 +59,6 @@ public sealed interface Directive {
      * still running for the turn is stopped.
      */
     record Finish(String status, String code, String reason, List<ChatMessage> messages, String answer,
-                  int inputTokens, int outputTokens) implements Directive {
+                  int inputTokens, int outputTokens, BigDecimal costUsd) implements Directive {
     }
 }

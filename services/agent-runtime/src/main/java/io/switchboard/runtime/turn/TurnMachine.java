@@ -107,7 +107,7 @@ public final class TurnMachine {
     }
 
     private static TurnState replied(TurnState state, LlmOutcome reply, List<Directive> out) {
-        TurnState next = state.used(reply.inputTokens(), reply.outputTokens());
+        TurnState next = state.used(reply.inputTokens(), reply.outputTokens(), reply.costUsd());
         List<ChatMessage> partial = reply.text().isEmpty() ? List.of() : List.of(ChatMessage.assistant(reply.text(), List.of()));
         if (reply.failed()) {
             return fail(next, reply.failureCode(), "the model call failed: " + reply.failureMessage(), partial, out);
@@ -250,7 +250,7 @@ public final class TurnMachine {
         closing.addAll(messages);
         String answer = status.equals(Turn.COMPLETED) ? messages.get(0).content() : null;
         out.add(new Finish(status, code, reason, List.copyOf(closing), answer, state.inputTokens(),
-                state.outputTokens()));
+                state.outputTokens(), state.costUsd()));
         return state.in(Phase.ENDED);
     }
 

@@ -547,7 +547,7 @@ public class TurnRunner {
             failureCode = end.code();
             long last = nextSeq();
             SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
-                    end.inputTokens(), end.outputTokens());
+                    end.inputTokens(), end.outputTokens(), end.costUsd());
             return afterReserving().flatMap(x -> sessions.finish(sessionId, turnId,
                             end.messages().stream().map(this::stored).toList(), takeUnrecorded(), ended, fence))
                     .invoke(() -> {
@@ -634,7 +634,7 @@ public class TurnRunner {
                 return Uni.createFrom().voidItem();
             }
             SessionRepository.Ended ended = new SessionRepository.Ended(turn.status(), turn.errorCode(),
-                    turn.errorReason(), turn.endSeq(), turn.inputTokens(), turn.outputTokens());
+                    turn.errorReason(), turn.endSeq(), turn.inputTokens(), turn.outputTokens(), turn.costUsd());
             Uni<String> answer = turn.status().equals(Turn.COMPLETED) ? sessions.answerOf(turn.id())
                     : Uni.createFrom().nullItem();
             return answer.flatMap(text -> events.publishEnd(endEvent(sessionId, turn.id(), ended, text)));
@@ -644,8 +644,9 @@ public class TurnRunner {
     private static AgentEvent endEvent(UUID sessionId, UUID turnId, SessionRepository.Ended end, String answer) {
         return end.status().equals(Turn.COMPLETED)
                 ? TurnCompleted.of(sessionId.toString(), turnId.toString(), end.seq(), answer, end.inputTokens(),
-                        end.outputTokens())
-                : TurnFailed.of(sessionId.toString(), turnId.toString(), end.seq(), end.errorCode(), end.errorReason());
+                        end.outputTokens(), end.costUsd())
+                : TurnFailed.of(sessionId.toString(), turnId.toString(), end.seq(), end.errorCode(), end.errorReason(),
+                        end.costUsd());
     }
 
     private static Throwable unwrapped(Throwable failure) {

@@ -1,6 +1,7 @@
 package io.switchboard.runtime.turn;
 
 import io.switchboard.contracts.llm.ToolCall;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -11,11 +12,12 @@ import java.util.function.UnaryOperator;
  *
  * @param round        tool rounds done: the next model call is this round's
  * @param calls        the current round's tool calls, in the model's order
+ * @param costUsd      what the turn's model calls cost so far; null once one had no price
  * @param toolFailure  why the first tool of the round that broke did, or null
  */
 public record TurnState(UUID sessionId, UUID turnId, Phase phase, boolean resumed, int attempt,
                         boolean cancelRequested, TurnPolicy policy, int round, int inputTokens, int outputTokens,
-                        List<Call> calls, String toolFailure) {
+                        BigDecimal costUsd, List<Call> calls, String toolFailure) {
 
     public enum Phase {
         /** Not begun yet. */
@@ -42,39 +44,41 @@ public record TurnState(UUID sessionId, UUID turnId, Phase phase, boolean resume
     public enum CallStatus { NEW, ASKING, AWAITING, RUNNING, DONE }
 
     public static TurnState of(UUID sessionId, UUID turnId) {
-        return new TurnState(sessionId, turnId, Phase.NEW, false, 0, false, null, 0, 0, 0, List.of(), null);
+        return new TurnState(sessionId, turnId, Phase.NEW, false, 0, false, null, 0, 0, 0, BigDecimal.ZERO, List.of(),
+                null);
     }
 
     TurnState in(Phase next) {
         return new TurnState(sessionId, turnId, next, resumed, attempt, cancelRequested, policy, round, inputTokens,
-                outputTokens, calls, toolFailure);
+                outputTokens, costUsd, calls, toolFailure);
     }
 
     TurnState begun(boolean resumed, int attempt, boolean cancelRequested) {
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy, round, inputTokens,
-                outputTokens, calls, toolFailure);
+                outputTokens, costUsd, calls, toolFailure);
     }
 
     TurnState loaded(TurnPolicy policy, int round) {
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy, round, inputTokens,
-                outputTokens, calls, toolFailure);
+                outputTokens, costUsd, calls, toolFailure);
     }
 
-    TurnState used(int input, int output) {
+    TurnState used(int input, int output, BigDecimal cost) {
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy, round,
-                inputTokens + input, outputTokens + output, calls, toolFailure);
+                inputTokens + input, outputTokens + output, costUsd == null || cost == null ? null : costUsd.add(cost),
+                calls, toolFailure);
     }
 
     /** A new round of calls (the round's count goes up when {@code nextRound}). */
     TurnState withCalls(List<ToolCall> round, boolean nextRound) {
         List<Call> fresh = round.stream().map(call -> new Call(call, CallStatus.NEW)).toList();
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy,
-                nextRound ? this.round + 1 : this.round, inputTokens, outputTokens, fresh, null);
+                nextRound ? this.round + 1 : this.round, inputTokens, outputTokens, costUsd, fresh, null);
     }
 
     TurnState failedTool(String failure) {
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy, round, inputTokens,
-                outputTokens, calls, toolFailure == null ? failure : toolFailure);
+                outputTokens, costUsd, calls, toolFailure == null ? failure : toolFailure);
     }
 
     TurnState call(String callId, UnaryOperator<Call> change) {
@@ -83,7 +87,7 @@ public record TurnState(UUID sessionId, UUID turnId, Phase phase, boolean resume
             changed.add(c.call().id().equals(callId) ? change.apply(c) : c);
         }
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy, round, inputTokens,
-                outputTokens, List.copyOf(changed), toolFailure);
+                outputTokens, costUsd, List.copyOf(changed), toolFailure);
     }
 
     /** The round's call, or null. */

@@ -288,7 +288,8 @@ class ClaimNextTest {
         pool.withTransaction(c -> c.query("set local enable_seqscan = off").execute()
                         .flatMap(x -> c.query("explain (generic_plan) " + SessionRepository.ORPHANED).execute()))
                 .await().atMost(WAIT).forEach(row -> plan.append(row.getString(0)).append('\n'));
-        assertThat(plan.toString()).contains(" sessions_held on sessions").contains(" turns_unfinished on turns");
+        // an index scan or a bitmap scan of the partial indexes, as the statistics of the moment make it cheaper
+        assertThat(plan.toString()).contains("sessions_held").contains("turns_unfinished").doesNotContain("Seq Scan");
     }
 
     private UUID heldSession() {
@@ -324,6 +325,6 @@ class ClaimNextTest {
     }
 
     private static SessionRepository.Ended completed(Claimed claimed) {
-        return new SessionRepository.Ended(Turn.COMPLETED, null, null, claimed.begun().seqBase() + 1, 10, 5);
+        return new SessionRepository.Ended(Turn.COMPLETED, null, null, claimed.begun().seqBase() + 1, 10, 5, null);
     }
 }

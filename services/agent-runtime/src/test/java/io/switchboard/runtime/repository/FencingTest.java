@@ -90,7 +90,7 @@ class FencingTest {
     }
 
     private static SessionRepository.Ended completed(long seq) {
-        return new SessionRepository.Ended(Turn.COMPLETED, null, null, seq, 10, 5);
+        return new SessionRepository.Ended(Turn.COMPLETED, null, null, seq, 10, 5, null);
     }
 
     private static UUID session() {

@@ -21,6 +21,7 @@ import io.switchboard.runtime.turn.TurnInput.ModelReplied;
 import io.switchboard.runtime.turn.TurnInput.PauseRefused;
 import io.switchboard.runtime.turn.TurnInput.TimedOut;
 import io.switchboard.runtime.turn.TurnInput.ToolFinished;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -51,7 +52,7 @@ class TurnMachineTest {
     }
 
     private static ModelReplied reply(String text, ToolCall... calls) {
-        return new ModelReplied(new LlmOutcome(text, List.of(calls), 10, 5, "stop", null, null));
+        return new ModelReplied(new LlmOutcome(text, List.of(calls), 10, 5, null, "stop", null, null));
     }
 
     private static ToolCall call(String name, String args) {
@@ -74,22 +75,23 @@ class TurnMachineTest {
     void anAnswerWithoutCallsCompletesTheTurnWithItsTokens() {
         started(JUST_ASKED);
         assertThat(feed(reply("Noon."))).containsExactly(new Finish(Turn.COMPLETED, null, null,
-                List.of(ChatMessage.assistant("Noon.", List.of())), "Noon.", 10, 5));
+                List.of(ChatMessage.assistant("Noon.", List.of())), "Noon.", 10, 5, null));
         assertThat(feed(reply("late"))).as("nothing happens after the end").isEmpty();
     }
 
     @Test
     void aMessageRefusedWhileTheSessionWasBusyEndsBusyWithoutLoading() {
         assertThat(feed(new Begun(false, 1, false, "busy with another turn"))).containsExactly(new Finish(
-                Turn.FAILED, Turn.BUSY, "busy with another turn", List.of(), null, 0, 0));
+                Turn.FAILED, Turn.BUSY, "busy with another turn", List.of(), null, 0, 0, BigDecimal.ZERO));
     }
 
     @Test
     void aFailedModelCallFailsTheTurnKeepingWhatItSaid() {
         started(JUST_ASKED);
-        assertThat(feed(new ModelReplied(new LlmOutcome("par", List.of(), 1, 1, null, "stream_interrupted", "cut"))))
+        assertThat(feed(new ModelReplied(new LlmOutcome("par", List.of(), 1, 1, null, null, "stream_interrupted",
+                "cut"))))
                 .containsExactly(new Finish(Turn.FAILED, "stream_interrupted", "the model call failed: cut",
-                        List.of(ChatMessage.assistant("par", List.of())), null, 1, 1));
+                        List.of(ChatMessage.assistant("par", List.of())), null, 1, 1, null));
     }
 
     @Test
@@ -119,6 +121,24 @@ class TurnMachineTest {
     }
 
     @Test
+    void aTurnsCostIsItsModelCallsCostsAndUnknownOnceOneHasNoPrice() {
+        started(JUST_ASKED);
+        feed(new ModelReplied(new LlmOutcome("", List.of(call("clock", "{}")), 10, 5, new BigDecimal("0.001"),
+                "tool_calls", null, null)));
+        feed(new ToolFinished("call_r0_0", "12:00", false, null));
+        assertThat(feed(new ModelReplied(new LlmOutcome("Noon.", List.of(), 20, 5, new BigDecimal("0.002"), "stop",
+                null, null)))).last().extracting(d -> ((Finish) d).costUsd()).isEqualTo(new BigDecimal("0.003"));
+
+        state = TurnState.of(SESSION, TURN);
+        started(JUST_ASKED);
+        feed(new ModelReplied(new LlmOutcome("", List.of(call("clock", "{}")), 10, 5, null, "tool_calls", null,
+                null)));
+        feed(new ToolFinished("call_r0_0", "12:00", false, null));
+        assertThat(feed(new ModelReplied(new LlmOutcome("Noon.", List.of(), 20, 5, new BigDecimal("0.002"), "stop",
+                null, null)))).last().extracting(d -> ((Finish) d).costUsd()).isNull();
+    }
+
+    @Test
     void aResultIsNeverCutBetweenTheTwoHalvesOfACharacter() {
         started(JUST_ASKED);
         feed(reply("", call("clock", "{}")));
@@ -135,7 +155,7 @@ class TurnMachineTest {
         assertThat(feed(new ToolFinished("call_r0_0", "tool clock failed: boom", true, "tool clock failed: boom")))
                 .doesNotHaveAnyElementsOfTypes(Finish.class, CallModel.class);
         assertThat(feed(new ToolFinished("call_r0_1", "12:00", false, null))).last().isEqualTo(new Finish(
-                Turn.FAILED, "tool_failed", "tool clock failed: boom", List.of(), null, 10, 5));
+                Turn.FAILED, "tool_failed", "tool clock failed: boom", List.of(), null, 10, 5, null));
     }
 
     @Test
@@ -148,14 +168,14 @@ class TurnMachineTest {
         feed(new ToolFinished("call_r0_0", "12:00", false, null));
         assertThat(feed(reply("again", call("clock", "{}")))).containsExactly(new Finish(Turn.FAILED,
                 "tool_loop_limit", "the model kept calling tools after 1 rounds",
-                List.of(ChatMessage.assistant("again", List.of())), null, 20, 10));
+                List.of(ChatMessage.assistant("again", List.of())), null, 20, 10, null));
 
         state = TurnState.of(SESSION, TURN);
         feed(new Begun(false, 1, false, null));
         feed(new Loaded(twoRounds, JUST_ASKED));
-        assertThat(feed(new ModelReplied(new LlmOutcome("", List.of(call("clock", "{}")), 90, 20, "tool_calls",
+        assertThat(feed(new ModelReplied(new LlmOutcome("", List.of(call("clock", "{}")), 90, 20, null, "tool_calls",
                 null, null)))).containsExactly(new Finish(Turn.FAILED, "token_limit",
-                "the turn used 110 tokens, more than the agent's limit of 100", List.of(), null, 90, 20));
+                "the turn used 110 tokens, more than the agent's limit of 100", List.of(), null, 90, 20, null));
     }
 
     @Test
@@ -217,7 +237,7 @@ class TurnMachineTest {
                 List.of(open)))))).containsExactly(new Finish(Turn.FAILED, "runner_crashed",
                 "the turn's runner stopped 3 times while running it",
                 List.of(ChatMessage.toolResult("call_r0_0", "no result: the turn ended (runner_crashed) while clock ran")),
-                null, 0, 0));
+                null, 0, 0, BigDecimal.ZERO));
     }
 
     @Test
@@ -226,7 +246,7 @@ class TurnMachineTest {
         feed(reply("", call("clock", "{}")));
         assertThat(feed(new CancelRequested("cancelled on request"))).containsExactly(new Finish(Turn.CANCELLED,
                 "cancelled", "cancelled on request", List.of(ChatMessage.toolResult("call_r0_0",
-                        "no result: the turn ended (cancelled) while clock ran")), null, 10, 5));
+                        "no result: the turn ended (cancelled) while clock ran")), null, 10, 5, null));
         assertThat(feed(new ToolFinished("call_r0_0", "12:00", false, null))).as("its late result is dropped").isEmpty();
     }
 
@@ -238,7 +258,7 @@ class TurnMachineTest {
         assertThat(feed(new Loaded(POLICY, List.of(ChatMessage.user("hi"), ChatMessage.assistant("",
                 List.of(waiting)))))).containsExactly(new Finish(Turn.CANCELLED, "cancelled",
                 "cancelled before it started", List.of(ChatMessage.toolResult("call_r0_0",
-                        "no result: the turn ended (cancelled) while fetch ran")), null, 0, 0));
+                        "no result: the turn ended (cancelled) while fetch ran")), null, 0, 0, BigDecimal.ZERO));
     }
 
     @Test
@@ -254,6 +274,6 @@ class TurnMachineTest {
     void aTurnPastItsTimeFails() {
         started(JUST_ASKED);
         assertThat(feed(new TimedOut())).containsExactly(new Finish(Turn.FAILED, "turn_timeout",
-                "the turn took longer than PT30S", List.of(), null, 0, 0));
+                "the turn took longer than PT30S", List.of(), null, 0, 0, BigDecimal.ZERO));
     }
 }

@@ -28,6 +28,10 @@ public interface EvalConfig {
     @WithDefault("30s")
     Duration lease();
 
+    /** How long a publish waits for the suites its agent requires to pass. */
+    @WithDefault("10m")
+    Duration gateTimeout();
+
     /** How many times a run is taken up after its runner died before it ends {@code interrupted}. */
     @WithDefault("3")
     int maxAttempts();

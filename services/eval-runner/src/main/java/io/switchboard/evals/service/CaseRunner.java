@@ -151,10 +151,10 @@ public class CaseRunner {
                 args(call.arguments()), call.result(), call.error())).toList();
         if (end.end() instanceof TurnCompleted done) {
             return new Observed(done.text(), "completed", null, null, tools, latency,
-                    (long) done.inputTokens() + done.outputTokens(), null);
+                    (long) done.inputTokens() + done.outputTokens(), done.costUsd());
         }
         TurnFailed failed = (TurnFailed) end.end();
-        return new Observed(null, "failed", failed.code(), failed.reason(), tools, latency, 0, null);
+        return new Observed(null, "failed", failed.code(), failed.reason(), tools, latency, 0, failed.costUsd());
     }
 
     private CaseResult result(CaseSpec spec, int index, int repetition, UUID sessionId, List<TurnOutcome> turns,

@@ -29,6 +29,9 @@ class BadInputTest {
                 .body("POST /api/suites", "/api/suites", SUITE, 503)
                 .body("PUT /api/suites/{id}", "/api/suites/" + suite, SUITE, 503)
                 .body("POST /api/suites/{id}/runs", "/api/suites/" + suite + "/runs", "{\"baseline\":\"last\"}", 404)
+                // no suite of that name: 400 (the gate is never passed blindly)
+                .body("POST /api/gate", "/api/gate", "{\"agentId\":\"" + UUID.randomUUID() + "\",\"version\":1,"
+                        + "\"suites\":[\"nothing\"]}", 400, "agentId", "version", "suites")
                 .check();
         asAdmin().get("/api/suites").then().statusCode(200).body("size()", equalTo(0));
     }

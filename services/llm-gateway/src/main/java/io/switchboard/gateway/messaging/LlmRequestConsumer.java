@@ -16,6 +16,7 @@ import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -78,7 +80,8 @@ public class LlmRequestConsumer {
                 .withKey(payload.requestId()).build();
         CallMeter meter = recorder.start(payload, TracingMetadata.fromMessage(request)
                 .map(TracingMetadata::getCurrentContext).orElse(Context.root()));
-        Chunks chunks = new Chunks(payload.requestId());
+        Chunks chunks = new Chunks(payload.requestId(), usage -> recorder.costOf(meter, usage.inputTokens(),
+                usage.outputTokens(), usage.cachedInputTokens()));
         // ack at once: a stream may outlast the consumer's max unacked-record age
         return Uni.createFrom().completionStage(request::ack)
                 .onItem().transformToMulti(x -> cancellable(payload.requestId(), recorder.open(meter)
@@ -173,11 +176,13 @@ public class LlmRequestConsumer {
      */
     private static final class Chunks {
         private final String requestId;
+        private final Function<ProviderEvent.Usage, BigDecimal> costOf;
         private int seq;
         private ProviderEvent.Usage heldUsage;
 
-        Chunks(String requestId) {
+        Chunks(String requestId, Function<ProviderEvent.Usage, BigDecimal> costOf) {
             this.requestId = requestId;
+            this.costOf = costOf;
         }
 
         List<LlmChunk> of(ProviderEvent event) {
@@ -186,7 +191,7 @@ public class LlmRequestConsumer {
                 heldUsage = null;
                 return List.of(new LlmChunk.Finished(requestId, seq++, finish.reason(),
                         u == null ? null : new LlmChunk.Tokens(u.inputTokens(), u.outputTokens(),
-                                u.cachedInputTokens())));
+                                u.cachedInputTokens(), costOf.apply(u))));
             }
             List<LlmChunk> out = released();
             if (event instanceof ProviderEvent.Usage usage) {
@@ -217,7 +222,7 @@ public class LlmRequestConsumer {
             List<LlmChunk> out = new ArrayList<>(2);
             if (heldUsage != null) {
                 out.add(new LlmChunk.Usage(requestId, seq++, heldUsage.inputTokens(), heldUsage.outputTokens(),
-                        heldUsage.cachedInputTokens()));
+                        heldUsage.cachedInputTokens(), costOf.apply(heldUsage)));
                 heldUsage = null;
             }
             return out;

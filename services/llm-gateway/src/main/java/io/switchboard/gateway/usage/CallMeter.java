@@ -225,6 +225,14 @@ public final class CallMeter {
         return chars;
     }
 
+    /** What these tokens cost on the deployment serving the call; null when its model has no price. */
+    public BigDecimal cost(PriceTable prices, int inputTokens, int outputTokens, int cachedInputTokens) {
+        Deployment served = deployment;
+        BigDecimal cost = prices.cost(served == null ? null : served.model(), inputTokens, outputTokens,
+                cachedInputTokens);
+        return cost == null && inputTokens + outputTokens == 0 ? BigDecimal.ZERO : cost;
+    }
+
     public CallRecord finish(PriceTable prices) {
         long now = System.nanoTime();
         boolean estimated = !usageReported && "ok".equals(status); // a server that reports no usage (some do)
@@ -235,10 +243,7 @@ public final class CallMeter {
         Integer ttftMs = firstContentNanos < 0 ? null : (int) ((firstContentNanos - startNanos) / 1_000_000);
         Deployment served = deployment;
         String upstreamModel = served == null ? null : served.model();
-        BigDecimal cost = prices.cost(upstreamModel, inputTokens, outputTokens, cachedInputTokens);
-        if (cost == null && inputTokens + outputTokens == 0) {
-            cost = BigDecimal.ZERO; // nothing used costs nothing, priced or not
-        }
+        BigDecimal cost = cost(prices, inputTokens, outputTokens, cachedInputTokens); // nothing used costs nothing
         return new CallRecord(requestId, sessionId, turnId, agentId, model, served == null ? null : served.name(),
                 upstreamModel, served == null ? "none" : served.provider(), attempts, status, inputTokens,
                 outputTokens, cachedInputTokens, cost, (int) ((now - startNanos) / 1_000_000), ttftMs, startedAt,

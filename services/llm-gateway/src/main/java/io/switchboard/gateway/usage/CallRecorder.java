@@ -137,6 +137,11 @@ public class CallRecorder {
         this.lostAfter = lostAfter;
     }
 
+    /** What the usage of the meter's call costs at its upstream model's price; null when it has none. */
+    public BigDecimal costOf(CallMeter meter, int inputTokens, int outputTokens, int cachedInputTokens) {
+        return meter.cost(prices, inputTokens, outputTokens, cachedInputTokens);
+    }
+
     private static PriceTable prices(GatewayConfig config) {
         Map<String, PriceTable.Price> table = new HashMap<>();
         config.prices().forEach((model, p) -> table.put(model,
