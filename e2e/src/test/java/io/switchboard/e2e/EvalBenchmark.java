@@ -131,7 +131,8 @@ public final class EvalBenchmark {
                 post(platform.runtime(), "/api/sessions/" + session + "/messages", "{\"text\":\"" + message + "\"}");
                 while (events.hasNext()) {
                     String line = events.next();
-                    if (line.equals("event: turn_completed") || line.equals("event: turn_failed")) {
+                    String event = line.startsWith("event:") ? line.substring(6).strip() : "";
+                    if (event.equals("turn_completed") || event.equals("turn_failed")) {
                         break;
                     }
                 }

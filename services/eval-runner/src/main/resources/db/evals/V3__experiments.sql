@@ -23,7 +23,7 @@ update evals.suites set document = jsonb_build_object('name', name, 'agent', age
 alter table evals.suites alter column document set not null;
 
 -- a suite is known by its name within its organization (the CLI sends the same file again)
-update evals.suites s set name = s.name || ' (' || left(s.id::text, 8) || ')'
+update evals.suites s set name = left(s.name, 188) || ' (' || left(s.id::text, 8) || ')'
     where exists (select 1 from evals.suites o where o.org_id = s.org_id and o.name = s.name
                   and (o.created_at, o.id) < (s.created_at, s.id));
 update evals.suites set document = jsonb_set(document, '{name}', to_jsonb(name));
@@ -50,6 +50,9 @@ update evals.runs r set org_id = s.org_id, document = s.document, agent_id = s.a
     from evals.suites s where s.id = r.suite_id;
 alter table evals.runs alter column org_id set not null, alter column document set not null,
                        alter column agent_id set not null;
+-- a run under way when this migration ran had no lease: it cannot be taken up, so it ends here
+update evals.runs set status = 'interrupted', finished_at = now(), error = 'eval-runner was upgraded while it ran'
+    where status = 'running';
 create index runs_org on evals.runs (org_id, created_at desc);
 create index runs_unfinished on evals.runs (lease_until) where status = 'running';
 

@@ -53,9 +53,10 @@ public record TurnState(UUID sessionId, UUID turnId, Phase phase, boolean resume
                 outputTokens, costUsd, calls, toolFailure);
     }
 
+    /** A resumed turn's calls before the resume are not known here: its cost is not either (null). */
     TurnState begun(boolean resumed, int attempt, boolean cancelRequested) {
         return new TurnState(sessionId, turnId, phase, resumed, attempt, cancelRequested, policy, round, inputTokens,
-                outputTokens, costUsd, calls, toolFailure);
+                outputTokens, resumed ? null : costUsd, calls, toolFailure);
     }
 
     TurnState loaded(TurnPolicy policy, int round) {

@@ -237,7 +237,7 @@ class TurnMachineTest {
                 List.of(open)))))).containsExactly(new Finish(Turn.FAILED, "runner_crashed",
                 "the turn's runner stopped 3 times while running it",
                 List.of(ChatMessage.toolResult("call_r0_0", "no result: the turn ended (runner_crashed) while clock ran")),
-                null, 0, 0, BigDecimal.ZERO));
+                null, 0, 0, null)); // resumed: the calls before are not counted here
     }
 
     @Test
@@ -258,7 +258,7 @@ class TurnMachineTest {
         assertThat(feed(new Loaded(POLICY, List.of(ChatMessage.user("hi"), ChatMessage.assistant("",
                 List.of(waiting)))))).containsExactly(new Finish(Turn.CANCELLED, "cancelled",
                 "cancelled before it started", List.of(ChatMessage.toolResult("call_r0_0",
-                        "no result: the turn ended (cancelled) while fetch ran")), null, 0, 0, BigDecimal.ZERO));
+                        "no result: the turn ended (cancelled) while fetch ran")), null, 0, 0, null));
     }
 
     @Test

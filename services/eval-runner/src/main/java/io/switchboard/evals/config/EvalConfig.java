@@ -28,6 +28,13 @@ public interface EvalConfig {
     @WithDefault("30s")
     Duration lease();
 
+    /**
+     * Most runs of one organization running at once (more are refused with 429); also how many runs one replica takes
+     * up from replicas that died, at a time.
+     */
+    @WithDefault("4")
+    int maxRunningRuns();
+
     /** How long a publish waits for the suites its agent requires to pass. */
     @WithDefault("10m")
     Duration gateTimeout();

@@ -138,15 +138,19 @@ public class EvalRepository {
                 .execute(Tuple.of(runId)).map(rows -> all(rows, EvalRepository::toResult));
     }
 
-    /** Records one case repetition's result and counts it on the run (once, however often it is sent). */
-    public Uni<Void> addResult(UUID runId, CaseResult r) {
+    /**
+     * Records one case repetition's result and counts it on the run (once, however often it is sent), while
+     * {@code runner} holds the run: a runner that lost it (another took it up) writes nothing more.
+     */
+    public Uni<Void> addResult(UUID runId, String runner, CaseResult r) {
         return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.case_results (run_id, case_index,"
                                 + " repetition, case_name, session_id, outcome, answer, reason, latency_ms, tokens,"
-                                + " cost_usd, turns, checks) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                                + " $12, $13) on conflict do nothing")
+                                + " cost_usd, turns, checks) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                                + " $12, $13 where exists (select 1 from evals.runs where id = $1 and runner = $14"
+                                + " and status = 'running') on conflict do nothing")
                 .execute(Tuple.from(new Object[] {runId, r.caseIndex(), r.repetition(), r.caseName(), r.sessionId(),
                         r.outcome(), r.answer(), r.reason(), r.latencyMs(), r.tokens(), r.costUsd(),
-                        array(r.turns()), array(r.checks())}))
+                        array(r.turns()), array(r.checks()), runner}))
                 .flatMap(inserted -> inserted.rowCount() == 0 ? Uni.createFrom().voidItem()
                         : tx.preparedQuery("update evals.runs set passed = passed + $2, failed = failed + $3,"
                                         + " errored = errored + $4 where id = $1")
@@ -155,17 +159,25 @@ public class EvalRepository {
                                 .replaceWithVoid()));
     }
 
-    public Uni<Void> finishRun(UUID runId, String status, String error) {
+    /** Ends the run, if {@code runner} still holds it. */
+    public Uni<Void> finishRun(UUID runId, String runner, String status, String error) {
         return pool.preparedQuery("update evals.runs set status = $2, error = $3, finished_at = now(), runner = null,"
-                        + " lease_until = null where id = $1 and status = 'running'")
-                .execute(Tuple.of(runId, status, error)).replaceWithVoid();
+                        + " lease_until = null where id = $1 and status = 'running' and runner = $4")
+                .execute(Tuple.of(runId, status, error, runner)).replaceWithVoid();
     }
 
-    /** Extends the leases of the runs this replica runs. */
-    public Uni<Void> renew(String runner, List<UUID> runs, Duration lease) {
+    /** Extends the leases of the runs this replica runs; gives those it still holds (the others were taken up). */
+    public Uni<List<UUID>> renew(String runner, List<UUID> runs, Duration lease) {
         return pool.preparedQuery("update evals.runs set lease_until = now() + make_interval(secs => $3)"
-                        + " where runner = $1 and id = any($2) and status = 'running'")
-                .execute(Tuple.of(runner, runs.toArray(UUID[]::new), (double) lease.toSeconds())).replaceWithVoid();
+                        + " where runner = $1 and id = any($2) and status = 'running' returning id")
+                .execute(Tuple.of(runner, runs.toArray(UUID[]::new), (double) lease.toSeconds()))
+                .map(rows -> all(rows, row -> row.getUUID("id")));
+    }
+
+    /** How many of the organization's runs are running. */
+    public Uni<Integer> running(UUID orgId) {
+        return pool.preparedQuery("select count(*) from evals.runs where org_id = $1 and status = 'running'")
+                .execute(Tuple.of(orgId)).map(rows -> rows.iterator().next().getInteger(0));
     }
 
     /** A run taken over, and how many runners have taken it up (this one too). */
@@ -184,8 +196,10 @@ public class EvalRepository {
 
     /** Gives back this replica's runs (a clean shutdown): another replica takes them up at once. */
     public Uni<Void> releaseAll(String runner) {
-        return pool.preparedQuery("update evals.runs set lease_until = now() - interval '1 second'"
-                        + " where runner = $1 and status = 'running'").execute(Tuple.of(runner)).replaceWithVoid();
+        // a run given back is taken up at once, and that is not counted as its runner stopping
+        return pool.preparedQuery("update evals.runs set lease_until = now() - interval '1 second',"
+                        + " attempts = attempts - 1 where runner = $1 and status = 'running'")
+                .execute(Tuple.of(runner)).replaceWithVoid();
     }
 
     private static <T> List<T> all(RowSet<Row> rows, Function<Row, T> map) {

@@ -62,6 +62,10 @@ public class GateResource {
                 || gate.suites().isEmpty()) {
             throw Problem.badRequest("agentId, version and suites are required");
         }
+        if (gate.suites().size() > 20) {
+            throw Problem.badRequest("suites: at most 20");
+        }
+        long deadline = System.nanoTime() + config.gateTimeout().toNanos();
         UUID agentId = Ids.parse(gate.agentId(), "agent");
         return repository.suites(caller.orgId()).flatMap(all -> {
             List<Suite> chosen = new ArrayList<>();
@@ -83,7 +87,8 @@ public class GateResource {
                                 .map(run -> new Object[] {suite, run}))
                         .collect().asList()
                         .flatMap(started -> Multi.createFrom().iterable(started)
-                                .onItem().transformToUniAndConcatenate(s -> ended(caller, (Suite) s[0], (Run) s[1]))
+                                .onItem().transformToUniAndConcatenate(s -> ended(caller, (Suite) s[0], (Run) s[1],
+                                        deadline))
                                 .collect().asList())
                         .map(runs -> new GateResult(runs.stream().allMatch(r -> r.status().equals(Run.COMPLETED)
                                 && r.failed().isEmpty()), runs));
@@ -91,13 +96,14 @@ public class GateResource {
         });
     }
 
-    /** The run once it ended, with its cases that did not pass. */
-    private Uni<GateRun> ended(Caller caller, Suite suite, Run started) {
-        return Multi.createFrom().ticks().every(Duration.ofMillis(500))
+    /** The run once it ended (by the gate's one deadline for all its suites), with its cases that did not pass. */
+    private Uni<GateRun> ended(Caller caller, Suite suite, Run started, long deadline) {
+        return Multi.createFrom().ticks().every(Duration.ofMillis(500)).onOverflow().drop()
                 .onItem().transformToUniAndConcatenate(tick -> repository.run(caller.orgId(), started.id()))
                 .select().where(run -> !run.status().equals(Run.RUNNING))
                 .toUni()
-                .ifNoItem().after(config.gateTimeout()).failWith(() -> new Problem(504, "Gateway Timeout",
+                .ifNoItem().after(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
+                .failWith(() -> new Problem(504, "Gateway Timeout",
                         "suite " + suite.name() + " did not finish within " + config.gateTimeout()))
                 .flatMap(run -> repository.results(run.id()).map(results -> {
                     List<String> failed = Comparison.summarize(results, evals.spec(suite.document()).passThreshold())

@@ -49,6 +49,18 @@ public class RunResource {
         return detail(Caller.of(security), id, with);
     }
 
+    /** The run alone (status and counts): what a client polls while it runs. */
+    @GET
+    @Path("/progress")
+    public Uni<Run> progress(@PathParam("id") String id, SecurityContext security) {
+        return repository.run(Caller.of(security).orgId(), Ids.parse(id, "run")).map(run -> {
+            if (run == null) {
+                throw Problem.notFound("run " + id + " does not exist");
+            }
+            return run;
+        });
+    }
+
     /** The run as the CLI prints it; the last line and the {@code Switchboard-Verdict} header say how it went. */
     @GET
     @Path("/report")

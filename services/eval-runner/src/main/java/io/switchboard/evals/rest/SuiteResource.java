@@ -1,6 +1,7 @@
 package io.switchboard.evals.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
 import io.switchboard.auth.Caller;
@@ -79,6 +80,7 @@ public class SuiteResource {
     @POST
     @Consumes({MediaType.APPLICATION_JSON, YAML, "application/x-yaml", "text/yaml"})
     @RolesAllowed(Role.ADMIN_NAME)
+    @Blocking // a document of up to 2 MB is parsed: not on the event loop
     public Uni<Response> save(String body, @Context UriInfo uri, SecurityContext security) {
         Caller caller = Caller.of(security);
         return checked(body, caller).flatMap(checked -> repository.saveSuite(caller.orgId(), checked.spec().name(),
@@ -92,6 +94,7 @@ public class SuiteResource {
     @Path("/{id}")
     @Consumes({MediaType.APPLICATION_JSON, YAML, "application/x-yaml", "text/yaml"})
     @RolesAllowed(Role.ADMIN_NAME)
+    @Blocking
     public Uni<SuiteView> update(@PathParam("id") String id, String body, SecurityContext security) {
         Caller caller = Caller.of(security);
         UUID suiteId = Ids.parse(id, "suite");

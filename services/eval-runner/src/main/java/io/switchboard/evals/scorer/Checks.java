@@ -24,7 +24,41 @@ public final class Checks {
     private static final Comparator<JsonNode> BY_VALUE = (a, b) -> a.isNumber() && b.isNumber()
             ? a.decimalValue().compareTo(b.decimalValue()) : a.equals(b) ? 0 : 1;
 
+    private static final long REGEX_TIME = 1_000_000_000L;
+
     private Checks() {
+    }
+
+    /**
+     * The answer for a regular expression, read against a deadline: a pattern that backtracks without end (such as
+     * {@code (a+)+$}) stops when it passes, instead of holding its thread.
+     */
+    private record Deadline(CharSequence text, long until) implements CharSequence {
+        static final class Passed extends RuntimeException {
+            Passed() {
+                super(null, null, false, false);
+            }
+        }
+
+        public char charAt(int index) {
+            if (System.nanoTime() > until) {
+                throw new Passed();
+            }
+            return text.charAt(index);
+        }
+
+        public int length() {
+            return text.length();
+        }
+
+        public CharSequence subSequence(int start, int end) {
+            return new Deadline(text.subSequence(start, end), until);
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
     }
 
     public static Check check(Expectation expectation, Observed seen) {
@@ -42,8 +76,13 @@ public final class Checks {
                     : Check.fail(what, line, "the answer is \"" + cut(answer) + "\"");
         }
         if (expectation instanceof Expectation.Regex r) {
-            return r.pattern().matcher(answer).find() ? Check.pass(what, line, null)
-                    : Check.fail(what, line, "no part of the answer matches /" + r.pattern().pattern() + "/");
+            try {
+                return r.pattern().matcher(new Deadline(answer, System.nanoTime() + REGEX_TIME)).find()
+                        ? Check.pass(what, line, null)
+                        : Check.fail(what, line, "no part of the answer matches /" + r.pattern().pattern() + "/");
+            } catch (Deadline.Passed e) {
+                return Check.error(what, line, "the regular expression took longer than 1 s on the answer");
+            }
         }
         if (expectation instanceof Expectation.JsonSchema s) {
             return jsonSchema(s, answer);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.TurnCompleted;
 import io.switchboard.contracts.agent.TurnFailed;
@@ -116,8 +117,10 @@ public class CaseRunner {
                                    List<Judge.Exchange> before, String user) {
         List<Uni<Check>> checks = new ArrayList<>();
         for (Expectation e : expect) {
+            // off the Kafka thread that ended the turn: a schema or a regular expression can take a while
             checks.add(e instanceof Expectation.Judge j ? judge.judge(j, target.orgId(), before, user, seen.answer())
-                    : Uni.createFrom().item(Checks.check(e, seen)));
+                    : Uni.createFrom().item(() -> Checks.check(e, seen))
+                            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
         }
         if (checks.isEmpty()) {
             return Uni.createFrom().item(new TurnOutcome(user, seen, List.of()));

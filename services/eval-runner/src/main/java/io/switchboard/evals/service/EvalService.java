@@ -5,6 +5,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.switchboard.api.Problem;
 import io.switchboard.evals.config.EvalConfig;
 import io.switchboard.evals.repository.EvalRepository;
 import io.switchboard.evals.repository.EvalRepository.CaseResult;
@@ -18,6 +20,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,13 +41,14 @@ public class EvalService {
     private final EvalConfig config;
     private final SuiteParser parser;
     private final String runner = "eval-runner-" + UUID.randomUUID();
-    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    /** The runs this replica runs, and how to stop each (when another replica took it up). */
+    private final Map<UUID, Cancellable> running = new ConcurrentHashMap<>();
 
     public EvalService(EvalRepository repository, CaseRunner cases, EvalConfig config) {
         this.repository = repository;
         this.cases = cases;
         this.config = config;
-        this.parser = new SuiteParser(config.maxCases());
+        this.parser = SuiteParser.forStored();
     }
 
     /** The suite's document read again (it was checked when saved). */
@@ -52,16 +56,23 @@ public class EvalService {
         return parser.parse(document.toString()).spec();
     }
 
-    /** Starts a run of the suite on {@code agentVersion} in the background and returns it at once. */
+    /**
+     * Starts a run of the suite on {@code agentVersion} in the background and returns it at once; 429 when the
+     * organization has {@code evals.max-running-runs} running already.
+     */
     public Uni<Run> start(Suite suite, int agentVersion, String model, UUID baselineId, String trigger) {
         SuiteSpec spec = spec(suite.document());
-        return repository.startRun(suite, suite.document(), agentVersion, model, baselineId,
-                        spec.cases().size() * spec.repeat(), trigger, Judge.PROMPT_VERSION, runner, config.lease())
-                .invoke(run -> execute(run, spec, List.of()));
+        return repository.running(suite.orgId()).flatMap(now -> {
+            if (now >= config.maxRunningRuns()) {
+                throw Problem.tooManyRequests(now + " runs of this organization are running; at most "
+                        + config.maxRunningRuns() + " at once", Duration.ofSeconds(10));
+            }
+            return repository.startRun(suite, suite.document(), agentVersion, model, baselineId,
+                    spec.cases().size() * spec.repeat(), trigger, Judge.PROMPT_VERSION, runner, config.lease());
+        }).invoke(run -> execute(run, spec, List.of()));
     }
 
     private void execute(Run run, SuiteSpec spec, List<CaseResult> done) {
-        running.add(run.id());
         CaseRunner.Target target = new CaseRunner.Target(run.orgId().toString(), run.agentId().toString(),
                 run.agentVersion());
         Set<String> finished = ConcurrentHashMap.newKeySet();
@@ -76,25 +87,36 @@ public class EvalService {
         }
         int parallel = Math.min(spec.parallel() == null ? config.parallelCases() : spec.parallel(),
                 config.parallelCases());
-        Multi.createFrom().iterable(todo)
+        Cancellable execution = Multi.createFrom().iterable(todo)
                 .onItem().transformToUni(item -> cases.run(target, spec.cases().get(item[0]), item[0], item[1])
-                        .flatMap(result -> repository.addResult(run.id(), result)))
+                        .flatMap(result -> repository.addResult(run.id(), runner, result)))
                 .merge(parallel)
                 .collect().last()
-                .flatMap(x -> repository.finishRun(run.id(), Run.COMPLETED, null))
+                .flatMap(x -> repository.finishRun(run.id(), runner, Run.COMPLETED, null))
                 .onTermination().invoke(() -> running.remove(run.id()))
                 .subscribe().with(x -> LOG.infof("eval run %s finished", run.id()),
                         // its lease runs out and a replica takes it up again
                         e -> LOG.errorf(e, "eval run %s broke off; it is taken up again", run.id()));
+        running.put(run.id(), execution);
     }
 
     /** Renews the leases of this replica's runs, and takes up runs whose runner died. */
     @Scheduled(every = "${evals.heartbeat:10s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> heartbeat() {
-        Uni<Void> renewed = running.isEmpty() ? Uni.createFrom().voidItem()
-                : repository.renew(runner, List.copyOf(running), config.lease());
-        return renewed.flatMap(x -> adoptOrphans(10))
+        List<UUID> mine = List.copyOf(running.keySet());
+        Uni<Void> renewed = mine.isEmpty() ? Uni.createFrom().voidItem()
+                : repository.renew(runner, mine, config.lease()).invoke(held -> mine.stream()
+                        .filter(id -> !held.contains(id)).forEach(lost -> {
+                            // another replica took it up (this one missed its renewals): it goes on there alone
+                            LOG.warnf("eval run %s was taken up elsewhere: stopping it here", lost);
+                            Cancellable execution = running.remove(lost);
+                            if (execution != null) {
+                                execution.cancel();
+                            }
+                        })).replaceWithVoid();
+        // runs of dead replicas are taken up while this one has room
+        return renewed.flatMap(x -> adoptOrphans(Math.max(0, config.maxRunningRuns() - running.size())))
                 .onFailure().invoke(e -> LOG.warnf("eval runs: heartbeat failed: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
@@ -110,7 +132,7 @@ public class EvalService {
             Run run = adopted.run();
             if (adopted.attempts() > config.maxAttempts()) {
                 LOG.warnf("eval run %s was taken up %d times: it ends interrupted", run.id(), adopted.attempts() - 1);
-                return repository.finishRun(run.id(), Run.INTERRUPTED, "its runner stopped "
+                return repository.finishRun(run.id(), runner, Run.INTERRUPTED, "its runner stopped "
                         + (adopted.attempts() - 1) + " times").flatMap(x -> adoptOrphans(most - 1));
             }
             return repository.runDocument(run.id()).flatMap(document -> repository.results(run.id())
@@ -118,8 +140,8 @@ public class EvalService {
                         LOG.infof("eval run %s: taken up again, %d of %d done", run.id(), done.size(), run.total());
                         execute(run, spec(document), done);
                     }))
-                    .onFailure(SuiteParser.Invalid.class).call(e -> repository.finishRun(run.id(), Run.INTERRUPTED,
-                            "its suite can no longer be read: " + e.getMessage()))
+                    .onFailure(SuiteParser.Invalid.class).call(e -> repository.finishRun(run.id(), runner,
+                            Run.INTERRUPTED, "its suite can no longer be read: " + e.getMessage()))
                     .onFailure(SuiteParser.Invalid.class).recoverWithNull()
                     .flatMap(x -> adoptOrphans(most - 1));
         });

@@ -60,6 +60,11 @@ public final class SuiteParser {
         this.maxCases = maxCases;
     }
 
+    /** For documents already stored: checked when they were saved, read again whatever the limits are today. */
+    public static SuiteParser forStored() {
+        return new SuiteParser(Integer.MAX_VALUE);
+    }
+
     /** What is wrong with a suite document, and where. */
     public static final class Invalid extends RuntimeException {
         private final int line;
@@ -112,7 +117,26 @@ public final class SuiteParser {
         if (root == null) {
             throw new Invalid(0, "", "the suite document is empty");
         }
+        refuseAliases(root, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
         return new Parsed(suite(root), json(root));
+    }
+
+    /**
+     * YAML's anchors and aliases are refused: an alias is the same node again, so a small document could expand to
+     * gigabytes (or, pointing at itself, without end) once read as JSON.
+     */
+    private static void refuseAliases(Node node, Set<Node> seen) {
+        if (!seen.add(node)) {
+            throw new Invalid(line(node), "", "anchors and aliases (&name, *name) are not supported in suites");
+        }
+        if (node instanceof MappingNode map) {
+            for (NodeTuple tuple : map.getValue()) {
+                refuseAliases(tuple.getKeyNode(), seen);
+                refuseAliases(tuple.getValueNode(), seen);
+            }
+        } else if (node instanceof SequenceNode sequence) {
+            sequence.getValue().forEach(item -> refuseAliases(item, seen));
+        }
     }
 
     private SuiteSpec suite(Node root) {

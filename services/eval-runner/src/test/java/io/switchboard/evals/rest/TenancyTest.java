@@ -40,7 +40,7 @@ class TenancyTest {
         // a finished run (no runner holds it, so no replica takes it up)
         EvalRepository.Run run = repository.startRun(suite, document, 1, "sim", null, 1, "api", "j", "nobody",
                 Duration.ofSeconds(30)).await().atMost(Duration.ofSeconds(5));
-        repository.finishRun(run.id(), EvalRepository.Run.COMPLETED, null).await().atMost(Duration.ofSeconds(5));
+        repository.finishRun(run.id(), "nobody", EvalRepository.Run.COMPLETED, null).await().atMost(Duration.ofSeconds(5));
 
         as(mine.ownerToken()).get("/api/suites").then().statusCode(200).body("id", hasItem(suite.id().toString()));
         as(mine.ownerToken()).get("/api/runs/" + run.id()).then().statusCode(200)

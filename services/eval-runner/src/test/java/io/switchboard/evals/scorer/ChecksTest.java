@@ -40,6 +40,10 @@ class ChecksTest {
         assertThat(outcome("not_contains: tool", seen)).isEqualTo("fail");
         assertThat(outcome("regex: '\\d\\d:\\d\\d'", seen)).isEqualTo("pass");
         assertThat(outcome("regex: '^\\d'", seen)).isEqualTo("fail");
+        // a pattern that backtracks without end is stopped after a second: error, not a stuck thread
+        long start = System.nanoTime();
+        assertThat(outcome("regex: '(.*a){31}'", turn("a".repeat(30) + "!", List.of()))).isEqualTo("error");
+        assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
         assertThat(outcome("equals: ' exact '", turn("exact", List.of()))).isEqualTo("pass");
         assertThat(outcome("equals: exact", seen)).isEqualTo("fail");
         assertThat(outcome("json_schema: {type: object, required: [a]}", seen)).isEqualTo("pass");

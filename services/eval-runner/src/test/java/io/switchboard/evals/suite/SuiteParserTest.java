@@ -96,6 +96,10 @@ class SuiteParserTest {
         assertInvalid("name: x\nagent: a\ncases:\n  - name: c\n    turns: [{user: a, expect: [{judge: {rubric: r,"
                 + " min_score: 2}}]}]", 5, "min_score: must be between 0 and 1");
         assertInvalid("name: \"a\\0b\"\nagent: a\ncases: []", 1, "NUL");
+        // an alias is the same node again: a few lines could expand without end
+        assertInvalid("name: &n x\nagent: *n\ncases: []", 1, "anchors and aliases");
+        assertInvalid("name: x\nagent: a\ncases:\n  - &c {name: c, turns: [{user: hi, expect: [{json_schema: "
+                + "{properties: {a: *c}}}]}]}", 4, "anchors and aliases");
     }
 
     private void assertInvalid(String document, int line, String says) {
