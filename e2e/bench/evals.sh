@@ -3,7 +3,7 @@
 # of -Dcases=100 two-turn cases (a tool trajectory, a judged answer) with ./switchboard eval, and prints cases per
 # second and each process's CPU per case, beside the same conversations sent straight to the runtime's API.
 #
-#   e2e/bench/evals.sh [-Dcases=100]
+#   e2e/bench/evals.sh [-Dcases=100] [-Dwarmups=3]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}

@@ -19,7 +19,7 @@ import java.util.UUID;
 /**
  * eval-runner's benchmark: a suite of {@code -Dcases=100} cases (two turns each: a tool call, then a judged answer)
  * run with {@code ./switchboard eval} against the packaged platform, sim at zero pace, once to warm up and then
- * measured. Prints cases per second (the command's own figure) and the CPU each process took per case, beside the
+ * measured ({@code -Dwarmups=3} rounds of both first). Prints cases per second (the command's own figure) and the CPU each process took per case, beside the
  * same conversations sent straight to the runtime's API (no eval-runner, no checks, no judge): what evals add.
  */
 public final class EvalBenchmark {
@@ -27,7 +27,9 @@ public final class EvalBenchmark {
     private static final List<String> PROCESSES = List.of("agent-runtime", "llm-gateway", "eval-runner");
 
     private final Platform platform;
-    private final HttpClient http = HttpClient.newHttpClient();
+    // HTTP/1.1: a connection per stream, as browsers and most SSE clients use them (over h2c, the JDK client ran
+    // hundreds of short streams on one connection until it was cut, "EOF reached while reading")
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private EvalBenchmark(Platform platform) {
         this.platform = platform;
@@ -43,7 +45,11 @@ public final class EvalBenchmark {
                     + "\",\"model\":\"sim\",\"tools\":[\"clock\"]}")).get("id").asText();
             Path suite = Files.createTempFile("bench-suite", ".yaml");
             Files.writeString(suite, suite(agent, cases));
-            bench.eval(suite); // warm-up
+            int warmups = Integer.getInteger("warmups", 3);
+            for (int i = 0; i < warmups; i++) { // until the JIT compilers are mostly done
+                bench.eval(suite);
+                bench.direct(agentId, cases);
+            }
             Map<String, Long> before = bench.cpu();
             long start = System.nanoTime();
             String output = bench.eval(suite);
@@ -51,7 +57,6 @@ public final class EvalBenchmark {
             Map<String, Long> evalCpu = since(bench.cpu(), before);
             System.out.println(output);
 
-            bench.direct(agentId, cases); // warm-up
             before = bench.cpu();
             start = System.nanoTime();
             bench.direct(agentId, cases);
@@ -97,18 +102,20 @@ public final class EvalBenchmark {
 
     /** The same two turns per case through the runtime's API, 8 conversations at a time, as eval-runner runs them. */
     private void direct(String agentId, int cases) throws Exception {
-        List<Thread> workers = new java.util.ArrayList<>();
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> workers = new java.util.ArrayList<>();
         for (int w = 0; w < 8; w++) {
             Thread worker = new Thread(() -> {
                 try {
                     for (int i = next.getAndIncrement(); i < cases; i = next.getAndIncrement()) {
                         String session = JSON.readTree(post(platform.runtime(), "/api/sessions", "{\"agentId\":\""
                                 + agentId + "\"}")).get("id").asText();
-                        conversation(session, "What time is it? (" + i + ")", "Thanks " + i);
+                        ended.addAndGet(conversation(session, "What time is it? (" + i + ")", "Thanks " + i));
                     }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                } catch (Exception | Error e) {
+                    failures.add(e);
                 }
             });
             worker.start();
@@ -117,14 +124,22 @@ public final class EvalBenchmark {
         for (Thread worker : workers) {
             worker.join();
         }
+        if (!failures.isEmpty() || ended.get() != 2 * cases) {
+            throw new IllegalStateException(ended.get() + " of " + 2 * cases + " turns ended", failures.isEmpty() ? null
+                    : failures.get(0));
+        }
     }
 
-    /** Sends each message once the turn before it ended, following the session's event stream (SSE) as the UI does. */
-    private void conversation(String session, String... messages) throws Exception {
+    /**
+     * Sends each message once the turn before it ended, following the session's event stream (SSE) as the UI does;
+     * how many turns ended.
+     */
+    private int conversation(String session, String... messages) throws Exception {
         HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
                         URI.create(platform.runtime() + "/api/sessions/" + session + "/stream"))
                 .header("Authorization", "Bearer " + Platform.ADMIN_TOKEN).build(),
                 HttpResponse.BodyHandlers.ofLines());
+        int ended = 0;
         try (java.util.stream.Stream<String> lines = stream.body()) {
             java.util.Iterator<String> events = lines.iterator();
             for (String message : messages) {
@@ -133,11 +148,13 @@ public final class EvalBenchmark {
                     String line = events.next();
                     String event = line.startsWith("event:") ? line.substring(6).strip() : "";
                     if (event.equals("turn_completed") || event.equals("turn_failed")) {
+                        ended++;
                         break;
                     }
                 }
             }
         }
+        return ended;
     }
 
     private Map<String, Long> cpu() {
