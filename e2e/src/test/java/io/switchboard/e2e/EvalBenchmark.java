@@ -18,9 +18,10 @@ import java.util.UUID;
 
 /**
  * eval-runner's benchmark: a suite of {@code -Dcases=100} cases (two turns each: a tool call, then a judged answer)
- * run with {@code ./switchboard eval} against the packaged platform, sim at zero pace, once to warm up and then
- * measured ({@code -Dwarmups=3} rounds of both first). Prints cases per second (the command's own figure) and the CPU each process took per case, beside the
- * same conversations sent straight to the runtime's API (no eval-runner, no checks, no judge): what evals add.
+ * run with {@code ./switchboard eval} against the packaged platform, sim at zero pace, measured after
+ * {@code -Dwarmups=3} rounds. Prints cases per second (the command's own figure) and the CPU each process took per
+ * case, beside the same conversations sent straight to the runtime's API (no eval-runner, no checks, no judge): what
+ * evals add.
  */
 public final class EvalBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();

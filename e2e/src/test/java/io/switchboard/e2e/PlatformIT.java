@@ -460,12 +460,29 @@ class PlatformIT {
         assertThat(get("/api/agents/" + agentId).get("publishedVersion").asInt()).isEqualTo(3);
         HttpResponse<String> refused = http.send(asAdmin(URI.create(platform.runtime() + "/api/agents/" + agentId))
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"name\":\""
-                        + agent + "\",\"model\":\"sim\",\"tools\":[],\"publishGate\":[\"" + suiteName + "\"]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+                        + agent + "\",\"model\":\"sim\",\"tools\":[],\"publishGate\":[\"" + suiteName + "\"]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
         assertThat(JSON.readTree(refused.body()).get("detail").asText()).contains("version 4")
                 .contains("is not published").contains(suiteName + " / tells the time, then goes on");
         assertThat(get("/api/agents/" + agentId).get("publishedVersion").asInt()).isEqualTo(3);
+
+        // a schedule: the suite runs by itself every 5 s, on the published version (3), until the schedule is removed
+        String scheduled = Files.readString(suite).replaceFirst("cases:\n", "schedule: '*/5 * * * * *'\ncases:\n");
+        String suiteId = saveSuite(scheduled).get("id").asText();
+        JsonNode run = await().atMost(WAIT).ignoreExceptions().until(() -> {
+            for (JsonNode r : get(platform.urlOf("eval-runner"), "/api/suites/" + suiteId).get("runs")) {
+                if (r.get("trigger").asText().equals("schedule") && r.get("status").asText().equals("completed")) {
+                    return r;
+                }
+            }
+            return null;
+        }, java.util.Objects::nonNull);
+        assertThat(run.get("agentVersion").asInt()).isEqualTo(3);
+        assertThat(run.get("failed").asInt()).isZero();
+        saveSuite(Files.readString(suite));
+        assertThat(get(platform.urlOf("eval-runner"), "/api/suites/" + suiteId).get("suite").get("nextRunAt").isNull())
+                .isTrue();
 
         // a suite that does not parse is refused by the command before anything runs: exit 2, with the line
         Files.writeString(suite, "name: broken\nagent: " + agent + "\ncases:\n  - name: c\n    turns:\n"
@@ -476,6 +493,15 @@ class PlatformIT {
     }
 
     private record Cli(int exit, String output) {
+    }
+
+    /** Saves a suite (by its name, which exists already: 200) from its YAML. */
+    private JsonNode saveSuite(String yaml) throws Exception {
+        HttpResponse<String> response = http.send(asAdmin(URI.create(platform.urlOf("eval-runner") + "/api/suites"))
+                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(yaml)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
     }
 
     /** {@code ./switchboard eval} against this platform, as a CI job runs it. */

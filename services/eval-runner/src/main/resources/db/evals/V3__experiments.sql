@@ -5,7 +5,9 @@
 alter table evals.suites
     add column document   jsonb,
     add column source     text,          -- the YAML as it was sent (comments and all); null when sent as JSON
-    add column updated_at timestamptz not null default now();
+    add column updated_at timestamptz not null default now(),
+    add column next_run_at timestamptz;      -- the next tick of its schedule, if it has one
+create index suites_due on evals.suites (next_run_at) where next_run_at is not null;
 
 -- the one-turn "answer contains" cases of before, as documents
 update evals.suites s set document = jsonb_build_object(
@@ -64,6 +66,8 @@ create table evals.case_results (
     repetition    int     not null,
     case_name     text    not null,
     session_id    uuid,
+    agent_version int,                  -- what the session ran on (a run on the published version learns it so)
+    model         text,
     outcome       text    not null,     -- pass | fail | error
     answer        text,                 -- the last answer
     reason        text,                 -- why it did not pass: the first failed (or errored) check

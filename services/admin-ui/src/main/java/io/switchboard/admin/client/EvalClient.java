@@ -26,7 +26,8 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 @Path("/api")
 public interface EvalClient {
 
-    record Suite(UUID id, String name, UUID agentId, int cases, String yaml, Instant createdAt, Instant updatedAt) {
+    record Suite(UUID id, String name, UUID agentId, int cases, String yaml, Instant nextRunAt, Instant createdAt,
+                 Instant updatedAt) {
     }
 
     record Run(UUID id, UUID suiteId, String status, Integer agentVersion, String model, UUID baselineId, int passed,

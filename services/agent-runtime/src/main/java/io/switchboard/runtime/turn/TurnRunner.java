@@ -258,7 +258,8 @@ public class TurnRunner {
             } else if (directive instanceof Directive.Announce announce) {
                 then(() -> events.fireAndForget(announce.resumed()
                         ? TurnResumed.of(session(), turn(), nextSeq(), announce.attempt())
-                        : TurnStarted.of(session(), turn(), nextSeq(), announce.userText())));
+                        : TurnStarted.of(session(), turn(), nextSeq(), announce.userText(),
+                                agent == null ? null : agent.version(), agent == null ? null : agent.model())));
             } else if (directive instanceof Directive.StartClock clock) {
                 work.add(Uni.createFrom().voidItem().onItem().delayIt().by(clock.limit()).subscribe()
                         .with(x -> feed(new TurnInput.TimedOut())));

@@ -24,6 +24,10 @@ public interface EvalConfig {
     @WithDefault("10s")
     Duration heartbeat();
 
+    /** How often a replica looks for suites whose schedule is due. */
+    @WithDefault("15s")
+    Duration scheduleCheck();
+
     /** How long a run stays this replica's without a renewal (renewed every {@code evals.heartbeat}). */
     @WithDefault("30s")
     Duration lease();

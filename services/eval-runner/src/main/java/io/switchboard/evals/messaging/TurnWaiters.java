@@ -5,6 +5,7 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 import io.switchboard.contracts.agent.AgentEvent;
 import io.switchboard.contracts.agent.ToolCallFinished;
 import io.switchboard.contracts.agent.ToolCallStarted;
+import io.switchboard.contracts.agent.TurnStarted;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,14 +26,16 @@ public class TurnWaiters {
     public record ToolCall(String callId, String name, String arguments, String result, boolean error) {
     }
 
-    /** How a turn ended, and its tool calls. */
-    public record TurnEnd(AgentEvent end, List<ToolCall> tools) {
+    /** How a turn ended, its tool calls, and the agent version and model it ran on (null: not told). */
+    public record TurnEnd(AgentEvent end, List<ToolCall> tools, Integer agentVersion, String model) {
     }
 
     private static final class Waiter {
         final String turnId;
         final UniEmitter<? super TurnEnd> emitter;
         final Map<String, ToolCall> calls = new LinkedHashMap<>();
+        Integer agentVersion;
+        String model;
 
         Waiter(String turnId, UniEmitter<? super TurnEnd> emitter) {
             this.turnId = turnId;
@@ -46,7 +49,10 @@ public class TurnWaiters {
         if (waiter == null || !waiter.turnId.equals(event.turnId())) {
             return;
         }
-        if (event instanceof ToolCallStarted started) {
+        if (event instanceof TurnStarted started) {
+            waiter.agentVersion = started.agentVersion();
+            waiter.model = started.model();
+        } else if (event instanceof ToolCallStarted started) {
             waiter.calls.putIfAbsent(started.callId(), new ToolCall(started.callId(), started.toolName(),
                     started.arguments(), null, false));
         } else if (event instanceof ToolCallFinished finished) {
@@ -54,7 +60,8 @@ public class TurnWaiters {
             waiter.calls.put(finished.callId(), new ToolCall(finished.callId(), finished.toolName(),
                     call == null ? null : call.arguments(), finished.result(), finished.error()));
         } else if (event.endsTurn() && waiting.remove(event.sessionId(), waiter)) {
-            waiter.emitter.complete(new TurnEnd(event, List.copyOf(new ArrayList<>(waiter.calls.values()))));
+            waiter.emitter.complete(new TurnEnd(event, List.copyOf(new ArrayList<>(waiter.calls.values())),
+                    waiter.agentVersion, waiter.model));
         }
     }
 

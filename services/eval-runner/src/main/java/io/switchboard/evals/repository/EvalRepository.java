@@ -35,7 +35,7 @@ public class EvalRepository {
 
     /** A suite: its document (as stored: plain JSON) and, when it was sent as YAML, that text. */
     public record Suite(UUID id, UUID orgId, String name, UUID agentId, JsonNode document, String source,
-                        Instant createdAt, Instant updatedAt) {
+                        Instant nextRunAt, Instant createdAt, Instant updatedAt) {
     }
 
     public record Run(UUID id, UUID suiteId, UUID orgId, String status, UUID agentId, Integer agentVersion,
@@ -52,9 +52,9 @@ public class EvalRepository {
     }
 
     /** One case's repetition: how it came out, and its turns and checks as JSON (see V3). */
-    public record CaseResult(int caseIndex, int repetition, String caseName, UUID sessionId, String outcome,
-                             String answer, String reason, int latencyMs, int tokens, BigDecimal costUsd,
-                             JsonNode turns, JsonNode checks) {
+    public record CaseResult(int caseIndex, int repetition, String caseName, UUID sessionId, Integer agentVersion,
+                             String model, String outcome, String answer, String reason, int latencyMs, int tokens,
+                             BigDecimal costUsd, JsonNode turns, JsonNode checks) {
     }
 
     /** A suite saved: {@code created} false when one of that name was replaced. */
@@ -62,12 +62,14 @@ public class EvalRepository {
     }
 
     /** Creates the suite, or replaces the organization's suite of the same name. */
-    public Uni<Saved> saveSuite(UUID orgId, String name, UUID agentId, JsonNode document, String source) {
-        return pool.preparedQuery("insert into evals.suites (id, org_id, name, agent_id, document, source)"
-                        + " values ($1, $2, $3, $4, $5, $6) on conflict (org_id, name) do update set"
+    public Uni<Saved> saveSuite(UUID orgId, String name, UUID agentId, JsonNode document, String source,
+                                Instant nextRunAt) {
+        return pool.preparedQuery("insert into evals.suites (id, org_id, name, agent_id, document, source,"
+                        + " next_run_at) values ($1, $2, $3, $4, $5, $6, $7) on conflict (org_id, name) do update set"
                         + " agent_id = excluded.agent_id, document = excluded.document, source = excluded.source,"
-                        + " updated_at = now() returning *, (xmax = 0) as created")
-                .execute(Tuple.of(UUID.randomUUID(), orgId, name, agentId, object(document), source))
+                        + " next_run_at = excluded.next_run_at, updated_at = now() returning *, (xmax = 0) as created")
+                .execute(Tuple.from(new Object[] {UUID.randomUUID(), orgId, name, agentId, object(document), source,
+                        utc(nextRunAt)}))
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     return new Saved(toSuite(row), row.getBoolean("created"));
@@ -75,10 +77,12 @@ public class EvalRepository {
     }
 
     /** Replaces the suite's document (and name); null when the organization has no such suite. */
-    public Uni<Suite> updateSuite(UUID orgId, UUID id, String name, UUID agentId, JsonNode document, String source) {
+    public Uni<Suite> updateSuite(UUID orgId, UUID id, String name, UUID agentId, JsonNode document, String source,
+                                  Instant nextRunAt) {
         return pool.preparedQuery("update evals.suites set name = $3, agent_id = $4, document = $5, source = $6,"
-                        + " updated_at = now() where id = $1 and org_id = $2 returning *")
-                .execute(Tuple.of(id, orgId, name, agentId, object(document), source))
+                        + " next_run_at = $7, updated_at = now() where id = $1 and org_id = $2 returning *")
+                .execute(Tuple.from(new Object[] {id, orgId, name, agentId, object(document), source,
+                        utc(nextRunAt)}))
                 .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
     }
 
@@ -93,8 +97,26 @@ public class EvalRepository {
                 .execute(Tuple.of(id, orgId)).map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
     }
 
+    /**
+     * Takes the suites whose scheduled run is due (at most {@code limit}; another replica takes others) and moves each
+     * to its next tick in the same transaction, so a tick is taken once.
+     */
+    public Uni<List<Suite>> takeDue(int limit, Function<Suite, Instant> next) {
+        return pool.withTransaction(tx -> tx.preparedQuery("select * from evals.suites where next_run_at <= now()"
+                        + " order by next_run_at limit $1 for update skip locked").execute(Tuple.of(limit))
+                .flatMap(rows -> {
+                    List<Suite> due = all(rows, EvalRepository::toSuite);
+                    if (due.isEmpty()) {
+                        return Uni.createFrom().item(due);
+                    }
+                    List<Tuple> moves = due.stream().map(s -> Tuple.of(s.id(), utc(next.apply(s)))).toList();
+                    return tx.preparedQuery("update evals.suites set next_run_at = $2 where id = $1")
+                            .executeBatch(moves).replaceWith(due);
+                }));
+    }
+
     /** A new run, held by {@code runner} for {@code lease}. */
-    public Uni<Run> startRun(Suite suite, JsonNode document, int agentVersion, String model, UUID baselineId,
+    public Uni<Run> startRun(Suite suite, JsonNode document, Integer agentVersion, String model, UUID baselineId,
                              int total, String trigger, String judgePrompt, String runner, Duration lease) {
         return pool.preparedQuery("insert into evals.runs (id, suite_id, org_id, status, document, agent_id,"
                         + " agent_version, model, baseline_id, total, trigger, judge_prompt, runner, lease_until)"
@@ -145,17 +167,20 @@ public class EvalRepository {
     public Uni<Void> addResult(UUID runId, String runner, CaseResult r) {
         return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.case_results (run_id, case_index,"
                                 + " repetition, case_name, session_id, outcome, answer, reason, latency_ms, tokens,"
-                                + " cost_usd, turns, checks) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                                + " $12, $13 where exists (select 1 from evals.runs where id = $1 and runner = $14"
-                                + " and status = 'running') on conflict do nothing")
+                                + " cost_usd, turns, checks, agent_version, model) select $1, $2, $3, $4, $5, $6, $7,"
+                                + " $8, $9, $10, $11, $12, $13, $15, $16 where exists (select 1 from evals.runs"
+                                + " where id = $1 and runner = $14 and status = 'running') on conflict do nothing")
                 .execute(Tuple.from(new Object[] {runId, r.caseIndex(), r.repetition(), r.caseName(), r.sessionId(),
                         r.outcome(), r.answer(), r.reason(), r.latencyMs(), r.tokens(), r.costUsd(),
-                        array(r.turns()), array(r.checks()), runner}))
+                        array(r.turns()), array(r.checks()), runner, r.agentVersion(), r.model()}))
                 .flatMap(inserted -> inserted.rowCount() == 0 ? Uni.createFrom().voidItem()
+                        // a run on the published version learns which one it was from its first case
                         : tx.preparedQuery("update evals.runs set passed = passed + $2, failed = failed + $3,"
-                                        + " errored = errored + $4 where id = $1")
-                                .execute(Tuple.of(runId, r.outcome().equals("pass") ? 1 : 0,
-                                        r.outcome().equals("fail") ? 1 : 0, r.outcome().equals("error") ? 1 : 0))
+                                        + " errored = errored + $4, agent_version = coalesce(agent_version, $5),"
+                                        + " model = coalesce(model, $6) where id = $1")
+                                .execute(Tuple.from(new Object[] {runId, r.outcome().equals("pass") ? 1 : 0,
+                                        r.outcome().equals("fail") ? 1 : 0, r.outcome().equals("error") ? 1 : 0,
+                                        r.agentVersion(), r.model()}))
                                 .replaceWithVoid()));
     }
 
@@ -210,8 +235,8 @@ public class EvalRepository {
 
     private static Suite toSuite(Row r) {
         return new Suite(r.getUUID("id"), r.getUUID("org_id"), r.getString("name"), r.getUUID("agent_id"),
-                tree(r.getJsonObject("document")), r.getString("source"), instant(r.getOffsetDateTime("created_at")),
-                instant(r.getOffsetDateTime("updated_at")));
+                tree(r.getJsonObject("document")), r.getString("source"), instant(r.getOffsetDateTime("next_run_at")),
+                instant(r.getOffsetDateTime("created_at")), instant(r.getOffsetDateTime("updated_at")));
     }
 
     private static Run toRun(Row r) {
@@ -224,13 +249,17 @@ public class EvalRepository {
 
     private static CaseResult toResult(Row r) {
         return new CaseResult(r.getInteger("case_index"), r.getInteger("repetition"), r.getString("case_name"),
-                r.getUUID("session_id"), r.getString("outcome"), r.getString("answer"), r.getString("reason"),
+                r.getUUID("session_id"), r.getInteger("agent_version"), r.getString("model"), r.getString("outcome"), r.getString("answer"), r.getString("reason"),
                 r.getInteger("latency_ms"), r.getInteger("tokens"), r.getBigDecimal("cost_usd"),
                 tree(r.getJsonArray("turns")), tree(r.getJsonArray("checks")));
     }
 
     private static Instant instant(OffsetDateTime time) {
         return time == null ? null : time.toInstant();
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant == null ? null : instant.atOffset(java.time.ZoneOffset.UTC);
     }
 
     private static JsonObject object(JsonNode node) {

@@ -55,7 +55,7 @@ public class SuiteResource {
 
     /** A suite as the API shows it: its document, and the YAML it was sent as (or the document written as YAML). */
     public record SuiteView(UUID id, String name, UUID agentId, int cases, JsonNode document, String yaml,
-                            Instant createdAt, Instant updatedAt) {
+                            Instant nextRunAt, Instant createdAt, Instant updatedAt) {
         static SuiteView of(Suite s) {
             String yaml = s.source();
             if (yaml == null) {
@@ -66,7 +66,7 @@ public class SuiteResource {
                         .convertValue(s.document(), java.util.Map.class));
             }
             return new SuiteView(s.id(), s.name(), s.agentId(), s.document().path("cases").size(), s.document(), yaml,
-                    s.createdAt(), s.updatedAt());
+                    s.nextRunAt(), s.createdAt(), s.updatedAt());
         }
     }
 
@@ -84,7 +84,7 @@ public class SuiteResource {
     public Uni<Response> save(String body, @Context UriInfo uri, SecurityContext security) {
         Caller caller = Caller.of(security);
         return checked(body, caller).flatMap(checked -> repository.saveSuite(caller.orgId(), checked.spec().name(),
-                        checked.agentId(), checked.document(), source(body)))
+                        checked.agentId(), checked.document(), source(body), checked.nextRunAt()))
                 .map(saved -> (saved.created() ? Response.created(uri.getBaseUriBuilder()
                         .path("api/suites/" + saved.suite().id()).build()) : Response.ok())
                         .entity(SuiteView.of(saved.suite())).build());
@@ -99,7 +99,8 @@ public class SuiteResource {
         Caller caller = Caller.of(security);
         UUID suiteId = Ids.parse(id, "suite");
         return checked(body, caller).flatMap(checked -> repository.updateSuite(caller.orgId(), suiteId,
-                        checked.spec().name(), checked.agentId(), checked.document(), source(body)))
+                        checked.spec().name(), checked.agentId(), checked.document(), source(body),
+                        checked.nextRunAt()))
                 .map(suite -> {
                     if (suite == null) {
                         throw Problem.notFound("suite " + id + " does not exist");
@@ -172,6 +173,10 @@ public class SuiteResource {
 
     /** A suite document, checked: it parses, its agent exists and every tool it names is the agent's. */
     private record Checked(SuiteSpec spec, JsonNode document, UUID agentId) {
+        /** The first tick of its schedule from now, or null. */
+        Instant nextRunAt() {
+            return spec.schedule() == null ? null : spec.schedule().next(Instant.now());
+        }
     }
 
     private Uni<Checked> checked(String body, Caller caller) {

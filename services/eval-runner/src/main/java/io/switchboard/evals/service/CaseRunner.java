@@ -56,20 +56,22 @@ public class CaseRunner {
         this.config = config;
     }
 
-    /** Which agent version a run talks to, for which organization. */
-    public record Target(String orgId, String agentId, int agentVersion) {
+    /** Which agent version a run talks to (null: the published one when each case begins), for which organization. */
+    public record Target(String orgId, String agentId, Integer agentVersion) {
     }
 
-    /** A turn as it went: what was said, what was seen, and its checks. */
-    record TurnOutcome(String user, Observed seen, List<Check> checks) {
+    /** A turn as it went: what was said, what was seen, its checks, and the agent version and model it ran on. */
+    record TurnOutcome(String user, Observed seen, List<Check> checks, Integer agentVersion, String model) {
     }
 
     public Uni<CaseResult> run(Target target, CaseSpec spec, int index, int repetition) {
         UUID sessionId = UUID.randomUUID();
         String session = sessionId.toString();
         List<TurnOutcome> turns = new ArrayList<>();
-        Uni<Void> opened = commands.send(StartSession.of(UUID.randomUUID().toString(), target.orgId(), session,
-                target.agentId(), target.agentVersion()));
+        Uni<Void> opened = commands.send(target.agentVersion() == null
+                ? StartSession.of(UUID.randomUUID().toString(), target.orgId(), session, target.agentId())
+                : StartSession.of(UUID.randomUUID().toString(), target.orgId(), session, target.agentId(),
+                        target.agentVersion()));
         Uni<Void> talked = spec.simulatedUser() == null
                 ? Multi.createFrom().iterable(spec.turns())
                         .onItem().transformToUniAndConcatenate(turn -> timedOut(turns) ? Uni.createFrom().voidItem()
@@ -104,11 +106,14 @@ public class CaseRunner {
         return commands.send(UserMessage.of(UUID.randomUUID().toString(), target.orgId(), session, turnId, user))
                 .flatMap(x -> Uni.createFrom().completionStage(ended)
                         .ifNoItem().after(config.turnTimeout()).failWith(TimeoutException::new))
-                .map(end -> observed(end, millisSince(start)))
-                .onFailure(TimeoutException.class).recoverWithItem(() -> new Observed(null, "timed_out", null,
-                        "no answer within " + config.turnTimeout(), List.of(), millisSince(start), 0, null))
+                .onFailure(TimeoutException.class).recoverWithItem(() -> null)
                 .onTermination().invoke(() -> ended.cancel(false))
-                .flatMap(seen -> check(target, expect, seen, before, user))
+                .flatMap(end -> {
+                    Observed seen = end != null ? observed(end, millisSince(start)) : new Observed(null, "timed_out",
+                            null, "no answer within " + config.turnTimeout(), List.of(), millisSince(start), 0, null);
+                    return check(target, expect, seen, before, user).map(checked -> new TurnOutcome(user, seen,
+                            checked.checks(), end == null ? null : end.agentVersion(), end == null ? null : end.model()));
+                })
                 .invoke(outcome -> turns.add(outcome))
                 .replaceWithVoid();
     }
@@ -123,9 +128,9 @@ public class CaseRunner {
                             .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
         }
         if (checks.isEmpty()) {
-            return Uni.createFrom().item(new TurnOutcome(user, seen, List.of()));
+            return Uni.createFrom().item(new TurnOutcome(user, seen, List.of(), null, null));
         }
-        return Uni.join().all(checks).andFailFast().map(all -> new TurnOutcome(user, seen, all));
+        return Uni.join().all(checks).andFailFast().map(all -> new TurnOutcome(user, seen, all, null, null));
     }
 
     private Uni<List<Check>> caseChecks(Target target, CaseSpec spec, List<TurnOutcome> turns) {
@@ -189,7 +194,9 @@ public class CaseRunner {
         }
         String outcome = broke != null ? Check.ERROR : Check.worst(everything);
         Observed whole = turns.isEmpty() ? null : Observed.whole(turns.stream().map(TurnOutcome::seen).toList());
-        return new CaseResult(index, repetition, spec.name(), sessionId, outcome,
+        TurnOutcome told = turns.stream().filter(t -> t.agentVersion() != null).findFirst().orElse(null);
+        return new CaseResult(index, repetition, spec.name(), sessionId, told == null ? null : told.agentVersion(),
+                told == null ? null : told.model(), outcome,
                 whole == null ? null : whole.answer(), outcome.equals(Check.PASS) ? null : reason,
                 whole == null ? 0 : (int) Math.min(Integer.MAX_VALUE, whole.latencyMs()),
                 whole == null ? 0 : (int) Math.min(Integer.MAX_VALUE, whole.tokens()),

@@ -18,6 +18,7 @@ import io.switchboard.evals.suite.SuiteSpec;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ public class EvalService {
      * Starts a run of the suite on {@code agentVersion} in the background and returns it at once; 429 when the
      * organization has {@code evals.max-running-runs} running already.
      */
-    public Uni<Run> start(Suite suite, int agentVersion, String model, UUID baselineId, String trigger) {
+    public Uni<Run> start(Suite suite, Integer agentVersion, String model, UUID baselineId, String trigger) {
         SuiteSpec spec = spec(suite.document());
         return repository.running(suite.orgId()).flatMap(now -> {
             if (now >= config.maxRunningRuns()) {
@@ -98,6 +99,28 @@ public class EvalService {
                         // its lease runs out and a replica takes it up again
                         e -> LOG.errorf(e, "eval run %s broke off; it is taken up again", run.id()));
         running.put(run.id(), execution);
+    }
+
+    /**
+     * Starts the runs of suites whose schedule is due: on the suite's version, else the published one when each case
+     * begins (the run learns which from its first case), compared with the previous completed run. A tick is taken
+     * by one replica; a tick whose run cannot start (too many running) is skipped, and said so.
+     */
+    @Scheduled(every = "${evals.schedule-check:15s}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> startScheduled() {
+        return repository.takeDue(10, suite -> spec(suite.document()).schedule().next(Instant.now()))
+                .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
+                .onItem().transformToUniAndConcatenate(suite -> repository.lastCompleted(suite.id(), null)
+                        .flatMap(last -> start(suite, spec(suite.document()).version(), null,
+                                last == null ? null : last.id(), "schedule"))
+                        .invoke(run -> LOG.infof("suite %s: scheduled run %s", suite.name(), run.id()))
+                        .onFailure().invoke(e -> LOG.warnf("suite %s: its scheduled run did not start: %s",
+                                suite.name(), e.getMessage()))
+                        .onFailure().recoverWithNull())
+                .collect().last().replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("eval schedules: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** Renews the leases of this replica's runs, and takes up runs whose runner died. */

@@ -1,5 +1,10 @@
 package io.switchboard.evals.suite;
 
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,6 +21,8 @@ import io.switchboard.evals.suite.SuiteSpec.SimulatedUser;
 import io.switchboard.evals.suite.SuiteSpec.TurnSpec;
 import java.io.StringReader;
 import java.math.BigDecimal;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -141,7 +148,7 @@ public final class SuiteParser {
 
     private SuiteSpec suite(Node root) {
         Map<String, Node> fields = fields(root, "", Set.of("name", "agent", "version", "repeat", "judge_model",
-                "parallel", "pass_threshold", "cases", "description"));
+                "parallel", "pass_threshold", "schedule", "timezone", "cases", "description"));
         String name = text(required(fields, root, "", "name"), "name", 200);
         String agent = text(required(fields, root, "", "agent"), "agent", 200);
         Integer version = fields.containsKey("version") ? (int) whole(fields.get("version"), "version", 1,
@@ -155,6 +162,11 @@ public final class SuiteParser {
                 ? fraction(fields.get("pass_threshold"), "pass_threshold") : 1.0;
         if (fields.containsKey("description")) {
             text(fields.get("description"), "description", MAX_TEXT);
+        }
+        SuiteSpec.Schedule schedule = fields.containsKey("schedule")
+                ? schedule(fields.get("schedule"), fields.get("timezone")) : null;
+        if (schedule == null && fields.containsKey("timezone")) {
+            throw new Invalid(line(fields.get("timezone")), "timezone", "a time zone goes with a schedule");
         }
         List<Node> caseNodes = list(required(fields, root, "", "cases"), "cases");
         if (caseNodes.isEmpty()) {
@@ -173,7 +185,33 @@ public final class SuiteParser {
             }
             cases.add(c);
         }
-        return new SuiteSpec(name, agent, version, repeat, judgeModel, parallel, threshold, List.copyOf(cases));
+        return new SuiteSpec(name, agent, version, repeat, judgeModel, parallel, threshold, schedule,
+                List.copyOf(cases));
+    }
+
+    /** Unix cron's five fields, or six with seconds first; in {@code timezone} (IANA, default UTC). */
+    private static SuiteSpec.Schedule schedule(Node cronNode, Node zoneNode) {
+        String cron = nonBlank(cronNode, "schedule");
+        ZoneId zone = ZoneOffset.UTC;
+        if (zoneNode != null) {
+            try {
+                zone = ZoneId.of(nonBlank(zoneNode, "timezone"));
+            } catch (java.time.DateTimeException e) {
+                throw new Invalid(line(zoneNode), "timezone", "not a time zone (e.g. Europe/Berlin, UTC)");
+            }
+        }
+        int fields = cron.split("\\s+").length;
+        if (fields != 5 && fields != 6) {
+            throw new Invalid(line(cronNode), "schedule", "cron has five fields (minute hour day month weekday),"
+                    + " or six with seconds first");
+        }
+        try {
+            Cron parsed = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(fields == 5 ? CronType.UNIX
+                    : CronType.SPRING53)).parse(cron).validate();
+            return new SuiteSpec.Schedule(cron, zone, ExecutionTime.forCron(parsed));
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(line(cronNode), "schedule", "not a cron expression: " + e.getMessage());
+        }
     }
 
     private CaseSpec testCase(Node node, String at, String judgeModel) {

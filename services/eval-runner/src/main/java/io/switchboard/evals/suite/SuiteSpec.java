@@ -1,5 +1,9 @@
 package io.switchboard.evals.suite;
 
+import com.cronutils.model.time.ExecutionTime;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.List;
 
 /**
@@ -8,7 +12,15 @@ import java.util.List;
  * {@code expect} list is checked against the whole conversation.
  */
 public record SuiteSpec(String name, String agent, Integer version, int repeat, String judgeModel, Integer parallel,
-                        double passThreshold, List<CaseSpec> cases) {
+                        double passThreshold, Schedule schedule, List<CaseSpec> cases) {
+
+    /** When the suite runs by itself: a cron expression in a time zone. */
+    public record Schedule(String cron, ZoneId zone, ExecutionTime times) {
+        /** The first tick after {@code now}. */
+        public Instant next(Instant now) {
+            return times.nextExecution(now.atZone(zone)).map(ZonedDateTime::toInstant).orElse(null);
+        }
+    }
 
     public static final String DEFAULT_JUDGE_MODEL = "judge";
 

@@ -36,7 +36,7 @@ class TenancyTest {
         JsonNode document = new SuiteParser(10).parse(BadInputTest.SUITE.replace("\"s\"", "\"private suite\""))
                 .document();
         EvalRepository.Suite suite = repository.saveSuite(mine.id(), "private suite", UUID.randomUUID(), document,
-                null).await().atMost(Duration.ofSeconds(5)).suite();
+                null, null).await().atMost(Duration.ofSeconds(5)).suite();
         // a finished run (no runner holds it, so no replica takes it up)
         EvalRepository.Run run = repository.startRun(suite, document, 1, "sim", null, 1, "api", "j", "nobody",
                 Duration.ofSeconds(30)).await().atMost(Duration.ofSeconds(5));

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 class ComparisonTest {
 
     private static CaseResult result(int index, String name, int repetition, String outcome) {
-        return new CaseResult(index, repetition, name, UUID.randomUUID(), outcome, "a", outcome.equals("pass") ? null
-                : "why", 100, 10, null, JsonNodeFactory.instance.arrayNode(), JsonNodeFactory.instance.arrayNode());
+        return new CaseResult(index, repetition, name, UUID.randomUUID(), 1, "sim", outcome, "a",
+                outcome.equals("pass") ? null : "why", 100, 10, null, JsonNodeFactory.instance.arrayNode(),
+                JsonNodeFactory.instance.arrayNode());
     }
 
     private static Run run(String status) {

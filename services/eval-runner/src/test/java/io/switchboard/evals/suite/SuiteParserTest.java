@@ -102,6 +102,25 @@ class SuiteParserTest {
                 + "{properties: {a: *c}}}]}]}", 4, "anchors and aliases");
     }
 
+    @Test
+    void aScheduleIsCronInATimeZone() {
+        String cases = "cases:\n  - name: c\n    turns: [{user: hi}]\n";
+        SuiteSpec.Schedule nightly = parser.parse("name: s\nagent: a\nschedule: '30 3 * * *'\ntimezone: Europe/Berlin\n"
+                + cases).spec().schedule();
+        assertThat(nightly.next(java.time.Instant.parse("2026-12-03T10:00:00Z")))
+                .isEqualTo(java.time.Instant.parse("2026-12-04T02:30:00Z"));
+        SuiteSpec.Schedule everyFiveSeconds = parser.parse("name: s\nagent: a\nschedule: '*/5 * * * * *'\n" + cases)
+                .spec().schedule();
+        assertThat(everyFiveSeconds.next(java.time.Instant.parse("2026-12-03T10:00:01Z")))
+                .isEqualTo(java.time.Instant.parse("2026-12-03T10:00:05Z"));
+        assertThat(parser.parse("name: s\nagent: a\n" + cases).spec().schedule()).isNull();
+        assertInvalid("name: s\nagent: a\nschedule: '61 * * * *'\n" + cases, 3, "schedule: not a cron expression");
+        assertInvalid("name: s\nagent: a\nschedule: daily\n" + cases, 3, "schedule: cron has five fields");
+        assertInvalid("name: s\nagent: a\nschedule: '0 3 * * *'\ntimezone: Mars/Olympus\n" + cases, 4,
+                "timezone: not a time zone");
+        assertInvalid("name: s\nagent: a\ntimezone: UTC\n" + cases, 3, "a time zone goes with a schedule");
+    }
+
     private void assertInvalid(String document, int line, String says) {
         assertThatThrownBy(() -> parser.parse(document)).isInstanceOf(SuiteParser.Invalid.class)
                 .hasMessageContaining(says)
