@@ -426,13 +426,23 @@ class PlatformIT {
                           - judge: 'The answer quotes "Hello there"'
                           - max_latency_ms: 60000
                           - max_cost_usd: 0.01
+                  - name: a simulated user gets thanked
+                    simulated_user:
+                      persona: a polite visitor
+                      goal: Say "Good morning" and then "thanks a lot"
+                      max_turns: 4
+                    expect:
+                      - contains: thanks a lot
+                      - judge: 'The agent quotes "thanks a lot"'
                 """.formatted("gate " + agent, agent));
         Path junit = Files.createTempFile("junit", ".xml");
 
         Cli first = eval(suite, "--junit", junit.toString());
         assertThat(first.exit()).as(first.output()).isZero();
         assertThat(first.output()).contains("PASS  tells the time, then goes on").contains("verdict: passed");
-        assertThat(Files.readString(junit)).contains("<testsuite name=\"gate " + agent + "\" tests=\"2\" failures=\"0\"");
+        assertThat(Files.readString(junit))
+                .contains("<testsuite name=\"gate " + agent + "\" tests=\"3\" failures=\"0\"");
+        assertThat(first.output()).contains("PASS  a simulated user gets thanked");
 
         // a worse version: the clock tool is gone, so the first case can no longer tell the time
         put("/api/agents/" + agentId, "{\"name\":\"" + agent + "\",\"model\":\"sim\",\"tools\":[]}", 200);
@@ -447,6 +457,10 @@ class PlatformIT {
                 .split("[ :]")[1];
         browser.get(platform.adminUi() + "/evals/runs/" + runId);
         assertThat(browser.findElement(By.cssSelector("[data-testid=comparison]")).getText()).contains("1 regressed");
+        // any other completed run of the suite can be chosen to compare with: the first run is there
+        browser.findElement(By.cssSelector("[data-testid=compare-with] button")).click();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(browser.findElement(
+                By.cssSelector("[data-testid=comparison]")).getText()).contains("1 regressed"));
         List<String> rows = texts("[data-testid=case-row]");
         assertThat(rows.get(0)).contains("tells the time, then goes on").contains("regressed").contains("pass")
                 .contains("fail");

@@ -47,7 +47,7 @@ public class EvalPage {
 
         static native TemplateInstance suite(EvalClient.SuiteDetail detail, String yaml, String error);
 
-        static native TemplateInstance run(EvalClient.RunDetail detail);
+        static native TemplateInstance run(EvalClient.RunDetail detail, List<EvalClient.Run> others);
     }
 
     private final EvalClient evals;
@@ -105,7 +105,10 @@ public class EvalPage {
     @Path("/runs/{id}")
     public Uni<TemplateInstance> runDetail(@PathParam("id") String id, @QueryParam("with") String with,
                                            SecurityContext security) {
-        return evals.runDetail(SignedIn.bearer(security), id, with).map(Templates::run);
+        String auth = SignedIn.bearer(security);
+        return evals.runDetail(auth, id, with).flatMap(detail -> evals.suite(auth, detail.run().suiteId().toString())
+                .map(suite -> Templates.run(detail, suite.runs().stream()
+                        .filter(r -> !r.id().equals(detail.run().id()) && r.status().equals("completed")).toList())));
     }
 
     private Uni<TemplateInstance> page(String auth, String yaml, String error) {
