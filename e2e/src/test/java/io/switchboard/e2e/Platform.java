@@ -3,10 +3,10 @@ package io.switchboard.e2e;
 import io.switchboard.testing.EmbeddedKafka;
 import io.switchboard.testing.EmbeddedPostgresServer;
 import io.switchboard.testing.FakeOidcProvider;
+import io.switchboard.testing.FreePorts;
 import io.switchboard.testing.KafkaBroker;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -307,9 +307,7 @@ final class Platform implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.next();
     }
 
     @Override

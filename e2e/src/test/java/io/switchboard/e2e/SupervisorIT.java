@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.testing.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -340,27 +340,7 @@ class SupervisorIT {
 
     /** The first of {@code n} consecutive free TCP ports. */
     private static int freeRun(int n) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int first;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                first = socket.getLocalPort();
-            }
-            if (first + n > 65535) {
-                continue;
-            }
-            boolean free = true;
-            for (int port = first; port < first + n && free; port++) {
-                try (ServerSocket probe = new ServerSocket(port)) {
-                    probe.setReuseAddress(true);
-                } catch (IOException taken) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no " + n + " consecutive free ports");
+        return FreePorts.run(n);
     }
 
     private static double seconds(long nanos) {
