@@ -55,7 +55,7 @@ public class Agents {
 
     private Uni<List<AgentVersion>> versions(String agent, Caller caller) {
         String auth = "Bearer " + caller.credential();
-        UUID id = uuid(agent);
+        UUID id = Ids.orNull(agent);
         Uni<String> agentId = id != null ? Uni.createFrom().item(id.toString())
                 : runtime.agents(auth).map(all -> all.stream().filter(a -> a.name().equals(agent)).findFirst()
                         .map(a -> a.id().toString())
@@ -79,13 +79,5 @@ public class Agents {
             return s.tools().stream().map(Expectation.ToolMatch::name).toList();
         }
         return List.of();
-    }
-
-    private static UUID uuid(String text) {
-        try {
-            return UUID.fromString(text);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

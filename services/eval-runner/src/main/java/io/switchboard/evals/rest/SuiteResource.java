@@ -1,6 +1,7 @@
 package io.switchboard.evals.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
@@ -28,6 +29,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -40,6 +42,7 @@ import org.yaml.snakeyaml.Yaml;
 @RolesAllowed(Role.VIEWER_NAME)
 public class SuiteResource {
     static final String YAML = "application/yaml";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EvalRepository repository;
     private final EvalService evals;
@@ -62,8 +65,7 @@ public class SuiteResource {
                 DumperOptions options = new DumperOptions();
                 options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
                 options.setWidth(120);
-                yaml = new Yaml(options).dump(new com.fasterxml.jackson.databind.ObjectMapper()
-                        .convertValue(s.document(), java.util.Map.class));
+                yaml = new Yaml(options).dump(JSON.convertValue(s.document(), Map.class));
             }
             return new SuiteView(s.id(), s.name(), s.agentId(), s.document().path("cases").size(), s.document(), yaml,
                     s.nextRunAt(), s.createdAt(), s.updatedAt());
@@ -159,7 +161,7 @@ public class SuiteResource {
         if (baseline.equals("none")) {
             return Uni.createFrom().nullItem();
         }
-        UUID id = uuid(baseline);
+        UUID id = Ids.orNull(baseline);
         if (id == null) {
             throw Problem.badRequest("baseline: last, none, or the id of a run of this suite");
         }
@@ -203,13 +205,5 @@ public class SuiteResource {
             }
             return suite;
         });
-    }
-
-    private static UUID uuid(String text) {
-        try {
-            return UUID.fromString(text);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }
