@@ -85,7 +85,7 @@
     }
   });
 
-  function scroll() { window.scrollTo(0, document.body.scrollHeight); }
+  function scroll() { chat.lastElementChild?.scrollIntoView({ block: 'nearest' }); }
 
   const handlers = {
     turn_started(e) {
@@ -180,6 +180,7 @@
     if (seq <= lastSeq) return; // already drawn
     lastSeq = seq;
     handlers[name](JSON.parse(msg.data));
+    if (name !== 'token' && window.switchboardTraceChanged) window.switchboardTraceChanged();
     scroll();
   }));
   stream.onerror = () => {

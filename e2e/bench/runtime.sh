@@ -4,7 +4,8 @@
 # streaming at once, against the targets.
 #
 #   e2e/bench/runtime.sh          (-Dsessions=100000 -Dwarmup=600 (at most) -Dseconds=20 -Dstreaming=1000
-#                                 -DturnsPerSession=20 by default; -Dparts=idle,tools,talk,floor,burst,sse: some only)
+#                                 -DturnsPerSession=20 by default; -Dparts=idle,tools,talk,floor,burst,sse,spans:
+#                                 some only; spans: CPU per tool turn with the span store on, off, and tracing off)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}

@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,17 +40,22 @@ final class Platform implements AutoCloseable {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private Duration simTokenInterval;
     private FakeApi api;
+    private FakeCollector collector;
+    /** Environment for the services started from now on, over the defaults ("" takes a variable away). */
+    private final Map<String, String> overrides = new ConcurrentHashMap<>();
     /** The company's identity provider that people may sign in with (admin-ui's "Sign in with ..."). */
     private FakeOidcProvider identityProvider;
     private int apiPort;
+    private int collectorPort;
 
     private Platform(KafkaBroker kafka, EmbeddedPostgresServer postgres) {
         this.kafka = kafka;
         this.postgres = postgres;
     }
 
+    /** The platform as the end-to-end tests use it: its spans also go to an OTLP collector stand-in. */
     static Platform start(Duration simTokenInterval) throws Exception {
-        return start(simTokenInterval, EmbeddedKafka.start());
+        return start(simTokenInterval, EmbeddedKafka.start(), Map.of(), true);
     }
 
     /** The platform on this broker (it is closed with the platform). */
@@ -60,11 +66,16 @@ final class Platform implements AutoCloseable {
     /** The platform on this broker, its PostgreSQL started with these settings too. */
     static Platform start(Duration simTokenInterval, KafkaBroker kafka, Map<String, String> postgresSettings)
             throws Exception {
+        return start(simTokenInterval, kafka, postgresSettings, false);
+    }
+
+    private static Platform start(Duration simTokenInterval, KafkaBroker kafka, Map<String, String> postgresSettings,
+                                  boolean otlp) throws Exception {
         // a server that can be stopped and started again with its data: an outage, for the tests that need one
         Platform platform = new Platform(kafka, EmbeddedPostgresServer.startStoppable(
                 Files.createTempDirectory("e2e-postgres").toFile(), freePort(), postgresSettings));
         try {
-            platform.startServices(simTokenInterval);
+            platform.startServices(simTokenInterval, otlp);
             return platform;
         } catch (Exception | AssertionError e) {
             platform.close();
@@ -85,6 +96,11 @@ final class Platform implements AutoCloseable {
     }
 
     /** The third-party API agents reach with {@code http_request}, at {@code http://localhost:<apiPort()>}. */
+    /** The OTLP collector agent-runtime and llm-gateway export their spans to. */
+    FakeCollector collector() {
+        return collector;
+    }
+
     FakeApi api() {
         return api;
     }
@@ -101,10 +117,14 @@ final class Platform implements AutoCloseable {
         return "http://localhost:" + ports.get(service);
     }
 
-    private void startServices(Duration simTokenInterval) throws Exception {
+    private void startServices(Duration simTokenInterval, boolean otlp) throws Exception {
         this.simTokenInterval = simTokenInterval;
         this.apiPort = freePort();
         this.api = new FakeApi(apiPort);
+        if (otlp) {
+            this.collectorPort = freePort();
+            this.collector = new FakeCollector(collectorPort);
+        }
         this.identityProvider = new FakeOidcProvider(OIDC_CLIENT_ID);
         for (String service : SERVICES) {
             ports.put(service, freePort());
@@ -215,10 +235,22 @@ final class Platform implements AutoCloseable {
         env.put("SWITCHBOARD_OIDC_CLIENT_SECRET", "e2e-client-secret-long-enough-to-seal-cookies");
         // admin-ui slows a browser after 12 failed sign-ins (20 by default), so a test reaches the limit sooner
         env.put("SWITCHBOARD_SIGN_IN_FAILURES_PER_ADDRESS", "12");
+        if (collector != null) { // spans go to the span store and, over OTLP/HTTP, to the collector stand-in
+            env.put("SWITCHBOARD_OTLP_ENDPOINT", "http://localhost:" + collectorPort);
+            env.put("QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+            env.put("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "500ms");
+        }
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s
         env.put("RUNTIME_RECOVERY_LEASE", "3s");
         env.put("RUNTIME_RECOVERY_HEARTBEAT", "1s");
         env.put("RUNTIME_RECOVERY_SWEEP_INTERVAL", "1s");
+        overrides.forEach((name, value) -> {
+            if (value.isEmpty()) {
+                env.remove(name);
+            } else {
+                env.put(name, value);
+            }
+        });
         return builder.start();
     }
 
@@ -244,6 +276,16 @@ final class Platform implements AutoCloseable {
     /** Transactions ended in the platform's database so far, by every service (see the server's own doc). */
     long databaseTransactions() throws java.sql.SQLException {
         return postgres.transactions();
+    }
+
+    /** Sets (or, with "", takes away) an environment variable of the services started or restarted from now on. */
+    void environment(String name, String value) {
+        overrides.put(name, value);
+    }
+
+    /** A count from the platform's database ({@code select count(*) ...}). */
+    long count(String query) throws java.sql.SQLException {
+        return postgres.count(query);
     }
 
     /** What each statement cost PostgreSQL so far (a platform started with pg_stat_statements). */
@@ -322,6 +364,9 @@ final class Platform implements AutoCloseable {
         }
         if (api != null) {
             api.close();
+        }
+        if (collector != null) {
+            collector.close();
         }
         if (identityProvider != null) {
             identityProvider.close();

@@ -395,6 +395,103 @@ class PlatformIT {
     }
 
     /**
+     * The debugger: a person opens a session and sends a message whose tool is slow. While the turn runs its trace shows
+     * it running with its first model call; then the turn, its two model calls (from llm-gateway, in the same trace)
+     * and its tool call. The second model call opens what it was sent (the tool's result) and answered, and replays
+     * against another model, side by side, without touching the session. The same trace reached an OTLP collector
+     * from both services.
+     */
+    @Test
+    void aPersonWatchesATurnInTheDebuggerAndReplaysAModelCallAgainstAnotherModel() throws Exception {
+        String path = "/slow-report-" + UUID.randomUUID().toString().substring(0, 8);
+        platform.api().serveSlowly(path, "the weather report", 3000);
+        String agentId = post("/api/agents", "{\"name\":\"traced-" + UUID.randomUUID().toString().substring(0, 8)
+                + "\",\"model\":\"sim\",\"tools\":[\"http_request\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=trace-empty]")).isEmpty());
+        send("fetch http://localhost:" + platform.apiPort() + path);
+
+        // while the tool runs: the turn, running, with the model call that asked for the tool
+        await().atMost(WAIT).until(() -> !browser.findElements(
+                By.cssSelector("[data-testid=trace-turn].running")).isEmpty()
+                && browser.findElements(By.cssSelector("[data-testid=trace-model_call]")).size() == 1);
+        assertThat(browser.findElements(By.cssSelector("[data-testid=turn-error]"))).isEmpty();
+        assertThat(lastAnswerOrNone()).as("the answer has not come yet").isNull();
+
+        // then the whole turn: two model calls around the tool call
+        await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector("[data-testid=trace-turn].ok")).size() == 1
+                && browser.findElements(By.cssSelector("[data-testid=trace-model_call]")).size() == 2
+                && browser.findElements(By.cssSelector("[data-testid=trace-tool_call]")).size() == 1);
+        assertThat(texts("[data-testid=trace-tool_call]").get(0)).contains("http_request").contains("the weather report");
+        assertThat(texts("[data-testid=trace-model_call]")).allMatch(row -> row.contains("sim on sim")
+                && row.contains("tokens") && row.contains("first chunk"));
+        String answer = lastAnswer().getText();
+        assertThat(answer).contains("the weather report");
+
+        browser.findElements(By.cssSelector("[data-testid=trace-model_call]")).get(1).click();
+        WebElement detail = await().atMost(WAIT).ignoreExceptions().until(
+                () -> browser.findElement(By.cssSelector("[data-testid=call-detail]")), WebElement::isDisplayed);
+        assertThat(detail.findElements(By.cssSelector("[data-testid=sent-message]")).stream().map(WebElement::getText))
+                .anyMatch(text -> text.startsWith("tool") && text.contains("the weather report"));
+        assertThat(detail.findElement(By.cssSelector("[data-testid=call-answer]")).getText()).isEqualTo(answer);
+
+        WebElement model = detail.findElement(By.cssSelector("[data-testid=replay-model]"));
+        model.clear();
+        model.sendKeys("sim/other");
+        detail.findElement(By.cssSelector("[data-testid=replay]")).click();
+        String replayed = await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
+                By.cssSelector("[data-testid=replay-text]")).getText(), text -> !text.isBlank());
+        assertThat(replayed).contains("the weather report");
+        assertThat(browser.findElement(By.cssSelector("[data-testid=replay-answer]")).getText())
+                .contains("Model: sim/other").contains("not stored in the session");
+        // the replay is no part of the session: one turn, as before
+        JsonNode session = get("/api/sessions/" + sessionId);
+        assertThat(session.get("turns")).hasSize(1);
+        assertThat(get("/api/sessions/" + sessionId + "/trace").get("turns")).hasSize(1);
+
+        // one trace id for the session, exported by both services to the OTLP collector
+        String traceId = sessionId.replace("-", "");
+        await().atMost(WAIT).until(() -> platform.collector().received(traceId, "agent-runtime")
+                && platform.collector().received(traceId, "llm-gateway"));
+    }
+
+    /** Every service answers Prometheus at /q/metrics, the runtime and the gateway with the platform's own metrics. */
+    @Test
+    void everyServiceAnswersPrometheusWithThePlatformsMetrics() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"metered-" + UUID.randomUUID().toString().substring(0, 8)
+                + "\",\"model\":\"sim\",\"tools\":[\"clock\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"what time is it? use the clock\"}");
+        readStream(sessionId, null, "turn_completed");
+        Map<String, List<String>> wanted = Map.of(
+                "agent-runtime", List.of("switchboard_turns_total{status=\"completed\"",
+                        "switchboard_turn_duration_seconds_bucket", "switchboard_turn_first_token_seconds_bucket",
+                        "switchboard_tool_calls_total{outcome=\"ok\",tool=\"clock\"", "switchboard_approvals_waiting",
+                        "switchboard_sessions_active", "switchboard_sse_clients", "switchboard_spans_dropped_total",
+                        "kafka_consumer_fetch_manager_records_lag_max", "http_server_requests_seconds_count"),
+                "llm-gateway", List.of("switchboard_llm_calls_total{deployment=\"sim\",model=\"sim\",status=\"ok\"",
+                        "switchboard_llm_tokens_total", "switchboard_llm_cost_usd_total",
+                        "switchboard_llm_duration_seconds_bucket", "switchboard_llm_first_chunk_seconds_bucket",
+                        "switchboard_llm_cooldowns", "switchboard_spans_dropped_total",
+                        "kafka_consumer_fetch_manager_records_lag_max"),
+                "eval-runner", List.of("jvm_memory_used_bytes", "kafka_consumer_fetch_manager_records_lag_max"),
+                "admin-ui", List.of("jvm_memory_used_bytes", "http_server_requests_seconds_count"));
+        http.send(HttpRequest.newBuilder(URI.create(platform.adminUi() + "/sign-in")).build(),
+                HttpResponse.BodyHandlers.discarding()); // admin-ui's HTTP metrics have a request to show
+        for (Map.Entry<String, List<String>> service : wanted.entrySet()) {
+            await().atMost(WAIT).untilAsserted(() -> {
+                HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                                URI.create(platform.urlOf(service.getKey()) + "/q/metrics"))
+                        .header("Accept", "text/plain; version=0.0.4").build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(metrics.statusCode()).isEqualTo(200);
+                assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+                assertThat(metrics.body()).as(service.getKey()).contains(service.getValue());
+            });
+        }
+    }
+
+    /**
      * The CI gate, as a team uses it: a suite file (a multi-turn case with a tool trajectory, a judged case) run by
      * {@code ./switchboard eval} passes; a worse version of the agent (its clock tool gone) is published, the same
      * command exits 1 naming the regressed case, and the run's page shows the regression beside the run before.
@@ -1625,6 +1722,11 @@ class PlatformIT {
 
     private List<WebElement> answers() {
         return browser.findElements(By.cssSelector("[data-testid=assistant-message]"));
+    }
+
+    private WebElement lastAnswerOrNone() {
+        List<WebElement> all = answers().stream().filter(a -> !a.getText().isBlank()).toList();
+        return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
     private WebElement lastAnswer() {

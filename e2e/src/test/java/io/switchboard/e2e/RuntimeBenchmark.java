@@ -53,6 +53,8 @@ public final class RuntimeBenchmark {
     private final List<String[]> targets = new ArrayList<>();
     /** CPU per tool turn, all processes (ms): set by the tool turn's load, compared with the floor's. */
     private double toolTurnCpu = Double.NaN;
+    /** Whether the tool-turn figures are held against their targets (not while the span store's cost is measured). */
+    private boolean judging = true;
     /**
      * Turns a conversation of the turns/s loads has before it goes on in a new session (0: never). A session of an
      * agent without a context window sends its whole conversation to the model every call, so without an end the
@@ -80,7 +82,7 @@ public final class RuntimeBenchmark {
             listener.setDaemon(true);
             listener.start();
             List<String[]> rows = new ArrayList<>();
-            // -Dparts=...: some of them only (idle, tools, talk, floor, burst, sse)
+            // -Dparts=...: some of them only (idle, tools, talk, floor, burst, sse), or spans (the span store's cost)
             List<String> parts = List.of(System.getProperty("parts", "idle,tools,talk,floor,burst,sse").split(","));
             if (parts.contains("idle")) {
                 bench.idleSessions(sessions, rows);
@@ -99,6 +101,9 @@ public final class RuntimeBenchmark {
             }
             if (parts.contains("sse")) {
                 bench.firstTokenOverSse(Integer.getInteger("sequential", 100), rows);
+            }
+            if (parts.contains("spans")) {
+                bench.spanStoreCost(warmup, seconds, rows);
             }
             bench.listening.set(false);
             listener.join(5_000);
@@ -148,7 +153,7 @@ public final class RuntimeBenchmark {
      * Keeps 64 conversations busy for {@code seconds}: each sends its next message when its last turn ended. The
      * same load runs first, unmeasured, until the JIT compilers have settled (see {@link #warmUp}).
      */
-    private void turnsPerSecond(String tool, String text, int warmup, int seconds, List<String[]> rows)
+    private int turnsPerSecond(String tool, String text, int warmup, int seconds, List<String[]> rows)
             throws Exception {
         String agent = agent(tool == null ? "talker" : "clock-user", tool);
         List<String> sessionIds = new ArrayList<>();
@@ -190,8 +195,8 @@ public final class RuntimeBenchmark {
         rows.add(new String[] {label + ", 64 conversations" + (turnsPerSession > 0 ? " of " + turnsPerSession
                 + " turns" : ""), String.format("%.0f", rate),
                 tool == null ? "(baseline for the row above)" : ">= 250"});
-        if (tool != null) {
-            toolTurnCpu = cpuTotal;
+        toolTurnCpu = tool != null ? cpuTotal : toolTurnCpu;
+        if (tool != null && judging) {
             double runtime = (cpuAfter.get("agent-runtime") - cpuBefore.get("agent-runtime")) / 1e6
                     / Math.max(1, latencies.size());
             double postgres = (cpuAfter.get("postgres") - cpuBefore.get("postgres")) / 1e6
@@ -211,6 +216,43 @@ public final class RuntimeBenchmark {
         rows.add(new String[] {"    of which JIT compilation (ms)", String.format("%.1f", jit), ""});
         rows.add(new String[] {"  PostgreSQL transactions per turn, all services", String.format("%.1f", transactions),
                 tool == null ? "" : "<= 5 round trips"});
+        return latencies.size();
+    }
+
+    /**
+     * What the span store costs: the tool-turn load with agent-runtime and llm-gateway as shipped (the span store on),
+     * with the store off, and with tracing off, the two restarted for each; the CPU per tool turn side by side, and the
+     * rows the store wrote per turn.
+     */
+    private void spanStoreCost(int warmup, int seconds, List<String[]> rows) throws Exception {
+        String[][] modes = {{"span store on (as shipped)", null, null}, {"span store off", "SWITCHBOARD_SPAN_STORE",
+                "false"}, {"tracing off (before the span store)", "SWITCHBOARD_TRACING_DISABLED", "true"}};
+        double[] cpu = new double[modes.length];
+        judging = false;
+        for (int i = 0; i < modes.length; i++) {
+            platform.environment("SWITCHBOARD_SPAN_STORE", "");
+            platform.environment("SWITCHBOARD_TRACING_DISABLED", "");
+            if (modes[i][1] != null) {
+                platform.environment(modes[i][1], modes[i][2]);
+            }
+            for (String service : List.of("llm-gateway", "agent-runtime")) {
+                platform.stop(service);
+                platform.restart(service);
+            }
+            System.out.println("tool turns with " + modes[i][0] + " ...");
+            long spansBefore = platform.count("select count(*) from traces.spans");
+            int turns = turnsPerSecond("clock", "what time is it?", warmup, seconds, new ArrayList<>());
+            cpu[i] = toolTurnCpu;
+            Thread.sleep(1000); // the store's last batch
+            double spanRows = (platform.count("select count(*) from traces.spans") - spansBefore)
+                    / (double) Math.max(1, turns);
+            rows.add(new String[] {"CPU per tool turn, " + modes[i][0] + " (ms)", String.format("%.2f", cpu[i]),
+                    i == 0 ? "" : String.format("on is %+.1f %%", (cpu[0] - cpu[i]) / cpu[i] * 100)});
+            rows.add(new String[] {"  span store rows per tool turn", String.format("%.2f", spanRows), ""});
+        }
+        judging = true;
+        double extra = (cpu[0] - cpu[1]) / cpu[1] * 100;
+        target("span store: extra CPU per tool turn (%)", extra, "%+.1f", "< +10", extra < 10);
     }
 
     /** Per turn, each statement's calls and PostgreSQL's time for it (planning, execution), the costliest first. */

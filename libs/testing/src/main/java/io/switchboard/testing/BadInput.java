@@ -49,7 +49,8 @@ public final class BadInput {
     private static final String SURROGATE = "@@unpaired-surrogate@@";
     private static final String HUGE = "x".repeat(2 * 1024 * 1024);
     private static final int DEEP = 5000;
-    private static final Pattern PARAMETER = Pattern.compile("\\{(\\w+)}");
+    /** A path parameter, {name} or {name: regex}. */
+    private static final Pattern PARAMETER = Pattern.compile("\\{(\\w+)(?:\\s*:[^}]*)?}");
 
     /** An endpoint as its resource declares it; {@code body} is null when it takes none. */
     private record Endpoint(String method, String template, Type body) {

@@ -100,6 +100,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    /** The single number {@code query} gives (a count), from the platform's database. */
+    public long count(String query) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(DATABASE), USER, PASSWORD);
+             Statement s = c.createStatement();
+             ResultSet r = s.executeQuery(query)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
     /**
      * What each statement cost the server so far, the costliest first: {@code pg_stat_statements}' calls, and its
      * planning and execution time in milliseconds (a server started with {@code shared_preload_libraries =

@@ -12,10 +12,12 @@ import java.util.Map;
  * requests written before organizations, which are the default one's. {@code settings} (schema version 2) is how the
  * model should generate; absent in older requests, which read it as {@link GenerationSettings#DEFAULTS}. Readers of
  * version 1 ignore it.
+ * {@code traceparent} (optional, W3C) is the span the call belongs to (the turn's), so the gateway's span of the call
+ * joins the session's trace.
  */
 public record LlmRequest(String requestId, String sessionId, String turnId, String model, List<ChatMessage> messages,
                          List<ToolSpec> tools, String agentId, Map<String, Object> responseFormat, String orgId,
-                         GenerationSettings settings, int schemaVersion) {
+                         GenerationSettings settings, int schemaVersion, String traceparent) {
     public static final int SCHEMA_VERSION = 2;
 
     public LlmRequest {
@@ -25,19 +27,19 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
     public static LlmRequest of(String requestId, String sessionId, String turnId, String model,
                                 List<ChatMessage> messages, List<ToolSpec> tools) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, null, null,
-                SCHEMA_VERSION);
+                SCHEMA_VERSION, null);
     }
 
     /** The same request, attributed to an agent. */
     public LlmRequest forAgent(String agent) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, responseFormat, orgId,
-                settings, schemaVersion);
+                settings, schemaVersion, traceparent);
     }
 
     /** The same request, for an organization. */
     public LlmRequest forOrg(String org) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, org,
-                settings, schemaVersion);
+                settings, schemaVersion, traceparent);
     }
 
     /**
@@ -46,18 +48,24 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
      */
     public LlmRequest withResponseFormat(Map<String, Object> format) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, orgId,
-                settings, schemaVersion);
+                settings, schemaVersion, traceparent);
     }
 
     /** The same request, generating as {@code settings} say. */
     public LlmRequest withSettings(GenerationSettings settings) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                settings, schemaVersion);
+                settings, schemaVersion, traceparent);
+    }
+
+    /** The same request, as part of the span a W3C {@code traceparent} names. */
+    public LlmRequest withTraceparent(String parent) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
+                settings, schemaVersion, parent);
     }
 
     /** The same call under another id (asked again after its reply was lost: the two must not be confused). */
     public LlmRequest withRequestId(String id) {
         return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                settings, schemaVersion);
+                settings, schemaVersion, traceparent);
     }
 }

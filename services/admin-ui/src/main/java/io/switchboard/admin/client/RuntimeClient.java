@@ -71,7 +71,22 @@ public interface RuntimeClient {
 
     /** One model call of a session: what it was sent and, for an agent with a context window, its counted tokens. */
     record ModelCall(String requestId, UUID turnId, String model, Integer promptTokens, Instant createdAt,
-                     Integer snapshotPosition, int firstPosition, int lastPosition, List<SentMessage> messages) {
+                     Integer snapshotPosition, int firstPosition, int lastPosition, List<SentMessage> messages,
+                     SentMessage answer) {
+    }
+
+    /** One span of a session's trace (a turn, a model call, a tool call), with what it did inside. */
+    record TraceNode(String spanId, String kind, String name, String service, Instant startedAt, Instant endedAt,
+                     Long durationMs, String status, String errorType, Map<String, Object> attributes,
+                     List<TraceNode> children, SessionTrace subSession) {
+    }
+
+    /** A session's trace: its turns, oldest first. */
+    record SessionTrace(UUID sessionId, String traceId, String agentName, List<TraceNode> turns) {
+    }
+
+    /** A model call sent again: to another model, or with another system prompt. */
+    record Replay(String model, String systemPrompt) {
     }
 
     record NewMessage(String text) {
@@ -229,6 +244,15 @@ public interface RuntimeClient {
     @GET
     @Path("/sessions/{id}/calls")
     Uni<List<ModelCall>> calls(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    @GET
+    @Path("/sessions/{id}/trace")
+    Uni<SessionTrace> trace(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    @POST
+    @Path("/sessions/{id}/calls/{requestId}/replay")
+    Uni<ObjectNode> replay(@HeaderParam("Authorization") String auth, @PathParam("id") String id,
+                           @PathParam("requestId") String requestId, Replay replay);
 
     @POST
     @Path("/sessions/{id}/messages")

@@ -28,6 +28,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +50,10 @@ public class SessionPage {
                                             List<RuntimeClient.SessionSummary> subSessions);
 
         static native TemplateInstance calls(String sessionId, List<RuntimeClient.ModelCall> calls);
+
+        static native TemplateInstance trace(String sessionId, List<TraceView.Row> rows);
+
+        static native TemplateInstance call(String sessionId, RuntimeClient.ModelCall call);
     }
 
     /** One turn as the chat page draws it: what was said and done, in order, and how it ended. */
@@ -116,6 +121,46 @@ public class SessionPage {
         return runtime.calls(auth, id).map(calls -> Response.ok(Templates.calls(id, calls)).build())
                 .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
                         .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
+    }
+
+    /** The debugger's trace panel (a fragment the chat page loads, and loads again as the turn goes on). */
+    @GET
+    @Path("/{id}/trace")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<Response> trace(@PathParam("id") String id, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.trace(auth, id)
+                .map(trace -> Response.ok(Templates.trace(id, TraceView.rows(trace, Instant.now()))).build())
+                .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
+                        .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
+    }
+
+    /** One model call in the debugger: what it was sent, what it answered, and the playground to replay it. */
+    @GET
+    @Path("/{id}/calls/{requestId: .+}")
+    @Produces(MediaType.TEXT_HTML)
+    public Uni<Response> call(@PathParam("id") String id, @PathParam("requestId") String requestId,
+                              SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.calls(auth, id).map(calls -> calls.stream().filter(c -> c.requestId().equals(requestId))
+                        .findFirst().map(call -> Response.ok(Templates.call(id, call)).build())
+                        .orElseGet(() -> Response.status(404).type(MediaType.TEXT_PLAIN)
+                                .entity("no model call " + requestId + " in this session").build()))
+                .onFailure().recoverWithUni(e -> Uni.createFrom().item(Response.status(Problems.status(e))
+                        .type(MediaType.TEXT_PLAIN).entity(Problems.describe(e)).build()));
+    }
+
+    /** The playground: the call sent again to another model or with another system prompt; the runtime's answer. */
+    @POST
+    @Path("/{id}/calls/{requestId: .+}/replay")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.OPERATOR_NAME)
+    public Uni<Response> replay(@PathParam("id") String id, @PathParam("requestId") String requestId,
+                                RuntimeClient.Replay replay, SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.replay(auth, id, requestId, replay).map(answer -> Response.ok(answer).build())
+                .onFailure().recoverWithItem(SessionPage::problem);
     }
 
     /** Sends the user's message; answers 202 with the turn id, or the runtime's problem. */

@@ -3,7 +3,6 @@ package io.switchboard.runtime.client;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -11,6 +10,7 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,7 +56,7 @@ public class GatewayClient {
      * stream before its end tells the gateway to close the upstream call ({@code llm.cancels}).
      */
     public Multi<LlmChunk> stream(LlmRequest request, Context parent) {
-        Message<LlmRequest> message = Message.of(request).addMetadata(TracingMetadata.withCurrent(parent));
+        Message<LlmRequest> message = Message.of(request.withTraceparent(SessionTraces.traceparent(parent)));
         return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().<LlmChunk>deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             return untilLast(requests.requestMulti(message).map(Message::getPayload).onItem().transform(chunk -> {

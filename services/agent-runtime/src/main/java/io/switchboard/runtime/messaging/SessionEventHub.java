@@ -1,5 +1,7 @@
 package io.switchboard.runtime.messaging;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.api.SessionStreams;
 import io.switchboard.contracts.agent.AgentEvent;
@@ -17,8 +19,11 @@ public class SessionEventHub {
 
     SessionEventHub(@ConfigProperty(name = "switchboard.streams.per-session", defaultValue = "32") int perSession,
                     @ConfigProperty(name = "switchboard.streams.per-replica", defaultValue = "10000") int perReplica,
-                    @ConfigProperty(name = "switchboard.streams.buffered-events", defaultValue = "4096") int buffered) {
+                    @ConfigProperty(name = "switchboard.streams.buffered-events", defaultValue = "4096") int buffered,
+                    MeterRegistry meters) {
         this.streams = new SessionStreams(new SessionStreams.Limits(perSession, perReplica, buffered));
+        Gauge.builder("switchboard.sse.clients", streams, SessionStreams::clients)
+                .description("Event streams (SSE) this replica serves").register(meters);
     }
 
     @Incoming("agent-events-in")

@@ -9,12 +9,10 @@ import io.switchboard.auth.Caller;
 import io.switchboard.auth.DataPlane;
 import io.switchboard.auth.Role;
 import io.switchboard.contracts.agent.AgentEvent;
-import io.switchboard.runtime.context.ContextWindow;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.Approval;
 import io.switchboard.runtime.repository.ApprovalRepository;
-import io.switchboard.runtime.repository.ContextRepository;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.StoredMessage;
@@ -38,7 +36,6 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -51,11 +48,11 @@ public class SessionResource {
     private final ObjectMapper json;
     private final ApprovalRepository approvals;
     private final AgentRepository agents;
-    private final ContextRepository contexts;
+    private final SentCalls sentCalls;
 
     public SessionResource(SessionService service, SessionRepository sessions, SessionEventHub hub, ObjectMapper json,
-                           ApprovalRepository approvals, AgentRepository agents, ContextRepository contexts) {
-        this.contexts = contexts;
+                           ApprovalRepository approvals, AgentRepository agents, SentCalls sentCalls) {
+        this.sentCalls = sentCalls;
         this.approvals = approvals;
         this.agents = agents;
         this.service = service;
@@ -156,11 +153,12 @@ public class SessionResource {
     /**
      * One model call of the session as it was sent: the system prompt (with the summary standing for older turns,
      * if any), then the journal from {@code firstPosition} to {@code lastPosition}; {@code promptTokens} as counted
-     * before the call to fit the agent's window (null for an agent without one).
+     * before the call to fit the agent's window (null for an agent without one); {@code answer} what the model answered,
+     * as journaled (null while the call runs, or when the turn failed in it).
      */
     public record ModelCallView(String requestId, UUID turnId, String model, Integer promptTokens, Instant createdAt,
                                 Integer snapshotPosition, int firstPosition, int lastPosition,
-                                List<SentMessage> messages) {
+                                List<SentMessage> messages, SentMessage answer) {
     }
 
     /** A message as the model got it; {@code toolCalls} is a JSON array or null. */
@@ -172,24 +170,7 @@ public class SessionResource {
     @Path("/{id}/calls")
     public Uni<List<ModelCallView>> calls(@PathParam("id") String id, SecurityContext security) {
         UUID sessionId = Ids.parse(id, "session");
-        return existing(Caller.of(security).orgId(), sessionId).flatMap(session -> agents.find(session.agentId(), session.agentVersion())
-                .flatMap(agent -> contexts.calls(sessionId).flatMap(calls -> contexts.snapshots(sessionId)
-                        .flatMap(snapshots -> sessions.messages(sessionId).map(messages -> calls.stream().map(call -> {
-                            String summary = snapshots.stream()
-                                    .filter(s -> call.snapshotPosition() != null
-                                            && s.throughPosition() == call.snapshotPosition())
-                                    .findFirst().map(ContextRepository.Snapshot::summary).orElse(null);
-                            List<SentMessage> sent = new ArrayList<>();
-                            sent.add(new SentMessage("system", ContextWindow.systemPrompt(agent.systemPrompt(), summary),
-                                    null, null));
-                            messages.stream().filter(m -> m.position() >= call.firstPosition()
-                                            && m.position() <= call.lastPosition())
-                                    .forEach(m -> sent.add(new SentMessage(m.role(), m.content(), m.toolCalls(),
-                                            m.toolCallId())));
-                            return new ModelCallView(call.requestId(), call.turnId(), call.model(), call.promptTokens(),
-                                    call.createdAt(), call.snapshotPosition(), call.firstPosition(), call.lastPosition(),
-                                    sent);
-                        }).toList())))));
+        return existing(Caller.of(security).orgId(), sessionId).flatMap(sentCalls::of).map(SentCalls.Sent::calls);
     }
 
     @Consumes(MediaType.APPLICATION_JSON)

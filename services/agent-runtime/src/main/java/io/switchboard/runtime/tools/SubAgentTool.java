@@ -72,7 +72,7 @@ public final class SubAgentTool implements Tool {
         if (problem != null) {
             return Uni.createFrom().failure(new Rejected(problem));
         }
-        UUID child = nameFor("session", context.idempotencyKey());
+        UUID child = childSession(context.idempotencyKey());
         UUID turn = nameFor("turn", context.idempotencyKey());
         return sessionStore.find(context.sessionId()).flatMap(parent -> {
             if (parent.depth() + 1 > maxDepth) {
@@ -88,6 +88,11 @@ public final class SubAgentTool implements Tool {
             }
             return answer.text();
         });
+    }
+
+    /** The session a sub-agent call with this idempotency key opens (for its span, and the trace's sub-sessions). */
+    public static UUID childSession(String idempotencyKey) {
+        return nameFor("session", idempotencyKey);
     }
 
     private static UUID nameFor(String what, String idempotencyKey) {

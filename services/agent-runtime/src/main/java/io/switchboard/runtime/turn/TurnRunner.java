@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -41,8 +43,10 @@ import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.tools.Tool;
 import io.switchboard.runtime.tools.ToolArguments;
 import io.switchboard.runtime.tools.ToolCatalog;
+import io.switchboard.runtime.tools.SubAgentTool;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.turn.TurnInput.Crashed;
+import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,13 +95,15 @@ public class TurnRunner {
     private final RuntimeConfig config;
     private final ObjectMapper json;
     private final Tracer tracer;
+    private final TurnMetrics metrics;
     /** Turns running here, by id (to cancel them). */
     private final Map<UUID, Run> running = new ConcurrentHashMap<>();
     private final KeptConversations kept = new KeptConversations();
 
     public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway,
                       ToolCatalog catalog, ToolArguments arguments, ToolSlots slots, ApprovalRepository approvals,
-                      EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer) {
+                      EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
+                      TurnMetrics metrics) {
         this.sessions = sessions;
         this.agents = agents;
         this.window = window;
@@ -110,13 +116,14 @@ public class TurnRunner {
         this.config = config;
         this.json = json;
         this.tracer = tracer;
+        this.metrics = metrics;
     }
 
     /**
      * Runs the turn the runner has just begun ({@code claimed}: see {@link SessionRepository#claimNext}), or taken up
      * after a runner that stopped, until it ends or pauses for approvals. Every write carries the token of the
-     * runner's lease on the session. The turn is one span ({@code invoke_agent <name>}) in the trace of
-     * {@code parent}; its model and tool calls are children. Never fails; gives what the runner does next with the
+     * runner's lease on the session. The turn is one span ({@code invoke_agent <name>}) in the session's trace
+     * ({@link SessionTraces}), linked to {@code parent} (the command's); its model and tool calls are children. Never fails; gives what the runner does next with the
      * session.
      */
     public Uni<Ran> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
@@ -164,6 +171,8 @@ public class TurnRunner {
         final Span span;
         final Context trace;
         final int attempt;
+        /** When this runner began the turn (or took it up again). */
+        final long startedNanos = System.nanoTime();
         /** The token of the runner's lease, carried by every write. */
         final long fence;
         /** How the runner took the session and began the turn (where its user message joined, if it did now). */
@@ -215,12 +224,18 @@ public class TurnRunner {
             this.seq = new AtomicLong(begun.seqBase());
             this.seqCeiling = begun.seqBase() + SEQ_BLOCK;
             this.state = TurnState.of(sessionId, turnId);
-            this.span = tracer.spanBuilder("invoke_agent").setParent(parent).setSpanKind(SpanKind.INTERNAL)
+            // the session's trace holds all its turns; the command that started this one is a link
+            SpanBuilder builder = tracer.spanBuilder("invoke_agent").setParent(SessionTraces.of(sessionId));
+            SpanContext command = Span.fromContext(parent).getSpanContext();
+            if (command.isValid()) {
+                builder.addLink(command);
+            }
+            this.span = builder.setSpanKind(SpanKind.INTERNAL)
                     .setAttribute("gen_ai.operation.name", "invoke_agent")
                     .setAttribute("gen_ai.conversation.id", sessionId.toString())
                     .setAttribute("switchboard.turn.id", turnId.toString())
                     .setAttribute("switchboard.turn.attempt", begun.attempts()).startSpan();
-            this.trace = parent.with(span);
+            this.trace = Context.root().with(span);
         }
 
         /**
@@ -403,6 +418,7 @@ public class TurnRunner {
             toolbox = tools;
             conversation = loaded;
             span.updateName("invoke_agent " + found.name())
+                    .setAttribute("switchboard.org.id", found.orgId().toString())
                     .setAttribute("gen_ai.agent.id", found.id().toString())
                     .setAttribute("gen_ai.agent.name", found.name());
             return new TurnInput.Loaded(policy(found, tools), loaded.thisTurn());
@@ -455,6 +471,9 @@ public class TurnRunner {
                         folder.get().add(chunk);
                         if (chunk instanceof LlmChunk.TextDelta delta) {
                             streamed.set(true);
+                            if (tokenIndex.get() == 0) {
+                                metrics.firstToken(System.nanoTime() - startedNanos);
+                            }
                             events.fireAndForget(TokenDelta.of(session(), turn(), nextSeq(),
                                     tokenIndex.getAndIncrement(), delta.text()));
                         }
@@ -487,12 +506,24 @@ public class TurnRunner {
             Span toolSpan = tracer.spanBuilder("execute_tool " + call.name()).setParent(trace)
                     .setSpanKind(SpanKind.INTERNAL).setAttribute("gen_ai.operation.name", "execute_tool")
                     .setAttribute("gen_ai.tool.name", call.name()).setAttribute("gen_ai.tool.call.id", call.id())
-                    .setAttribute("gen_ai.tool.type", "function").startSpan();
+                    .setAttribute("gen_ai.tool.type", "function")
+                    .setAttribute("gen_ai.conversation.id", sessionId.toString())
+                    .setAttribute("switchboard.org.id", agent.orgId().toString())
+                    .setAttribute("switchboard.turn.id", turnId.toString())
+                    .setAttribute("switchboard.tool.idempotency_key", run.idempotencyKey()).startSpan();
+            if (tool instanceof SubAgentTool) {
+                toolSpan.setAttribute("switchboard.sub_session.id",
+                        SubAgentTool.childSession(run.idempotencyKey()).toString());
+            }
             ToolContext context = new ToolContext(run.idempotencyKey(), agent.httpAllowedHosts(), sessionId);
             return turnSlots.run(() -> slots.run(() -> tool.call(call.arguments(), context)
                             .ifNoItem().after(timeout).failWith(TimeoutException::new)))
-                    .<TurnInput>map(result -> new TurnInput.ToolFinished(call.id(), result, false, null))
+                    .<TurnInput>map(result -> {
+                        metrics.toolCalled(call.name(), "ok");
+                        return new TurnInput.ToolFinished(call.id(), result, false, null);
+                    })
                     .onFailure(Tool.Rejected.class).recoverWithItem(rejected -> {
+                        metrics.toolCalled(call.name(), "rejected");
                         toolSpan.setAttribute("error.type", "tool_rejected");
                         return new TurnInput.ToolFinished(call.id(), rejected.getMessage(), true, null);
                     })
@@ -500,6 +531,7 @@ public class TurnRunner {
                         boolean late = failure instanceof TimeoutException;
                         String reason = late ? "tool " + call.name() + " did not answer within " + timeout
                                 : "tool " + call.name() + " failed: " + failure.getMessage();
+                        metrics.toolCalled(call.name(), late ? "timeout" : "error");
                         toolSpan.setAttribute("error.type", late ? "timeout" : "tool_error");
                         toolSpan.setStatus(StatusCode.ERROR, reason);
                         return new TurnInput.ToolFinished(call.id(), reason, true, reason);
@@ -546,6 +578,7 @@ public class TurnRunner {
         /** Commits the turn's end (its last messages, its status), then tells the stream. */
         private Uni<Void> finish(Directive.Finish end) {
             failureCode = end.code();
+            metrics.ended(end.status(), System.nanoTime() - startedNanos);
             long last = nextSeq();
             SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
                     end.inputTokens(), end.outputTokens(), end.costUsd());
@@ -685,7 +718,7 @@ public class TurnRunner {
      * tools have answered, then the model chooses again (as the OpenAI Agents SDK's {@code reset_tool_choice}): held
      * for the whole turn, it would call tools until the round limit.
      */
-    static GenerationSettings settings(Agent agent, List<ChatMessage> messages) {
+    public static GenerationSettings settings(Agent agent, List<ChatMessage> messages) {
         GenerationSettings settings = agent.generation();
         boolean forcing = settings.toolChoice() != null && !settings.toolChoice().mode().equals("none")
                 && !settings.toolChoice().mode().equals("auto");

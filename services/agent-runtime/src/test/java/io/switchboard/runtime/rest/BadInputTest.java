@@ -45,6 +45,9 @@ class BadInputTest {
                         "agentId")
                 .body("POST /api/sessions/{id}/messages", "/api/sessions/" + session + "/messages",
                         "{\"text\":\"hi\"}", 202, "text")
+                // the session has no model call yet: a well-formed replay is told so
+                .body("POST /api/sessions/{id}/calls/{requestId: .+}/replay", "/api/sessions/" + session
+                        + "/calls/none/replay", "{\"model\":\"sim\",\"systemPrompt\":\"Be brief.\"}", 404, "model")
                 .body("POST /api/approvals/{id}", "/api/approvals/" + UUID.randomUUID(),
                         "{\"decision\":\"deny\",\"reason\":\"no\"}", 404, "decision")
                 .body("PUT /api/tools/{name}", "/api/tools/bad-input", tool, 200, "description", "url")

@@ -93,6 +93,9 @@ class TenancyTest {
                 .then().statusCode(404);
         as(other).get("/api/sessions/" + session).then().statusCode(404);
         as(other).get("/api/sessions/" + session + "/calls").then().statusCode(404);
+        as(other).get("/api/sessions/" + session + "/trace").then().statusCode(404);
+        as(other).contentType(ContentType.JSON).body(Map.of("model", "sim"))
+                .post("/api/sessions/" + session + "/calls/x/replay").then().statusCode(404);
         as(other).get("/api/sessions/" + session + "/stream").then().statusCode(404);
         as(other).get("/api/sessions?parent=" + session).then().statusCode(404);
         as(other).contentType(ContentType.JSON).body(Map.of("text", "hi"))

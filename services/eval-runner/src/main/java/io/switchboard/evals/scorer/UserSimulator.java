@@ -46,7 +46,8 @@ public class UserSimulator {
                     ? "(the agent gave no answer)" : exchange.agent()));
         }
         LlmRequest request = new LlmRequest("user-" + UUID.randomUUID(), null, null, user.model(), messages,
-                List.of(), null, null, orgId, GenerationSettings.DEFAULTS, LlmRequest.SCHEMA_VERSION);
+                List.of(), null, null, orgId, GenerationSettings.DEFAULTS, LlmRequest.SCHEMA_VERSION,
+                null);
         return gateway.complete(request).map(reply -> {
             String text = reply.text().strip();
             return text.isEmpty() || text.contains(DONE) ? null : text;

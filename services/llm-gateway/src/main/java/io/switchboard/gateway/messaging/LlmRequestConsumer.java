@@ -1,10 +1,8 @@
 package io.switchboard.gateway.messaging;
 
-import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
-import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
@@ -15,6 +13,7 @@ import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
+import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -78,8 +77,7 @@ public class LlmRequestConsumer {
         Metadata routing = request.getMetadata();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(payload.requestId()).build();
-        CallMeter meter = recorder.start(payload, TracingMetadata.fromMessage(request)
-                .map(TracingMetadata::getCurrentContext).orElse(Context.root()));
+        CallMeter meter = recorder.start(payload, SessionTraces.fromTraceparent(payload.traceparent()));
         Chunks chunks = new Chunks(payload.requestId(), usage -> recorder.costOf(meter, usage.inputTokens(),
                 usage.outputTokens(), usage.cachedInputTokens()));
         // ack at once: a stream may outlast the consumer's max unacked-record age

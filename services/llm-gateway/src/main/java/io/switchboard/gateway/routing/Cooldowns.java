@@ -47,6 +47,15 @@ public final class Cooldowns {
         states.computeIfAbsent(deployment, d -> new State()).failure(nanoTime.getAsLong(), threshold);
     }
 
+    /** How many deployments are cooling down now (for the metrics). */
+    public int openCount() {
+        int open = 0;
+        for (State state : states.values()) {
+            open += state.open ? 1 : 0;
+        }
+        return open;
+    }
+
     /** Whether the deployment is cooling down (open), for status pages and tests. */
     public boolean open(String deployment) {
         State state = states.get(deployment);
@@ -55,7 +64,7 @@ public final class Cooldowns {
 
     private static final class State {
         private int consecutiveFailures;
-        private boolean open;
+        private volatile boolean open; // read by the metrics without the lock
         private boolean probing;
         private long openedAt;
 

@@ -1,5 +1,7 @@
 package io.switchboard.gateway.routing;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -41,8 +43,10 @@ public class Router {
     private final GatewayConfig.Routing config;
 
     @Inject
-    public Router(Deployments deployments, GatewayConfig config, io.vertx.core.Vertx vertx) {
+    public Router(Deployments deployments, GatewayConfig config, io.vertx.core.Vertx vertx, MeterRegistry meters) {
         this(deployments, config.routing(), vertx);
+        Gauge.builder("switchboard.llm.cooldowns", cooldowns, Cooldowns::openCount)
+                .description("Deployments cooling down after failures (passed over by routing)").register(meters);
     }
 
     public Router(RouteTable deployments, GatewayConfig.Routing config, io.vertx.core.Vertx vertx) {

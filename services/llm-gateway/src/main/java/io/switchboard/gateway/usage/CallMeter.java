@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Watches one call as it passes and turns it into a {@link CallRecord} at the end. One stream, one thread at a time. */
 public final class CallMeter {
@@ -33,6 +34,7 @@ public final class CallMeter {
     private final GenerationSettings settings;
     private volatile Deployment deployment;
     private volatile int attempts;
+    private final List<String> attemptedOn = new CopyOnWriteArrayList<>();
     private long firstContentNanos = -1;
     private int inputTokens;
     private int outputTokens;
@@ -157,6 +159,12 @@ public final class CallMeter {
     public void attempt(Deployment deployment) {
         this.deployment = deployment;
         attempts++;
+        attemptedOn.add(deployment.name());
+    }
+
+    /** The deployments the call was tried on, in order (one per attempt). */
+    List<String> attemptedOn() {
+        return attemptedOn;
     }
 
     public void observe(ProviderEvent event) {

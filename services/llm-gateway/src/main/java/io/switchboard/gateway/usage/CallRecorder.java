@@ -1,5 +1,6 @@
 package io.switchboard.gateway.usage;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -70,6 +71,8 @@ public class CallRecorder {
     static final int DEFAULT_MAX_OUTPUT_TOKENS = 4096;
     private static final AttributeKey<List<String>> FINISH_REASONS =
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
+    private static final AttributeKey<List<String>> DEPLOYMENTS_TRIED =
+            AttributeKey.stringArrayKey("switchboard.deployments_tried");
     static final int MAX_QUEUED = 200_000;
     private static final String OPEN = "select gateway.open_call($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     /** Opens a batch of calls that reserve nothing: their rows' ids, in the batch's order. */
@@ -116,18 +119,20 @@ public class CallRecorder {
     private final PriceTable prices;
     private final RouteTable routes;
     private final Tracer tracer;
+    private final CallMetrics metrics;
     private final boolean captureContent;
     /** How long a call may run before the sweep takes it for lost: the longest a call may take, and a margin. */
     private final Duration lostAfter;
 
     @jakarta.inject.Inject
-    public CallRecorder(Pool pool, GatewayConfig config, Deployments routes, Tracer tracer) {
+    public CallRecorder(Pool pool, GatewayConfig config, Deployments routes, Tracer tracer, MeterRegistry meters) {
         this(pool, prices(config), routes, config.tracing().captureContent(), tracer,
-                config.routing().totalTimeout().plusMinutes(1), config.calls().ledgerDoubt());
+                config.routing().totalTimeout().plusMinutes(1), config.calls().ledgerDoubt(), new CallMetrics(meters));
     }
 
     CallRecorder(Pool pool, PriceTable prices, RouteTable routes, boolean captureContent, Tracer tracer,
-                 Duration lostAfter, Duration ledgerDoubt) {
+                 Duration lostAfter, Duration ledgerDoubt, CallMetrics metrics) {
+        this.metrics = metrics;
         this.ledgerDoubt = ledgerDoubt;
         this.pool = pool;
         this.prices = prices;
@@ -157,8 +162,13 @@ public class CallRecorder {
         SpanBuilder span = tracer.spanBuilder("chat " + request.model()).setSpanKind(SpanKind.CLIENT)
                 .setParent(parent).setAttribute("gen_ai.operation.name", "chat")
                 .setAttribute("gen_ai.request.model", request.model());
+        span.setAttribute("switchboard.org.id", Router.orgOf(request).toString())
+                .setAttribute("switchboard.request.id", request.requestId());
         if (request.sessionId() != null) {
             span.setAttribute("gen_ai.conversation.id", request.sessionId());
+        }
+        if (request.turnId() != null) {
+            span.setAttribute("switchboard.turn.id", request.turnId());
         }
         if (request.agentId() != null) {
             span.setAttribute("gen_ai.agent.id", request.agentId());
@@ -372,7 +382,11 @@ public class CallRecorder {
         if (output != null) {
             meter.span().setAttribute("gen_ai.output.messages", output);
         }
+        if (meter.attemptedOn().size() > 1) { // retries and fallbacks: every deployment tried, in order
+            meter.span().setAttribute(DEPLOYMENTS_TRIED, meter.attemptedOn());
+        }
         endSpan(meter.span(), call, meter.finishReason());
+        metrics.record(call, meter.attemptedOn());
         Long id = meter.ended(call);
         if (CallMeter.UNRECORDABLE.equals(id)) {
             logUnrecorded(call);

@@ -3,6 +3,7 @@ package io.switchboard.gateway.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -72,7 +73,8 @@ class SpanContentTest {
         try (SdkTracerProvider tracing = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
             CallRecorder recorder = new CallRecorder(null, new PriceTable(Map.of()), NO_ROUTES, capture,
-                    tracing.get("test"), Duration.ofMinutes(11), Duration.ofSeconds(30));
+                    tracing.get("test"), Duration.ofMinutes(11), Duration.ofSeconds(30),
+                    new CallMetrics(new SimpleMeterRegistry()));
             CallMeter meter = recorder.start(REQUEST, Context.root());
             meter.observe(new ProviderEvent.TextDelta("It is "));
             meter.observe(new ProviderEvent.TextDelta("18C."));

@@ -1,0 +1,238 @@
+package io.switchboard.traces;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes the spans of agents' work to PostgreSQL ({@code traces.spans}), off the hot path: a span that ends (one with
+ * a {@code gen_ai.operation.name}: a turn, a model call, a tool call; not HTTP or database spans) is put in a bounded
+ * buffer, and a timer writes what is there in batches, one statement each. A full buffer drops the span and counts it
+ * ({@code switchboard.spans.dropped}): a turn never waits for its spans. A turn's span is also written when it starts
+ * (status {@code running}), so a debugger shows a turn under way; its end completes the row. A batch that cannot be
+ * written (PostgreSQL away) is tried again at the next tick while new spans wait in the buffer.
+ */
+@ApplicationScoped
+public class SpanStore implements SpanProcessor {
+    private static final Logger LOG = Logger.getLogger(SpanStore.class);
+    static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
+    static final AttributeKey<String> SESSION = AttributeKey.stringKey("gen_ai.conversation.id");
+    static final AttributeKey<String> ORG = AttributeKey.stringKey("switchboard.org.id");
+    static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A span as it is written: its data, and whether it is still running (a start row). */
+    private record Pending(SpanData span, boolean running) {
+    }
+
+    private final boolean enabled;
+    private final BlockingQueue<Pending> buffer;
+    private final int batchSize;
+    private final String service;
+    private final Pool pool;
+    private final Counter dropped;
+    private final Counter stored;
+    private final AtomicBoolean writing = new AtomicBoolean();
+    /** The batch being written, or one whose write failed (written again first). */
+    private volatile List<Pending> batch = List.of();
+    private final long timer;
+    private final Vertx vertx;
+    private volatile long lastFailureLog;
+
+    public SpanStore(@ConfigProperty(name = "switchboard.spans.enabled", defaultValue = "true") boolean enabled,
+                     @ConfigProperty(name = "switchboard.spans.buffer", defaultValue = "20000") int capacity,
+                     @ConfigProperty(name = "switchboard.spans.batch", defaultValue = "500") int batchSize,
+                     @ConfigProperty(name = "switchboard.spans.flush-interval", defaultValue = "200ms") Duration every,
+                     @ConfigProperty(name = "quarkus.application.name") String service,
+                     Pool pool, MeterRegistry meters, Vertx vertx) {
+        this.enabled = enabled;
+        this.buffer = new ArrayBlockingQueue<>(Math.max(1, capacity));
+        this.batchSize = Math.max(1, batchSize);
+        this.service = service;
+        this.pool = pool;
+        this.vertx = vertx;
+        this.dropped = Counter.builder("switchboard.spans.dropped")
+                .description("Spans not stored: the span store's buffer was full").register(meters);
+        this.stored = Counter.builder("switchboard.spans.stored").description("Span rows written to traces.spans")
+                .register(meters);
+        meters.gauge("switchboard.spans.buffered", buffer, BlockingQueue::size);
+        this.timer = enabled ? vertx.setPeriodic(Math.max(10, every.toMillis()), id -> write()) : -1;
+    }
+
+    void stop(@Observes ShutdownEvent shutdown) {
+        close();
+    }
+
+    /** Stops writing (what is buffered stays unwritten). */
+    public void close() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    @Override
+    public void onStart(Context parent, ReadWriteSpan span) {
+        if ("invoke_agent".equals(span.getAttribute(OPERATION))) {
+            keep(new Pending(span.toSpanData(), true));
+        }
+    }
+
+    @Override
+    public boolean isStartRequired() {
+        return enabled;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {
+        if (span.getAttribute(OPERATION) != null) {
+            keep(new Pending(span.toSpanData(), false));
+        }
+    }
+
+    @Override
+    public boolean isEndRequired() {
+        return enabled;
+    }
+
+    private void keep(Pending span) {
+        if (!buffer.offer(span)) {
+            dropped.increment();
+        }
+    }
+
+    /** Writes what the buffer holds, a batch at a time; one write at a time. */
+    private void write() {
+        if ((batch.isEmpty() && buffer.isEmpty()) || !writing.compareAndSet(false, true)) {
+            return;
+        }
+        if (batch.isEmpty()) {
+            List<Pending> next = new ArrayList<>(Math.min(batchSize, buffer.size()));
+            buffer.drainTo(next, batchSize);
+            batch = next;
+        }
+        List<Pending> rows = batch;
+        pool.preparedQuery(INSERT).execute(tuple(rows)).subscribe().with(done -> {
+            stored.increment(rows.size());
+            batch = List.of();
+            writing.set(false);
+            if (buffer.size() >= batchSize) {
+                write();
+            }
+        }, failure -> {
+            writing.set(false);
+            long now = System.currentTimeMillis();
+            if (now - lastFailureLog > 60_000) {
+                lastFailureLog = now;
+                LOG.warnf("could not write %d spans (trying again; %d waiting): %s", rows.size(), buffer.size(),
+                        failure.getMessage());
+            }
+        });
+    }
+
+    /**
+     * A span's start row never overwrites its end (the end may be written first, when the start was in a batch whose
+     * write failed); within one batch, a span's end stands for its start.
+     */
+    private static final String INSERT = "insert into traces.spans (trace_id, span_id, parent_span_id, org_id,"
+            + " session_id, service, operation, name, started_at, ended_at, status, error_type, attributes)"
+            + " select t, s, p, o, se, $6, op, n, st, en, stt, e, a::jsonb from unnest($1::text[], $2::text[],"
+            + " $3::text[], $4::uuid[], $5::uuid[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],"
+            + " $11::text[], $12::text[], $13::text[]) as x(t, s, p, o, se, op, n, st, en, stt, e, a)"
+            + " on conflict (trace_id, span_id) do update set ended_at = excluded.ended_at, status = excluded.status,"
+            + " error_type = excluded.error_type, name = excluded.name, attributes = excluded.attributes,"
+            + " org_id = coalesce(excluded.org_id, spans.org_id) where spans.ended_at is null";
+
+    private Tuple tuple(List<Pending> rows) {
+        Map<String, Pending> latest = new LinkedHashMap<>();
+        for (Pending row : rows) {
+            String key = row.span().getTraceId() + row.span().getSpanId();
+            Pending before = latest.get(key);
+            if (before == null || before.running()) {
+                latest.put(key, row);
+            }
+        }
+        int n = latest.size();
+        String[] traces = new String[n];
+        String[] spans = new String[n];
+        String[] parents = new String[n];
+        UUID[] orgs = new UUID[n];
+        UUID[] sessions = new UUID[n];
+        String[] operations = new String[n];
+        String[] names = new String[n];
+        OffsetDateTime[] starts = new OffsetDateTime[n];
+        OffsetDateTime[] ends = new OffsetDateTime[n];
+        String[] statuses = new String[n];
+        String[] errors = new String[n];
+        String[] attributes = new String[n];
+        int i = 0;
+        for (Pending row : latest.values()) {
+            SpanData span = row.span();
+            traces[i] = span.getTraceId();
+            spans[i] = span.getSpanId();
+            parents[i] = span.getParentSpanContext().isValid() ? span.getParentSpanId() : null;
+            orgs[i] = uuid(span.getAttributes().get(ORG));
+            sessions[i] = uuid(span.getAttributes().get(SESSION));
+            operations[i] = span.getAttributes().get(OPERATION);
+            names[i] = span.getName();
+            starts[i] = time(span.getStartEpochNanos());
+            ends[i] = row.running() ? null : time(span.getEndEpochNanos());
+            statuses[i] = row.running() ? "running"
+                    : span.getStatus().getStatusCode() == StatusCode.ERROR ? "error" : "ok";
+            errors[i] = span.getAttributes().get(ERROR_TYPE);
+            attributes[i] = json(span);
+            i++;
+        }
+        return Tuple.tuple(List.of(traces, spans, parents, orgs, sessions, service, operations, names, starts, ends,
+                statuses, errors, attributes));
+    }
+
+    /** The span's attributes as a JSON object (lists as arrays). */
+    static String json(SpanData span) {
+        ObjectNode out = JSON.createObjectNode();
+        span.getAttributes().forEach((key, value) -> out.set(key.getKey(), JSON.valueToTree(value)));
+        return out.toString();
+    }
+
+    private static UUID uuid(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static OffsetDateTime time(long epochNanos) {
+        return Instant.ofEpochSecond(0, epochNanos).atOffset(ZoneOffset.UTC);
+    }
+}
