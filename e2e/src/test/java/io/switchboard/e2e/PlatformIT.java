@@ -456,6 +456,42 @@ class PlatformIT {
                 && platform.collector().received(traceId, "llm-gateway"));
     }
 
+    /**
+     * A person finds the failed session of an agent with the list's filters, opens its debugger from there, and reads the
+     * dashboards: the agent's calls are on the charts, drawn in the browser.
+     */
+    @Test
+    void aPersonFiltersSessionsToTheFailedOneAndReadsTheDashboards() throws Exception {
+        String name = "dash-" + UUID.randomUUID().toString().substring(0, 8);
+        String agentId = post("/api/agents", "{\"name\":\"" + name + "\",\"model\":\"sim\"}").get("id").asText();
+        String broken = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        String fine = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + broken + "/messages", "{\"text\":\"please [fail:500]\"}");
+        post("/api/sessions/" + fine + "/messages", "{\"text\":\"hello\"}");
+        readStream(broken, null, "turn_failed");
+        readStream(fine, null, "turn_completed");
+
+        browser.get(platform.adminUi() + "/sessions");
+        new Select(browser.findElement(By.cssSelector("[data-testid=filter-agent]"))).selectByVisibleText(name);
+        browser.findElement(By.cssSelector("[data-testid=filter-apply]")).click();
+        await().atMost(WAIT).until(() -> texts("[data-testid=session-row]").size() == 2);
+        new Select(browser.findElement(By.cssSelector("[data-testid=filter-status]"))).selectByVisibleText("failed");
+        browser.findElement(By.cssSelector("[data-testid=filter-apply]")).click();
+        await().atMost(WAIT).until(() -> texts("[data-testid=session-row]").size() == 1);
+        assertThat(texts("[data-testid=session-row]").get(0)).contains(broken).contains("failed")
+                .contains("provider_error");
+        browser.findElement(By.linkText(broken)).click();
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=trace-turn].error"))
+                .isEmpty());
+
+        browser.get(platform.adminUi() + "/dashboards?range=1h&by=agent");
+        WebElement calls = await().atMost(WAIT).until(() -> browser.findElement(
+                By.cssSelector("[data-testid=chart-calls]")), chart -> "true".equals(chart.getAttribute("data-drawn")));
+        assertThat(calls.getAttribute("data-chart")).contains(agentId);
+        assertThat(calls.findElements(By.tagName("canvas"))).isNotEmpty();
+        assertThat(browser.findElements(By.cssSelector(".chart[data-drawn=true]"))).hasSize(7);
+    }
+
     /** Every service answers Prometheus at /q/metrics, the runtime and the gateway with the platform's own metrics. */
     @Test
     void everyServiceAnswersPrometheusWithThePlatformsMetrics() throws Exception {

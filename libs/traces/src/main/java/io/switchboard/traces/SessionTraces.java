@@ -14,8 +14,8 @@ import java.util.UUID;
 /**
  * One trace per session: its id is the session's id (both are 128 bits), and the session itself stands as the remote
  * parent of its turns' spans (a span id taken from the session id's lower half). Every turn of a session, its model
- * calls in llm-gateway and its tool calls are then one trace, in the span store and in any OTLP back end, and a session's
- * spans are one range of the store's primary key.
+ * calls in llm-gateway and its tool calls are then one trace, in the span store and in any OTLP back end, and a
+ * session's spans are one range of the store's primary key.
  */
 public final class SessionTraces {
     private SessionTraces() {

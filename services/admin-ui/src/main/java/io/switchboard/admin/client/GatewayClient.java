@@ -147,6 +147,18 @@ public interface GatewayClient {
     @Path("/usage")
     Uni<List<UsageRow>> usage(@HeaderParam("Authorization") String auth, @QueryParam("by") String by);
 
+    /** One bucket of one series of the dashboards; latencies in milliseconds. */
+    record SeriesPoint(Instant bucket, String key, long calls, long errors, long inputTokens, long outputTokens,
+                       BigDecimal costUsd, Double latencyP50, Double latencyP95, Double latencyP99, Double ttftP50,
+                       Double ttftP95, long turns, long sessions) {
+    }
+
+    @GET
+    @Path("/usage/series")
+    Uni<List<SeriesPoint>> series(@HeaderParam("Authorization") String auth, @QueryParam("from") String from,
+                                  @QueryParam("to") String to, @QueryParam("step") long stepSeconds,
+                                  @QueryParam("by") String by);
+
     @GET
     @Path("/usage/calls")
     Uni<List<Call>> calls(@HeaderParam("Authorization") String auth, @QueryParam("limit") int limit);

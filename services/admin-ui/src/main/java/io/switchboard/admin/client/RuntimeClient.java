@@ -10,6 +10,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,10 @@ public interface RuntimeClient {
     }
 
     /** {@code parentSessionId}: the session whose agent asked this one's as a sub-agent, or null. */
-    record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt, UUID parentSessionId) {
+    /** A session; in the organization's list also its turns, status (its newest turn's), cost and newest error. */
+    record SessionSummary(UUID id, UUID agentId, String agentName, Instant createdAt, UUID parentSessionId,
+                          Integer turns, String status, BigDecimal costUsd, String lastErrorCode,
+                          Instant lastActivity) {
     }
 
     record Message(int position, UUID turnId, String role, String content, String toolCalls, String toolCallId,
@@ -232,6 +236,15 @@ public interface RuntimeClient {
     @GET
     @Path("/sessions")
     Uni<List<SessionSummary>> sessions(@HeaderParam("Authorization") String auth, @QueryParam("limit") int limit, @QueryParam("parent") String parent);
+
+    /** The newest sessions that pass the filters (null: any). */
+    @GET
+    @Path("/sessions")
+    Uni<List<SessionSummary>> searchSessions(@HeaderParam("Authorization") String auth, @QueryParam("limit") int limit,
+                                             @QueryParam("agentId") String agentId, @QueryParam("status") String status,
+                                             @QueryParam("since") String since, @QueryParam("until") String until,
+                                             @QueryParam("minCostUsd") String minCostUsd,
+                                             @QueryParam("errorCode") String errorCode);
 
     @POST
     @Path("/sessions")

@@ -44,7 +44,8 @@ public class SessionPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance list(List<RuntimeClient.SessionSummary> sessions, String error);
+        static native TemplateInstance list(List<RuntimeClient.SessionSummary> sessions,
+                                            List<RuntimeClient.Agent> agents, SessionFilter filter, String error);
 
         static native TemplateInstance chat(RuntimeClient.SessionDetail session, List<TurnView> turns,
                                             List<RuntimeClient.SessionSummary> subSessions);
@@ -92,12 +93,43 @@ public class SessionPage {
         this.json = json;
     }
 
+    /**
+     * The list's filters as the form sends them: an agent's id, a status, a time range (the browser's
+     * {@code datetime-local}, read as UTC), at least a cost, an error code; blank for any.
+     */
+    public record SessionFilter(String agent, String status, String since, String until, String minCost,
+                                String errorCode) {
+        /** The statuses a session is found by (its newest turn's; idle: none yet). */
+        public List<String> statuses() {
+            return List.of("idle", "pending", "running", "waiting", "completed", "failed", "cancelled");
+        }
+
+        static String blankToNull(String value) {
+            return value == null || value.isBlank() ? null : value.strip();
+        }
+
+        /** A {@code datetime-local} value as an ISO-8601 instant in UTC ({@code 2026-12-03T10:00} + {@code :00Z}). */
+        static String instant(String local) {
+            String value = blankToNull(local);
+            return value == null ? null : value.length() == 16 ? value + ":00Z" : value.endsWith("Z") ? value
+                    : value + "Z";
+        }
+    }
+
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public Uni<TemplateInstance> list(SecurityContext security) {
+    public Uni<TemplateInstance> list(@QueryParam("agent") String agent, @QueryParam("status") String status,
+                                      @QueryParam("since") String since, @QueryParam("until") String until,
+                                      @QueryParam("minCost") String minCost, @QueryParam("errorCode") String errorCode,
+                                      SecurityContext security) {
         String auth = SignedIn.bearer(security);
-        return runtime.sessions(auth, 200, null).map(sessions -> Templates.list(sessions, null))
-                .onFailure().recoverWithItem(e -> Templates.list(List.of(), Problems.describe(e)));
+        SessionFilter filter = new SessionFilter(agent, status, since, until, minCost, errorCode);
+        Uni<List<RuntimeClient.Agent>> agents = runtime.agents(auth).onFailure().recoverWithItem(List.of());
+        return agents.flatMap(known -> runtime.searchSessions(auth, 200, SessionFilter.blankToNull(agent),
+                        SessionFilter.blankToNull(status), SessionFilter.instant(since), SessionFilter.instant(until),
+                        SessionFilter.blankToNull(minCost), SessionFilter.blankToNull(errorCode))
+                .map(sessions -> Templates.list(sessions, known, filter, null))
+                .onFailure().recoverWithItem(e -> Templates.list(List.of(), known, filter, Problems.describe(e))));
     }
 
     @GET

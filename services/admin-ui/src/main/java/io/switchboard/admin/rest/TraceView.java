@@ -57,7 +57,7 @@ public final class TraceView {
         }
     }
 
-    /** What a span did, in a line: a model call's model, tokens, cost and timing; a tool call's arguments and result. */
+    /** What a span did, in a line: a model call's model, tokens, cost and timing; a tool call's input and output. */
     static String summary(String kind, Map<String, Object> a, String error) {
         StringBuilder out = new StringBuilder();
         if ("model_call".equals(kind)) {

@@ -24,8 +24,9 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SessionRepository {
-    private static final String SELECT_SESSION = "select s.id, s.org_id, s.agent_id, s.agent_version, v.name as agent_name,"
-            + " s.created_at, s.last_seq, s.parent_session_id, s.depth from runtime.sessions s join runtime.agent_versions v"
+    private static final String SESSION_COLUMNS = "select s.id, s.org_id, s.agent_id, s.agent_version,"
+            + " v.name as agent_name, s.created_at, s.last_seq, s.parent_session_id, s.depth";
+    private static final String SELECT_SESSION = SESSION_COLUMNS + " from runtime.sessions s join runtime.agent_versions v"
             + " on v.agent_id = s.agent_id and v.version = s.agent_version";
 
     /**
@@ -196,6 +197,53 @@ public class SessionRepository {
     public Uni<List<Session>> list(UUID orgId, int limit) {
         return pool.preparedQuery(SELECT_SESSION + " where s.org_id = $2 order by s.created_at desc limit $1")
                 .execute(Tuple.of(limit, orgId)).map(SessionRepository::toSessions);
+    }
+
+    /**
+     * Which sessions a list shows: each field null for any. {@code status} is the session's newest turn's
+     * ({@code idle}: no turn yet); {@code errorCode} one any of its turns failed with; {@code minCostUsd} what its
+     * priced turns cost together, at least.
+     */
+    public record Filter(UUID agentId, String status, Instant since, Instant until, BigDecimal minCostUsd,
+                         String errorCode) {
+    }
+
+    /** A session as a list shows it: with its turns so far, its newest turn's status and error, and what it cost. */
+    public record Listed(Session session, int turns, String status, BigDecimal costUsd, String lastErrorCode,
+                         Instant lastActivity) {
+    }
+
+    /** The organization's newest sessions that pass {@code filter}, newest first. */
+    public Uni<List<Listed>> search(UUID orgId, Filter filter, int limit) {
+        return pool.preparedQuery(SESSION_COLUMNS + ", t.turns, coalesce(t.status, 'idle') as status, t.cost,"
+                        + " t.error_code, t.last_at from runtime.sessions s join runtime.agent_versions v on v.agent_id"
+                        + " = s.agent_id and v.version = s.agent_version left join lateral (select count(*) as turns,"
+                        + " (array_agg(status order by created_at desc))[1] as status, sum(cost_usd) as cost,"
+                        + " (array_agg(error_code order by created_at desc) filter (where error_code is not null))[1]"
+                        + " as error_code, bool_or(error_code = $7) as has_code, max(created_at) as last_at"
+                        + " from runtime.turns where session_id = s.id) t on true"
+                        + " where s.org_id = $1 and ($2::uuid is null or s.agent_id = $2)"
+                        + " and ($3::timestamptz is null or s.created_at >= $3)"
+                        + " and ($4::timestamptz is null or s.created_at < $4)"
+                        + " and ($5::text is null or coalesce(t.status, 'idle') = $5)"
+                        + " and ($6::numeric is null or t.cost >= $6) and ($7::text is null or t.has_code)"
+                        + " order by s.created_at desc limit $8")
+                .execute(Tuple.from(Arrays.asList(orgId, filter.agentId(), time(filter.since()), time(filter.until()),
+                        filter.status(), filter.minCostUsd(), filter.errorCode(), limit)))
+                .map(rows -> {
+                    List<Listed> listed = new ArrayList<>();
+                    for (Row row : rows) {
+                        OffsetDateTime last = row.getOffsetDateTime("last_at");
+                        listed.add(new Listed(toSession(row), row.getLong("turns").intValue(),
+                                row.getString("status"), row.getBigDecimal("cost"), row.getString("error_code"),
+                                last == null ? null : last.toInstant()));
+                    }
+                    return listed;
+                });
+    }
+
+    private static OffsetDateTime time(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 
     /** The sessions its agent's sub-agents ran in for the session's turns, oldest first. */

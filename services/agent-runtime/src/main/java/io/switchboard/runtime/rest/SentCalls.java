@@ -43,8 +43,8 @@ class SentCalls {
                                             && s.throughPosition() == call.snapshotPosition())
                                     .findFirst().map(ContextRepository.Snapshot::summary).orElse(null);
                             List<SentMessage> sent = new ArrayList<>();
-                            sent.add(new SentMessage("system", ContextWindow.systemPrompt(agent.systemPrompt(), summary),
-                                    null, null));
+                            sent.add(new SentMessage("system",
+                                    ContextWindow.systemPrompt(agent.systemPrompt(), summary), null, null));
                             messages.stream().filter(m -> m.position() >= call.firstPosition()
                                             && m.position() <= call.lastPosition())
                                     .forEach(m -> sent.add(new SentMessage(m.role(), m.content(), m.toolCalls(),

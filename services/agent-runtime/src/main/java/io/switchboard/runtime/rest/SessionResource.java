@@ -34,9 +34,13 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 @Path("/api/sessions")
@@ -72,11 +76,23 @@ public class SessionResource {
     }
 
     /** {@code parentSessionId}: the session whose agent asked this one's (a sub-agent's session), or null. */
+    /**
+     * A session in a list; in the organization's list also its turns so far, its {@code status} (its newest turn's, or
+     * {@code idle}), what its priced turns cost, its newest error code and when its newest turn began.
+     */
     public record SessionSummary(UUID id, UUID agentId, int agentVersion, String agentName, Instant createdAt,
-                                 UUID parentSessionId, int depth) {
+                                 UUID parentSessionId, int depth, Integer turns, String status, BigDecimal costUsd,
+                                 String lastErrorCode, Instant lastActivity) {
         static SessionSummary of(Session s) {
             return new SessionSummary(s.id(), s.agentId(), s.agentVersion(), s.agentName(), s.createdAt(),
-                    s.parentSessionId(), s.depth());
+                    s.parentSessionId(), s.depth(), null, null, null, null, null);
+        }
+
+        static SessionSummary of(SessionRepository.Listed listed) {
+            Session s = listed.session();
+            return new SessionSummary(s.id(), s.agentId(), s.agentVersion(), s.agentName(), s.createdAt(),
+                    s.parentSessionId(), s.depth(), listed.turns(), listed.status(), listed.costUsd(),
+                    listed.lastErrorCode(), listed.lastActivity());
         }
     }
 
@@ -125,15 +141,67 @@ public class SessionResource {
         });
     }
 
-    /** The newest sessions; with {@code parent}, the sessions of that session's sub-agent calls, oldest first. */
+    /**
+     * The newest sessions, those that pass the filters (each optional): {@code agentId}; {@code status}, the newest
+     * turn's ({@code idle}: none yet); {@code since} and {@code until}, when they started (ISO-8601 instants);
+     * {@code minCostUsd}; {@code errorCode}, one of its turns failed with. With {@code parent} instead: the sessions
+     * of that session's sub-agent calls, oldest first.
+     */
     @GET
     public Uni<List<SessionSummary>> list(@QueryParam("limit") String limit, @QueryParam("parent") String parent,
-                                          SecurityContext security) {
+                                          @QueryParam("agentId") String agentId, @QueryParam("status") String status,
+                                          @QueryParam("since") String since, @QueryParam("until") String until,
+                                          @QueryParam("minCostUsd") String minCostUsd,
+                                          @QueryParam("errorCode") String errorCode, SecurityContext security) {
         UUID org = Caller.of(security).orgId();
         int bounded = (int) Math.max(1, Math.min(ApiInput.wholeNumber("limit", limit, 100), 1000));
-        return (parent == null ? sessions.list(org, bounded) : existing(org, Ids.parse(parent, "session"))
-                .flatMap(session -> sessions.children(session.id(), bounded)))
-                .map(all -> all.stream().map(SessionSummary::of).toList());
+        if (parent != null) {
+            return existing(org, Ids.parse(parent, "session")).flatMap(session -> sessions.children(session.id(),
+                    bounded)).map(all -> all.stream().map(SessionSummary::of).toList());
+        }
+        SessionRepository.Filter filter = new SessionRepository.Filter(
+                agentId == null ? null : Ids.parseOr(agentId, () -> Problem.badRequest("agentId must be an agent's id")),
+                status(status), instant("since", since), instant("until", until), cost(minCostUsd),
+                text("errorCode", errorCode));
+        return sessions.search(org, filter, bounded).map(all -> all.stream().map(SessionSummary::of).toList());
+    }
+
+    /** The statuses a session can be found by: its newest turn's. */
+    private static final Set<String> STATUSES = Set.of("idle", Turn.PENDING, Turn.RUNNING, Turn.WAITING,
+            Turn.COMPLETED, Turn.FAILED, Turn.CANCELLED);
+
+    private static String status(String status) {
+        if (status != null && !STATUSES.contains(status)) {
+            throw Problem.badRequest("status must be one of " + new TreeSet<>(STATUSES));
+        }
+        return status;
+    }
+
+    private static Instant instant(String name, String value) {
+        try {
+            return value == null ? null : Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw Problem.badRequest(name + " must be an ISO-8601 instant, such as 2026-12-01T00:00:00Z");
+        }
+    }
+
+    private static BigDecimal cost(String value) {
+        try {
+            BigDecimal cost = value == null ? null : new BigDecimal(value);
+            if (cost != null && (cost.signum() < 0 || cost.precision() > 30)) {
+                throw new NumberFormatException();
+            }
+            return cost;
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("minCostUsd must be a number of US dollars, 0 or more");
+        }
+    }
+
+    private static String text(String name, String value) {
+        if (value != null && (value.isBlank() || value.length() > 100)) {
+            throw Problem.badRequest(name + " must be 1 to 100 characters");
+        }
+        return value;
     }
 
     @GET

@@ -26,10 +26,12 @@ public class PlatformGauges {
                 .description("Sessions a runner holds now (all replicas)").register(meters);
     }
 
-    @Scheduled(every = "${runtime.metrics.gauges-interval:15s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${runtime.metrics.gauges-interval:15s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> count() {
         return pool.query("select (select count(*) from runtime.approvals where status = 'pending'),"
-                        + " (select count(*) from runtime.sessions where runner_id is not null and lease_until > now())")
+                        + " (select count(*) from runtime.sessions where runner_id is not null"
+                        + " and lease_until > now())")
                 .execute().invoke(rows -> {
                     var row = rows.iterator().next();
                     approvalsWaiting.set(row.getLong(0));

@@ -67,6 +67,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * Carries out what {@link TurnMachine} decides for one turn at a time, and feeds back what came of it. Directives are
@@ -123,8 +124,8 @@ public class TurnRunner {
      * Runs the turn the runner has just begun ({@code claimed}: see {@link SessionRepository#claimNext}), or taken up
      * after a runner that stopped, until it ends or pauses for approvals. Every write carries the token of the
      * runner's lease on the session. The turn is one span ({@code invoke_agent <name>}) in the session's trace
-     * ({@link SessionTraces}), linked to {@code parent} (the command's); its model and tool calls are children. Never fails; gives what the runner does next with the
-     * session.
+     * ({@link SessionTraces}), linked to {@code parent} (the command's); its model and tool calls are children.
+     * Never fails; gives what the runner does next with the session.
      */
     public Uni<Ran> run(UUID sessionId, SessionRepository.Claimed claimed, Context parent) {
         UUID turnId = claimed.turnId();
@@ -137,7 +138,8 @@ public class TurnRunner {
             run.stopWork();
             run.endSpan();
         }).map(x -> new Ran(run.lost, run.unpublished, run.idleAt))
-                .onFailure().invoke(e -> LOG.errorf(e, "could not run turn %s of session %s", turnId, sessionId))
+                .onFailure().invoke(e -> run.inTurn(() -> LOG.errorf(e, "could not run turn %s of session %s", turnId,
+                        sessionId)))
                 // not again at once: the lease runs out, and the recovery sweep takes the session up
                 .onFailure().recoverWithItem(new Ran(true, false, null));
     }
@@ -238,6 +240,20 @@ public class TurnRunner {
             this.trace = Context.root().with(span);
         }
 
+        /** Logs as part of the turn: the line carries its trace, session and turn ids (MDC; JSON logs show them). */
+        void inTurn(Runnable line) {
+            try {
+                MDC.put("traceId", span.getSpanContext().getTraceId());
+                MDC.put("sessionId", sessionId.toString());
+                MDC.put("turnId", turnId.toString());
+                line.run();
+            } finally {
+                MDC.remove("traceId");
+                MDC.remove("sessionId");
+                MDC.remove("turnId");
+            }
+        }
+
         /**
          * Steps the machine with {@code input} and carries out its directives. Inputs come from any thread (a tool's
          * end, a cancel); whoever finds the inbox idle steps, the others leave their input for it.
@@ -258,7 +274,7 @@ public class TurnRunner {
                 state = step.state();
                 step.directives().forEach(this::carryOut);
             } catch (RuntimeException bug) {
-                LOG.errorf(bug, "turn %s of session %s failed on %s", turnId, sessionId, input);
+                inTurn(() -> LOG.errorf(bug, "turn %s of session %s failed on %s", turnId, sessionId, input));
                 if (input instanceof Crashed) {
                     done.complete(null); // left running: its runner takes it up again from the journal
                 } else {
@@ -317,7 +333,7 @@ public class TurnRunner {
                 try {
                     action.run();
                 } catch (RuntimeException e) {
-                    LOG.errorf(e, "turn %s of session %s failed", turnId, sessionId);
+                    inTurn(() -> LOG.errorf(e, "turn %s of session %s failed", turnId, sessionId));
                     feed(new Crashed(message(e)));
                 }
             });
@@ -331,8 +347,8 @@ public class TurnRunner {
                         if (!leaseLost(e)) {
                             // what this runner holds in memory is ahead of the journal now: it must not end the turn
                             // from it; the turn is run again from what was stored
-                            LOG.warnf("turn %s of session %s stops at a write that failed (it is run again from its"
-                                    + " journal): %s", turnId, sessionId, message(e));
+                            inTurn(() -> LOG.warnf("turn %s of session %s stops at a write that failed (it is run"
+                                    + " again from its journal): %s", turnId, sessionId, message(e)));
                         }
                         stopHere();
                         return null;
@@ -345,7 +361,7 @@ public class TurnRunner {
             if (!(cause instanceof SessionRepository.LeaseLost)) {
                 return false;
             }
-            LOG.warnf("turn %s of session %s stops here: %s", turnId, sessionId, cause.getMessage());
+            inTurn(() -> LOG.warnf("turn %s of session %s stops here: %s", turnId, sessionId, cause.getMessage()));
             lost = true;
             return true;
         }
@@ -360,7 +376,7 @@ public class TurnRunner {
                     stopHere(); // a write of its work (a context snapshot) was refused: another runner has the turn
                     return;
                 }
-                LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId);
+                inTurn(() -> LOG.errorf(failure, "turn %s of session %s failed", turnId, sessionId));
                 feed(new Crashed(message(failure)));
             }));
         }
@@ -481,8 +497,8 @@ public class TurnRunner {
                     .collect().last().map(x -> folder.get().outcome())
                     .onFailure().recoverWithUni(failure -> {
                         if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
-                            LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
-                                    failure.getMessage());
+                            inTurn(() -> LOG.warnf("the reply to model call %s was lost (%s): asking again",
+                                    request.requestId(), failure.getMessage()));
                             if (streamed.get()) {
                                 events.fireAndForget(TurnResumed.of(session(), turn(), nextSeq(), attempt));
                             }
@@ -596,7 +612,7 @@ public class TurnRunner {
                     .invoke(queued -> idleAt = queued ? null : last)
                     .onFailure().invoke(e -> {
                         if (!leaseLost(e)) {
-                            LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId);
+                            inTurn(() -> LOG.errorf(e, "could not end turn %s of session %s", turnId, sessionId));
                         }
                     })
                     .replaceWithVoid().onFailure().recoverWithNull();
@@ -627,7 +643,7 @@ public class TurnRunner {
                             if (e != null && leaseLost(e)) {
                                 stopHere(); // its seqs would run into the new runner's
                             } else if (e != null) {
-                                LOG.warnf(e, "could not reserve event seqs of session %s", sessionId);
+                                inTurn(() -> LOG.warnf(e, "could not reserve event seqs of session %s", sessionId));
                             }
                             return (Void) null;
                         });

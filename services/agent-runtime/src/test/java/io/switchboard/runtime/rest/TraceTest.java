@@ -53,7 +53,8 @@ class TraceTest {
     @Test
     void aSessionsTurnIsOneTreeWithItsModelAndToolCalls() {
         String agent = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "traced " + UUID.randomUUID(),
-                "model", "sim", "tools", List.of("clock"))).post("/api/agents").then().statusCode(201).extract().path("id");
+                        "model", "sim", "tools", List.of("clock"))).post("/api/agents").then().statusCode(201)
+                .extract().path("id");
         UUID session = UUID.fromString(asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent))
                 .post("/api/sessions").then().statusCode(201).extract().path("id"));
         UUID turn = UUID.randomUUID();

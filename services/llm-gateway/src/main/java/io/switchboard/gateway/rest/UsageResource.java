@@ -6,6 +6,7 @@ import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import io.switchboard.gateway.usage.CallRecord;
 import io.switchboard.gateway.usage.CallRecorder;
+import io.switchboard.gateway.usage.UsageSeries;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.DefaultValue;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.SecurityContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -23,10 +25,15 @@ import java.util.TreeSet;
 @Path("/api/usage")
 @RolesAllowed(Role.VIEWER_NAME)
 public class UsageResource {
-    private final CallRecorder recorder;
+    /** The most buckets one series answers with. */
+    private static final int MAX_BUCKETS = 2000;
 
-    public UsageResource(CallRecorder recorder) {
+    private final CallRecorder recorder;
+    private final UsageSeries series;
+
+    public UsageResource(CallRecorder recorder, UsageSeries series) {
         this.recorder = recorder;
+        this.series = series;
     }
 
     /**
@@ -43,6 +50,40 @@ public class UsageResource {
         }
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         return recorder.usage(Caller.of(security).orgId(), by, day(from, today.minusDays(30)), day(to, today.plusDays(1)));
+    }
+
+    /**
+     * The dashboards' series: for ended calls started from {@code from} until before {@code to} (ISO-8601 instants;
+     * default the last 24 hours), in buckets of {@code step} seconds (default an hour), split {@code by} model,
+     * deployment, agent, key or all: calls, errors, tokens, cost, latency and time-to-first-chunk percentiles, turns
+     * and sessions. At most 2,000 buckets.
+     */
+    @GET
+    @Path("/series")
+    public Uni<List<UsageSeries.Point>> series(@QueryParam("from") String from, @QueryParam("to") String to,
+                                               @QueryParam("step") String step, @QueryParam("by") String by,
+                                               SecurityContext security) {
+        String split = by == null ? "all" : by;
+        if (!UsageSeries.SPLITS.containsKey(split)) {
+            throw new BadRequestException("by must be one of " + new TreeSet<>(UsageSeries.SPLITS.keySet()));
+        }
+        Instant until = instant("to", to, Instant.now());
+        Instant since = instant("from", from, until.minus(Duration.ofDays(1)));
+        long seconds = ApiInput.wholeNumber("step", step, 3600);
+        if (seconds < 1 || !since.isBefore(until)
+                || Duration.between(since, until).toSeconds() / seconds > MAX_BUCKETS) {
+            throw new BadRequestException("from must be before to, and step (seconds, at least 1) make at most "
+                    + MAX_BUCKETS + " buckets between them");
+        }
+        return series.of(Caller.of(security).orgId(), since, until, Duration.ofSeconds(seconds), split);
+    }
+
+    private static Instant instant(String name, String text, Instant fallback) {
+        try {
+            return text == null || text.isBlank() ? fallback : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new BadRequestException(name + " must be an ISO-8601 instant, such as 2026-12-01T00:00:00Z");
+        }
     }
 
     /** The most recent LLM calls (at most 500), newest first. */

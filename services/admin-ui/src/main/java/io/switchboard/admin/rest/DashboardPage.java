@@ -1,0 +1,185 @@
+package io.switchboard.admin.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.mutiny.Uni;
+import io.switchboard.admin.client.GatewayClient;
+import io.switchboard.admin.client.GatewayClient.SeriesPoint;
+import io.switchboard.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+/**
+ * Dashboards: charts over time of the organization's model calls (calls, errors, tokens, cost split by model,
+ * deployment, agent or key; latency and time-to-first-chunk percentiles; turns and active sessions per minute), from
+ * the gateway's ledger. The page carries each chart's data; uPlot draws it in the browser.
+ */
+@Path("/dashboards")
+@Produces(MediaType.TEXT_HTML)
+@RolesAllowed(Role.VIEWER_NAME)
+public class DashboardPage {
+    /** The ranges offered, each with the bucket it is drawn in. */
+    static final Map<String, Duration[]> RANGES = new LinkedHashMap<>();
+    static {
+        RANGES.put("1h", new Duration[] {Duration.ofHours(1), Duration.ofMinutes(1)});
+        RANGES.put("24h", new Duration[] {Duration.ofDays(1), Duration.ofMinutes(15)});
+        RANGES.put("7d", new Duration[] {Duration.ofDays(7), Duration.ofHours(2)});
+        RANGES.put("30d", new Duration[] {Duration.ofDays(30), Duration.ofDays(1)});
+    }
+    static final List<String> SPLITS = List.of("model", "deployment", "agent", "key");
+    /** The series a split chart draws at most: the keys with the most calls. */
+    private static final int MAX_SERIES = 8;
+
+    /** A chart: its title, what its values are in, and its data (JSON: {@code x}, then {@code series}). */
+    public record Chart(String id, String title, String unit, String data) {
+    }
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance show(String range, String by, List<String> ranges, List<String> splits,
+                                            List<Chart> charts, String error);
+    }
+
+    private final GatewayClient gateway;
+    private final ObjectMapper json;
+
+    public DashboardPage(@RestClient GatewayClient gateway, ObjectMapper json) {
+        this.gateway = gateway;
+        this.json = json;
+    }
+
+    @GET
+    public Uni<TemplateInstance> show(@QueryParam("range") String range, @QueryParam("by") String by,
+                                      SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        String r = range != null && RANGES.containsKey(range) ? range : "24h";
+        String split = by != null && SPLITS.contains(by) ? by : "model";
+        Duration step = RANGES.get(r)[1];
+        Instant to = Instant.ofEpochSecond(Instant.now().getEpochSecond() / step.toSeconds() * step.toSeconds())
+                .plus(step);
+        Instant from = to.minus(RANGES.get(r)[0]);
+        List<String> ranges = List.copyOf(RANGES.keySet());
+        return Uni.combine().all().unis(gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), split),
+                        gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), "all")).asTuple()
+                .map(both -> Templates.show(r, split, ranges, SPLITS,
+                        charts(both.getItem1(), both.getItem2(), from, to, step), null))
+                .onFailure().recoverWithItem(e -> Templates.show(r, split, ranges, SPLITS, List.of(),
+                        Problems.describe(e)));
+    }
+
+    List<Chart> charts(List<SeriesPoint> split, List<SeriesPoint> all, Instant from, Instant to, Duration step) {
+        List<Instant> buckets = new ArrayList<>();
+        for (Instant b = from; b.isBefore(to); b = b.plus(step)) {
+            buckets.add(b);
+        }
+        double perMinute = 60.0 / step.toSeconds();
+        List<Chart> charts = new ArrayList<>();
+        charts.add(split("calls", "Calls", "calls", split, buckets, p -> p.calls()));
+        charts.add(split("errors", "Errors", "calls", split, buckets, p -> p.errors()));
+        charts.add(split("tokens", "Tokens (input + output)", "tokens", split, buckets,
+                p -> p.inputTokens() + p.outputTokens()));
+        charts.add(split("cost", "Cost", "USD", split, buckets,
+                p -> p.costUsd() == null ? 0 : p.costUsd().doubleValue()));
+        charts.add(chart("latency", "Latency percentiles", "ms", buckets, all, new String[] {"p50", "p95", "p99"},
+                List.of(SeriesPoint::latencyP50, SeriesPoint::latencyP95, SeriesPoint::latencyP99)));
+        charts.add(chart("ttft", "Time to first chunk percentiles", "ms", buckets, all, new String[] {"p50", "p95"},
+                List.of(SeriesPoint::ttftP50, SeriesPoint::ttftP95)));
+        charts.add(chart("activity", "Turns and active sessions per minute", "per minute", buckets, all,
+                new String[] {"turns", "active sessions"}, List.of(p -> p.turns() * perMinute,
+                        p -> p.sessions() * perMinute)));
+        return charts;
+    }
+
+    /** One series per key (the most-called first), zero where a key had no call in a bucket. */
+    private Chart split(String id, String title, String unit, List<SeriesPoint> points, List<Instant> buckets,
+                        ToDoubleFunction<SeriesPoint> value) {
+        Map<String, Long> callsByKey = new HashMap<>();
+        points.forEach(p -> callsByKey.merge(p.key(), p.calls(), Long::sum));
+        List<String> keys = callsByKey.keySet().stream()
+                .sorted(Comparator.comparing((String k) -> -callsByKey.get(k)).thenComparing(k -> k))
+                .limit(MAX_SERIES).toList();
+        Map<String, Double[]> values = new LinkedHashMap<>();
+        keys.forEach(k -> values.put(k, zeros(buckets.size())));
+        Map<Instant, Integer> index = index(buckets);
+        for (SeriesPoint p : points) {
+            Double[] line = values.get(p.key());
+            Integer at = index.get(p.bucket());
+            if (line != null && at != null) {
+                line[at] = value.applyAsDouble(p);
+            }
+        }
+        return new Chart(id, title, unit, data(buckets, values));
+    }
+
+    /** Named series from the unsplit points; null (a gap) where a bucket had no call. */
+    private Chart chart(String id, String title, String unit, List<Instant> buckets, List<SeriesPoint> points,
+                        String[] names, List<Function<SeriesPoint, Number>> values) {
+        Map<String, Double[]> lines = new LinkedHashMap<>();
+        Map<Instant, Integer> index = index(buckets);
+        for (int i = 0; i < names.length; i++) {
+            Double[] line = new Double[buckets.size()];
+            for (SeriesPoint p : points) {
+                Integer at = index.get(p.bucket());
+                Number v = values.get(i).apply(p);
+                if (at != null && v != null) {
+                    line[at] = v.doubleValue();
+                }
+            }
+            lines.put(names[i], line);
+        }
+        return new Chart(id, title, unit, data(buckets, lines));
+    }
+
+    private String data(List<Instant> buckets, Map<String, Double[]> lines) {
+        ObjectNode out = json.createObjectNode();
+        ArrayNode x = out.putArray("x");
+        buckets.forEach(b -> x.add(b.getEpochSecond()));
+        ArrayNode series = out.putArray("series");
+        lines.forEach((name, values) -> {
+            ObjectNode one = series.addObject().put("label", name);
+            ArrayNode v = one.putArray("values");
+            for (Double d : values) {
+                if (d == null) {
+                    v.addNull();
+                } else {
+                    v.add(Math.round(d * 1e6) / 1e6);
+                }
+            }
+        });
+        return out.toString();
+    }
+
+    private static Map<Instant, Integer> index(List<Instant> buckets) {
+        Map<Instant, Integer> index = new HashMap<>();
+        for (int i = 0; i < buckets.size(); i++) {
+            index.put(buckets.get(i), i);
+        }
+        return index;
+    }
+
+    private static Double[] zeros(int n) {
+        Double[] out = new Double[n];
+        Arrays.fill(out, 0.0);
+        return out;
+    }
+}
