@@ -8,10 +8,18 @@
   const session = document.getElementById('chat').dataset.session;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   let timers = [];
+  let asked = 0;
 
   async function load() {
+    const mine = ++asked;
     const res = await fetch(`/sessions/${session}/trace`).catch(() => null);
-    if (res && res.ok) panel.innerHTML = await res.text();
+    const html = res && res.ok ? await res.text() : null;
+    if (html !== null && mine === asked) panel.innerHTML = html; // an older answer never replaces a newer one
+  }
+
+  // a model call's request id is "<turn>/<round>": each part encoded, the slash kept
+  function callPath(requestId) {
+    return `/sessions/${session}/calls/${requestId.split('/').map(encodeURIComponent).join('/')}`;
   }
 
   // spans reach the store a moment after they end: draw now, and again shortly after
@@ -21,7 +29,7 @@
   };
 
   async function open(requestId) {
-    const res = await fetch(`/sessions/${session}/calls/${requestId}`);
+    const res = await fetch(callPath(requestId));
     detail.innerHTML = res.ok ? await res.text() : `<p class="error">${res.status}: could not open the call</p>`;
     detail.scrollIntoView({ block: 'nearest' });
   }
@@ -52,7 +60,7 @@
     button.disabled = true;
     out.textContent = 'Asking…';
     try {
-      const res = await fetch(`/sessions/${session}/calls/${call}/replay`, {
+      const res = await fetch(`${callPath(call)}/replay`, {
         method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': csrf },
         body: JSON.stringify({ model: form.model.value, systemPrompt: form.systemPrompt.value }),
       });

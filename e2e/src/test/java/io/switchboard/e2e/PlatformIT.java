@@ -489,7 +489,7 @@ class PlatformIT {
                 By.cssSelector("[data-testid=chart-calls]")), chart -> "true".equals(chart.getAttribute("data-drawn")));
         assertThat(calls.getAttribute("data-chart")).contains(agentId);
         assertThat(calls.findElements(By.tagName("canvas"))).isNotEmpty();
-        assertThat(browser.findElements(By.cssSelector(".chart[data-drawn=true]"))).hasSize(7);
+        assertThat(browser.findElements(By.cssSelector(".chart[data-drawn=true]"))).hasSize(8);
     }
 
     /** Every service answers Prometheus at /q/metrics, the runtime and the gateway with the platform's own metrics. */

@@ -1,6 +1,6 @@
 -- The spans of agents' work (turns, model calls, tool calls), written by agent-runtime and llm-gateway off the hot path.
 -- A session's turns share one trace, whose id is the session's id (SessionTraces), so a session's spans are one range
--- of the primary key. A running turn has a row from its start (ended_at null, status 'running'), completed at its end.
+-- of the primary key. A span is written when it ends.
 create table traces.spans (
     trace_id       text        not null, -- 32 hex digits
     span_id        text        not null, -- 16 hex digits
@@ -11,8 +11,8 @@ create table traces.spans (
     operation      text        not null, -- gen_ai.operation.name: invoke_agent, chat, execute_tool
     name           text        not null,
     started_at     timestamptz not null,
-    ended_at       timestamptz,
-    status         text        not null, -- running, ok, error
+    ended_at       timestamptz not null,
+    status         text        not null, -- ok, error
     error_type     text,
     attributes     jsonb       not null,
     primary key (trace_id, span_id)

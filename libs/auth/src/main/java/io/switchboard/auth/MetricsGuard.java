@@ -35,7 +35,9 @@ public class MetricsGuard {
                 } else {
                     rc.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer").end();
                 }
-            } else if (rc.request().remoteAddress() != null && isLoopback(rc.request().remoteAddress().hostAddress())) {
+            } else if (rc.request().remoteAddress() != null && isLoopback(rc.request().remoteAddress().hostAddress())
+                    && !rc.request().headers().contains("X-Forwarded-For")
+                    && !rc.request().headers().contains("Forwarded")) { // not passed on by a proxy on this machine
                 rc.next();
             } else {
                 rc.response().setStatusCode(403).end("set SWITCHBOARD_METRICS_TOKEN to scrape from elsewhere");
@@ -44,6 +46,7 @@ public class MetricsGuard {
     }
 
     private static boolean isLoopback(String address) {
-        return address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1");
+        return address.startsWith("127.") || address.startsWith("::ffff:127.") || address.equals("::1")
+                || address.equals("0:0:0:0:0:0:0:1");
     }
 }

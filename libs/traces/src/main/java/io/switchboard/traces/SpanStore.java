@@ -1,7 +1,7 @@
 package io.switchboard.traces;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -17,12 +17,14 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,9 +38,9 @@ import org.jboss.logging.Logger;
  * Writes the spans of agents' work to PostgreSQL ({@code traces.spans}), off the hot path: a span that ends (one with
  * a {@code gen_ai.operation.name}: a turn, a model call, a tool call; not HTTP or database spans) is put in a bounded
  * buffer, and a timer writes what is there in batches, one statement each. A full buffer drops the span and counts it
- * ({@code switchboard.spans.dropped}): a turn never waits for its spans. A turn's span is also written when it starts
- * (status {@code running}), so a debugger shows a turn under way; its end completes the row. A batch that cannot be
- * written (PostgreSQL away) is tried again at the next tick while new spans wait in the buffer.
+ * ({@code switchboard.spans.dropped}): a turn never waits for its spans. A span is written once, when it ends (a turn
+ * under way is known from the journal). A batch that cannot be written (PostgreSQL away) is tried again while new spans
+ * wait in the buffer.
  */
 @ApplicationScoped
 public class SpanStore implements SpanProcessor {
@@ -47,14 +49,10 @@ public class SpanStore implements SpanProcessor {
     static final AttributeKey<String> SESSION = AttributeKey.stringKey("gen_ai.conversation.id");
     static final AttributeKey<String> ORG = AttributeKey.stringKey("switchboard.org.id");
     static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A span as it is written: its data, and whether it is still running (a start row). */
-    private record Pending(SpanData span, boolean running) {
-    }
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     private final boolean enabled;
-    private final BlockingQueue<Pending> buffer;
+    private final BlockingQueue<SpanData> buffer;
     private final int batchSize;
     private final String service;
     private final Pool pool;
@@ -62,10 +60,14 @@ public class SpanStore implements SpanProcessor {
     private final Counter stored;
     private final AtomicBoolean writing = new AtomicBoolean();
     /** The batch being written, or one whose write failed (written again first). */
-    private volatile List<Pending> batch = List.of();
+    private volatile List<SpanData> batch = List.of();
     private final long timer;
     private final Vertx vertx;
     private volatile long lastFailureLog;
+    /** Attempts of the batch being written that failed; no write before {@code retryAt}. */
+    private volatile int failures;
+    private volatile long retryAt;
+    private static final int MAX_ATTEMPTS = 8;
 
     public SpanStore(@ConfigProperty(name = "switchboard.spans.enabled", defaultValue = "true") boolean enabled,
                      @ConfigProperty(name = "switchboard.spans.buffer", defaultValue = "20000") int capacity,
@@ -100,20 +102,17 @@ public class SpanStore implements SpanProcessor {
 
     @Override
     public void onStart(Context parent, ReadWriteSpan span) {
-        if ("invoke_agent".equals(span.getAttribute(OPERATION))) {
-            keep(new Pending(span.toSpanData(), true));
-        }
     }
 
     @Override
     public boolean isStartRequired() {
-        return enabled;
+        return false;
     }
 
     @Override
     public void onEnd(ReadableSpan span) {
         if (span.getAttribute(OPERATION) != null) {
-            keep(new Pending(span.toSpanData(), false));
+            keep(span.toSpanData());
         }
     }
 
@@ -122,24 +121,38 @@ public class SpanStore implements SpanProcessor {
         return enabled;
     }
 
-    private void keep(Pending span) {
+    private void keep(SpanData span) {
         if (!buffer.offer(span)) {
             dropped.increment();
         }
     }
 
-    /** Writes what the buffer holds, a batch at a time; one write at a time. */
+    /**
+     * Writes what the buffer holds, a batch at a time; one write at a time. A batch that fails is tried again, later
+     * each time (up to 30 s apart), and given up (counted as dropped) after {@link #MAX_ATTEMPTS}: a batch PostgreSQL
+     * refuses for what it holds must not stop the store.
+     */
     private void write() {
-        if ((batch.isEmpty() && buffer.isEmpty()) || !writing.compareAndSet(false, true)) {
+        if ((batch.isEmpty() && buffer.isEmpty()) || System.currentTimeMillis() < retryAt
+                || !writing.compareAndSet(false, true)) {
             return;
         }
-        if (batch.isEmpty()) {
-            List<Pending> next = new ArrayList<>(Math.min(batchSize, buffer.size()));
-            buffer.drainTo(next, batchSize);
-            batch = next;
+        List<SpanData> rows;
+        Tuple values;
+        try {
+            if (batch.isEmpty()) {
+                List<SpanData> next = new ArrayList<>(Math.min(batchSize, buffer.size()));
+                buffer.drainTo(next, batchSize);
+                batch = next;
+                failures = 0;
+            }
+            rows = batch;
+            values = tuple(rows);
+        } catch (RuntimeException e) {
+            giveUp(batch, e);
+            return;
         }
-        List<Pending> rows = batch;
-        pool.preparedQuery(INSERT).execute(tuple(rows)).subscribe().with(done -> {
+        pool.preparedQuery(INSERT).execute(values).subscribe().with(done -> {
             stored.increment(rows.size());
             batch = List.of();
             writing.set(false);
@@ -147,6 +160,11 @@ public class SpanStore implements SpanProcessor {
                 write();
             }
         }, failure -> {
+            if (++failures >= MAX_ATTEMPTS) {
+                giveUp(rows, failure);
+                return;
+            }
+            retryAt = System.currentTimeMillis() + Math.min(30_000, 250L << failures);
             writing.set(false);
             long now = System.currentTimeMillis();
             if (now - lastFailureLog > 60_000) {
@@ -157,29 +175,24 @@ public class SpanStore implements SpanProcessor {
         });
     }
 
-    /**
-     * A span's start row never overwrites its end (the end may be written first, when the start was in a batch whose
-     * write failed); within one batch, a span's end stands for its start.
-     */
+    private void giveUp(List<SpanData> rows, Throwable why) {
+        dropped.increment(rows.size());
+        LOG.warnf("dropped %d spans that could not be written: %s", rows.size(), why.getMessage());
+        batch = List.of();
+        failures = 0;
+        writing.set(false);
+    }
+
+    /** A batch written again after its first write's answer was lost is not written twice. */
     private static final String INSERT = "insert into traces.spans (trace_id, span_id, parent_span_id, org_id,"
             + " session_id, service, operation, name, started_at, ended_at, status, error_type, attributes)"
             + " select t, s, p, o, se, $6, op, n, st, en, stt, e, a::jsonb from unnest($1::text[], $2::text[],"
             + " $3::text[], $4::uuid[], $5::uuid[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],"
             + " $11::text[], $12::text[], $13::text[]) as x(t, s, p, o, se, op, n, st, en, stt, e, a)"
-            + " on conflict (trace_id, span_id) do update set ended_at = excluded.ended_at, status = excluded.status,"
-            + " error_type = excluded.error_type, name = excluded.name, attributes = excluded.attributes,"
-            + " org_id = coalesce(excluded.org_id, spans.org_id) where spans.ended_at is null";
+            + " on conflict (trace_id, span_id) do nothing";
 
-    private Tuple tuple(List<Pending> rows) {
-        Map<String, Pending> latest = new LinkedHashMap<>();
-        for (Pending row : rows) {
-            String key = row.span().getTraceId() + row.span().getSpanId();
-            Pending before = latest.get(key);
-            if (before == null || before.running()) {
-                latest.put(key, row);
-            }
-        }
-        int n = latest.size();
+    private Tuple tuple(List<SpanData> rows) {
+        int n = rows.size();
         String[] traces = new String[n];
         String[] spans = new String[n];
         String[] parents = new String[n];
@@ -193,20 +206,18 @@ public class SpanStore implements SpanProcessor {
         String[] errors = new String[n];
         String[] attributes = new String[n];
         int i = 0;
-        for (Pending row : latest.values()) {
-            SpanData span = row.span();
+        for (SpanData span : rows) {
             traces[i] = span.getTraceId();
             spans[i] = span.getSpanId();
             parents[i] = span.getParentSpanContext().isValid() ? span.getParentSpanId() : null;
             orgs[i] = uuid(span.getAttributes().get(ORG));
             sessions[i] = uuid(span.getAttributes().get(SESSION));
             operations[i] = span.getAttributes().get(OPERATION);
-            names[i] = span.getName();
+            names[i] = span.getName().replace("\u0000", "");
             starts[i] = time(span.getStartEpochNanos());
-            ends[i] = row.running() ? null : time(span.getEndEpochNanos());
-            statuses[i] = row.running() ? "running"
-                    : span.getStatus().getStatusCode() == StatusCode.ERROR ? "error" : "ok";
-            errors[i] = span.getAttributes().get(ERROR_TYPE);
+            ends[i] = time(span.getEndEpochNanos());
+            statuses[i] = span.getStatus().getStatusCode() == StatusCode.ERROR ? "error" : "ok";
+            errors[i] = text(span.getAttributes().get(ERROR_TYPE));
             attributes[i] = json(span);
             i++;
         }
@@ -214,11 +225,44 @@ public class SpanStore implements SpanProcessor {
                 statuses, errors, attributes));
     }
 
-    /** The span's attributes as a JSON object (lists as arrays). */
+    /** The span's attributes as a JSON object (lists as arrays); without NUL characters, which jsonb refuses. */
     static String json(SpanData span) {
-        ObjectNode out = JSON.createObjectNode();
-        span.getAttributes().forEach((key, value) -> out.set(key.getKey(), JSON.valueToTree(value)));
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator json = JSON_FACTORY.createGenerator(out)) {
+            json.writeStartObject();
+            for (Map.Entry<AttributeKey<?>, Object> attribute : span.getAttributes().asMap().entrySet()) {
+                json.writeFieldName(attribute.getKey().getKey());
+                value(json, attribute.getValue());
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return out.toString();
+    }
+
+    private static void value(JsonGenerator json, Object value) throws IOException {
+        if (value instanceof String string) {
+            json.writeString(text(string));
+        } else if (value instanceof Boolean bool) {
+            json.writeBoolean(bool);
+        } else if (value instanceof Long number) {
+            json.writeNumber(number);
+        } else if (value instanceof Double number) {
+            json.writeNumber(number);
+        } else if (value instanceof List<?> list) {
+            json.writeStartArray();
+            for (Object item : list) {
+                value(json, item);
+            }
+            json.writeEndArray();
+        } else {
+            json.writeString(String.valueOf(value));
+        }
+    }
+
+    private static String text(String value) {
+        return value == null ? null : value.replace("\u0000", "");
     }
 
     private static UUID uuid(String value) {

@@ -104,9 +104,10 @@ public class DashboardPage {
                 List.of(SeriesPoint::latencyP50, SeriesPoint::latencyP95, SeriesPoint::latencyP99)));
         charts.add(chart("ttft", "Time to first chunk percentiles", "ms", buckets, all, new String[] {"p50", "p95"},
                 List.of(SeriesPoint::ttftP50, SeriesPoint::ttftP95)));
-        charts.add(chart("activity", "Turns and active sessions per minute", "per minute", buckets, all,
-                new String[] {"turns", "active sessions"}, List.of(p -> p.turns() * perMinute,
-                        p -> p.sessions() * perMinute)));
+        charts.add(chart("turns", "Turns per minute", "turns/min", buckets, all, new String[] {"turns"},
+                List.of(p -> p.turns() * perMinute)));
+        charts.add(chart("sessions", "Active sessions (with a model call in the bucket)", "sessions", buckets, all,
+                new String[] {"active sessions"}, List.of(SeriesPoint::sessions)));
         return charts;
     }
 

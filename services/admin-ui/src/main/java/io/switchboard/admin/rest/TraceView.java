@@ -36,13 +36,17 @@ public final class TraceView {
     }
 
     private static void add(List<Row> rows, TraceNode node, int depth, Instant scaleStart, long scaleMs, Instant now) {
-        Instant end = node.endedAt() != null ? node.endedAt() : now;
+        // a turn whose runner stopped without ending it (interrupted) is drawn at its start
+        Instant end = node.endedAt() != null ? node.endedAt() : "running".equals(node.status()) ? now
+                : node.startedAt();
         double offset = clamp(100.0 * Duration.between(scaleStart, node.startedAt()).toMillis() / scaleMs);
         double width = Math.max(0.5, Math.min(100 - offset,
                 100.0 * Duration.between(node.startedAt(), end).toMillis() / scaleMs));
         Map<String, Object> a = node.attributes() == null ? Map.of() : node.attributes();
         rows.add(new Row(depth, node.kind(), node.name(), node.status(),
-                node.durationMs() == null ? "running" : node.durationMs() + " ms", round(offset), round(width),
+                node.durationMs() != null ? node.durationMs() + " ms"
+                        : "running".equals(node.status()) ? "running" : "",
+                round(offset), round(width),
                 summary(node.kind(), a, node.errorType()),
                 "model_call".equals(node.kind()) ? text(a.get("switchboard.request.id")) : null, null));
         for (TraceNode child : node.children()) {

@@ -226,7 +226,7 @@ public class SessionRepository {
                         + " and ($3::timestamptz is null or s.created_at >= $3)"
                         + " and ($4::timestamptz is null or s.created_at < $4)"
                         + " and ($5::text is null or coalesce(t.status, 'idle') = $5)"
-                        + " and ($6::numeric is null or t.cost >= $6) and ($7::text is null or t.has_code)"
+                        + " and ($6::numeric is null or coalesce(t.cost, 0) >= $6) and ($7::text is null or t.has_code)"
                         + " order by s.created_at desc limit $8")
                 .execute(Tuple.from(Arrays.asList(orgId, filter.agentId(), time(filter.since()), time(filter.until()),
                         filter.status(), filter.minCostUsd(), filter.errorCode(), limit)))

@@ -24,7 +24,10 @@ public class SpanRepository {
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
     };
 
-    /** One stored span; {@code endedAt} null while it runs; {@code attributes} as recorded (OTel GenAI names). */
+    /**
+     * One span; {@code attributes} as recorded (OTel GenAI names). {@code endedAt} is null only for a turn drawn from
+     * the journal (see {@code TraceTree.withUnendedTurns}).
+     */
     public record StoredSpan(String spanId, String parentSpanId, String service, String operation, String name,
                              Instant startedAt, Instant endedAt, String status, String errorType,
                              Map<String, Object> attributes) {
@@ -39,15 +42,16 @@ public class SpanRepository {
     }
 
     /**
-     * The spans of the session's trace written for its organization (or by no organization: a turn's start row), the
+     * The spans of the session's trace written for its organization (or for none, when they are this session's), the
      * newest {@link #MAX_SPANS}, oldest first.
      */
     public Uni<List<StoredSpan>> ofSession(UUID orgId, UUID sessionId) {
         return pool.preparedQuery("select * from (select span_id, parent_span_id, service, operation, name,"
                         + " started_at, ended_at, status, error_type, attributes::text as attributes from traces.spans"
-                        + " where trace_id = $1 and (org_id = $2 or org_id is null) order by started_at desc limit $3)"
+                        + " where trace_id = $1 and (org_id = $2 or org_id is null and session_id = $4)"
+                        + " order by started_at desc limit $3)"
                         + " newest order by started_at, span_id")
-                .execute(Tuple.of(SessionTraces.traceId(sessionId), orgId, MAX_SPANS)).map(rows -> {
+                .execute(Tuple.of(SessionTraces.traceId(sessionId), orgId, MAX_SPANS, sessionId)).map(rows -> {
                     List<StoredSpan> spans = new ArrayList<>(rows.rowCount());
                     for (Row row : rows) {
                         spans.add(new StoredSpan(row.getString("span_id"), row.getString("parent_span_id"),

@@ -83,7 +83,9 @@ public class TraceResource {
     }
 
     private Uni<SessionTrace> trace(UUID org, Session session, int depth) {
-        return spans.ofSession(org, session.id()).flatMap(stored -> sessions.messages(session.id()).map(messages -> {
+        return spans.ofSession(org, session.id())
+                .flatMap(found -> sessions.turns(session.id()).map(turns -> TraceTree.withUnendedTurns(found, turns)))
+                .flatMap(stored -> sessions.messages(session.id()).map(messages -> {
             Map<String, String> arguments = new HashMap<>();
             Map<String, String> results = new HashMap<>();
             for (StoredMessage m : messages) {

@@ -1,12 +1,14 @@
 package io.switchboard.runtime.service;
 
 import io.switchboard.runtime.repository.SpanRepository.StoredSpan;
+import io.switchboard.runtime.repository.Turn;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,6 +87,62 @@ public final class TraceTree {
             default -> operation;
         };
     }
+
+    /**
+     * The spans, with a node for each turn whose own span is not stored (spans are stored when they end): a turn
+     * running now ({@code running}, holding the model and tool calls it has ended so far), or an attempt whose runner
+     * stopped before it ended ({@code interrupted}, holding what that attempt did).
+     */
+    public static List<StoredSpan> withUnendedTurns(List<StoredSpan> spans, List<Turn> turns) {
+        Set<String> present = new HashSet<>();
+        Set<String> turnsWithSpan = new HashSet<>();
+        spans.forEach(span -> {
+            present.add(span.spanId());
+            if ("invoke_agent".equals(span.operation())) {
+                turnsWithSpan.add(String.valueOf(span.attributes().get(TURN)) + "#"
+                        + span.attributes().get("switchboard.turn.attempt"));
+            }
+        });
+        Map<String, Turn> byId = new HashMap<>();
+        turns.forEach(turn -> byId.put(turn.id().toString(), turn));
+        // what ended under a turn's span that is not stored: by that span
+        Map<String, List<StoredSpan>> orphans = new LinkedHashMap<>();
+        for (StoredSpan span : spans) {
+            if (!"invoke_agent".equals(span.operation()) && span.parentSpanId() != null
+                    && !present.contains(span.parentSpanId())
+                    && byId.containsKey(String.valueOf(span.attributes().get(TURN)))) {
+                orphans.computeIfAbsent(span.parentSpanId(), id -> new ArrayList<>()).add(span);
+            }
+        }
+        List<StoredSpan> out = new ArrayList<>(spans);
+        Set<String> drawn = new HashSet<>();
+        orphans.forEach((parent, children) -> {
+            Turn turn = byId.get(String.valueOf(children.get(0).attributes().get(TURN)));
+            boolean running = UNFINISHED.contains(turn.status())
+                    && !turnsWithSpan.contains(turn.id() + "#" + turn.attempts());
+            out.add(unended(parent, turn, children.get(0).startedAt(), running));
+            drawn.add(turn.id().toString());
+        });
+        for (Turn turn : turns) {
+            if (Turn.RUNNING.equals(turn.status()) && !drawn.contains(turn.id().toString())
+                    && !turnsWithSpan.contains(turn.id() + "#" + turn.attempts())) {
+                out.add(unended("turn-" + turn.id(), turn, turn.createdAt(), true));
+            }
+        }
+        out.sort(Comparator.comparing(StoredSpan::startedAt));
+        return out;
+    }
+
+    private static StoredSpan unended(String spanId, Turn turn, Instant startedAt, boolean running) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put(TURN, turn.id().toString());
+        attributes.put("switchboard.turn.attempt", turn.attempts());
+        return new StoredSpan(spanId, null, "agent-runtime", "invoke_agent", "invoke_agent", startedAt, null,
+                running ? "running" : "interrupted", running ? null : "interrupted", attributes);
+    }
+
+    private static final String TURN = "switchboard.turn.id";
+    private static final Set<String> UNFINISHED = Set.of(Turn.PENDING, Turn.RUNNING, Turn.WAITING);
 
     /**
      * Adds each tool call's arguments and result from the journal ({@code gen_ai.tool.call.arguments},

@@ -242,15 +242,23 @@ public class TurnRunner {
 
         /** Logs as part of the turn: the line carries its trace, session and turn ids (MDC; JSON logs show them). */
         void inTurn(Runnable line) {
+            Object traceBefore = MDC.put("traceId", span.getSpanContext().getTraceId());
+            Object sessionBefore = MDC.put("sessionId", sessionId.toString());
+            Object turnBefore = MDC.put("turnId", turnId.toString());
             try {
-                MDC.put("traceId", span.getSpanContext().getTraceId());
-                MDC.put("sessionId", sessionId.toString());
-                MDC.put("turnId", turnId.toString());
                 line.run();
-            } finally {
-                MDC.remove("traceId");
-                MDC.remove("sessionId");
-                MDC.remove("turnId");
+            } finally { // as the thread had them
+                restore("traceId", traceBefore);
+                restore("sessionId", sessionBefore);
+                restore("turnId", turnBefore);
+            }
+        }
+
+        private static void restore(String key, Object before) {
+            if (before == null) {
+                MDC.remove(key);
+            } else {
+                MDC.put(key, before);
             }
         }
 

@@ -162,7 +162,7 @@ public class CallRecorder {
         SpanBuilder span = tracer.spanBuilder("chat " + request.model()).setSpanKind(SpanKind.CLIENT)
                 .setParent(parent).setAttribute("gen_ai.operation.name", "chat")
                 .setAttribute("gen_ai.request.model", request.model());
-        span.setAttribute("switchboard.org.id", Router.orgOf(request).toString())
+        span.setAttribute("switchboard.org.id", String.valueOf(Router.orgOf(request)))
                 .setAttribute("switchboard.request.id", request.requestId());
         if (request.sessionId() != null) {
             span.setAttribute("gen_ai.conversation.id", request.sessionId());

@@ -44,7 +44,7 @@ public class UsageSeries {
 
     /** The organization's ended calls started in [from, to), in buckets of {@code step}, split by {@code by}. */
     public Uni<List<Point>> of(UUID orgId, Instant from, Instant to, Duration step, String by) {
-        String sql = "select date_bin(make_interval(secs => $4), started_at, timestamptz '2000-01-01') as bucket, "
+        String sql = "select date_bin(make_interval(secs => $4), started_at, timestamptz '2000-01-01 00:00:00+00') as bucket, "
                 + SPLITS.get(by) + " as key, count(*) as calls,"
                 + " count(*) filter (where status <> 'ok') as errors,"
                 + " sum(input_tokens) as input, sum(output_tokens) as output, coalesce(sum(cost_usd), 0) as cost,"
