@@ -39,6 +39,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -406,7 +408,8 @@ class PlatformIT {
         String path = "/slow-report-" + UUID.randomUUID().toString().substring(0, 8);
         platform.api().serveSlowly(path, "the weather report", 3000);
         String agentId = post("/api/agents", "{\"name\":\"traced-" + UUID.randomUUID().toString().substring(0, 8)
-                + "\",\"model\":\"sim\",\"tools\":[\"http_request\"]}").get("id").asText();
+                + "\",\"model\":\"sim\",\"tools\":[\"http_request\"],\"captureContent\":true}").get("id")
+                .asText();
         String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
         browser.get(platform.adminUi() + "/sessions/" + sessionId);
         await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=trace-empty]")).isEmpty());
@@ -443,12 +446,17 @@ class PlatformIT {
         String replayed = await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
                 By.cssSelector("[data-testid=replay-text]")).getText(), text -> !text.isBlank());
         assertThat(replayed).contains("the weather report");
+        screenshot("debugger");
         assertThat(browser.findElement(By.cssSelector("[data-testid=replay-answer]")).getText())
                 .contains("Model: sim/other").contains("not stored in the session");
         // the replay is no part of the session: one turn, as before
         JsonNode session = get("/api/sessions/" + sessionId);
         assertThat(session.get("turns")).hasSize(1);
-        assertThat(get("/api/sessions/" + sessionId + "/trace").get("turns")).hasSize(1);
+        JsonNode trace = get("/api/sessions/" + sessionId + "/trace");
+        assertThat(trace.get("turns")).hasSize(1);
+        // the agent captures content: its model call's span carries what it was sent, from the gateway
+        assertThat(trace.get("turns").get(0).get("children").get(2).get("attributes")
+                .get("gen_ai.input.messages").asText()).contains("the weather report");
 
         // one trace id for the session, exported by both services to the OTLP collector
         String traceId = sessionId.replace("-", "");
@@ -487,9 +495,10 @@ class PlatformIT {
         browser.get(platform.adminUi() + "/dashboards?range=1h&by=agent");
         WebElement calls = await().atMost(WAIT).until(() -> browser.findElement(
                 By.cssSelector("[data-testid=chart-calls]")), chart -> "true".equals(chart.getAttribute("data-drawn")));
-        assertThat(calls.getAttribute("data-chart")).contains(agentId);
+        assertThat(calls.getAttribute("data-chart")).contains("\"label\":\"" + name + "\"");
         assertThat(calls.findElements(By.tagName("canvas"))).isNotEmpty();
         assertThat(browser.findElements(By.cssSelector(".chart[data-drawn=true]"))).hasSize(8);
+        screenshot("dashboards");
     }
 
     /** Every service answers Prometheus at /q/metrics, the runtime and the gateway with the platform's own metrics. */
@@ -1758,6 +1767,13 @@ class PlatformIT {
 
     private List<WebElement> answers() {
         return browser.findElements(By.cssSelector("[data-testid=assistant-message]"));
+    }
+
+    /** Keeps what the browser shows in {@code target/screenshots/<name>.png}, for people to look at. */
+    private void screenshot(String name) throws Exception {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 
     private WebElement lastAnswerOrNone() {

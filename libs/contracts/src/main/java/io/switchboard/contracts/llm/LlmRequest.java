@@ -13,11 +13,13 @@ import java.util.Map;
  * model should generate; absent in older requests, which read it as {@link GenerationSettings#DEFAULTS}. Readers of
  * version 1 ignore it.
  * {@code traceparent} (optional, W3C) is the span the call belongs to (the turn's), so the gateway's span of the call
- * joins the session's trace.
+ * joins the session's trace. {@code captureContent} (optional) asks that the call's span carry what it was sent and
+ * answered (the agent captures content), whatever the gateway's own setting.
  */
 public record LlmRequest(String requestId, String sessionId, String turnId, String model, List<ChatMessage> messages,
                          List<ToolSpec> tools, String agentId, Map<String, Object> responseFormat, String orgId,
-                         GenerationSettings settings, int schemaVersion, String traceparent) {
+                         GenerationSettings settings, int schemaVersion, String traceparent,
+                         Boolean captureContent) {
     public static final int SCHEMA_VERSION = 2;
 
     public LlmRequest {
@@ -27,19 +29,19 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
     public static LlmRequest of(String requestId, String sessionId, String turnId, String model,
                                 List<ChatMessage> messages, List<ToolSpec> tools) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, null, null, null, null,
-                SCHEMA_VERSION, null);
+                SCHEMA_VERSION, null, null);
     }
 
     /** The same request, attributed to an agent. */
     public LlmRequest forAgent(String agent) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agent, responseFormat, orgId,
-                settings, schemaVersion, traceparent);
+                settings, schemaVersion, traceparent, captureContent);
     }
 
     /** The same request, for an organization. */
     public LlmRequest forOrg(String org) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, org,
-                settings, schemaVersion, traceparent);
+                settings, schemaVersion, traceparent, captureContent);
     }
 
     /**
@@ -48,24 +50,30 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
      */
     public LlmRequest withResponseFormat(Map<String, Object> format) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, format, orgId,
-                settings, schemaVersion, traceparent);
+                settings, schemaVersion, traceparent, captureContent);
     }
 
     /** The same request, generating as {@code settings} say. */
     public LlmRequest withSettings(GenerationSettings settings) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                settings, schemaVersion, traceparent);
+                settings, schemaVersion, traceparent, captureContent);
     }
 
     /** The same request, as part of the span a W3C {@code traceparent} names. */
     public LlmRequest withTraceparent(String parent) {
         return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                settings, schemaVersion, parent);
+                settings, schemaVersion, parent, captureContent);
+    }
+
+    /** The same request, its span carrying its content when {@code capture}. */
+    public LlmRequest withCaptureContent(boolean capture) {
+        return new LlmRequest(requestId, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
+                settings, schemaVersion, traceparent, capture ? Boolean.TRUE : null);
     }
 
     /** The same call under another id (asked again after its reply was lost: the two must not be confused). */
     public LlmRequest withRequestId(String id) {
         return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                settings, schemaVersion, traceparent);
+                settings, schemaVersion, traceparent, captureContent);
     }
 }

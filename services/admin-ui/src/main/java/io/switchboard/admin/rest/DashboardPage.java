@@ -8,6 +8,7 @@ import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.GatewayClient;
 import io.switchboard.admin.client.GatewayClient.SeriesPoint;
+import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -61,10 +62,12 @@ public class DashboardPage {
     }
 
     private final GatewayClient gateway;
+    private final RuntimeClient runtime;
     private final ObjectMapper json;
 
-    public DashboardPage(@RestClient GatewayClient gateway, ObjectMapper json) {
+    public DashboardPage(@RestClient GatewayClient gateway, @RestClient RuntimeClient runtime, ObjectMapper json) {
         this.gateway = gateway;
+        this.runtime = runtime;
         this.json = json;
     }
 
@@ -79,26 +82,34 @@ public class DashboardPage {
                 .plus(step);
         Instant from = to.minus(RANGES.get(r)[0]);
         List<String> ranges = List.copyOf(RANGES.keySet());
+        // the gateway knows agents by id: their names are the runtime's
+        Uni<Map<String, String>> names = !split.equals("agent") ? Uni.createFrom().item(Map.of())
+                : runtime.agents(auth).map(agents -> {
+                    Map<String, String> byId = new HashMap<>();
+                    agents.forEach(agent -> byId.put(agent.id().toString(), agent.name()));
+                    return byId;
+                }).onFailure().recoverWithItem(Map.of());
         return Uni.combine().all().unis(gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), split),
-                        gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), "all")).asTuple()
-                .map(both -> Templates.show(r, split, ranges, SPLITS,
-                        charts(both.getItem1(), both.getItem2(), from, to, step), null))
+                        gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), "all"), names).asTuple()
+                .map(all -> Templates.show(r, split, ranges, SPLITS,
+                        charts(all.getItem1(), all.getItem2(), all.getItem3(), from, to, step), null))
                 .onFailure().recoverWithItem(e -> Templates.show(r, split, ranges, SPLITS, List.of(),
                         Problems.describe(e)));
     }
 
-    List<Chart> charts(List<SeriesPoint> split, List<SeriesPoint> all, Instant from, Instant to, Duration step) {
+    List<Chart> charts(List<SeriesPoint> split, List<SeriesPoint> all, Map<String, String> labels, Instant from,
+                       Instant to, Duration step) {
         List<Instant> buckets = new ArrayList<>();
         for (Instant b = from; b.isBefore(to); b = b.plus(step)) {
             buckets.add(b);
         }
         double perMinute = 60.0 / step.toSeconds();
         List<Chart> charts = new ArrayList<>();
-        charts.add(split("calls", "Calls", "calls", split, buckets, p -> p.calls()));
-        charts.add(split("errors", "Errors", "calls", split, buckets, p -> p.errors()));
-        charts.add(split("tokens", "Tokens (input + output)", "tokens", split, buckets,
+        charts.add(split("calls", "Calls", "calls", split, labels, buckets, p -> p.calls()));
+        charts.add(split("errors", "Errors", "calls", split, labels, buckets, p -> p.errors()));
+        charts.add(split("tokens", "Tokens (input + output)", "tokens", split, labels, buckets,
                 p -> p.inputTokens() + p.outputTokens()));
-        charts.add(split("cost", "Cost", "USD", split, buckets,
+        charts.add(split("cost", "Cost", "USD", split, labels, buckets,
                 p -> p.costUsd() == null ? 0 : p.costUsd().doubleValue()));
         charts.add(chart("latency", "Latency percentiles", "ms", buckets, all, new String[] {"p50", "p95", "p99"},
                 List.of(SeriesPoint::latencyP50, SeriesPoint::latencyP95, SeriesPoint::latencyP99)));
@@ -112,8 +123,8 @@ public class DashboardPage {
     }
 
     /** One series per key (the most-called first), zero where a key had no call in a bucket. */
-    private Chart split(String id, String title, String unit, List<SeriesPoint> points, List<Instant> buckets,
-                        ToDoubleFunction<SeriesPoint> value) {
+    private Chart split(String id, String title, String unit, List<SeriesPoint> points, Map<String, String> labels,
+                        List<Instant> buckets, ToDoubleFunction<SeriesPoint> value) {
         Map<String, Long> callsByKey = new HashMap<>();
         points.forEach(p -> callsByKey.merge(p.key(), p.calls(), Long::sum));
         List<String> keys = callsByKey.keySet().stream()
@@ -129,7 +140,9 @@ public class DashboardPage {
                 line[at] = value.applyAsDouble(p);
             }
         }
-        return new Chart(id, title, unit, data(buckets, values));
+        Map<String, Double[]> labelled = new LinkedHashMap<>();
+        values.forEach((key, line) -> labelled.put(labels.getOrDefault(key, key), line));
+        return new Chart(id, title, unit, data(buckets, labelled));
     }
 
     /** Named series from the unsplit points; null (a gap) where a bucket had no call. */

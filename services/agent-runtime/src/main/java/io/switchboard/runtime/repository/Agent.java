@@ -9,12 +9,13 @@ import java.util.UUID;
  * One version of an agent ({@code runtime.agent_versions}), with where the agent stands: the version new sessions
  * get ({@code publishedVersion}) and the newest one ({@code latestVersion}). {@code generation} is how its model calls
  * generate (temperature, output limit, tool choice...; never null). {@code publishGate}: the eval suites (by name) that
- * must pass against this version before it is published.
+ * must pass against this version before it is published. {@code captureContent}: its spans carry what its model and
+ * tool calls were sent and answered.
  */
 public record Agent(UUID id, UUID orgId, int version, String name, String model, String systemPrompt, List<String> tools,
                     List<String> httpAllowedHosts, Limits limits, String onBusy, List<String> approvalRequired,
                     ContextPolicy context, List<UUID> subAgents, GenerationSettings generation,
-                    List<String> publishGate, Instant createdAt,
+                    List<String> publishGate, boolean captureContent, Instant createdAt,
                     int publishedVersion, int latestVersion) {
 
     /** A message that arrives while a turn runs waits for it ({@code queue}). */

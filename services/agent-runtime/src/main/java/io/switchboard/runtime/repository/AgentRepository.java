@@ -23,7 +23,7 @@ public class AgentRepository {
     private static final String SELECT = "select a.id, a.org_id, a.published_version, a.latest_version, v.version, v.name,"
             + " v.model, v.system_prompt, v.tools, v.http_allowed_hosts, v.max_tool_rounds, v.max_turn_seconds,"
             + " v.max_turn_tokens, v.on_busy, v.approval_required, v.context_max_tokens, v.context_strategy,"
-            + " v.sub_agents, v.generation, v.publish_gate,"
+            + " v.sub_agents, v.generation, v.publish_gate, v.capture_content,"
             + " v.created_at from runtime.agents a"
             + " join runtime.agent_versions v on v.agent_id = a.id";
 
@@ -45,7 +45,7 @@ public class AgentRepository {
     public record Definition(String name, String model, String systemPrompt, List<String> tools,
                              List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                              List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents,
-                             GenerationSettings generation, List<String> publishGate) {
+                             GenerationSettings generation, List<String> publishGate, boolean captureContent) {
     }
 
     /** A new agent of the organization, at version 1, published. */
@@ -141,15 +141,17 @@ public class AgentRepository {
     private static Uni<Void> insertVersion(SqlClient tx, UUID id, int version, Definition d) {
         return tx.preparedQuery("insert into runtime.agent_versions (agent_id, version, name, model, system_prompt,"
                         + " tools, http_allowed_hosts, max_tool_rounds, max_turn_seconds, max_turn_tokens, on_busy,"
-                        + " approval_required, context_max_tokens, context_strategy, sub_agents, generation, publish_gate)"
-                        + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+                        + " approval_required, context_max_tokens, context_strategy, sub_agents, generation, publish_gate,"
+                        + " capture_content) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+                        + " $16, $17, $18)")
                 .execute(Tuple.from(new Object[] {id, version, d.name(), d.model(), d.systemPrompt(),
                         d.tools().toArray(new String[0]), d.httpAllowedHosts().toArray(new String[0]),
                         d.limits().maxToolRounds(), d.limits().maxTurnSeconds(), d.limits().maxTurnTokens(),
                         d.onBusy(), d.approvalRequired().toArray(new String[0]), d.context().maxTokens(),
                         d.context().strategy(), d.subAgents().toArray(new UUID[0]),
                         d.generation().equals(GenerationSettings.DEFAULTS) ? null
-                                : JsonObject.mapFrom(d.generation()), d.publishGate().toArray(new String[0])}))
+                                : JsonObject.mapFrom(d.generation()), d.publishGate().toArray(new String[0]),
+                        d.captureContent()}))
                 .replaceWithVoid();
     }
 
@@ -174,7 +176,8 @@ public class AgentRepository {
                 Arrays.asList(row.getArrayOfUUIDs("sub_agents")),
                 row.getJsonObject("generation") == null ? GenerationSettings.DEFAULTS
                         : row.getJsonObject("generation").mapTo(GenerationSettings.class),
-                Arrays.asList(row.getArrayOfStrings("publish_gate")), row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
+                Arrays.asList(row.getArrayOfStrings("publish_gate")), row.getBoolean("capture_content"),
+                row.getOffsetDateTime("created_at").toInstant(), row.getInteger("published_version"),
                 row.getInteger("latest_version"));
     }
 }

@@ -59,12 +59,15 @@ public class AgentResource {
      * for an operator), {@code context} (window in tokens and how to fit it), {@code generation} (how its model calls
      * generate: temperature, output limit, tool choice...), {@code publishGate} (eval suites, by name, every case of
      * which must pass against a version before it is published: checked on a PUT that publishes and on publish, not
-     * on the first version). {@code publish} (PUT only, default true) makes the new version the one new sessions get.
+     * on the first version). {@code captureContent} (default false) puts what its model and tool calls were sent and
+     * answered in their spans. {@code publish} (PUT only, default true) makes the new version the one new sessions
+     * get.
      */
     public record CreateAgent(String name, String model, String systemPrompt, List<String> tools,
                               List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                               List<String> approvalRequired, Agent.ContextPolicy context, List<String> subAgents,
-                              GenerationSettings generation, List<String> publishGate, Boolean publish) {
+                              GenerationSettings generation, List<String> publishGate, Boolean captureContent,
+                              Boolean publish) {
     }
 
     /** The body of {@code POST /api/agents/{id}/publish}. */
@@ -75,12 +78,13 @@ public class AgentResource {
     public record AgentView(UUID id, int version, String name, String model, String systemPrompt, List<String> tools,
                             List<String> httpAllowedHosts, Agent.Limits limits, String onBusy,
                             List<String> approvalRequired, Agent.ContextPolicy context, List<UUID> subAgents,
-                            GenerationSettings generation, List<String> publishGate, Instant createdAt,
-                            int publishedVersion, int latestVersion) {
+                            GenerationSettings generation, List<String> publishGate, boolean captureContent,
+                            Instant createdAt, int publishedVersion, int latestVersion) {
         static AgentView of(Agent a) {
             return new AgentView(a.id(), a.version(), a.name(), a.model(), a.systemPrompt(), a.tools(),
                     a.httpAllowedHosts(), a.limits(), a.onBusy(), a.approvalRequired(), a.context(), a.subAgents(),
-                    a.generation(), a.publishGate(), a.createdAt(), a.publishedVersion(), a.latestVersion());
+                    a.generation(), a.publishGate(), a.captureContent(), a.createdAt(), a.publishedVersion(),
+                    a.latestVersion());
         }
     }
 
@@ -238,7 +242,7 @@ public class AgentResource {
                 wanted.stream().distinct().toList(), hosts.stream().map(String::strip).distinct().toList(),
                 limits(body.limits()), onBusy, approval.stream().distinct().toList(), context(body.context()),
                 subAgents, generation(body.generation(), !wanted.isEmpty() || !subAgents.isEmpty()),
-                publishGate(body.publishGate()));
+                publishGate(body.publishGate()), Boolean.TRUE.equals(body.captureContent()));
     }
 
     /** Suite names: eval-runner says whether they exist when the gate is checked. */

@@ -471,6 +471,7 @@ public class TurnRunner {
                     .flatMap(prompt -> stream(LlmRequest.of(requestId, session(), turn(), agent.model(),
                             prompt.messages(), toolbox.specs()).forAgent(agent.id().toString())
                             .withSettings(settings(agent, prompt.messages()))
+                            .withCaptureContent(agent.captureContent())
                             .forOrg(agent.orgId().toString()), true))
                     .map(reply -> (TurnInput) new TurnInput.ModelReplied(reply));
         }
@@ -535,6 +536,9 @@ public class TurnRunner {
                     .setAttribute("switchboard.org.id", agent.orgId().toString())
                     .setAttribute("switchboard.turn.id", turnId.toString())
                     .setAttribute("switchboard.tool.idempotency_key", run.idempotencyKey()).startSpan();
+            if (agent.captureContent()) {
+                toolSpan.setAttribute("gen_ai.tool.call.arguments", call.arguments());
+            }
             if (tool instanceof SubAgentTool) {
                 toolSpan.setAttribute("switchboard.sub_session.id",
                         SubAgentTool.childSession(run.idempotencyKey()).toString());
@@ -544,6 +548,9 @@ public class TurnRunner {
                             .ifNoItem().after(timeout).failWith(TimeoutException::new)))
                     .<TurnInput>map(result -> {
                         metrics.toolCalled(call.name(), "ok");
+                        if (agent.captureContent()) {
+                            toolSpan.setAttribute("gen_ai.tool.call.result", result);
+                        }
                         return new TurnInput.ToolFinished(call.id(), result, false, null);
                     })
                     .onFailure(Tool.Rejected.class).recoverWithItem(rejected -> {

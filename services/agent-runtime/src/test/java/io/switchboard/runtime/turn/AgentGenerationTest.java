@@ -96,7 +96,7 @@ class AgentGenerationTest {
     private static Agent agent(GenerationSettings generation) {
         return new Agent(UUID.randomUUID(), UUID.randomUUID(), 1, "a", "sim", "", List.of("clock"), List.of(),
                 Agent.Limits.NONE, Agent.QUEUE, List.of(), Agent.ContextPolicy.UNLIMITED, List.of(), generation,
-                List.of(), Instant.now(), 1, 1);
+                List.of(), false, Instant.now(), 1, 1);
     }
 
     private KafkaConsumer<String, String> consumer() {

@@ -52,7 +52,7 @@ public class Judge {
         LlmRequest request = new LlmRequest("judge-" + UUID.randomUUID(), null, null, judge.model(),
                 List.of(ChatMessage.system(SYSTEM), ChatMessage.user(prompt.toString())), List.of(), null,
                 Map.of("type", "json_object"), orgId, GenerationSettings.DEFAULTS, LlmRequest.SCHEMA_VERSION,
-                null);
+                null, null);
         return gateway.complete(request)
                 .map(reply -> read(judge, reply.text()))
                 .onFailure().recoverWithItem(e -> Check.error(judge.text(), judge.line(), "the judge ("

@@ -47,7 +47,7 @@ public class UserSimulator {
         }
         LlmRequest request = new LlmRequest("user-" + UUID.randomUUID(), null, null, user.model(), messages,
                 List.of(), null, null, orgId, GenerationSettings.DEFAULTS, LlmRequest.SCHEMA_VERSION,
-                null);
+                null, null);
         return gateway.complete(request).map(reply -> {
             String text = reply.text().strip();
             return text.isEmpty() || text.contains(DONE) ? null : text;

@@ -173,7 +173,8 @@ public class CallRecorder {
         if (request.agentId() != null) {
             span.setAttribute("gen_ai.agent.id", request.agentId());
         }
-        if (captureContent) {
+        boolean capture = captureContent || Boolean.TRUE.equals(request.captureContent()); // all calls, or its agent's
+        if (capture) {
             String system = SpanContent.systemInstructions(request.messages());
             if (system != null) {
                 span.setAttribute("gen_ai.system_instructions", system);
@@ -181,7 +182,7 @@ public class CallRecorder {
             span.setAttribute("gen_ai.input.messages", SpanContent.inputMessages(request.messages()));
         }
         long promptChars = CallMeter.promptChars(request);
-        return new CallMeter(request, span.startSpan(), captureContent, reservation(request, promptChars),
+        return new CallMeter(request, span.startSpan(), capture, reservation(request, promptChars),
                 promptChars);
     }
 

@@ -68,14 +68,26 @@ class SpanContentTest {
         assertThat(content(call(false))).isEmpty();
     }
 
+    @Test
+    void anAgentThatCapturesContentHasItsCallsCarryItWithTheGatewaysCaptureOff() {
+        Map<String, String> content = content(call(false, REQUEST.withCaptureContent(true)));
+        assertThat(content).containsKeys("gen_ai.system_instructions", "gen_ai.input.messages",
+                "gen_ai.output.messages");
+        assertThat(content(call(false, REQUEST.withCaptureContent(false)))).isEmpty();
+    }
+
     private static SpanData call(boolean capture) {
+        return call(capture, REQUEST);
+    }
+
+    private static SpanData call(boolean capture, LlmRequest request) {
         InMemorySpanExporter exporter = InMemorySpanExporter.create();
         try (SdkTracerProvider tracing = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
             CallRecorder recorder = new CallRecorder(null, new PriceTable(Map.of()), NO_ROUTES, capture,
                     tracing.get("test"), Duration.ofMinutes(11), Duration.ofSeconds(30),
                     new CallMetrics(new SimpleMeterRegistry()));
-            CallMeter meter = recorder.start(REQUEST, Context.root());
+            CallMeter meter = recorder.start(request, Context.root());
             meter.observe(new ProviderEvent.TextDelta("It is "));
             meter.observe(new ProviderEvent.TextDelta("18C."));
             meter.observe(new ProviderEvent.Usage(10, 4, 0));
