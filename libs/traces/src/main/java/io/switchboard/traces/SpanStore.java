@@ -82,7 +82,8 @@ public class SpanStore implements SpanProcessor {
         this.pool = pool;
         this.vertx = vertx;
         this.dropped = Counter.builder("switchboard.spans.dropped")
-                .description("Spans not stored: the span store's buffer was full").register(meters);
+                .description("Spans not stored: the buffer was full, or PostgreSQL refused their batch")
+                .register(meters);
         this.stored = Counter.builder("switchboard.spans.stored").description("Span rows written to traces.spans")
                 .register(meters);
         meters.gauge("switchboard.spans.buffered", buffer, BlockingQueue::size);
