@@ -193,12 +193,6 @@ public class SessionRepository {
                 .map(rows -> rows.size() == 0 ? null : toSession(rows.iterator().next()));
     }
 
-    /** The organization's newest sessions. */
-    public Uni<List<Session>> list(UUID orgId, int limit) {
-        return pool.preparedQuery(SELECT_SESSION + " where s.org_id = $2 order by s.created_at desc limit $1")
-                .execute(Tuple.of(limit, orgId)).map(SessionRepository::toSessions);
-    }
-
     /**
      * Which sessions a list shows: each field null for any. {@code status} is the session's newest turn's
      * ({@code idle}: no turn yet); {@code errorCode} one any of its turns failed with; {@code minCostUsd} what its

@@ -16,6 +16,15 @@ final class Ids {
         }
     }
 
+    /** The id, or null when the text is not one. */
+    static UUID orNull(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return null;
+        }
+    }
+
     /** The id from a body field; {@code problem} when it is not one. */
     static UUID parseOr(String id, java.util.function.Supplier<Problem> problem) {
         try {

@@ -364,6 +364,11 @@ public class SessionResource {
 
     /** The organization's session; another's is as absent as one that never was (404). */
     private Uni<Session> existing(UUID orgId, UUID sessionId) {
+        return existing(sessions, orgId, sessionId);
+    }
+
+    /** The organization's session, or a 404 (as for one that does not exist) when it is another's. */
+    static Uni<Session> existing(SessionRepository sessions, UUID orgId, UUID sessionId) {
         return sessions.find(orgId, sessionId).map(session -> {
             if (session == null) {
                 throw Problem.notFound("session " + sessionId + " does not exist");

@@ -79,7 +79,8 @@ public class TraceResource {
     @Path("/trace")
     public Uni<SessionTrace> trace(@PathParam("id") String id, SecurityContext security) {
         UUID org = Caller.of(security).orgId();
-        return existing(org, Ids.parse(id, "session")).flatMap(session -> trace(org, session, 0));
+        return SessionResource.existing(sessions, org, Ids.parse(id, "session"))
+                .flatMap(session -> trace(org, session, 0));
     }
 
     private Uni<SessionTrace> trace(UUID org, Session session, int depth) {
@@ -116,7 +117,7 @@ public class TraceResource {
                 each.add(withChildren);
                 continue;
             }
-            UUID childId = uuidOrNull(child.toString());
+            UUID childId = Ids.orNull(child.toString());
             each.add(withChildren.flatMap(n -> childId == null ? Uni.createFrom().item(n)
                     : sessions.find(org, childId).flatMap(session -> session == null
                             || !parent.id().equals(session.parentSessionId()) ? Uni.createFrom().item(n)
@@ -153,7 +154,8 @@ public class TraceResource {
         if (body != null && body.model() != null && (body.model().isBlank() || body.model().length() > 200)) {
             throw Problem.badRequest("model must be a model or alias name of at most 200 characters");
         }
-        return existing(org, Ids.parse(id, "session")).flatMap(sentCalls::of).flatMap(sent -> {
+        return SessionResource.existing(sessions, org, Ids.parse(id, "session")).flatMap(sentCalls::of)
+                .flatMap(sent -> {
             ModelCallView call = sent.calls().stream().filter(c -> c.requestId().equals(requestId)).findFirst()
                     .orElseThrow(() -> Problem.notFound("the session has no model call " + requestId));
             List<ChatMessage> messages = new ArrayList<>();
@@ -193,22 +195,5 @@ public class TraceResource {
         } catch (Exception e) {
             return List.of();
         }
-    }
-
-    private static UUID uuidOrNull(String text) {
-        try {
-            return UUID.fromString(text);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private Uni<Session> existing(UUID orgId, UUID sessionId) {
-        return sessions.find(orgId, sessionId).map(session -> {
-            if (session == null) {
-                throw Problem.notFound("session " + sessionId + " does not exist");
-            }
-            return session;
-        });
     }
 }
