@@ -47,6 +47,7 @@ final class Platform implements AutoCloseable {
     private FakeOidcProvider identityProvider;
     private int apiPort;
     private int collectorPort;
+    private int grpcCollectorPort;
 
     private Platform(KafkaBroker kafka, EmbeddedPostgresServer postgres) {
         this.kafka = kafka;
@@ -95,12 +96,12 @@ final class Platform implements AutoCloseable {
         return identityProvider;
     }
 
-    /** The third-party API agents reach with {@code http_request}, at {@code http://localhost:<apiPort()>}. */
     /** The OTLP collector agent-runtime and llm-gateway export their spans to. */
     FakeCollector collector() {
         return collector;
     }
 
+    /** The third-party API agents reach with {@code http_request}, at {@code http://localhost:<apiPort()>}. */
     FakeApi api() {
         return api;
     }
@@ -123,7 +124,8 @@ final class Platform implements AutoCloseable {
         this.api = new FakeApi(apiPort);
         if (otlp) {
             this.collectorPort = freePort();
-            this.collector = new FakeCollector(collectorPort);
+            this.grpcCollectorPort = freePort();
+            this.collector = new FakeCollector(collectorPort, grpcCollectorPort);
         }
         this.identityProvider = new FakeOidcProvider(OIDC_CLIENT_ID);
         for (String service : SERVICES) {
@@ -235,9 +237,11 @@ final class Platform implements AutoCloseable {
         env.put("SWITCHBOARD_OIDC_CLIENT_SECRET", "e2e-client-secret-long-enough-to-seal-cookies");
         // admin-ui slows a browser after 12 failed sign-ins (20 by default), so a test reaches the limit sooner
         env.put("SWITCHBOARD_SIGN_IN_FAILURES_PER_ADDRESS", "12");
-        if (collector != null) { // spans go to the span store and, over OTLP/HTTP, to the collector stand-in
-            env.put("SWITCHBOARD_OTLP_ENDPOINT", "http://localhost:" + collectorPort);
-            env.put("QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+        if (collector != null) { // spans go to the span store and to the collector stand-in: the gateway's over
+            // OTLP/gRPC, the others' over OTLP/HTTP
+            boolean grpc = module.equals("llm-gateway");
+            env.put("SWITCHBOARD_OTLP_ENDPOINT", "http://localhost:" + (grpc ? grpcCollectorPort : collectorPort));
+            env.put("QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", grpc ? FakeCollector.GRPC : FakeCollector.HTTP);
             env.put("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "500ms");
         }
         // a crashed runtime's sessions are taken over within seconds, not the default 15 s

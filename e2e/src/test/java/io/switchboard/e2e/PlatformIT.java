@@ -458,10 +458,105 @@ class PlatformIT {
         assertThat(trace.get("turns").get(0).get("children").get(2).get("attributes")
                 .get("gen_ai.input.messages").asText()).contains("the weather report");
 
-        // one trace id for the session, exported by both services to the OTLP collector
+        // one trace id for the session, exported by both services to the OTLP collector: by HTTP and by gRPC
         String traceId = sessionId.replace("-", "");
-        await().atMost(WAIT).until(() -> platform.collector().received(traceId, "agent-runtime")
-                && platform.collector().received(traceId, "llm-gateway"));
+        await().atMost(WAIT).until(() -> platform.collector().received(FakeCollector.HTTP, traceId, "agent-runtime")
+                && platform.collector().received(FakeCollector.GRPC, traceId, "llm-gateway"));
+    }
+
+    /**
+     * An owner switches content capture on for the whole organization on the Access page: the model calls of an agent
+     * that did not ask for it carry what they were sent (the gateway's span, read back through the trace API).
+     */
+    @Test
+    void anOwnerCapturesTheOrganizationsContentFromTheAccessPage() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"plain-" + UUID.randomUUID().toString().substring(0, 8)
+                + "\",\"model\":\"sim\"}").get("id").asText();
+        browser.get(platform.adminUi() + "/access");
+        WebElement capture = browser.findElement(By.cssSelector("[data-testid=org-capture-content]"));
+        assertThat(capture.isSelected()).isFalse();
+        try {
+            capture.click();
+            browser.findElement(By.cssSelector("[data-testid=org-save]")).click();
+            await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector("[data-testid=org-capture-content]"))
+                    .isSelected());
+            assertThat(get("/api/org").get("captureContent").asBoolean()).isTrue();
+
+            String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+            post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"the secret word is pelican\"}");
+            readStream(sessionId, null, "turn_completed");
+            JsonNode call = await().atMost(WAIT).until(() -> modelCallOf(sessionId), found -> found != null);
+            assertThat(call.get("attributes").get("gen_ai.input.messages").asText()).contains("pelican");
+        } finally {
+            browser.get(platform.adminUi() + "/access");
+            WebElement box = browser.findElement(By.cssSelector("[data-testid=org-capture-content]"));
+            if (box.isSelected()) {
+                box.click();
+                browser.findElement(By.cssSelector("[data-testid=org-save]")).click();
+            }
+        }
+        await().atMost(WAIT).until(() -> !get("/api/org").get("captureContent").asBoolean());
+    }
+
+    /** The session's first ended model call in its trace, or null while there is none. */
+    private JsonNode modelCallOf(String sessionId) throws Exception {
+        JsonNode turns = get("/api/sessions/" + sessionId + "/trace").get("turns");
+        for (JsonNode turn : turns) {
+            for (JsonNode child : turn.get("children")) {
+                if ("model_call".equals(child.get("kind").asText())) {
+                    return child;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * With JSON logs on, the lines agent-runtime and llm-gateway write about a turn carry its trace and session ids:
+     * a model call that fails at the provider is a line in each, findable by the session.
+     */
+    @Test
+    void withJsonLogsTheLinesOfATurnCarryItsTraceAndSessionIds() throws Exception {
+        List<String> services = List.of("llm-gateway", "agent-runtime");
+        platform.environment("SWITCHBOARD_JSON_LOGS", "true");
+        try {
+            for (String service : services) {
+                platform.stop(service);
+                platform.restart(service);
+            }
+            String agentId = post("/api/agents", "{\"name\":\"logged-" + UUID.randomUUID().toString().substring(0, 8)
+                    + "\",\"model\":\"sim\"}").get("id").asText();
+            String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+            post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"please [fail:500]\"}");
+            readStream(sessionId, null, "turn_failed");
+            String traceId = sessionId.replace("-", "");
+            for (String service : services) {
+                JsonNode line = await().atMost(WAIT).until(() -> jsonLogLine(service, sessionId),
+                        found -> found != null);
+                assertThat(line.get("mdc").get("traceId").asText()).as(service).isEqualTo(traceId);
+                assertThat(line.get("mdc").get("turnId").asText()).as(service).isNotBlank();
+                assertThat(line.get("level").asText()).as(service).isIn("INFO", "WARN", "WARNING");
+            }
+        } finally {
+            platform.environment("SWITCHBOARD_JSON_LOGS", "");
+            for (String service : services) {
+                platform.stop(service);
+                platform.restart(service);
+            }
+        }
+    }
+
+    /** The service's first JSON log line about the session, or null. */
+    private static JsonNode jsonLogLine(String service, String sessionId) throws Exception {
+        for (String text : Files.readAllLines(Platform.log(service))) {
+            if (text.startsWith("{") && text.contains(sessionId)) {
+                JsonNode line = JSON.readTree(text);
+                if (line.path("mdc").path("sessionId").asText().equals(sessionId)) {
+                    return line;
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -499,6 +594,16 @@ class PlatformIT {
         assertThat(calls.findElements(By.tagName("canvas"))).isNotEmpty();
         assertThat(browser.findElements(By.cssSelector(".chart[data-drawn=true]"))).hasSize(8);
         screenshot("dashboards");
+
+        // a platform administrator sees the whole platform's calls, split by organization
+        new Select(browser.findElement(By.cssSelector("[data-testid=dashboard-scope]")))
+                .selectByVisibleText("the whole platform");
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().contains("scope=platform"));
+        new Select(browser.findElement(By.cssSelector("[data-testid=dashboard-by]"))).selectByVisibleText("org");
+        await().atMost(WAIT).until(() -> browser.getCurrentUrl().contains("by=org"));
+        WebElement byOrg = await().atMost(WAIT).until(() -> browser.findElement(
+                By.cssSelector("[data-testid=chart-calls]")), chart -> "true".equals(chart.getAttribute("data-drawn")));
+        assertThat(byOrg.getAttribute("data-chart")).contains("\"label\":\"default\"");
     }
 
     /** Every service answers Prometheus at /q/metrics, the runtime and the gateway with the platform's own metrics. */

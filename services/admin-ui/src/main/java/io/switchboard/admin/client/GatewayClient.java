@@ -157,7 +157,7 @@ public interface GatewayClient {
     @Path("/usage/series")
     Uni<List<SeriesPoint>> series(@HeaderParam("Authorization") String auth, @QueryParam("from") String from,
                                   @QueryParam("to") String to, @QueryParam("step") long stepSeconds,
-                                  @QueryParam("by") String by);
+                                  @QueryParam("by") String by, @QueryParam("scope") String scope);
 
     @GET
     @Path("/usage/calls")

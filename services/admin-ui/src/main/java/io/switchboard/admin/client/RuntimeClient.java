@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -132,6 +133,14 @@ public interface RuntimeClient {
     record Switched(UUID orgId, String orgName, String role) {
     }
 
+    /** The caller's organization and its settings. */
+    record Org(UUID id, String name, Instant createdAt, boolean captureContent) {
+    }
+
+    /** What changes in the organization: null leaves a field as it is. */
+    record OrgChange(String name, Boolean captureContent) {
+    }
+
     /** A person of the organization and their role there. */
     record Member(UUID userId, String username, String role, Instant since) {
     }
@@ -156,6 +165,14 @@ public interface RuntimeClient {
     record AuditEntry(long id, Instant at, String actor, String source, String service, String action,
                       String resource, int status, Map<String, Object> changes) {
     }
+
+    @GET
+    @Path("/org")
+    Uni<Org> org(@HeaderParam("Authorization") String auth);
+
+    @PATCH
+    @Path("/org")
+    Uni<Org> changeOrg(@HeaderParam("Authorization") String auth, OrgChange change);
 
     @GET
     @Path("/members")

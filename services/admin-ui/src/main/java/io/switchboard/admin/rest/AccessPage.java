@@ -22,8 +22,9 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestForm;
 
 /**
- * Who may use the organization: its members (add, remove) and its API tokens (made and shown once, revoked), for
- * owners; and the audit log, for owners and admins. agent-runtime checks the same roles again.
+ * Who may use the organization and how: its name and whether it captures content, its members (add, remove) and its
+ * API tokens (made and shown once, revoked), for owners; and the audit log, for owners and admins. agent-runtime
+ * checks the same roles again.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
@@ -32,8 +33,9 @@ public class AccessPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance access(List<RuntimeClient.Member> members, List<RuntimeClient.Token> tokens,
-                                              List<String> roles, RuntimeClient.TokenCreated newToken, String error);
+        static native TemplateInstance access(RuntimeClient.Org org, List<RuntimeClient.Member> members,
+                                              List<RuntimeClient.Token> tokens, List<String> roles,
+                                              RuntimeClient.TokenCreated newToken, String error);
 
         static native TemplateInstance audit(List<RuntimeClient.AuditEntry> entries, String action, String actor,
                                              String error);
@@ -50,6 +52,19 @@ public class AccessPage {
     @RolesAllowed(Role.OWNER_NAME)
     public Uni<TemplateInstance> access(SecurityContext security) {
         return page(SignedIn.bearer(security), null, null);
+    }
+
+    /** Renames the organization and sets whether its calls carry their content (a checkbox: sent only when ticked). */
+    @POST
+    @Path("access/org")
+    @RolesAllowed(Role.OWNER_NAME)
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Uni<Response> changeOrg(@RestForm String name, @RestForm String captureContent,
+                                   SecurityContext security) {
+        String auth = SignedIn.bearer(security);
+        return runtime.changeOrg(auth, new RuntimeClient.OrgChange(name, captureContent != null))
+                .map(changed -> Response.seeOther(URI.create("/access")).build())
+                .onFailure().recoverWithUni(e -> failed(auth, e));
     }
 
     @POST
@@ -123,9 +138,9 @@ public class AccessPage {
     }
 
     private Uni<TemplateInstance> page(String auth, RuntimeClient.TokenCreated newToken, String error) {
-        return Uni.combine().all().unis(runtime.members(auth), runtime.tokens(auth)).asTuple()
-                .map(both -> Templates.access(both.getItem1(), both.getItem2(), ROLES, newToken, error))
-                .onFailure().recoverWithItem(e -> Templates.access(List.of(), List.of(), ROLES, newToken,
+        return Uni.combine().all().unis(runtime.org(auth), runtime.members(auth), runtime.tokens(auth)).asTuple()
+                .map(all -> Templates.access(all.getItem1(), all.getItem2(), all.getItem3(), ROLES, newToken, error))
+                .onFailure().recoverWithItem(e -> Templates.access(null, List.of(), List.of(), ROLES, newToken,
                         error != null ? error : Problems.describe(e)));
     }
 }

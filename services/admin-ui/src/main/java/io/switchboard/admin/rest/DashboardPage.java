@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.GatewayClient;
 import io.switchboard.admin.client.GatewayClient.SeriesPoint;
 import io.switchboard.admin.client.RuntimeClient;
+import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -33,7 +34,8 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 /**
  * Dashboards: charts over time of the organization's model calls (calls, errors, tokens, cost split by model,
  * deployment, agent or key; latency and time-to-first-chunk percentiles; turns and active sessions per minute), from
- * the gateway's ledger. The page carries each chart's data; uPlot draws it in the browser.
+ * the gateway's ledger; platform administrators may see the whole platform's, also split by organization. The page
+ * carries each chart's data; uPlot draws it in the browser.
  */
 @Path("/dashboards")
 @Produces(MediaType.TEXT_HTML)
@@ -48,6 +50,7 @@ public class DashboardPage {
         RANGES.put("30d", new Duration[] {Duration.ofDays(30), Duration.ofDays(1)});
     }
     static final List<String> SPLITS = List.of("model", "deployment", "agent", "key");
+    static final List<String> PLATFORM_SPLITS = List.of("org", "model", "deployment", "agent", "key");
     /** The series a split chart draws at most: the keys with the most calls. */
     private static final int MAX_SERIES = 8;
 
@@ -57,8 +60,9 @@ public class DashboardPage {
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance show(String range, String by, List<String> ranges, List<String> splits,
-                                            List<Chart> charts, String error);
+        static native TemplateInstance show(String range, String by, String scope, boolean platformAdmin,
+                                            List<String> ranges, List<String> splits, List<Chart> charts,
+                                            String error);
     }
 
     private final GatewayClient gateway;
@@ -73,27 +77,32 @@ public class DashboardPage {
 
     @GET
     public Uni<TemplateInstance> show(@QueryParam("range") String range, @QueryParam("by") String by,
-                                      SecurityContext security) {
+                                      @QueryParam("scope") String scope, SecurityContext security) {
         String auth = SignedIn.bearer(security);
+        boolean admin = Caller.of(security).platformAdmin();
+        String s = admin && "platform".equals(scope) ? "platform" : "org";
+        List<String> splits = s.equals("platform") ? PLATFORM_SPLITS : SPLITS;
         String r = range != null && RANGES.containsKey(range) ? range : "24h";
-        String split = by != null && SPLITS.contains(by) ? by : "model";
+        String split = by != null && splits.contains(by) ? by : splits.get(0);
         Duration step = RANGES.get(r)[1];
         Instant to = Instant.ofEpochSecond(Instant.now().getEpochSecond() / step.toSeconds() * step.toSeconds())
                 .plus(step);
         Instant from = to.minus(RANGES.get(r)[0]);
         List<String> ranges = List.copyOf(RANGES.keySet());
-        // the gateway knows agents by id: their names are the runtime's
+        // the gateway knows agents by id: their names are the runtime's (this organization's)
         Uni<Map<String, String>> names = !split.equals("agent") ? Uni.createFrom().item(Map.of())
                 : runtime.agents(auth).map(agents -> {
                     Map<String, String> byId = new HashMap<>();
                     agents.forEach(agent -> byId.put(agent.id().toString(), agent.name()));
                     return byId;
                 }).onFailure().recoverWithItem(Map.of());
-        return Uni.combine().all().unis(gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), split),
-                        gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), "all"), names).asTuple()
-                .map(all -> Templates.show(r, split, ranges, SPLITS,
+        return Uni.combine().all().unis(gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), split,
+                                s),
+                        gateway.series(auth, from.toString(), to.toString(), step.toSeconds(), "all", s), names)
+                .asTuple()
+                .map(all -> Templates.show(r, split, s, admin, ranges, splits,
                         charts(all.getItem1(), all.getItem2(), all.getItem3(), from, to, step), null))
-                .onFailure().recoverWithItem(e -> Templates.show(r, split, ranges, SPLITS, List.of(),
+                .onFailure().recoverWithItem(e -> Templates.show(r, split, s, admin, ranges, splits, List.of(),
                         Problems.describe(e)));
     }
 

@@ -9,6 +9,7 @@ import io.switchboard.runtime.client.GatewayClient;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.ContextRepository;
 import io.switchboard.tokens.TokenCounter;
+import io.switchboard.traces.SessionLogs;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,8 +136,9 @@ public class ContextWindow {
                 .onFailure().recoverWithNull()
                 .invoke(summary -> {
                     if (summary == null) {
-                        LOG.warnf("could not summarise the older turns of session %s; they are left out of this call",
-                                sessionId);
+                        SessionLogs.log(sessionId.toString(), turnId.toString(), () -> LOG.warnf("could not"
+                                + " summarise the older turns of session %s; they are left out of this call",
+                                sessionId));
                     }
                 });
     }

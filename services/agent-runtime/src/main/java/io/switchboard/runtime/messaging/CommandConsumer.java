@@ -10,6 +10,7 @@ import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.service.SessionService;
+import io.switchboard.traces.SessionLogs;
 import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -60,8 +61,8 @@ public class CommandConsumer {
                 // a database that is down or unreachable is waited for (the channel waits with it: commands keep
                 // their order); another failure is tried a few more times; a command that is wrong goes to the
                 // dead-letter topic at once
-                .onFailure().invoke(e -> LOG.warnf("could not journal command %s, trying again: %s", command,
-                        e.getMessage()))
+                .onFailure().invoke(e -> logged(command, () -> LOG.warnf("could not journal command %s, trying"
+                        + " again: %s", command, e.getMessage())))
                 .onFailure(CommandConsumer::databaseUnavailable).retry()
                 .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
                 .expireIn(config.message().journalRetry().toMillis())
@@ -71,13 +72,13 @@ public class CommandConsumer {
                     if (rejection == null) {
                         return Uni.createFrom().completionStage(message.ack());
                     }
-                    LOG.warnf("rejected command %s: %s", command, rejection);
+                    logged(command, () -> LOG.warnf("rejected command %s: %s", command, rejection));
                     return Uni.createFrom().completionStage(message.nack(new InvalidCommand(rejection)));
                 })
                 // still failing after all that time (database down for long): park it on the dead-letter topic
                 // with the reason rather than lose it or stall the partition
                 .onFailure().recoverWithUni(e -> {
-                    LOG.errorf(e, "could not journal command %s", command);
+                    logged(command, () -> LOG.errorf(e, "could not journal command %s", command));
                     return Uni.createFrom().completionStage(message.nack(e));
                 });
     }
@@ -105,5 +106,10 @@ public class CommandConsumer {
         InvalidCommand(String reason) {
             super(reason, null, false, false);
         }
+    }
+
+    /** A line about the command carries its session's ids (JSON logs show them). */
+    private static void logged(AgentCommand command, Runnable line) {
+        SessionLogs.log(command == null ? null : command.sessionId(), null, line);
     }
 }

@@ -28,7 +28,8 @@ public class AccountRepository {
         this.pool = pool;
     }
 
-    public record Org(UUID id, String name, Instant createdAt) {
+    /** An organization; {@code captureContent}: its agents' and keys' spans carry what calls were sent and answered. */
+    public record Org(UUID id, String name, Instant createdAt, boolean captureContent) {
     }
 
     /** An organization a person belongs to, with their role there. */
@@ -54,13 +55,25 @@ public class AccountRepository {
                 .call(x -> tx.preparedQuery("insert into identity.tokens (id, org_id, kind, name, role, hash,"
                                 + " created_by) values ($1, $2, 'api', 'owner', 'owner', $3, $4)")
                         .execute(Tuple.of(UUID.randomUUID(), id, Tokens.hash(ownerToken), createdBy))))
-                .map(rows -> new Org(id, name, rows.iterator().next().getOffsetDateTime("created_at").toInstant()));
+                .map(rows -> new Org(id, name, rows.iterator().next().getOffsetDateTime("created_at").toInstant(),
+                        false));
     }
 
     public Uni<Org> org(UUID id) {
         return pool.preparedQuery("select * from identity.orgs where id = $1").execute(Tuple.of(id))
-                .map(rows -> first(rows, row -> new Org(row.getUUID("id"), row.getString("name"),
-                        row.getOffsetDateTime("created_at").toInstant())));
+                .map(rows -> first(rows, AccountRepository::toOrg));
+    }
+
+    /** Renames the organization and sets whether it captures content; null leaves either as it is. */
+    public Uni<Org> updateOrg(UUID id, String name, Boolean captureContent) {
+        return pool.preparedQuery("update identity.orgs set name = coalesce($2, name),"
+                        + " capture_content = coalesce($3, capture_content) where id = $1 returning *")
+                .execute(Tuple.of(id, name, captureContent)).map(rows -> first(rows, AccountRepository::toOrg));
+    }
+
+    private static Org toOrg(Row row) {
+        return new Org(row.getUUID("id"), row.getString("name"), row.getOffsetDateTime("created_at").toInstant(),
+                row.getBoolean("capture_content"));
     }
 
     public Uni<User> user(String username) {

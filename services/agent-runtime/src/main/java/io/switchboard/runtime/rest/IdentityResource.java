@@ -11,16 +11,19 @@ import io.switchboard.auth.Tokens;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.AccountRepository.Member;
 import io.switchboard.runtime.repository.AccountRepository.Membership;
+import io.switchboard.runtime.repository.AccountRepository.Org;
 import io.switchboard.runtime.repository.AccountRepository.TokenInfo;
 import io.switchboard.runtime.repository.AccountRepository;
 import io.switchboard.runtime.service.Accounts;
 import io.switchboard.runtime.service.OidcSignIn;
+import io.switchboard.traces.ContentCapture;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -46,10 +49,12 @@ public class IdentityResource {
     private final SignInThrottle throttle;
     private final OidcSignIn oidc;
     private final BearerTokenIdentityProvider identities;
+    private final ContentCapture capture;
 
     public IdentityResource(AccountRepository store, Accounts accounts, BearerTokenIdentityProvider identities,
-                            RuntimeConfig config, OidcSignIn oidc) {
+                            RuntimeConfig config, OidcSignIn oidc, ContentCapture capture) {
         this.oidc = oidc;
+        this.capture = capture;
         // the addresses here are those that call the runtime: for sign-ins through the UI, admin-ui's own
         this.throttle = new SignInThrottle(config.signIn().failuresPerName(), config.signIn().failuresPerAddress());
         this.store = store;
@@ -58,6 +63,10 @@ public class IdentityResource {
     }
 
     public record NewOrg(String name) {
+    }
+
+    /** What changes in the caller's organization: a field left out stays as it is. */
+    public record OrgChange(String name, Boolean captureContent) {
     }
 
     /** A new organization and its first token, an owner's (shown only now). */
@@ -109,6 +118,35 @@ public class IdentityResource {
         String token = Tokens.newToken();
         return store.createOrg(name, token, Caller.of(security).subject())
                 .map(org -> Response.status(201).entity(new OrgCreated(org.id(), org.name(), token)).build());
+    }
+
+    /** The caller's organization and its settings. */
+    @GET
+    @Path("/org")
+    @RolesAllowed(Role.VIEWER_NAME)
+    public Uni<Org> org(SecurityContext security) {
+        return store.org(Caller.of(security).orgId());
+    }
+
+    /**
+     * Renames the caller's organization or sets whether it captures content: the spans of all its agents' and keys'
+     * model and tool calls then carry what those calls were sent and answered (every replica within seconds).
+     */
+    @PATCH
+    @Path("/org")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.OWNER_NAME)
+    public Uni<Org> changeOrg(OrgChange body, SecurityContext security) {
+        if (body == null || body.name() == null && body.captureContent() == null) {
+            throw Problem.badRequest("a JSON body with name or captureContent (or both) is required");
+        }
+        String name = body.name() == null ? null : name(body.name(), "name");
+        UUID org = Caller.of(security).orgId();
+        return store.updateOrg(org, name, body.captureContent()).invoke(changed -> {
+            if (body.captureContent() != null) {
+                capture.changed(org, changed.captureContent());
+            }
+        });
     }
 
     @GET

@@ -8,6 +8,7 @@ import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.Turn;
+import io.switchboard.traces.SessionLogs;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -131,7 +132,8 @@ public class SessionLeases {
                 // kept when an end is still to be published: its lease runs out, and the sweep publishes it
                 .onFailure().call(() -> unpublished.contains(sessionId) ? Uni.createFrom().voidItem()
                         : sessions.release(sessionId, runnerId))
-                .onFailure().invoke(e -> LOG.errorf(e, "could not run the turns of session %s", sessionId))
+                .onFailure().invoke(e -> SessionLogs.log(sessionId.toString(), null,
+                        () -> LOG.errorf(e, "could not run the turns of session %s", sessionId)))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 

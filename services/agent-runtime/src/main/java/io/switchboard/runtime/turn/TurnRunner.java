@@ -46,6 +46,8 @@ import io.switchboard.runtime.tools.ToolCatalog;
 import io.switchboard.runtime.tools.SubAgentTool;
 import io.switchboard.runtime.tools.ToolContext;
 import io.switchboard.runtime.turn.TurnInput.Crashed;
+import io.switchboard.traces.ContentCapture;
+import io.switchboard.traces.SessionLogs;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -67,7 +69,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 /**
  * Carries out what {@link TurnMachine} decides for one turn at a time, and feeds back what came of it. Directives are
@@ -97,6 +98,7 @@ public class TurnRunner {
     private final ObjectMapper json;
     private final Tracer tracer;
     private final TurnMetrics metrics;
+    private final ContentCapture capture;
     /** Turns running here, by id (to cancel them). */
     private final Map<UUID, Run> running = new ConcurrentHashMap<>();
     private final KeptConversations kept = new KeptConversations();
@@ -104,7 +106,8 @@ public class TurnRunner {
     public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway,
                       ToolCatalog catalog, ToolArguments arguments, ToolSlots slots, ApprovalRepository approvals,
                       EventPublisher events, RuntimeConfig config, ObjectMapper json, Tracer tracer,
-                      TurnMetrics metrics) {
+                      TurnMetrics metrics, ContentCapture capture) {
+        this.capture = capture;
         this.sessions = sessions;
         this.agents = agents;
         this.window = window;
@@ -210,6 +213,8 @@ public class TurnRunner {
         private volatile CompletableFuture<Void> reserving = CompletableFuture.completedFuture(null);
         private final AtomicInteger tokenIndex = new AtomicInteger();
         private volatile Agent agent;
+        /** The agent or its organization captures content: spans carry what calls were sent and answered. */
+        private volatile boolean captureContent;
         private volatile ToolCatalog.Toolbox toolbox;
         private volatile Conversation conversation;
         /** At most {@code runtime.tools.max-parallel} of the turn's calls at once. */
@@ -242,24 +247,7 @@ public class TurnRunner {
 
         /** Logs as part of the turn: the line carries its trace, session and turn ids (MDC; JSON logs show them). */
         void inTurn(Runnable line) {
-            Object traceBefore = MDC.put("traceId", span.getSpanContext().getTraceId());
-            Object sessionBefore = MDC.put("sessionId", sessionId.toString());
-            Object turnBefore = MDC.put("turnId", turnId.toString());
-            try {
-                line.run();
-            } finally { // as the thread had them
-                restore("traceId", traceBefore);
-                restore("sessionId", sessionBefore);
-                restore("turnId", turnBefore);
-            }
-        }
-
-        private static void restore(String key, Object before) {
-            if (before == null) {
-                MDC.remove(key);
-            } else {
-                MDC.put(key, before);
-            }
+            SessionLogs.log(sessionId.toString(), turnId.toString(), line);
         }
 
         /**
@@ -439,6 +427,7 @@ public class TurnRunner {
 
         private TurnInput.Loaded loaded(Agent found, ToolCatalog.Toolbox tools, Conversation loaded) {
             agent = found;
+            captureContent = found.captureContent() || capture.of(found.orgId());
             toolbox = tools;
             conversation = loaded;
             span.updateName("invoke_agent " + found.name())
@@ -471,7 +460,7 @@ public class TurnRunner {
                     .flatMap(prompt -> stream(LlmRequest.of(requestId, session(), turn(), agent.model(),
                             prompt.messages(), toolbox.specs()).forAgent(agent.id().toString())
                             .withSettings(settings(agent, prompt.messages()))
-                            .withCaptureContent(agent.captureContent())
+                            .withCaptureContent(captureContent)
                             .forOrg(agent.orgId().toString()), true))
                     .map(reply -> (TurnInput) new TurnInput.ModelReplied(reply));
         }
@@ -536,7 +525,7 @@ public class TurnRunner {
                     .setAttribute("switchboard.org.id", agent.orgId().toString())
                     .setAttribute("switchboard.turn.id", turnId.toString())
                     .setAttribute("switchboard.tool.idempotency_key", run.idempotencyKey()).startSpan();
-            if (agent.captureContent()) {
+            if (captureContent) {
                 toolSpan.setAttribute("gen_ai.tool.call.arguments", call.arguments());
             }
             if (tool instanceof SubAgentTool) {
@@ -548,7 +537,7 @@ public class TurnRunner {
                             .ifNoItem().after(timeout).failWith(TimeoutException::new)))
                     .<TurnInput>map(result -> {
                         metrics.toolCalled(call.name(), "ok");
-                        if (agent.captureContent()) {
+                        if (captureContent) {
                             toolSpan.setAttribute("gen_ai.tool.call.result", result);
                         }
                         return new TurnInput.ToolFinished(call.id(), result, false, null);
@@ -616,6 +605,10 @@ public class TurnRunner {
             return afterReserving().flatMap(x -> sessions.finish(sessionId, turnId,
                             end.messages().stream().map(this::stored).toList(), takeUnrecorded(), ended, fence))
                     .invoke(() -> {
+                        if (end.code() != null) {
+                            inTurn(() -> LOG.infof("turn %s of session %s ended %s (%s): %s", turnId, sessionId,
+                                    end.status(), end.code(), end.reason()));
+                        }
                         Conversation ending = conversation;
                         if (ending != null) { // the session's next turn here goes on from it
                             end.messages().forEach(ending::add);

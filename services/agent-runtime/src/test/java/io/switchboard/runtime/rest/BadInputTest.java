@@ -54,6 +54,7 @@ class BadInputTest {
                 .body("PUT /api/secrets/{name}", "/api/secrets/bad-input", "{\"value\":\"v\",\"hosts\":[\"a.example\"]}", 204, "value")
                 .body("PUT /api/mcp-servers/{name}", "/api/mcp-servers/self", mcp, 400, "url")
                 .body("POST /api/orgs", "/api/orgs", "{\"name\":\"bad-input\"}", 201, "name")
+                .body("PATCH /api/org", "/api/org", "{\"captureContent\":false}", 200, "captureContent")
                 .body("POST /api/tokens", "/api/tokens", "{\"name\":\"bad-input\",\"role\":\"viewer\","
                         + "\"expiresInDays\":30}", 201, "name", "role")
                 .body("POST /api/auth/sign-in", "/api/auth/sign-in", "{\"username\":\"admin\","

@@ -170,6 +170,34 @@ class TenancyTest {
         as("sb_not_a_token").get("/api/agents").then().statusCode(401).contentType("application/problem+json");
     }
 
+    /**
+     * An owner decides whether the organization's calls carry their content; others see the choice; it is the
+     * organization's own, and in its audit log.
+     */
+    @Test
+    void anOwnerChoosesWhetherTheOrganizationCapturesContent() {
+        String admin = as(other).contentType(ContentType.JSON).body(Map.of("name", "admin", "role", "admin"))
+                .post("/api/tokens").then().statusCode(201).extract().path("token");
+        as(admin).get("/api/org").then().statusCode(200).body("captureContent", equalTo(false));
+        as(admin).contentType(ContentType.JSON).body(Map.of("captureContent", true)).patch("/api/org")
+                .then().statusCode(403).contentType("application/problem+json");
+        String renamed = "renamed " + UUID.randomUUID();
+        as(other).contentType(ContentType.JSON).body(Map.of("captureContent", true, "name", renamed))
+                .patch("/api/org").then().statusCode(200).body("captureContent", equalTo(true))
+                .body("name", equalTo(renamed));
+        as(admin).get("/api/org").then().statusCode(200).body("captureContent", equalTo(true))
+                .body("name", equalTo(renamed));
+        // a field left out stays as it was
+        as(other).contentType(ContentType.JSON).body(Map.of("name", renamed + " again")).patch("/api/org")
+                .then().statusCode(200).body("captureContent", equalTo(true));
+        asAdmin().get("/api/org").then().statusCode(200).body("captureContent", equalTo(false));
+        for (String bad : new String[] {"{}", "{\"name\":\" \"}", "{\"captureContent\":\"yes\"}"}) {
+            as(other).contentType(ContentType.JSON).body(bad).patch("/api/org").then().statusCode(400)
+                    .contentType("application/problem+json");
+        }
+        as(other).get("/api/audit").then().statusCode(200).body("action", hasItem("PATCH /api/org"));
+    }
+
     /** A review found that a person's tokens outlived them: removed or demoted, they kept their old powers. */
     @Test
     void aTokenAPersonMadeGoesNoFurtherThanThePersonAndEndsWithTheirMembership() {

@@ -13,6 +13,7 @@ import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
+import io.switchboard.traces.SessionLogs;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -93,9 +94,13 @@ public class LlmRequestConsumer {
                 .onCompletion().continueWith(chunks::rest)
                 .onFailure().recoverWithMulti(failure -> {
                     meter.failed(failure);
-                    if (!(failure instanceof ProviderException)) {
-                        LOG.errorf(failure, "LLM stream %s broke", payload.requestId());
-                    }
+                    SessionLogs.log(payload.sessionId(), payload.turnId(), () -> {
+                        if (failure instanceof ProviderException) {
+                            LOG.infof("LLM call %s failed: %s", payload.requestId(), failure.getMessage());
+                        } else {
+                            LOG.errorf(failure, "LLM stream %s broke", payload.requestId());
+                        }
+                    });
                     return Multi.createFrom().iterable(chunks.failed(failure));
                 })
                 .onTermination().invoke(() -> recorder.record(meter))

@@ -2,6 +2,7 @@ package io.switchboard.gateway.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
+import io.switchboard.api.Problem;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import io.switchboard.gateway.usage.CallRecord;
@@ -55,17 +56,29 @@ public class UsageResource {
     /**
      * The dashboards' series: for ended calls started from {@code from} until before {@code to} (ISO-8601 instants;
      * default the last 24 hours), in buckets of {@code step} seconds (default an hour), split {@code by} model,
-     * deployment, agent, key or all: calls, errors, tokens, cost, latency and time-to-first-chunk percentiles, turns
-     * and sessions. At most 2,000 buckets.
+     * deployment, agent, key, org or all: calls, errors, tokens, cost, latency and time-to-first-chunk percentiles,
+     * turns and sessions. At most 2,000 buckets. {@code scope=platform} (platform administrators only) counts every
+     * organization's calls, and may be split by org; the default, {@code org}, the caller's organization's.
      */
     @GET
     @Path("/series")
     public Uni<List<UsageSeries.Point>> series(@QueryParam("from") String from, @QueryParam("to") String to,
                                                @QueryParam("step") String step, @QueryParam("by") String by,
-                                               SecurityContext security) {
+                                               @QueryParam("scope") String scope, SecurityContext security) {
         String split = by == null ? "all" : by;
         if (!UsageSeries.SPLITS.containsKey(split)) {
             throw new BadRequestException("by must be one of " + new TreeSet<>(UsageSeries.SPLITS.keySet()));
+        }
+        boolean platform = "platform".equals(scope);
+        if (scope != null && !platform && !"org".equals(scope)) {
+            throw new BadRequestException("scope must be org or platform");
+        }
+        Caller caller = Caller.of(security);
+        if (platform && !caller.platformAdmin()) {
+            throw new Problem(403, "Forbidden", "only platform administrators see the whole platform's usage");
+        }
+        if (split.equals("org") && !platform) {
+            throw new BadRequestException("by=org needs scope=platform: an organization's calls are all its own");
         }
         Instant until = instant("to", to, Instant.now());
         Instant since = instant("from", from, until.minus(Duration.ofDays(1)));
@@ -75,7 +88,7 @@ public class UsageResource {
             throw new BadRequestException("from must be before to, and step (seconds, at least 1) make at most "
                     + MAX_BUCKETS + " buckets between them");
         }
-        return series.of(Caller.of(security).orgId(), since, until, Duration.ofSeconds(seconds), split);
+        return series.of(platform ? null : caller.orgId(), since, until, Duration.ofSeconds(seconds), split);
     }
 
     private static Instant instant(String name, String text, Instant fallback) {

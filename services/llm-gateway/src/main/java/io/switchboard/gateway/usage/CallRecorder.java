@@ -21,6 +21,8 @@ import io.switchboard.gateway.routing.Deployment;
 import io.switchboard.gateway.routing.Deployments;
 import io.switchboard.gateway.routing.RouteTable;
 import io.switchboard.gateway.routing.Router;
+import io.switchboard.traces.ContentCapture;
+import io.switchboard.traces.SessionLogs;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -48,6 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
@@ -120,24 +123,26 @@ public class CallRecorder {
     private final RouteTable routes;
     private final Tracer tracer;
     private final CallMetrics metrics;
-    private final boolean captureContent;
+    /** Whether an organization's calls carry what they were sent and answered: all of them, or its choice. */
+    private final Predicate<UUID> capturesContent;
     /** How long a call may run before the sweep takes it for lost: the longest a call may take, and a margin. */
     private final Duration lostAfter;
 
     @jakarta.inject.Inject
-    public CallRecorder(Pool pool, GatewayConfig config, Deployments routes, Tracer tracer, MeterRegistry meters) {
-        this(pool, prices(config), routes, config.tracing().captureContent(), tracer,
+    public CallRecorder(Pool pool, GatewayConfig config, Deployments routes, Tracer tracer, MeterRegistry meters,
+                        ContentCapture capture) {
+        this(pool, prices(config), routes, org -> config.tracing().captureContent() || capture.of(org), tracer,
                 config.routing().totalTimeout().plusMinutes(1), config.calls().ledgerDoubt(), new CallMetrics(meters));
     }
 
-    CallRecorder(Pool pool, PriceTable prices, RouteTable routes, boolean captureContent, Tracer tracer,
+    CallRecorder(Pool pool, PriceTable prices, RouteTable routes, Predicate<UUID> capturesContent, Tracer tracer,
                  Duration lostAfter, Duration ledgerDoubt, CallMetrics metrics) {
         this.metrics = metrics;
         this.ledgerDoubt = ledgerDoubt;
         this.pool = pool;
         this.prices = prices;
         this.routes = routes;
-        this.captureContent = captureContent;
+        this.capturesContent = capturesContent;
         this.tracer = tracer;
         this.lostAfter = lostAfter;
     }
@@ -173,7 +178,8 @@ public class CallRecorder {
         if (request.agentId() != null) {
             span.setAttribute("gen_ai.agent.id", request.agentId());
         }
-        boolean capture = captureContent || Boolean.TRUE.equals(request.captureContent()); // all calls, or its agent's
+        // its agent's choice, its organization's, or every call's
+        boolean capture = Boolean.TRUE.equals(request.captureContent()) || capturesContent.test(Router.orgOf(request));
         if (capture) {
             String system = SpanContent.systemInstructions(request.messages());
             if (system != null) {
@@ -291,7 +297,8 @@ public class CallRecorder {
             logUnrecorded(ended);
         }
         lastOpenFailure = System.nanoTime() | 1; // never 0
-        LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage());
+        SessionLogs.log(meter.sessionId(), meter.turnId(),
+                () -> LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage()));
         return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
                 "the call cannot be recorded right now, so it was not sent");
     }
@@ -399,11 +406,11 @@ public class CallRecorder {
     /** A call whose row could not be written, told to the log: when it went out, the provider may charge for it. */
     private static void logUnrecorded(CallRecord call) {
         if (call.deployment() != null) {
-            LOG.warnf("LLM call %s was refused, its row could not be written, but it had gone to %s (%d input and %d"
-                            + " output tokens, $%s, key %s, organization %s)", call.requestId(), call.deployment(),
-                    call.inputTokens(), call.outputTokens(), call.costUsd() == null ? "unpriced"
-                            : call.costUsd().toPlainString(), call.apiKeyId(),
-                    call.orgId());
+            SessionLogs.log(call.sessionId(), call.turnId(), () -> LOG.warnf("LLM call %s was refused, its row could"
+                            + " not be written, but it had gone to %s (%d input and %d output tokens, $%s, key %s,"
+                            + " organization %s)", call.requestId(), call.deployment(), call.inputTokens(),
+                    call.outputTokens(), call.costUsd() == null ? "unpriced" : call.costUsd().toPlainString(),
+                    call.apiKeyId(), call.orgId()));
         }
     }
 

@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The dashboards' time series, from the call ledger: per time bucket and per model, deployment, agent or key, the
- * calls, errors, tokens, cost, latency and time-to-first-chunk percentiles, and the turns and sessions those calls
- * served (agents' calls carry their turn and session).
+ * The dashboards' time series, from the call ledger: per time bucket and per model, deployment, agent, key or
+ * organization, the calls, errors, tokens, cost, latency and time-to-first-chunk percentiles, and the turns and
+ * sessions those calls served (agents' calls carry their turn and session). One organization's, or the whole
+ * platform's (for platform administrators).
  */
 @ApplicationScoped
 public class UsageSeries {
@@ -28,6 +29,7 @@ public class UsageSeries {
             "deployment", "coalesce(deployment, '(none)')",
             "agent", "coalesce(agent_id, '(none)')",
             "key", "coalesce((select k.name from gateway.api_keys k where k.id = api_key_id), '(none)')",
+            "org", "coalesce((select o.name from identity.orgs o where o.id = org_id), org_id::text)",
             "all", "'all'");
 
     /** One bucket of one series; latencies in milliseconds, null when no call of the bucket had one. */
@@ -42,7 +44,10 @@ public class UsageSeries {
         this.pool = pool;
     }
 
-    /** The organization's ended calls started in [from, to), in buckets of {@code step}, split by {@code by}. */
+    /**
+     * The organization's ended calls (every organization's when {@code orgId} is null) started in [from, to), in
+     * buckets of {@code step}, split by {@code by}.
+     */
     public Uni<List<Point>> of(UUID orgId, Instant from, Instant to, Duration step, String by) {
         String sql = "select date_bin(make_interval(secs => $4), started_at, timestamptz '2000-01-01 00:00:00+00') as bucket, "
                 + SPLITS.get(by) + " as key, count(*) as calls,"
@@ -54,8 +59,8 @@ public class UsageSeries {
                 + " percentile_cont(0.5) within group (order by ttft_ms) as ttft50,"
                 + " percentile_cont(0.95) within group (order by ttft_ms) as ttft95,"
                 + " count(distinct turn_id) as turns, count(distinct session_id) as sessions"
-                + " from gateway.llm_calls where org_id = $3 and started_at >= $1 and started_at < $2"
-                + " and status <> 'running' group by 1, 2 order by 1, 2";
+                + " from gateway.llm_calls where " + (orgId == null ? "$3::uuid is null" : "org_id = $3")
+                + " and started_at >= $1 and started_at < $2 and status <> 'running' group by 1, 2 order by 1, 2";
         return pool.preparedQuery(sql).execute(Tuple.of(from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC),
                 orgId, (double) step.toSeconds())).map(rows -> {
                     List<Point> points = new ArrayList<>(rows.rowCount());

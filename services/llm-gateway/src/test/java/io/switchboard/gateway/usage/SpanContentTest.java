@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /** Prompt and answer go into the call's span only when content capture is switched on. */
@@ -76,11 +77,24 @@ class SpanContentTest {
         assertThat(content(call(false, REQUEST.withCaptureContent(false)))).isEmpty();
     }
 
+    @Test
+    void anOrganizationThatCapturesContentHasAllItsCallsCarryIt() {
+        UUID capturing = UUID.randomUUID();
+        Predicate<UUID> orgs = capturing::equals;
+        assertThat(content(call(orgs, REQUEST.forOrg(capturing.toString())))).containsKeys(
+                "gen_ai.system_instructions", "gen_ai.input.messages", "gen_ai.output.messages");
+        assertThat(content(call(orgs, REQUEST.forOrg(UUID.randomUUID().toString())))).isEmpty();
+    }
+
     private static SpanData call(boolean capture) {
         return call(capture, REQUEST);
     }
 
     private static SpanData call(boolean capture, LlmRequest request) {
+        return call(org -> capture, request);
+    }
+
+    private static SpanData call(Predicate<UUID> capture, LlmRequest request) {
         InMemorySpanExporter exporter = InMemorySpanExporter.create();
         try (SdkTracerProvider tracing = SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {

@@ -1,0 +1,37 @@
+package io.switchboard.traces;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.MDC;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A line about a turn carries the session's trace, session and turn ids; the thread's own MDC is left as it was. */
+class SessionLogsTest {
+    @AfterEach
+    void clean() {
+        MDC.clear();
+    }
+
+    @Test
+    void theLineCarriesTheIdsAndTheThreadKeepsItsOwn() {
+        UUID session = UUID.randomUUID();
+        MDC.put("turnId", "the thread's");
+        Map<String, Object> seen = new HashMap<>();
+        SessionLogs.log(session.toString(), "turn-1", () -> seen.putAll(MDC.getMap()));
+        assertThat(seen).containsEntry("traceId", session.toString().replace("-", ""))
+                .containsEntry("sessionId", session.toString()).containsEntry("turnId", "turn-1");
+        assertThat(MDC.getMap()).containsOnlyKeys("turnId").containsEntry("turnId", "the thread's");
+    }
+
+    @Test
+    void aSessionIdThatIsNoUuidHasNoTraceAndNothingIsLeftBehind() {
+        Map<String, Object> seen = new HashMap<>();
+        SessionLogs.log("s-1", null, () -> seen.putAll(MDC.getMap()));
+        assertThat(seen).containsOnlyKeys("sessionId");
+        assertThat(MDC.getMap()).isEmpty();
+    }
+}
