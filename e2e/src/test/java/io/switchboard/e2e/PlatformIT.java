@@ -18,14 +18,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -1544,6 +1549,108 @@ class PlatformIT {
                 }
             });
         } finally {
+            platform.restart("agent-runtime");
+            platform.stop(second);
+        }
+    }
+
+    /**
+     * A person makes a webhook on the Automations page and copies its secret; a delivery signed with it starts a turn
+     * whose message is the template filled from the delivery, and the agent answers it; the same delivery again starts
+     * nothing.
+     */
+    @Test
+    void aWebhookMadeInTheUiStartsOneTurnPerDelivery() throws Exception {
+        String name = "hooked-" + UUID.randomUUID().toString().substring(0, 8);
+        post("/api/agents", "{\"name\":\"" + name + "\",\"model\":\"sim\"}");
+        browser.get(platform.adminUi() + "/automations");
+        new Select(browser.findElement(By.cssSelector("[data-testid=webhook-agent]"))).selectByVisibleText(name);
+        browser.findElement(By.cssSelector("[data-testid=webhook-name]")).sendKeys("issues " + name);
+        browser.findElement(By.cssSelector("[data-testid=webhook-template]")).sendKeys("New issue: {body.title}");
+        browser.findElement(By.cssSelector("[data-testid=create-webhook]")).click();
+        String secret = await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(
+                By.cssSelector("[data-testid=webhook-secret-value]")).getText(), text -> text.startsWith("whsec_"));
+        String url = browser.findElement(By.cssSelector("[data-testid=webhook-url]")).getText();
+
+        String body = "{\"title\":\"Checkout fails on Safari\"}";
+        long t = Instant.now().getEpochSecond();
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String signature = "t=" + t + ",v1=" + HexFormat.of().formatHex(
+                mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8)));
+        HttpRequest delivery = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("Switchboard-Delivery", "gh-1").header("Switchboard-Signature", signature)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> taken = http.send(delivery, HttpResponse.BodyHandlers.ofString());
+        assertThat(taken.statusCode()).as(taken.body()).isEqualTo(202);
+        JsonNode ids = JSON.readTree(taken.body());
+        String sessionId = ids.get("sessionId").asText();
+        await().atMost(WAIT).until(() -> "completed".equals(get("/api/sessions/" + sessionId).path("turns").path(0)
+                .path("status").asText()));
+        JsonNode session = get("/api/sessions/" + sessionId);
+        assertThat(session.get("messages").get(0).get("content").asText())
+                .isEqualTo("New issue: Checkout fails on Safari");
+        assertThat(session.get("messages").get(1).get("role").asText()).isEqualTo("assistant");
+
+        HttpResponse<String> replayed = http.send(delivery, HttpResponse.BodyHandlers.ofString());
+        assertThat(replayed.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(replayed.body()).get("turnId").asText()).isEqualTo(ids.get("turnId").asText());
+        assertThat(get("/api/sessions/" + sessionId).get("turns")).hasSize(1);
+    }
+
+    /**
+     * A schedule ticking every two seconds across two runtime replicas: each tick starts one turn, also while one
+     * replica is killed, with no tick missed. A person sees its next runs on the Automations page and its ticks on the
+     * Jobs page.
+     */
+    @Test
+    void aScheduleTicksExactlyOnceAcrossTwoReplicasAlsoWhenOneIsKilled() throws Exception {
+        String second = platform.startReplica("agent-runtime", 2);
+        String api = platform.urlOf(second); // the one that stays up
+        String name = "ticker-" + UUID.randomUUID().toString().substring(0, 8);
+        String agentId = post(api, "/api/agents", "{\"name\":\"" + name + "\",\"model\":\"sim\"}").get("id").asText();
+        String scheduleId = post(api, "/api/schedules", "{\"agentId\":\"" + agentId + "\",\"cron\":\"*/2 * * * * *\","
+                + "\"message\":\"tick report\"}").get("id").asText();
+        try {
+            await().atMost(WAIT).until(() -> get(api, "/api/schedules/" + scheduleId).get("lastRuns").size() >= 4);
+            // a person sees its next runs, and its ticks as jobs (admin-ui talks to the first replica)
+            browser.get(platform.adminUi() + "/automations");
+            WebElement row = browser.findElements(By.cssSelector("[data-testid=schedule-row]")).stream()
+                    .filter(r -> r.getText().contains(name)).findFirst().orElseThrow();
+            assertThat(row.getText()).contains("*/2 * * * * *");
+            assertThat(row.findElement(By.cssSelector("[data-testid=schedule-next]")).getText().lines().count())
+                    .isEqualTo(3);
+            browser.get(platform.adminUi() + "/jobs?kind=schedule");
+            assertThat(texts("[data-testid=job-summary-row]")).anyMatch(text -> text.startsWith("schedule"));
+            assertThat(texts("[data-testid=job-row]")).anyMatch(text -> text.contains(scheduleId)
+                    && text.contains("done"));
+            screenshot("jobs");
+
+            platform.kill("agent-runtime");
+            Instant killed = Instant.now();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                JsonNode runs = get(api, "/api/schedules/" + scheduleId).get("lastRuns");
+                return Instant.parse(runs.get(0).get("tick").asText()).isAfter(killed.plusSeconds(12));
+            });
+            JsonNode schedule = get(api, "/api/schedules/" + scheduleId);
+            List<Instant> ticks = new ArrayList<>();
+            schedule.get("lastRuns").forEach(run -> ticks.add(Instant.parse(run.get("tick").asText())));
+            for (int i = 1; i < ticks.size(); i++) {
+                assertThat(Duration.between(ticks.get(i), ticks.get(i - 1))).as("no tick missed").hasSeconds(2);
+            }
+            // each tick's turn, once, in its own session
+            await().atMost(WAIT).untilAsserted(() -> {
+                for (JsonNode run : schedule.get("lastRuns")) {
+                    JsonNode turns = get(api, "/api/sessions/" + run.get("sessionId").asText()).get("turns");
+                    assertThat(turns).hasSize(1);
+                    assertThat(turns.get(0).get("id").asText()).isEqualTo(run.get("turnId").asText());
+                    assertThat(turns.get(0).get("status").asText()).isEqualTo("completed");
+                }
+            });
+
+        } finally {
+            http.send(asAdmin(URI.create(api + "/api/schedules/" + scheduleId)).DELETE().build(),
+                    HttpResponse.BodyHandlers.discarding());
             platform.restart("agent-runtime");
             platform.stop(second);
         }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -133,6 +133,37 @@ public interface RuntimeClient {
     record Switched(UUID orgId, String orgName, String role) {
     }
 
+    /** A schedule, with its next ticks. */
+    record Schedule(UUID id, UUID agentId, String cron, String timezone, String message, String sessionMode,
+                    boolean paused, Instant createdAt, List<Instant> nextRuns) {
+    }
+
+    record NewSchedule(String agentId, String cron, String timezone, String message, String sessionMode) {
+    }
+
+    /** A webhook as listed (never its secret). */
+    record Webhook(UUID id, UUID agentId, String name, String template, String url, Instant createdAt,
+                   Instant previousSecretUntil) {
+    }
+
+    record NewWebhook(String agentId, String name, String template) {
+    }
+
+    /** A webhook made, or its secret rotated: {@code secret} is shown only now. */
+    record WebhookSecret(UUID id, String name, String url, String secret) {
+    }
+
+    /** The jobs page: counts by kind, then status; and the newest jobs. */
+    record Jobs(JobSummary summary, List<Job> jobs) {
+    }
+
+    record JobSummary(Map<String, Map<String, Long>> byKind) {
+    }
+
+    record Job(String kind, String key, UUID orgId, String status, int attempts, String lastError, Instant at,
+               Instant dueAt) {
+    }
+
     /** The caller's organization and its settings. */
     record Org(UUID id, String name, Instant createdAt, boolean captureContent) {
     }
@@ -165,6 +196,50 @@ public interface RuntimeClient {
     record AuditEntry(long id, Instant at, String actor, String source, String service, String action,
                       String resource, int status, Map<String, Object> changes) {
     }
+
+    @GET
+    @Path("/schedules")
+    Uni<List<Schedule>> schedules(@HeaderParam("Authorization") String auth);
+
+    @POST
+    @Path("/schedules")
+    Uni<Schedule> createSchedule(@HeaderParam("Authorization") String auth, NewSchedule schedule);
+
+    @POST
+    @Path("/schedules/{id}/{action}")
+    Uni<Schedule> scheduleAction(@HeaderParam("Authorization") String auth, @PathParam("id") String id,
+                                 @PathParam("action") String action);
+
+    @DELETE
+    @Path("/schedules/{id}")
+    Uni<Void> deleteSchedule(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    @GET
+    @Path("/webhooks")
+    Uni<List<Webhook>> webhooks(@HeaderParam("Authorization") String auth);
+
+    @POST
+    @Path("/webhooks")
+    Uni<WebhookSecret> createWebhook(@HeaderParam("Authorization") String auth, NewWebhook webhook);
+
+    @POST
+    @Path("/webhooks/{id}/rotate")
+    Uni<WebhookSecret> rotateWebhook(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    @DELETE
+    @Path("/webhooks/{id}")
+    Uni<Void> deleteWebhook(@HeaderParam("Authorization") String auth, @PathParam("id") String id);
+
+    @GET
+    @Path("/jobs")
+    Uni<Jobs> jobs(@HeaderParam("Authorization") String auth, @QueryParam("kind") String kind,
+                   @QueryParam("status") String status, @QueryParam("scope") String scope);
+
+    @POST
+    @Path("/jobs/{kind}/{key}/{action}")
+    Uni<Void> jobAction(@HeaderParam("Authorization") String auth, @PathParam("kind") String kind,
+                        @PathParam("key") String key, @PathParam("action") String action,
+                        @QueryParam("scope") String scope);
 
     @GET
     @Path("/org")

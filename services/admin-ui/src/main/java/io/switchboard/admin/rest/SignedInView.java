@@ -45,6 +45,11 @@ public class SignedInView {
         return caller != null && caller.role().includes(Role.ADMIN);
     }
 
+    /** Platform administrators: every organization's dashboards and jobs. */
+    public boolean isPlatformAdmin() {
+        return caller != null && caller.platformAdmin();
+    }
+
     /** Owners: members and tokens. */
     public boolean isOwner() {
         return caller != null && caller.role().includes(Role.OWNER);

@@ -24,11 +24,41 @@ public interface RuntimeConfig {
 
     SignIn signIn();
 
+    Schedules schedules();
+
+    Webhooks webhooks();
+
     /**
      * Keys that seal tool secrets, {@code id:base64key,...} ({@code SWITCHBOARD_MASTER_KEYS}, the gateway's too): the
      * first seals, all open. None: secrets cannot be stored.
      */
     Optional<String> masterKeys();
+
+    interface Schedules {
+        /**
+         * Ticks missed while no replica ran (the platform down, or restarting) are run late when they are at most this
+         * old; older ones are skipped (and logged).
+         */
+        @WithDefault("1h")
+        Duration catchUp();
+    }
+
+    interface Webhooks {
+        /** A delivery with a larger body is refused (413). */
+        @WithDefault("262144")
+        int maxBodyBytes();
+
+        /** How far a delivery's signed time may be from now. */
+        @WithDefault("5m")
+        Duration tolerance();
+
+        /** How long a webhook's previous secret is still taken after its secret is rotated. */
+        @WithDefault("24h")
+        Duration rotationGrace();
+
+        /** Where senders reach this service ({@code http://host:port}); unset: the address the webhook was made at. */
+        Optional<String> baseUrl();
+    }
 
     interface SignIn {
         /** Failed sign-ins a user name may have before it may try only once a minute. */

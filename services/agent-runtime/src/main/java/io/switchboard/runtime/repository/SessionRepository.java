@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -151,13 +152,18 @@ public class SessionRepository {
      * organization has no such agent or version.
      */
     public Uni<Boolean> open(UUID orgId, UUID sessionId, UUID agentId, Integer version) {
-        return pool.preparedQuery("insert into runtime.sessions (id, org_id, agent_id, agent_version)"
+        return open(pool, orgId, sessionId, agentId, version);
+    }
+
+    /** As {@link #open(UUID, UUID, UUID, Integer)}, with {@code client} (a transaction's, say). */
+    public Uni<Boolean> open(SqlClient client, UUID orgId, UUID sessionId, UUID agentId, Integer version) {
+        return client.preparedQuery("insert into runtime.sessions (id, org_id, agent_id, agent_version)"
                         + " select $1, a.org_id, v.agent_id, v.version from runtime.agents a join runtime.agent_versions v"
                         + " on v.agent_id = a.id and v.version = coalesce($3, a.published_version)"
                         + " where a.id = $2 and a.org_id = $4 on conflict (id) do nothing")
                 .execute(Tuple.of(sessionId, agentId, version, orgId))
                 .flatMap(inserted -> inserted.rowCount() == 1 ? Uni.createFrom().item(true)
-                        : find(orgId, sessionId).map(existing -> existing != null
+                        : find(client, orgId, sessionId).map(existing -> existing != null
                                 && existing.agentId().equals(agentId)));
     }
 
@@ -189,8 +195,12 @@ public class SessionRepository {
 
     /** The organization's session, or null. */
     public Uni<Session> find(UUID orgId, UUID id) {
-        return pool.preparedQuery(SELECT_SESSION + " where s.id = $1 and s.org_id = $2").execute(Tuple.of(id, orgId))
-                .map(rows -> rows.size() == 0 ? null : toSession(rows.iterator().next()));
+        return find(pool, orgId, id);
+    }
+
+    private Uni<Session> find(SqlClient client, UUID orgId, UUID id) {
+        return client.preparedQuery(SELECT_SESSION + " where s.id = $1 and s.org_id = $2")
+                .execute(Tuple.of(id, orgId)).map(rows -> rows.size() == 0 ? null : toSession(rows.iterator().next()));
     }
 
     /**

@@ -36,6 +36,9 @@ class BadInputTest {
                 + "\"headers\":{\"X-Units\":\"metric\"}}";
         // a valid body, refused only when connecting: the SSRF guard does not trust localhost in tests
         String mcp = "{\"url\":\"" + base.resolve("mcp") + "\",\"headers\":{\"Authorization\":\"Bearer sb_test_admin_token\"}}";
+        String hook = asAdmin().contentType(ContentType.JSON).body("{\"agentId\":\"" + agent + "\",\"name\":\"target "
+                + UUID.randomUUID() + "\",\"template\":\"hi\"}").post("/api/webhooks").then().statusCode(201)
+                .extract().path("id");
         new BadInput(base, AgentResource.class)
                 .body("POST /api/agents", "/api/agents", AGENT, 201, "name", "model")
                 .body("PUT /api/agents/{id}", "/api/agents/" + agent, AGENT, 200, "name", "model")
@@ -55,6 +58,12 @@ class BadInputTest {
                 .body("PUT /api/mcp-servers/{name}", "/api/mcp-servers/self", mcp, 400, "url")
                 .body("POST /api/orgs", "/api/orgs", "{\"name\":\"bad-input\"}", 201, "name")
                 .body("PATCH /api/org", "/api/org", "{\"captureContent\":false}", 200, "captureContent")
+                .body("POST /api/schedules", "/api/schedules", "{\"agentId\":\"" + agent + "\",\"cron\":\"0 9 * * *\","
+                        + "\"message\":\"the report\"}", 201, "agentId", "cron", "message")
+                .body("POST /api/webhooks", "/api/webhooks", "{\"agentId\":\"" + agent + "\",\"name\":\"bad-input\","
+                        + "\"template\":\"hi\"}", 201, "agentId", "name", "template")
+                // a delivery's signature is its authentication: without one, 401 whatever its body
+                .body("POST /hooks/{id}", "/hooks/" + hook, "{\"x\":1}", 401)
                 .body("POST /api/tokens", "/api/tokens", "{\"name\":\"bad-input\",\"role\":\"viewer\","
                         + "\"expiresInDays\":30}", 201, "name", "role")
                 .body("POST /api/auth/sign-in", "/api/auth/sign-in", "{\"username\":\"admin\","

@@ -1,0 +1,39 @@
+package io.switchboard.jobs;
+
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+
+/**
+ * A kind of background job: its name, the type of its data (stored as JSON), and what running one does. The beans of
+ * this type are the kinds a service runs. A job runs at least once: a runner that dies in it leaves it to be run again,
+ * so what a job does must be safe to do twice (keys chosen up front, {@code on conflict do nothing}).
+ */
+public interface JobKind<T> {
+
+    /** Unique within the service; shown on the jobs page. */
+    String name();
+
+    Class<T> dataType();
+
+    /** Runs the job and tells what comes next; a failure is tried again later, up to {@link #maxAttempts()}. */
+    Uni<JobResult<T>> run(Job<T> job);
+
+    default int maxAttempts() {
+        return 5;
+    }
+
+    /** The wait before the second attempt; each later one waits twice as long (with jitter), an hour at most. */
+    default Duration firstRetry() {
+        return Duration.ofSeconds(10);
+    }
+
+    /** How long one attempt may take before it counts as failed. */
+    default Duration timeout() {
+        return Duration.ofMinutes(5);
+    }
+
+    /** What comes next once the last attempt failed (the job is recorded as failed either way): by default nothing. */
+    default JobResult<T> afterLastAttempt(Job<T> job) {
+        return JobResult.done();
+    }
+}
