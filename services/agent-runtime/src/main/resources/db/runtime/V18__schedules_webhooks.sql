@@ -54,3 +54,13 @@ create table runtime.webhook_deliveries (
     primary key (webhook_id, delivery_id)
 );
 create index webhook_deliveries_received on runtime.webhook_deliveries (received_at);
+
+-- turns nobody typed that were started and may not have finished: their number is bounded per organization and agent
+-- (runtime.background.*); a row goes once its turn has ended
+create table runtime.background_turns (
+    turn_id    uuid primary key,
+    org_id     uuid        not null,
+    agent_id   uuid        not null,
+    started_at timestamptz not null default now()
+);
+create index background_turns_org on runtime.background_turns (org_id);

@@ -32,6 +32,15 @@ public interface JobKind<T> {
         return Duration.ofMinutes(5);
     }
 
+    /**
+     * For the platform's own recurring work: the ticks this kind runs at. Each replica makes sure at start-up that one
+     * job of it (key {@value Jobs#RECURRING}, no organization, its data the tick) is queued; {@link #run} gives the next.
+     * Null (the default): jobs of this kind are queued by the code that causes them.
+     */
+    default Cron recurring() {
+        return null;
+    }
+
     /** What comes next once the last attempt failed (the job is recorded as failed either way): by default nothing. */
     default JobResult<T> afterLastAttempt(Job<T> job) {
         return JobResult.done();

@@ -2,14 +2,23 @@ package io.switchboard.jobs;
 
 import java.time.Instant;
 
-/** What comes after a job ran: nothing (it is done), or the same job again at {@code nextAt} with {@code nextData}. */
-public record JobResult<T>(Instant nextAt, T nextData) {
+/**
+ * What comes after a job ran: nothing (it is done), the same job again at {@code nextAt} with {@code nextData} (a run
+ * that counts: it is recorded), or ({@code deferred}) the same run later, because the job could not do its work yet (not
+ * recorded, and not an attempt).
+ */
+public record JobResult<T>(Instant nextAt, T nextData, boolean deferred) {
 
     public static <T> JobResult<T> done() {
-        return new JobResult<>(null, null);
+        return new JobResult<>(null, null, false);
     }
 
     public static <T> JobResult<T> again(Instant at, T data) {
-        return new JobResult<>(at, data);
+        return new JobResult<>(at, data, false);
+    }
+
+    /** Runs the job again at {@code at} with the same data, as if it had not run now. */
+    public static <T> JobResult<T> deferred(Instant at, T data) {
+        return new JobResult<>(at, data, true);
     }
 }

@@ -49,6 +49,8 @@ import org.jboss.logging.Logger;
 public class Jobs {
     private static final Logger LOG = Logger.getLogger(Jobs.class);
     private static final Duration MAX_RETRY = Duration.ofHours(1);
+    /** The key of a recurring kind's one job. */
+    public static final String RECURRING = "recurring";
 
     private final Pool pool;
     private final DataSource dataSource;
@@ -102,6 +104,21 @@ public class Jobs {
                 .heartbeatInterval(heartbeat).missedHeartbeatsLimit(4)
                 .threads(threads).shutdownMaxWait(Duration.ofSeconds(10)).build();
         scheduler.start();
+        kinds.forEach(this::ensureRecurring);
+    }
+
+    /** Queues the recurring kind's job for its next tick, unless it is queued (by this replica or another). */
+    private <T> void ensureRecurring(JobKind<T> kind) {
+        Cron ticks = kind.recurring();
+        if (ticks == null) {
+            return;
+        }
+        if (!kind.dataType().equals(Instant.class)) {
+            throw new IllegalStateException("recurring job kind " + kind.name() + ": its data is its tick, an Instant");
+        }
+        Instant next = ticks.next(Instant.now());
+        pool.withTransaction(tx -> enqueue(tx, kind, RECURRING, kind.dataType().cast(next), null, next))
+                .await().atMost(Duration.ofSeconds(30));
     }
 
     void stop(@Observes ShutdownEvent stop) {
@@ -162,7 +179,9 @@ public class Jobs {
         Job<T> job = job(kind, instance, context.getExecution().executionTime,
                 context.getExecution().consecutiveFailures + 1);
         JobResult<T> next = kind.run(job).await().atMost(kind.timeout());
-        record(job, "done", null);
+        if (!next.deferred()) {
+            record(job, "done", null);
+        }
         return (complete, operations) -> proceed(complete, operations, next);
     }
 

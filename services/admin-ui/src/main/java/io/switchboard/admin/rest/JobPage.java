@@ -3,11 +3,13 @@ package io.switchboard.admin.rest;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.admin.client.GatewayClient;
 import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -17,33 +19,48 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
- * Background jobs: how many are queued, running, retrying, and ended in the last day (done, failed, cancelled), by
- * kind; the newest ones with their attempts and last error; cancelled or retried by admins. A platform administrator
- * may look at every organization's, the platform's own included.
+ * Background jobs of agent-runtime (schedules' ticks, webhook deliveries' turns, its maintenance) and llm-gateway (its
+ * maintenance): how many are queued, running, retrying, and ended in the last day (done, failed, cancelled), by
+ * service and kind; the newest ones with their attempts and last error; cancelled or retried by admins. A platform
+ * administrator may look at every organization's, the platform's own included.
  */
 @Path("/jobs")
 @Produces(MediaType.TEXT_HTML)
 @RolesAllowed(Role.VIEWER_NAME)
 public class JobPage {
     static final List<String> STATUSES = List.of("queued", "running", "retrying", "done", "failed", "cancelled");
+    static final String RUNTIME = "agent-runtime";
+    static final String GATEWAY = "llm-gateway";
+
+    /** A job and the service that runs it. */
+    public record Row(String service, RuntimeClient.Job job) {
+    }
+
+    /** Counts by "service kind", then status. */
+    public record View(Map<String, Map<String, Long>> summary, List<Row> jobs) {
+    }
 
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance list(RuntimeClient.Jobs jobs, List<String> statuses, String kind,
-                                            String status, String scope, String error);
+        static native TemplateInstance list(View jobs, List<String> statuses, String kind, String status,
+                                            String scope, String error);
     }
 
     private final RuntimeClient runtime;
+    private final GatewayClient gateway;
 
-    public JobPage(@RestClient RuntimeClient runtime) {
+    public JobPage(@RestClient RuntimeClient runtime, @RestClient GatewayClient gateway) {
         this.runtime = runtime;
+        this.gateway = gateway;
     }
 
     @GET
@@ -54,29 +71,43 @@ public class JobPage {
     }
 
     @POST
-    @Path("/{kind}/{key}/{action}")
+    @Path("/{service}/{kind}/{key}/{action}")
     @RolesAllowed(Role.ADMIN_NAME)
-    public Uni<Response> act(@PathParam("kind") String kind, @PathParam("key") String key,
-                             @PathParam("action") String action, @QueryParam("scope") String scope,
-                             SecurityContext security) {
+    public Uni<Response> act(@PathParam("service") String service, @PathParam("kind") String kind,
+                             @PathParam("key") String key, @PathParam("action") String action,
+                             @QueryParam("scope") String scope, SecurityContext security) {
         String auth = SignedIn.bearer(security);
         String s = scope(scope, security);
-        if (!List.of("cancel", "retry").contains(action)) {
-            throw new jakarta.ws.rs.NotFoundException();
+        if (!List.of("cancel", "retry").contains(action) || !List.of(RUNTIME, GATEWAY).contains(service)) {
+            throw new NotFoundException();
         }
-        return runtime.jobAction(auth, kind, key, action, s)
-                .map(x -> Response.seeOther(URI.create("/jobs?scope=" + URLEncoder.encode(s, StandardCharsets.UTF_8)))
-                        .build())
+        Uni<Void> done = service.equals(RUNTIME) ? runtime.jobAction(auth, kind, key, action, s)
+                : gateway.jobAction(auth, kind, key, action, s);
+        return done.map(x -> Response.seeOther(URI.create("/jobs?scope=" + s)).build())
                 .onFailure().recoverWithUni(e -> page(auth, null, null, s, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
     }
 
     private Uni<TemplateInstance> page(String auth, String kind, String status, String scope, String error) {
-        return runtime.jobs(auth, kind, status, scope)
-                .map(jobs -> Templates.list(jobs, STATUSES, kind, status, scope, error))
-                .onFailure().recoverWithItem(e -> Templates.list(new RuntimeClient.Jobs(
-                        new RuntimeClient.JobSummary(Map.of()), List.of()), STATUSES, kind, status, scope,
-                        error != null ? error : Problems.describe(e)));
+        return Uni.combine().all().unis(runtime.jobs(auth, kind, status, scope), gateway.jobs(auth, kind, status,
+                        scope)).asTuple()
+                .map(both -> Templates.list(view(both.getItem1(), both.getItem2()), STATUSES, kind, status, scope,
+                        error))
+                .onFailure().recoverWithItem(e -> Templates.list(new View(Map.of(), List.of()), STATUSES, kind,
+                        status, scope, error != null ? error : Problems.describe(e)));
+    }
+
+    /** Both services' jobs: their counts side by side, their jobs newest first. */
+    static View view(RuntimeClient.Jobs fromRuntime, RuntimeClient.Jobs fromGateway) {
+        Map<String, Map<String, Long>> summary = new TreeMap<>();
+        fromRuntime.summary().byKind().forEach((kind, counts) -> summary.put(RUNTIME + " " + kind, counts));
+        fromGateway.summary().byKind().forEach((kind, counts) -> summary.put(GATEWAY + " " + kind, counts));
+        List<Row> rows = new ArrayList<>();
+        fromRuntime.jobs().forEach(job -> rows.add(new Row(RUNTIME, job)));
+        fromGateway.jobs().forEach(job -> rows.add(new Row(GATEWAY, job)));
+        rows.sort(Comparator.comparing((Row r) -> r.job().at(), Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+                .reversed());
+        return new View(summary, rows);
     }
 
     private static String scope(String scope, SecurityContext security) {

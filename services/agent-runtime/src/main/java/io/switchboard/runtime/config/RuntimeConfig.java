@@ -26,6 +26,10 @@ public interface RuntimeConfig {
 
     Schedules schedules();
 
+    Background background();
+
+    Retention retention();
+
     Webhooks webhooks();
 
     /**
@@ -33,6 +37,36 @@ public interface RuntimeConfig {
      * first seals, all open. None: secrets cannot be stored.
      */
     Optional<String> masterKeys();
+
+    /**
+     * Turns nobody typed (schedules' ticks, webhook deliveries') may run at most this many at once, per organization
+     * and per agent; more wait their turn (their jobs are deferred), so a runaway schedule or a webhook storm does not
+     * flood the command topic people's messages go through.
+     */
+    interface Background {
+        @WithDefault("20")
+        int maxTurnsPerOrg();
+
+        @WithDefault("5")
+        int maxTurnsPerAgent();
+    }
+
+    /** How long the runtime keeps what it keeps; an age of 0 (or none) keeps it for good. */
+    interface Retention {
+        /** Sessions and their journals, by their last turn; kept by default. */
+        Optional<Duration> sessions();
+
+        /** Ended jobs (done, failed, cancelled). */
+        @WithDefault("30d")
+        Duration jobs();
+
+        /** Webhook deliveries taken: a delivery id older than this is taken as new again. */
+        @WithDefault("30d")
+        Duration webhookDeliveries();
+
+        @WithDefault("90d")
+        Duration scheduleRuns();
+    }
 
     interface Schedules {
         /**

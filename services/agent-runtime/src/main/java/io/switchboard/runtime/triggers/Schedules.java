@@ -41,9 +41,11 @@ public class Schedules implements JobKind<Schedules.Tick> {
     private final SessionRepository sessions;
     private final SessionService turns;
     private final RuntimeConfig config;
+    private final BackgroundTurns background;
 
     public Schedules(Pool pool, ScheduleRepository store, Jobs jobs, SessionRepository sessions, SessionService turns,
-                     RuntimeConfig config) {
+                     RuntimeConfig config, BackgroundTurns background) {
+        this.background = background;
         this.pool = pool;
         this.store = store;
         this.jobs = jobs;
@@ -123,7 +125,9 @@ public class Schedules implements JobKind<Schedules.Tick> {
                     : derived(schedule.id(), tick.at(), "session");
             UUID turnId = derived(schedule.id(), tick.at(), "turn");
             Instant next = cron.next(tick.at());
-            return sessions.open(schedule.orgId(), sessionId, schedule.agentId(), null)
+            return background.claim(schedule.orgId(), schedule.agentId(), turnId).flatMap(room -> !room
+                    ? Uni.createFrom().item(JobResult.deferred(Instant.now().plus(BackgroundTurns.WAIT), tick))
+                    : sessions.open(schedule.orgId(), sessionId, schedule.agentId(), null)
                     .invoke(opened -> {
                         if (!opened) {
                             throw new IllegalStateException("agent " + schedule.agentId() + " has no session "
@@ -133,7 +137,7 @@ public class Schedules implements JobKind<Schedules.Tick> {
                     .call(() -> store.ran(schedule.id(), tick.at(), sessionId, turnId))
                     .call(() -> turns.send(schedule.orgId(), sessionId, turnId, schedule.message()))
                     .replaceWith(next == null ? JobResult.<Tick>done() : JobResult.again(next,
-                            new Tick(schedule.id(), next)));
+                            new Tick(schedule.id(), next))));
         });
     }
 

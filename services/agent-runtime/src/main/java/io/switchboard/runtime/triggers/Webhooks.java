@@ -146,7 +146,7 @@ public class Webhooks {
                                         }
                                     })
                                     .call(() -> jobs.enqueue(tx, startTurn, delivery.turnId().toString(),
-                                            new StartTurn.Turn(webhook.orgId(), delivery.sessionId(),
+                                            new StartTurn.Turn(webhook.orgId(), webhook.agentId(), delivery.sessionId(),
                                                     delivery.turnId(), text, "webhook " + webhook.name()),
                                             webhook.orgId(), Instant.now()))))
                     .flatMap(taken -> {

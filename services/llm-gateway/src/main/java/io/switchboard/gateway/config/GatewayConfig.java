@@ -27,6 +27,17 @@ public interface GatewayConfig {
 
     Tracing tracing();
 
+    Retention retention();
+
+    /** How long the gateway keeps its records; none: for good. */
+    interface Retention {
+        /**
+         * Model-call records (the ledger: usage, dashboards, the Usage page), by when the call started; kept by
+         * default. Organizations' and keys' spend this month is kept apart from them.
+         */
+        Optional<Duration> calls();
+    }
+
     /**
      * Internal hosts ({@code host} or {@code host:port}) that deployments added through the API may point at; any
      * other base URL must resolve to public addresses only (the SSRF guard). Deployments from configuration are the

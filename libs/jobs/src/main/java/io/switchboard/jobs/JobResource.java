@@ -1,11 +1,10 @@
-package io.switchboard.runtime.rest;
+package io.switchboard.jobs;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
 import io.switchboard.api.Problem;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
-import io.switchboard.jobs.JobBoard;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -20,9 +19,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The runtime's background jobs (schedules' ticks, webhook deliveries' turns): queued, running, retrying, and those
- * that ended in the last day (done, failed, cancelled), by kind; cancelled or retried by hand. The organization's
- * jobs; a platform administrator's {@code scope=platform} shows every job, the platform's own included.
+ * The service's background jobs: queued, running, retrying, and those that ended in the last day (done, failed,
+ * cancelled), by kind; cancelled or retried by hand. The organization's jobs; a platform administrator's
+ * {@code scope=platform} shows every job, the platform's own included.
  */
 @Path("/api/jobs")
 @RolesAllowed(Role.VIEWER_NAME)

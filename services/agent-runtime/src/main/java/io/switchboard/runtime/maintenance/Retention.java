@@ -1,0 +1,123 @@
+package io.switchboard.runtime.maintenance;
+
+import io.smallrye.mutiny.Uni;
+import io.switchboard.jobs.Cron;
+import io.switchboard.jobs.Job;
+import io.switchboard.jobs.JobKind;
+import io.switchboard.jobs.JobResult;
+import io.switchboard.jobs.Jobs;
+import io.switchboard.runtime.config.RuntimeConfig;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Deletes the runtime's data past its age ({@code runtime.retention.*}), every hour, in bounded batches: sessions with
+ * their journals (messages, turns, approvals, model-call records, context snapshots; none with a turn not finished or a
+ * sub-agent session left), ended jobs, webhook deliveries (their ids can be replayed after that), schedules' runs.
+ * Spans have their own ({@code SWITCHBOARD_SPAN_RETENTION}); the audit log is append-only and kept.
+ */
+@ApplicationScoped
+public class Retention implements JobKind<Instant> {
+    public static final String NAME = "retention";
+    private static final Logger LOG = Logger.getLogger(Retention.class);
+    private static final int BATCH = 500;
+    /** At most this many batches per table and run: a backlog is worked off over several runs. */
+    private static final int MAX_BATCHES = 40;
+
+    private final Pool pool;
+    private final Jobs jobs;
+    private final RuntimeConfig config;
+
+    public Retention(Pool pool, Jobs jobs, RuntimeConfig config) {
+        this.pool = pool;
+        this.jobs = jobs;
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Class<Instant> dataType() {
+        return Instant.class;
+    }
+
+    @Override
+    public Cron recurring() {
+        return Cron.parse("23 * * * *", null);
+    }
+
+    @Override
+    public Uni<JobResult<Instant>> run(Job<Instant> job) {
+        return sweep(Instant.now()).map(deleted -> {
+            if (deleted.values().stream().anyMatch(n -> n > 0)) {
+                LOG.infof("retention deleted %s", deleted);
+            }
+            Instant next = recurring().next(Instant.now());
+            return JobResult.again(next, next);
+        });
+    }
+
+    /** Deletes what is past its age at {@code now}; how many rows of each kind went. */
+    public Uni<Map<String, Integer>> sweep(Instant now) {
+        Map<String, Integer> deleted = new LinkedHashMap<>();
+        RuntimeConfig.Retention ages = config.retention();
+        return batches("sessions", sessions(), ages.sessions(), now, deleted)
+                .flatMap(x -> batches("job runs", "delete from " + jobs.schema() + ".job_runs where id = any(array("
+                        + "select id from " + jobs.schema() + ".job_runs where finished_at < $1 limit $2))",
+                        Optional.of(ages.jobs()), now, deleted))
+                .flatMap(x -> batches("webhook deliveries", "delete from runtime.webhook_deliveries where ctid ="
+                        + " any(array(select ctid from runtime.webhook_deliveries where received_at < $1 limit $2))",
+                        Optional.of(ages.webhookDeliveries()), now, deleted))
+                .flatMap(x -> batches("schedule runs", "delete from runtime.schedule_runs where ctid = any(array("
+                        + "select ctid from runtime.schedule_runs where ran_at < $1 limit $2))",
+                        Optional.of(ages.scheduleRuns()), now, deleted))
+                .replaceWith(deleted);
+    }
+
+    /**
+     * Sessions started before the cutoff whose every turn is finished and older than it, with no sub-agent session
+     * left: their journals first, in one statement (foreign keys are checked at its end).
+     */
+    private static String sessions() {
+        String doomed = "select s.id from runtime.sessions s where s.created_at < $1"
+                + " and not exists (select 1 from runtime.turns t where t.session_id = s.id"
+                + " and (t.created_at >= $1 or t.status in ('pending', 'running', 'waiting')))"
+                + " and not exists (select 1 from runtime.sessions c where c.parent_session_id = s.id) limit $2";
+        return "with doomed as (" + doomed + "),"
+                + " m as (delete from runtime.messages where session_id in (select id from doomed)),"
+                + " a as (delete from runtime.approvals where session_id in (select id from doomed)),"
+                + " mc as (delete from runtime.model_calls where session_id in (select id from doomed)),"
+                + " cs as (delete from runtime.context_snapshots where session_id in (select id from doomed)),"
+                + " t as (delete from runtime.turns where session_id in (select id from doomed))"
+                + " delete from runtime.sessions where id in (select id from doomed)";
+    }
+
+    private Uni<Void> batches(String what, String sql, Optional<Duration> age, Instant now,
+                              Map<String, Integer> deleted) {
+        if (age.isEmpty() || age.get().isZero()) {
+            return Uni.createFrom().voidItem(); // kept
+        }
+        OffsetDateTime cutoff = now.minus(age.get()).atOffset(ZoneOffset.UTC);
+        return batch(sql, cutoff, 0, 0).invoke(n -> deleted.put(what, n)).replaceWithVoid();
+    }
+
+    private Uni<Integer> batch(String sql, OffsetDateTime cutoff, int done, int batches) {
+        return pool.preparedQuery(sql).execute(Tuple.of(cutoff, BATCH)).flatMap(rows -> {
+            int total = done + rows.rowCount();
+            return rows.rowCount() < BATCH || batches + 1 >= MAX_BATCHES ? Uni.createFrom().item(total)
+                    : batch(sql, cutoff, total, batches + 1);
+        });
+    }
+}
