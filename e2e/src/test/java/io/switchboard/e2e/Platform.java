@@ -250,6 +250,8 @@ final class Platform implements AutoCloseable {
         env.put("RUNTIME_RECOVERY_SWEEP_INTERVAL", "1s");
         // ... and a replica that dies in a job has it taken up within seconds too
         env.put("SWITCHBOARD_JOBS_HEARTBEAT", "1s");
+        // schedules ticking every couple of seconds, to be seen within a test
+        env.put("RUNTIME_SCHEDULES_MIN_INTERVAL", "1s");
         overrides.forEach((name, value) -> {
             if (value.isEmpty()) {
                 env.remove(name);

@@ -1621,7 +1621,8 @@ class PlatformIT {
             assertThat(row.findElement(By.cssSelector("[data-testid=schedule-next]")).getText().lines().count())
                     .isEqualTo(3);
             browser.get(platform.adminUi() + "/jobs?kind=schedule");
-            assertThat(texts("[data-testid=job-summary-row]")).anyMatch(text -> text.startsWith("agent-runtime schedule"));
+            assertThat(texts("[data-testid=job-summary-row]"))
+                    .anyMatch(text -> text.startsWith("agent-runtime schedule"));
             assertThat(texts("[data-testid=job-row]")).anyMatch(text -> text.contains(scheduleId)
                     && text.contains("done"));
             screenshot("jobs");

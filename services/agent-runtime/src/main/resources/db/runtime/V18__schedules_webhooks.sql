@@ -44,14 +44,17 @@ create table runtime.webhooks (
     unique (org_id, name)
 );
 
--- every delivery taken, once: a replay of its id is answered with the same session and turn
+-- every delivery taken, once: a replay of its id, or of its signature under another id (the id is not signed), is
+-- answered with the same session and turn
 create table runtime.webhook_deliveries (
     webhook_id  uuid        not null references runtime.webhooks (id) on delete cascade,
     delivery_id text        not null,
+    signature   text        not null,   -- the v1 that matched (hex)
     session_id  uuid        not null,
     turn_id     uuid        not null,
     received_at timestamptz not null default now(),
-    primary key (webhook_id, delivery_id)
+    primary key (webhook_id, delivery_id),
+    unique (webhook_id, signature)
 );
 create index webhook_deliveries_received on runtime.webhook_deliveries (received_at);
 

@@ -58,6 +58,11 @@ public final class SecretCipher {
         return currentKeyId != null;
     }
 
+    /** Whether {@code keyId} is among the configured keys (it opens what it sealed). */
+    public boolean knows(String keyId) {
+        return keys.containsKey(keyId);
+    }
+
     public String currentKeyId() {
         return currentKeyId;
     }

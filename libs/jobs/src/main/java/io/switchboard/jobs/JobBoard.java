@@ -38,10 +38,10 @@ public class JobBoard {
 
     /**
      * A job as listed. {@code attempts}: made so far (a job still to run: failed ones); {@code at}: when it runs next,
-     * or when it ended.
+     * or when it ended; {@code byHand}: whether people may cancel or retry it here.
      */
     public record Listed(String kind, String key, UUID orgId, String status, int attempts, String lastError,
-                         Instant at, Instant dueAt) {
+                         Instant at, Instant dueAt, boolean byHand) {
     }
 
     /** Counts by kind, then status; ended jobs those of {@code since} on. */
@@ -71,7 +71,7 @@ public class JobBoard {
                         out.add(new Listed(r.getString("task_name"), r.getString("task_instance"),
                                 r.getUUID("org_id"), r.getString("status"), r.getInteger("attempts"),
                                 r.getString("last_error"), instant(r.getOffsetDateTime("at")),
-                                instant(r.getOffsetDateTime("due_at"))));
+                                instant(r.getOffsetDateTime("due_at")), jobs.cancellable(r.getString("task_name"))));
                     }
                     return out;
                 });
@@ -97,10 +97,13 @@ public class JobBoard {
     }
 
     /** What cancelling or retrying a job came to. */
-    public enum Outcome { DONE, RUNNING, NOT_FOUND }
+    public enum Outcome { DONE, RUNNING, NOT_FOUND, NOT_CANCELLABLE }
 
     /** Takes a job that has not started (or waits to be tried again) off the queue; it is recorded as cancelled. */
     public Uni<Outcome> cancel(UUID orgId, String kind, String key) {
+        if (!jobs.cancellable(kind)) {
+            return Uni.createFrom().item(Outcome.NOT_CANCELLABLE);
+        }
         String s = jobs.schema();
         return pool.withTransaction(tx -> tx.preparedQuery("with gone as (delete from " + s + ".scheduled_tasks"
                         + " where task_name = $1 and task_instance = $2 and ($3::uuid is null or org_id = $3)"
@@ -117,6 +120,9 @@ public class JobBoard {
      * (with its data as it was, its attempts counted from one).
      */
     public Uni<Outcome> retry(UUID orgId, String kind, String key) {
+        if (!jobs.cancellable(kind)) {
+            return Uni.createFrom().item(Outcome.NOT_CANCELLABLE);
+        }
         String s = jobs.schema();
         return pool.withTransaction(tx -> tx.preparedQuery("update " + s + ".scheduled_tasks set execution_time ="
                         + " now() where task_name = $1 and task_instance = $2 and ($3::uuid is null or org_id = $3)"

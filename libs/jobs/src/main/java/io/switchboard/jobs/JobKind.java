@@ -2,6 +2,7 @@ package io.switchboard.jobs;
 
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * A kind of background job: its name, the type of its data (stored as JSON), and what running one does. The beans of
@@ -34,15 +35,32 @@ public interface JobKind<T> {
 
     /**
      * For the platform's own recurring work: the ticks this kind runs at. Each replica makes sure at start-up that one
-     * job of it (key {@value Jobs#RECURRING}, no organization, its data the tick) is queued; {@link #run} gives the next.
+     * job of it (key {@value Jobs#RECURRING}, no organization, its data the tick) is queued; {@link #run} gives the
+     * next.
      * Null (the default): jobs of this kind are queued by the code that causes them.
      */
     default Cron recurring() {
         return null;
     }
 
-    /** What comes next once the last attempt failed (the job is recorded as failed either way): by default nothing. */
+    /**
+     * Whether people may cancel or retry a job of this kind by hand: not one that belongs to something they manage
+     * elsewhere (a schedule's tick: pause the schedule), nor the platform's recurring upkeep.
+     */
+    default boolean cancellable() {
+        return recurring() == null;
+    }
+
+    /**
+     * What comes next once the last attempt failed (the job is recorded as failed either way): by default nothing, or
+     * for a recurring kind its next tick (its upkeep goes on).
+     */
     default JobResult<T> afterLastAttempt(Job<T> job) {
-        return JobResult.done();
+        Cron ticks = recurring();
+        if (ticks == null) {
+            return JobResult.done();
+        }
+        Instant next = ticks.next(Instant.now());
+        return JobResult.again(next, dataType().cast(next));
     }
 }

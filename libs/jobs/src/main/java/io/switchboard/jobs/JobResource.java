@@ -56,7 +56,7 @@ public class JobResource {
                 .asTuple().map(both -> new JobsView(both.getItem1(), both.getItem2()));
     }
 
-    /** Takes a job off the queue: 204; 409 while it runs; 404 when there is no such job waiting. */
+    /** Takes a job off the queue: 204; 409 while it runs or when its kind is not cancelled by hand; 404 for none. */
     @POST
     @Path("/{kind}/{key}/cancel")
     @RolesAllowed(Role.ADMIN_NAME)
@@ -65,7 +65,10 @@ public class JobResource {
         return board.cancel(org(scope, security), kind, key).map(outcome -> answer(outcome, kind, key));
     }
 
-    /** Runs a waiting job now, or queues again one that failed or was cancelled: 204; 409 while it runs. */
+    /**
+     * Runs a waiting job now, or queues again one that failed or was cancelled: 204; 409 while it runs or when its
+     * kind is not retried by hand.
+     */
     @POST
     @Path("/{kind}/{key}/retry")
     @RolesAllowed(Role.ADMIN_NAME)
@@ -79,6 +82,8 @@ public class JobResource {
             case DONE -> Response.noContent().build();
             case RUNNING -> throw Problem.conflict("job " + kind + " " + key + " is running");
             case NOT_FOUND -> throw Problem.notFound("there is no job " + kind + " " + key + " to do that to");
+            case NOT_CANCELLABLE -> throw Problem.conflict("a " + kind + " job is not cancelled or retried by hand:"
+                    + " it belongs to a schedule (pause or resume it) or to the platform's upkeep");
         };
     }
 

@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * What comes after a job ran: nothing (it is done), the same job again at {@code nextAt} with {@code nextData} (a run
- * that counts: it is recorded), or ({@code deferred}) the same run later, because the job could not do its work yet (not
- * recorded, and not an attempt).
+ * that counts: it is recorded), or ({@code deferred}) the same run later, because the job could not do its work yet
+ * (not recorded, and not an attempt).
  */
 public record JobResult<T>(Instant nextAt, T nextData, boolean deferred) {
 

@@ -164,6 +164,16 @@ public class Jobs {
         }
     }
 
+    /** Whether a job of the kind may be cancelled by hand (a kind this service does not know may). */
+    public boolean cancellable(String kind) {
+        for (JobKind<?> k : kinds) {
+            if (k.name().equals(kind)) {
+                return k.cancellable();
+            }
+        }
+        return true;
+    }
+
     /** The schema the jobs tables are in ({@code scheduled_tasks}, {@code job_runs}). */
     public String schema() {
         return schema;
@@ -225,12 +235,16 @@ public class Jobs {
         return Duration.ofMillis((long) (millis * ThreadLocalRandom.current().nextDouble(0.75, 1.25)));
     }
 
-    /** Keeps the end of a run in {@code job_runs}, with the job's org and data as queued; clears its last error. */
+    /**
+     * Keeps the end of a run in {@code job_runs}, with the job's org, and its data as queued when it failed (to be
+     * retried by hand; a done job's is not kept); clears its last error.
+     */
     private void record(Job<?> job, String status, String error) {
         pool.preparedQuery("with job as (update " + schema + ".scheduled_tasks set last_error = null"
                         + " where task_name = $1 and task_instance = $2 returning org_id, task_data)"
                         + " insert into " + schema + ".job_runs (task_name, task_instance, org_id, status, attempts,"
-                        + " last_error, task_data, run_for) select $1, $2, org_id, $3, $4, $5, task_data, $6 from job")
+                        + " last_error, task_data, run_for) select $1, $2, org_id, $3, $4, $5,"
+                        + " case when $3 = 'done' then null else task_data end, $6 from job")
                 .execute(Tuple.from(Arrays.asList(job.kind(), job.key(), status, job.attempt(), error,
                         job.dueAt().atOffset(ZoneOffset.UTC))))
                 .onFailure().invoke(e -> LOG.warnf("could not record the end of job %s %s: %s", job.kind(),

@@ -160,8 +160,9 @@ public interface RuntimeClient {
     record JobSummary(Map<String, Map<String, Long>> byKind) {
     }
 
+    /** {@code byHand}: whether people may cancel or retry it (not a schedule's tick, nor the platform's upkeep). */
     record Job(String kind, String key, UUID orgId, String status, int attempts, String lastError, Instant at,
-               Instant dueAt) {
+               Instant dueAt, boolean byHand) {
     }
 
     /** The caller's organization and its settings. */

@@ -105,8 +105,8 @@ public class JobPage {
         List<Row> rows = new ArrayList<>();
         fromRuntime.jobs().forEach(job -> rows.add(new Row(RUNTIME, job)));
         fromGateway.jobs().forEach(job -> rows.add(new Row(GATEWAY, job)));
-        rows.sort(Comparator.comparing((Row r) -> r.job().at(), Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
-                .reversed());
+        rows.sort(Comparator.comparing((Row r) -> r.job().at(),
+                Comparator.nullsLast(Comparator.<Instant>naturalOrder())).reversed());
         return new View(summary, rows);
     }
 

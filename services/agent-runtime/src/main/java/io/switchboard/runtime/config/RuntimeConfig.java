@@ -75,6 +75,10 @@ public interface RuntimeConfig {
          */
         @WithDefault("1h")
         Duration catchUp();
+
+        /** The shortest time a schedule may leave between two ticks (a cron with seconds ticks every second). */
+        @WithDefault("10s")
+        Duration minInterval();
     }
 
     interface Webhooks {

@@ -65,7 +65,10 @@ public class Reseal implements JobKind<String> {
     @Override
     public Uni<JobResult<String>> run(Job<String> job) {
         if (!job.data().equals(cipher.currentKeyId())) {
-            return Uni.createFrom().item(JobResult.done()); // queued for a key that is no longer the current one
+            // a key this replica still opens with but no longer seals with: a later rotation's job does the work;
+            // a key it does not know yet: this replica is older than the rotation, one that has the key does it
+            return Uni.createFrom().item(cipher.knows(job.data()) ? JobResult.done()
+                    : JobResult.deferred(Instant.now().plusSeconds(30), job.data()));
         }
         return secrets(0).flatMap(secrets -> webhooks(0).map(hooks -> {
             if (secrets + hooks > 0) {

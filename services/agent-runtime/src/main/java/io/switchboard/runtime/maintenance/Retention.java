@@ -1,6 +1,7 @@
 package io.switchboard.runtime.maintenance;
 
 import io.smallrye.mutiny.Uni;
+import io.switchboard.jobs.BatchedDelete;
 import io.switchboard.jobs.Cron;
 import io.switchboard.jobs.Job;
 import io.switchboard.jobs.JobKind;
@@ -8,12 +9,9 @@ import io.switchboard.jobs.JobResult;
 import io.switchboard.jobs.Jobs;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,16 +20,14 @@ import org.jboss.logging.Logger;
 /**
  * Deletes the runtime's data past its age ({@code runtime.retention.*}), every hour, in bounded batches: sessions with
  * their journals (messages, turns, approvals, model-call records, context snapshots; none with a turn not finished or a
- * sub-agent session left), ended jobs, webhook deliveries (their ids can be replayed after that), schedules' runs.
+ * sub-agent session left, nor the session a schedule goes on in), ended jobs, webhook deliveries (their ids can be
+ * replayed after that), schedules' runs.
  * Spans have their own ({@code SWITCHBOARD_SPAN_RETENTION}); the audit log is append-only and kept.
  */
 @ApplicationScoped
 public class Retention implements JobKind<Instant> {
     public static final String NAME = "retention";
     private static final Logger LOG = Logger.getLogger(Retention.class);
-    private static final int BATCH = 500;
-    /** At most this many batches per table and run: a backlog is worked off over several runs. */
-    private static final int MAX_BATCHES = 40;
 
     private final Pool pool;
     private final Jobs jobs;
@@ -83,6 +79,10 @@ public class Retention implements JobKind<Instant> {
                 .flatMap(x -> batches("schedule runs", "delete from runtime.schedule_runs where ctid = any(array("
                         + "select ctid from runtime.schedule_runs where ran_at < $1 limit $2))",
                         Optional.of(ages.scheduleRuns()), now, deleted))
+                // places of background turns never journaled (they stopped counting after five minutes)
+                .flatMap(x -> batches("background turn places", "delete from runtime.background_turns where turn_id"
+                        + " = any(array(select turn_id from runtime.background_turns where started_at < $1 limit $2))",
+                        Optional.of(Duration.ofDays(1)), now, deleted))
                 .replaceWith(deleted);
     }
 
@@ -94,7 +94,8 @@ public class Retention implements JobKind<Instant> {
         String doomed = "select s.id from runtime.sessions s where s.created_at < $1"
                 + " and not exists (select 1 from runtime.turns t where t.session_id = s.id"
                 + " and (t.created_at >= $1 or t.status in ('pending', 'running', 'waiting')))"
-                + " and not exists (select 1 from runtime.sessions c where c.parent_session_id = s.id) limit $2";
+                + " and not exists (select 1 from runtime.sessions c where c.parent_session_id = s.id)"
+                + " and not exists (select 1 from runtime.schedules sc where sc.session_id = s.id) limit $2";
         return "with doomed as (" + doomed + "),"
                 + " m as (delete from runtime.messages where session_id in (select id from doomed)),"
                 + " a as (delete from runtime.approvals where session_id in (select id from doomed)),"
@@ -109,15 +110,6 @@ public class Retention implements JobKind<Instant> {
         if (age.isEmpty() || age.get().isZero()) {
             return Uni.createFrom().voidItem(); // kept
         }
-        OffsetDateTime cutoff = now.minus(age.get()).atOffset(ZoneOffset.UTC);
-        return batch(sql, cutoff, 0, 0).invoke(n -> deleted.put(what, n)).replaceWithVoid();
-    }
-
-    private Uni<Integer> batch(String sql, OffsetDateTime cutoff, int done, int batches) {
-        return pool.preparedQuery(sql).execute(Tuple.of(cutoff, BATCH)).flatMap(rows -> {
-            int total = done + rows.rowCount();
-            return rows.rowCount() < BATCH || batches + 1 >= MAX_BATCHES ? Uni.createFrom().item(total)
-                    : batch(sql, cutoff, total, batches + 1);
-        });
+        return BatchedDelete.run(pool, sql, now.minus(age.get())).invoke(n -> deleted.put(what, n)).replaceWithVoid();
     }
 }

@@ -5,6 +5,7 @@ import io.switchboard.api.Problem;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import io.switchboard.jobs.Cron;
+import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.service.SessionService;
 import io.switchboard.runtime.triggers.ScheduleRepository;
@@ -20,6 +21,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -37,9 +39,11 @@ public class ScheduleResource {
     private final ScheduleRepository store;
     private final AgentRepository agents;
     private final SessionService sessions;
+    private final RuntimeConfig config;
 
     public ScheduleResource(Schedules schedules, ScheduleRepository store, AgentRepository agents,
-                            SessionService sessions) {
+                            SessionService sessions, RuntimeConfig config) {
+        this.config = config;
         this.schedules = schedules;
         this.store = store;
         this.agents = agents;
@@ -73,8 +77,15 @@ public class ScheduleResource {
         } catch (IllegalArgumentException e) {
             throw Problem.badRequest(e.getMessage());
         }
-        if (cron.next(Instant.now()) == null) {
+        List<Instant> ticks = cron.next(Instant.now(), 10);
+        if (ticks.isEmpty()) {
             throw Problem.badRequest("cron: the expression never comes round again");
+        }
+        for (int i = 1; i < ticks.size(); i++) {
+            if (Duration.between(ticks.get(i - 1), ticks.get(i)).compareTo(config.schedules().minInterval()) < 0) {
+                throw Problem.badRequest("cron: ticks may be no closer than " + config.schedules().minInterval()
+                        .toSeconds() + " s apart (runtime.schedules.min-interval)");
+            }
         }
         String problem = sessions.checkMessage(body.message());
         if (problem != null) {

@@ -7,17 +7,19 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The bound on turns nobody typed ({@code runtime.background.*}): a schedule's or webhook's job claims a place for its
- * turn before it sends it, and waits when the organization or the agent has as many unfinished as allowed. A place is
- * held until the turn ends (or, for a turn never journaled, a minute).
+ * turn before it sends it, and waits when the organization or the agent has as many unfinished as allowed (waiting for
+ * an approval counts). A place is held until the turn ends, or, for a turn never journaled, five minutes.
  */
 @ApplicationScoped
 public class BackgroundTurns {
-    /** How long a job waits before it looks for a place again. */
-    public static final Duration WAIT = Duration.ofSeconds(2);
+    /** How long a job waits at least before it looks for a place again (and up to as long again, at random). */
+    public static final Duration WAIT = Duration.ofSeconds(3);
 
     private final Pool pool;
     private final RuntimeConfig config;
@@ -25,6 +27,11 @@ public class BackgroundTurns {
     public BackgroundTurns(Pool pool, RuntimeConfig config) {
         this.pool = pool;
         this.config = config;
+    }
+
+    /** When a job that found no place looks again: a few seconds on, spread so a backlog does not look all at once. */
+    public static Instant later() {
+        return Instant.now().plus(WAIT).plusMillis(ThreadLocalRandom.current().nextLong(WAIT.toMillis()));
     }
 
     /**
@@ -40,13 +47,14 @@ public class BackgroundTurns {
         return pool.withTransaction(tx -> tx.preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 17))")
                 .execute(Tuple.of(orgId.toString()))
                 .flatMap(x -> tx.preparedQuery("delete from runtime.background_turns b using runtime.turns t"
-                        + " where t.id = b.turn_id and b.org_id = $1 and t.status not in ('pending', 'running')")
+                        + " where t.id = b.turn_id and b.org_id = $1"
+                        + " and t.status not in ('pending', 'running', 'waiting')")
                         .execute(Tuple.of(orgId)))
                 .flatMap(x -> tx.preparedQuery("select count(*) as org, count(*) filter (where b.agent_id = $2) as"
                                 + " agent, count(*) filter (where b.turn_id = $3) as mine"
                                 + " from runtime.background_turns b left join runtime.turns t on t.id = b.turn_id"
-                                + " where b.org_id = $1 and (t.status in ('pending', 'running')"
-                                + " or t.id is null and b.started_at > now() - interval '1 minute')")
+                                + " where b.org_id = $1 and (t.status in ('pending', 'running', 'waiting')"
+                                + " or t.id is null and b.started_at > now() - interval '5 minutes')")
                         .execute(Tuple.of(orgId, agentId, turnId)))
                 .flatMap(rows -> {
                     Row counts = rows.iterator().next();

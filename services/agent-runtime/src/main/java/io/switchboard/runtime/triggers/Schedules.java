@@ -64,6 +64,12 @@ public class Schedules implements JobKind<Schedules.Tick> {
         return Tick.class;
     }
 
+    /** A schedule's tick is not cancelled by hand: the schedule is paused. */
+    @Override
+    public boolean cancellable() {
+        return false;
+    }
+
     /** Makes the schedule and queues its first tick, together. */
     public Uni<Schedule> create(UUID orgId, UUID agentId, Cron cron, String message, String sessionMode,
                                 String createdBy) {
@@ -126,7 +132,7 @@ public class Schedules implements JobKind<Schedules.Tick> {
             UUID turnId = derived(schedule.id(), tick.at(), "turn");
             Instant next = cron.next(tick.at());
             return background.claim(schedule.orgId(), schedule.agentId(), turnId).flatMap(room -> !room
-                    ? Uni.createFrom().item(JobResult.deferred(Instant.now().plus(BackgroundTurns.WAIT), tick))
+                    ? Uni.createFrom().item(JobResult.deferred(BackgroundTurns.later(), tick))
                     : sessions.open(schedule.orgId(), sessionId, schedule.agentId(), null)
                     .invoke(opened -> {
                         if (!opened) {

@@ -6,7 +6,6 @@ import io.switchboard.jobs.JobKind;
 import io.switchboard.jobs.JobResult;
 import io.switchboard.runtime.service.SessionService;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -47,6 +46,6 @@ public class StartTurn implements JobKind<StartTurn.Turn> {
         return background.claim(turn.orgId(), turn.agentId(), turn.turnId()).flatMap(room -> room
                 ? sessions.send(turn.orgId(), turn.sessionId(), turn.turnId(), turn.text())
                         .replaceWith(JobResult.<Turn>done())
-                : Uni.createFrom().item(JobResult.deferred(Instant.now().plus(BackgroundTurns.WAIT), turn)));
+                : Uni.createFrom().item(JobResult.deferred(BackgroundTurns.later(), turn)));
     }
 }

@@ -73,18 +73,19 @@ public class WebhookRepository {
                 .execute(Tuple.of(id, orgId)).map(rows -> rows.rowCount() == 1);
     }
 
-    /** Takes the delivery with the ids it is to start; false when its id was taken before. */
-    public Uni<Boolean> take(SqlClient tx, UUID webhookId, String deliveryId, Delivery delivery) {
-        return tx.preparedQuery("insert into runtime.webhook_deliveries (webhook_id, delivery_id, session_id, turn_id)"
-                        + " values ($1, $2, $3, $4) on conflict do nothing")
-                .execute(Tuple.of(webhookId, deliveryId, delivery.sessionId(), delivery.turnId()))
+    /** Takes the delivery with the ids it is to start; false when its id or its signature was taken before. */
+    public Uni<Boolean> take(SqlClient tx, UUID webhookId, String deliveryId, String signature, Delivery delivery) {
+        return tx.preparedQuery("insert into runtime.webhook_deliveries (webhook_id, delivery_id, signature,"
+                        + " session_id, turn_id) values ($1, $2, $3, $4, $5) on conflict do nothing")
+                .execute(Tuple.of(webhookId, deliveryId, signature, delivery.sessionId(), delivery.turnId()))
                 .map(rows -> rows.rowCount() == 1);
     }
 
-    /** The delivery taken before under that id, or null. */
-    public Uni<Delivery> delivery(UUID webhookId, String deliveryId) {
+    /** The delivery taken before under that id, or else with that signature; null when none was. */
+    public Uni<Delivery> delivery(UUID webhookId, String deliveryId, String signature) {
         return pool.preparedQuery("select session_id, turn_id from runtime.webhook_deliveries where webhook_id = $1"
-                        + " and delivery_id = $2").execute(Tuple.of(webhookId, deliveryId))
+                        + " and (delivery_id = $2 or signature = $3) order by delivery_id = $2 desc limit 1")
+                .execute(Tuple.of(webhookId, deliveryId, signature))
                 .map(rows -> rows.size() == 0 ? null : new Delivery(rows.iterator().next().getUUID("session_id"),
                         rows.iterator().next().getUUID("turn_id")));
     }

@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A delivery's signature: {@code Switchboard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">},
  * keyed with the webhook's secret; several {@code v1=} while a secret rotates (one per secret). The time bounds replays
- * of a captured delivery to the tolerance; its id bounds them to one turn.
+ * of a captured delivery to the tolerance; within it, a delivery is taken once per id and once per signature (the id
+ * is not signed: a captured delivery sent again under new ids is still one delivery).
  */
 public final class WebhookSignature {
     private WebhookSignature() {
@@ -38,9 +39,10 @@ public final class WebhookSignature {
 
     /**
      * Checks {@code header} against the body and the webhook's secrets (its current one, and its previous one while
-     * it rotates): signed by one of them, at a time within {@code tolerance} of {@code now}.
+     * it rotates): signed by one of them, at a time within {@code tolerance} of {@code now}. Gives the signature that
+     * matched (hex).
      */
-    public static void verify(String header, byte[] body, List<String> secrets, Instant now, Duration tolerance) {
+    public static String verify(String header, byte[] body, List<String> secrets, Instant now, Duration tolerance) {
         if (header == null || header.isBlank()) {
             throw new Refused("the Switchboard-Signature header is missing");
         }
@@ -71,7 +73,7 @@ public final class WebhookSignature {
             byte[] expected = mac(secret, t, body);
             for (byte[] signature : signatures) {
                 if (MessageDigest.isEqual(expected, signature)) {
-                    return;
+                    return HexFormat.of().formatHex(expected);
                 }
             }
         }

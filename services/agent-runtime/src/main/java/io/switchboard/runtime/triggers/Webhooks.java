@@ -3,6 +3,7 @@ package io.switchboard.runtime.triggers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.qute.Engine;
+import io.quarkus.qute.IfSectionHelper;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateException;
 import io.smallrye.mutiny.Uni;
@@ -28,13 +29,18 @@ import java.util.UUID;
 /**
  * Webhooks: a delivery to {@code /hooks/{id}}, signed with the webhook's secret, starts a turn of its agent in a new
  * session, its message the webhook's template filled from the delivery's JSON ({@code {body.issue.title}}, Qute). The
- * delivery's id is taken once: the delivery, its session and the job that starts its turn ({@link StartTurn}) are
- * written in one transaction, and a delivery of an id taken before is answered with the same ids and starts nothing.
+ * delivery's id (and its signature) is taken once: the delivery, its session and the job that starts its turn
+ * ({@link StartTurn}) are written in one transaction, and a delivery of an id or signature taken before is answered
+ * with the same ids and starts nothing.
  */
 @ApplicationScoped
 public class Webhooks {
-    /** Qute with its default value resolvers only (maps, lists, {@code ?:}): a template reads the body only. */
-    private static final Engine TEMPLATES = Engine.builder().addDefaults().strictRendering(true).build();
+    /**
+     * Qute with its value resolvers (maps, lists, {@code ?:}) and {@code {#if}} only: a template reads the body, and
+     * nothing in it loops ({@code {#for}} over a number the sender chose) or parses more templates ({@code {#eval}}).
+     */
+    private static final Engine TEMPLATES = Engine.builder().addDefaultValueResolvers()
+            .addSectionHelper(new IfSectionHelper.Factory()).strictRendering(true).build();
     private static final SecureRandom RANDOM = new SecureRandom();
     public static final int MAX_TEMPLATE = 20_000;
 
@@ -123,8 +129,9 @@ public class Webhooks {
             if (webhook == null) {
                 throw Problem.notFound("there is no webhook " + id);
             }
+            String signed;
             try {
-                WebhookSignature.verify(signature, body, secrets(webhook), Instant.now(),
+                signed = WebhookSignature.verify(signature, body, secrets(webhook), Instant.now(),
                         config.webhooks().tolerance());
             } catch (WebhookSignature.Refused refused) {
                 throw new Problem(401, "Unauthorized", refused.getMessage());
@@ -137,7 +144,7 @@ public class Webhooks {
             }
             String text = message(webhook, deliveryId, body);
             Delivery delivery = new Delivery(UUID.randomUUID(), UUID.randomUUID());
-            return pool.withTransaction(tx -> store.take(tx, id, deliveryId, delivery).call(taken -> !taken
+            return pool.withTransaction(tx -> store.take(tx, id, deliveryId, signed, delivery).call(taken -> !taken
                             ? Uni.createFrom().voidItem()
                             : sessions.open(tx, webhook.orgId(), delivery.sessionId(), webhook.agentId(), null)
                                     .invoke(opened -> {
@@ -154,7 +161,7 @@ public class Webhooks {
                             jobs.wake();
                             return Uni.createFrom().item(new Taken(true, delivery));
                         }
-                        return store.delivery(id, deliveryId).map(before -> new Taken(false, before));
+                        return store.delivery(id, deliveryId, signed).map(before -> new Taken(false, before));
                     });
         });
     }
@@ -169,15 +176,34 @@ public class Webhooks {
         if (parsed == null) {
             throw Problem.badRequest("the body is empty: a delivery carries a JSON document");
         }
-        String text;
+        StringBuilder out = new StringBuilder();
+        int max = config.message().maxChars();
         try {
             Template template = TEMPLATES.parse(webhook.template());
-            text = template.data("body", json.convertValue(parsed, Object.class)).data("delivery", deliveryId)
-                    .render();
+            // written out piece by piece and stopped past the longest message: a template that names a large value
+            // many times never fills the memory
+            template.data("body", json.convertValue(parsed, Object.class)).data("delivery", deliveryId)
+                    .consume(piece -> {
+                        if (out.length() + piece.length() > max) {
+                            throw new Problem(422, "Unprocessable Content", "the message made from this delivery"
+                                    + " is longer than " + max + " characters");
+                        }
+                        out.append(piece);
+                    }).toCompletableFuture().join();
         } catch (TemplateException e) {
             throw new Problem(422, "Unprocessable Content", "the webhook's template cannot be filled from this"
                     + " delivery: " + e.getMessage());
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof Problem problem) {
+                throw problem;
+            }
+            if (e.getCause() instanceof TemplateException refused) {
+                throw new Problem(422, "Unprocessable Content", "the webhook's template cannot be filled from this"
+                        + " delivery: " + refused.getMessage());
+            }
+            throw e;
         }
+        String text = out.toString();
         String problem = turns.checkMessage(text);
         if (problem != null) {
             throw new Problem(422, "Unprocessable Content", "the message made from this delivery: " + problem);

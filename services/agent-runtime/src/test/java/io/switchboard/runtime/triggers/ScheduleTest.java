@@ -78,13 +78,16 @@ class ScheduleTest {
     }
 
     @Test
-    void anewSessionEachTickWhenAsked() {
+    void aNewSessionEachTickWhenAsked() {
         String agent = agent();
         String id = asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent, "cron", "* * * * * *",
                 "message", "check the queue")).post("/api/schedules").then().statusCode(201).extract().path("id");
         JsonPath ran = await().atMost(Duration.ofSeconds(15)).until(() -> schedule(id),
                 s -> s.getList("lastRuns").size() >= 2);
         assertThat(ran.<String>getList("lastRuns.sessionId")).doesNotHaveDuplicates();
+        // its tick is not cancelled on the jobs page: the schedule is paused
+        asAdmin().post("/api/jobs/schedule/" + id + "/cancel").then().statusCode(409)
+                .body("detail", containsString("pause"));
         asAdmin().delete("/api/schedules/" + id).then().statusCode(204);
     }
 

@@ -55,6 +55,8 @@ class WebhookTest {
 
         deliver(hook, "delivery-1", signature, body).then().statusCode(200).body("turnId", equalTo(turn))
                 .body("sessionId", equalTo(session)).body("replayed", equalTo(true));
+        // the id is not signed: the captured delivery sent again under another id is the same delivery
+        deliver(hook, "delivery-1-again", signature, body).then().statusCode(200).body("turnId", equalTo(turn));
         assertThat(count("select count(*) from runtime.turns where session_id = $1", UUID.fromString(session)))
                 .isEqualTo(1);
     }
@@ -79,6 +81,10 @@ class WebhookTest {
                 .statusCode(400).body("detail", containsString("JSON"));
         deliver(hook, "d-7", WebhookSignature.sign(now, bytes("{\"other\":1}"), secret), "{\"other\":1}").then()
                 .statusCode(422).body("detail", containsString("template"));
+        JsonPath echo = webhook("{body.a}{body.a}{body.a}{body.a}{body.a}{body.a}{body.a}{body.a}{body.a}{body.a}");
+        String large = "{\"a\":\"" + "y".repeat(200_000) + "\"}";
+        deliver(echo, "d-9", WebhookSignature.sign(now, bytes(large), echo.getString("secret")), large).then()
+                .statusCode(422).body("detail", containsString("longer than"));
         deliver(hook, null, WebhookSignature.sign(now, bytes(body), secret), body).then().statusCode(400)
                 .body("detail", containsString("Switchboard-Delivery"));
         RestAssured.given().header("Switchboard-Delivery", "d-8").body(body)
@@ -95,12 +101,14 @@ class WebhookTest {
                 .extract().path("secret");
         assertThat(fresh).isNotEqualTo(old).startsWith("whsec_");
         Instant now = Instant.now();
-        String body = "{\"n\":1}";
-        deliver(hook, "r-1", WebhookSignature.sign(now, bytes(body), old), body).then().statusCode(202);
-        deliver(hook, "r-2", WebhookSignature.sign(now, bytes(body), fresh), body).then().statusCode(202);
-        // a sender signing with both while it switches
-        deliver(hook, "r-3", WebhookSignature.sign(now, bytes(body), "whsec_wrong", fresh), body).then()
-                .statusCode(202);
+        for (int n = 1; n <= 3; n++) {
+            String body = "{\"n\":" + n + "}";
+            // the old secret, the new one, and a sender signing with both while it switches
+            String signature = n == 1 ? WebhookSignature.sign(now, bytes(body), old)
+                    : n == 2 ? WebhookSignature.sign(now, bytes(body), fresh)
+                    : WebhookSignature.sign(now, bytes(body), "whsec_wrong", fresh);
+            deliver(hook, "r-" + n, signature, body).then().statusCode(202);
+        }
         as(TestOrgs.create(pool, "other " + UUID.randomUUID()).ownerToken())
                 .post("/api/webhooks/" + hook.getString("id") + "/rotate").then().statusCode(404);
         assertThat(asAdmin().get("/api/webhooks").then().statusCode(200).extract().asString()).doesNotContain(old)
@@ -153,6 +161,11 @@ class WebhookTest {
         String agent = agent();
         asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent, "name", "x", "template", "{body.a"))
                 .post("/api/webhooks").then().statusCode(400).body("detail", containsString("template"));
+        // a template only reads the body: no loops (over a number the sender picks), no templates from the body
+        for (String looping : new String[] {"{#for i in body.n}x{/for}", "{#eval body.t /}"}) {
+            asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent, "name", "x", "template", looping))
+                    .post("/api/webhooks").then().statusCode(400).body("detail", containsString("template"));
+        }
         asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", UUID.randomUUID().toString(), "name", "x",
                 "template", "hi")).post("/api/webhooks").then().statusCode(400)
                 .body("detail", containsString("agentId"));

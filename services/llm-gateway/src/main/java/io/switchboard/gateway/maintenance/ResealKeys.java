@@ -59,7 +59,10 @@ public class ResealKeys implements JobKind<String> {
     @Override
     public Uni<JobResult<String>> run(Job<String> job) {
         if (!job.data().equals(cipher.currentKeyId())) {
-            return Uni.createFrom().item(JobResult.done());
+            // a key this replica still opens with but no longer seals with: a later rotation's job does the work;
+            // a key it does not know yet: this replica is older than the rotation, one that has the key does it
+            return Uni.createFrom().item(cipher.knows(job.data()) ? JobResult.done()
+                    : JobResult.deferred(Instant.now().plusSeconds(30), job.data()));
         }
         return store.reseal(cipher).map(count -> {
             if (count > 0) {

@@ -2,17 +2,16 @@ package io.switchboard.gateway.maintenance;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.jobs.BatchedDelete;
 import io.switchboard.jobs.Cron;
 import io.switchboard.jobs.Job;
 import io.switchboard.jobs.JobKind;
 import io.switchboard.jobs.JobResult;
 import io.switchboard.jobs.Jobs;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -25,8 +24,6 @@ import org.jboss.logging.Logger;
 public class Retention implements JobKind<Instant> {
     public static final String NAME = "retention";
     private static final Logger LOG = Logger.getLogger(Retention.class);
-    private static final int BATCH = 1000;
-    private static final int MAX_BATCHES = 40;
 
     private final Pool pool;
     private final Jobs jobs;
@@ -83,14 +80,6 @@ public class Retention implements JobKind<Instant> {
     }
 
     private Uni<Void> batches(String what, String sql, Instant cutoff, Map<String, Integer> deleted) {
-        return batch(sql, cutoff, 0, 0).invoke(n -> deleted.put(what, n)).replaceWithVoid();
-    }
-
-    private Uni<Integer> batch(String sql, Instant cutoff, int done, int batches) {
-        return pool.preparedQuery(sql).execute(Tuple.of(cutoff.atOffset(ZoneOffset.UTC), BATCH)).flatMap(rows -> {
-            int total = done + rows.rowCount();
-            return rows.rowCount() < BATCH || batches + 1 >= MAX_BATCHES ? Uni.createFrom().item(total)
-                    : batch(sql, cutoff, total, batches + 1);
-        });
+        return BatchedDelete.run(pool, sql, cutoff).invoke(n -> deleted.put(what, n)).replaceWithVoid();
     }
 }
