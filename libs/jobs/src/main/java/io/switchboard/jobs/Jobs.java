@@ -147,6 +147,26 @@ public class Jobs {
     }
 
     /**
+     * Queues the job of the kind named {@code kind} under {@code key} at {@code at}, or moves the one queued there to
+     * {@code at} with this data (unless it is running), in the transaction {@code tx} is part of. For a job that
+     * follows what it belongs to (a suite's next scheduled run, when the suite is edited).
+     */
+    public Uni<Void> put(SqlClient tx, String kind, String key, Object data, UUID orgId, Instant at) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(data);
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return tx.preparedQuery("insert into " + schema + ".scheduled_tasks as t (task_name, task_instance, task_data,"
+                        + " execution_time, picked, version, org_id) values ($1, $2, $3, $4, false, 1, $5)"
+                        + " on conflict (task_name, task_instance) do update set execution_time ="
+                        + " excluded.execution_time, task_data = excluded.task_data where not t.picked")
+                .execute(Tuple.of(kind, key, Buffer.buffer(bytes), at.atOffset(ZoneOffset.UTC), orgId))
+                .replaceWithVoid();
+    }
+
+    /**
      * Takes the job of {@code kind} under {@code key} off the queue, in the transaction {@code tx} is part of; false
      * when there is none. One running now finishes, but is not run again.
      */
@@ -182,6 +202,8 @@ public class Jobs {
     private <T> Task<T> task(JobKind<T> kind) {
         return Tasks.custom(kind.name(), kind.dataType())
                 .onFailure((complete, operations) -> failed(kind, complete, operations))
+                // a runner that died in a job: an attempt that failed, tried again as any other (not at once, forever)
+                .onDeadExecution((complete, operations) -> failed(kind, complete, operations))
                 .execute((instance, context) -> run(kind, instance, context));
     }
 
@@ -200,7 +222,8 @@ public class Jobs {
         TaskInstance<T> instance = complete.getExecution().taskInstance;
         Job<T> job = job(kind, instance, complete.getExecution().executionTime,
                 complete.getExecution().consecutiveFailures + 1);
-        String error = complete.getCause().map(Jobs::message).orElse("failed");
+        String error = complete.getCause().map(Jobs::message)
+                .orElse("its runner stopped answering (missed heartbeats)");
         if (job.attempt() < kind.maxAttempts()) {
             operations.reschedule(complete, complete.getTimeDone().plus(backoff(kind.firstRetry(), job.attempt())));
             update("set last_error = $3", job, error);

@@ -101,4 +101,16 @@ public interface EvalClient {
     @Path("/runs/{id}")
     Uni<RunDetail> runDetail(@HeaderParam("Authorization") String auth, @PathParam("id") String id,
                              @QueryParam("with") String with);
+
+    /** eval-runner's background jobs (as agent-runtime's: the same library and answer). */
+    @GET
+    @Path("/jobs")
+    Uni<RuntimeClient.Jobs> jobs(@HeaderParam("Authorization") String auth, @QueryParam("kind") String kind,
+                                 @QueryParam("status") String status, @QueryParam("scope") String scope);
+
+    @POST
+    @Path("/jobs/{kind}/{key}/{action}")
+    Uni<Void> jobAction(@HeaderParam("Authorization") String auth, @PathParam("kind") String kind,
+                        @PathParam("key") String key, @PathParam("action") String action,
+                        @QueryParam("scope") String scope);
 }

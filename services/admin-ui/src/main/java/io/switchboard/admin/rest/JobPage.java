@@ -3,6 +3,7 @@ package io.switchboard.admin.rest;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.admin.client.EvalClient;
 import io.switchboard.admin.client.GatewayClient;
 import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.auth.Caller;
@@ -28,10 +29,10 @@ import java.util.TreeMap;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
- * Background jobs of agent-runtime (schedules' ticks, webhook deliveries' turns, its maintenance) and llm-gateway (its
- * maintenance): how many are queued, running, retrying, and ended in the last day (done, failed, cancelled), by
- * service and kind; the newest ones with their attempts and last error; cancelled or retried by admins. A platform
- * administrator may look at every organization's, the platform's own included.
+ * Background jobs of agent-runtime (schedules' ticks, webhook deliveries' turns, its maintenance), llm-gateway (its
+ * maintenance) and eval-runner (suites' scheduled runs): how many are queued, running, retrying, and ended in the last
+ * day (done, failed, cancelled), by service and kind; the newest ones with their attempts and last error; cancelled or
+ * retried by admins. A platform administrator may look at every organization's, the platform's own included.
  */
 @Path("/jobs")
 @Produces(MediaType.TEXT_HTML)
@@ -40,6 +41,7 @@ public class JobPage {
     static final List<String> STATUSES = List.of("queued", "running", "retrying", "done", "failed", "cancelled");
     static final String RUNTIME = "agent-runtime";
     static final String GATEWAY = "llm-gateway";
+    static final String EVALS = "eval-runner";
 
     /** A job and the service that runs it. */
     public record Row(String service, RuntimeClient.Job job) {
@@ -57,10 +59,12 @@ public class JobPage {
 
     private final RuntimeClient runtime;
     private final GatewayClient gateway;
+    private final EvalClient evals;
 
-    public JobPage(@RestClient RuntimeClient runtime, @RestClient GatewayClient gateway) {
+    public JobPage(@RestClient RuntimeClient runtime, @RestClient GatewayClient gateway, @RestClient EvalClient evals) {
         this.runtime = runtime;
         this.gateway = gateway;
+        this.evals = evals;
     }
 
     @GET
@@ -78,11 +82,14 @@ public class JobPage {
                              @QueryParam("scope") String scope, SecurityContext security) {
         String auth = SignedIn.bearer(security);
         String s = scope(scope, security);
-        if (!List.of("cancel", "retry").contains(action) || !List.of(RUNTIME, GATEWAY).contains(service)) {
+        if (!List.of("cancel", "retry").contains(action) || !List.of(RUNTIME, GATEWAY, EVALS).contains(service)) {
             throw new NotFoundException();
         }
-        Uni<Void> done = service.equals(RUNTIME) ? runtime.jobAction(auth, kind, key, action, s)
-                : gateway.jobAction(auth, kind, key, action, s);
+        Uni<Void> done = switch (service) {
+            case RUNTIME -> runtime.jobAction(auth, kind, key, action, s);
+            case GATEWAY -> gateway.jobAction(auth, kind, key, action, s);
+            default -> evals.jobAction(auth, kind, key, action, s);
+        };
         return done.map(x -> Response.seeOther(URI.create("/jobs?scope=" + s)).build())
                 .onFailure().recoverWithUni(e -> page(auth, null, null, s, Problems.describe(e))
                         .map(html -> Response.status(Problems.status(e)).entity(html).build()));
@@ -90,21 +97,21 @@ public class JobPage {
 
     private Uni<TemplateInstance> page(String auth, String kind, String status, String scope, String error) {
         return Uni.combine().all().unis(runtime.jobs(auth, kind, status, scope), gateway.jobs(auth, kind, status,
-                        scope)).asTuple()
-                .map(both -> Templates.list(view(both.getItem1(), both.getItem2()), STATUSES, kind, status, scope,
-                        error))
+                        scope), evals.jobs(auth, kind, status, scope)).asTuple()
+                .map(all -> Templates.list(view(Map.of(RUNTIME, all.getItem1(), GATEWAY, all.getItem2(), EVALS,
+                        all.getItem3())), STATUSES, kind, status, scope, error))
                 .onFailure().recoverWithItem(e -> Templates.list(new View(Map.of(), List.of()), STATUSES, kind,
                         status, scope, error != null ? error : Problems.describe(e)));
     }
 
-    /** Both services' jobs: their counts side by side, their jobs newest first. */
-    static View view(RuntimeClient.Jobs fromRuntime, RuntimeClient.Jobs fromGateway) {
+    /** The services' jobs: their counts side by side, their jobs newest first. */
+    static View view(Map<String, RuntimeClient.Jobs> byService) {
         Map<String, Map<String, Long>> summary = new TreeMap<>();
-        fromRuntime.summary().byKind().forEach((kind, counts) -> summary.put(RUNTIME + " " + kind, counts));
-        fromGateway.summary().byKind().forEach((kind, counts) -> summary.put(GATEWAY + " " + kind, counts));
         List<Row> rows = new ArrayList<>();
-        fromRuntime.jobs().forEach(job -> rows.add(new Row(RUNTIME, job)));
-        fromGateway.jobs().forEach(job -> rows.add(new Row(GATEWAY, job)));
+        byService.forEach((service, jobs) -> {
+            jobs.summary().byKind().forEach((kind, counts) -> summary.put(service + " " + kind, counts));
+            jobs.jobs().forEach(job -> rows.add(new Row(service, job)));
+        });
         rows.sort(Comparator.comparing((Row r) -> r.job().at(),
                 Comparator.nullsLast(Comparator.<Instant>naturalOrder())).reversed());
         return new View(summary, rows);

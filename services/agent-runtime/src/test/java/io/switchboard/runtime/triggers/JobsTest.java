@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.switchboard.jobs.Jobs;
 import io.switchboard.testing.TestOrgs;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +38,9 @@ class JobsTest {
 
     @Inject
     Pool pool;
+
+    @Inject
+    ObjectMapper json;
 
     @Test
     void aJobThatFailsThreeTimesThenSucceedsShowsItsAttempts() {
@@ -106,6 +112,21 @@ class JobsTest {
         Thread.sleep(500);
         assertThat(flaky.runs(key)).isZero();
         assertThat(job(key)).isNull();
+    }
+
+    @Test
+    void aJobWhoseRunnerDiedIsTakenUpAgainAsAFailedAttempt() throws Exception {
+        String key = "orphaned-" + UUID.randomUUID();
+        byte[] data = json.writeValueAsBytes(new FlakyJob.Data(0));
+        // taken by a runner that stopped sending heartbeats a minute ago
+        pool.preparedQuery("insert into runtime_jobs.scheduled_tasks (task_name, task_instance, task_data,"
+                        + " execution_time, picked, picked_by, last_heartbeat, version, org_id) values ('flaky-test',"
+                        + " $1, $2, now() - interval '1 minute', true, 'gone', now() - interval '1 minute', 2, $3)")
+                .execute(Tuple.of(key, Buffer.buffer(data), DEFAULT_ORG)).await().atMost(Duration.ofSeconds(5));
+        Map<String, Object> done = await().atMost(Duration.ofSeconds(30)).until(() -> job(key),
+                j -> j != null && "done".equals(j.get("status")));
+        assertThat(done.get("attempts")).as("the dead runner's attempt counts").isEqualTo(2);
+        assertThat(flaky.runs(key)).isEqualTo(1);
     }
 
     @Test

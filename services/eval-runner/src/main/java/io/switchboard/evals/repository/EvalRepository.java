@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.jobs.Jobs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.math.BigDecimal;
@@ -27,10 +29,15 @@ public class EvalRepository {
     private static final String RUN_COLUMNS = "id, suite_id, org_id, status, agent_id, agent_version, model,"
             + " baseline_id, passed, failed, errored, total, trigger, judge_prompt, error, created_at, finished_at";
 
-    private final Pool pool;
+    /** The job that starts a suite's scheduled runs ({@code service/SuiteSchedules}), keyed by the suite's id. */
+    public static final String SUITE_SCHEDULE = "suite-schedule";
 
-    public EvalRepository(Pool pool) {
+    private final Pool pool;
+    private final Jobs jobs;
+
+    public EvalRepository(Pool pool, Jobs jobs) {
         this.pool = pool;
+        this.jobs = jobs;
     }
 
     /** A suite: its document (as stored: plain JSON) and, when it was sent as YAML, that text. */
@@ -61,29 +68,43 @@ public class EvalRepository {
     public record Saved(Suite suite, boolean created) {
     }
 
-    /** Creates the suite, or replaces the organization's suite of the same name. */
+    /**
+     * Creates the suite, or replaces the organization's suite of the same name; with its schedule's job (at
+     * {@code nextRunAt}, or none), in the same transaction.
+     */
     public Uni<Saved> saveSuite(UUID orgId, String name, UUID agentId, JsonNode document, String source,
                                 Instant nextRunAt) {
-        return pool.preparedQuery("insert into evals.suites (id, org_id, name, agent_id, document, source,"
-                        + " next_run_at) values ($1, $2, $3, $4, $5, $6, $7) on conflict (org_id, name) do update set"
-                        + " agent_id = excluded.agent_id, document = excluded.document, source = excluded.source,"
+        return pool.withTransaction(tx -> tx.preparedQuery("insert into evals.suites (id, org_id, name, agent_id,"
+                        + " document, source, next_run_at) values ($1, $2, $3, $4, $5, $6, $7)"
+                        + " on conflict (org_id, name) do update set agent_id = excluded.agent_id,"
+                        + " document = excluded.document, source = excluded.source,"
                         + " next_run_at = excluded.next_run_at, updated_at = now() returning *, (xmax = 0) as created")
                 .execute(Tuple.from(new Object[] {UUID.randomUUID(), orgId, name, agentId, object(document), source,
                         utc(nextRunAt)}))
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     return new Saved(toSuite(row), row.getBoolean("created"));
-                });
+                })
+                .call(saved -> scheduled(tx, saved.suite())));
+    }
+
+    /** The suite's schedule's job: queued (or moved) to its next run, or taken off when it has no schedule. */
+    private Uni<Void> scheduled(SqlClient tx, Suite suite) {
+        String key = suite.id().toString();
+        return suite.nextRunAt() == null ? jobs.remove(tx, SUITE_SCHEDULE, key).replaceWithVoid()
+                : jobs.put(tx, SUITE_SCHEDULE, key, suite.id(), suite.orgId(), suite.nextRunAt());
     }
 
     /** Replaces the suite's document (and name); null when the organization has no such suite. */
     public Uni<Suite> updateSuite(UUID orgId, UUID id, String name, UUID agentId, JsonNode document, String source,
                                   Instant nextRunAt) {
-        return pool.preparedQuery("update evals.suites set name = $3, agent_id = $4, document = $5, source = $6,"
-                        + " next_run_at = $7, updated_at = now() where id = $1 and org_id = $2 returning *")
+        return pool.withTransaction(tx -> tx.preparedQuery("update evals.suites set name = $3, agent_id = $4,"
+                        + " document = $5, source = $6, next_run_at = $7, updated_at = now() where id = $1"
+                        + " and org_id = $2 returning *")
                 .execute(Tuple.from(new Object[] {id, orgId, name, agentId, object(document), source,
                         utc(nextRunAt)}))
-                .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
+                .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()))
+                .call(suite -> suite == null ? Uni.createFrom().voidItem() : scheduled(tx, suite)));
     }
 
     public Uni<List<Suite>> suites(UUID orgId) {
@@ -98,21 +119,26 @@ public class EvalRepository {
     }
 
     /**
-     * Takes the suites whose scheduled run is due (at most {@code limit}; another replica takes others) and moves each
-     * to its next tick in the same transaction, so a tick is taken once.
+     * Takes the suite if its scheduled run is due, and moves it to its next tick in the same transaction, so a tick
+     * is taken once; null when it is gone or not due (then {@link #suiteById} says when it is).
      */
-    public Uni<List<Suite>> takeDue(int limit, Function<Suite, Instant> next) {
-        return pool.withTransaction(tx -> tx.preparedQuery("select * from evals.suites where next_run_at <= now()"
-                        + " order by next_run_at limit $1 for update skip locked").execute(Tuple.of(limit))
+    public Uni<Suite> takeDue(UUID suiteId, Function<Suite, Instant> next) {
+        return pool.withTransaction(tx -> tx.preparedQuery("select * from evals.suites where id = $1"
+                        + " and next_run_at <= now() for update").execute(Tuple.of(suiteId))
                 .flatMap(rows -> {
-                    List<Suite> due = all(rows, EvalRepository::toSuite);
-                    if (due.isEmpty()) {
-                        return Uni.createFrom().item(due);
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().nullItem();
                     }
-                    List<Tuple> moves = due.stream().map(s -> Tuple.of(s.id(), utc(next.apply(s)))).toList();
+                    Suite due = toSuite(rows.iterator().next());
                     return tx.preparedQuery("update evals.suites set next_run_at = $2 where id = $1")
-                            .executeBatch(moves).replaceWith(due);
+                            .execute(Tuple.of(due.id(), utc(next.apply(due)))).replaceWith(due);
                 }));
+    }
+
+    /** The suite, whoever's it is (for its scheduled runs); null when it is gone. */
+    public Uni<Suite> suiteById(UUID id) {
+        return pool.preparedQuery("select * from evals.suites where id = $1").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? null : toSuite(rows.iterator().next()));
     }
 
     /** A new run, held by {@code runner} for {@code lease}. */

@@ -101,28 +101,6 @@ public class EvalService {
         running.put(run.id(), execution);
     }
 
-    /**
-     * Starts the runs of suites whose schedule is due: on the suite's version, else the published one when each case
-     * begins (the run learns which from its first case), compared with the previous completed run. A tick is taken
-     * by one replica; a tick whose run cannot start (too many running) is skipped, and said so.
-     */
-    @Scheduled(every = "${evals.schedule-check:15s}", delayed = "5s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> startScheduled() {
-        return repository.takeDue(10, suite -> spec(suite.document()).schedule().next(Instant.now()))
-                .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
-                .onItem().transformToUniAndConcatenate(suite -> repository.lastCompleted(suite.id(), null)
-                        .flatMap(last -> start(suite, spec(suite.document()).version(), null,
-                                last == null ? null : last.id(), "schedule"))
-                        .invoke(run -> LOG.infof("suite %s: scheduled run %s", suite.name(), run.id()))
-                        .onFailure().invoke(e -> LOG.warnf("suite %s: its scheduled run did not start: %s",
-                                suite.name(), e.getMessage()))
-                        .onFailure().recoverWithNull())
-                .collect().last().replaceWithVoid()
-                .onFailure().invoke(e -> LOG.warnf("eval schedules: %s", e.getMessage()))
-                .onFailure().recoverWithNull();
-    }
-
     /** Renews the leases of this replica's runs, and takes up runs whose runner died. */
     @Scheduled(every = "${evals.heartbeat:10s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
