@@ -12,6 +12,7 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpSchema;
 import io.switchboard.contracts.Topics;
 import io.switchboard.testing.FakeOidcProvider;
+import io.switchboard.testing.KafkaTopics;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -31,9 +32,14 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -1596,6 +1602,22 @@ class PlatformIT {
         assertThat(replayed.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(replayed.body()).get("turnId").asText()).isEqualTo(ids.get("turnId").asText());
         assertThat(get("/api/sessions/" + sessionId).get("turns")).hasSize(1);
+    }
+
+    /** What could not be read or acted on is kept on the dead-letter topics for the retention set (30 days). */
+    @Test
+    void deadLetterTopicsKeepTheirRecordsForTheirRetention() throws Exception {
+        // made at start-up; made again (as `./switchboard up` does each time), the existing topics keep it
+        KafkaTopics.create(platform.kafkaBootstrap());
+        Map<String, Object> settings = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafkaBootstrap());
+        try (Admin admin = Admin.create(settings)) {
+            for (String topic : List.of(Topics.AGENT_COMMANDS_DLQ, Topics.LLM_REQUESTS_DLQ)) {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+                assertThat(config.get(TopicConfig.RETENTION_MS_CONFIG).value()).as(topic)
+                        .isEqualTo(String.valueOf(Duration.ofDays(30).toMillis()));
+            }
+        }
     }
 
     /**
