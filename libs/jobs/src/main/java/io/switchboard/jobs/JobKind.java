@@ -60,7 +60,7 @@ public interface JobKind<T> {
         if (ticks == null) {
             return JobResult.done();
         }
-        Instant next = ticks.next(Instant.now());
-        return JobResult.again(next, dataType().cast(next));
+        JobResult<Instant> next = JobResult.nextTick(ticks);
+        return JobResult.again(next.nextAt(), dataType().cast(next.nextData()));
     }
 }

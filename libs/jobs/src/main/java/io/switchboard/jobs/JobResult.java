@@ -17,6 +17,12 @@ public record JobResult<T>(Instant nextAt, T nextData, boolean deferred) {
         return new JobResult<>(at, data, false);
     }
 
+    /** A recurring kind's job again at its next tick after now, the tick as its data. */
+    public static JobResult<Instant> nextTick(Cron ticks) {
+        Instant next = ticks.next(Instant.now());
+        return again(next, next);
+    }
+
     /** Runs the job again at {@code at} with the same data, as if it had not run now. */
     public static <T> JobResult<T> deferred(Instant at, T data) {
         return new JobResult<>(at, data, true);

@@ -60,8 +60,7 @@ public class Retention implements JobKind<Instant> {
             if (deleted.values().stream().anyMatch(n -> n > 0)) {
                 LOG.infof("retention deleted %s", deleted);
             }
-            Instant next = recurring().next(Instant.now());
-            return JobResult.again(next, next);
+            return JobResult.nextTick(recurring());
         });
     }
 
