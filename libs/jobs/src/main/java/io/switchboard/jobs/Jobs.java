@@ -107,7 +107,10 @@ public class Jobs {
         kinds.forEach(this::ensureRecurring);
     }
 
-    /** Queues the recurring kind's job for its next tick, unless it is queued (by this replica or another). */
+    /**
+     * Queues the recurring kind's job for its next tick, unless it is queued (by this replica or another); one queued
+     * for later (its ticks were changed to come sooner) is moved to that tick.
+     */
     private <T> void ensureRecurring(JobKind<T> kind) {
         Cron ticks = kind.recurring();
         if (ticks == null) {
@@ -117,7 +120,7 @@ public class Jobs {
             throw new IllegalStateException("recurring job kind " + kind.name() + ": its data is its tick, an Instant");
         }
         Instant next = ticks.next(Instant.now());
-        pool.withTransaction(tx -> enqueue(tx, kind, RECURRING, kind.dataType().cast(next), null, next))
+        pool.withTransaction(tx -> put(tx, kind.name(), RECURRING, next, null, next, true))
                 .await().atMost(Duration.ofSeconds(30));
     }
 
@@ -152,6 +155,12 @@ public class Jobs {
      * follows what it belongs to (a suite's next scheduled run, when the suite is edited).
      */
     public Uni<Void> put(SqlClient tx, String kind, String key, Object data, UUID orgId, Instant at) {
+        return put(tx, kind, key, data, orgId, at, false);
+    }
+
+    /** As {@link #put}; {@code onlySooner}: a job queued already is moved only if it is due after {@code at}. */
+    private Uni<Void> put(SqlClient tx, String kind, String key, Object data, UUID orgId, Instant at,
+                          boolean onlySooner) {
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(data);
@@ -161,7 +170,8 @@ public class Jobs {
         return tx.preparedQuery("insert into " + schema + ".scheduled_tasks as t (task_name, task_instance, task_data,"
                         + " execution_time, picked, version, org_id) values ($1, $2, $3, $4, false, 1, $5)"
                         + " on conflict (task_name, task_instance) do update set execution_time ="
-                        + " excluded.execution_time, task_data = excluded.task_data where not t.picked")
+                        + " excluded.execution_time, task_data = excluded.task_data where not t.picked"
+                        + (onlySooner ? " and t.execution_time > excluded.execution_time" : ""))
                 .execute(Tuple.of(kind, key, Buffer.buffer(bytes), at.atOffset(ZoneOffset.UTC), orgId))
                 .replaceWithVoid();
     }

@@ -33,8 +33,8 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
  * Dashboards: charts over time of the organization's model calls (calls, errors, tokens, cost split by model,
- * deployment, agent or key; latency and time-to-first-chunk percentiles; turns and active sessions per minute), from
- * the gateway's ledger; platform administrators may see the whole platform's, also split by organization. The page
+ * deployment, agent or key; latency and time-to-first-chunk percentiles; turns per minute and active sessions), from
+ * the gateway's ledger (its hourly rollups for the ranges in hours or days); platform administrators may see the whole platform's, also split by organization. The page
  * carries each chart's data; uPlot draws it in the browser.
  */
 @Path("/dashboards")
@@ -48,6 +48,7 @@ public class DashboardPage {
         RANGES.put("24h", new Duration[] {Duration.ofDays(1), Duration.ofMinutes(15)});
         RANGES.put("7d", new Duration[] {Duration.ofDays(7), Duration.ofHours(2)});
         RANGES.put("30d", new Duration[] {Duration.ofDays(30), Duration.ofDays(1)});
+        RANGES.put("90d", new Duration[] {Duration.ofDays(90), Duration.ofDays(1)});
     }
     static final List<String> SPLITS = List.of("model", "deployment", "agent", "key");
     static final List<String> PLATFORM_SPLITS = List.of("org", "model", "deployment", "agent", "key");
@@ -126,8 +127,11 @@ public class DashboardPage {
                 List.of(SeriesPoint::ttftP50, SeriesPoint::ttftP95)));
         charts.add(chart("turns", "Turns per minute", "turns/min", buckets, all, new String[] {"turns"},
                 List.of(p -> p.turns() * perMinute)));
-        charts.add(chart("sessions", "Active sessions (with a model call in the bucket)", "sessions", buckets, all,
-                new String[] {"active sessions"}, List.of(SeriesPoint::sessions)));
+        // the series counts a session once per hour it had a call in: over longer buckets, an hourly average
+        double hours = Math.max(1, step.toSeconds() / 3600.0);
+        charts.add(chart("sessions", hours > 1 ? "Active sessions per hour (with a model call in it; average)"
+                        : "Active sessions (with a model call in the bucket)", "sessions", buckets, all,
+                new String[] {"active sessions"}, List.of(p -> p.sessions() / hours)));
         return charts;
     }
 

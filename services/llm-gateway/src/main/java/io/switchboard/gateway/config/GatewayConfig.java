@@ -29,13 +29,25 @@ public interface GatewayConfig {
 
     Retention retention();
 
+    Usage usage();
+
     /** How long the gateway keeps its records; none: for good. */
     interface Retention {
         /**
-         * Model-call records (the ledger: usage, dashboards, the Usage page), by when the call started; kept by
-         * default. Organizations' and keys' spend this month is kept apart from them.
+         * Model-call records (the ledger: the Usage page, traces, dashboards' last hours), by when the call started;
+         * kept by default. None goes before it is rolled up. Organizations' and keys' spend this month is kept apart.
          */
         Optional<Duration> calls();
+
+        /** The hourly usage rollups (the dashboards' long ranges), by their hour; kept by default. */
+        Optional<Duration> usage();
+    }
+
+    /** The hourly rollups of the call ledger. */
+    interface Usage {
+        /** When the ledger's ended hours are rolled up (cron, five fields, UTC); {@code off}: never. */
+        @WithDefault("5 * * * *")
+        String rollup();
     }
 
     /**

@@ -17,8 +17,9 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * Deletes the gateway's records past their age, every hour, in bounded batches: model calls (settled ones) older than
- * {@code gateway.retention.calls} when it is set, keys' rate windows older than a day, ended jobs older than 30 days.
+ * Deletes the gateway's records past their age, every hour, in bounded batches: model calls (settled ones, and only
+ * once they are rolled up) older than {@code gateway.retention.calls} when it is set, hourly usage rollups older than
+ * {@code gateway.retention.usage} when it is set, keys' rate windows older than a day, ended jobs older than 30 days.
  */
 @ApplicationScoped
 public class Retention implements JobKind<Instant> {
@@ -28,11 +29,13 @@ public class Retention implements JobKind<Instant> {
     private final Pool pool;
     private final Jobs jobs;
     private final GatewayConfig config;
+    private final boolean rollupsOff;
 
     public Retention(Pool pool, Jobs jobs, GatewayConfig config) {
         this.pool = pool;
         this.jobs = jobs;
         this.config = config;
+        this.rollupsOff = config.usage().rollup().equals("off");
     }
 
     @Override
@@ -62,13 +65,23 @@ public class Retention implements JobKind<Instant> {
 
     /** Deletes what is past its age at {@code now}; how many rows of each kind went. */
     public Uni<Map<String, Integer>> sweep(Instant now) {
+        return sweep(now, !rollupsOff);
+    }
+
+    /** As {@link #sweep(Instant)}; {@code keepUnrolled}: calls not rolled up yet stay. */
+    Uni<Map<String, Integer>> sweep(Instant now, boolean keepUnrolled) {
         Map<String, Integer> deleted = new LinkedHashMap<>();
+        String rolled = keepUnrolled ? " and started_at < (select rolled_until from gateway.usage_rollup)" : "";
         Uni<Void> calls = config.retention().calls().filter(age -> !age.isZero())
                 .map(age -> batches("model calls", "delete from gateway.llm_calls where id = any(array(select id"
-                        + " from gateway.llm_calls where started_at < $1 and status <> 'running' limit $2))",
-                        now.minus(age), deleted))
+                        + " from gateway.llm_calls where started_at < $1 and status <> 'running'" + rolled
+                        + " limit $2))", now.minus(age), deleted))
                 .orElse(Uni.createFrom().voidItem());
-        return calls
+        Uni<Void> usage = config.retention().usage().filter(age -> !age.isZero())
+                .map(age -> batches("usage rollups", "delete from gateway.usage_hourly where ctid = any(array("
+                        + "select ctid from gateway.usage_hourly where hour < $1 limit $2))", now.minus(age), deleted))
+                .orElse(Uni.createFrom().voidItem());
+        return calls.flatMap(x -> usage)
                 .flatMap(x -> batches("key rate windows", "delete from gateway.api_key_windows where ctid = any(array("
                         + "select ctid from gateway.api_key_windows where window_start < $1 limit $2))",
                         now.minus(Duration.ofDays(1)), deleted))

@@ -569,9 +569,14 @@ public class CallRecorder {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> sweep() {
+        return settleLost(Instant.now());
+    }
+
+    /** The sweep, as of {@code now}. */
+    Uni<Void> settleLost(Instant now) {
         return pool.withTransaction(tx -> tx.preparedQuery("select * from gateway.llm_calls where status = 'running'"
                                 + " and started_at < $1 order by id limit " + MAX_BATCH + " for update skip locked")
-                        .execute(Tuple.of(OffsetDateTime.now(ZoneOffset.UTC).minus(lostAfter)))
+                        .execute(Tuple.of(now.minus(lostAfter).atOffset(ZoneOffset.UTC)))
                         .flatMap(rows -> {
                             List<Settle> lost = new ArrayList<>();
                             for (Row row : rows) {

@@ -14,8 +14,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway's retention job deletes model-call records past their age (400 days in tests) and keeps the rest, and a
- * call still running whatever its age; it is queued as a recurring job of the platform, shown by {@code /api/jobs}.
+ * The gateway's retention job deletes model-call records past their age (400 days in tests) and keeps the rest, a call
+ * still running whatever its age, and one not rolled up yet; hourly rollups go at their own age. It is queued as a
+ * recurring job of the platform, shown by {@code /api/jobs}.
  */
 @QuarkusTest
 class RetentionTest {
@@ -40,6 +41,41 @@ class RetentionTest {
         assertThat(exists(recent)).isTrue();
         assertThat(asAdmin().get("/api/jobs?scope=platform&kind=retention").then().statusCode(200).extract()
                 .jsonPath().getList("jobs.status")).contains("queued");
+    }
+
+    @Test
+    void callsStayUntilTheyAreRolledUpAndRollupsGoAtTheirOwnAge() {
+        String old = call(500, "ok");
+        try {
+            rolledUntil(Instant.now().minus(Duration.ofDays(600)));
+            retention.sweep(Instant.now(), true).await().atMost(Duration.ofSeconds(30));
+            assertThat(exists(old)).isTrue();
+
+            rolledUntil(Instant.now().minus(Duration.ofDays(1)));
+            retention.sweep(Instant.now(), true).await().atMost(Duration.ofSeconds(30));
+            assertThat(exists(old)).isFalse();
+        } finally {
+            pool.query("update gateway.usage_rollup set rolled_until = null").execute().await()
+                    .atMost(Duration.ofSeconds(5));
+        }
+
+        String key = UUID.randomUUID().toString();
+        for (int daysAgo : new int[] {900, 30}) { // rollups are kept 800 days in tests
+            pool.preparedQuery("insert into gateway.usage_hourly values ($1, $2, 'model', $3, 1, 0, 1, 1, 0, 0, 0, 1,"
+                            + " 1, array_fill(0, array[82]), array_fill(0, array[82]))")
+                    .execute(Tuple.of(DEFAULT_ORG, Instant.now().minus(Duration.ofDays(daysAgo))
+                            .atOffset(ZoneOffset.UTC), key)).await().atMost(Duration.ofSeconds(5));
+        }
+        retention.sweep(Instant.now(), true).await().atMost(Duration.ofSeconds(30));
+        assertThat(pool.preparedQuery("select count(*) from gateway.usage_hourly where key = $1").execute(Tuple.of(key))
+                .await().atMost(Duration.ofSeconds(5)).iterator().next().getLong(0)).isEqualTo(1);
+        pool.preparedQuery("delete from gateway.usage_hourly where key = $1").execute(Tuple.of(key)).await()
+                .atMost(Duration.ofSeconds(5));
+    }
+
+    private void rolledUntil(Instant at) {
+        pool.preparedQuery("update gateway.usage_rollup set rolled_until = $1")
+                .execute(Tuple.of(at.atOffset(ZoneOffset.UTC))).await().atMost(Duration.ofSeconds(5));
     }
 
     private String call(int daysAgo, String status) {

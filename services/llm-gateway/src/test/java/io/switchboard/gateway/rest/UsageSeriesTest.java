@@ -3,6 +3,7 @@ package io.switchboard.gateway.rest;
 import static io.switchboard.testing.Auth.as;
 import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 import static org.hamcrest.Matchers.containsString;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,7 +48,10 @@ class UsageSeriesTest {
         assertThat(series.getInt(first + ".errors")).isZero();
         assertThat(series.getInt(first + ".turns")).isEqualTo(2);
         assertThat(series.getInt(first + ".sessions")).isEqualTo(1);
-        assertThat(series.getDouble(first + ".latencyP50")).isEqualTo(200);
+        // whole hours are counted as the hourly rollups count them: percentiles from histograms, within 9 %
+        assertThat(series.getDouble(first + ".latencyP50")).isCloseTo(200, withinPercentage(9));
+        assertThat(asAdmin().get(query.replace("step=3600", "step=1800")).then().statusCode(200).extract().jsonPath()
+                .getDouble(first + ".latencyP50")).isEqualTo(200);
         assertThat(new BigDecimal(series.getString(first + ".costUsd"))).isEqualByComparingTo("0.75");
         String second = "find { it.key == '" + model + "' && it.bucket == '" + hour.plusSeconds(3600) + "' }";
         assertThat(series.getInt(second + ".errors")).isEqualTo(1);
