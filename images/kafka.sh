@@ -4,14 +4,14 @@
 # SIGTERM is passed on to the broker, which shuts down cleanly.
 set -eu
 CP='/opt/kafka/libs/*'
-controller=$((KAFKA_PORT + 1))
+controller=$((KAFKA_LISTEN_PORT + 1))
 mkdir -p "$KAFKA_DATA/data"
 cat > "$KAFKA_DATA/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=localhost:$controller
-listeners=PLAINTEXT://:$KAFKA_PORT,CONTROLLER://localhost:$controller
-advertised.listeners=PLAINTEXT://$KAFKA_ADVERTISED_HOST:$KAFKA_PORT
+listeners=PLAINTEXT://:$KAFKA_LISTEN_PORT,CONTROLLER://localhost:$controller
+advertised.listeners=PLAINTEXT://$KAFKA_ADVERTISED_HOST:$KAFKA_LISTEN_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
@@ -29,14 +29,17 @@ if [ ! -f "$KAFKA_DATA/data/meta.properties" ]; then
   java -Xmx128m -cp "$CP" kafka.tools.StorageTool format --standalone \
     -t "$(java -Xmx64m -cp "$CP" kafka.tools.StorageTool random-uuid)" -c "$KAFKA_DATA/server.properties"
 fi
+trap 'exit 143' TERM INT
 # shellcheck disable=SC2086
 java $KAFKA_OPTS -cp "$CP" kafka.Kafka "$KAFKA_DATA/server.properties" &
 broker=$!
 trap 'kill -TERM $broker' TERM INT
-until nc -w 1 127.0.0.1 "$KAFKA_PORT" </dev/null >/dev/null 2>&1; do
-  kill -0 $broker 2>/dev/null || exit 1
-  sleep 1
-done
-java -Xmx64m -XX:TieredStopAtLevel=1 -cp "$CP" io.switchboard.testing.LocalInfra topics "localhost:$KAFKA_PORT" \
-  || echo "kafka.sh: could not create the topics" >&2
-wait $broker || wait $broker # the first wait returns when the trap runs
+(
+  until nc -w 1 127.0.0.1 "$KAFKA_LISTEN_PORT" </dev/null >/dev/null 2>&1; do
+    kill -0 $broker 2>/dev/null || exit 0
+    sleep 1
+  done
+  java -Xmx64m -XX:TieredStopAtLevel=1 -cp "$CP" io.switchboard.testing.LocalInfra topics \
+    "localhost:$KAFKA_LISTEN_PORT" || echo "kafka.sh: could not create the topics" >&2
+) &
+wait $broker || wait $broker # the first wait returns when the trap runs; the second, when the broker has stopped

@@ -1,9 +1,11 @@
 #!/bin/sh
-# A service's entry point: every variable NAME_FILE (a secret mounted as a file, as docker compose does) becomes NAME
-# with the file's content; then the JVM replaces this shell (PID 1, so it gets SIGTERM and shuts down gracefully).
+# A service's entry point: each secret the platform reads, NAME, may come as a file named by NAME_FILE (docker
+# compose's secrets); then the JVM replaces this shell (PID 1, so it gets SIGTERM and shuts down gracefully).
 set -eu
-for name in $(env | sed -n 's/^\([A-Z][A-Z0-9_]*\)_FILE=.*/\1/p'); do
-  eval "file=\$${name}_FILE"
+for name in SWITCHBOARD_MASTER_KEYS SWITCHBOARD_ADMIN_PASSWORD SWITCHBOARD_ADMIN_TOKEN DB_PASSWORD OPENAI_API_KEY \
+    ANTHROPIC_API_KEY; do
+  eval "file=\${${name}_FILE:-}"
+  [ -n "$file" ] || continue
   # shellcheck disable=SC2154
   value=$(cat "$file") || { echo "cannot read ${name}_FILE ($file)" >&2; exit 2; }
   export "$name=$value"

@@ -77,6 +77,10 @@ class ManifestsTest {
         JsonNode topic = Schemas.YAML.readTree("apiVersion: kafka.strimzi.io/v1\nkind: KafkaTopic\n"
                 + "metadata: {name: t}\nspec: {partitions: many}\n");
         assertThat(schemas.problems(topic)).anySatisfy(p -> assertThat(p).contains("partitions"));
+        JsonNode user = Schemas.YAML.readTree("apiVersion: kafka.strimzi.io/v1\nkind: KafkaUser\nmetadata: {name: u}\n"
+                + "spec: {authorization: {type: simple, acls: [{resource: {type: topic, name: t}, operations: [Read],"
+                + " operation: Read}]}}\n"); // v1beta2's singular field, gone from v1
+        assertThat(schemas.problems(user)).anySatisfy(p -> assertThat(p).contains("operation"));
         JsonNode policy = Schemas.YAML.readTree("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
                 + "metadata: {name: p}\nspec: {podSelector: {}, policyType: [Ingress]}\n");
         assertThat(schemas.problems(policy)).anySatisfy(p -> assertThat(p).contains("policyType"));
