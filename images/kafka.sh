@@ -23,6 +23,8 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# idle: the controller marks its liveness every 10 s, not every 0.5 s
+metadata.max.idle.interval.ms=10000
 auto.create.topics.enable=true
 PROPS
 if [ ! -f "$KAFKA_DATA/data/meta.properties" ]; then
