@@ -2,6 +2,7 @@ package io.switchboard.gateway.maintenance;
 
 import io.smallrye.mutiny.Uni;
 import io.switchboard.gateway.config.GatewayConfig;
+import io.switchboard.gateway.usage.UsageRollup;
 import io.switchboard.jobs.BatchedDelete;
 import io.switchboard.jobs.Cron;
 import io.switchboard.jobs.Job;
@@ -29,13 +30,13 @@ public class Retention implements JobKind<Instant> {
     private final Pool pool;
     private final Jobs jobs;
     private final GatewayConfig config;
-    private final boolean rollupsOff;
+    private final UsageRollup rollup;
 
-    public Retention(Pool pool, Jobs jobs, GatewayConfig config) {
+    public Retention(Pool pool, Jobs jobs, GatewayConfig config, UsageRollup rollup) {
         this.pool = pool;
         this.jobs = jobs;
         this.config = config;
-        this.rollupsOff = config.usage().rollup().equals("off");
+        this.rollup = rollup;
     }
 
     @Override
@@ -65,7 +66,7 @@ public class Retention implements JobKind<Instant> {
 
     /** Deletes what is past its age at {@code now}; how many rows of each kind went. */
     public Uni<Map<String, Integer>> sweep(Instant now) {
-        return sweep(now, !rollupsOff);
+        return sweep(now, rollup.on());
     }
 
     /** As {@link #sweep(Instant)}; {@code keepUnrolled}: calls not rolled up yet stay. */

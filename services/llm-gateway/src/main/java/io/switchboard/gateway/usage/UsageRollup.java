@@ -71,6 +71,11 @@ public class UsageRollup implements JobKind<Instant> {
         return ticks;
     }
 
+    /** Whether the ledger is rolled up at all ({@code gateway.usage.rollup} is not {@code off}). */
+    public boolean on() {
+        return ticks != null;
+    }
+
     @Override
     public boolean cancellable() {
         return false;

@@ -28,11 +28,14 @@ import java.util.UUID;
 public class UsageSeries {
     private static final String ORG_NAME =
             "coalesce((select o.name from identity.orgs o where o.id = org_id), org_id::text)";
-    /** What a series may be split by: each one's SQL over the ledger (an unknown key is refused before here). */
+    /**
+     * What a series may be split by: each one's SQL over the ledger (an unknown key is refused before here); model,
+     * deployment and agent as the rollups group them, keys and organizations by name.
+     */
     public static final Map<String, String> SPLITS = Map.of(
-            "model", "model",
-            "deployment", "coalesce(deployment, '(none)')",
-            "agent", "coalesce(agent_id, '(none)')",
+            "model", UsageRollup.SPLITS.get("model"),
+            "deployment", UsageRollup.SPLITS.get("deployment"),
+            "agent", UsageRollup.SPLITS.get("agent"),
             "key", "coalesce((select k.name from gateway.api_keys k where k.id = api_key_id), '(none)')",
             "org", ORG_NAME,
             "all", "'all'");
