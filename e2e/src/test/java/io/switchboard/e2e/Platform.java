@@ -34,6 +34,7 @@ final class Platform implements AutoCloseable {
     static final String ADMIN_PASSWORD = "e2e-admin-password";
     private static final List<String> SERVICES = List.of("llm-gateway", "agent-runtime", "eval-runner", "admin-ui");
 
+    private static final HttpClient READINESS = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final KafkaBroker kafka;
     private final EmbeddedPostgresServer postgres;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -276,6 +277,26 @@ final class Platform implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the service as an orchestrator would ({@code SIGTERM}) and waits for it to exit by itself: how long it
+     * took. Fails if it has not exited within a pod's grace period (it is then killed).
+     */
+    Duration stopCleanly(String service) throws InterruptedException {
+        Process process = processes.remove(service);
+        long started = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(45, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(service + " did not stop within 45 s of SIGTERM; see " + log(service));
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** Whether the service answers its readiness check with 200 now. */
+    boolean ready(String service) {
+        return ready(READINESS, service);
+    }
+
     /** The process id of a running service (for heap figures). */
     long pidOf(String service) {
         return processes.get(service).pid();
@@ -346,7 +367,7 @@ final class Platform implements AutoCloseable {
     private boolean ready(HttpClient http, String service) {
         try {
             HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {
             return false;

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.admin.client.RuntimeStream;
+import io.switchboard.api.StreamEnd;
 import io.switchboard.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -85,6 +88,7 @@ public class SessionPage {
 
     private final RuntimeClient runtime;
     private final RuntimeStream stream;
+    private final StreamEnd end = new StreamEnd();
     private final ObjectMapper json;
 
     public SessionPage(@RestClient RuntimeClient runtime, @RestClient RuntimeStream stream, ObjectMapper json) {
@@ -255,7 +259,14 @@ public class SessionPage {
                 .map(event -> sse.newEventBuilder().id(event.id()).name(event.name()).data(event.data()).build());
         Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
                 .map(tick -> sse.newEventBuilder().comment("ping").build());
-        return Multi.createBy().merging().streams(events, pings);
+        // until admin-ui stops: then the browser reconnects (with Last-Event-ID) to a replica that goes on
+        return end.until(Multi.createBy().merging().streams(events, pings), () -> sse.newEventBuilder()
+                .comment("this replica is stopping: reconnect").reconnectDelay(250).build());
+    }
+
+    /** A clean stop ends the browsers' streams, so that none holds the stop up. */
+    void stop(@Observes ShutdownDelayInitiatedEvent event) {
+        end.end();
     }
 
     /** Whether the runtime's stream may come back: not when it refused the session (gone, or not the person's). */

@@ -145,6 +145,13 @@ public interface RuntimeConfig {
         @WithDefault("5s")
         Duration sweepInterval();
 
+        /**
+         * How long a stopping replica lets its running turns go on to their end; then those still running stop at
+         * their last committed step and another replica goes on with them. Well under the pod's grace period.
+         */
+        @WithDefault("20s")
+        Duration drain();
+
         /** Runners a turn may have; a turn that took down more than this many is failed with {@code runner_crashed}. */
         @WithDefault("3")
         int maxAttempts();

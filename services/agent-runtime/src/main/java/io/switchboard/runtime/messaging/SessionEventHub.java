@@ -2,10 +2,15 @@ package io.switchboard.runtime.messaging;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.api.SessionStreams;
+import io.switchboard.api.StreamEnd;
 import io.switchboard.contracts.agent.AgentEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -16,6 +21,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 @ApplicationScoped
 public class SessionEventHub {
     private final SessionStreams streams;
+    private final StreamEnd end = new StreamEnd();
 
     SessionEventHub(@ConfigProperty(name = "switchboard.streams.per-session", defaultValue = "32") int perSession,
                     @ConfigProperty(name = "switchboard.streams.per-replica", defaultValue = "10000") int perReplica,
@@ -49,5 +55,18 @@ public class SessionEventHub {
     /** This service's own wait for the session's events (a turn's end): not a client, not limited. */
     public Multi<AgentEvent> follow(String sessionId, long afterSeq) {
         return streams.follow(sessionId, afterSeq);
+    }
+
+    /** A client's whole stream, ended with {@code last} when this replica stops. */
+    public <T> Multi<T> untilStop(Multi<T> stream, Supplier<T> last) {
+        return end.until(stream, last);
+    }
+
+    /**
+     * A clean stop ends the clients' streams once the turns running here have ended or stopped (see
+     * {@code SessionLeases}): their last events are out, and clients reconnect with {@code Last-Event-ID} elsewhere.
+     */
+    void stop(@Observes @Priority(200) ShutdownDelayInitiatedEvent event) {
+        end.end();
     }
 }

@@ -333,13 +333,17 @@ public class SessionResource {
         }
     }
 
-    /** The session's events after seq {@code from}, and a ping every 15 s. */
+    /**
+     * The session's events after seq {@code from}, and a ping every 15 s, until this replica stops: then a hint to
+     * reconnect in a quarter of a second (with {@code Last-Event-ID}, to a replica that goes on).
+     */
     private Multi<OutboundSseEvent> events(String sessionId, long from, Sse sse) {
         // a new client starts with what happens from now on; a returning one with what it missed
         Multi<OutboundSseEvent> events = hub.stream(sessionId, from).map(event -> toSse(sse, event));
         Multi<OutboundSseEvent> pings = Multi.createFrom().ticks().every(Duration.ofSeconds(15))
                 .map(tick -> sse.newEventBuilder().comment("ping").build());
-        return Multi.createBy().merging().streams(events, pings);
+        return hub.untilStop(Multi.createBy().merging().streams(events, pings), () -> sse.newEventBuilder()
+                .comment("this replica is stopping: reconnect").reconnectDelay(250).build());
     }
 
     private OutboundSseEvent toSse(Sse sse, AgentEvent event) {

@@ -1,15 +1,20 @@
 package io.switchboard.runtime.turn;
 
 import io.opentelemetry.context.Context;
-import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.switchboard.runtime.config.RuntimeConfig;
+import io.switchboard.runtime.messaging.CommandConsumer;
 import io.switchboard.runtime.messaging.EventPublisher;
+import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.Turn;
 import io.switchboard.traces.SessionLogs;
 import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -51,10 +56,12 @@ public class SessionLeases {
     private final Set<UUID> unpublished = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private final Vertx vertx;
+    private final KafkaClientService kafka;
 
     public SessionLeases(SessionRepository sessions, TurnRunner runner, SessionMailboxes mailboxes,
-                         EventPublisher events, RuntimeConfig config, Vertx vertx) {
+                         EventPublisher events, RuntimeConfig config, Vertx vertx, KafkaClientService kafka) {
         this.sessions = sessions;
+        this.kafka = kafka;
         this.vertx = vertx;
         this.runner = runner;
         this.mailboxes = mailboxes;
@@ -68,6 +75,9 @@ public class SessionLeases {
      * command that brought {@code turnId} (null if none did); other turns run in traces of their own.
      */
     public void runTurns(UUID sessionId, UUID turnId, Context parent) {
+        if (stopping) {
+            return; // journaled: a replica that goes on finds the turn once this one has let go of the session
+        }
         mailboxes.submit(sessionId.toString(), () -> drain(sessionId, turnId, parent, false));
     }
 
@@ -79,7 +89,7 @@ public class SessionLeases {
      */
     public Uni<SessionRepository.Recorded> recordAndRun(UUID sessionId, UUID turnId, String text, Context parent) {
         CompletableFuture<SessionRepository.Recorded> journaled = new CompletableFuture<>();
-        boolean idleHere = !unpublished.contains(sessionId) && mailboxes.submitIfIdle(sessionId.toString(),
+        boolean idleHere = !stopping && !unpublished.contains(sessionId) && mailboxes.submitIfIdle(sessionId.toString(),
                 () -> settled(sessionId, sessions.recordAndClaim(sessionId, turnId, text, runnerId,
                                 config.recovery().lease(), TurnRunner.SEQ_BLOCK)
                         .onFailure().invoke(journaled::completeExceptionally)
@@ -158,7 +168,7 @@ public class SessionLeases {
                 unpublished.add(sessionId);
                 return Uni.createFrom().voidItem();
             }
-            if (ran.lost()) {
+            if (ran.lost() || stopping) { // stopping: the session is let go with the others
                 return Uni.createFrom().voidItem();
             }
             if (ran.idleAt() != null) {
@@ -226,7 +236,7 @@ public class SessionLeases {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class) // not while the pool closes at shutdown
     Uni<Void> adoptOrphans() {
-        if (!eventsReady()) {
+        if (stopping || !eventsReady()) {
             return Uni.createFrom().voidItem(); // just started: turns resumed now could not tell anyone
         }
         return sessions.orphaned(100).invoke(orphans -> orphans.forEach(id -> mailboxes.submit(id.toString(),
@@ -243,10 +253,61 @@ public class SessionLeases {
         }
     }
 
-    /** On a clean stop, the sessions this runner holds go back at once; their turns resume on the next start. */
-    void letGo(@Observes ShutdownEvent event) {
+    /**
+     * A clean stop begins (SIGTERM; readiness goes down, HTTP still serves): this replica takes no more turns (its
+     * share of {@code agent.commands} waits in Kafka until its partitions move), lets the turns it runs go on to
+     * their end for up to {@code runtime.recovery.drain}, stops those still running at their last committed step,
+     * and gives every session back at once, so another replica (or this one, restarted) goes on with them without
+     * waiting for their leases to run out. Then the streams end ({@link SessionEventHub}); after the shutdown delay,
+     * HTTP and the consumers close.
+     */
+    void stop(@Observes @Priority(100) ShutdownDelayInitiatedEvent event) {
         stopping = true;
-        // but not those with an end to publish: their leases run out, and the sweep publishes it
+        long started = System.nanoTime();
+        pauseCommands();
+        int running = runner.running();
+        if (running > 0) {
+            LOG.infof("stopping: letting %d turns run to their end (at most %s)", running, config.recovery().drain());
+        }
+        long deadline = started + config.recovery().drain().toNanos();
+        long nextRenewal = started + config.recovery().heartbeat().toNanos();
+        while (runner.running() > 0 && System.nanoTime() < deadline) {
+            if (System.nanoTime() > nextRenewal) { // the scheduler may have stopped: renewed here while they run
+                renewLeases().await().atMost(Duration.ofSeconds(5));
+                nextRenewal = System.nanoTime() + config.recovery().heartbeat().toNanos();
+            }
+            sleep(Duration.ofMillis(50));
+        }
+        int left = runner.stopAll();
+        if (left > 0) {
+            LOG.warnf("stopping: %d turns still running after %s stop at their last committed step; another replica"
+                    + " goes on with them", left, config.recovery().drain());
+            for (int i = 0; i < 40 && runner.running() > 0; i++) {
+                sleep(Duration.ofMillis(50));
+            }
+        }
+        // sessions with an end still to publish are kept: their leases run out, and the sweep publishes it
         sessions.releaseAll(runnerId, Set.copyOf(unpublished)).await().atMost(Duration.ofSeconds(5));
+        LOG.infof("stopped in %d ms: every session given back", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void pauseCommands() {
+        try {
+            KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CommandConsumer.CHANNEL);
+            if (consumer != null) {
+                consumer.pause().await().atMost(Duration.ofSeconds(5));
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not pause %s (commands taken now wait for the sweep): %s", CommandConsumer.CHANNEL,
+                    e.getMessage());
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -169,6 +169,21 @@ public class TurnRunner {
         }
     }
 
+    /** Turns running here now. */
+    public int running() {
+        return running.size();
+    }
+
+    /**
+     * Stops every turn running here at its last committed step, as a runner that died would leave it (without a
+     * word more; what streamed since is void, {@code TurnResumed}): for a replica that is stopping. Gives how many.
+     */
+    public int stopAll() {
+        List<Run> runs = List.copyOf(running.values());
+        runs.forEach(Run::stopHere);
+        return runs.size();
+    }
+
     /** One turn being run: the machine's state, and the work it asked for. */
     private final class Run {
         final UUID sessionId;
@@ -378,7 +393,7 @@ public class TurnRunner {
         }
 
         /** Stops the run without a word more: the turn goes on from its journal (this runner's or another's). */
-        private void stopHere() {
+        void stopHere() {
             feed(new TurnInput.Stopped());
             stopWork();
             done.complete(null);

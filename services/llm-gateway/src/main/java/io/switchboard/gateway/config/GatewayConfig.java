@@ -205,6 +205,13 @@ public interface GatewayConfig {
         @WithDefault("1s")
         Duration flushInterval();
 
+        /**
+         * How long a stopping replica lets the calls under way go on to their end (first those through its HTTP front
+         * doors, then those from Kafka); then they end {@code interrupted}. Well under the pod's grace period.
+         */
+        @WithDefault("20s")
+        Duration drain();
+
         /** How often calls left running by a replica that died are looked for and settled as interrupted. */
         @WithDefault("1m")
         Duration sweepInterval();

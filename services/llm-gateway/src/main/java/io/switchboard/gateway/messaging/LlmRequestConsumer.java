@@ -1,13 +1,17 @@
 package io.switchboard.gateway.messaging;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Router;
@@ -16,12 +20,14 @@ import io.switchboard.gateway.usage.CallRecorder;
 import io.switchboard.traces.SessionLogs;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -39,6 +45,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class LlmRequestConsumer {
+    static final String CHANNEL = "llm-requests";
     static final int MAX_CONCURRENT_STREAMS = 1024;
     /** How long a text delta waits for the next to go out with it. */
     static final Duration COALESCE = Duration.ofMillis(2);
@@ -54,13 +61,19 @@ public class LlmRequestConsumer {
     private final CallRecorder recorder;
     /** Calls from Kafka in flight here, by request id: what stops each one. */
     private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
+    /** Replies being streamed from here (from the request's ack to the last chunk handed to Kafka). */
+    private final AtomicInteger replying = new AtomicInteger();
+    private final KafkaClientService kafka;
+    private final Duration drain;
 
-    public LlmRequestConsumer(Router router, CallRecorder recorder) {
+    public LlmRequestConsumer(Router router, CallRecorder recorder, KafkaClientService kafka, GatewayConfig config) {
         this.router = router;
         this.recorder = recorder;
+        this.kafka = kafka;
+        this.drain = config.calls().drain();
     }
 
-    @Incoming("llm-requests")
+    @Incoming(CHANNEL)
     @Outgoing("llm-replies")
     public Multi<Message<LlmChunk>> serve(Multi<Message<LlmRequest>> requests) {
         return requests.onItem().transformToMulti(this::reply).merge(MAX_CONCURRENT_STREAMS);
@@ -104,7 +117,44 @@ public class LlmRequestConsumer {
                     return Multi.createFrom().iterable(chunks.failed(failure));
                 })
                 .onTermination().invoke(() -> recorder.record(meter))
-                .map(chunk -> Message.of(chunk, routing).addMetadata(key));
+                .map(chunk -> Message.of(chunk, routing).addMetadata(key))
+                .onSubscription().invoke(replying::incrementAndGet)
+                .onTermination().invoke(replying::decrementAndGet);
+    }
+
+    /**
+     * A clean stop begins (SIGTERM; readiness goes down): no more requests are taken (this replica's share waits in
+     * Kafka until its partitions move to another), and the calls under way stream on to their end for up to
+     * {@code gateway.calls.drain}, so their requesters never notice. Then come the shutdown delay, the calls under way
+     * through the HTTP front doors ({@code quarkus.shutdown.timeout}), the ledger's last flush ({@link CallRecorder}),
+     * and the consumers and producers close.
+     */
+    void stop(@Observes ShutdownDelayInitiatedEvent event) {
+        long started = System.nanoTime();
+        try {
+            KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
+            if (consumer != null) {
+                consumer.pause().await().atMost(Duration.ofSeconds(5));
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not pause %s: %s", CHANNEL, e.getMessage());
+        }
+        if (replying.get() > 0) {
+            LOG.infof("stopping: letting %d LLM calls run to their end (at most %s)", replying.get(), drain);
+        }
+        long deadline = started + drain.toNanos();
+        while (replying.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (replying.get() > 0) {
+            LOG.warnf("stopping with %d LLM calls still under way after %s", replying.get(), drain);
+        }
+        LOG.infof("stopped taking LLM calls in %d ms", (System.nanoTime() - started) / 1_000_000);
     }
 
     /** {@code events}, and a {@code KeepAlive} whenever they have been silent for {@code every} (checked twice as often). */
