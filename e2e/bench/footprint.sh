@@ -21,16 +21,16 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ready() { curl -fsS -o /dev/null "http://localhost:$1/q/health/ready" 2>/dev/null; }
 
-# all processes of the platform: the supervised ones and PostgreSQL's server and its backends
+# all processes of the platform: the supervised ones, and PostgreSQL's backends and helpers (the server's children)
 processes() {
-  local name pid
+  local name pid child
   for name in postgres kafka llm-gateway agent-runtime eval-runner admin-ui; do
-    read -r pid _ <"$SWITCHBOARD_HOME/run/$name.pid" 2>/dev/null && [ -d "/proc/$pid" ] && echo "$name $pid"
+    read -r pid _ <"$SWITCHBOARD_HOME/run/$name.pid" 2>/dev/null && [ -d "/proc/$pid" ] || continue
+    echo "$name $pid"
+    if [ "$name" = postgres ]; then
+      for child in $(ps -o pid= --ppid "$pid"); do echo "postgres $child"; done
+    fi
   done
-  local postmaster
-  postmaster=$(head -1 "$SWITCHBOARD_HOME/postgres/postmaster.pid" 2>/dev/null) || return 0
-  echo "postgres-server $postmaster"
-  for pid in $(ps -o pid= --ppid "$postmaster"); do echo "postgres-server $pid"; done
 }
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/$3" 2>/dev/null || echo 0; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -83,7 +83,7 @@ run() { # run <label>
   local used=0
   for pid in "${!before[@]}"; do used=$((used + $(ticks "$pid") - ${before[$pid]})); done
   printf '%-44s %10s %10s\n' "idle memory (MB)" "RSS" "PSS"
-  for name in postgres postgres-server kafka llm-gateway agent-runtime eval-runner admin-ui; do
+  for name in postgres kafka llm-gateway agent-runtime eval-runner admin-ui; do
     [ -n "${rss[$name]:-}" ] || continue
     printf '  %-42s %10d %10d\n' "$name" $((rss[$name] / 1024)) $((pss[$name] / 1024))
     total_rss=$((total_rss + rss[$name])) total_pss=$((total_pss + pss[$name]))

@@ -203,11 +203,17 @@ final class Platform implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         // "agent-runtime#2" is a second replica of agent-runtime
         String module = service.contains("#") ? service.substring(0, service.indexOf('#')) : service;
-        Path jar = root.resolve("services/" + module + "/target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: build the services first (./mvnw install)");
+        // -Dswitchboard.e2e.native=true: the native executables `./mvnw install -Pnative` made (.github/workflows)
+        boolean nativeImage = Boolean.getBoolean("switchboard.e2e.native");
+        Path executable = root.resolve("services/" + module + "/target/" + (nativeImage
+                ? module + "-0.1.0-SNAPSHOT-runner" : "quarkus-app/quarkus-run.jar"));
+        if (!Files.exists(executable)) {
+            throw new IllegalStateException(executable + " is missing: build the services first (./mvnw install"
+                    + (nativeImage ? " -Pnative)" : ")"));
         }
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
+        List<String> command = nativeImage ? List.of(executable.toString(), "-Xmx256m")
+                : List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", executable.toString());
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(service).toFile()));
         Map<String, String> env = builder.environment();

@@ -50,12 +50,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return start(builder);
     }
 
-    /** A server on {@code port} that keeps its data in {@code dataDirectory}. */
-    public static EmbeddedPostgresServer startPersistent(File dataDirectory, int port) {
-        return start(EmbeddedPostgres.builder().setPort(port)
-                .setDataDirectory(dataDirectory).setCleanDataDirectory(false));
-    }
-
     private static EmbeddedPostgresServer start(EmbeddedPostgres.Builder builder) {
         try {
             EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder);
