@@ -25,6 +25,9 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 # idle: the controller marks its liveness every 10 s, not every 0.5 s
 metadata.max.idle.interval.ms=10000
+# a small broker: the log cleaner's dedupe map takes 8 MB of heap, not 128; groups' offsets live in 4 partitions, not 50
+log.cleaner.dedupe.buffer.size=8388608
+offsets.topic.num.partitions=4
 auto.create.topics.enable=true
 PROPS
 if [ ! -f "$KAFKA_DATA/data/meta.properties" ]; then

@@ -76,7 +76,7 @@ public final class Reports {
     public static String junit(String suite, Run run, List<CaseSummary> cases) {
         StringWriter xml = new StringWriter();
         try {
-            XMLStreamWriter w = XMLOutputFactory.newInstance().createXMLStreamWriter(xml);
+            XMLStreamWriter w = XMLOutputFactory.newDefaultFactory().createXMLStreamWriter(xml);
             w.writeStartDocument("UTF-8", "1.0");
             w.writeStartElement("testsuites");
             w.writeStartElement("testsuite");
