@@ -1,6 +1,7 @@
 package io.switchboard.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +28,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,15 @@ class RollingRestartIT {
         platform = Platform.start(Duration.ofMillis(20));
         platform.startReplica("agent-runtime", 2);
         platform.startReplica("llm-gateway", 2);
+        // from a steady state: both replicas of each shared group hold partitions (a replica is ready before its
+        // consumer joins; a partition moved before its first offset commit would be read again from its start)
+        Map<String, Object> settings = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafkaBootstrap());
+        try (Admin admin = Admin.create(settings)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> admin
+                    .describeConsumerGroups(List.of("agent-runtime", "llm-gateway")).all().get().values().stream()
+                    .allMatch(group -> group.members().size() == 2 && group.members().stream()
+                            .noneMatch(member -> member.assignment().topicPartitions().isEmpty())));
+        }
     }
 
     @AfterAll

@@ -1,9 +1,10 @@
 package io.switchboard.api;
 
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -13,17 +14,26 @@ import java.util.function.Supplier;
  */
 public final class StreamEnd {
     private static final Object END = new Object();
-    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    /** The streams open now: each one's end signal (a stream that ends by itself takes its signal away). */
+    private final Set<MultiEmitter<Object>> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean ended;
 
     /** Ends every stream; those begun from now on end at once. */
     public void end() {
-        ended.complete(null);
+        ended = true;
+        open.forEach(signal -> signal.emit(END));
     }
 
     /** {@code stream} until the end, then {@code last}. */
     @SuppressWarnings("unchecked")
     public <T> Multi<T> until(Multi<T> stream, Supplier<T> last) {
-        Multi<Object> end = Uni.createFrom().completionStage(ended).onItem().<Object>transform(x -> END).toMulti();
+        Multi<Object> end = Multi.createFrom().emitter(signal -> {
+            open.add(signal);
+            signal.onTermination(() -> open.remove(signal));
+            if (ended) {
+                signal.emit(END);
+            }
+        });
         return Multi.createBy().merging().streams(stream.onItem().<Object>transform(item -> item), end)
                 .select().first(item -> item != END)
                 .onItem().transform(item -> (T) item)

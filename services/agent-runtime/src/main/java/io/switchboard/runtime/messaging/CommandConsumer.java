@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class CommandConsumer {
-    public static final String CHANNEL = "agent-commands";
+    static final String CHANNEL = "agent-commands";
     private static final Logger LOG = Logger.getLogger(CommandConsumer.class);
 
     private final SessionService sessions;

@@ -4,10 +4,7 @@ import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.switchboard.runtime.config.RuntimeConfig;
-import io.switchboard.runtime.messaging.CommandConsumer;
 import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.SessionRepository;
@@ -56,12 +53,10 @@ public class SessionLeases {
     private final Set<UUID> unpublished = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private final Vertx vertx;
-    private final KafkaClientService kafka;
 
     public SessionLeases(SessionRepository sessions, TurnRunner runner, SessionMailboxes mailboxes,
-                         EventPublisher events, RuntimeConfig config, Vertx vertx, KafkaClientService kafka) {
+                         EventPublisher events, RuntimeConfig config, Vertx vertx) {
         this.sessions = sessions;
-        this.kafka = kafka;
         this.vertx = vertx;
         this.runner = runner;
         this.mailboxes = mailboxes;
@@ -90,7 +85,8 @@ public class SessionLeases {
     public Uni<SessionRepository.Recorded> recordAndRun(UUID sessionId, UUID turnId, String text, Context parent) {
         CompletableFuture<SessionRepository.Recorded> journaled = new CompletableFuture<>();
         boolean idleHere = !stopping && !unpublished.contains(sessionId) && mailboxes.submitIfIdle(sessionId.toString(),
-                () -> settled(sessionId, sessions.recordAndClaim(sessionId, turnId, text, runnerId,
+                () -> stopping ? journalOnly(sessionId, turnId, text, journaled)
+                        : settled(sessionId, sessions.recordAndClaim(sessionId, turnId, text, runnerId,
                                 config.recovery().lease(), TurnRunner.SEQ_BLOCK)
                         .onFailure().invoke(journaled::completeExceptionally)
                         .invoke(recording -> journaled.complete(recording.recorded()))
@@ -110,12 +106,23 @@ public class SessionLeases {
         return Uni.createFrom().completionStage(journaled);
     }
 
+    /** While stopping: the message is journaled for a replica that goes on, and no turn begins here. */
+    private Uni<Void> journalOnly(UUID sessionId, UUID turnId, String text,
+                                  CompletableFuture<SessionRepository.Recorded> journaled) {
+        return sessions.recordUserMessage(sessionId, turnId, text, null)
+                .invoke(journaled::complete).onFailure().invoke(journaled::completeExceptionally)
+                .replaceWithVoid().onFailure().recoverWithNull();
+    }
+
     /**
      * Runs the session's turns while this runner can take its lease. {@code recovering}: the session is taken from a
      * runner that died or never got to it; a runner that died right after committing a turn's end may not have
      * published it, so it is published again first (readers drop a repeat by seq).
      */
     private Uni<Void> drain(UUID sessionId, UUID turnId, Context parent, boolean recovering) {
+        if (stopping) {
+            return Uni.createFrom().voidItem(); // queued before the stop: a replica that goes on takes it up
+        }
         // a turn's end this runner committed but could not publish is published first, whatever comes next
         boolean republish = recovering || unpublished.remove(sessionId);
         Uni<Boolean> ready = !republish ? Uni.createFrom().item(true)
@@ -152,6 +159,9 @@ public class SessionLeases {
      * while one can run. A turn waiting for operators holds up the ones after it: the session waits without a runner.
      */
     private Uni<Void> runNext(UUID sessionId, UUID turnId, Context parent) {
+        if (stopping) {
+            return Uni.createFrom().voidItem(); // the session is given back with the others
+        }
         return sessions.claimNext(sessionId, runnerId, config.recovery().lease(), TurnRunner.SEQ_BLOCK)
                 .flatMap(claimed -> claimed == null
                         ? Uni.createFrom().voidItem() // nothing to run, or another live runner runs it
@@ -254,53 +264,54 @@ public class SessionLeases {
     }
 
     /**
-     * A clean stop begins (SIGTERM; readiness goes down, HTTP still serves): this replica takes no more turns (its
-     * share of {@code agent.commands} waits in Kafka until its partitions move), lets the turns it runs go on to
-     * their end for up to {@code runtime.recovery.drain}, stops those still running at their last committed step,
-     * and gives every session back at once, so another replica (or this one, restarted) goes on with them without
-     * waiting for their leases to run out. Then the streams end ({@link SessionEventHub}); after the shutdown delay,
-     * HTTP and the consumers close.
+     * A clean stop begins (SIGTERM; readiness goes down, HTTP still serves): this replica begins no more turns
+     * (messages that still reach it are journaled for a replica that goes on, whose sweep finds them), lets the turns
+     * it runs, and any claim under way, go on to their end for up to {@code runtime.recovery.drain}, stops those
+     * still running at their last committed step, and gives every session back at once, so another replica (or this
+     * one, restarted) goes on with them without waiting for their leases to run out. Then the streams end
+     * ({@link SessionEventHub}); after the shutdown delay, HTTP and the consumers close.
      */
     void stop(@Observes @Priority(100) ShutdownDelayInitiatedEvent event) {
         stopping = true;
         long started = System.nanoTime();
-        pauseCommands();
-        int running = runner.running();
-        if (running > 0) {
-            LOG.infof("stopping: letting %d turns run to their end (at most %s)", running, config.recovery().drain());
-        }
-        long deadline = started + config.recovery().drain().toNanos();
-        long nextRenewal = started + config.recovery().heartbeat().toNanos();
-        while (runner.running() > 0 && System.nanoTime() < deadline) {
-            if (System.nanoTime() > nextRenewal) { // the scheduler may have stopped: renewed here while they run
-                renewLeases().await().atMost(Duration.ofSeconds(5));
-                nextRenewal = System.nanoTime() + config.recovery().heartbeat().toNanos();
+        try {
+            if (busy()) {
+                LOG.infof("stopping: letting %d turns run to their end (at most %s)", runner.running(),
+                        config.recovery().drain());
             }
-            sleep(Duration.ofMillis(50));
-        }
-        int left = runner.stopAll();
-        if (left > 0) {
-            LOG.warnf("stopping: %d turns still running after %s stop at their last committed step; another replica"
-                    + " goes on with them", left, config.recovery().drain());
-            for (int i = 0; i < 40 && runner.running() > 0; i++) {
+            long deadline = started + config.recovery().drain().toNanos();
+            long nextRenewal = started + config.recovery().heartbeat().toNanos();
+            while (busy() && System.nanoTime() < deadline) {
+                if (System.nanoTime() > nextRenewal) { // renewed here too: a drain may outlast a lease
+                    renewLeases().await().atMost(Duration.ofSeconds(5));
+                    nextRenewal = System.nanoTime() + config.recovery().heartbeat().toNanos();
+                }
                 sleep(Duration.ofMillis(50));
             }
-        }
-        // sessions with an end still to publish are kept: their leases run out, and the sweep publishes it
-        sessions.releaseAll(runnerId, Set.copyOf(unpublished)).await().atMost(Duration.ofSeconds(5));
-        LOG.infof("stopped in %d ms: every session given back", (System.nanoTime() - started) / 1_000_000);
-    }
-
-    private void pauseCommands() {
-        try {
-            KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CommandConsumer.CHANNEL);
-            if (consumer != null) {
-                consumer.pause().await().atMost(Duration.ofSeconds(5));
+            int left = runner.stopAll();
+            if (left > 0) {
+                LOG.warnf("stopping: %d turns still running after %s stop at their last committed step; another"
+                        + " replica goes on with them", left, config.recovery().drain());
+                for (int i = 0; i < 40 && busy(); i++) {
+                    sleep(Duration.ofMillis(50));
+                }
             }
         } catch (RuntimeException e) {
-            LOG.warnf("could not pause %s (commands taken now wait for the sweep): %s", CommandConsumer.CHANNEL,
-                    e.getMessage());
+            LOG.warnf("stopping: the drain broke off (%s); the sessions are given back as they are", e.getMessage());
+        } finally {
+            try {
+                // sessions with an end still to publish are kept: their leases run out, and the sweep publishes it
+                sessions.releaseAll(runnerId, Set.copyOf(unpublished)).await().atMost(Duration.ofSeconds(5));
+                LOG.infof("stopped in %d ms: every session given back", (System.nanoTime() - started) / 1_000_000);
+            } catch (RuntimeException e) {
+                LOG.warnf("stopping: sessions not given back (their leases run out): %s", e.getMessage());
+            }
         }
+    }
+
+    /** Turns running here, or session work (a claim, a turn's end) still under way. */
+    private boolean busy() {
+        return runner.running() > 0 || mailboxes.active() > 0;
     }
 
     private static void sleep(Duration duration) {

@@ -206,10 +206,11 @@ public interface GatewayConfig {
         Duration flushInterval();
 
         /**
-         * How long a stopping replica lets the calls under way go on to their end (first those through its HTTP front
-         * doors, then those from Kafka); then they end {@code interrupted}. Well under the pod's grace period.
+         * How long a stopping replica lets the calls under way go on to their end: first those from Kafka (its share
+         * of {@code llm.requests} waits meanwhile, so this stays under the requesters' 15 s reply timeout), then,
+         * after the shutdown delay, those through its HTTP front doors. Then they end {@code interrupted}.
          */
-        @WithDefault("20s")
+        @WithDefault("10s")
         Duration drain();
 
         /** How often calls left running by a replica that died are looked for and settled as interrupted. */
