@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -49,6 +48,7 @@ class RollingRestartIT {
     private static final List<String> RUNTIMES = List.of("agent-runtime", "agent-runtime#2");
     private static Platform platform;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AdminApi api = new AdminApi(http, Duration.ofSeconds(30));
 
     @BeforeAll
     static void start() throws Exception {
@@ -75,11 +75,11 @@ class RollingRestartIT {
 
     @Test
     void aRollingRestartOfEveryServiceUnderLoadLosesNoTurnAndRepeatsNoEvent() throws Exception {
-        String agentId = post(platform.runtime(), "/api/agents", "{\"name\":\"rolling\",\"model\":\"sim\"}")
+        String agentId = api.post(platform.runtime(), "/api/agents", "{\"name\":\"rolling\",\"model\":\"sim\"}")
                 .get("id").asText();
         List<Conversation> conversations = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
-            conversations.add(new Conversation(post(platform.runtime(), "/api/sessions",
+            conversations.add(new Conversation(api.post(platform.runtime(), "/api/sessions",
                     "{\"agentId\":\"" + agentId + "\"}").get("id").asText()));
         }
         AtomicBoolean load = new AtomicBoolean(true);
@@ -116,7 +116,7 @@ class RollingRestartIT {
         long failed = 0;
         long interrupted = 0;
         for (Conversation conversation : conversations) {
-            JsonNode session = get(platform.runtime(), "/api/sessions/" + conversation.sessionId);
+            JsonNode session = api.get(platform.runtime(), "/api/sessions/" + conversation.sessionId);
             List<String> roles = new ArrayList<>();
             session.get("messages").forEach(m -> roles.add(m.get("role").asText()));
             for (int i = 0; i < roles.size(); i++) {
@@ -212,8 +212,9 @@ class RollingRestartIT {
                 String replica = RUNTIMES.get((next + attempt) % RUNTIMES.size());
                 if (platform.ready(replica)) {
                     try {
-                        HttpResponse<String> response = http.send(request(platform.urlOf(replica) + "/api/sessions/"
-                                        + sessionId + "/messages").header("Content-Type", "application/json")
+                        String messages = platform.urlOf(replica) + "/api/sessions/" + sessionId + "/messages";
+                        HttpResponse<String> response = http.send(AdminApi.request(messages)
+                                        .header("Content-Type", "application/json")
                                         .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"" + text + "\"}"))
                                         .build(), HttpResponse.BodyHandlers.ofString());
                         if (response.statusCode() == 202) {
@@ -238,8 +239,8 @@ class RollingRestartIT {
             boolean first = true;
             while (!finished) {
                 try {
-                    HttpRequest.Builder request = request(platform.adminUi() + "/sessions/" + sessionId + "/stream"
-                            + (first ? "?after=0" : ""));
+                    HttpRequest.Builder request = AdminApi.request(platform.adminUi() + "/sessions/" + sessionId
+                            + "/stream" + (first ? "?after=0" : ""));
                     if (!first) {
                         request.header("Last-Event-ID", Long.toString(lastSeq.get()));
                     }
@@ -306,22 +307,5 @@ class RollingRestartIT {
             }
             lastSeq.set(Math.max(lastSeq.get(), seq));
         }
-    }
-
-    private static HttpRequest.Builder request(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + Platform.ADMIN_TOKEN);
-    }
-
-    private JsonNode post(String base, String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(request(base + path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isIn(201, 202);
-        return JSON.readTree(response.body());
-    }
-
-    private JsonNode get(String base, String path) throws Exception {
-        HttpResponse<String> response = http.send(request(base + path).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return JSON.readTree(response.body());
     }
 }

@@ -11,9 +11,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,6 +55,7 @@ class SecuredKafkaIT {
     private static SecuredKafka kafka;
     private static Platform platform;
     private final HttpClient http = HttpClient.newHttpClient();
+    private final AdminApi api = new AdminApi(http, WAIT);
 
     @BeforeAll
     static void startPlatform() throws Exception {
@@ -113,25 +112,25 @@ class SecuredKafkaIT {
     @Test
     void aToolTurnAndAnEvalRunGoThroughTheSecuredBroker() throws Exception {
         // agent-runtime -> llm.requests -> llm-gateway -> llm.replies -> agent-runtime -> agent.events -> the stream
-        String agent = post(platform.runtime(), "/api/agents",
+        String agent = api.post(platform.runtime(), "/api/agents",
                 "{\"name\":\"clock\",\"model\":\"sim\",\"tools\":[\"clock\"]}").get("id").asText();
-        String session = post(platform.runtime(), "/api/sessions", "{\"agentId\":\"" + agent + "\"}").get("id")
+        String session = api.post(platform.runtime(), "/api/sessions", "{\"agentId\":\"" + agent + "\"}").get("id")
                 .asText();
-        post(platform.runtime(), "/api/sessions/" + session + "/messages", "{\"text\":\"What time is it?\"}");
+        api.post(platform.runtime(), "/api/sessions/" + session + "/messages", "{\"text\":\"What time is it?\"}");
         List<String[]> events = readTurn(platform.runtime() + "/api/sessions/" + session + "/stream?after=0");
         assertThat(events).extracting(e -> e[0]).contains("tool_call_finished").endsWith("turn_completed");
         assertThat(JSON.readTree(events.get(events.size() - 1)[1]).get("text").asText()).startsWith("The tool says");
 
         // eval-runner -> agent.commands -> agent-runtime -> agent.events -> eval-runner
-        String suite = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"secured\",\"agent\":\""
+        String suite = api.post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"secured\",\"agent\":\""
                 + agent + "\",\"cases\":[{\"name\":\"hello\",\"turns\":[{\"user\":\"hello\",\"expect\":"
                 + "[{\"contains\":\"hello\"}]}]}]}").get("id").asText();
-        String run = post(platform.urlOf("eval-runner"), "/api/suites/" + suite + "/runs", "{}").get("id").asText();
+        String run = api.post(platform.urlOf("eval-runner"), "/api/suites/" + suite + "/runs", "{}").get("id").asText();
         long deadline = System.nanoTime() + WAIT.toNanos();
-        JsonNode detail = get(platform.urlOf("eval-runner"), "/api/runs/" + run);
+        JsonNode detail = api.get(platform.urlOf("eval-runner"), "/api/runs/" + run);
         while (detail.get("run").get("status").asText().equals("running") && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            detail = get(platform.urlOf("eval-runner"), "/api/runs/" + run);
+            detail = api.get(platform.urlOf("eval-runner"), "/api/runs/" + run);
         }
         assertThat(detail.get("run").get("status").asText()).isEqualTo("completed");
         assertThat(detail.get("run").get("passed").asInt()).isEqualTo(1);
@@ -168,27 +167,9 @@ class SecuredKafkaIT {
         }
     }
 
-    private JsonNode post(String base, String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(asAdmin(base + path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isIn(201, 202);
-        return JSON.readTree(response.body());
-    }
-
-    private JsonNode get(String base, String path) throws Exception {
-        HttpResponse<String> response = http.send(asAdmin(base + path).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
-    }
-
-    private static HttpRequest.Builder asAdmin(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(WAIT)
-                .header("Authorization", "Bearer " + Platform.ADMIN_TOKEN);
-    }
-
     /** A turn's SSE events as {name, data}, until it ends (or {@link #WAIT} has passed). */
     private List<String[]> readTurn(String url) throws Exception {
-        HttpResponse<InputStream> response = http.send(asAdmin(url).build(),
+        HttpResponse<InputStream> response = http.send(AdminApi.request(url).timeout(WAIT).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         List<String[]> events = new ArrayList<>();

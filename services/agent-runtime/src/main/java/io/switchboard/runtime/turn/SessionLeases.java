@@ -4,6 +4,7 @@ import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.switchboard.api.Drain;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.messaging.EventPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
@@ -280,21 +281,19 @@ public class SessionLeases {
                         config.recovery().drain());
             }
             long deadline = started + config.recovery().drain().toNanos();
-            long nextRenewal = started + config.recovery().heartbeat().toNanos();
-            while (busy() && System.nanoTime() < deadline) {
-                if (System.nanoTime() > nextRenewal) { // renewed here too: a drain may outlast a lease
-                    renewLeases().await().atMost(Duration.ofSeconds(5));
-                    nextRenewal = System.nanoTime() + config.recovery().heartbeat().toNanos();
+            // in slices of a heartbeat, renewing the leases between them: a drain may outlast a lease
+            while (!Drain.waitWhile(this::busy, Duration.ofNanos(Math.min(config.recovery().heartbeat().toNanos(),
+                    Math.max(0, deadline - System.nanoTime()))))) {
+                if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
+                    break;
                 }
-                sleep(Duration.ofMillis(50));
+                renewLeases().await().atMost(Duration.ofSeconds(5));
             }
             int left = runner.stopAll();
             if (left > 0) {
                 LOG.warnf("stopping: %d turns still running after %s stop at their last committed step; another"
                         + " replica goes on with them", left, config.recovery().drain());
-                for (int i = 0; i < 40 && busy(); i++) {
-                    sleep(Duration.ofMillis(50));
-                }
+                Drain.waitWhile(this::busy, Duration.ofSeconds(2));
             }
         } catch (RuntimeException e) {
             LOG.warnf("stopping: the drain broke off (%s); the sessions are given back as they are", e.getMessage());
@@ -312,13 +311,5 @@ public class SessionLeases {
     /** Turns running here, or session work (a claim, a turn's end) still under way. */
     private boolean busy() {
         return runner.running() > 0 || mailboxes.active() > 0;
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.switchboard.api.Drain;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -142,16 +143,7 @@ public class LlmRequestConsumer {
         if (replying.get() > 0) {
             LOG.infof("stopping: letting %d LLM calls run to their end (at most %s)", replying.get(), drain);
         }
-        long deadline = started + drain.toNanos();
-        while (replying.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (replying.get() > 0) {
+        if (!Drain.waitWhile(() -> replying.get() > 0, drain)) {
             LOG.warnf("stopping with %d LLM calls still under way after %s", replying.get(), drain);
         }
         LOG.infof("stopped taking LLM calls in %d ms", (System.nanoTime() - started) / 1_000_000);
