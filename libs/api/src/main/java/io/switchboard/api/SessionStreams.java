@@ -119,9 +119,32 @@ public final class SessionStreams {
         return clients.get();
     }
 
+    /**
+     * One stream and how far it got: it is sent only events above that. A replica's copy of a session can be behind
+     * a client that reconnects (a replica restarted, and the client got a snapshot up to the session's last event
+     * from the database): the events the copy receives next must not reach that client again.
+     */
+    private static final class Subscriber {
+        final MultiEmitter<? super AgentEvent> emitter;
+        /** Guarded by the channel's lock. */
+        private long sentSeq;
+
+        Subscriber(MultiEmitter<? super AgentEvent> emitter, long afterSeq) {
+            this.emitter = emitter;
+            this.sentSeq = afterSeq;
+        }
+
+        void send(AgentEvent event) {
+            if (event.seq() > sentSeq) {
+                sentSeq = event.seq();
+                emitter.emit(event);
+            }
+        }
+    }
+
     private static final class SessionChannel {
         private final ArrayDeque<AgentEvent> recent = new ArrayDeque<>();
-        private final List<MultiEmitter<? super AgentEvent>> subscribers = new CopyOnWriteArrayList<>();
+        private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
         private final AtomicInteger clients = new AtomicInteger();
         private long lastSeq = -1;
         private volatile long lastEventNanos = System.nanoTime();
@@ -136,18 +159,17 @@ public final class SessionStreams {
             if (recent.size() > REPLAY_EVENTS_PER_SESSION) {
                 recent.removeFirst();
             }
-            for (MultiEmitter<? super AgentEvent> subscriber : subscribers) {
-                subscriber.emit(event);
+            for (Subscriber subscriber : subscribers) {
+                subscriber.send(event);
             }
         }
 
         synchronized void subscribe(MultiEmitter<? super AgentEvent> emitter, long afterSeq) {
+            Subscriber subscriber = new Subscriber(emitter, afterSeq);
             for (AgentEvent event : new ArrayList<>(recent)) {
-                if (event.seq() > afterSeq) {
-                    emitter.emit(event);
-                }
+                subscriber.send(event);
             }
-            subscribers.add(emitter);
+            subscribers.add(subscriber);
         }
 
         /** The seq of the oldest event kept, or {@code Long.MAX_VALUE} when none is. */
@@ -156,7 +178,7 @@ public final class SessionStreams {
         }
 
         void unsubscribe(MultiEmitter<? super AgentEvent> emitter) {
-            subscribers.remove(emitter);
+            subscribers.removeIf(subscriber -> subscriber.emitter == emitter);
         }
 
         boolean idleSince(long now) {

@@ -51,6 +51,23 @@ class SessionStreamsTest {
         assertThat(back.getItems().get(back.getItems().size() - 1).seq()).isEqualTo(2050);
     }
 
+    @Test
+    void aClientAheadOfThisReplicasCopyOfItsSessionGetsOnlyWhatIsNewToIt() {
+        // a restarted replica knows the session's events only from now on; a client that reconnects to it has seen up
+        // to seq 10 (a snapshot from the database), and the events of 9 and 10 reach the replica only after that
+        String session = UUID.randomUUID().toString();
+        streams.publish(TokenDelta.of(session, "t", 8, 0, "a"));
+        AssertSubscriber<AgentEvent> client = streams.stream(session, 10).subscribe()
+                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        AssertSubscriber<AgentEvent> earlier = streams.stream(session, 7).subscribe()
+                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        for (int seq = 9; seq <= 12; seq++) {
+            streams.publish(TokenDelta.of(session, "t", seq, seq, "x"));
+        }
+        assertThat(client.getItems()).extracting(AgentEvent::seq).containsExactly(11L, 12L);
+        assertThat(earlier.getItems()).extracting(AgentEvent::seq).containsExactly(8L, 9L, 10L, 11L, 12L);
+    }
+
     private AssertSubscriber<AgentEvent> subscribe(String session) {
         return streams.stream(session, 0).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
     }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmCancel;
@@ -14,15 +15,18 @@ import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolSpec;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +77,20 @@ class LlmRequestConsumerTest {
             assertThat(f.finishReason()).isEqualTo("tool_calls");
             assertThat(f.usage().outputTokens()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void everyChunkNamesTheGatewayProcessThatSentIt() {
+        // a request read again by a second replica is answered twice: the requester keeps to one by this header
+        List<String> replicas = gateway.requestMulti(Message.of(request("sim", "hello there", List.of())))
+                .select().first(reply -> !reply.getPayload().last()).collect().asList()
+                .await().atMost(Duration.ofSeconds(30)).stream()
+                .map(reply -> reply.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow().getHeaders()
+                        .lastHeader(LlmChunk.REPLICA_HEADER))
+                .map(header -> header == null ? "none" : new String(header.value(), StandardCharsets.UTF_8))
+                .toList();
+        assertThat(replicas).isNotEmpty().doesNotContain("none");
+        assertThat(Set.copyOf(replicas)).hasSize(1);
     }
 
     @Test

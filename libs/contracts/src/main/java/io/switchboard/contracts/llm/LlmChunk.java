@@ -22,6 +22,11 @@ import java.math.BigDecimal;
 })
 public sealed interface LlmChunk {
     int SCHEMA_VERSION = 1;
+    /**
+     * The Kafka header naming the gateway process that sent a chunk. A request read again after its partition moved
+     * can be answered by two replicas at once; the requester keeps to one of them by this header.
+     */
+    String REPLICA_HEADER = "switchboard-replica";
 
     String requestId();
 

@@ -253,6 +253,8 @@ public class SessionPage {
         Multi<OutboundSseEvent> events = Multi.createFrom().deferred(() -> stream.events(auth, id, seen.get()))
                 .onCompletion().failWith(() -> new IllegalStateException("the runtime ended the stream"))
                 .filter(event -> event.name() != null) // the runtime's pings: this stream has its own
+                // never an event the browser has: a snapshot stands for every event up to its id, so it always goes
+                .filter(event -> "snapshot".equals(event.name()) || Long.parseLong(event.id()) > seen.get())
                 .invoke(event -> seen.set(Long.parseLong(event.id())))
                 .onFailure(SessionPage::worthReconnecting).retry()
                 .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(5)).indefinitely()

@@ -6,15 +6,18 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -24,7 +27,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * know where a stream ends), and a gap in the chunks' seq is reported as a failure instead of a shorter answer.
  * The reply topic's idle timeout ({@code reply.timeout}) bounds the wait for each chunk; the gateway sends keep-alives
  * while the model is silent, so a reply that goes silent was lost with its gateway replica ({@link ReplyLost}). A reply
- * that starts over at chunk 0 was read again by another replica: its chunks go on from there.
+ * that starts over at chunk 0 was read again by another replica: its chunks go on from there. Two replicas answering
+ * the same request at once are told apart by their chunks' header: the first is kept ({@link ReplyReplica}).
  */
 @ApplicationScoped
 public class GatewayClient {
@@ -59,22 +63,36 @@ public class GatewayClient {
         Message<LlmRequest> message = Message.of(request.withTraceparent(SessionTraces.traceparent(parent)));
         return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().<LlmChunk>deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
-            return untilLast(requests.requestMulti(message).map(Message::getPayload).onItem().transform(chunk -> {
-                int want = expected.getAndIncrement();
-                if (chunk.seq() == want) {
-                    return chunk;
-                }
-                if (chunk.seq() == 0) {
-                    // a gateway replica died before its read of the request was committed: another one (or its
-                    // restart) read it again, and the answer starts over; the caller drops what it had
-                    expected.set(1);
-                    return chunk;
-                }
-                return new LlmChunk.Failed(request.requestId(), want,
-                        "stream_interrupted", "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
-            })).onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
-                    "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"));
+            ReplyReplica replica = new ReplyReplica();
+            return untilLast(requests.requestMulti(message)
+                    .filter(reply -> replica.takes(replicaOf(reply), reply.getPayload().seq(), System.nanoTime()))
+                    .map(reply -> inOrder(reply.getPayload(), expected, request.requestId())))
+                    .onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
+                            "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"));
         })).onFailure().invoke(() -> cancel(request)).onCancellation().invoke(() -> cancel(request));
+    }
+
+    /** {@code chunk} if it is the one expected next (or the first of an answer that starts over), else a failure. */
+    private static LlmChunk inOrder(LlmChunk chunk, AtomicInteger expected, String requestId) {
+        int want = expected.getAndIncrement();
+        if (chunk.seq() == want) {
+            return chunk;
+        }
+        if (chunk.seq() == 0) {
+            // a gateway replica died before its read of the request was committed: another one (or its restart) read
+            // it again, and the answer starts over; the caller drops what it had
+            expected.set(1);
+            return chunk;
+        }
+        return new LlmChunk.Failed(requestId, want, "stream_interrupted",
+                "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
+    }
+
+    /** The gateway process that sent a reply chunk, or null if it does not say. */
+    private static String replicaOf(Message<LlmChunk> reply) {
+        Header header = reply.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(kafka -> kafka.getHeaders().lastHeader(LlmChunk.REPLICA_HEADER)).orElse(null);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /** Tells the gateway to stop serving {@code request}, if it still does. */

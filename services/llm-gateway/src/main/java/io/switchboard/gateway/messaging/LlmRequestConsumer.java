@@ -23,15 +23,18 @@ import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -56,6 +59,8 @@ public class LlmRequestConsumer {
      */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(5);
     private static final ProviderEvent END = new ProviderEvent.Finish("<end>");
+    /** This process, on every reply chunk it sends ({@link LlmChunk#REPLICA_HEADER}). */
+    private static final byte[] REPLICA = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
     private static final Logger LOG = Logger.getLogger(LlmRequestConsumer.class);
 
     private final Router router;
@@ -91,7 +96,7 @@ public class LlmRequestConsumer {
         }
         Metadata routing = request.getMetadata();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(payload.requestId()).build();
+                .withKey(payload.requestId()).addHeaders(new RecordHeader(LlmChunk.REPLICA_HEADER, REPLICA)).build();
         CallMeter meter = recorder.start(payload, SessionTraces.fromTraceparent(payload.traceparent()));
         Chunks chunks = new Chunks(payload.requestId(), usage -> recorder.costOf(meter, usage.inputTokens(),
                 usage.outputTokens(), usage.cachedInputTokens()));
