@@ -1,7 +1,6 @@
 package io.switchboard.runtime.client;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Which gateway replica one reply is taken from. A request read again after its partition moved, before its first
@@ -29,10 +28,5 @@ final class ReplyReplica {
             lastChunk = nanos;
         }
         return takes;
-    }
-
-    @Override
-    public String toString() {
-        return "ReplyReplica[" + Objects.requireNonNullElse(serving, "none") + "]";
     }
 }
