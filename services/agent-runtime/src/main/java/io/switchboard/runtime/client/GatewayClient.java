@@ -11,6 +11,7 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ReplyReplica;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;

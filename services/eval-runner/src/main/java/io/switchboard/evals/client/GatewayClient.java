@@ -2,18 +2,23 @@ package io.switchboard.evals.client;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.contracts.llm.ReplyReplica;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Asks llm-gateway for a whole answer over Kafka request-reply ({@code llm.requests}, the runtime's path): judges and
  * simulated users. A reply that starts over at chunk 0 was read again by another gateway replica: its text starts over.
+ * Two replicas answering at once are told apart by their chunks' header: the first is kept ({@link ReplyReplica}).
  */
 @ApplicationScoped
 public class GatewayClient {
@@ -41,7 +46,10 @@ public class GatewayClient {
         return replyTopicAssigned().flatMap(x -> Uni.createFrom().<Answer>emitter(done -> {
             StringBuilder text = new StringBuilder();
             int[] tokens = new int[2];
-            Cancellable reply = requests.requestMulti(Message.of(request)).map(Message::getPayload).subscribe().with(
+            ReplyReplica replica = new ReplyReplica();
+            Cancellable reply = requests.requestMulti(Message.of(request))
+                    .filter(chunk -> replica.takes(replicaOf(chunk), chunk.getPayload().seq(), System.nanoTime()))
+                    .map(Message::getPayload).subscribe().with(
                     chunk -> {
                         if (chunk.seq() == 0) {
                             text.setLength(0);
@@ -66,6 +74,13 @@ public class GatewayClient {
                     done::fail, () -> done.fail(new Failed("the reply ended without a finish")));
             done.onTermination(reply::cancel);
         })).ifNoItem().after(LONGEST).failWith(() -> new Failed("no answer within " + LONGEST.toMinutes() + " min"));
+    }
+
+    /** The gateway process that sent a reply chunk, or null if it does not say. */
+    private static String replicaOf(Message<LlmChunk> reply) {
+        Header header = reply.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(kafka -> kafka.getHeaders().lastHeader(LlmChunk.REPLICA_HEADER)).orElse(null);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private Uni<Void> replyTopicAssigned() {

@@ -1,4 +1,4 @@
-package io.switchboard.runtime.client;
+package io.switchboard.contracts.llm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
