@@ -26,7 +26,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class SessionRepository {
     private static final String SESSION_COLUMNS = "select s.id, s.org_id, s.agent_id, s.agent_version,"
-            + " v.name as agent_name, s.created_at, s.last_seq, s.parent_session_id, s.depth";
+            + " v.name as agent_name, s.created_at, s.last_seq, s.seq_reserved, s.parent_session_id, s.depth";
     private static final String SELECT_SESSION = SESSION_COLUMNS + " from runtime.sessions s join runtime.agent_versions v"
             + " on v.agent_id = s.agent_id and v.version = s.agent_version";
 
@@ -670,7 +670,7 @@ public class SessionRepository {
     private static Session toSession(Row row) {
         return new Session(row.getUUID("id"), row.getUUID("org_id"), row.getUUID("agent_id"), row.getInteger("agent_version"),
                 row.getString("agent_name"), row.getOffsetDateTime("created_at").toInstant(), row.getLong("last_seq"),
-                row.getUUID("parent_session_id"), row.getInteger("depth"));
+                row.getLong("seq_reserved"), row.getUUID("parent_session_id"), row.getInteger("depth"));
     }
 
     private static Turn toTurn(Row row) {

@@ -303,14 +303,17 @@ public class SessionResource {
             if (afterSeq == Long.MAX_VALUE) {
                 return events(id, session.lastSeq(), sse);
             }
-            if (session.lastSeq() <= afterSeq || hub.canReplayAfter(id, afterSeq)) {
+            // nothing was sent after what the client saw (every event's seq was reserved first), or this replica
+            // holds what was: the events themselves
+            if (session.seqReserved() <= afterSeq || hub.canReplayAfter(id, afterSeq)) {
                 return events(id, afterSeq, sse);
             }
-            // turns ended after what the client saw, and this replica no longer has (or never had) the events: the
-            // session as committed supersedes them
+            // events may have been sent after what the client saw (a turn ended, or one runs), and this replica no
+            // longer has (or never had) them: the session as committed supersedes them, the stream goes on from there
+            long position = Math.max(afterSeq, session.lastSeq());
             return sessions.turns(sessionId).onItem().transformToMulti(turns -> Multi.createBy().concatenating()
-                    .streams(Multi.createFrom().item(snapshot(sse, session, turns, afterSeq)),
-                            events(id, session.lastSeq(), sse)));
+                    .streams(Multi.createFrom().item(snapshot(sse, session, turns, afterSeq, position)),
+                            events(id, position, sse)));
         });
     }
 
@@ -321,13 +324,13 @@ public class SessionResource {
     public record SessionSnapshot(String type, UUID sessionId, long seq, List<TurnView> turns) {
     }
 
-    private OutboundSseEvent snapshot(Sse sse, Session session, List<Turn> turns, long afterSeq) {
+    private OutboundSseEvent snapshot(Sse sse, Session session, List<Turn> turns, long afterSeq, long position) {
         List<TurnView> changed = turns.stream().filter(t -> t.endSeq() == null || t.endSeq() > afterSeq)
                 .map(TurnView::of).toList();
         try {
-            return sse.newEventBuilder().id(Long.toString(session.lastSeq())).name("snapshot")
-                    .data(json.writeValueAsString(new SessionSnapshot("SessionSnapshot", session.id(),
-                            session.lastSeq(), changed))).build();
+            return sse.newEventBuilder().id(Long.toString(position)).name("snapshot")
+                    .data(json.writeValueAsString(new SessionSnapshot("SessionSnapshot", session.id(), position,
+                            changed))).build();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
