@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,11 +22,13 @@ import org.junit.jupiter.api.Test;
  * The manifests under {@code k8s/}: each document against the schema of its kind (the Kubernetes API's, Strimzi's
  * published CRDs), every file part of a kustomization and every kustomization's parts there, and what the platform
  * needs of its Deployments: probes that never ask Kafka or PostgreSQL whether the process lives, memory limits, a
- * non-root user, and a PodDisruptionBudget and HorizontalPodAutoscaler each.
+ * non-root user, a PodDisruptionBudget and HorizontalPodAutoscaler each, and connection pools the database can take.
  */
 class ManifestsTest {
     private static final Path K8S = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
     private static final Set<String> SERVICES = Set.of("agent-runtime", "llm-gateway", "eval-runner", "admin-ui");
+    /** PostgreSQL's default {@code superuser_reserved_connections}. */
+    private static final int SUPERUSER_RESERVED_CONNECTIONS = 3;
     private static Schemas schemas;
     private static Map<Path, List<JsonNode>> manifests;
 
@@ -142,6 +145,47 @@ class ManifestsTest {
             assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).as(name).isTrue();
             assertThat(pod.path("terminationGracePeriodSeconds").asInt()).as(name).isGreaterThan(30);
         });
+    }
+
+    /**
+     * Every replica a service may have (its autoscaler's maximum, and one more while a rollout surges) opening its pools
+     * whole still leaves PostgreSQL its superusers' reserve: past {@code max_connections}, connections are refused.
+     */
+    @Test
+    void theDatabaseTakesEveryConnectionTheServicesMayOpen() {
+        Map<String, Integer> maxReplicas = new HashMap<>();
+        all().stream().filter(d -> d.path("kind").asText().equals("HorizontalPodAutoscaler")).forEach(hpa -> maxReplicas
+                .put(hpa.path("spec").path("scaleTargetRef").path("name").asText(), hpa.path("spec").path("maxReplicas")
+                        .asInt()));
+        int connections = 0;
+        for (JsonNode deployment : all()) {
+            JsonNode template = deployment.path("spec").path("template");
+            if (!deployment.path("kind").asText().equals("Deployment")
+                    || !template.path("metadata").path("labels").path("switchboard.io/database").asText().equals("true")) {
+                continue;
+            }
+            String name = deployment.path("metadata").path("name").asText();
+            Map<String, String> env = new HashMap<>();
+            template.path("spec").path("containers").get(0).path("env")
+                    .forEach(variable -> env.put(variable.path("name").asText(), variable.path("value").asText()));
+            assertThat(env).as(name).containsKeys("QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE",
+                    "QUARKUS_DATASOURCE_JDBC_MAX_SIZE");
+            JsonNode surge = deployment.path("spec").path("strategy").path("rollingUpdate").path("maxSurge");
+            assertThat(surge.isInt()).as(name + "'s maxSurge, a number of pods").isTrue();
+            assertThat(maxReplicas).as(name + "'s autoscaler").containsKey(name);
+            connections += (maxReplicas.get(name) + surge.asInt())
+                    * (Integer.parseInt(env.get("QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE"))
+                    + Integer.parseInt(env.get("QUARKUS_DATASOURCE_JDBC_MAX_SIZE")));
+        }
+        assertThat(connections).as("connections the services may open").isPositive();
+        List<JsonNode> clusters = all().stream().filter(ManifestsTest::isCnpgCluster).toList();
+        assertThat(clusters).isNotEmpty();
+        for (JsonNode cluster : clusters) {
+            int max = Integer.parseInt(cluster.path("spec").path("postgresql").path("parameters")
+                    .path("max_connections").asText("100"));
+            assertThat(max).as("max_connections of " + cluster.path("metadata").path("name").asText())
+                    .isGreaterThanOrEqualTo(connections + SUPERUSER_RESERVED_CONNECTIONS);
+        }
     }
 
     private static boolean isCnpgCluster(JsonNode document) {
