@@ -11,8 +11,8 @@ import io.switchboard.contracts.llm.ToolCall;
  * Counts tokens before a call: to fit the conversation to an agent's window (agent-runtime), and to answer a client's
  * count (llm-gateway). One encoding for every provider ({@code o200k_base}, OpenAI's current one, via jtokkit):
  * others' tokenizers differ by some percent, which a window leaves room for. The provider's own count comes back as
- * usage after the call. Loading the encoding takes about a second: make one at start-up and share it (it is
- * thread-safe).
+ * usage after the call. Loading the encoding takes a fraction of a second of CPU, done by the first count (or
+ * {@link #load}): share one counter (it is thread-safe).
  */
 public class TokenCounter {
     /** What a provider adds around each message (role, separators). */
@@ -20,11 +20,30 @@ public class TokenCounter {
     /** What an image is counted as: a typical one, as the vendors price images of about a megapixel. */
     public static final int PER_IMAGE = 1_600;
 
-    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    private volatile Encoding encoding;
+
+    /** Loads the encoding now, unless it is loaded: a count then does not wait for it. */
+    public void load() {
+        encoding();
+    }
+
+    private Encoding encoding() {
+        Encoding loaded = encoding;
+        if (loaded == null) {
+            synchronized (this) {
+                loaded = encoding;
+                if (loaded == null) {
+                    loaded = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+                    encoding = loaded;
+                }
+            }
+        }
+        return loaded;
+    }
 
     /** Tokens of plain text; special-token markers in it count as text, as the provider will see them. */
     public int count(String text) {
-        return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+        return text == null || text.isEmpty() ? 0 : encoding().countTokensOrdinary(text);
     }
 
     public int count(ChatMessage message) {
@@ -47,6 +66,7 @@ public class TokenCounter {
 
     /** The text cut to at most {@code maxTokens} tokens. */
     public String cut(String text, int maxTokens) {
-        return count(text) <= maxTokens ? text : encoding.decode(encoding.encodeOrdinary(text, maxTokens).getTokens());
+        return count(text) <= maxTokens ? text
+                : encoding().decode(encoding().encodeOrdinary(text, maxTokens).getTokens());
     }
 }

@@ -5,8 +5,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 
 /**
- * The gateway's token counter (the runtime's too), for {@code count_tokens}. Made on its first use (on a worker
- * thread), not at start-up: a gateway nobody asks to count saves the encoding's memory.
+ * The gateway's token counter, for {@code count_tokens} and usage estimates. Its encoding loads on its first count
+ * (on a worker thread), not at start-up: a gateway nobody asks to count saves the encoding's memory.
  */
 public class Tokens {
     @Produces
