@@ -27,6 +27,11 @@ public class TokenCounter {
         encoding();
     }
 
+    /** Whether a count would not wait for the encoding to load (so it may run on an event loop). */
+    public boolean loaded() {
+        return encoding != null;
+    }
+
     private Encoding encoding() {
         Encoding loaded = encoding;
         if (loaded == null) {

@@ -2,6 +2,7 @@ package io.switchboard.runtime.context;
 
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -65,6 +66,13 @@ public class ContextWindow {
             // counting the whole conversation before every call is a good part of a turn's CPU: only when needed
             Conversation.Window window = conversation.window(null);
             return Uni.createFrom().item(prompt(agent, window, window.start()));
+        }
+        if (!counter.loaded()) { // the first count after a start loads the encoding: not on an event loop
+            return Uni.createFrom().item(() -> {
+                counter.load();
+                return counter;
+            }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                    .flatMap(loaded -> prompt(agent, sessionId, turnId, conversation, fence, trace));
         }
         Conversation.Window window = conversation.window(counter);
         int agentPromptTokens = counter.count(agent.systemPrompt()) + TokenCounter.PER_MESSAGE;

@@ -18,8 +18,8 @@ public class Tokens {
 
     /**
      * Loads the encoding in the background a few seconds after start-up: on the main thread it took a sixth of the
-     * start's CPU (with the other services starting beside it on the same cores), and the first turn should not wait
-     * for it either.
+     * start's CPU (with the other services starting beside it on the same cores). A turn that needs it sooner loads it
+     * on a worker thread ({@link ContextWindow}).
      */
     void loadSoon(@Observes StartupEvent start, TokenCounter counter) {
         CompletableFuture.delayedExecutor(5, TimeUnit.SECONDS).execute(counter::load);

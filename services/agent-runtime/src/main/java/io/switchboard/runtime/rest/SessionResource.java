@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -310,10 +311,14 @@ public class SessionResource {
             }
             // events may have been sent after what the client saw (a turn ended, or one runs), and this replica no
             // longer has (or never had) them: the session as committed supersedes them, the stream goes on from there
-            long position = Math.max(afterSeq, session.lastSeq());
-            return sessions.turns(sessionId).onItem().transformToMulti(turns -> Multi.createBy().concatenating()
-                    .streams(Multi.createFrom().item(snapshot(sse, session, turns, afterSeq, position)),
-                            events(id, position, sse)));
+            // (past the end of every turn it shows, one that ended since the session was read included)
+            return sessions.turns(sessionId).onItem().transformToMulti(turns -> {
+                long position = Math.max(afterSeq, turns.stream().map(Turn::endSeq).filter(Objects::nonNull)
+                        .reduce(session.lastSeq(), Math::max));
+                return Multi.createBy().concatenating().streams(
+                        Multi.createFrom().item(snapshot(sse, session, turns, afterSeq, position)),
+                        events(id, position, sse));
+            });
         });
     }
 
