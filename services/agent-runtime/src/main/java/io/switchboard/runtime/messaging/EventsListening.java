@@ -7,7 +7,6 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -42,7 +41,7 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
                     // event sent from now on is read
                     consumer.position(partition);
                 }
-            } catch (KafkaException e) { // a slow broker: the next fetch takes the position (moments later)
+            } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
                 LOG.warnf("could not take the position of %s at once: %s", partition, e.getMessage());
             }
         }
@@ -64,7 +63,7 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
         for (TopicPartition partition : partitions) {
             try {
                 positions.put(partition, consumer.position(partition));
-            } catch (KafkaException e) { // no position yet: the next assignment starts from the latest offset
+            } catch (RuntimeException e) { // no position (yet, or any more): the next assignment starts from the end
                 LOG.warnf("could not keep the position of %s: %s", partition, e.getMessage());
             }
         }
