@@ -287,8 +287,9 @@ public class SessionResource {
 
     /**
      * The session's events as SSE: {@code event:} is the event's stream name, {@code id:} its seq. A client that
-     * reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets the events after that seq, or, from a replica
-     * that no longer has them (it started later), a {@code snapshot} event that supersedes them.
+     * reconnects with {@code Last-Event-ID} gets the events after that seq, or, from a replica that no longer has them
+     * (it started later), a {@code snapshot} event that supersedes them; {@code ?after=} (the session as committed up
+     * to that seq) gets a snapshot only when more was committed since.
      */
     @GET
     @Path("/{id}/stream")
@@ -304,14 +305,17 @@ public class SessionResource {
             if (afterSeq == Long.MAX_VALUE) {
                 return events(id, session.lastSeq(), sse);
             }
-            // nothing was sent after what the client saw (every event's seq was reserved first), or this replica
-            // holds what was: the events themselves
-            if (session.seqReserved() <= afterSeq || hub.canReplayAfter(id, afterSeq)) {
+            // A client that followed the stream (Last-Event-ID) missed nothing if nothing was sent after its last
+            // event (every event's seq is reserved before it is sent). One that starts from the session as committed
+            // (?after=, a page drawn from it) needs only what was committed since: a running turn's earlier events are
+            // not in that session either, and a snapshot would only draw it again (a page reloading in a loop).
+            long sent = lastEventId != null ? session.seqReserved() : session.lastSeq();
+            if (sent <= afterSeq || hub.canReplayAfter(id, afterSeq)) {
                 return events(id, afterSeq, sse);
             }
-            // events may have been sent after what the client saw (a turn ended, or one runs), and this replica no
-            // longer has (or never had) them: the session as committed supersedes them, the stream goes on from there
-            // (past the end of every turn it shows, one that ended since the session was read included)
+            // events were (or may have been) sent after what the client has, and this replica no longer has (or
+            // never had) them: the session as committed supersedes them, the stream goes on from there (past the end
+            // of every turn it shows, one that ended since the session was read included)
             return sessions.turns(sessionId).onItem().transformToMulti(turns -> {
                 long position = Math.max(afterSeq, turns.stream().map(Turn::endSeq).filter(Objects::nonNull)
                         .reduce(session.lastSeq(), Math::max));

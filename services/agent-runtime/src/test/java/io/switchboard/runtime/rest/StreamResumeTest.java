@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A client reconnects with {@code Last-Event-ID} to a replica that holds none of the session's events (it started
  * after them, as a restarted replica does): it gets the events when none can have been sent since, and a snapshot of
- * the session as committed when some may have been.
+ * the session as committed when some may have been. A client that starts from the session as committed
+ * ({@code ?after=}) gets a snapshot only when more was committed since.
  */
 @QuarkusTest
 class StreamResumeTest {
@@ -79,6 +81,28 @@ class StreamResumeTest {
     }
 
     @Test
+    void aPageDrawnFromTheCommittedSessionGetsTheRunningTurnsNextEventsNotASnapshot() throws Exception {
+        UUID session = session();
+        UUID turn = UUID.randomUUID();
+        pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.turns (id, session_id, user_text, status)"
+                        + " values ($1, $2, 'hi', 'running')").execute(Tuple.of(turn, session))
+                .flatMap(x -> tx.preparedQuery("update runtime.sessions set runner_id = 'elsewhere', lease_until ="
+                        + " now() + interval '1 hour', last_seq = 5, seq_reserved = 40 where id = $1")
+                        .execute(Tuple.of(session)))).await().atMost(WAIT);
+        double streaming = clients();
+
+        // ?after= is where the session as committed ends (what the chat page drew): a snapshot would draw it again
+        String[] first = firstEvent(session, "?after=5", null, () -> {
+            await().atMost(WAIT).until(() -> clients() > streaming);
+            events.publish(TurnStarted.of(session.toString(), UUID.randomUUID().toString(), 12, "next"))
+                    .await().atMost(WAIT);
+        });
+
+        assertThat(first[0]).isEqualTo("12");
+        assertThat(first[1]).isEqualTo("turn_started");
+    }
+
+    @Test
     void aClientThatHasEverythingSentGetsTheNextEventsAndNoSnapshot() throws Exception {
         UUID session = session();
         pool.preparedQuery("update runtime.sessions set last_seq = 7, seq_reserved = 7 where id = $1")
@@ -110,15 +134,21 @@ class StreamResumeTest {
                 .post("/api/sessions").then().statusCode(201).extract().path("id"));
     }
 
+    /** Streams this replica serves (its gauge is there once the first one is). */
     private double clients() {
-        return meters.get("switchboard.sse.clients").gauge().value();
+        Gauge gauge = meters.find("switchboard.sse.clients").gauge();
+        return gauge == null ? 0 : gauge.value();
     }
 
     /** The first event (id, name, data) of the session's stream resumed after {@code after}, once {@code then} ran. */
     private String[] firstEvent(UUID session, long after, Runnable then) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("api/sessions/" + session + "/stream"))
-                .header("Authorization", "Bearer " + Auth.ADMIN_TOKEN).header("Last-Event-ID", Long.toString(after))
-                .build();
+        return firstEvent(session, "", Long.toString(after), then);
+    }
+
+    private String[] firstEvent(UUID session, String query, String lastEventId, Runnable then) throws Exception {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve("api/sessions/" + session + "/stream" + query))
+                .header("Authorization", "Bearer " + Auth.ADMIN_TOKEN);
+        HttpRequest request = (lastEventId == null ? builder : builder.header("Last-Event-ID", lastEventId)).build();
         HttpResponse<Stream<String>> response = HTTP.send(request, HttpResponse.BodyHandlers.ofLines());
         assertThat(response.statusCode()).isEqualTo(200);
         try (Stream<String> lines = response.body()) {
