@@ -61,15 +61,7 @@ class StreamResumeTest {
     @Test
     void aTurnRunningElsewhereSinceTheClientsLastEventComesAsASnapshot() throws Exception {
         UUID session = session();
-        UUID turn = UUID.randomUUID();
-        // another replica's runner holds the session and is in a turn: it has sent events up to some seq in its
-        // reserved block (up to 40), the client saw up to 7, and nothing past 5 is committed yet
-        pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.turns (id, session_id, user_text, status)"
-                        + " values ($1, $2, 'hi', 'running')").execute(Tuple.of(turn, session))
-                .flatMap(x -> tx.preparedQuery("update runtime.sessions set runner_id = 'elsewhere', lease_until ="
-                        + " now() + interval '1 hour', last_seq = 5, seq_reserved = 40 where id = $1")
-                        .execute(Tuple.of(session)))).await().atMost(WAIT);
-
+        UUID turn = turnRunningElsewhere(session); // the client saw up to 7
         String[] first = firstEvent(session, 7, () -> { });
 
         assertThat(first[0]).isEqualTo("7"); // the stream goes on after what the client has
@@ -83,12 +75,7 @@ class StreamResumeTest {
     @Test
     void aPageDrawnFromTheCommittedSessionGetsTheRunningTurnsNextEventsNotASnapshot() throws Exception {
         UUID session = session();
-        UUID turn = UUID.randomUUID();
-        pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.turns (id, session_id, user_text, status)"
-                        + " values ($1, $2, 'hi', 'running')").execute(Tuple.of(turn, session))
-                .flatMap(x -> tx.preparedQuery("update runtime.sessions set runner_id = 'elsewhere', lease_until ="
-                        + " now() + interval '1 hour', last_seq = 5, seq_reserved = 40 where id = $1")
-                        .execute(Tuple.of(session)))).await().atMost(WAIT);
+        turnRunningElsewhere(session);
         double streaming = clients();
 
         // ?after= is where the session as committed ends (what the chat page drew): a snapshot would draw it again
@@ -125,6 +112,20 @@ class StreamResumeTest {
         // the events consumer's partitions are assigned and positioned (EventsListening)
         await().atMost(WAIT).untilAsserted(() -> RestAssured.get("/q/health/ready").then().statusCode(200)
                 .body("checks.name", hasItem("agent events")));
+    }
+
+    /**
+     * Another replica's runner holds the session and is in a turn: it has sent events up to some seq in its reserved
+     * block (up to 40), and nothing past 5 is committed yet. The turn's id.
+     */
+    private UUID turnRunningElsewhere(UUID session) {
+        UUID turn = UUID.randomUUID();
+        pool.withTransaction(tx -> tx.preparedQuery("insert into runtime.turns (id, session_id, user_text, status)"
+                        + " values ($1, $2, 'hi', 'running')").execute(Tuple.of(turn, session))
+                .flatMap(x -> tx.preparedQuery("update runtime.sessions set runner_id = 'elsewhere', lease_until ="
+                        + " now() + interval '1 hour', last_seq = 5, seq_reserved = 40 where id = $1")
+                        .execute(Tuple.of(session)))).await().atMost(WAIT);
+        return turn;
     }
 
     private static UUID session() {
