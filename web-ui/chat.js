@@ -1,6 +1,7 @@
 // The chat page: sends messages and draws the session's agent events as they stream in (SSE).
 // The server renders the history; events after it (data-after) arrive here, each with its seq as the SSE id,
-// so a reconnect (EventSource sends Last-Event-ID) resumes without gaps or repeats.
+// so a reconnect (EventSource sends Last-Event-ID) resumes without gaps or repeats; where the server has not got
+// them any more, a snapshot event stands for them and the chat is drawn again in place.
 (function () {
   const chat = document.getElementById('chat');
   const form = document.getElementById('composer');
@@ -138,10 +139,25 @@
       b.classList.remove('streaming');
       busy(false, '');
     },
-    snapshot() {
-      // the stream's server no longer had what happened since this page was drawn (it restarted): draw it again from
-      // the session as committed
-      location.reload();
+    async snapshot() {
+      // the stream's server did not have every event since this page's last one (a runtime replica restarted, or
+      // started after them): draw the chat again from the session as committed, in place (what is typed stays);
+      // events that come meanwhile wait, and those the new drawing has not got are drawn after it
+      held = [];
+      try {
+        const res = await fetch(location.pathname, { headers: { Accept: 'text/html' } });
+        if (!res.ok) throw new Error(`${res.status}`);
+        const drawn = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('chat');
+        chat.replaceChildren(...drawn.childNodes);
+        lastSeq = Math.max(lastSeq, Number(drawn.dataset.after));
+      } catch (err) {
+        location.reload();
+        return;
+      }
+      busyAsDrawn();
+      const waiting = held;
+      held = null;
+      waiting.forEach(([name, msg]) => receive(name, msg));
     },
     turn_failed(e) {
       const box = turnBox(e.turnId);
@@ -172,17 +188,32 @@
     }
   });
 
-  if (chat.querySelector('.tool.approval')) busy(true, 'Waiting for an operator to approve a tool call…');
+  // a chat drawn by the server while a turn runs or waits for an approval shows it busy
+  function busyAsDrawn() {
+    if (chat.querySelector('.tool.approval')) busy(true, 'Waiting for an operator to approve a tool call…');
+    else if (chat.querySelector('.turn[data-status="running"], .turn[data-status="pending"]')) busy(true, 'Thinking…');
+    else busy(false, '');
+  }
+  busyAsDrawn();
 
-  const stream = new EventSource(`/sessions/${session}/stream?after=${lastSeq}`);
-  Object.keys(handlers).forEach(name => stream.addEventListener(name, msg => {
+  let held = null; // events that came while the chat is drawn again (after a snapshot)
+  function receive(name, msg) {
     const seq = Number(msg.lastEventId);
-    if (seq <= lastSeq) return; // already drawn
+    // already drawn; a snapshot may have the id of the last event seen (nothing committed since) and still stands for
+    // events after it that this page never got
+    if (seq <= lastSeq && name !== 'snapshot') return;
+    if (held) {
+      held.push([name, msg]);
+      return;
+    }
     lastSeq = seq;
     handlers[name](JSON.parse(msg.data));
     if (name !== 'token' && window.switchboardTraceChanged) window.switchboardTraceChanged();
     scroll();
-  }));
+  }
+
+  const stream = new EventSource(`/sessions/${session}/stream?after=${lastSeq}`);
+  Object.keys(handlers).forEach(name => stream.addEventListener(name, msg => receive(name, msg)));
   stream.onerror = () => {
     status.textContent = 'Reconnecting…';
     // a browser gives a stream up for good when a reconnect is answered with an error: draw the page again shortly

@@ -821,6 +821,7 @@ class PlatformIT {
         String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
         browser.get(platform.adminUi() + "/sessions/" + sessionId);
         await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
+        ((JavascriptExecutor) browser).executeScript("window.drawnOnce = true");
         String stream = platform.adminUi() + "/sessions/" + sessionId + "/stream";
         // [slow]: sim streams ten times slower, so the answer after the tool is still streaming when the runtime dies
         post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"What time is it? [slow]\"}");
@@ -832,7 +833,8 @@ class PlatformIT {
         platform.kill("agent-runtime");
         platform.restart("agent-runtime");
 
-        // the browser's stream (admin-ui's) goes on: the turn resumes and completes, with seqs after those seen
+        // the browser's stream (admin-ui's) goes on: the turn resumes and completes, with seqs after those seen (the
+        // restarted runtime read agent.events from a minute back, so it has the events the dead one sent)
         String lastSeen = before.get(before.size() - 1)[0];
         List<String[]> after = readStream(stream, lastSeen, events -> events.get(events.size() - 1)[1]
                 .equals("turn_completed"));
@@ -872,6 +874,50 @@ class PlatformIT {
         await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=assistant-message]").size() == 1
                 && texts("[data-testid=assistant-message]").get(0).startsWith("The tool says:"));
         assertThat(texts("[data-testid=tool-call]")).hasSize(1);
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.drawnOnce")).as("never reloaded")
+                .isEqualTo(true);
+    }
+
+    /**
+     * A chat page follows a turn whose runtime dies, and the runtime that comes back has none of the turn's events
+     * (it reads agent.events from its start only): admin-ui's stream follows on with Last-Event-ID and gets a snapshot,
+     * and the page draws the chat again in place, then the resumed turn as it streams.
+     */
+    @Test
+    void aChatPageWhoseStreamMissedEventsDrawsTheChatAgainInPlace() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"redrawn\",\"model\":\"sim\",\"tools\":[\"clock\"]}")
+                .get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
+        ((JavascriptExecutor) browser).executeScript("window.drawnOnce = true");
+        browser.findElement(By.cssSelector("[data-testid=chat-input]")).sendKeys("What time is it? [slow]");
+        browser.findElement(By.cssSelector("[data-testid=chat-send]")).click();
+        // the tool has answered and the answer streams in: kill -9 now
+        await().atMost(WAIT).ignoreExceptions().until(() -> !texts("[data-testid=assistant-message]").isEmpty()
+                && !texts("[data-testid=assistant-message]").get(0).isEmpty());
+        ((JavascriptExecutor) browser).executeScript(
+                "document.querySelector('[data-testid=user-message]').dataset.drawn = 'before the kill'");
+        platform.kill("agent-runtime");
+        platform.environment("SWITCHBOARD_STREAMS_LOOKBACK", "0s");
+        try {
+            platform.restart("agent-runtime");
+        } finally {
+            platform.environment("SWITCHBOARD_STREAMS_LOOKBACK", "");
+        }
+
+        await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=assistant-message]").size() == 1
+                && texts("[data-testid=assistant-message]").get(0).startsWith("The tool says:")
+                && browser.findElement(By.cssSelector("[data-testid=chat-stop]")).getAttribute("hidden") != null);
+        assertThat(texts("[data-testid=tool-call]")).hasSize(1);
+        assertThat(texts("[data-testid=user-message]")).containsExactly("What time is it? [slow]");
+        assertThat(((JavascriptExecutor) browser).executeScript(
+                "return document.querySelector('[data-testid=user-message]').dataset.drawn")).as("drawn again")
+                .isNull();
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.drawnOnce")).as("never reloaded")
+                .isEqualTo(true);
+        JsonNode session = get("/api/sessions/" + sessionId);
+        assertThat(session.get("turns").get(0).get("attempts").asInt()).as("the turn was resumed").isEqualTo(2);
     }
 
     @Test
@@ -1722,14 +1768,14 @@ class PlatformIT {
                     .hasSize(2).containsOnly(sessionId + "/" + finished.get("turns").get(0).get("id").asText()
                             + "/call_r0_0");
 
-            // a client that saw the turn begin reconnects to the replica started after that: it has not got those
-            // events, so it sends the session as committed instead
+            // a client that saw the turn begin reconnects to the replica started after that: it read agent.events
+            // from a minute back, so it gives the client the events it missed (both runners'), not a snapshot
             List<String[]> reconnected = readStream(api + "/api/sessions/" + sessionId + "/stream", "1",
-                    events -> !events.isEmpty());
-            assertThat(reconnected.get(0)[1]).isEqualTo("snapshot");
-            assertThat(reconnected.get(0)[0]).isEqualTo(session.get("lastSeq").asText());
-            JsonNode snapshot = JSON.readTree(reconnected.get(0)[2]);
-            assertThat(snapshot.get("turns").get(0).get("status").asText()).isEqualTo("completed");
+                    events -> events.get(events.size() - 1)[1].equals("turn_completed"));
+            assertThat(reconnected).extracting(e -> e[1]).doesNotContain("snapshot")
+                    .contains("tool_call_started", "turn_resumed");
+            assertThat(reconnected).extracting(e -> Long.parseLong(e[0])).isSorted().allMatch(seq -> seq > 1);
+            assertThat(reconnected.get(reconnected.size() - 1)[0]).isEqualTo(session.get("lastSeq").asText());
         } finally {
             platform.thaw("agent-runtime");
             platform.stop(second);

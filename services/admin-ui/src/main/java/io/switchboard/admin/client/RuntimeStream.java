@@ -19,10 +19,13 @@ import org.jboss.resteasy.reactive.client.SseEvent;
 @Path("/api/sessions")
 public interface RuntimeStream {
 
-    /** The session's events after seq {@code after} (or a snapshot that supersedes them), then live ones. */
+    /**
+     * The session's events after the last one a client got ({@code lastEventId}) or after the session as committed up
+     * to seq {@code after} (one of the two is null), or a snapshot that supersedes them; then live ones.
+     */
     @GET
     @Path("/{id}/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     Multi<SseEvent<String>> events(@HeaderParam("Authorization") String auth, @PathParam("id") String id,
-                                   @QueryParam("after") long after);
+                                   @HeaderParam("Last-Event-ID") Long lastEventId, @QueryParam("after") Long after);
 }

@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
@@ -229,7 +230,7 @@ public class SessionPage {
     /**
      * The session's agent events as SSE ({@code id:} = seq), passed on from agent-runtime's stream: the chat page
      * passes the seq its history ends at as {@code after}; on reconnect the browser sends {@code Last-Event-ID} and
-     * gets what it missed, or a {@code snapshot} event when the runtime replica no longer has it.
+     * gets what it missed, or a {@code snapshot} event when the runtime replica does not have it.
      */
     @GET
     @Path("/{id}/stream")
@@ -247,10 +248,15 @@ public class SessionPage {
         }
         // @OwnSession has checked with the runtime that the session is the person's organization's. The runtime
         // replica serving it may stop (a restart, a crash): the browser's stream stays open and goes on from the last
-        // event passed on, from whichever replica answers next (a browser whose reconnect met a 503 would give up)
+        // event passed on, from whichever replica answers next (a browser whose reconnect met a 503 would give up).
+        // Only the first request can start from the session as committed (?after=, the page's history); the others
+        // follow on from the events passed on, so they send Last-Event-ID (a running turn's events that the replica
+        // answering does not have come as a snapshot, not as a gap)
         String auth = SignedIn.bearer(security);
         AtomicLong seen = new AtomicLong(from);
-        Multi<OutboundSseEvent> events = Multi.createFrom().deferred(() -> stream.events(auth, id, seen.get()))
+        AtomicBoolean followed = new AtomicBoolean(lastEventId != null);
+        Multi<OutboundSseEvent> events = Multi.createFrom().deferred(() -> followed.getAndSet(true)
+                        ? stream.events(auth, id, seen.get(), null) : stream.events(auth, id, null, seen.get()))
                 .onCompletion().failWith(() -> new IllegalStateException("the runtime ended the stream"))
                 .filter(event -> event.name() != null) // the runtime's pings: this stream has its own
                 // never an event the browser has: a snapshot stands for every event up to its id, so it always goes

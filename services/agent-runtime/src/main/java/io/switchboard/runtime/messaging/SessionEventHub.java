@@ -3,6 +3,7 @@ package io.switchboard.runtime.messaging;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Multi;
 import io.switchboard.api.SessionStreams;
 import io.switchboard.api.StreamEnd;
@@ -11,6 +12,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -22,19 +24,23 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 public class SessionEventHub {
     private final SessionStreams streams;
     private final StreamEnd end = new StreamEnd();
+    private final EventsListening listening;
 
-    SessionEventHub(@ConfigProperty(name = "switchboard.streams.per-session", defaultValue = "32") int perSession,
+    SessionEventHub(@Identifier(EventsListening.NAME) EventsListening listening,
+                    @ConfigProperty(name = "switchboard.streams.per-session", defaultValue = "32") int perSession,
                     @ConfigProperty(name = "switchboard.streams.per-replica", defaultValue = "10000") int perReplica,
                     @ConfigProperty(name = "switchboard.streams.buffered-events", defaultValue = "4096") int buffered,
                     MeterRegistry meters) {
+        this.listening = listening;
         this.streams = new SessionStreams(new SessionStreams.Limits(perSession, perReplica, buffered));
         Gauge.builder("switchboard.sse.clients", streams, SessionStreams::clients)
                 .description("Event streams (SSE) this replica serves").register(meters);
     }
 
     @Incoming("agent-events-in")
-    public void onEvent(AgentEvent event) {
-        streams.publish(event);
+    public void onEvent(ConsumerRecord<String, AgentEvent> record) {
+        streams.publish(record.value());
+        listening.read(record.topic(), record.partition(), record.offset());
     }
 
     /** Why a new client of the session would be turned away now (429), or null. */
