@@ -155,9 +155,16 @@
         return;
       }
       busyAsDrawn();
+      scroll();
       const waiting = held;
       held = null;
-      waiting.forEach(([name, msg]) => receive(name, msg));
+      waiting.forEach(([name, msg]) => {
+        try {
+          receive(name, msg);
+        } catch (err) { // one event the page cannot draw does not lose the others
+          console.error(err);
+        }
+      });
     },
     turn_failed(e) {
       const box = turnBox(e.turnId);
@@ -201,7 +208,7 @@
     const seq = Number(msg.lastEventId);
     // already drawn; a snapshot may have the id of the last event seen (nothing committed since) and still stands for
     // events after it that this page never got
-    if (seq <= lastSeq && name !== 'snapshot') return;
+    if (seq < lastSeq || (seq === lastSeq && name !== 'snapshot')) return;
     if (held) {
       held.push([name, msg]);
       return;

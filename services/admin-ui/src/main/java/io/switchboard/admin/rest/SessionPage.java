@@ -249,19 +249,22 @@ public class SessionPage {
         // @OwnSession has checked with the runtime that the session is the person's organization's. The runtime
         // replica serving it may stop (a restart, a crash): the browser's stream stays open and goes on from the last
         // event passed on, from whichever replica answers next (a browser whose reconnect met a 503 would give up).
-        // Only the first request can start from the session as committed (?after=, the page's history); the others
-        // follow on from the events passed on, so they send Last-Event-ID (a running turn's events that the replica
-        // answering does not have come as a snapshot, not as a gap)
+        // Until an event is passed on, each request starts from the session as committed (?after=, the page's
+        // history); after that they follow on from the last one, with Last-Event-ID (a running turn's events that the
+        // replica answering has not got come as a snapshot, not as a gap)
         String auth = SignedIn.bearer(security);
         AtomicLong seen = new AtomicLong(from);
         AtomicBoolean followed = new AtomicBoolean(lastEventId != null);
-        Multi<OutboundSseEvent> events = Multi.createFrom().deferred(() -> followed.getAndSet(true)
+        Multi<OutboundSseEvent> events = Multi.createFrom().deferred(() -> followed.get()
                         ? stream.events(auth, id, seen.get(), null) : stream.events(auth, id, null, seen.get()))
                 .onCompletion().failWith(() -> new IllegalStateException("the runtime ended the stream"))
                 .filter(event -> event.name() != null) // the runtime's pings: this stream has its own
                 // never an event the browser has: a snapshot stands for every event up to its id, so it always goes
                 .filter(event -> "snapshot".equals(event.name()) || Long.parseLong(event.id()) > seen.get())
-                .invoke(event -> seen.set(Long.parseLong(event.id())))
+                .invoke(event -> {
+                    seen.set(Long.parseLong(event.id()));
+                    followed.set(true);
+                })
                 .onFailure(SessionPage::worthReconnecting).retry()
                 .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(5)).indefinitely()
                 .map(event -> sse.newEventBuilder().id(event.id()).name(event.name()).data(event.data()).build());

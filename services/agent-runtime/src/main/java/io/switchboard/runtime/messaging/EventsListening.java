@@ -37,9 +37,12 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
     /** Longer than a replica takes to restart; shorter than {@code SessionStreams} keeps an idle session. */
     private final Duration lookback;
 
-    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    /** Where each partition goes on from: the offset after the last record the hub read, or where it started. */
+    private final Map<Integer, Long> next = new ConcurrentHashMap<>();
     /** Partitions not yet read up to the offset they ended at when assigned: that offset. */
-    private final Map<TopicPartition, Long> behind = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> behind = new ConcurrentHashMap<>();
+    /** Partitions taken away (the consumer left the group): where they go on from when they come back. */
+    private final Map<Integer, Long> kept = new ConcurrentHashMap<>();
     private volatile boolean assigned;
 
     EventsListening(@ConfigProperty(name = "switchboard.streams.lookback", defaultValue = "60s") Duration lookback) {
@@ -50,17 +53,18 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition partition : partitions) {
-            Long was = positions.remove(partition);
-            if (was != null) {
-                consumer.seek(partition, was);
+            Long from = kept.remove(partition.partition());
+            if (from != null) {
+                consumer.seek(partition, from);
             } else {
                 fresh.add(partition);
             }
         }
         try {
             startBack(consumer, fresh);
-        } catch (RuntimeException e) { // a slow broker: the next fetch starts from the latest offset
+        } catch (RuntimeException e) {
             LOG.warnf("could not start %s back from the end, it starts at the end: %s", lookback, e.getMessage());
+            startAtTheEnd(consumer, fresh);
         }
         assigned = !partitions.isEmpty();
     }
@@ -76,38 +80,58 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
         for (TopicPartition partition : partitions) {
             OffsetAndTimestamp start = starts.get(partition);
             long end = ends.get(partition);
-            consumer.seek(partition, start == null ? end : start.offset()); // none since then: from the end
-            if (start != null && start.offset() < end) {
-                behind.put(partition, end);
+            long from = start == null ? end : start.offset(); // none since then: from the end
+            consumer.seek(partition, from);
+            next.put(partition.partition(), from);
+            if (from < end) {
+                behind.put(partition.partition(), end);
+            }
+        }
+    }
+
+    /** Without the lookback, every event sent from now on is still read: the position is taken now, not later. */
+    private void startAtTheEnd(Consumer<?, ?> consumer, List<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            try {
+                consumer.seekToEnd(List.of(partition));
+                next.put(partition.partition(), consumer.position(partition));
+            } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
+                LOG.warnf("could not take the position of %s at once: %s", partition, e.getMessage());
             }
         }
     }
 
     /** The hub read this record: once every partition is read up to where it ended, the replica is ready. */
-    void read(String topic, int partition, long offset) {
+    void read(int partition, long offset) {
+        next.put(partition, offset + 1);
         if (!behind.isEmpty()) {
-            behind.computeIfPresent(new TopicPartition(topic, partition), (p, end) -> offset + 1 >= end ? null : end);
+            behind.computeIfPresent(partition, (p, end) -> offset + 1 >= end ? null : end);
         }
     }
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        keepPositions(consumer, partitions);
+        keep(consumer, partitions);
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        keepPositions(consumer, partitions);
+        keep(consumer, partitions);
     }
 
-    private void keepPositions(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    /**
+     * Keeps where each partition goes on from: after the last record the hub read, not the consumer's position (the
+     * records fetched but not yet read are dropped with the partition; one read twice is dropped by its seq).
+     */
+    private void keep(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         assigned = false;
         for (TopicPartition partition : partitions) {
+            Long from = next.get(partition.partition());
             try {
-                positions.put(partition, consumer.position(partition));
+                kept.put(partition.partition(), from != null ? from : consumer.position(partition));
             } catch (RuntimeException e) { // no position (yet, or any more): the next assignment starts back again
                 LOG.warnf("could not keep the position of %s: %s", partition, e.getMessage());
-                behind.remove(partition);
+                behind.remove(partition.partition());
             }
         }
     }

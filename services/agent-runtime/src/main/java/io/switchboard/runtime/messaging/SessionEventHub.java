@@ -39,8 +39,11 @@ public class SessionEventHub {
 
     @Incoming("agent-events-in")
     public void onEvent(ConsumerRecord<String, AgentEvent> record) {
-        streams.publish(record.value());
-        listening.read(record.topic(), record.partition(), record.offset());
+        try {
+            streams.publish(record.value());
+        } finally {
+            listening.read(record.partition(), record.offset());
+        }
     }
 
     /** Why a new client of the session would be turned away now (429), or null. */

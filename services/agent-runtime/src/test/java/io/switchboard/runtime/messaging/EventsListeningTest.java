@@ -35,11 +35,11 @@ class EventsListeningTest {
         assertThat(consumer.position(P1)).as("nothing in the last minute: the end").isEqualTo(30);
         assertThat(status(listening)).as("not read up to the end yet").isEqualTo(HealthCheckResponse.Status.DOWN);
 
-        listening.read("agent.events", 0, 38);
+        listening.read(0, 38);
         assertThat(status(listening)).isEqualTo(HealthCheckResponse.Status.DOWN);
-        listening.read("agent.events", 1, 30); // another partition's record
+        listening.read(1, 30); // another partition's record
         assertThat(status(listening)).isEqualTo(HealthCheckResponse.Status.DOWN);
-        listening.read("agent.events", 0, 39); // the last record before the end (40)
+        listening.read(0, 39); // the last record before the end (40)
         assertThat(status(listening)).isEqualTo(HealthCheckResponse.Status.UP);
 
         listening.onPartitionsRevoked(consumer, List.of(P0, P1));
@@ -47,21 +47,26 @@ class EventsListeningTest {
     }
 
     @Test
-    void aRebalanceGoesOnFromWhereItWasNotFromTheStart() {
+    void aRebalanceGoesOnAfterTheLastRecordReadNotFromTheStartNorFromWhatWasFetched() {
         EventsListening listening = new EventsListening(Duration.ofSeconds(60));
         MockConsumer<String, String> consumer = consumer();
         consumer.assign(List.of(P0, P1));
         listening.onPartitionsAssigned(consumer, List.of(P0, P1));
-        consumer.seek(P0, 12); // read up to here when the consumer left the group
-        consumer.seek(P1, 7);
+        listening.read(0, 35); // read up to here when the consumer left the group
+        consumer.seek(P0, 39); // fetched up to here: those records are dropped with the partition
+        consumer.seek(P1, 33); // nothing of P1 read since it started (at its end, 30)
 
         listening.onPartitionsLost(consumer, List.of(P0, P1));
         consumer.unsubscribe(); // events went on meanwhile
         consumer.assign(List.of(P0, P1));
         listening.onPartitionsAssigned(consumer, List.of(P0, P1));
 
-        assertThat(consumer.position(P0)).isEqualTo(12);
-        assertThat(consumer.position(P1)).isEqualTo(7);
+        assertThat(consumer.position(P0)).isEqualTo(36);
+        assertThat(consumer.position(P1)).isEqualTo(30);
+        assertThat(status(listening)).as("P0 not read up to where it ended (40) yet")
+                .isEqualTo(HealthCheckResponse.Status.DOWN);
+        listening.read(0, 39);
+        assertThat(status(listening)).isEqualTo(HealthCheckResponse.Status.UP);
     }
 
     private static MockConsumer<String, String> consumer() {
