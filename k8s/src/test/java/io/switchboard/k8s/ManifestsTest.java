@@ -148,26 +148,50 @@ class ManifestsTest {
     }
 
     /**
-     * Every replica a service may have (its autoscaler's maximum, and one more while a rollout surges) opening its pools
-     * whole still leaves PostgreSQL its superusers' reserve: past {@code max_connections}, connections are refused.
+     * In each overlay, every replica a service may have (its autoscaler's maximum, and one more while a rollout surges)
+     * opening its pools whole still leaves PostgreSQL its superusers' reserve: past {@code max_connections},
+     * connections are refused.
      */
     @Test
-    void theDatabaseTakesEveryConnectionTheServicesMayOpen() {
+    void theDatabaseTakesEveryConnectionTheServicesMayOpen() throws IOException {
+        Map<String, Integer> databases = new HashMap<>();
+        try (Stream<Path> overlays = Files.list(K8S.resolve("overlays"))) {
+            for (Path overlay : overlays.sorted().toList()) {
+                List<JsonNode> documents = rendered(overlay);
+                int connections = connectionsAtTheMost(documents);
+                int max = maxConnections(documents);
+                databases.put(K8S.relativize(overlay).toString(), max);
+                assertThat(max).as("max_connections in " + K8S.relativize(overlay) + ", for " + connections
+                        + " connections").isGreaterThanOrEqualTo(connections + SUPERUSER_RESERVED_CONNECTIONS);
+            }
+        }
+        assertThat(databases).containsOnlyKeys("overlays/local", "overlays/production");
+    }
+
+    @Test
+    void theConnectionCheckCountsTheOverlaysPatches() throws IOException {
+        List<JsonNode> local = rendered(K8S.resolve("overlays/local"));
+        List<JsonNode> base = rendered(K8S.resolve("base"));
+        assertThat(connectionsAtTheMost(local)).as("the local overlay's smaller autoscalers")
+                .isLessThan(connectionsAtTheMost(base));
+        assertThat(maxConnections(local)).isEqualTo(200);
+        assertThat(maxConnections(rendered(K8S.resolve("overlays/production")))).isEqualTo(350);
+    }
+
+    private static int connectionsAtTheMost(List<JsonNode> documents) {
         Map<String, Integer> maxReplicas = new HashMap<>();
-        all().stream().filter(d -> d.path("kind").asText().equals("HorizontalPodAutoscaler")).forEach(hpa -> maxReplicas
-                .put(hpa.path("spec").path("scaleTargetRef").path("name").asText(), hpa.path("spec").path("maxReplicas")
-                        .asInt()));
+        documents.stream().filter(d -> d.path("kind").asText().equals("HorizontalPodAutoscaler")).forEach(hpa ->
+                maxReplicas.put(hpa.path("spec").path("scaleTargetRef").path("name").asText(),
+                        hpa.path("spec").path("maxReplicas").asInt()));
         int connections = 0;
-        for (JsonNode deployment : all()) {
+        for (JsonNode deployment : documents) {
             JsonNode template = deployment.path("spec").path("template");
             if (!deployment.path("kind").asText().equals("Deployment")
                     || !template.path("metadata").path("labels").path("switchboard.io/database").asText().equals("true")) {
                 continue;
             }
             String name = deployment.path("metadata").path("name").asText();
-            Map<String, String> env = new HashMap<>();
-            template.path("spec").path("containers").get(0).path("env")
-                    .forEach(variable -> env.put(variable.path("name").asText(), variable.path("value").asText()));
+            Map<String, String> env = env(template);
             assertThat(env).as(name).containsKeys("QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE",
                     "QUARKUS_DATASOURCE_JDBC_MAX_SIZE");
             JsonNode surge = deployment.path("spec").path("strategy").path("rollingUpdate").path("maxSurge");
@@ -178,14 +202,66 @@ class ManifestsTest {
                     + Integer.parseInt(env.get("QUARKUS_DATASOURCE_JDBC_MAX_SIZE")));
         }
         assertThat(connections).as("connections the services may open").isPositive();
-        List<JsonNode> clusters = all().stream().filter(ManifestsTest::isCnpgCluster).toList();
-        assertThat(clusters).isNotEmpty();
-        for (JsonNode cluster : clusters) {
-            int max = Integer.parseInt(cluster.path("spec").path("postgresql").path("parameters")
-                    .path("max_connections").asText("100"));
-            assertThat(max).as("max_connections of " + cluster.path("metadata").path("name").asText())
-                    .isGreaterThanOrEqualTo(connections + SUPERUSER_RESERVED_CONNECTIONS);
+        return connections;
+    }
+
+    /** The database's max_connections: the CloudNativePG Cluster's, or the local image's ({@code images/postgres.sh}). */
+    private static int maxConnections(List<JsonNode> documents) {
+        List<Integer> found = new ArrayList<>();
+        for (JsonNode document : documents) {
+            if (isCnpgCluster(document)) {
+                found.add(Integer.parseInt(document.path("spec").path("postgresql").path("parameters")
+                        .path("max_connections").asText("100")));
+            } else if (document.path("kind").asText().equals("Deployment")
+                    && document.path("metadata").path("name").asText().equals("postgres")) {
+                found.add(Integer.parseInt(env(document.path("spec").path("template"))
+                        .getOrDefault("POSTGRES_MAX_CONNECTIONS", "100")));
+            }
         }
+        assertThat(found).as("one database").hasSize(1);
+        return found.get(0);
+    }
+
+    private static Map<String, String> env(JsonNode podTemplate) {
+        Map<String, String> env = new HashMap<>();
+        podTemplate.path("spec").path("containers").get(0).path("env")
+                .forEach(variable -> env.put(variable.path("name").asText(), variable.path("value").asText()));
+        return env;
+    }
+
+    /**
+     * A kustomization's documents, as {@code kubectl kustomize} makes them for what this check reads: its resources and
+     * components, then its patches (JSON patches of {@code replace} only: any other fails the check, not passes it).
+     */
+    private static List<JsonNode> rendered(Path directory) throws IOException {
+        JsonNode kustomization = Schemas.YAML.readTree(directory.resolve("kustomization.yaml").toFile());
+        List<JsonNode> documents = new ArrayList<>();
+        for (String field : List.of("resources", "components")) {
+            for (JsonNode part : kustomization.path(field)) {
+                Path target = directory.resolve(part.asText()).normalize();
+                if (Files.isDirectory(target)) {
+                    documents.addAll(rendered(target));
+                } else {
+                    manifests.get(target).forEach(document -> documents.add(document.deepCopy()));
+                }
+            }
+        }
+        for (JsonNode patch : kustomization.path("patches")) {
+            JsonNode target = patch.path("target");
+            List<JsonNode> targets = documents.stream().filter(d -> d.path("kind").asText()
+                    .equals(target.path("kind").asText()) && d.path("metadata").path("name").asText()
+                    .equals(target.path("name").asText())).toList();
+            assertThat(targets).as("the target of a patch in " + directory).hasSize(1);
+            for (JsonNode op : Schemas.YAML.readTree(patch.path("patch").asText())) {
+                assertThat(op.path("op").asText()).as("a patch in " + directory).isEqualTo("replace");
+                String path = op.path("path").asText();
+                JsonNode parent = targets.get(0).at(path.substring(0, path.lastIndexOf('/')));
+                assertThat(parent.isObject()).as(path + " in " + directory).isTrue();
+                ((com.fasterxml.jackson.databind.node.ObjectNode) parent).set(path.substring(path.lastIndexOf('/') + 1),
+                        op.path("value"));
+            }
+        }
+        return documents;
     }
 
     private static boolean isCnpgCluster(JsonNode document) {
