@@ -82,6 +82,8 @@ public class TurnRunner {
     private static final Logger LOG = Logger.getLogger(TurnRunner.class);
     /** Event seqs reserved at a time (see {@link Run#nextSeq}). */
     static final int SEQ_BLOCK = 1000;
+    /** Tries of a seq reservation that fails for a passing reason: about half a minute of them. */
+    static final int RESERVE_TRIES = 20;
     private static final TypeReference<List<ToolCall>> TOOL_CALLS = new TypeReference<>() {
     };
 
@@ -661,12 +663,13 @@ public class TurnRunner {
             if (next == seqCeiling - SEQ_BLOCK / 2) {
                 long ceiling = seqCeiling + SEQ_BLOCK;
                 seqCeiling = ceiling;
-                reserving = sessions.reserveSeqs(sessionId, ceiling, fence).subscribeAsCompletionStage()
-                        .handle((x, e) -> {
+                reserving = triedAgain(() -> sessions.reserveSeqs(sessionId, ceiling, fence))
+                        .subscribeAsCompletionStage().handle((x, e) -> {
                             if (e != null && leaseLost(e)) {
                                 stopHere(); // its seqs would run into the new runner's
                             } else if (e != null) {
-                                inTurn(() -> LOG.warnf(e, "could not reserve event seqs of session %s", sessionId));
+                                inTurn(() -> LOG.warnf(e, "could not reserve event seqs of session %s in %d tries",
+                                        sessionId, RESERVE_TRIES + 1));
                             }
                             return (Void) null;
                         });
@@ -720,6 +723,17 @@ public class TurnRunner {
                         end.outputTokens(), end.costUsd())
                 : TurnFailed.of(sessionId.toString(), turnId.toString(), end.seq(), end.errorCode(), end.errorReason(),
                         end.costUsd());
+    }
+
+    /**
+     * A write tried again after a passing failure (a dropped connection, a database restarting), with backoff; a lost
+     * lease is not passing. For a seq reservation: the runner has half a block of seqs left before it would send one
+     * the database does not hold for it, which a runner taking over would send again.
+     */
+    static Uni<Void> triedAgain(Supplier<Uni<Void>> write) {
+        return Uni.createFrom().deferred(write::get)
+                .onFailure(e -> !(unwrapped(e) instanceof SessionRepository.LeaseLost)).retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).atMost(RESERVE_TRIES);
     }
 
     private static Throwable unwrapped(Throwable failure) {
