@@ -71,6 +71,8 @@ public class LlmRequestConsumer {
     private final AtomicInteger replying = new AtomicInteger();
     private final KafkaClientService kafka;
     private final Duration drain;
+    /** A clean stop began: no request is taken any more. */
+    private volatile boolean stopping;
 
     public LlmRequestConsumer(Router router, CallRecorder recorder, KafkaClientService kafka, GatewayConfig config) {
         this.router = router;
@@ -86,6 +88,11 @@ public class LlmRequestConsumer {
     }
 
     private Multi<Message<LlmChunk>> reply(Message<LlmRequest> request) {
+        if (stopping) {
+            // fetched before the consumer paused: not acked, so whichever replica takes the partition reads it again
+            // (served here, it would meet the ledger closing and be refused)
+            return Multi.createFrom().empty();
+        }
         LlmRequest payload = request.getPayload();
         if (payload == null || payload.requestId() == null || payload.messages() == null
                 || Router.orgOf(payload) == null) {
@@ -130,13 +137,14 @@ public class LlmRequestConsumer {
 
     /**
      * A clean stop begins (SIGTERM; readiness goes down): no more requests are taken (this replica's share waits in
-     * Kafka until its partitions move to another), and the calls under way stream on to their end for up to
+     * Kafka until its partitions move to another, those fetched already included), and the calls under way stream on to their end for up to
      * {@code gateway.calls.drain}, so their requesters never notice. Then come the shutdown delay, the calls under way
      * through the HTTP front doors ({@code quarkus.shutdown.timeout}), the ledger's last flush ({@link CallRecorder}),
      * and the consumers and producers close.
      */
     void stop(@Observes ShutdownDelayInitiatedEvent event) {
         long started = System.nanoTime();
+        stopping = true;
         try {
             KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
             if (consumer != null) {
