@@ -186,8 +186,9 @@ class ManifestsTest {
         int connections = 0;
         for (JsonNode deployment : documents) {
             JsonNode template = deployment.path("spec").path("template");
-            if (!deployment.path("kind").asText().equals("Deployment")
-                    || !template.path("metadata").path("labels").path("switchboard.io/database").asText().equals("true")) {
+            boolean usesTheDatabase = template.path("metadata").path("labels").path("switchboard.io/database").asText()
+                    .equals("true");
+            if (!deployment.path("kind").asText().equals("Deployment") || !usesTheDatabase) {
                 continue;
             }
             String name = deployment.path("metadata").path("name").asText();
@@ -205,7 +206,7 @@ class ManifestsTest {
         return connections;
     }
 
-    /** The database's max_connections: the CloudNativePG Cluster's, or the local image's ({@code images/postgres.sh}). */
+    /** The database's max_connections: the CloudNativePG Cluster's, or the local image's (images/postgres.sh). */
     private static int maxConnections(List<JsonNode> documents) {
         List<Integer> found = new ArrayList<>();
         for (JsonNode document : documents) {
@@ -230,23 +231,31 @@ class ManifestsTest {
     }
 
     /**
-     * A kustomization's documents, as {@code kubectl kustomize} makes them for what this check reads: its resources and
-     * components, then its patches (JSON patches of {@code replace} only: any other fails the check, not passes it).
+     * A kustomization's documents, as {@code kubectl kustomize} makes them for what this check reads: its resources (a
+     * directory is a kustomization of its own), its components (each adds its resources to these and patches them),
+     * then its patches. Patches are inline JSON patches of {@code replace} only: any other fails the check.
      */
     private static List<JsonNode> rendered(Path directory) throws IOException {
-        JsonNode kustomization = Schemas.YAML.readTree(directory.resolve("kustomization.yaml").toFile());
         List<JsonNode> documents = new ArrayList<>();
-        for (String field : List.of("resources", "components")) {
-            for (JsonNode part : kustomization.path(field)) {
-                Path target = directory.resolve(part.asText()).normalize();
-                if (Files.isDirectory(target)) {
-                    documents.addAll(rendered(target));
-                } else {
-                    manifests.get(target).forEach(document -> documents.add(document.deepCopy()));
-                }
+        render(directory, documents);
+        return documents;
+    }
+
+    private static void render(Path directory, List<JsonNode> documents) throws IOException {
+        JsonNode kustomization = Schemas.YAML.readTree(directory.resolve("kustomization.yaml").toFile());
+        for (JsonNode part : kustomization.path("resources")) {
+            Path target = directory.resolve(part.asText()).normalize();
+            if (Files.isDirectory(target)) {
+                documents.addAll(rendered(target));
+            } else {
+                manifests.get(target).forEach(document -> documents.add(document.deepCopy()));
             }
         }
+        for (JsonNode component : kustomization.path("components")) {
+            render(directory.resolve(component.asText()).normalize(), documents);
+        }
         for (JsonNode patch : kustomization.path("patches")) {
+            assertThat(patch.path("patch").isTextual()).as("an inline patch in " + directory).isTrue();
             JsonNode target = patch.path("target");
             List<JsonNode> targets = documents.stream().filter(d -> d.path("kind").asText()
                     .equals(target.path("kind").asText()) && d.path("metadata").path("name").asText()
@@ -261,7 +270,6 @@ class ManifestsTest {
                         op.path("value"));
             }
         }
-        return documents;
     }
 
     private static boolean isCnpgCluster(JsonNode document) {

@@ -33,6 +33,8 @@ import org.jboss.logging.Logger;
 public class EventsListening implements KafkaConsumerRebalanceListener, HealthCheck {
     static final String NAME = "agent-events-in";
     private static final Logger LOG = Logger.getLogger(EventsListening.class);
+    /** How long a question to the broker may hold up a rebalance (the client's default is a minute). */
+    private static final Duration BROKER_WAIT = Duration.ofSeconds(5);
 
     /** Longer than a replica takes to restart; shorter than {@code SessionStreams} keeps an idle session. */
     private final Duration lookback;
@@ -73,10 +75,10 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
         if (partitions.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, BROKER_WAIT);
         Map<TopicPartition, Long> since = new HashMap<>();
         partitions.forEach(p -> since.put(p, System.currentTimeMillis() - lookback.toMillis()));
-        Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(since);
+        Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(since, BROKER_WAIT);
         for (TopicPartition partition : partitions) {
             OffsetAndTimestamp start = starts.get(partition);
             long end = ends.get(partition);
@@ -94,7 +96,7 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
         for (TopicPartition partition : partitions) {
             try {
                 consumer.seekToEnd(List.of(partition));
-                next.put(partition.partition(), consumer.position(partition));
+                next.put(partition.partition(), consumer.position(partition, BROKER_WAIT));
             } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
                 LOG.warnf("could not take the position of %s at once: %s", partition, e.getMessage());
             }
@@ -128,7 +130,7 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
         for (TopicPartition partition : partitions) {
             Long from = next.get(partition.partition());
             try {
-                kept.put(partition.partition(), from != null ? from : consumer.position(partition));
+                kept.put(partition.partition(), from != null ? from : consumer.position(partition, BROKER_WAIT));
             } catch (RuntimeException e) { // no position (yet, or any more): the next assignment starts back again
                 LOG.warnf("could not keep the position of %s: %s", partition, e.getMessage());
                 behind.remove(partition.partition());

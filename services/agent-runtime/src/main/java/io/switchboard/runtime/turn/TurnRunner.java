@@ -663,8 +663,9 @@ public class TurnRunner {
             if (next == seqCeiling - SEQ_BLOCK / 2) {
                 long ceiling = seqCeiling + SEQ_BLOCK;
                 seqCeiling = ceiling;
-                reserving = triedAgain(() -> sessions.reserveSeqs(sessionId, ceiling, fence))
-                        .subscribeAsCompletionStage().handle((x, e) -> {
+                // one after another: one tried again must not commit its lower ceiling after the next one's
+                reserving = reserving.thenCompose(x -> triedAgain(() -> sessions.reserveSeqs(sessionId, ceiling, fence))
+                        .subscribeAsCompletionStage()).handle((x, e) -> {
                             if (e != null && leaseLost(e)) {
                                 stopHere(); // its seqs would run into the new runner's
                             } else if (e != null) {

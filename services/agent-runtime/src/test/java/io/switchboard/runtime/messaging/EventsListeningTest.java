@@ -73,7 +73,7 @@ class EventsListeningTest {
         MockConsumer<String, String> consumer = new MockConsumer<>("latest") {
             @Override
             public synchronized Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(
-                    Map<TopicPartition, Long> timestamps) {
+                    Map<TopicPartition, Long> timestamps, Duration timeout) {
                 assertThat(timestamps.values()).allSatisfy(t -> assertThat(t)
                         .isBetween(System.currentTimeMillis() - 61_000, System.currentTimeMillis() - 59_000));
                 return timestamps.containsKey(P0) ? Map.of(P0, new OffsetAndTimestamp(31, 0)) : Map.of();
