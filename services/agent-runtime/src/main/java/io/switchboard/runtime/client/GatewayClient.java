@@ -73,8 +73,11 @@ public class GatewayClient {
         })).onFailure().invoke(() -> cancel(request)).onCancellation().invoke(() -> cancel(request));
     }
 
-    /** {@code chunk} if it is the one expected next (or the first of an answer that starts over), else a failure. */
-    private static LlmChunk inOrder(LlmChunk chunk, AtomicInteger expected, String requestId) {
+    /**
+     * {@code chunk} if it is the one expected next (or the first of an answer that starts over); past a gap the reply
+     * is lost (chunks sent while this replica's reply reader was away, as while the broker restarted), as if silent.
+     */
+    static LlmChunk inOrder(LlmChunk chunk, AtomicInteger expected, String requestId) {
         int want = expected.getAndIncrement();
         if (chunk.seq() == want) {
             return chunk;
@@ -85,8 +88,7 @@ public class GatewayClient {
             expected.set(1);
             return chunk;
         }
-        return new LlmChunk.Failed(requestId, want, "stream_interrupted",
-                "reply chunk " + want + " was lost (got " + chunk.seq() + ")", true);
+        throw new ReplyLost("reply chunk " + want + " of " + requestId + " was lost (got " + chunk.seq() + ")");
     }
 
     /** The gateway process that sent a reply chunk, or null if it does not say. */
@@ -102,7 +104,7 @@ public class GatewayClient {
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.requestId()).build()));
     }
 
-    /** The reply went silent: the gateway replica serving it died. Asking again may well work. */
+    /** The reply went silent (the gateway replica serving it died) or lost a chunk. Asking again may well work. */
     public static final class ReplyLost extends RuntimeException {
         ReplyLost(String message) {
             super(message, null, false, false);
