@@ -831,12 +831,7 @@ class PlatformIT {
 
     @Test
     void aRuntimeKilledMidTurnResumesItWithoutRepeatingCommittedSteps() throws Exception {
-        String agentId = post("/api/agents", "{\"name\":\"durable\",\"model\":\"sim\",\"tools\":[\"clock\"]}")
-                .get("id").asText();
-        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
-        browser.get(platform.adminUi() + "/sessions/" + sessionId);
-        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
-        ((JavascriptExecutor) browser).executeScript("window.drawnOnce = true");
+        String sessionId = chatOfANewSession("durable");
         String stream = platform.adminUi() + "/sessions/" + sessionId + "/stream";
         // [slow]: sim streams ten times slower, so the answer after the tool is still streaming when the runtime dies
         post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"What time is it? [slow]\"}");
@@ -890,8 +885,7 @@ class PlatformIT {
         await().atMost(WAIT).ignoreExceptions().until(() -> texts("[data-testid=assistant-message]").size() == 1
                 && texts("[data-testid=assistant-message]").get(0).startsWith("The tool says:"));
         assertThat(texts("[data-testid=tool-call]")).hasSize(1);
-        assertThat(((JavascriptExecutor) browser).executeScript("return window.drawnOnce")).as("never reloaded")
-                .isEqualTo(true);
+        assertThat(neverReloaded()).isTrue();
     }
 
     /**
@@ -901,12 +895,7 @@ class PlatformIT {
      */
     @Test
     void aChatPageWhoseStreamMissedEventsDrawsTheChatAgainInPlace() throws Exception {
-        String agentId = post("/api/agents", "{\"name\":\"redrawn\",\"model\":\"sim\",\"tools\":[\"clock\"]}")
-                .get("id").asText();
-        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
-        browser.get(platform.adminUi() + "/sessions/" + sessionId);
-        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
-        ((JavascriptExecutor) browser).executeScript("window.drawnOnce = true");
+        String sessionId = chatOfANewSession("redrawn");
         browser.findElement(By.cssSelector("[data-testid=chat-input]")).sendKeys("What time is it? [slow]");
         browser.findElement(By.cssSelector("[data-testid=chat-send]")).click();
         // the tool has answered and the answer streams in: kill -9 now
@@ -930,10 +919,25 @@ class PlatformIT {
         assertThat(((JavascriptExecutor) browser).executeScript(
                 "return document.querySelector('[data-testid=user-message]').dataset.drawn")).as("drawn again")
                 .isNull();
-        assertThat(((JavascriptExecutor) browser).executeScript("return window.drawnOnce")).as("never reloaded")
-                .isEqualTo(true);
+        assertThat(neverReloaded()).isTrue();
         JsonNode session = get("/api/sessions/" + sessionId);
         assertThat(session.get("turns").get(0).get("attempts").asInt()).as("the turn was resumed").isEqualTo(2);
+    }
+
+    /** A new session of a new agent with the clock, its chat page open and marked, so that a reload of it shows. */
+    private String chatOfANewSession(String agentName) throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"" + agentName + "\",\"model\":\"sim\",\"tools\":[\"clock\"]}")
+                .get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        browser.get(platform.adminUi() + "/sessions/" + sessionId);
+        await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("[data-testid=chat-input]")).isEmpty());
+        ((JavascriptExecutor) browser).executeScript("window.drawnOnce = true");
+        return sessionId;
+    }
+
+    /** Whether the page {@link #chatOfANewSession} opened is still the one it marked. */
+    private boolean neverReloaded() {
+        return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.drawnOnce"));
     }
 
     @Test

@@ -39,12 +39,14 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
     /** Longer than a replica takes to restart; shorter than {@code SessionStreams} keeps an idle session. */
     private final Duration lookback;
 
-    /** Where each partition goes on from: the offset after the last record the hub read, or where it started. */
+    /**
+     * Where each partition held before goes on from, if it comes back after a rebalance: the offset after the last
+     * record the hub read (not the consumer's position: records fetched but not read are dropped with the partition;
+     * one read twice is dropped by its seq), or where it started.
+     */
     private final Map<Integer, Long> next = new ConcurrentHashMap<>();
     /** Partitions not yet read up to the offset they ended at when assigned: that offset. */
     private final Map<Integer, Long> behind = new ConcurrentHashMap<>();
-    /** Partitions taken away (the consumer left the group): where they go on from when they come back. */
-    private final Map<Integer, Long> kept = new ConcurrentHashMap<>();
     private volatile boolean assigned;
 
     EventsListening(@ConfigProperty(name = "switchboard.streams.lookback", defaultValue = "60s") Duration lookback) {
@@ -55,7 +57,7 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         List<TopicPartition> fresh = new ArrayList<>();
         for (TopicPartition partition : partitions) {
-            Long from = kept.remove(partition.partition());
+            Long from = next.get(partition.partition());
             if (from != null) {
                 consumer.seek(partition, from);
             } else {
@@ -113,29 +115,12 @@ public class EventsListening implements KafkaConsumerRebalanceListener, HealthCh
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        keep(consumer, partitions);
+        assigned = false;
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        keep(consumer, partitions);
-    }
-
-    /**
-     * Keeps where each partition goes on from: after the last record the hub read, not the consumer's position (the
-     * records fetched but not yet read are dropped with the partition; one read twice is dropped by its seq).
-     */
-    private void keep(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         assigned = false;
-        for (TopicPartition partition : partitions) {
-            Long from = next.get(partition.partition());
-            try {
-                kept.put(partition.partition(), from != null ? from : consumer.position(partition, BROKER_WAIT));
-            } catch (RuntimeException e) { // no position (yet, or any more): the next assignment starts back again
-                LOG.warnf("could not keep the position of %s: %s", partition, e.getMessage());
-                behind.remove(partition.partition());
-            }
-        }
     }
 
     @Override
