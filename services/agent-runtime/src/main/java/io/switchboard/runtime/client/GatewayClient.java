@@ -2,6 +2,7 @@ package io.switchboard.runtime.client;
 
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
@@ -12,11 +13,11 @@ import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
+import io.switchboard.messaging.RepliesListening;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -35,25 +36,23 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 public class GatewayClient {
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
     private final MutinyEmitter<LlmCancel> cancels;
-    private final AtomicBoolean assigned = new AtomicBoolean();
+    private final RepliesListening replies;
 
     private final Duration replyTimeout;
 
     public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
                          @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels,
+                         @Identifier(RepliesListening.NAME) RepliesListening replies,
                          @ConfigProperty(name = "mp.messaging.outgoing.llm-requests.reply.timeout") long replyTimeoutMs) {
         this.requests = requests;
         this.cancels = cancels;
+        this.replies = replies;
         this.replyTimeout = Duration.ofMillis(replyTimeoutMs);
     }
 
     /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
     private Uni<Void> replyTopicAssigned() {
-        if (assigned.get()) {
-            return Uni.createFrom().voidItem();
-        }
-        return requests.waitForAssignments().ifNoItem().after(Duration.ofSeconds(60)).fail()
-                .invoke(() -> assigned.set(true)).replaceWithVoid();
+        return replies.held().ifNoItem().after(Duration.ofSeconds(60)).fail();
     }
 
     /**

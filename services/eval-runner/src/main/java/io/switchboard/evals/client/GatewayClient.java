@@ -1,5 +1,6 @@
 package io.switchboard.evals.client;
 
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
@@ -7,10 +8,10 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
+import io.switchboard.messaging.RepliesListening;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -25,10 +26,12 @@ public class GatewayClient {
     private static final Duration LONGEST = Duration.ofMinutes(3);
 
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
-    private final AtomicBoolean assigned = new AtomicBoolean();
+    private final RepliesListening replies;
 
-    public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests) {
+    public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
+                         @Identifier(RepliesListening.NAME) RepliesListening replies) {
         this.requests = requests;
+        this.replies = replies;
     }
 
     /** The model's answer and what it cost in tokens. */
@@ -83,11 +86,8 @@ public class GatewayClient {
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
+    /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
     private Uni<Void> replyTopicAssigned() {
-        if (assigned.get()) {
-            return Uni.createFrom().voidItem();
-        }
-        return requests.waitForAssignments().ifNoItem().after(Duration.ofSeconds(60)).fail()
-                .invoke(() -> assigned.set(true)).replaceWithVoid();
+        return replies.held().ifNoItem().after(Duration.ofSeconds(60)).fail();
     }
 }

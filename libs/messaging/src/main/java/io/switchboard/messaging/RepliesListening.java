@@ -1,0 +1,63 @@
+package io.switchboard.messaging;
+
+import io.quarkus.arc.properties.IfBuildProperty;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
+
+/**
+ * Whether this replica's reader of model replies ({@code llm.replies}, a group of its own, from the end: agent-runtime's
+ * and eval-runner's request-reply channel {@code llm-requests}) holds its partitions: a request sent before it does
+ * would miss its first replies. The consumer's rebalance says so the moment it happens; asking the consumer instead
+ * waits for its polling thread, which polls a second at a time when idle. The replica is ready once it holds them, so
+ * a first model call does not wait.
+ */
+@Readiness
+@ApplicationScoped
+@Identifier(RepliesListening.NAME)
+// a bean (and a readiness check) only of the services whose reply reader names it
+@IfBuildProperty(name = "mp.messaging.outgoing.llm-requests.reply.consumer-rebalance-listener.name",
+        stringValue = RepliesListening.NAME)
+public class RepliesListening implements KafkaConsumerRebalanceListener, HealthCheck {
+    public static final String NAME = "llm-replies";
+    private static final Logger LOG = Logger.getLogger(RepliesListening.class);
+    /** How long a question to the broker may hold up the rebalance (the client's default is a minute). */
+    private static final Duration BROKER_WAIT = Duration.ofSeconds(5);
+
+    private final CompletableFuture<Void> held = new CompletableFuture<>();
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        try {
+            // "from the end" is taken now, before any request goes out: not at the first fetch, after its reply
+            partitions.forEach(partition -> consumer.position(partition, BROKER_WAIT));
+        } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
+            LOG.warnf("could not take the reply reader's position at once: %s", e.getMessage());
+        }
+        held.complete(null);
+    }
+
+    /** Once the reader has held its partitions (they stay: it is the only member of its group). */
+    public Uni<Void> held() {
+        // a copy: a caller that gives up (cancels) must not cancel the others' wait
+        return held.isDone() ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(held.copy());
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("llm replies").status(held.isDone()).build();
+    }
+}
