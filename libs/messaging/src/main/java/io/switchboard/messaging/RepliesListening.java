@@ -7,7 +7,9 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -35,6 +37,12 @@ public class RepliesListening implements KafkaConsumerRebalanceListener, HealthC
     private static final Duration BROKER_WAIT = Duration.ofSeconds(5);
 
     private final CompletableFuture<Void> held = new CompletableFuture<>();
+    /**
+     * Where each partition's reading goes on from if the group gives it back after losing it (a broker restart): the
+     * reader's position when it lost it. Without it, the reader would start again from the end, and the replies sent
+     * meanwhile (the first chunks of a call asked again) would be skipped.
+     */
+    private final Map<TopicPartition, Long> resumeAt = new ConcurrentHashMap<>();
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
@@ -42,18 +50,37 @@ public class RepliesListening implements KafkaConsumerRebalanceListener, HealthC
             return;
         }
         try {
-            // "from the end" is taken now, before any request goes out: not at the first fetch, after its reply
-            partitions.forEach(partition -> consumer.position(partition, BROKER_WAIT));
+            for (TopicPartition partition : partitions) {
+                Long at = resumeAt.remove(partition);
+                if (at != null) {
+                    consumer.seek(partition, at);
+                } else { // "from the end" is taken now, before any request goes out: not at the first fetch
+                    consumer.position(partition, BROKER_WAIT);
+                }
+            }
         } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
             LOG.warnf("could not take the reply reader's position at once: %s", e.getMessage());
         }
         held.complete(null);
     }
 
-    /** Once the reader has held its partitions (they stay: it is the only member of its group). */
+    /** Also when the partitions are lost (the member dropped out of its group). */
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            try {
+                // known here, unless a new partition leader (a broker restart) has it checked with the broker first
+                resumeAt.put(partition, consumer.position(partition, BROKER_WAIT));
+            } catch (RuntimeException e) { // no position yet: it starts from the end again
+                LOG.warnf("no position of %s to go on from: %s", partition, e.getMessage());
+            }
+        }
+    }
+
+    /** Once the reader has held its partitions (they stay, but for a broker restart: it is its group's only member). */
     public Uni<Void> held() {
         // a copy: a caller that gives up (cancels) must not cancel the others' wait
-        return held.isDone() ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(held.copy());
+        return held.isDone() ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(held::copy);
     }
 
     @Override

@@ -94,8 +94,11 @@ public class ThrottledCommitReadAhead implements KafkaCommitHandler.Factory {
 
         @Override
         public void partitionsRevoked(Collection<TopicPartition> partitions) {
-            handler.partitionsRevoked(partitions);
-            readAhead.forget(partitions);
+            try {
+                handler.partitionsRevoked(partitions);
+            } finally {
+                readAhead.forget(partitions);
+            }
         }
 
         @Override

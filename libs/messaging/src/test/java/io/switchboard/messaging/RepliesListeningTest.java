@@ -40,4 +40,23 @@ class RepliesListeningTest {
 
         listening.held().subscribe().withSubscriber(UniAssertSubscriber.create()).assertCompleted();
     }
+
+    @Test
+    void aReaderThatLostItsPartitionsGoesOnWhereItWasNotFromTheEnd() {
+        RepliesListening listening = new RepliesListening();
+        MockConsumer<String, String> consumer = new MockConsumer<>("latest");
+        consumer.updateEndOffsets(Map.of(P0, 12L, P1, 7L));
+        consumer.assign(List.of(P0, P1));
+        listening.onPartitionsAssigned(consumer, List.of(P0, P1));
+        consumer.seek(P0, 15); // read up to here when the broker went away
+
+        listening.onPartitionsRevoked(consumer, List.of(P0, P1)); // lost: the group forgot its member
+        consumer.unsubscribe();
+        consumer.updateEndOffsets(Map.of(P0, 20L, P1, 9L)); // replies sent meanwhile (a call asked again)
+        consumer.assign(List.of(P0, P1));
+        listening.onPartitionsAssigned(consumer, List.of(P0, P1));
+
+        assertThat(consumer.position(P0)).isEqualTo(15);
+        assertThat(consumer.position(P1)).isEqualTo(7);
+    }
 }
