@@ -49,17 +49,17 @@ public class RepliesListening implements KafkaConsumerRebalanceListener, HealthC
         if (partitions.isEmpty()) {
             return;
         }
-        try {
-            for (TopicPartition partition : partitions) {
-                Long at = resumeAt.remove(partition);
-                if (at != null) {
-                    consumer.seek(partition, at);
-                } else { // "from the end" is taken now, before any request goes out: not at the first fetch
-                    consumer.position(partition, BROKER_WAIT);
-                }
+        for (TopicPartition partition : partitions) {
+            Long at = resumeAt.remove(partition);
+            if (at != null) {
+                consumer.seek(partition, at);
+                continue;
             }
-        } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
-            LOG.warnf("could not take the reply reader's position at once: %s", e.getMessage());
+            try { // "from the end" is taken now, before any request goes out: not at the first fetch
+                consumer.position(partition, BROKER_WAIT);
+            } catch (RuntimeException e) { // a slow broker: the next fetch takes the position (moments later)
+                LOG.warnf("could not take the position of %s at once: %s", partition, e.getMessage());
+            }
         }
         held.complete(null);
     }
@@ -67,10 +67,12 @@ public class RepliesListening implements KafkaConsumerRebalanceListener, HealthC
     /** Also when the partitions are lost (the member dropped out of its group). */
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        long deadline = System.nanoTime() + BROKER_WAIT.toNanos(); // for them all (this holds up a stop too)
         for (TopicPartition partition : partitions) {
             try {
                 // known here, unless a new partition leader (a broker restart) has it checked with the broker first
-                resumeAt.put(partition, consumer.position(partition, BROKER_WAIT));
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                resumeAt.put(partition, consumer.position(partition, left));
             } catch (RuntimeException e) { // no position yet: it starts from the end again
                 LOG.warnf("no position of %s to go on from: %s", partition, e.getMessage());
             }

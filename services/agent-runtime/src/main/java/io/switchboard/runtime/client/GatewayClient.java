@@ -1,8 +1,8 @@
 package io.switchboard.runtime.client;
 
 import io.opentelemetry.context.Context;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
