@@ -35,6 +35,8 @@ public class RepliesListening implements KafkaConsumerRebalanceListener, HealthC
     private static final Logger LOG = Logger.getLogger(RepliesListening.class);
     /** How long a question to the broker may hold up the rebalance (the client's default is a minute). */
     private static final Duration BROKER_WAIT = Duration.ofSeconds(5);
+    /** How long a model call waits for the reader to hold its partitions. */
+    private static final Duration HOLD_WAIT = Duration.ofSeconds(60);
 
     private final CompletableFuture<Void> held = new CompletableFuture<>();
     /**
@@ -79,10 +81,14 @@ public class RepliesListening implements KafkaConsumerRebalanceListener, HealthC
         }
     }
 
-    /** Once the reader has held its partitions (they stay, but for a broker restart: it is its group's only member). */
+    /**
+     * Once the reader has held its partitions (they stay, but for a broker restart: it is its group's only member); a
+     * failure if it has not within a minute. A request sent before would miss its first replies.
+     */
     public Uni<Void> held() {
         // a copy: a caller that gives up (cancels) must not cancel the others' wait
-        return held.isDone() ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(held::copy);
+        return held.isDone() ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(held::copy)
+                .ifNoItem().after(HOLD_WAIT).fail();
     }
 
     @Override

@@ -50,10 +50,6 @@ public class GatewayClient {
         this.replyTimeout = Duration.ofMillis(replyTimeoutMs);
     }
 
-    /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
-    private Uni<Void> replyTopicAssigned() {
-        return replies.held().ifNoItem().after(Duration.ofSeconds(60)).fail();
-    }
 
     /**
      * Streams the reply to {@code request}; the call joins the trace of {@code parent} (the turn). Cancelling the
@@ -61,7 +57,7 @@ public class GatewayClient {
      */
     public Multi<LlmChunk> stream(LlmRequest request, Context parent) {
         Message<LlmRequest> message = Message.of(request.withTraceparent(SessionTraces.traceparent(parent)));
-        return replyTopicAssigned().onItem().transformToMulti(x -> Multi.createFrom().<LlmChunk>deferred(() -> {
+        return replies.held().onItem().transformToMulti(x -> Multi.createFrom().<LlmChunk>deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             ReplyReplica replica = new ReplyReplica();
             return untilLast(requests.requestMulti(message)

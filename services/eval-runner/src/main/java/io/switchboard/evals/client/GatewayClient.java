@@ -46,7 +46,7 @@ public class GatewayClient {
     }
 
     public Uni<Answer> complete(LlmRequest request) {
-        return replyTopicAssigned().flatMap(x -> Uni.createFrom().<Answer>emitter(done -> {
+        return replies.held().flatMap(x -> Uni.createFrom().<Answer>emitter(done -> {
             StringBuilder text = new StringBuilder();
             int[] tokens = new int[2];
             ReplyReplica replica = new ReplyReplica();
@@ -84,10 +84,5 @@ public class GatewayClient {
         Header header = reply.getMetadata(IncomingKafkaRecordMetadata.class)
                 .map(kafka -> kafka.getHeaders().lastHeader(LlmChunk.REPLICA_HEADER)).orElse(null);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
-    /** A request sent before the reply consumer has its partitions would miss the first replies: wait for them. */
-    private Uni<Void> replyTopicAssigned() {
-        return replies.held().ifNoItem().after(Duration.ofSeconds(60)).fail();
     }
 }
