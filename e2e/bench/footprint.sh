@@ -12,7 +12,7 @@ IDLE_SECONDS=${IDLE_SECONDS:-60}
 SETTLE_SECONDS=${SETTLE_SECONDS:-30}
 export SWITCHBOARD_HOME=${FOOTPRINT_HOME:-$(mktemp -d /tmp/switchboard-footprint.XXXXXX)}
 export SWITCHBOARD_HTTP_PORT=18080 DB_PORT=15432 KAFKA_BOOTSTRAP_SERVERS=localhost:19092
-SB="$ROOT/switchboard"
+SB=${SB:-$ROOT/switchboard} # SB: another copy of the script, to measure it beside this one
 trap '"$SB" down >/dev/null 2>&1 || true' EXIT
 cd "$ROOT"
 [ -f services/admin-ui/target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q install -DskipTests

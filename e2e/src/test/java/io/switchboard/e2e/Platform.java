@@ -50,9 +50,16 @@ final class Platform implements AutoCloseable {
     private int collectorPort;
     private int grpcCollectorPort;
 
+    /** Where the services log: a directory per test class, so that one class's logs outlast the next class's run. */
+    private final Path logs;
+
     private Platform(KafkaBroker kafka, EmbeddedPostgresServer postgres) {
         this.kafka = kafka;
         this.postgres = postgres;
+        String testClass = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.map(StackWalker.StackFrame::getDeclaringClass)
+                        .filter(c -> c != Platform.class).findFirst()).orElse(Platform.class).getSimpleName();
+        this.logs = Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"), testClass);
     }
 
     /** The platform as the end-to-end tests use it: its spans also go to an OTLP collector stand-in. */
@@ -131,7 +138,7 @@ final class Platform implements AutoCloseable {
         this.identityProvider = new FakeOidcProvider(OIDC_CLIENT_ID);
         for (String service : SERVICES) {
             ports.put(service, freePort());
-            Files.deleteIfExists(logs().resolve(service + ".log"));
+            Files.deleteIfExists(logs.resolve(service + ".log"));
         }
         for (String service : SERVICES) {
             processes.put(service, launch(service));
@@ -198,7 +205,6 @@ final class Platform implements AutoCloseable {
 
     private Process launch(String service) throws IOException {
         Path root = Path.of(System.getProperty("switchboard.root", "..")).toAbsolutePath().normalize();
-        Path logs = logs();
         Files.createDirectories(logs);
         String java = ProcessHandle.current().info().command().orElse("java");
         // "agent-runtime#2" is a second replica of agent-runtime
@@ -270,8 +276,8 @@ final class Platform implements AutoCloseable {
     }
 
     /** The service's log file. */
-    static Path log(String service) {
-        return logs().resolve(service.replace('#', '-') + ".log");
+    Path log(String service) {
+        return logs.resolve(service.replace('#', '-') + ".log");
     }
 
     /** Stops the service cleanly (it leaves its consumer groups and gives its leases back). */
@@ -347,10 +353,6 @@ final class Platform implements AutoCloseable {
         return name;
     }
 
-    private static Path logs() {
-        return Path.of(System.getProperty("switchboard.e2e.logs", "target/e2e-logs"));
-    }
-
     private void awaitReady(List<String> services) throws InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
@@ -362,7 +364,7 @@ final class Platform implements AutoCloseable {
                 for (Map.Entry<String, Process> p : processes.entrySet()) {
                     if (!p.getValue().isAlive()) {
                         throw new IllegalStateException(p.getKey() + " exited (" + p.getValue().exitValue()
-                                + "); see " + logs());
+                                + "); see " + logs);
                     }
                 }
                 Thread.sleep(250);

@@ -559,7 +559,7 @@ class PlatformIT {
 
     /** The service's first JSON log line about the session, or null. */
     private static JsonNode jsonLogLine(String service, String sessionId) throws Exception {
-        for (String text : Files.readAllLines(Platform.log(service))) {
+        for (String text : Files.readAllLines(platform.log(service))) {
             if (text.startsWith("{") && text.contains(sessionId)) {
                 JsonNode line = JSON.readTree(text);
                 if (line.path("mdc").path("sessionId").asText().equals(sessionId)) {
@@ -1774,7 +1774,7 @@ class PlatformIT {
             // it would write the result again and go on with the turn)
             String stopped = "turn " + finished.get("turns").get(0).get("id").asText() + " of session " + sessionId
                     + " stops here";
-            await().atMost(WAIT).until(() -> Files.readString(Platform.log("agent-runtime")).contains(stopped)
+            await().atMost(WAIT).until(() -> Files.readString(platform.log("agent-runtime")).contains(stopped)
                     || !get(api, "/api/sessions/" + sessionId).get("messages").equals(finished.get("messages")));
             JsonNode session = get("/api/sessions/" + sessionId);
             List<String> roles = new ArrayList<>();
