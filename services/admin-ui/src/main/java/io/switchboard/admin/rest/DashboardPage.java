@@ -135,26 +135,32 @@ public class DashboardPage {
         return charts;
     }
 
-    /** One series per key (the most-called first), zero where a key had no call in a bucket. */
+    /**
+     * One series per key (the most-called first), zero where a key had no call in a bucket; the keys past
+     * {@link #MAX_SERIES} added up as one more series, "other (N)", so that the lines still add up to the whole.
+     */
     private Chart split(String id, String title, String unit, List<SeriesPoint> points, Map<String, String> labels,
                         List<Instant> buckets, ToDoubleFunction<SeriesPoint> value) {
         Map<String, Long> callsByKey = new HashMap<>();
         points.forEach(p -> callsByKey.merge(p.key(), p.calls(), Long::sum));
         List<String> keys = callsByKey.keySet().stream()
-                .sorted(Comparator.comparing((String k) -> -callsByKey.get(k)).thenComparing(k -> k))
-                .limit(MAX_SERIES).toList();
-        Map<String, Double[]> values = new LinkedHashMap<>();
-        keys.forEach(k -> values.put(k, zeros(buckets.size())));
+                .sorted(Comparator.comparing((String k) -> -callsByKey.get(k)).thenComparing(k -> k)).toList();
+        Map<String, Double[]> lines = new LinkedHashMap<>();
+        keys.stream().limit(MAX_SERIES).forEach(k -> lines.put(k, zeros(buckets.size())));
+        Double[] other = keys.size() > MAX_SERIES ? zeros(buckets.size()) : null;
         Map<Instant, Integer> index = index(buckets);
         for (SeriesPoint p : points) {
-            Double[] line = values.get(p.key());
+            Double[] line = lines.getOrDefault(p.key(), other);
             Integer at = index.get(p.bucket());
             if (line != null && at != null) {
-                line[at] = value.applyAsDouble(p);
+                line[at] += value.applyAsDouble(p);
             }
         }
         Map<String, Double[]> labelled = new LinkedHashMap<>();
-        values.forEach((key, line) -> labelled.put(labels.getOrDefault(key, key), line));
+        lines.forEach((key, line) -> labelled.put(labels.getOrDefault(key, key), line));
+        if (other != null) {
+            labelled.put("other (" + (keys.size() - MAX_SERIES) + ")", other);
+        }
         return new Chart(id, title, unit, data(buckets, labelled));
     }
 
