@@ -1,7 +1,9 @@
 package io.switchboard.gateway.frontdoor;
 
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.helpers.Subscriptions;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.switchboard.gateway.keys.ApiKeys;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -14,6 +16,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -107,15 +110,66 @@ final class StreamingResponder {
                             () -> json(response, format.status(failure), format.errorBody(failure))))));
             return;
         }
-        boolean[] started = {false};
-        Writer writer = new Writer(response, context);
-        running.set(metered.subscribe().with(event -> loop.run(() -> gate.run(() -> {
+        Playing playing = new Playing(response, format, loop, gate, new Writer(response, context));
+        running.set(playing);
+        metered.subscribe().withSubscriber(playing);
+    }
+
+    /**
+     * Plays a stream's events out as the client takes them: it asks the call for {@link #WINDOW} events at a time,
+     * and for the next half window only once half of the last was written and the response's write queue is not
+     * full (else when it drains). A client that reads slowly holds the upstream back (its reader pauses the
+     * connection) instead of making the gateway hold the stream. Signals arrive on any thread; they are played on
+     * the response's event loop, through the ledger's gate.
+     */
+    private static final class Playing implements MultiSubscriber<ProviderEvent>, Cancellable {
+        static final int WINDOW = 64;
+        private final HttpServerResponse response;
+        private final Format format;
+        private final OnEventLoop loop;
+        private final Gate gate;
+        private final Writer writer;
+        private final AtomicReference<Flow.Subscription> upstream = new AtomicReference<>();
+        private boolean started;
+        private int played;
+
+        Playing(HttpServerResponse response, Format format, OnEventLoop loop, Gate gate, Writer writer) {
+            this.response = response;
+            this.format = format;
+            this.loop = loop;
+            this.gate = gate;
+            this.writer = writer;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            if (upstream.compareAndSet(null, subscription)) {
+                subscription.request(WINDOW);
+            } else {
+                subscription.cancel(); // the client went away first
+            }
+        }
+
+        @Override
+        public void cancel() {
+            Flow.Subscription subscription = upstream.getAndSet(Subscriptions.CANCELLED);
+            if (subscription != null) {
+                subscription.cancel();
+            }
+        }
+
+        @Override
+        public void onItem(ProviderEvent event) {
+            loop.run(() -> gate.run(() -> play(event)));
+        }
+
+        private void play(ProviderEvent event) {
             if (response.closed()) {
                 return;
             }
             String frame = format.frame(event);
-            if (!started[0]) {
-                started[0] = true;
+            if (!started) {
+                started = true;
                 response.setStatusCode(200).setChunked(true)
                         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                         .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
@@ -124,20 +178,45 @@ final class StreamingResponder {
             } else if (frame != null) {
                 writer.append(frame);
             }
-        })), failure -> loop.run(() -> gate.run(() -> {
-            if (response.closed()) {
-                return;
+            if (++played == WINDOW / 2) {
+                played = 0;
+                if (response.writeQueueFull()) {
+                    response.drainHandler(x -> {
+                        response.drainHandler(null);
+                        askForMore();
+                    });
+                } else {
+                    askForMore();
+                }
             }
-            if (started[0]) {
-                writer.end(format.inBandError(failure));
-            } else {
-                json(response, format.status(failure), format.errorBody(failure));
-            }
-        })), () -> loop.run(() -> gate.run(() -> {
-            if (!response.closed()) {
-                writer.end(format.closing());
-            }
-        }))));
+        }
+
+        private void askForMore() {
+            upstream.get().request(WINDOW / 2);
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {
+            loop.run(() -> gate.run(() -> {
+                if (response.closed()) {
+                    return;
+                }
+                if (started) {
+                    writer.end(format.inBandError(failure));
+                } else {
+                    json(response, format.status(failure), format.errorBody(failure));
+                }
+            }));
+        }
+
+        @Override
+        public void onCompletion() {
+            loop.run(() -> gate.run(() -> {
+                if (!response.closed()) {
+                    writer.end(format.closing());
+                }
+            }));
+        }
     }
 
     /**

@@ -164,9 +164,8 @@ public final class Upstream implements AutoCloseable {
      * Reads one streamed body into events with no stream operator per line or per event: the hot path of every
      * token. One timer per call watches for a stall, no bytes for the idle timeout (re-armed only when it fires, not
      * on every read); a line longer than {@link #MAX_LINE_BYTES} fails the call with memory bounded; the response
-     * pauses when the subscriber's demand runs out (the router asks for all, so today only the client's own pace
-     * and the call's deadline bound a stream); a subscriber that goes away resets the call so it stops running (and
-     * billing) upstream.
+     * pauses when the subscriber's demand runs out (a front door asks as its client reads, so a slow client holds
+     * the upstream back); a subscriber that goes away resets the call so it stops running (and billing) upstream.
      */
     private final class BodyReader {
         private final io.vertx.core.http.HttpClientResponse response;

@@ -4,7 +4,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.mutiny.helpers.Subscriptions;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.switchboard.auth.IdentitySchema;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.gateway.config.GatewayConfig;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -104,30 +106,59 @@ public class Router {
     /**
      * Fails the call with {@code timeout} (and cancels what is running) if it has not ended within {@code total}.
      * A Vert.x timer: cancelled timers leave the event loop's queue at once, so a call per millisecond with a
-     * 10-minute deadline holds no backlog of dead timers.
+     * 10-minute deadline holds no backlog of dead timers. The caller's demand goes through to the call, so a slow
+     * reader slows the upstream down.
      */
     private Multi<ProviderEvent> withDeadline(Multi<ProviderEvent> call, Duration total) {
         return Multi.createFrom().emitter(emitter -> {
-            AtomicReference<Cancellable> running = new AtomicReference<>();
+            AtomicReference<Flow.Subscription> running = new AtomicReference<>();
             long timer = vertx.setTimer(total.toMillis(), id -> {
-                Cancellable subscription = running.get();
-                if (subscription != null) {
-                    subscription.cancel();
-                }
+                cancel(running);
                 emitter.fail(new ProviderException(Kind.TIMEOUT, "the call took longer than " + total));
             });
-            running.set(call.subscribe().with(emitter::emit, failure -> {
-                vertx.cancelTimer(timer);
-                emitter.fail(failure);
-            }, () -> {
-                vertx.cancelTimer(timer);
-                emitter.complete();
-            }));
             emitter.onTermination(() -> {
                 vertx.cancelTimer(timer);
-                running.get().cancel();
+                cancel(running);
+            });
+            call.subscribe().withSubscriber(new MultiSubscriber<ProviderEvent>() {
+                @Override
+                public void onSubscribe(Flow.Subscription subscription) {
+                    if (!running.compareAndSet(null, subscription)) {
+                        subscription.cancel(); // ended before it began
+                        return;
+                    }
+                    emitter.onRequest(subscription::request);
+                    long asked = emitter.requested(); // what was asked before onRequest was set (may overlap: fine)
+                    if (asked > 0) {
+                        subscription.request(asked);
+                    }
+                }
+
+                @Override
+                public void onItem(ProviderEvent event) {
+                    emitter.emit(event);
+                }
+
+                @Override
+                public void onFailure(Throwable failure) {
+                    vertx.cancelTimer(timer);
+                    emitter.fail(failure);
+                }
+
+                @Override
+                public void onCompletion() {
+                    vertx.cancelTimer(timer);
+                    emitter.complete();
+                }
             });
         });
+    }
+
+    private static void cancel(AtomicReference<Flow.Subscription> running) {
+        Flow.Subscription subscription = running.getAndSet(Subscriptions.CANCELLED);
+        if (subscription != null) {
+            subscription.cancel();
+        }
     }
 
     private Multi<ProviderEvent> fallback(LlmRequest request, List<Deployment> route, int index,
