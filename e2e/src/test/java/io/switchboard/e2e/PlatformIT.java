@@ -11,6 +11,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.switchboard.contracts.Topics;
+import io.switchboard.testing.Directories;
 import io.switchboard.testing.FakeOidcProvider;
 import io.switchboard.testing.KafkaTopics;
 import java.io.BufferedReader;
@@ -71,6 +72,7 @@ class PlatformIT {
     private static Platform platform;
     private final HttpClient http = HttpClient.newHttpClient();
     private WebDriver browser;
+    private Path browserProfile;
 
     @BeforeAll
     static void startPlatform() throws Exception {
@@ -87,12 +89,13 @@ class PlatformIT {
 
     @BeforeEach
     void openBrowser() throws Exception {
+        browserProfile = Files.createTempDirectory("chromium-profile");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(Platform.chromium());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1200,900",
-                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+                "--user-data-dir=" + browserProfile);
         // the browser's console, read by the test that visits every page
         options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
@@ -118,6 +121,11 @@ class PlatformIT {
     void closeBrowser() {
         if (browser != null) {
             browser.quit();
+        }
+        try {
+            Directories.delete(browserProfile);
+        } catch (java.io.IOException e) {
+            System.err.println("a browser profile was left behind: " + e); // a browser process still writing in it
         }
     }
 

@@ -14,7 +14,7 @@ import java.io.InputStreamReader;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,6 +43,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The platform on a Kafka broker secured as docs/architecture.md tells a cluster to be: each service signs in with
@@ -54,12 +56,15 @@ class SecuredKafkaIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static SecuredKafka kafka;
     private static Platform platform;
+    /** The broker's configuration, data and log; kept when a test failed. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path kafkaHome;
     private final HttpClient http = HttpClient.newHttpClient();
     private final AdminApi api = new AdminApi(http, WAIT);
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        kafka = SecuredKafka.start(Files.createTempDirectory("secured-kafka"));
+        kafka = SecuredKafka.start(kafkaHome);
         for (String service : List.of("agent-runtime", "llm-gateway", "eval-runner", "intruder")) {
             kafka.createUser(service);
         }

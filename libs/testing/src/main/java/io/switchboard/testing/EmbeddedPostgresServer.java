@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * PostgreSQL from the binaries on Maven Central (zonky), with a database and login role for the platform.
- * Throw-away for tests; with a data directory it keeps its data across restarts (used by {@code switchboard up}).
+ * Throw-away for tests: a server with a data directory of its own keeps its data across a stop and a start (an
+ * outage), and deletes it on close like the others.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
     public static final String DATABASE = "switchboard";
@@ -22,21 +23,25 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public static final String PASSWORD = "switchboard";
 
     private final EmbeddedPostgres.Builder builder;
+    /** The data directory to delete on close, or null when zonky deletes its own. */
+    private final File dataDirectory;
     private EmbeddedPostgres postgres;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres.Builder builder) throws IOException {
+    private EmbeddedPostgresServer(EmbeddedPostgres.Builder builder, File dataDirectory) throws IOException {
         this.builder = builder;
+        this.dataDirectory = dataDirectory;
         this.postgres = builder.start();
     }
 
     /** A fresh server on a free port whose data is deleted on close. */
     public static EmbeddedPostgresServer startThrowAway() {
-        return start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"));
+        return start(EmbeddedPostgres.builder().setServerConfig("fsync", "off"), null);
     }
 
     /**
      * A server for tests that keeps its data in {@code dataDirectory}, so it can be stopped ({@link #stop}, an outage)
-     * and started again ({@link #startAgain}) on the same port with the same data.
+     * and started again ({@link #startAgain}) on the same port with the same data. The directory is deleted on
+     * close.
      */
     public static EmbeddedPostgresServer startStoppable(File dataDirectory, int port) {
         return startStoppable(dataDirectory, port, Map.of());
@@ -47,12 +52,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setServerConfig("fsync", "off").setPort(port)
                 .setDataDirectory(dataDirectory).setCleanDataDirectory(false);
         settings.forEach(builder::setServerConfig);
-        return start(builder);
+        return start(builder, dataDirectory);
     }
 
-    private static EmbeddedPostgresServer start(EmbeddedPostgres.Builder builder) {
+    private static EmbeddedPostgresServer start(EmbeddedPostgres.Builder builder, File dataDirectory) {
         try {
-            EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder);
+            EmbeddedPostgresServer server = new EmbeddedPostgresServer(builder, dataDirectory);
             server.createDatabaseAndRole();
             return server;
         } catch (IOException | SQLException e) {
@@ -147,6 +152,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        postgres.close();
+        try {
+            postgres.close();
+        } finally {
+            if (dataDirectory != null) {
+                Directories.delete(dataDirectory.toPath());
+            }
+        }
     }
 }

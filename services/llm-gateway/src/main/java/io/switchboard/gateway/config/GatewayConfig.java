@@ -31,6 +31,18 @@ public interface GatewayConfig {
 
     Usage usage();
 
+    FrontDoors frontDoors();
+
+    /** The OpenAI- and Anthropic-compatible HTTP APIs. */
+    interface FrontDoors {
+        /**
+         * How long a streamed answer waits for a client that reads none of it before its call is stopped and its
+         * connection closed (as nginx's {@code send_timeout}). A client that reads slowly holds the upstream back.
+         */
+        @WithDefault("60s")
+        Duration sendTimeout();
+    }
+
     /** How long the gateway keeps its records; none: for good. */
     interface Retention {
         /**

@@ -6,6 +6,7 @@ import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolSpec;
+import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -18,6 +19,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -31,12 +33,14 @@ public class AnthropicFrontDoor {
     private final Router router;
     private final CallRecorder recorder;
     private final FrontDoorGuard guard;
+    private final Duration sendTimeout;
     private final Deployments deployments;
     private final TokenCounter counter;
 
     public AnthropicFrontDoor(Router router, CallRecorder recorder, FrontDoorGuard guard, Deployments deployments,
-                              TokenCounter counter) {
+                              TokenCounter counter, GatewayConfig config) {
         this.router = router;
+        this.sendTimeout = config.frontDoors().sendTimeout();
         this.recorder = recorder;
         this.guard = guard;
         this.deployments = deployments;
@@ -113,7 +117,8 @@ public class AnthropicFrontDoor {
             CallMeter meter = recorder.start(call, trace);
             meter.apiKey(key.keyId(), key.budgeted());
             StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt),
-                    body.path("stream").asBoolean(false), new Format(id, request.model()), meter, recorder);
+                    body.path("stream").asBoolean(false), new Format(id, request.model()), meter, recorder,
+                    sendTimeout);
         });
     }
 

@@ -6,6 +6,7 @@ import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.ChatProvider;
 import io.switchboard.gateway.provider.Json;
@@ -22,6 +23,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -78,7 +80,8 @@ public class EmbeddingsFrontDoor {
             meter.apiKey(key.keyId(), key.budgeted());
             StreamingResponder.respond(ctx, () -> router.embed(call,
                             new ChatProvider.EmbeddingRequest(parsed.inputs, parsed.dimensions), meter::attempt),
-                    false, new Format(parsed.model, parsed.base64), meter, recorder);
+                    false, new Format(parsed.model, parsed.base64), meter, recorder,
+                    Duration.ZERO); // one JSON document: nothing streams
         });
     }
 

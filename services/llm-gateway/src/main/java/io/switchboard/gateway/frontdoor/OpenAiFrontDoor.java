@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.context.Context;
 import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.gateway.config.GatewayConfig;
 import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.Json;
 import io.switchboard.gateway.provider.ProviderEvent;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -36,12 +38,15 @@ public class OpenAiFrontDoor {
     private final Deployments deployments;
     private final CallRecorder recorder;
     private final FrontDoorGuard guard;
+    private final Duration sendTimeout;
 
-    public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder, FrontDoorGuard guard) {
+    public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder, FrontDoorGuard guard,
+                           GatewayConfig config) {
         this.router = router;
         this.deployments = deployments;
         this.recorder = recorder;
         this.guard = guard;
+        this.sendTimeout = config.frontDoors().sendTimeout();
     }
 
     void routes(@Observes io.vertx.ext.web.Router web) {
@@ -85,7 +90,7 @@ public class OpenAiFrontDoor {
             meter.apiKey(key.keyId(), key.budgeted());
             StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt),
                     body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage), meter,
-                    recorder);
+                    recorder, sendTimeout);
         });
     }
 

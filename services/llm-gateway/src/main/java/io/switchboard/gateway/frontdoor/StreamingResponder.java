@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Flow;
@@ -64,7 +65,7 @@ final class StreamingResponder {
      * ({@link CallRecorder#mayOpenAlongside}), else once the row is there.
      */
     static void respond(RoutingContext ctx, Supplier<Multi<ProviderEvent>> call, boolean stream, Format format,
-                        CallMeter meter, CallRecorder recorder) {
+                        CallMeter meter, CallRecorder recorder, Duration sendTimeout) {
         HttpServerResponse response = ctx.response();
         Context context = Vertx.currentContext();
         OnEventLoop loop = new OnEventLoop(context);
@@ -110,52 +111,56 @@ final class StreamingResponder {
                             () -> json(response, format.status(failure), format.errorBody(failure))))));
             return;
         }
-        Playing playing = new Playing(response, format, loop, gate, new Writer(response, context));
+        Playing playing = new Playing(response, format, loop, gate, new Writer(response, context), sendTimeout);
         running.set(playing);
         metered.subscribe().withSubscriber(playing);
     }
 
     /**
-     * Plays a stream's events out as the client takes them: it asks the call for {@link #WINDOW} events at a time,
-     * and for the next half window only once half of the last was written and the response's write queue is not
-     * full (else when it drains). A client that reads slowly holds the upstream back (its reader pauses the
-     * connection) instead of making the gateway hold the stream. Signals arrive on any thread; they are played on
-     * the response's event loop, through the ledger's gate.
+     * Plays a stream's events out as the client takes them: it asks the call for {@link #WINDOW} events, then for a
+     * {@link #BATCH} more each time a batch was played, but only while the response's write queue is not full; else
+     * once it drains. A client that reads slowly holds the upstream back (its reader pauses the connection) instead
+     * of making the gateway hold the stream; one that reads nothing for the send timeout has its call stopped and its
+     * connection closed (nginx's {@code send_timeout}), so it holds no upstream connection until the deadline.
+     * Signals arrive on any thread; they are played on the response's event loop, through the ledger's gate.
      */
     private static final class Playing implements MultiSubscriber<ProviderEvent>, Cancellable {
         static final int WINDOW = 64;
+        static final int BATCH = WINDOW / 2;
         private final HttpServerResponse response;
         private final Format format;
         private final OnEventLoop loop;
         private final Gate gate;
         private final Writer writer;
-        private final AtomicReference<Flow.Subscription> upstream = new AtomicReference<>();
+        private final Duration sendTimeout;
+        private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
         private boolean started;
-        private int played;
+        private int playedSinceAsk;
+        /** Events to ask for once the client has read what waits for it. */
+        private int owed;
+        /** Set while waiting for the client to read. */
+        private long stallTimer = -1;
 
-        Playing(HttpServerResponse response, Format format, OnEventLoop loop, Gate gate, Writer writer) {
+        Playing(HttpServerResponse response, Format format, OnEventLoop loop, Gate gate, Writer writer,
+                Duration sendTimeout) {
             this.response = response;
             this.format = format;
             this.loop = loop;
             this.gate = gate;
             this.writer = writer;
+            this.sendTimeout = sendTimeout;
         }
 
         @Override
         public void onSubscribe(Flow.Subscription subscription) {
-            if (upstream.compareAndSet(null, subscription)) {
+            if (Subscriptions.setIfEmpty(this.subscription, subscription)) {
                 subscription.request(WINDOW);
-            } else {
-                subscription.cancel(); // the client went away first
-            }
+            } // else the client went away first, and setIfEmpty cancelled it
         }
 
         @Override
         public void cancel() {
-            Flow.Subscription subscription = upstream.getAndSet(Subscriptions.CANCELLED);
-            if (subscription != null) {
-                subscription.cancel();
-            }
+            Subscriptions.cancel(subscription);
         }
 
         @Override
@@ -178,21 +183,35 @@ final class StreamingResponder {
             } else if (frame != null) {
                 writer.append(frame);
             }
-            if (++played == WINDOW / 2) {
-                played = 0;
-                if (response.writeQueueFull()) {
-                    response.drainHandler(x -> {
-                        response.drainHandler(null);
-                        askForMore();
-                    });
-                } else {
-                    askForMore();
-                }
+            if (++playedSinceAsk == BATCH) {
+                playedSinceAsk = 0;
+                askForMore();
             }
         }
 
         private void askForMore() {
-            upstream.get().request(WINDOW / 2);
+            owed += BATCH;
+            if (stallTimer != -1) {
+                return; // already waiting for the client
+            }
+            if (!response.writeQueueFull()) {
+                subscription.get().request(owed);
+                owed = 0;
+                return;
+            }
+            Vertx vertx = loop.context.owner();
+            stallTimer = vertx.setTimer(sendTimeout.toMillis(), id -> {
+                LOG.infof("a client read nothing of its stream for %s: the call is stopped", sendTimeout);
+                cancel();
+                response.reset();
+            });
+            response.drainHandler(x -> {
+                response.drainHandler(null);
+                vertx.cancelTimer(stallTimer);
+                stallTimer = -1;
+                subscription.get().request(owed);
+                owed = 0;
+            });
         }
 
         @Override

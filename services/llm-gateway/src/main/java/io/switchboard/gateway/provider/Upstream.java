@@ -175,7 +175,7 @@ public final class Upstream implements AutoCloseable {
         private final long idleNanos = idleTimeout.toNanos();
         private volatile boolean done;
         private volatile boolean paused;
-        private long lastRead = System.nanoTime();
+        private volatile long lastRead = System.nanoTime();
         private long idleTimer;
 
         BodyReader(io.vertx.core.http.HttpClientResponse response, LineDecoder decoder,
@@ -196,6 +196,7 @@ public final class Upstream implements AutoCloseable {
             });
             emitter.onRequest(n -> {
                 if (paused) {
+                    lastRead = System.nanoTime(); // the pause was the reader's, not the upstream's
                     paused = false;
                     response.resume();
                 }
@@ -221,6 +222,7 @@ public final class Upstream implements AutoCloseable {
                 paused = true;
                 response.pause();
                 if (emitter.requested() > 0 && paused) { // asked for more in the meantime
+                    lastRead = System.nanoTime();
                     paused = false;
                     response.resume();
                 }
@@ -256,6 +258,10 @@ public final class Upstream implements AutoCloseable {
 
         private void checkIdle(long timer) {
             if (done) {
+                return;
+            }
+            if (paused) { // the caller reads slowly: the upstream is not stalled
+                idleTimer = vertx.setTimer(idleTimeout.toMillis(), this::checkIdle);
                 return;
             }
             long quiet = System.nanoTime() - lastRead;

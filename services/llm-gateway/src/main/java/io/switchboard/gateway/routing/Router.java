@@ -113,22 +113,23 @@ public class Router {
         return Multi.createFrom().emitter(emitter -> {
             AtomicReference<Flow.Subscription> running = new AtomicReference<>();
             long timer = vertx.setTimer(total.toMillis(), id -> {
-                cancel(running);
+                Subscriptions.cancel(running);
                 emitter.fail(new ProviderException(Kind.TIMEOUT, "the call took longer than " + total));
             });
             emitter.onTermination(() -> {
                 vertx.cancelTimer(timer);
-                cancel(running);
+                Subscriptions.cancel(running);
             });
             call.subscribe().withSubscriber(new MultiSubscriber<ProviderEvent>() {
                 @Override
                 public void onSubscribe(Flow.Subscription subscription) {
-                    if (!running.compareAndSet(null, subscription)) {
-                        subscription.cancel(); // ended before it began
-                        return;
+                    if (!Subscriptions.setIfEmpty(running, subscription)) {
+                        return; // ended before it began: setIfEmpty cancelled it
                     }
                     emitter.onRequest(subscription::request);
-                    long asked = emitter.requested(); // what was asked before onRequest was set (may overlap: fine)
+                    // what was asked before onRequest was set; a request in between is asked for twice, and the
+                    // emitter holds the extra (at most one batch of the caller's)
+                    long asked = emitter.requested();
                     if (asked > 0) {
                         subscription.request(asked);
                     }
@@ -154,12 +155,6 @@ public class Router {
         });
     }
 
-    private static void cancel(AtomicReference<Flow.Subscription> running) {
-        Flow.Subscription subscription = running.getAndSet(Subscriptions.CANCELLED);
-        if (subscription != null) {
-            subscription.cancel();
-        }
-    }
 
     private Multi<ProviderEvent> fallback(LlmRequest request, List<Deployment> route, int index,
                                           AtomicBoolean started, Consumer<Deployment> onAttempt,

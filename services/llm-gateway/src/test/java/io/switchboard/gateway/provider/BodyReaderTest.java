@@ -3,6 +3,7 @@ package io.switchboard.gateway.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.mutiny.core.Vertx;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How a streamed body is read, against a real local server: a slow stream that never pauses as long as the idle
- * timeout lives on (its one timer is re-armed), a last line without its line break counts, and a subscriber that goes
- * away closes the upstream request.
+ * timeout lives on (its one timer is re-armed), and so does one whose reader paused it for longer; a last line
+ * without its line break counts, and a subscriber that goes away closes the upstream request.
  */
 class BodyReaderTest {
     private static final Duration IDLE = Duration.ofMillis(300);
@@ -80,6 +81,17 @@ class BodyReaderTest {
         upstream.postForEvents("slow", Map.of(), "{}", collecting(lines)).collect().asList()
                 .await().atMost(Duration.ofSeconds(10));
         assertThat(lines).hasSize(12).containsOnly("line");
+    }
+
+    @Test
+    void aStreamItsCallerPausedLongerThanTheIdleTimeoutIsNotTakenForAStall() {
+        AssertSubscriber<ProviderEvent> caller = upstream.postForEvents("slow", Map.of(), "{}",
+                LineDecoder.of(line -> List.of(new ProviderEvent.TextDelta(line)), List::of))
+                .subscribe().withSubscriber(AssertSubscriber.create(1));
+        caller.awaitItems(1);
+        org.awaitility.Awaitility.await().pollDelay(IDLE.multipliedBy(4)).until(() -> true); // the caller reads nothing
+        caller.request(Long.MAX_VALUE).awaitCompletion(Duration.ofSeconds(10));
+        assertThat(caller.getItems()).hasSize(12);
     }
 
     @Test
