@@ -39,6 +39,19 @@ class CallMetricsTest {
         assertThat(meters.find("switchboard.llm.retries").counter()).isNull();
     }
 
+    @Test
+    void callsOfOneModelAndDeploymentAddUpOnTheirMetersAndEachStatusIsCountedApart() {
+        metrics.record(call("gpt", "backup", "ok", 1, 10, 5), List.of("backup"));
+        metrics.record(call("gpt", "backup", "ok", 1, 10, 5), List.of("backup"));
+        metrics.record(call("gpt", "backup", "rate_limited", 1, 0, 0), List.of("backup"));
+
+        assertThat(meters.get("switchboard.llm.calls").tags("status", "ok").counter().count()).isEqualTo(2);
+        assertThat(meters.get("switchboard.llm.calls").tags("status", "rate_limited").counter().count()).isEqualTo(1);
+        assertThat(meters.get("switchboard.llm.tokens").tags("type", "input").counter().count()).isEqualTo(20);
+        assertThat(meters.get("switchboard.llm.duration").tags("status", "ok").timer().count()).isEqualTo(2);
+        assertThat(meters.get("switchboard.llm.cost").counter().count()).isEqualTo(0.75);
+    }
+
     private static CallRecord call(String model, String deployment, String status, int attempts, int in, int out) {
         return new CallRecord("r1", null, null, null, model, deployment, deployment == null ? null : "upstream",
                 deployment == null ? "none" : "openai", attempts, status, in, out, 0,
