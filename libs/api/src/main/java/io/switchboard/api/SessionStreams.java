@@ -61,6 +61,19 @@ public final class SessionStreams {
         sessions.computeIfAbsent(event.sessionId(), id -> new SessionChannel()).publish(event);
     }
 
+    /**
+     * An event this replica sent, given to its own clients without waiting for its copy from the topic (one broker
+     * round trip less to their screens; the copy is then dropped as a repeat). Only when it is the next event the
+     * session's channel expects: one that would skip an event the channel has not had yet (sent by another replica,
+     * still on its way) is left to its copy, so none is overtaken and then dropped as a repeat.
+     */
+    public void publishSent(AgentEvent event) {
+        SessionChannel channel = sessions.get(event.sessionId());
+        if (channel != null) {
+            channel.publishIfNext(event);
+        }
+    }
+
     /** Why a new client of the session would be turned away now, or null. */
     public String refusal(String sessionId) {
         if (clients.get() >= limits.perReplica()) {
@@ -161,6 +174,12 @@ public final class SessionStreams {
             }
             for (Subscriber subscriber : subscribers) {
                 subscriber.send(event);
+            }
+        }
+
+        synchronized void publishIfNext(AgentEvent event) {
+            if (event.seq() == lastSeq + 1) {
+                publish(event);
             }
         }
 

@@ -68,6 +68,28 @@ class SessionStreamsTest {
         assertThat(earlier.getItems()).extracting(AgentEvent::seq).containsExactly(8L, 9L, 10L, 11L, 12L);
     }
 
+    @Test
+    void anEventSentHereReachesClientsAtOnceUnlessItWouldOvertakeOneStillOnItsWay() {
+        String session = UUID.randomUUID().toString();
+        streams.publish(TokenDelta.of(session, "t", 1, 0, "a")); // from the topic
+        AssertSubscriber<AgentEvent> client = streams.stream(session, 0).subscribe()
+                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        streams.publishSent(TokenDelta.of(session, "t", 2, 1, "b")); // sent here: at once
+        assertThat(client.getItems()).extracting(AgentEvent::seq).containsExactly(1L, 2L);
+        // 3 was sent by another replica and is still on its way: 4, sent here, must not overtake it
+        streams.publishSent(TokenDelta.of(session, "t", 4, 3, "d"));
+        assertThat(client.getItems()).extracting(AgentEvent::seq).containsExactly(1L, 2L);
+        // the topic's copies come in order: 2 again (dropped), 3, then 4
+        streams.publish(TokenDelta.of(session, "t", 2, 1, "b"));
+        streams.publish(TokenDelta.of(session, "t", 3, 2, "c"));
+        streams.publish(TokenDelta.of(session, "t", 4, 3, "d"));
+        assertThat(client.getItems()).extracting(AgentEvent::seq).containsExactly(1L, 2L, 3L, 4L);
+        // a session this replica has not seen an event of waits for the topic too
+        String unseen = UUID.randomUUID().toString();
+        streams.publishSent(TokenDelta.of(unseen, "t", 1, 0, "a"));
+        assertThat(streams.canReplayAfter(unseen, 0)).isFalse();
+    }
+
     private AssertSubscriber<AgentEvent> subscribe(String session) {
         return streams.stream(session, 0).subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
     }

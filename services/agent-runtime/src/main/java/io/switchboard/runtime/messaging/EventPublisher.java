@@ -10,26 +10,35 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-/** Publishes to {@code agent.events}, keyed by session id so a session's events stay in order. */
+/**
+ * Publishes to {@code agent.events}, keyed by session id so a session's events stay in order, and gives each event to
+ * this replica's own streams as it is sent ({@link SessionEventHub#sent}): its clients need not wait for the topic.
+ */
 @ApplicationScoped
 public class EventPublisher {
     static final String CHANNEL = "agent-events";
 
     private final MutinyEmitter<AgentEvent> emitter;
+    private final SessionEventHub hub;
 
     public EventPublisher(@Channel(CHANNEL) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-                          MutinyEmitter<AgentEvent> emitter) {
+                          MutinyEmitter<AgentEvent> emitter, SessionEventHub hub) {
         this.emitter = emitter;
+        this.hub = hub;
     }
 
     /** Sends without waiting for the broker: for token deltas, where the producer keeps the order. */
     public void fireAndForget(AgentEvent event) {
         emitter.sendMessageAndForget(keyed(event));
+        hub.sent(event);
     }
 
-    /** Sends and completes when the broker has the event. */
+    /**
+     * Sends (when subscribed) and completes when the broker has the event. This replica's clients have it as it is
+     * sent: what it tells is committed before, and a send that fails is tried again.
+     */
     public Uni<Void> publish(AgentEvent event) {
-        return emitter.sendMessage(keyed(event));
+        return emitter.sendMessage(keyed(event)).onSubscription().invoke(() -> hub.sent(event));
     }
 
     /**

@@ -46,6 +46,11 @@ public class SessionEventHub {
         }
     }
 
+    /** An event this replica sent: to its own clients at once when nothing is on its way before it. */
+    void sent(AgentEvent event) {
+        streams.publishSent(event);
+    }
+
     /** Why a new client of the session would be turned away now (429), or null. */
     public String refusal(String sessionId) {
         return streams.refusal(sessionId);
