@@ -27,18 +27,22 @@ public class EventPublisher {
         this.hub = hub;
     }
 
-    /** Sends without waiting for the broker: for token deltas, where the producer keeps the order. */
+    /**
+     * Sends without waiting for the broker: for token deltas, where the producer keeps the order. This replica's
+     * clients have the event at once (so one whose send then fails is seen here only: a token, or what the journal
+     * holds anyway).
+     */
     public void fireAndForget(AgentEvent event) {
         emitter.sendMessageAndForget(keyed(event));
         hub.sent(event);
     }
 
     /**
-     * Sends (when subscribed) and completes when the broker has the event. This replica's clients have it as it is
-     * sent: what it tells is committed before, and a send that fails is tried again.
+     * Sends (when subscribed) and completes when the broker has the event; this replica's clients have it then, or
+     * from the topic if that comes first.
      */
     public Uni<Void> publish(AgentEvent event) {
-        return emitter.sendMessage(keyed(event)).onSubscription().invoke(() -> hub.sent(event));
+        return emitter.sendMessage(keyed(event)).invoke(() -> hub.sent(event));
     }
 
     /**

@@ -37,7 +37,8 @@ public interface GatewayConfig {
     interface FrontDoors {
         /**
          * How long a streamed answer waits for a client that reads none of it before its call is stopped and its
-         * connection closed (as nginx's {@code send_timeout}). A client that reads slowly holds the upstream back.
+         * connection closed (as nginx's {@code send_timeout}); {@code 0}: as long as the call's deadline. A client
+         * that reads slowly holds the upstream back.
          */
         @WithDefault("60s")
         Duration sendTimeout();

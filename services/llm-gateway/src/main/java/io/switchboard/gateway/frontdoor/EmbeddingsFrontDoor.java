@@ -81,7 +81,7 @@ public class EmbeddingsFrontDoor {
             StreamingResponder.respond(ctx, () -> router.embed(call,
                             new ChatProvider.EmbeddingRequest(parsed.inputs, parsed.dimensions), meter::attempt),
                     false, new Format(parsed.model, parsed.base64), meter, recorder,
-                    Duration.ZERO); // one JSON document: nothing streams
+                    Duration.ZERO); // one JSON document, read whole: nothing waits for the client
         });
     }
 

@@ -138,7 +138,9 @@ final class StreamingResponder {
         private int playedSinceAsk;
         /** Events to ask for once the client has read what waits for it. */
         private int owed;
-        /** Set while waiting for the client to read. */
+        /** Whether the client has not read what waits for it: no more is asked for until it does. */
+        private boolean waitingForClient;
+        /** Stops the call when the client reads nothing for the send timeout; -1 when none is set. */
         private long stallTimer = -1;
 
         Playing(HttpServerResponse response, Format format, OnEventLoop loop, Gate gate, Writer writer,
@@ -161,6 +163,7 @@ final class StreamingResponder {
         @Override
         public void cancel() {
             Subscriptions.cancel(subscription);
+            stopStallTimer();
         }
 
         @Override
@@ -191,32 +194,45 @@ final class StreamingResponder {
 
         private void askForMore() {
             owed += BATCH;
-            if (stallTimer != -1) {
-                return; // already waiting for the client
+            if (waitingForClient) {
+                return;
             }
             if (!response.writeQueueFull()) {
                 subscription.get().request(owed);
                 owed = 0;
                 return;
             }
-            Vertx vertx = loop.context.owner();
-            stallTimer = vertx.setTimer(sendTimeout.toMillis(), id -> {
-                LOG.infof("a client read nothing of its stream for %s: the call is stopped", sendTimeout);
-                cancel();
-                response.reset();
-            });
+            waitingForClient = true;
+            if (sendTimeout.toMillis() > 0) {
+                stallTimer = loop.context.owner().setTimer(sendTimeout.toMillis(), id -> {
+                    stallTimer = -1;
+                    LOG.infof("a client read nothing of its stream for %s: the call is stopped", sendTimeout);
+                    cancel();
+                    response.reset();
+                });
+            }
             response.drainHandler(x -> {
                 response.drainHandler(null);
-                vertx.cancelTimer(stallTimer);
-                stallTimer = -1;
+                stopStallTimer();
+                waitingForClient = false;
                 subscription.get().request(owed);
                 owed = 0;
             });
         }
 
+        /** On the event loop, or from a client that went away. */
+        private void stopStallTimer() {
+            long timer = stallTimer;
+            if (timer != -1) {
+                stallTimer = -1;
+                loop.context.owner().cancelTimer(timer);
+            }
+        }
+
         @Override
         public void onFailure(Throwable failure) {
             loop.run(() -> gate.run(() -> {
+                stopStallTimer(); // the answer is all sent: the client reads the rest at its pace
                 if (response.closed()) {
                     return;
                 }
@@ -231,6 +247,7 @@ final class StreamingResponder {
         @Override
         public void onCompletion() {
             loop.run(() -> gate.run(() -> {
+                stopStallTimer(); // the answer is all sent: the client reads the rest at its pace
                 if (!response.closed()) {
                     writer.end(format.closing());
                 }
