@@ -46,10 +46,10 @@ public class EventPublisher {
     }
 
     /**
-     * Sends the event that ends a turn, retrying for a while if the broker does not take it: the turn is already
-     * committed, and its watchers wait for this event. (Redeliveries are harmless: readers dedupe on seq.)
+     * Sends an event that tells what is committed (a turn's end, an approval asked for), retrying for a while if the
+     * broker does not take it: its watchers wait for it. (Redeliveries are harmless: readers dedupe on seq.)
      */
-    public Uni<Void> publishEnd(AgentEvent event) {
+    public Uni<Void> publishCommitted(AgentEvent event) {
         return publish(event).onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
                 .atMost(12);
     }

@@ -49,6 +49,10 @@ public sealed interface Directive {
     record AskApproval(ToolCall call) implements Directive {
     }
 
+    /** Tell the stream operators are asked about the call (approval {@code approvalId}). */
+    record ApprovalAsked(ToolCall call, String approvalId) implements Directive {
+    }
+
     /** Let the turn wait for its approvals without a runner; answer {@link TurnInput.PauseRefused} if it may not. */
     record Pause() implements Directive {
     }

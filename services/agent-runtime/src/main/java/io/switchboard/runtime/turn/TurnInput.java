@@ -28,8 +28,8 @@ public sealed interface TurnInput {
     record ToolFinished(String callId, String result, boolean error, String failure) implements TurnInput {
     }
 
-    /** The call's approval is asked for (and announced); operators have not decided yet. */
-    record ApprovalPending(String callId) implements TurnInput {
+    /** The call's approval is asked for ({@code approvalId}); operators have not decided yet. */
+    record ApprovalPending(String callId, String approvalId) implements TurnInput {
     }
 
     /** The call's approval was decided. */

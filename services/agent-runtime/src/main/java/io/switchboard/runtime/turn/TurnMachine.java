@@ -47,8 +47,7 @@ public final class TurnMachine {
         } else if (input instanceof TurnInput.ToolFinished finished) {
             next = toolFinished(state, finished, out);
         } else if (input instanceof TurnInput.ApprovalPending pending) {
-            next = settle(state.call(pending.callId(), c -> c.status() == CallStatus.ASKING
-                    ? c.with(CallStatus.AWAITING) : c), out);
+            next = approvalPending(state, pending, out);
         } else if (input instanceof TurnInput.ApprovalDecided decided) {
             next = approvalDecided(state, decided, out);
         } else if (input instanceof TurnInput.Paused) {
@@ -216,6 +215,16 @@ public final class TurnMachine {
      * Once no call of the round is still running or being asked about: a broken tool fails the turn; calls waiting
      * for operators pause it; otherwise the model hears the results.
      */
+    /** Operators are asked about a call: the stream is told, among the turn's other events and in their order. */
+    private static TurnState approvalPending(TurnState state, TurnInput.ApprovalPending pending, List<Directive> out) {
+        TurnState.Call asking = state.call(pending.callId());
+        if (asking == null || asking.status() != CallStatus.ASKING) {
+            return settle(state, out);
+        }
+        out.add(new Directive.ApprovalAsked(asking.call(), pending.approvalId()));
+        return settle(state.call(pending.callId(), c -> c.with(CallStatus.AWAITING)), out);
+    }
+
     private static TurnState settle(TurnState state, List<Directive> out) {
         if (state.phase() != Phase.ACTING || state.any(CallStatus.NEW, CallStatus.ASKING, CallStatus.RUNNING)) {
             return state;

@@ -67,6 +67,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -224,6 +225,10 @@ public class TurnRunner {
         private final Set<Cancellable> work = ConcurrentHashMap.newKeySet();
 
         private final AtomicLong seq;
+        /** Taken to number and send an event of the model's stream, and to take the turn's last seq. */
+        private final Object seqLock = new Object();
+        /** The turn's last seq is taken: no event of the model's stream is sent after it. Guarded by seqLock. */
+        private boolean sealed;
         /** The highest seq reserved for this runner in the database; it asks for more before it gets there. */
         private volatile long seqCeiling;
         /** The seq reservation last asked for: done when committed (or failed). */
@@ -324,6 +329,13 @@ public class TurnRunner {
                         call.name(), ended.result(), ended.error())));
             } else if (directive instanceof Directive.AskApproval ask) {
                 then(() -> start(() -> askApproval(ask.call())));
+            } else if (directive instanceof Directive.ApprovalAsked asked) {
+                ToolCall call = asked.call();
+                // the approval is committed: sent until the broker has it, as a turn's end
+                then(() -> events.publishCommitted(ApprovalRequested.of(session(), turn(), nextSeq(),
+                        asked.approvalId(), call.id(), call.name(), call.arguments())).subscribe().with(x -> { },
+                        e -> inTurn(() -> LOG.warnf("could not tell the stream of approval %s: %s",
+                                asked.approvalId(), message(e)))));
             } else if (directive instanceof Directive.Pause) {
                 write(this::pause);
             } else if (directive instanceof Directive.Finish finish) {
@@ -496,7 +508,7 @@ public class TurnRunner {
                         if (chunk.seq() == 0 && begun.getAndSet(true)) {
                             folder.set(new ChunkFolder());
                             if (streamed.getAndSet(false)) {
-                                events.fireAndForget(TurnResumed.of(session(), turn(), nextSeq(), attempt));
+                                sendModelEvent(seq -> TurnResumed.of(session(), turn(), seq, attempt));
                             }
                         }
                         folder.get().add(chunk);
@@ -505,8 +517,8 @@ public class TurnRunner {
                             if (tokenIndex.get() == 0) {
                                 metrics.firstToken(System.nanoTime() - startedNanos);
                             }
-                            events.fireAndForget(TokenDelta.of(session(), turn(), nextSeq(),
-                                    tokenIndex.getAndIncrement(), delta.text()));
+                            sendModelEvent(seq -> TokenDelta.of(session(), turn(), seq, tokenIndex.getAndIncrement(),
+                                    delta.text()));
                         }
                     })
                     .collect().last().map(x -> folder.get().outcome())
@@ -515,7 +527,7 @@ public class TurnRunner {
                             inTurn(() -> LOG.warnf("the reply to model call %s was lost (%s): asking again",
                                     request.requestId(), failure.getMessage()));
                             if (streamed.get()) {
-                                events.fireAndForget(TurnResumed.of(session(), turn(), nextSeq(), attempt));
+                                sendModelEvent(seq -> TurnResumed.of(session(), turn(), seq, attempt));
                             }
                             return stream(request.withRequestId(request.requestId() + "/again"), false);
                         }
@@ -584,9 +596,8 @@ public class TurnRunner {
                                 new TurnInput.ApprovalDecided(call.id(), true, null));
                         case Approval.DENIED -> Uni.createFrom().<TurnInput>item(
                                 new TurnInput.ApprovalDecided(call.id(), false, approval.reason()));
-                        default -> events.publish(ApprovalRequested.of(session(), turn(), nextSeq(),
-                                        approval.id().toString(), call.id(), call.name(), call.arguments()))
-                                .replaceWith((TurnInput) new TurnInput.ApprovalPending(call.id()));
+                        default -> Uni.createFrom().<TurnInput>item(
+                                new TurnInput.ApprovalPending(call.id(), approval.id().toString()));
                     });
         }
 
@@ -616,7 +627,11 @@ public class TurnRunner {
         private Uni<Void> finish(Directive.Finish end) {
             failureCode = end.code();
             metrics.ended(end.status(), System.nanoTime() - startedNanos);
-            long last = nextSeq();
+            long last;
+            synchronized (seqLock) {
+                last = nextSeq();
+                sealed = true;
+            }
             SessionRepository.Ended ended = new SessionRepository.Ended(end.status(), end.code(), end.reason(), last,
                     end.inputTokens(), end.outputTokens(), end.costUsd());
             return afterReserving().flatMap(x -> sessions.finish(sessionId, turnId,
@@ -632,7 +647,7 @@ public class TurnRunner {
                             kept.keep(sessionId, fence, ending);
                         }
                     })
-                    .call(queued -> events.publishEnd(endEvent(sessionId, turnId, ended, end.answer()))
+                    .call(queued -> events.publishCommitted(endEvent(sessionId, turnId, ended, end.answer()))
                             .onFailure().invoke(e -> unpublished = true))
                     .invoke(queued -> idleAt = queued ? null : last)
                     .onFailure().invoke(e -> {
@@ -652,6 +667,19 @@ public class TurnRunner {
                     limits.maxTurnSeconds() != null ? Duration.ofSeconds(limits.maxTurnSeconds())
                             : config.turn().timeout(),
                     config.recovery().maxAttempts());
+        }
+
+        /**
+         * Sends an event of the model's stream, numbered as it is sent, unless the turn's last seq is taken: a token
+         * still on its way when the turn ended (a cancel, a timeout) is dropped, never numbered after the end, where
+         * the session's next turn numbers its own.
+         */
+        private void sendModelEvent(LongFunction<AgentEvent> event) {
+            synchronized (seqLock) {
+                if (!sealed) {
+                    events.fireAndForget(event.apply(nextSeq()));
+                }
+            }
         }
 
         /**
@@ -714,7 +742,7 @@ public class TurnRunner {
                     turn.errorReason(), turn.endSeq(), turn.inputTokens(), turn.outputTokens(), turn.costUsd());
             Uni<String> answer = turn.status().equals(Turn.COMPLETED) ? sessions.answerOf(turn.id())
                     : Uni.createFrom().nullItem();
-            return answer.flatMap(text -> events.publishEnd(endEvent(sessionId, turn.id(), ended, text)));
+            return answer.flatMap(text -> events.publishCommitted(endEvent(sessionId, turn.id(), ended, text)));
         });
     }
 

@@ -184,7 +184,8 @@ class TurnMachineTest {
         ToolCall fetch = own(0, 0, "fetch", "{}");
         assertThat(feed(reply("", call("fetch", "{}"), call("clock", "{}")))).contains(new AskApproval(fetch))
                 .doesNotContain(new ToolStarted(fetch));
-        assertThat(feed(new ApprovalPending("call_r0_0"))).as("clock still runs").isEmpty();
+        assertThat(feed(new ApprovalPending("call_r0_0", "ap1"))).as("announced; clock still runs")
+                .containsExactly(new Directive.ApprovalAsked(fetch, "ap1"));
         assertThat(feed(new ToolFinished("call_r0_1", "12:00", false, null))).last().isEqualTo(new Directive.Pause());
         // decided between asking and pausing: the runner reads the decision and goes on
         assertThat(feed(new PauseRefused())).containsExactly(new AskApproval(fetch));
@@ -197,7 +198,7 @@ class TurnMachineTest {
     void aPausedTurnIsDoneWithForThisRunner() {
         started(JUST_ASKED);
         feed(reply("", call("fetch", "{}")));
-        feed(new ApprovalPending("call_r0_0"));
+        feed(new ApprovalPending("call_r0_0", "ap1"));
         assertThat(feed(new TurnInput.Paused())).isEmpty();
         // a cancel reaches a waiting turn through its journal (its next runner ends it), not through this one
         assertThat(feed(new CancelRequested("cancelled on request"))).isEmpty();
