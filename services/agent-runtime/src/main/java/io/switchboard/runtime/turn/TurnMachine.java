@@ -211,10 +211,6 @@ public final class TurnMachine {
         return next;
     }
 
-    /**
-     * Once no call of the round is still running or being asked about: a broken tool fails the turn; calls waiting
-     * for operators pause it; otherwise the model hears the results.
-     */
     /** Operators are asked about a call: the stream is told, among the turn's other events and in their order. */
     private static TurnState approvalPending(TurnState state, TurnInput.ApprovalPending pending, List<Directive> out) {
         TurnState.Call asking = state.call(pending.callId());
@@ -225,6 +221,10 @@ public final class TurnMachine {
         return settle(state.call(pending.callId(), c -> c.with(CallStatus.AWAITING)), out);
     }
 
+    /**
+     * Once no call of the round is still running or being asked about: a broken tool fails the turn; calls waiting
+     * for operators pause it; otherwise the model hears the results.
+     */
     private static TurnState settle(TurnState state, List<Directive> out) {
         if (state.phase() != Phase.ACTING || state.any(CallStatus.NEW, CallStatus.ASKING, CallStatus.RUNNING)) {
             return state;

@@ -331,11 +331,16 @@ public class TurnRunner {
                 then(() -> start(() -> askApproval(ask.call())));
             } else if (directive instanceof Directive.ApprovalAsked asked) {
                 ToolCall call = asked.call();
-                // the approval is committed: sent until the broker has it, as a turn's end
-                then(() -> events.publishCommitted(ApprovalRequested.of(session(), turn(), nextSeq(),
-                        asked.approvalId(), call.id(), call.name(), call.arguments())).subscribe().with(x -> { },
-                        e -> inTurn(() -> LOG.warnf("could not tell the stream of approval %s: %s",
-                                asked.approvalId(), message(e)))));
+                // the approval is committed: sent until the broker has it, as a turn's end; what comes after it
+                // (the pause that lets the session go, later events) waits, so it is neither lost nor overtaken
+                tail = tail.thenCompose(x -> broken ? CompletableFuture.completedFuture(null)
+                        : Uni.createFrom().deferred(() -> events.publishCommitted(ApprovalRequested.of(session(),
+                                        turn(), nextSeq(), asked.approvalId(), call.id(), call.name(),
+                                        call.arguments())))
+                                .onFailure().invoke(e -> inTurn(() -> LOG.warnf("could not tell the stream of"
+                                        + " approval %s (it is listed with the session's approvals): %s",
+                                        asked.approvalId(), message(e))))
+                                .onFailure().recoverWithNull().subscribeAsCompletionStage());
             } else if (directive instanceof Directive.Pause) {
                 write(this::pause);
             } else if (directive instanceof Directive.Finish finish) {

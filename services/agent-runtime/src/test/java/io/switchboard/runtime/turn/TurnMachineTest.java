@@ -189,6 +189,9 @@ class TurnMachineTest {
         assertThat(feed(new ToolFinished("call_r0_1", "12:00", false, null))).last().isEqualTo(new Directive.Pause());
         // decided between asking and pausing: the runner reads the decision and goes on
         assertThat(feed(new PauseRefused())).containsExactly(new AskApproval(fetch));
+        assertThat(feed(new ApprovalPending("call_r0_0", "ap1"))).as("asked again: announced again")
+                .startsWith(new Directive.ApprovalAsked(fetch, "ap1"));
+        assertThat(feed(new PauseRefused())).containsExactly(new AskApproval(fetch));
         assertThat(feed(new ApprovalDecided("call_r0_0", true, null))).containsExactly(new ToolStarted(fetch),
                 new RunTool(fetch, SESSION + "/" + TURN + "/call_r0_0"));
         assertThat(feed(new ToolFinished("call_r0_0", "page", false, null))).last().isEqualTo(new CallModel(1));
@@ -197,8 +200,13 @@ class TurnMachineTest {
     @Test
     void aPausedTurnIsDoneWithForThisRunner() {
         started(JUST_ASKED);
+        ToolCall fetch = own(0, 0, "fetch", "{}");
         feed(reply("", call("fetch", "{}")));
-        feed(new ApprovalPending("call_r0_0", "ap1"));
+        // announced before the pause lets the session go
+        assertThat(feed(new ApprovalPending("call_r0_0", "ap1"))).containsExactly(
+                new Directive.ApprovalAsked(fetch, "ap1"), new Directive.Pause());
+        assertThat(feed(new ApprovalPending("call_r0_0", "ap1"))).as("no longer being asked: not announced again")
+                .isEmpty();
         assertThat(feed(new TurnInput.Paused())).isEmpty();
         // a cancel reaches a waiting turn through its journal (its next runner ends it), not through this one
         assertThat(feed(new CancelRequested("cancelled on request"))).isEmpty();
