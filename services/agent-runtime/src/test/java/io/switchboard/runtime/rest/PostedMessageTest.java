@@ -1,0 +1,98 @@
+package io.switchboard.runtime.rest;
+
+import static io.switchboard.testing.Auth.asAdmin;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.switchboard.contracts.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A message posted to a session whose agent queues messages (the default) is journaled, and its turn begun, by the
+ * replica that took the request: it is in the journal when the 202 comes and never goes through
+ * {@code agent.commands}. An agent with another busy policy has its messages sent through the topic, whose consumer
+ * checks a busy session again. (No gateway runs in these tests: the turns begin, and do not end.)
+ */
+@QuarkusTest
+class PostedMessageTest {
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void aQueuedMessageIsJournaledBeforeItsAnswerAndSkipsTheTopic() {
+        String session = session("queue");
+        List<String> commands = commandsFor(session, () -> {
+            String turn = post(session);
+            JsonPath journaled = asAdmin().get("/api/sessions/" + session).then().statusCode(200).extract()
+                    .jsonPath();
+            assertThat(journaled.getList("turns.id", String.class)).as("in the journal at the 202").contains(turn);
+        });
+        assertThat(commands).isEmpty();
+    }
+
+    @Test
+    void aMessageToAnAgentThatRejectsWhileBusyGoesThroughTheTopic() {
+        String session = session("reject");
+        List<String> commands = commandsFor(session, () -> {
+            String turn = post(session);
+            await().atMost(Duration.ofSeconds(30)).until(() -> asAdmin().get("/api/sessions/" + session).then()
+                    .extract().jsonPath().getList("turns.id", String.class).contains(turn));
+        });
+        assertThat(commands).hasSize(1);
+    }
+
+    private static String session(String onBusy) {
+        String agent = asAdmin().contentType(ContentType.JSON).body(Map.of("name", "posted-" + onBusy, "model", "sim",
+                "onBusy", onBusy)).post("/api/agents").then().statusCode(201).extract().path("id");
+        return asAdmin().contentType(ContentType.JSON).body(Map.of("agentId", agent)).post("/api/sessions").then()
+                .statusCode(201).extract().path("id");
+    }
+
+    private static String post(String session) {
+        return asAdmin().contentType(ContentType.JSON).body(Map.of("text", "hello")).post("/api/sessions/" + session
+                + "/messages").then().statusCode(202).extract().path("turnId");
+    }
+
+    /** The {@code agent.commands} records keyed by the session that were written while {@code action} ran. */
+    private List<String> commandsFor(String session, Runnable action) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(Topics.AGENT_COMMANDS)) {
+                partitions.add(new TopicPartition(p.topic(), p.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // the ends before the action
+            action.run();
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            List<String> found = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))
+                    && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (session.equals(r.key())) {
+                        found.add(r.value());
+                    }
+                });
+            }
+            return found;
+        }
+    }
+}
