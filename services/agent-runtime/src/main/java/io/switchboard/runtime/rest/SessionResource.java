@@ -258,14 +258,13 @@ public class SessionResource {
             if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }
-            return service.refusal(sessionId, agent).flatMap(refused -> {
-                if (refused != null) {
-                    throw Problem.conflict(refused);
-                }
-                return service.post(org, sessionId, agent, body.text());
-            });
-        }).onFailure(SessionService.NoSuchSession.class).transform(e -> Problem.notFound(e.getMessage()))
-                .map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
+            return service.refusal(sessionId, agent);
+        }).flatMap(refused -> {
+            if (refused != null) {
+                throw Problem.conflict(refused);
+            }
+            return service.send(org, sessionId, body.text());
+        }).map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
     }
 
     /**

@@ -12,7 +12,6 @@ import io.switchboard.contracts.agent.TurnCompleted;
 import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
-import io.switchboard.runtime.messaging.CommandConsumer;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.Agent;
@@ -68,34 +67,12 @@ public class SessionService implements AgentTurns {
         return open(orgId, agentId, null).map(opened -> opened == null ? null : opened.id());
     }
 
-    /**
-     * A message posted over the API, the session and its agent's busy policy checked: gives its turn's id once it is
-     * journaled. With {@code onBusy: queue} (the default) it is journaled and its turn begun here, as
-     * {@code agent.commands}' consumer would, one broker round trip sooner (and one record fewer); with another
-     * policy, or while PostgreSQL is out of reach, it goes through {@code agent.commands}, whose consumer checks a busy
-     * session again and waits for the database.
-     */
-    public Uni<UUID> post(UUID orgId, UUID sessionId, Agent agent, String text) {
-        UUID turnId = UUID.randomUUID();
-        if (!agent.onBusy().equals(Agent.QUEUE)) {
-            return send(orgId, sessionId, turnId, text);
-        }
-        return leases.recordAndRun(sessionId, turnId, text, Context.current()).map(recorded -> {
-            if (recorded == SessionRepository.Recorded.UNKNOWN_SESSION) {
-                throw new NoSuchSession(sessionId);
-            }
-            return turnId;
-        }).onFailure(CommandConsumer::databaseUnavailable).recoverWithUni(e -> send(orgId, sessionId, turnId, text));
-    }
-
-    /** The session is gone (deleted after the caller found it). */
-    public static final class NoSuchSession extends RuntimeException {
-        NoSuchSession(UUID sessionId) {
-            super("session " + sessionId + " does not exist", null, false, false);
-        }
-    }
-
     /** Puts the message on {@code agent.commands} for the session's runner; completes when Kafka has it. */
+    public Uni<UUID> send(UUID orgId, UUID sessionId, String text) {
+        return send(orgId, sessionId, UUID.randomUUID(), text);
+    }
+
+    /** As {@link #send(UUID, UUID, String)}, with the turn id chosen by the caller (to wait for that turn's end). */
     public Uni<UUID> send(UUID orgId, UUID sessionId, UUID turnId, String text) {
         return commands.send(UserMessage.of(UUID.randomUUID().toString(), orgId.toString(), sessionId.toString(),
                 turnId.toString(), text)).replaceWith(turnId);
