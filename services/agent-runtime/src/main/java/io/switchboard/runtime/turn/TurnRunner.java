@@ -67,6 +67,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -333,14 +334,10 @@ public class TurnRunner {
                 ToolCall call = asked.call();
                 // the approval is committed: sent until the broker has it, as a turn's end; what comes after it
                 // (the pause that lets the session go, later events) waits, so it is neither lost nor overtaken
-                tail = tail.thenCompose(x -> broken ? CompletableFuture.completedFuture(null)
-                        : Uni.createFrom().deferred(() -> events.publishCommitted(ApprovalRequested.of(session(),
-                                        turn(), nextSeq(), asked.approvalId(), call.id(), call.name(),
-                                        call.arguments())))
-                                .onFailure().invoke(e -> inTurn(() -> LOG.warnf("could not tell the stream of"
-                                        + " approval %s (it is listed with the session's approvals): %s",
-                                        asked.approvalId(), message(e))))
-                                .onFailure().recoverWithNull().subscribeAsCompletionStage());
+                inOrder(() -> events.publishCommitted(ApprovalRequested.of(session(), turn(), nextSeq(),
+                        asked.approvalId(), call.id(), call.name(), call.arguments())), e -> inTurn(() -> LOG.warnf(
+                        "could not tell the stream of approval %s (it is listed with the session's approvals): %s",
+                        asked.approvalId(), message(e))));
             } else if (directive instanceof Directive.Pause) {
                 write(this::pause);
             } else if (directive instanceof Directive.Finish finish) {
@@ -371,16 +368,23 @@ public class TurnRunner {
 
         /** Commits {@code write} once every directive before it is; the next directive waits for it. */
         private void write(Supplier<Uni<Void>> write) {
+            inOrder(write, e -> {
+                broken = true;
+                if (!leaseLost(e)) {
+                    // what this runner holds in memory is ahead of the journal now: it must not end the turn from it;
+                    // the turn is run again from what was stored
+                    inTurn(() -> LOG.warnf("turn %s of session %s stops at a write that failed (it is run again"
+                            + " from its journal): %s", turnId, sessionId, message(e)));
+                }
+                stopHere();
+            });
+        }
+
+        /** Runs {@code step} once every directive before it is done; the next directive waits for it. */
+        private void inOrder(Supplier<Uni<Void>> step, Consumer<Throwable> onFailure) {
             tail = tail.thenCompose(x -> broken ? CompletableFuture.completedFuture(null)
-                    : Uni.createFrom().deferred(write::get).subscribeAsCompletionStage().exceptionally(e -> {
-                        broken = true;
-                        if (!leaseLost(e)) {
-                            // what this runner holds in memory is ahead of the journal now: it must not end the turn
-                            // from it; the turn is run again from what was stored
-                            inTurn(() -> LOG.warnf("turn %s of session %s stops at a write that failed (it is run"
-                                    + " again from its journal): %s", turnId, sessionId, message(e)));
-                        }
-                        stopHere();
+                    : Uni.createFrom().deferred(step::get).subscribeAsCompletionStage().exceptionally(e -> {
+                        onFailure.accept(e);
                         return null;
                     }));
         }
