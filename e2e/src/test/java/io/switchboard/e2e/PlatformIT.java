@@ -1572,9 +1572,9 @@ class PlatformIT {
     }
 
     /**
-     * Two runtime replicas share the sessions (agent.commands partitions, session leases). The first is killed while
-     * turns stream: every turn completes exactly once, the sessions it held are resumed by the other, and new messages
-     * to them get through once its partitions have moved.
+     * Two runtime replicas share the sessions (session leases; a posted message's turn begins on the replica that
+     * took it). The first is killed while turns stream, half of them its own: every turn completes exactly once, the
+     * sessions it held are resumed by the other, and new messages to them get their answers.
      */
     @Test
     void withTwoRuntimeReplicasKillingOneLosesAndDuplicatesNoTurn() throws Exception {
@@ -1585,7 +1585,8 @@ class PlatformIT {
         for (int i = 0; i < 8; i++) {
             String sessionId = post(api, "/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
             sessions.add(sessionId);
-            post(api, "/api/sessions/" + sessionId + "/messages", "{\"text\":\"[slow] story " + i + "\"}");
+            post(i % 2 == 0 ? platform.runtime() : api, "/api/sessions/" + sessionId + "/messages",
+                    "{\"text\":\"[slow] story " + i + "\"}");
         }
         // every turn is under way (its answer streaming) when the first replica dies
         await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
@@ -1630,6 +1631,49 @@ class PlatformIT {
             });
         } finally {
             platform.restart("agent-runtime");
+            platform.stop(second);
+        }
+    }
+
+    /**
+     * The Stop button reaches a turn on whichever replica runs it: turns begun on one replica (where their messages were
+     * posted), cancelled through the other, end {@code cancelled} at once, not at the runner's next lease renewal.
+     */
+    @Test
+    void aCancelReachesTheTurnOnTheOtherReplica() throws Exception {
+        String second = platform.startReplica("agent-runtime", 2);
+        String other = platform.urlOf(second);
+        try {
+            String agentId = post("/api/agents", "{\"name\":\"stoppable\",\"model\":\"sim\"}").get("id").asText();
+            List<String> sessions = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+                sessions.add(sessionId);
+                post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"[slow] a long story of the sea and of the ships"
+                        + " that sail on it, number " + i + "\"}");
+            }
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                for (String id : sessions) {
+                    if (!get("/api/sessions/" + id).get("turns").get(0).get("status").asText().equals("running")) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            long asked = System.nanoTime();
+            for (String id : sessions) {
+                post(other, "/api/sessions/" + id + "/cancel", "");
+            }
+            // a lease renewal comes every 5 s: six turns all stopped well within that were told
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                for (String id : sessions) {
+                    assertThat(get(other, "/api/sessions/" + id).get("turns").get(0).get("status").asText())
+                            .as(id).isEqualTo("cancelled");
+                }
+            });
+            System.out.printf("cancelled through the other replica: %d turns in %d ms%n", sessions.size(),
+                    Duration.ofNanos(System.nanoTime() - asked).toMillis());
+        } finally {
             platform.stop(second);
         }
     }
@@ -1842,6 +1886,13 @@ class PlatformIT {
             }
             await().atMost(WAIT).until(() -> status(platform.runtime() + "/q/health/ready") == 503);
             assertThat(status(platform.runtime() + "/q/health/live")).isEqualTo(200);
+            // people are told to send again later: their message cannot be journaled, and through Kafka it could be
+            // overtaken by their next one
+            HttpResponse<String> refused = postRaw(platform.runtime(), "/api/sessions/" + sessions.get(0)
+                    + "/messages", "{\"text\":\"while the journal is away\"}");
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
             Thread.sleep(Math.max(0, Duration.ofSeconds(60).toMillis()
                     - Duration.ofNanos(System.nanoTime() - down).toMillis()));
             assertThat(status(platform.runtime() + "/q/health/live")).as("alive all along").isEqualTo(200);

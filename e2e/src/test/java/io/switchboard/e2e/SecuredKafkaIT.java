@@ -85,13 +85,13 @@ class SecuredKafkaIT {
     private static List<AclBinding> aclTable() {
         List<AclBinding> acls = new ArrayList<>();
         grant(acls, "agent-runtime", AclOperation.READ, ResourceType.TOPIC, PatternType.LITERAL,
-                Topics.AGENT_COMMANDS, Topics.AGENT_EVENTS, Topics.LLM_REPLIES);
+                Topics.AGENT_COMMANDS, Topics.AGENT_EVENTS, Topics.LLM_REPLIES, Topics.AGENT_CANCELS);
         grant(acls, "agent-runtime", AclOperation.READ, ResourceType.GROUP, PatternType.LITERAL, "agent-runtime");
         grant(acls, "agent-runtime", AclOperation.READ, ResourceType.GROUP, PatternType.PREFIXED,
-                "agent-runtime-streams-", "agent-runtime-replies-");
+                "agent-runtime-streams-", "agent-runtime-replies-", "agent-runtime-cancels-");
         grant(acls, "agent-runtime", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL,
-                Topics.AGENT_COMMANDS, Topics.AGENT_EVENTS, Topics.LLM_REQUESTS, Topics.LLM_CANCELS,
-                Topics.AGENT_COMMANDS_DLQ);
+                Topics.AGENT_COMMANDS, Topics.AGENT_EVENTS, Topics.AGENT_CANCELS, Topics.LLM_REQUESTS,
+                Topics.LLM_CANCELS, Topics.AGENT_COMMANDS_DLQ);
         grant(acls, "llm-gateway", AclOperation.READ, ResourceType.TOPIC, PatternType.LITERAL,
                 Topics.LLM_REQUESTS, Topics.LLM_CANCELS);
         grant(acls, "llm-gateway", AclOperation.READ, ResourceType.GROUP, PatternType.LITERAL, "llm-gateway");

@@ -10,6 +10,7 @@ import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.TokenDelta;
 import io.switchboard.contracts.agent.ToolCallFinished;
 import io.switchboard.contracts.agent.ToolCallStarted;
+import io.switchboard.contracts.agent.TurnCancel;
 import io.switchboard.contracts.agent.TurnCompleted;
 import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.TurnResumed;
@@ -30,10 +31,10 @@ import io.switchboard.contracts.llm.ToolSpec;
  * a {@code Response}). Caffeine's classes are in {@code io.switchboard.auth.CaffeineReflection}.
  */
 @RegisterForReflection(ignoreNested = false, targets = {AgentCommand.class, StartSession.class, UserMessage.class,
-        CancelTurn.class, ResumeTurn.class, AgentEvent.class, TurnStarted.class, TurnResumed.class, TokenDelta.class,
-        ToolCallStarted.class, ToolCallFinished.class, ApprovalRequested.class, TurnCompleted.class, TurnFailed.class,
-        LlmRequest.class, LlmCancel.class, LlmChunk.class, ChatMessage.class, ContentPart.class, ToolCall.class,
-        ToolSpec.class, GenerationSettings.class, Problem.Body.class})
+        CancelTurn.class, ResumeTurn.class, TurnCancel.class, AgentEvent.class, TurnStarted.class, TurnResumed.class,
+        TokenDelta.class, ToolCallStarted.class, ToolCallFinished.class, ApprovalRequested.class, TurnCompleted.class,
+        TurnFailed.class, LlmRequest.class, LlmCancel.class, LlmChunk.class, ChatMessage.class, ContentPart.class,
+        ToolCall.class, ToolSpec.class, GenerationSettings.class, Problem.Body.class})
 final class NativeReflection {
     private NativeReflection() {
     }

@@ -26,6 +26,11 @@ public class Problem extends RuntimeException {
         return new Problem(429, "Too Many Requests", detail, Math.max(1, (retryAfter.toMillis() + 999) / 1000));
     }
 
+    /** 503, saying when to try again. */
+    public static Problem unavailable(String detail, Duration retryAfter) {
+        return new Problem(503, "Service Unavailable", detail, Math.max(1, (retryAfter.toMillis() + 999) / 1000));
+    }
+
     public static Problem badRequest(String detail) {
         return new Problem(400, "Bad Request", detail);
     }

@@ -6,6 +6,8 @@ public final class Topics {
     public static final String AGENT_COMMANDS = "agent.commands";
     /** {@link io.switchboard.contracts.agent.AgentEvent}s, produced by agent-runtime. */
     public static final String AGENT_EVENTS = "agent.events";
+    /** {@link io.switchboard.contracts.agent.TurnCancel}s: turns asked to stop (every agent-runtime replica reads). */
+    public static final String AGENT_CANCELS = "agent.cancels";
     /** {@link io.switchboard.contracts.llm.LlmRequest}s, consumed by llm-gateway. */
     public static final String LLM_REQUESTS = "llm.requests";
     /** {@link io.switchboard.contracts.llm.LlmChunk} replies, streamed back to the requester (Kafka request-reply). */
@@ -18,8 +20,8 @@ public final class Topics {
     /** Requests llm-gateway could not read. */
     public static final String LLM_REQUESTS_DLQ = "llm.requests.dlq";
 
-    public static final String[] ALL = {AGENT_COMMANDS, AGENT_EVENTS, LLM_REQUESTS, LLM_REPLIES, LLM_CANCELS,
-        AGENT_COMMANDS_DLQ, LLM_REQUESTS_DLQ};
+    public static final String[] ALL = {AGENT_COMMANDS, AGENT_EVENTS, AGENT_CANCELS, LLM_REQUESTS, LLM_REPLIES,
+        LLM_CANCELS, AGENT_COMMANDS_DLQ, LLM_REQUESTS_DLQ};
 
     private Topics() {
     }

@@ -87,7 +87,7 @@ public class CommandConsumer {
      * Whether the failure is PostgreSQL being down or out of reach (refused or lost connections, a pool that cannot
      * get one, the server shutting down or out of connections), which waiting cures; not a fault of the command.
      */
-    static boolean databaseUnavailable(Throwable failure) {
+    public static boolean databaseUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof ClosedConnectionException
                     || (t instanceof VertxException && "Timeout waiting for connection".equals(t.getMessage()))) {

@@ -3,6 +3,7 @@ package io.switchboard.runtime.messaging;
 import io.quarkus.kafka.client.serialization.ObjectMapperDeserializer;
 import io.switchboard.contracts.agent.AgentCommand;
 import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.contracts.agent.TurnCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 
 /** Kafka deserializers for the contracts this service reads. */
@@ -19,6 +20,12 @@ public final class Serdes {
     public static class AgentEventDeserializer extends ObjectMapperDeserializer<AgentEvent> {
         public AgentEventDeserializer() {
             super(AgentEvent.class);
+        }
+    }
+
+    public static class TurnCancelDeserializer extends ObjectMapperDeserializer<TurnCancel> {
+        public TurnCancelDeserializer() {
+            super(TurnCancel.class);
         }
     }
 

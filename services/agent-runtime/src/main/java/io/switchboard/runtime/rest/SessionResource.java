@@ -9,6 +9,7 @@ import io.switchboard.auth.Caller;
 import io.switchboard.auth.DataPlane;
 import io.switchboard.auth.Role;
 import io.switchboard.contracts.agent.AgentEvent;
+import io.switchboard.runtime.messaging.CommandConsumer;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.Approval;
@@ -72,6 +73,9 @@ public class SessionResource {
 
     public record PostMessage(String text) {
     }
+
+    /** How long a client waits for the journal to come back before it sends a message again. */
+    private static final Duration RETRY_JOURNAL = Duration.ofSeconds(5);
 
     public record TurnAccepted(UUID turnId) {
     }
@@ -242,6 +246,11 @@ public class SessionResource {
         return existing(Caller.of(security).orgId(), sessionId).flatMap(sentCalls::of).map(SentCalls.Sent::calls);
     }
 
+    /**
+     * Takes a message for the session: 202 with its {@code turnId} once the journal has it (its events follow on the
+     * session's stream); 409 when its agent takes no message while busy; 503 with {@code Retry-After} while the
+     * journal is out of reach.
+     */
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}/messages")
@@ -254,17 +263,25 @@ public class SessionResource {
         if (problem != null) {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
+        UUID turnId = UUID.randomUUID();
         return agents.runsOn(sessionId).flatMap(agent -> {
             if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }
-            return service.refusal(sessionId, agent);
-        }).flatMap(refused -> {
-            if (refused != null) {
-                throw Problem.conflict(refused);
-            }
-            return service.send(org, sessionId, body.text());
-        }).map(turnId -> Response.accepted(new TurnAccepted(turnId)).build());
+            return service.refusal(sessionId, agent).flatMap(refused -> {
+                if (refused != null) {
+                    throw Problem.conflict(refused);
+                }
+                return service.post(sessionId, turnId, agent, body.text());
+            });
+        }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
+                "the journal (PostgreSQL) is out of reach; send the message again later", RETRY_JOURNAL))
+                .map(rejected -> {
+                    if (rejected != null) {
+                        throw Problem.notFound(rejected);
+                    }
+                    return Response.accepted(new TurnAccepted(turnId)).build();
+                });
     }
 
     /**

@@ -14,6 +14,7 @@ import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
+import io.switchboard.runtime.messaging.TurnCancels;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.ApprovalRepository;
@@ -22,7 +23,6 @@ import io.switchboard.runtime.repository.SessionRepository;
 import io.switchboard.runtime.repository.Turn;
 import io.switchboard.runtime.tools.AgentTurns;
 import io.switchboard.runtime.turn.SessionLeases;
-import io.switchboard.runtime.turn.TurnRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
@@ -33,14 +33,14 @@ import java.util.UUID;
 public class SessionService implements AgentTurns {
     private final SessionRepository sessions;
     private final SessionLeases leases;
-    private final TurnRunner runner;
+    private final TurnCancels cancels;
     private final CommandPublisher commands;
     private final RuntimeConfig config;
     private final AgentRepository agents;
     private final ApprovalRepository approvals;
     private final SessionEventHub hub;
 
-    public SessionService(SessionRepository sessions, SessionLeases leases, TurnRunner runner,
+    public SessionService(SessionRepository sessions, SessionLeases leases, TurnCancels cancels,
                           CommandPublisher commands, RuntimeConfig config,
                           AgentRepository agents, ApprovalRepository approvals, SessionEventHub hub) {
         this.hub = hub;
@@ -48,7 +48,7 @@ public class SessionService implements AgentTurns {
         this.approvals = approvals;
         this.sessions = sessions;
         this.leases = leases;
-        this.runner = runner;
+        this.cancels = cancels;
         this.commands = commands;
         this.config = config;
     }
@@ -67,12 +67,10 @@ public class SessionService implements AgentTurns {
         return open(orgId, agentId, null).map(opened -> opened == null ? null : opened.id());
     }
 
-    /** Puts the message on {@code agent.commands} for the session's runner; completes when Kafka has it. */
-    public Uni<UUID> send(UUID orgId, UUID sessionId, String text) {
-        return send(orgId, sessionId, UUID.randomUUID(), text);
-    }
-
-    /** As {@link #send(UUID, UUID, String)}, with the turn id chosen by the caller (to wait for that turn's end). */
+    /**
+     * Puts the message on {@code agent.commands} for the session's runner as turn {@code turnId} (chosen by the
+     * caller, to wait for that turn's end); completes when Kafka has it.
+     */
     public Uni<UUID> send(UUID orgId, UUID sessionId, UUID turnId, String text) {
         return commands.send(UserMessage.of(UUID.randomUUID().toString(), orgId.toString(), sessionId.toString(),
                 turnId.toString(), text)).replaceWith(turnId);
@@ -142,23 +140,37 @@ public class SessionService implements AgentTurns {
         if (problem != null) {
             return Uni.createFrom().item(problem);
         }
-        return agents.runsOn(sessionId).flatMap(agent -> {
-            if (agent == null || !agent.orgId().equals(orgId)) {
-                return Uni.createFrom().item("session " + sessionId + " does not exist");
+        return agents.runsOn(sessionId).flatMap(agent -> agent == null || !agent.orgId().equals(orgId)
+                ? Uni.createFrom().item("session " + sessionId + " does not exist")
+                : accept(sessionId, turnId, command.text(), agent, trace));
+    }
+
+    /**
+     * A message posted over the API to a session of {@code agent} (its organization checked by the caller):
+     * journaled, and its turn begun, here, as {@code agent.commands}' consumer does with programs' messages, one
+     * broker round trip sooner. Gives null once the journal has it, else why it was rejected (the session is gone).
+     * Wherever the turn runs, a cancel or an interrupting message reaches it ({@link TurnCancels}). While PostgreSQL
+     * is out of reach it fails (the API answers 503): sent on through Kafka instead, it could be overtaken by the
+     * client's next message.
+     */
+    public Uni<String> post(UUID sessionId, UUID turnId, Agent agent, String text) {
+        return accept(sessionId, turnId, text, agent, Context.current());
+    }
+
+    /** Journals the checked message as turn {@code turnId} and runs it as the agent's busy policy says. */
+    private Uni<String> accept(UUID sessionId, UUID turnId, String text, Agent agent, Context trace) {
+        // a refused message is journaled too: its turn ends "busy" in its place, so its sender hears why
+        return refusal(sessionId, turnId, agent).flatMap(refused -> {
+            if (refused == null && !agent.onBusy().equals(Agent.INTERRUPT)) {
+                // the common case: journaled and, when the session is idle, begun in the same statement
+                return leases.recordAndRun(sessionId, turnId, text, trace)
+                        .map(recorded -> rejection(recorded, sessionId));
             }
-            // a refused message is journaled too: its turn ends "busy" in its place, so its sender hears why
-            return refusal(sessionId, turnId, agent).flatMap(refused -> {
-                if (refused == null && !agent.onBusy().equals(Agent.INTERRUPT)) {
-                    // the common case: journaled and, when the session is idle, begun in the same statement
-                    return leases.recordAndRun(sessionId, turnId, command.text(), trace)
-                            .map(recorded -> rejection(recorded, sessionId));
-                }
-                return sessions.recordUserMessage(sessionId, turnId, command.text(), refused)
-                        .flatMap(recorded -> recorded != SessionRepository.Recorded.NEW
-                                ? Uni.createFrom().item(rejection(recorded, sessionId))
-                                : interruptIfAsked(sessionId, turnId, agent).invoke(() -> leases.runTurns(sessionId,
-                                        turnId, trace)).replaceWith((String) null));
-            });
+            return sessions.recordUserMessage(sessionId, turnId, text, refused)
+                    .flatMap(recorded -> recorded != SessionRepository.Recorded.NEW
+                            ? Uni.createFrom().item(rejection(recorded, sessionId))
+                            : interruptIfAsked(sessionId, turnId, agent).invoke(() -> leases.runTurns(sessionId,
+                                    turnId, trace)).replaceWith((String) null));
         });
     }
 
@@ -192,7 +204,7 @@ public class SessionService implements AgentTurns {
             return Uni.createFrom().voidItem();
         }
         return sessions.cancelAllBut(sessionId, turnId).invoke(stopped -> stopped.forEach(
-                id -> runner.cancel(id, "interrupted by a new message"))).replaceWithVoid();
+                id -> cancels.stop(sessionId, id, "interrupted by a new message"))).replaceWithVoid();
     }
 
     /**
@@ -242,7 +254,7 @@ public class SessionService implements AgentTurns {
                 ? Uni.createFrom().item("session " + sessionId + " does not exist")
                 : sessions.requestCancel(sessionId, turnId).map(unfinished -> {
             if (unfinished) {
-                runner.cancel(turnId, "cancelled on request");
+                cancels.stop(sessionId, turnId, "cancelled on request");
                 // not running here (or waiting for approvals): its runner, maybe this one, ends it when it begins
                 leases.runTurns(sessionId, turnId, null);
             }

@@ -162,15 +162,17 @@ public class TurnRunner {
     }
 
     /**
-     * Stops the turn if it runs here: its model call and tools are cancelled and it ends {@code cancelled}. A turn
-     * running on another replica hears of its {@code cancel_requested} flag when that runner renews its leases
-     * ({@link SessionLeases}), or when it begins.
+     * Stops the turn if it runs here (gives whether it does): its model call and tools are cancelled and it ends
+     * {@code cancelled}. A turn running on another replica hears of it on {@code agent.cancels}
+     * ({@link io.switchboard.runtime.messaging.TurnCancels}), else of its {@code cancel_requested} flag when that
+     * runner renews its leases ({@link SessionLeases}), or when it begins.
      */
-    public void cancel(UUID turnId, String reason) {
+    public boolean cancel(UUID turnId, String reason) {
         Run run = running.get(turnId);
         if (run != null) {
             run.feed(new TurnInput.CancelRequested(reason));
         }
+        return run != null;
     }
 
     /** Turns running here now. */
