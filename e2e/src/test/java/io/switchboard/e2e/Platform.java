@@ -44,6 +44,8 @@ final class Platform implements AutoCloseable {
     private FakeCollector collector;
     /** Environment for the services started from now on, over the defaults ("" takes a variable away). */
     private final Map<String, String> overrides = new ConcurrentHashMap<>();
+    /** Environment of one replica only (started with {@link #startReplica(String, int, Map)}), by its name. */
+    private final Map<String, Map<String, String>> replicaEnvironment = new ConcurrentHashMap<>();
     /** The company's identity provider that people may sign in with (admin-ui's "Sign in with ..."). */
     private FakeOidcProvider identityProvider;
     private int apiPort;
@@ -272,6 +274,7 @@ final class Platform implements AutoCloseable {
                 env.put(name, value);
             }
         });
+        env.putAll(replicaEnvironment.getOrDefault(service, Map.of()));
         return builder.start();
     }
 
@@ -345,7 +348,13 @@ final class Platform implements AutoCloseable {
 
     /** Starts one more replica of {@code module} on a port of its own; gives its name ({@code module#n}). */
     String startReplica(String module, int n) throws Exception {
+        return startReplica(module, n, Map.of());
+    }
+
+    /** As {@link #startReplica(String, int)}, with {@code environment} on top of the platform's. */
+    String startReplica(String module, int n, Map<String, String> environment) throws Exception {
         String name = module + "#" + n;
+        replicaEnvironment.put(name, environment);
         ports.put(name, freePort());
         Files.deleteIfExists(log(name));
         processes.put(name, launch(name));

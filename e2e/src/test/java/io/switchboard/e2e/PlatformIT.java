@@ -1618,9 +1618,24 @@ class PlatformIT {
             }
             assertThat(resumed).as("turns the killed replica was running, resumed by the other").isPositive();
 
-            // the killed replica's partitions move: a second message to every session gets its answer
-            for (String id : sessions) {
-                post(api, "/api/sessions/" + id + "/messages", "{\"text\":\"and again\"}");
+            // a second message to every session gets its answer: half posted, half sent as programs do, through
+            // agent.commands, whose partitions the killed replica held move to the other
+            String orgId = get(api, "/api/me").get("orgId").asText();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafkaBootstrap(),
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                for (int i = 0; i < sessions.size(); i++) {
+                    String id = sessions.get(i);
+                    if (i % 2 == 0) {
+                        post(api, "/api/sessions/" + id + "/messages", "{\"text\":\"and again\"}");
+                    } else {
+                        producer.send(new ProducerRecord<>(Topics.AGENT_COMMANDS, id, "{\"type\":\"UserMessage\","
+                                + "\"commandId\":\"" + UUID.randomUUID() + "\",\"orgId\":\"" + orgId
+                                + "\",\"sessionId\":\"" + id + "\",\"turnId\":\"" + UUID.randomUUID()
+                                + "\",\"text\":\"and again\",\"schemaVersion\":1}")).get();
+                    }
+                }
             }
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
                 for (String id : sessions) {
@@ -1636,21 +1651,23 @@ class PlatformIT {
     }
 
     /**
-     * The Stop button reaches a turn on whichever replica runs it: turns begun on one replica (where their messages were
-     * posted), cancelled through the other, end {@code cancelled} at once, not at the runner's next lease renewal.
+     * The Stop button reaches a turn on whichever replica runs it: turns begun on a second replica (where their
+     * messages were posted), cancelled through the first, end {@code cancelled} at once. The second replica renews its
+     * leases only every 30 s here, so its runner hearing of the journal's cancel flag then cannot pass for it.
      */
     @Test
     void aCancelReachesTheTurnOnTheOtherReplica() throws Exception {
-        String second = platform.startReplica("agent-runtime", 2);
-        String other = platform.urlOf(second);
+        String second = platform.startReplica("agent-runtime", 2, Map.of("RUNTIME_RECOVERY_HEARTBEAT", "30s",
+                "RUNTIME_RECOVERY_LEASE", "90s"));
+        String running = platform.urlOf(second);
         try {
             String agentId = post("/api/agents", "{\"name\":\"stoppable\",\"model\":\"sim\"}").get("id").asText();
             List<String> sessions = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
                 sessions.add(sessionId);
-                post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"[slow] a long story of the sea and of the ships"
-                        + " that sail on it, number " + i + "\"}");
+                post(running, "/api/sessions/" + sessionId + "/messages", "{\"text\":\"[slow] a long story of the"
+                        + " sea and of the ships that sail on it, number " + i + "\"}");
             }
             await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
                 for (String id : sessions) {
@@ -1662,12 +1679,11 @@ class PlatformIT {
             });
             long asked = System.nanoTime();
             for (String id : sessions) {
-                post(other, "/api/sessions/" + id + "/cancel", "");
+                post("/api/sessions/" + id + "/cancel", "");
             }
-            // a lease renewal comes every 5 s: six turns all stopped well within that were told
-            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                 for (String id : sessions) {
-                    assertThat(get(other, "/api/sessions/" + id).get("turns").get(0).get("status").asText())
+                    assertThat(get("/api/sessions/" + id).get("turns").get(0).get("status").asText())
                             .as(id).isEqualTo("cancelled");
                 }
             });

@@ -74,8 +74,8 @@ public class SessionResource {
     public record PostMessage(String text) {
     }
 
-    /** How long a client waits for the journal to come back before it sends a message again. */
-    private static final Duration RETRY_JOURNAL = Duration.ofSeconds(5);
+    /** How long a client waits before it sends again a message this replica could not take. */
+    private static final Duration RETRY_LATER = Duration.ofSeconds(2);
 
     public record TurnAccepted(UUID turnId) {
     }
@@ -249,7 +249,7 @@ public class SessionResource {
     /**
      * Takes a message for the session: 202 with its {@code turnId} once the journal has it (its events follow on the
      * session's stream); 409 when its agent takes no message while busy; 503 with {@code Retry-After} while the
-     * journal is out of reach.
+     * journal is out of reach or this replica stops.
      */
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
@@ -264,6 +264,7 @@ public class SessionResource {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
         UUID turnId = UUID.randomUUID();
+        io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
         return agents.runsOn(sessionId).flatMap(agent -> {
             if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
@@ -272,10 +273,11 @@ public class SessionResource {
                 if (refused != null) {
                     throw Problem.conflict(refused);
                 }
-                return service.post(sessionId, turnId, agent, body.text());
+                return service.post(org, sessionId, turnId, agent, body.text(), trace);
             });
-        }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
-                "the journal (PostgreSQL) is out of reach; send the message again later", RETRY_JOURNAL))
+        }).onFailure(e -> e instanceof SessionService.NotTaken || CommandConsumer.databaseUnavailable(e))
+                .transform(e -> Problem.unavailable((e instanceof SessionService.NotTaken ? e.getMessage()
+                        : "the journal (PostgreSQL) is out of reach") + "; send the message again", RETRY_LATER))
                 .map(rejected -> {
                     if (rejected != null) {
                         throw Problem.notFound(rejected);

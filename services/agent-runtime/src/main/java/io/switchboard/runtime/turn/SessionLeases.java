@@ -65,6 +65,11 @@ public class SessionLeases {
         this.config = config;
     }
 
+    /** Whether this replica is stopping: it begins no more turns. */
+    public boolean stopping() {
+        return stopping;
+    }
+
     /**
      * Queues the session's unfinished turns for this replica: in the session's mailbox, it takes the lease and runs
      * them, unless another live runner holds the session (that one runs them). {@code parent} is the trace of the

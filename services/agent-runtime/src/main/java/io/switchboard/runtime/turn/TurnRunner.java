@@ -3,6 +3,8 @@ package io.switchboard.runtime.turn;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -105,6 +107,12 @@ public class TurnRunner {
     private final ContentCapture capture;
     /** Turns running here, by id (to cancel them). */
     private final Map<UUID, Run> running = new ConcurrentHashMap<>();
+    /**
+     * Cancels heard for turns not running here, with their reasons: a turn claimed just before its cancel flag was set
+     * and registered just after the cancel came stops as it registers, not at the next lease renewal.
+     */
+    private final Cache<UUID, String> unmatchedCancels = Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofSeconds(30)).maximumSize(10_000).build();
     private final KeptConversations kept = new KeptConversations();
 
     public TurnRunner(SessionRepository sessions, AgentRepository agents, ContextWindow window, GatewayClient gateway,
@@ -140,6 +148,10 @@ public class TurnRunner {
         Run run = new Run(sessionId, turnId, begun, parent, claimed);
         running.put(turnId, run);
         run.feed(new TurnInput.Begun(begun.resumed(), begun.attempts(), begun.cancelRequested(), begun.refused()));
+        String cancelled = unmatchedCancels.asMap().remove(turnId);
+        if (cancelled != null) {
+            run.feed(new TurnInput.CancelRequested(cancelled));
+        }
         return Uni.createFrom().completionStage(run.done).onTermination().invoke(() -> {
             running.remove(turnId);
             run.stopWork();
@@ -169,10 +181,16 @@ public class TurnRunner {
      */
     public boolean cancel(UUID turnId, String reason) {
         Run run = running.get(turnId);
-        if (run != null) {
-            run.feed(new TurnInput.CancelRequested(reason));
+        if (run == null) {
+            unmatchedCancels.put(turnId, reason);
+            run = running.get(turnId);
+            // registered meanwhile: whichever side takes the reason out feeds it, once
+            if (run == null || unmatchedCancels.asMap().remove(turnId) == null) {
+                return false;
+            }
         }
-        return run != null;
+        run.feed(new TurnInput.CancelRequested(reason));
+        return true;
     }
 
     /** Turns running here now. */
