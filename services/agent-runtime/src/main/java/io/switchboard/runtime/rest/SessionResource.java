@@ -36,6 +36,7 @@ import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -249,27 +250,29 @@ public class SessionResource {
     /**
      * Takes a message for the session: 202 with its {@code turnId} once the journal has it (its events follow on the
      * session's stream); 409 when its agent takes no message while busy; 503 with {@code Retry-After} while the
-     * journal is out of reach or this replica stops.
+     * journal is out of reach or this replica stops. A client that sends the message again after a failure or a
+     * timeout names it with the same {@code Idempotency-Key}: it is the same turn, journaled and run once.
      */
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
     @Path("/{id}/messages")
     @RolesAllowed(Role.OPERATOR_NAME)
     @DataPlane
-    public Uni<Response> post(@PathParam("id") String id, PostMessage body, SecurityContext security) {
+    public Uni<Response> post(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String idempotencyKey,
+                              PostMessage body, SecurityContext security) {
         UUID org = Caller.of(security).orgId();
         UUID sessionId = Ids.parse(id, "session");
         String problem = service.checkMessage(body == null ? null : body.text());
         if (problem != null) {
             throw problem.startsWith("text is longer") ? Problem.tooLarge(problem) : Problem.badRequest(problem);
         }
-        UUID turnId = UUID.randomUUID();
+        UUID turnId = turnOf(org, sessionId, idempotencyKey);
         io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
         return agents.runsOn(sessionId).flatMap(agent -> {
             if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }
-            return service.refusal(sessionId, agent).flatMap(refused -> {
+            return service.refusal(sessionId, turnId, agent).flatMap(refused -> {
                 if (refused != null) {
                     throw Problem.conflict(refused);
                 }
@@ -284,6 +287,19 @@ public class SessionResource {
                     }
                     return Response.accepted(new TurnAccepted(turnId)).build();
                 });
+    }
+
+    /** A new turn's id, or for a message named by the client, the one id that name always gives in the session. */
+    private static UUID turnOf(UUID org, UUID sessionId, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return UUID.randomUUID();
+        }
+        if (idempotencyKey.isBlank() || idempotencyKey.length() > 255
+                || !idempotencyKey.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            throw Problem.badRequest("Idempotency-Key must be 1 to 255 printable ASCII characters");
+        }
+        return UUID.nameUUIDFromBytes(("message " + org + " " + sessionId + " " + idempotencyKey)
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     /**

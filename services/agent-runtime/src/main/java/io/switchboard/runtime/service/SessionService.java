@@ -197,14 +197,11 @@ public class SessionService implements AgentTurns {
 
     /**
      * Why a new message to the session is refused now, or null: the agent's {@code onBusy} is {@code reject} and a
-     * turn is unfinished. The API asks before sending (409); the command's consumer asks again, as a message may
-     * have been sent just before, and journals a refused message as a turn that ends {@code busy}.
+     * turn is unfinished other than {@code turnId} (the message's own, sent before). The API asks before sending
+     * (409); the command's consumer asks again, as a message may have been sent just before, and journals a refused
+     * message as a turn that ends {@code busy}.
      */
-    public Uni<String> refusal(UUID sessionId, Agent agent) {
-        return refusal(sessionId, null, agent);
-    }
-
-    private Uni<String> refusal(UUID sessionId, UUID turnId, Agent agent) {
+    public Uni<String> refusal(UUID sessionId, UUID turnId, Agent agent) {
         if (!agent.onBusy().equals(Agent.REJECT)) {
             return Uni.createFrom().nullItem();
         }

@@ -3,10 +3,12 @@ package io.switchboard.runtime.rest;
 import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
 import io.switchboard.contracts.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +71,28 @@ class PostedMessageTest {
                 + "/messages").then().statusCode(409).contentType("application/problem+json");
         assertThat(asAdmin().get("/api/sessions/" + session).then().extract().jsonPath()
                 .getList("turns.id", String.class)).containsExactly(first);
+    }
+
+    @Test
+    void aMessageSentAgainUnderItsIdempotencyKeyIsOneTurn() {
+        for (String onBusy : List.of("queue", "reject")) {
+            String session = session(onBusy);
+            String first = postKeyed(session, "msg-1").then().statusCode(202).extract().path("turnId");
+            // sent again (its answer lost, say): the same turn, not a second one, nor "busy" with itself
+            postKeyed(session, "msg-1").then().statusCode(202).body("turnId", equalTo(first));
+            assertThat(asAdmin().get("/api/sessions/" + session).then().extract().jsonPath()
+                    .getList("turns.id", String.class)).as(onBusy).containsExactly(first);
+        }
+        String session = session("queue");
+        String first = postKeyed(session, "msg-1").then().statusCode(202).extract().path("turnId");
+        String second = postKeyed(session, "msg-2").then().statusCode(202).extract().path("turnId");
+        assertThat(second).isNotEqualTo(first);
+        postKeyed(session, "k".repeat(256)).then().statusCode(400).contentType("application/problem+json");
+    }
+
+    private static Response postKeyed(String session, String key) {
+        return asAdmin().contentType(ContentType.JSON).header("Idempotency-Key", key).body(Map.of("text", "hello"))
+                .post("/api/sessions/" + session + "/messages");
     }
 
     private static String session(String onBusy) {
