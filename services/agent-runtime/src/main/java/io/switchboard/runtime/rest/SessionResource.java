@@ -75,7 +75,7 @@ public class SessionResource {
     public record PostMessage(String text) {
     }
 
-    /** How long a client waits before it sends again a message this replica could not take. */
+    /** How long a client waits before it sends again a message the journal could not take. */
     private static final Duration RETRY_LATER = Duration.ofSeconds(2);
 
     public record TurnAccepted(UUID turnId) {
@@ -250,7 +250,7 @@ public class SessionResource {
     /**
      * Takes a message for the session: 202 with its {@code turnId} once the journal has it (its events follow on the
      * session's stream); 409 when its agent takes no message while busy; 503 with {@code Retry-After} while the
-     * journal is out of reach or this replica stops. A client that sends the message again after a failure or a
+     * journal is out of reach. A client that sends the message again after a failure or a
      * timeout names it with the same {@code Idempotency-Key}: it is the same turn, journaled and run once.
      */
     @Consumes(MediaType.APPLICATION_JSON)
@@ -278,9 +278,8 @@ public class SessionResource {
                 }
                 return service.post(org, sessionId, turnId, agent, body.text(), trace);
             });
-        }).onFailure(e -> e instanceof SessionService.NotTaken || CommandConsumer.databaseUnavailable(e))
-                .transform(e -> Problem.unavailable((e instanceof SessionService.NotTaken ? e.getMessage()
-                        : "the journal (PostgreSQL) is out of reach") + "; send the message again", RETRY_LATER))
+        }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
+                        "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER))
                 .map(rejected -> {
                     if (rejected != null) {
                         throw Problem.notFound(rejected);

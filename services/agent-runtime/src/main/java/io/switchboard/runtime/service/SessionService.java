@@ -150,26 +150,21 @@ public class SessionService implements AgentTurns {
      * {@code turnId}: gives null once it is journaled, else why it was rejected (the session is gone). With
      * {@code onBusy: queue} (the default) it is journaled, and its turn begun, here, as {@code agent.commands}'
      * consumer does with programs' messages, one broker round trip sooner; wherever the turn runs, a cancel reaches
-     * it ({@link TurnCancels}). It fails with {@link NotTaken} while this replica stops; while PostgreSQL is out of
-     * reach it fails too (sent on through Kafka instead, it could be overtaken by the client's next message). With
-     * {@code reject} or {@code interrupt}, whose checks must see a session's messages one at a time, it is sent
-     * through {@code agent.commands}, which does that (the session's partition).
+     * it ({@link TurnCancels}). While this replica stops, it is journaled for a replica that goes on, and the
+     * session's {@code agent.commands} partition is told ({@code ResumeTurn}: its owner, unless that is this replica
+     * too, runs it at once; else the recovery sweep of another finds it). While PostgreSQL is out of reach it fails
+     * (sent on through Kafka instead, it could be overtaken by the client's next message). With {@code reject} or
+     * {@code interrupt}, whose checks must see a session's messages one at a time, it is sent through
+     * {@code agent.commands}, which does that (the session's partition).
      */
     public Uni<String> post(UUID orgId, UUID sessionId, UUID turnId, Agent agent, String text, Context trace) {
         if (!agent.onBusy().equals(Agent.QUEUE)) {
             return send(orgId, sessionId, turnId, text).replaceWith((String) null);
         }
-        if (leases.stopping()) {
-            return Uni.createFrom().failure(new NotTaken("this replica is stopping"));
-        }
-        return accept(sessionId, turnId, text, agent, trace);
-    }
-
-    /** A posted message that was not journaled, for a reason that passes: the client sends it again later. */
-    public static final class NotTaken extends RuntimeException {
-        NotTaken(String why) {
-            super(why, null, false, false);
-        }
+        return accept(sessionId, turnId, text, agent, trace).call(rejected -> rejected != null || !leases.stopping()
+                ? Uni.createFrom().voidItem()
+                : commands.send(ResumeTurn.of(UUID.randomUUID().toString(), orgId.toString(), sessionId.toString(),
+                        turnId.toString())).onFailure().recoverWithNull()); // journaled: the sweep finds it anyway
     }
 
     /** Journals the checked message as turn {@code turnId} and runs it as the agent's busy policy says. */
