@@ -228,6 +228,16 @@
   };
   stream.onopen = () => { if (status.textContent === 'Reconnecting…') status.textContent = ''; };
 
+  // a message sent again after it seemed not to go (an error, a timeout) keeps its key: the runtime takes it once
+  let unsent = null; // {text, key}
+  const keyFor = text => {
+    if (!unsent || unsent.text !== text) {
+      const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
+      unsent = { text, key: Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('') };
+    }
+    return unsent.key;
+  };
+
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const text = input.value;
@@ -235,14 +245,16 @@
     busy(true, 'Sending…');
     try {
       const res = await fetch(`/sessions/${session}/messages`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': csrf },
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': csrf, 'Idempotency-Key': keyFor(text) },
         body: JSON.stringify({ text }),
       });
-      if (res.status !== 202) {
+      if (res.status !== 202 && res.status !== 200) {
         const problem = await res.json().catch(() => ({}));
         busy(false, `Not sent: ${problem.detail || res.status}`);
         return;
       }
+      unsent = null;
       input.value = '';
     } catch (err) {
       busy(false, `Not sent: ${err}`);

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class Platform implements AutoCloseable {
     private FakeCollector collector;
     /** Environment for the services started from now on, over the defaults ("" takes a variable away). */
     private final Map<String, String> overrides = new ConcurrentHashMap<>();
-    /** Environment of one replica only (started with {@link #startReplica(String, int, Map)}), by its name. */
+    /** Environment of one replica only, over the overrides (started with {@link #startReplica(String, int, Map)}). */
     private final Map<String, Map<String, String>> replicaEnvironment = new ConcurrentHashMap<>();
     /** The company's identity provider that people may sign in with (admin-ui's "Sign in with ..."). */
     private FakeOidcProvider identityProvider;
@@ -267,14 +268,15 @@ final class Platform implements AutoCloseable {
         env.put("SWITCHBOARD_JOBS_HEARTBEAT", "1s");
         // schedules ticking every couple of seconds, to be seen within a test
         env.put("RUNTIME_SCHEDULES_MIN_INTERVAL", "1s");
-        overrides.forEach((name, value) -> {
+        Map<String, String> own = new HashMap<>(overrides);
+        own.putAll(replicaEnvironment.getOrDefault(service, Map.of()));
+        own.forEach((name, value) -> {
             if (value.isEmpty()) {
                 env.remove(name);
             } else {
                 env.put(name, value);
             }
         });
-        env.putAll(replicaEnvironment.getOrDefault(service, Map.of()));
         return builder.start();
     }
 

@@ -362,7 +362,8 @@ public interface RuntimeClient {
 
     @POST
     @Path("/sessions/{id}/messages")
-    Uni<TurnAccepted> send(@HeaderParam("Authorization") String auth, @PathParam("id") String id, NewMessage message);
+    Uni<TurnAccepted> send(@HeaderParam("Authorization") String auth, @HeaderParam("Idempotency-Key") String key,
+                           @PathParam("id") String id, NewMessage message);
 
     @POST
     @Path("/sessions/{id}/cancel")

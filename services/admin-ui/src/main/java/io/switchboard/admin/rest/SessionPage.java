@@ -200,14 +200,18 @@ public class SessionPage {
                 .onFailure().recoverWithItem(SessionPage::problem);
     }
 
-    /** Sends the user's message; answers 202 with the turn id, or the runtime's problem. */
+    /**
+     * Sends the user's message under the page's {@code Idempotency-Key} (the same when the user sends it again after
+     * an error); answers 202 with the turn id, or the runtime's problem.
+     */
     @POST
     @Path("/{id}/messages")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> send(@PathParam("id") String id, RuntimeClient.NewMessage message, SecurityContext security) {
+    public Uni<Response> send(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String key,
+                              RuntimeClient.NewMessage message, SecurityContext security) {
         String auth = SignedIn.bearer(security);
-        return runtime.send(auth, id, message).map(accepted -> Response.accepted(accepted).build())
+        return runtime.send(auth, key, id, message).map(accepted -> Response.accepted(accepted).build())
                 .onFailure().recoverWithItem(SessionPage::problem);
     }
 

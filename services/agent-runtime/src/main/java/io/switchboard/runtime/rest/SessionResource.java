@@ -248,10 +248,12 @@ public class SessionResource {
     }
 
     /**
-     * Takes a message for the session: 202 with its {@code turnId} once the journal has it (its events follow on the
-     * session's stream); 409 when its agent takes no message while busy; 503 with {@code Retry-After} while the
-     * journal is out of reach. A client that sends the message again after a failure or a
-     * timeout names it with the same {@code Idempotency-Key}: it is the same turn, journaled and run once.
+     * Takes a message for the session: 202 with its {@code turnId} once the journal has it (for an agent that rejects
+     * or interrupts while busy: once {@code agent.commands} has it); its events follow on the session's stream. 409
+     * when its agent takes no message while busy; 503 with {@code Retry-After} while the journal is out of reach. A
+     * client that sends the message again after a failure or a timeout names it with the same
+     * {@code Idempotency-Key}: it is the same turn, journaled and run once (200 with its {@code turnId} once it is
+     * journaled; 422 for another message under the same key).
      */
     @Consumes(MediaType.APPLICATION_JSON)
     @POST
@@ -272,20 +274,33 @@ public class SessionResource {
             if (agent == null || !agent.orgId().equals(org)) {
                 throw Problem.notFound("session " + sessionId + " does not exist");
             }
-            return service.refusal(sessionId, turnId, agent).flatMap(refused -> {
-                if (refused != null) {
-                    throw Problem.conflict(refused);
+            Uni<Turn> before = idempotencyKey == null ? Uni.createFrom().nullItem() : sessions.turn(turnId);
+            return before.flatMap(sent -> {
+                if (sent != null) {
+                    return Uni.createFrom().item(sentBefore(sent, sessionId, body.text()));
                 }
-                return service.post(org, sessionId, turnId, agent, body.text(), trace);
+                return service.refusal(sessionId, turnId, agent).flatMap(refused -> {
+                    if (refused != null) {
+                        throw Problem.conflict(refused);
+                    }
+                    return service.post(org, sessionId, turnId, agent, body.text(), trace).map(rejected -> {
+                        if (rejected != null) {
+                            throw Problem.notFound(rejected);
+                        }
+                        return Response.accepted(new TurnAccepted(turnId)).build();
+                    });
+                });
             });
         }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
-                        "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER))
-                .map(rejected -> {
-                    if (rejected != null) {
-                        throw Problem.notFound(rejected);
-                    }
-                    return Response.accepted(new TurnAccepted(turnId)).build();
-                });
+                "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER));
+    }
+
+    /** A message sent again under its Idempotency-Key: 200 with its turn (whatever became of it), or 422 if another. */
+    private static Response sentBefore(Turn sent, UUID sessionId, String text) {
+        if (!sent.sessionId().equals(sessionId) || !Objects.equals(sent.userText(), text)) {
+            throw new Problem(422, "Unprocessable Content", "this Idempotency-Key was used for another message");
+        }
+        return Response.ok(new TurnAccepted(sent.id())).build();
     }
 
     /** A new turn's id, or for a message named by the client, the one id that name always gives in the session. */

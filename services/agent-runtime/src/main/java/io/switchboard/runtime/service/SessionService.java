@@ -151,8 +151,9 @@ public class SessionService implements AgentTurns {
      * {@code onBusy: queue} (the default) it is journaled, and its turn begun, here, as {@code agent.commands}'
      * consumer does with programs' messages, one broker round trip sooner; wherever the turn runs, a cancel reaches
      * it ({@link TurnCancels}). While this replica stops, it is journaled for a replica that goes on, and the
-     * session's {@code agent.commands} partition is told ({@code ResumeTurn}: its owner, unless that is this replica
-     * too, runs it at once; else the recovery sweep of another finds it). While PostgreSQL is out of reach it fails
+     * session's {@code agent.commands} partition is told ({@code ResumeTurn}): its owner runs it at once, unless that
+     * is this replica too, or this replica still holds the session (then another's recovery sweep finds it once this
+     * one lets go, after its drain). While PostgreSQL is out of reach it fails
      * (sent on through Kafka instead, it could be overtaken by the client's next message). With {@code reject} or
      * {@code interrupt}, whose checks must see a session's messages one at a time, it is sent through
      * {@code agent.commands}, which does that (the session's partition).

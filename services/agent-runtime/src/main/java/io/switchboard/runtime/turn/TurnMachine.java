@@ -69,7 +69,9 @@ public final class TurnMachine {
     }
 
     private static TurnState begin(TurnState state, TurnInput.Begun begun, List<Directive> out) {
-        TurnState next = state.begun(begun.resumed(), begun.attempt(), begun.cancelRequested());
+        // a cancel heard before the journal's word on the turn (fed as the run registered) stands
+        TurnState next = state.begun(begun.resumed(), begun.attempt(),
+                state.cancelRequested() || begun.cancelRequested());
         if (begun.refused() != null) {
             // a message sent while the session was busy, to an agent that turns such away: it never joins the talk
             return fail(next, Turn.BUSY, begun.refused(), List.of(), out);

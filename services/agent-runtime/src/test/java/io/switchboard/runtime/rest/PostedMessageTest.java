@@ -67,6 +67,7 @@ class PostedMessageTest {
     void aMessageToAnAgentThatRejectsWhileBusyIsRefused() {
         String session = session("reject");
         String first = post(session, 202);
+        awaitRunning(session, first); // through agent.commands: journaled a moment after the 202
         asAdmin().contentType(ContentType.JSON).body(Map.of("text", "and more")).post("/api/sessions/" + session
                 + "/messages").then().statusCode(409).contentType("application/problem+json");
         assertThat(asAdmin().get("/api/sessions/" + session).then().extract().jsonPath()
@@ -77,21 +78,35 @@ class PostedMessageTest {
     void aMessageSentAgainUnderItsIdempotencyKeyIsOneTurn() {
         for (String onBusy : List.of("queue", "reject")) {
             String session = session(onBusy);
-            String first = postKeyed(session, "msg-1").then().statusCode(202).extract().path("turnId");
+            String first = postKeyed(session, "msg-1", "hello").then().statusCode(202).extract().path("turnId");
+            awaitRunning(session, first);
             // sent again (its answer lost, say): the same turn, not a second one, nor "busy" with itself
-            postKeyed(session, "msg-1").then().statusCode(202).body("turnId", equalTo(first));
+            postKeyed(session, "msg-1", "hello").then().statusCode(200).body("turnId", equalTo(first));
             assertThat(asAdmin().get("/api/sessions/" + session).then().extract().jsonPath()
                     .getList("turns.id", String.class)).as(onBusy).containsExactly(first);
         }
         String session = session("queue");
-        String first = postKeyed(session, "msg-1").then().statusCode(202).extract().path("turnId");
-        String second = postKeyed(session, "msg-2").then().statusCode(202).extract().path("turnId");
+        String first = postKeyed(session, "msg-1", "hello").then().statusCode(202).extract().path("turnId");
+        String second = postKeyed(session, "msg-2", "hello").then().statusCode(202).extract().path("turnId");
         assertThat(second).isNotEqualTo(first);
-        postKeyed(session, "k".repeat(256)).then().statusCode(400).contentType("application/problem+json");
+        postKeyed(session, "msg-1", "something else").then().statusCode(422)
+                .contentType("application/problem+json");
+        postKeyed(session, "k".repeat(256), "hello").then().statusCode(400).contentType("application/problem+json");
+        assertThat(asAdmin().get("/api/sessions/" + session).then().extract().jsonPath()
+                .getList("turns.id", String.class)).containsExactly(first, second);
     }
 
-    private static Response postKeyed(String session, String key) {
-        return asAdmin().contentType(ContentType.JSON).header("Idempotency-Key", key).body(Map.of("text", "hello"))
+    private static void awaitRunning(String session, String turn) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonPath journaled = asAdmin().get("/api/sessions/" + session).then().statusCode(200).extract()
+                    .jsonPath();
+            assertThat(journaled.getList("turns.id", String.class)).contains(turn);
+            assertThat(journaled.getString("turns[0].status")).isEqualTo("running");
+        });
+    }
+
+    private static Response postKeyed(String session, String key, String text) {
+        return asAdmin().contentType(ContentType.JSON).header("Idempotency-Key", key).body(Map.of("text", text))
                 .post("/api/sessions/" + session + "/messages");
     }
 

@@ -270,6 +270,15 @@ class TurnMachineTest {
                         "no result: the turn ended (cancelled) while fetch ran")), null, 0, 0, null));
     }
 
+    /** A cancel that reached the run as it registered, before the journal's word on the turn, is not forgotten. */
+    @Test
+    void aCancelBeforeTheTurnBeganEndsItOnceLoaded() {
+        assertThat(feed(new CancelRequested("cancelled on request"))).isEmpty();
+        assertThat(feed(new Begun(false, 1, false, null))).containsExactly(new Directive.Load());
+        assertThat(feed(new Loaded(POLICY, List.of(ChatMessage.user("hi"))))).containsExactly(new Finish(
+                Turn.CANCELLED, "cancelled", "cancelled before it started", List.of(), null, 0, 0, BigDecimal.ZERO));
+    }
+
     @Test
     void aRunnerThatLostItsLeaseStopsWithoutAWordMore() {
         started(JUST_ASKED);
