@@ -11,6 +11,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
+import io.switchboard.runtime.Uuids;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.repository.Agent;
 import io.switchboard.runtime.repository.AgentRepository;
@@ -165,7 +166,7 @@ public class AgentTools implements ToolFilter {
         if (sessionId == null || sessionId.isBlank()) {
             session = turns.open(caller.orgId(), agentId);
         } else {
-            UUID id = parse(sessionId);
+            UUID id = Uuids.orNull(sessionId);
             session = id == null ? Uni.createFrom().nullItem() : sessionStore.find(caller.orgId(), id)
                     .map(found -> found != null && found.agentId().equals(agentId) ? found.id() : null);
         }
@@ -183,11 +184,4 @@ public class AgentTools implements ToolFilter {
                 .onFailure().recoverWithItem(e -> ToolResponse.error("no answer: " + e.getMessage()));
     }
 
-    private static UUID parse(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
 }

@@ -3,6 +3,7 @@ package io.switchboard.runtime.messaging;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.contracts.agent.TurnCancel;
+import io.switchboard.runtime.Uuids;
 import io.switchboard.runtime.turn.TurnRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
@@ -37,17 +38,9 @@ public class TurnCancels {
 
     @Incoming("agent-cancels")
     public void onCancel(TurnCancel cancel) {
-        UUID turnId = cancel == null ? null : parse(cancel.turnId());
+        UUID turnId = cancel == null ? null : Uuids.orNull(cancel.turnId());
         if (turnId != null) {
             runner.cancel(turnId, cancel.reason() == null ? "cancelled on request" : cancel.reason());
-        }
-    }
-
-    private static UUID parse(String id) {
-        try {
-            return id == null ? null : UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 }

@@ -11,6 +11,7 @@ import io.switchboard.contracts.agent.StartSession;
 import io.switchboard.contracts.agent.TurnCompleted;
 import io.switchboard.contracts.agent.TurnFailed;
 import io.switchboard.contracts.agent.UserMessage;
+import io.switchboard.runtime.Uuids;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
@@ -117,8 +118,8 @@ public class SessionService implements AgentTurns {
 
     /** Handles a {@code StartSession} command; null when done, else why it was rejected. */
     public Uni<String> openFromCommand(StartSession command) {
-        UUID sessionId = parse(command.sessionId());
-        UUID agentId = parse(command.agentId());
+        UUID sessionId = Uuids.orNull(command.sessionId());
+        UUID agentId = Uuids.orNull(command.agentId());
         UUID orgId = orgOf(command);
         if (sessionId == null || agentId == null || orgId == null) {
             return Uni.createFrom().item("sessionId, agentId and orgId must be UUIDs");
@@ -130,8 +131,8 @@ public class SessionService implements AgentTurns {
 
     /** Handles a {@code UserMessage} command; null when queued, else why it was rejected. */
     public Uni<String> acceptFromCommand(UserMessage command, Context trace) {
-        UUID sessionId = parse(command.sessionId());
-        UUID turnId = parse(command.turnId());
+        UUID sessionId = Uuids.orNull(command.sessionId());
+        UUID turnId = Uuids.orNull(command.turnId());
         UUID orgId = orgOf(command);
         if (sessionId == null || turnId == null || orgId == null) {
             return Uni.createFrom().item("sessionId, turnId and orgId must be UUIDs");
@@ -230,8 +231,8 @@ public class SessionService implements AgentTurns {
 
     /** Handles a {@code ResumeTurn} command: the session's runner takes its turns up again. */
     public Uni<String> resumeFromCommand(ResumeTurn command) {
-        UUID sessionId = parse(command.sessionId());
-        UUID turnId = parse(command.turnId());
+        UUID sessionId = Uuids.orNull(command.sessionId());
+        UUID turnId = Uuids.orNull(command.turnId());
         if (sessionId == null || turnId == null) {
             return Uni.createFrom().item("sessionId and turnId must be UUIDs");
         }
@@ -252,8 +253,8 @@ public class SessionService implements AgentTurns {
 
     /** Handles a {@code CancelTurn} command; null when done (a turn that has ended already is left alone). */
     public Uni<String> cancelFromCommand(CancelTurn command) {
-        UUID sessionId = parse(command.sessionId());
-        UUID turnId = parse(command.turnId());
+        UUID sessionId = Uuids.orNull(command.sessionId());
+        UUID turnId = Uuids.orNull(command.turnId());
         UUID orgId = orgOf(command);
         if (sessionId == null || turnId == null || orgId == null) {
             return Uni.createFrom().item("sessionId, turnId and orgId must be UUIDs");
@@ -272,14 +273,6 @@ public class SessionService implements AgentTurns {
 
     /** The command's organization; commands from before organizations act for the default one. */
     private static UUID orgOf(AgentCommand command) {
-        return command.orgId() == null ? IdentitySchema.DEFAULT_ORG : parse(command.orgId());
-    }
-
-    private static UUID parse(String id) {
-        try {
-            return id == null ? null : UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return command.orgId() == null ? IdentitySchema.DEFAULT_ORG : Uuids.orNull(command.orgId());
     }
 }
