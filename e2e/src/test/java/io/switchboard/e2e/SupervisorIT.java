@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +64,8 @@ class SupervisorIT {
         // small, so that the test also sees the supervisor give up on a service that keeps stopping
         ENV.put("SWITCHBOARD_MAX_RESTARTS", "2");
         ENV.put("SWITCHBOARD_RESTART_WINDOW", "600");
-        int exit = script(Duration.ofMinutes(6), "up", "--detach");
+        // a fresh build: up trains the start-up caches first (about a minute here), then starts the platform
+        int exit = script(Duration.ofMinutes(9), "up", "--detach");
         assertThat(exit).as("./switchboard up --detach; see " + LOGS.resolve("switchboard-up.log")).isZero();
         token = Files.readString(home.resolve("admin-token")).strip();
     }
@@ -89,6 +92,27 @@ class SupervisorIT {
                 .header("Accept", "text/html").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(303);
         assertThat(page.headers().firstValue("Location").orElse("")).contains("/sign-in?then=%2Fagents");
+    }
+
+    @Test
+    void theBrokerAndTheServicesStartFromTheCachesUpTrained() throws Exception {
+        String up = Files.readString(LOGS.resolve("switchboard-up.log"));
+        Matcher java = Pattern.compile("java: \\S+ version \"(\\d+)").matcher(up);
+        assertThat(java.find()).as("up says which JDK runs the platform").isTrue();
+        if (Integer.parseInt(java.group(1)) < 25) {
+            return; // JDK 25's AOT cache: with an older JDK there is none to train
+        }
+        // trained by this up, or by one before it on this build
+        assertThat(up).doesNotContain("without its caches");
+        for (String name : PROCESSES.subList(1, PROCESSES.size())) {
+            String command = Files.readString(Path.of("/proc/" + pidOf(name).orElseThrow() + "/cmdline"));
+            Matcher cache = Pattern.compile("-XX:AOTCache=([^\\x00]+)").matcher(command);
+            assertThat(cache.find()).as(name + " starts from its cache: " + command.replace('\0', ' ')).isTrue();
+            assertThat(Files.size(Path.of(cache.group(1)))).as(cache.group(1)).isPositive();
+            // a cache the JVM could not use would be said in its log, and the JVM would start without it
+            assertThat(Files.readString(home.resolve("logs/" + name + ".log"))).as(name + "'s log")
+                    .doesNotContain("Unable to use AOT cache", "error has occurred while processing the AOT cache");
+        }
     }
 
     @AfterAll
