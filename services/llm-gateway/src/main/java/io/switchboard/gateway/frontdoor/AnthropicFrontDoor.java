@@ -111,7 +111,7 @@ public class AnthropicFrontDoor {
             StreamingResponder.json(ctx.response(), 400, Json.write(AnthropicFormat.errorObject(invalid)));
             return;
         }
-        Context trace = Context.current();
+        Context trace = StreamingResponder.traceOf(ctx);
         StreamingResponder.whenAdmitted(ctx, guard, e -> Json.write(AnthropicFormat.errorObject(e)), key -> {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);

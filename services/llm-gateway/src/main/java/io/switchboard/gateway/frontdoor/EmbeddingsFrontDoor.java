@@ -68,7 +68,7 @@ public class EmbeddingsFrontDoor {
                     FrontDoorRequest.invalid("the body is not valid JSON")));
             return;
         }
-        Context trace = Context.current();
+        Context trace = StreamingResponder.traceOf(ctx);
         StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             // the call as the ledger sees it: its inputs count as its prompt, and it writes no output
             List<ChatMessage> inputs = parsed.inputs.stream().map(ChatMessage::user).toList();

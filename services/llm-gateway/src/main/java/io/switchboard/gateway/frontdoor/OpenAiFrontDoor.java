@@ -83,7 +83,7 @@ public class OpenAiFrontDoor {
             return;
         }
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        Context trace = Context.current();
+        Context trace = StreamingResponder.traceOf(ctx);
         StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);

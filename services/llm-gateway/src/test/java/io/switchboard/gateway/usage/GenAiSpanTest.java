@@ -22,6 +22,9 @@ class GenAiSpanTest {
     @Inject
     InMemorySpanExporter spans;
 
+    private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CLIENT_SPAN = "00f067aa0ba902b7";
+
     /** Spans of earlier tests may still be arriving: each test looks only at spans started after it began. */
     private static long now() {
         java.time.Instant t = java.time.Instant.now();
@@ -29,14 +32,13 @@ class GenAiSpanTest {
     }
 
     @Test
-    void aCallIsAChatSpanWithUsageInsideTheHttpRequestsTrace() {
+    void aCallIsAChatSpanWithUsageInsideItsClientsTrace() {
         long since = now();
         given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01")
                 .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"count these five words\"}]}").post("/v1/chat/completions").then().statusCode(200);
-        SpanData chat = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("chat sim") && s.getStartEpochNanos() >= since).findFirst(),
-                found -> found.isPresent()).get();
+        SpanData chat = chatSpan("chat sim", since);
         assertThat(chat.getKind()).isEqualTo(SpanKind.CLIENT);
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name"))).isEqualTo("chat");
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.provider.name"))).isEqualTo("switchboard.sim");
@@ -44,10 +46,29 @@ class GenAiSpanTest {
         assertThat(chat.getAttributes().get(AttributeKey.longKey("gen_ai.usage.output_tokens"))).isPositive();
         assertThat(chat.getAttributes().get(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons")))
                 .isEqualTo(List.of("stop"));
-        // a child of the server span of the HTTP request
-        assertThat(chat.getParentSpanContext().isValid()).isTrue();
-        assertThat(spans.getFinishedSpanItems()).anyMatch(s -> s.getSpanId().equals(chat.getParentSpanId())
+        // a child of the client's span, with no HTTP server span between them
+        assertThat(chat.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(chat.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        assertThat(chat.getParentSpanContext().isRemote()).isTrue();
+        assertThat(spans.getFinishedSpanItems()).noneMatch(s -> s.getTraceId().equals(CLIENT_TRACE)
                 && s.getKind() == SpanKind.SERVER);
+    }
+
+    @Test
+    void aCallWithoutATraceparentStartsATraceOfItsOwn() {
+        long since = now();
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .contentType(ContentType.JSON).body("{\"model\":\"sim/other\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hello\"}]}").post("/v1/chat/completions").then().statusCode(200);
+        SpanData chat = chatSpan("chat sim/other", since);
+        assertThat(chat.getParentSpanContext().isValid()).isFalse();
+        assertThat(chat.getTraceId()).isNotEqualTo(CLIENT_TRACE);
+    }
+
+    private SpanData chatSpan(String name, long since) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getName().equals(name) && s.getStartEpochNanos() >= since).findFirst(),
+                found -> found.isPresent()).get();
     }
 
     @Test
@@ -56,9 +77,7 @@ class GenAiSpanTest {
         given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
                 .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"[fail:500]\"}]}").post("/v1/chat/completions").then().statusCode(502);
-        SpanData chat = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("chat sim") && s.getStartEpochNanos() >= since).findFirst(),
-                found -> found.isPresent()).get();
+        SpanData chat = chatSpan("chat sim", since);
         assertThat(chat.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("provider_error");
     }
