@@ -6,8 +6,10 @@
 #
 #   services/llm-gateway/bench/run.sh            (DURATION=10 seconds per cell by default)
 #
-# Needs nginx, wrk and hey (installed with apt when missing) and Kafka + PostgreSQL for the gateway to start
-# (started with ./switchboard up --detach when they are not running).
+# Needs nginx, wrk, hey and psql (installed with apt when missing) and Kafka + PostgreSQL for the gateway to start
+# (started with ./switchboard up --detach when they are not running). The gateway writes its ledger and spans to a
+# database of the run's own, dropped at the end: a run records about a million calls, which would otherwise stay in
+# the platform's database (and its hourly usage rollup), and each run starts from empty tables.
 # GATEWAY_JAVA_OPTS are added to the gateway's JVM (a profiler: -XX:StartFlightRecording=filename=/tmp/gw.jfr).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -16,16 +18,24 @@ WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
 chmod 755 "$WORK" # nginx workers read the canned answers
 UP=18090 PROXY=18091 GATEWAY=18092
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+BENCH_DB=switchboard_bench_$$
+sql() { psql -h 127.0.0.1 -U postgres -d postgres -qAtc "$1"; } # the local cluster's superuser, trusted locally
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -z "${GW:-}" ] || wait "$GW" 2>/dev/null || true
+  [ -z "${DB_MADE:-}" ] || sql "drop database if exists $BENCH_DB with (force)" || true
+}
 trap cleanup EXIT
 
-for tool in nginx wrk hey curl; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk hey curl >/dev/null; break; }
+for tool in nginx wrk hey curl psql; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk hey curl postgresql-client >/dev/null; break; }
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if ! (exec 3<>/dev/tcp/localhost/9092) 2>/dev/null || ! (exec 3<>/dev/tcp/localhost/5432) 2>/dev/null; then
   "$ROOT/switchboard" up --detach
 fi
+sql "create database $BENCH_DB owner \"${DB_USER:-switchboard}\"" && DB_MADE=1 ||
+  { echo "could not make a database of the run's own: the gateway writes to the platform's"; BENCH_DB=${DB_NAME:-switchboard}; }
 [ -f "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" ] || (cd "$ROOT" && ./mvnw -B -q install -DskipTests)
 
 # ---- canned upstream answers
@@ -75,7 +85,7 @@ for name in sse1 s20 s200; do
           "-Dgateway.deployments.bench-$name.base-url=http://127.0.0.1:$UP/$name/v1")
 done
 ADMIN_TOKEN="sb_bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" # to make the key below
-QUARKUS_HTTP_PORT=$GATEWAY SWITCHBOARD_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" -Xmx256m -XX:+UseSerialGC ${GATEWAY_JAVA_OPTS:-} "${props[@]}" \
+DB_NAME=$BENCH_DB QUARKUS_HTTP_PORT=$GATEWAY SWITCHBOARD_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" -Xmx256m -XX:+UseSerialGC ${GATEWAY_JAVA_OPTS:-} "${props[@]}" \
   -jar "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" >"$WORK/gateway.log" 2>&1 & GW=$!; PIDS+=($GW)
 for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY/q/health/ready" && break; sleep 0.2; done
 rss() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$GW/status"; }
