@@ -19,7 +19,7 @@ chmod 755 "$WORK" # nginx workers read the canned answers
 UP=18090 PROXY=18091 GATEWAY=18092
 PIDS=()
 BENCH_DB=switchboard_bench_$$
-sql() { psql -h 127.0.0.1 -U postgres -d postgres -qAtc "$1"; } # the local cluster's superuser, trusted locally
+sql() { psql -w -h 127.0.0.1 -U postgres -d postgres -qAtc "$1"; } # the local cluster's superuser, trusted
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -z "${GW:-}" ] || wait "$GW" 2>/dev/null || true

@@ -36,9 +36,11 @@ public class AnthropicFrontDoor {
     private final Duration sendTimeout;
     private final Deployments deployments;
     private final TokenCounter counter;
+    private final FrontDoorTraces traces;
 
     public AnthropicFrontDoor(Router router, CallRecorder recorder, FrontDoorGuard guard, Deployments deployments,
-                              TokenCounter counter, GatewayConfig config) {
+                              TokenCounter counter, GatewayConfig config, FrontDoorTraces traces) {
+        this.traces = traces;
         this.router = router;
         this.sendTimeout = config.frontDoors().sendTimeout();
         this.recorder = recorder;
@@ -111,7 +113,7 @@ public class AnthropicFrontDoor {
             StreamingResponder.json(ctx.response(), 400, Json.write(AnthropicFormat.errorObject(invalid)));
             return;
         }
-        Context trace = StreamingResponder.traceOf(ctx);
+        Context trace = traces.of(ctx);
         StreamingResponder.whenAdmitted(ctx, guard, e -> Json.write(AnthropicFormat.errorObject(e)), key -> {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);

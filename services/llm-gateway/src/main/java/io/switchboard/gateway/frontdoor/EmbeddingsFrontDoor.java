@@ -44,8 +44,10 @@ public class EmbeddingsFrontDoor {
     private final Router router;
     private final CallRecorder recorder;
     private final FrontDoorGuard guard;
+    private final FrontDoorTraces traces;
 
-    public EmbeddingsFrontDoor(Router router, CallRecorder recorder, FrontDoorGuard guard) {
+    public EmbeddingsFrontDoor(Router router, CallRecorder recorder, FrontDoorGuard guard, FrontDoorTraces traces) {
+        this.traces = traces;
         this.router = router;
         this.recorder = recorder;
         this.guard = guard;
@@ -68,7 +70,7 @@ public class EmbeddingsFrontDoor {
                     FrontDoorRequest.invalid("the body is not valid JSON")));
             return;
         }
-        Context trace = StreamingResponder.traceOf(ctx);
+        Context trace = traces.of(ctx);
         StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             // the call as the ledger sees it: its inputs count as its prompt, and it writes no output
             List<ChatMessage> inputs = parsed.inputs.stream().map(ChatMessage::user).toList();

@@ -39,9 +39,11 @@ public class OpenAiFrontDoor {
     private final CallRecorder recorder;
     private final FrontDoorGuard guard;
     private final Duration sendTimeout;
+    private final FrontDoorTraces traces;
 
     public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder, FrontDoorGuard guard,
-                           GatewayConfig config) {
+                           GatewayConfig config, FrontDoorTraces traces) {
+        this.traces = traces;
         this.router = router;
         this.deployments = deployments;
         this.recorder = recorder;
@@ -83,7 +85,7 @@ public class OpenAiFrontDoor {
             return;
         }
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        Context trace = StreamingResponder.traceOf(ctx);
+        Context trace = traces.of(ctx);
         StreamingResponder.whenAdmitted(ctx, guard, OpenAiFormat::error, key -> {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);

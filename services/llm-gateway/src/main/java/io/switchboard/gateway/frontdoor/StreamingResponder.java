@@ -1,8 +1,5 @@
 package io.switchboard.gateway.frontdoor;
 
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.helpers.Subscriptions;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -15,7 +12,6 @@ import io.switchboard.gateway.usage.CallRecorder;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -403,33 +399,6 @@ final class StreamingResponder {
         }, failure -> json(ctx.response(), 503, errorBody.apply(new FrontDoorRequest(503, "unavailable",
                 "API keys cannot be checked right now", 1L))));
     }
-
-    /**
-     * The trace a front-door call's span joins: the client's, from its W3C {@code traceparent} and {@code tracestate}
-     * headers (the root context without them). The gateway makes no HTTP server span (about a seventh of a streamed
-     * call's CPU, and the call's own span stands for the request); with
-     * {@code QUARKUS_OTEL_INSTRUMENT_VERTX_HTTP=true} it does, and the call's span is that span's child.
-     */
-    static io.opentelemetry.context.Context traceOf(RoutingContext ctx) {
-        io.opentelemetry.context.Context current = io.opentelemetry.context.Context.current();
-        if (Span.fromContext(current).getSpanContext().isValid()) {
-            return current;
-        }
-        return W3CTraceContextPropagator.getInstance().extract(io.opentelemetry.context.Context.root(),
-                ctx.request(), REQUEST_HEADERS);
-    }
-
-    private static final TextMapGetter<HttpServerRequest> REQUEST_HEADERS = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(HttpServerRequest request) {
-            return request.headers().names();
-        }
-
-        @Override
-        public String get(HttpServerRequest request, String key) {
-            return request == null ? null : request.getHeader(key);
-        }
-    };
 
     static void json(HttpServerResponse response, int status, String body) {
         if (!response.closed() && !response.ended()) {

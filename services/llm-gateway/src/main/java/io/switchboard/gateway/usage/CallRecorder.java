@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -394,7 +395,9 @@ public class CallRecorder {
             meter.span().setAttribute(DEPLOYMENTS_TRIED, meter.attemptedOn());
         }
         endSpan(meter.span(), call, meter.finishReason());
-        metrics.record(call, meter.attemptedOn());
+        try (Scope ignored = meter.span().makeCurrent()) { // the metrics' exemplars name the call's span
+            metrics.record(call, meter.attemptedOn());
+        }
         Long id = meter.ended(call);
         if (CallMeter.UNRECORDABLE.equals(id)) {
             logUnrecorded(call);

@@ -65,6 +65,22 @@ class GenAiSpanTest {
         assertThat(chat.getTraceId()).isNotEqualTo(CLIENT_TRACE);
     }
 
+    @Test
+    void theCallsMetricsNameItsSpanAsTheirExemplar() {
+        String trace = "5c0ffee0000000000000000000e4a3b1";
+        long since = now();
+        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
+                .header("traceparent", "00-" + trace + "-" + CLIENT_SPAN + "-01")
+                .contentType(ContentType.JSON).body("{\"model\":\"sim/exemplar\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hello\"}]}").post("/v1/chat/completions").then().statusCode(200);
+        SpanData chat = chatSpan("chat sim/exemplar", since);
+        String metrics = given().accept("application/openmetrics-text; version=1.0.0; charset=utf-8")
+                .get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics.lines().filter(line -> line.startsWith("switchboard_llm_duration_seconds_bucket{"))
+                .filter(line -> line.contains("trace_id=\"" + trace + "\"")))
+                .isNotEmpty().allMatch(line -> line.contains("span_id=\"" + chat.getSpanId() + "\""));
+    }
+
     private SpanData chatSpan(String name, long since) {
         return await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
                 .filter(s -> s.getName().equals(name) && s.getStartEpochNanos() >= since).findFirst(),
