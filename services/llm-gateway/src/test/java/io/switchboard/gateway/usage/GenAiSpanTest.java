@@ -34,10 +34,7 @@ class GenAiSpanTest {
     @Test
     void aCallIsAChatSpanWithUsageInsideItsClientsTrace() {
         long since = now();
-        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
-                .header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01")
-                .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
-                + "\"content\":\"count these five words\"}]}").post("/v1/chat/completions").then().statusCode(200);
+        chat("sim", "count these five words", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01", 200);
         SpanData chat = chatSpan("chat sim", since);
         assertThat(chat.getKind()).isEqualTo(SpanKind.CLIENT);
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name"))).isEqualTo("chat");
@@ -57,9 +54,7 @@ class GenAiSpanTest {
     @Test
     void aCallWithoutATraceparentStartsATraceOfItsOwn() {
         long since = now();
-        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
-                .contentType(ContentType.JSON).body("{\"model\":\"sim/other\",\"messages\":[{\"role\":\"user\","
-                + "\"content\":\"hello\"}]}").post("/v1/chat/completions").then().statusCode(200);
+        chat("sim/other", "hello", null, 200);
         SpanData chat = chatSpan("chat sim/other", since);
         assertThat(chat.getParentSpanContext().isValid()).isFalse();
         assertThat(chat.getTraceId()).isNotEqualTo(CLIENT_TRACE);
@@ -69,16 +64,23 @@ class GenAiSpanTest {
     void theCallsMetricsNameItsSpanAsTheirExemplar() {
         String trace = "5c0ffee0000000000000000000e4a3b1";
         long since = now();
-        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
-                .header("traceparent", "00-" + trace + "-" + CLIENT_SPAN + "-01")
-                .contentType(ContentType.JSON).body("{\"model\":\"sim/exemplar\",\"messages\":[{\"role\":\"user\","
-                + "\"content\":\"hello\"}]}").post("/v1/chat/completions").then().statusCode(200);
+        chat("sim/exemplar", "hello", "00-" + trace + "-" + CLIENT_SPAN + "-01", 200);
         SpanData chat = chatSpan("chat sim/exemplar", since);
         String metrics = given().accept("application/openmetrics-text; version=1.0.0; charset=utf-8")
                 .get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics.lines().filter(line -> line.startsWith("switchboard_llm_duration_seconds_bucket{"))
                 .filter(line -> line.contains("trace_id=\"" + trace + "\"")))
                 .isNotEmpty().allMatch(line -> line.contains("span_id=\"" + chat.getSpanId() + "\""));
+    }
+
+    /** Sends a chat call as a client would, with its {@code traceparent} when not null, and checks its status. */
+    private static void chat(String model, String content, String traceparent, int status) {
+        var request = given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited());
+        if (traceparent != null) {
+            request.header("traceparent", traceparent);
+        }
+        request.contentType(ContentType.JSON).body("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"" + content + "\"}]}").post("/v1/chat/completions").then().statusCode(status);
     }
 
     private SpanData chatSpan(String name, long since) {
@@ -90,9 +92,7 @@ class GenAiSpanTest {
     @Test
     void aFailedCallIsAnErrorSpanWithItsErrorType() {
         long since = now();
-        given().header("Authorization", "Bearer " + io.switchboard.gateway.TestKeys.unlimited())
-                .contentType(ContentType.JSON).body("{\"model\":\"sim\",\"messages\":[{\"role\":\"user\","
-                + "\"content\":\"[fail:500]\"}]}").post("/v1/chat/completions").then().statusCode(502);
+        chat("sim", "[fail:500]", null, 502);
         SpanData chat = chatSpan("chat sim", since);
         assertThat(chat.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         assertThat(chat.getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("provider_error");
