@@ -2,7 +2,9 @@
 # llm-gateway benchmark, in one run on this machine: the same requests sent straight to a local fake
 # OpenAI-compatible upstream (nginx serving canned answers, no delay), through nginx as a plain proxy (the floor), and
 # through llm-gateway. Prints requests/s at 16 and 64 connections (wrk), latency at a fixed 200 req/s (hey), time to
-# first byte of a 200-chunk stream (curl), and the gateway's memory.
+# first byte of a 200-chunk stream (curl), the CPU per request of the gateway and of the proxying nginx, and the
+# gateway's memory. The cell the targets name (20-chunk streams at 16 connections) runs three rounds, nginx and the
+# gateway in turn; its figures are their medians.
 #
 #   services/llm-gateway/bench/run.sh            (DURATION=10 seconds per cell by default)
 #
@@ -75,7 +77,7 @@ http { access_log off; keepalive_requests 10000000;
     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }
 CONF
 "$NGINX" -c "$WORK/nginx-upstream.conf" -p "$WORK" & PIDS+=($!)
-"$NGINX" -c "$WORK/nginx-proxy.conf" -p "$WORK" & PIDS+=($!)
+"$NGINX" -c "$WORK/nginx-proxy.conf" -p "$WORK" & PROXY_PID=$!; PIDS+=($PROXY_PID)
 
 # ---- the gateway, with one deployment per canned answer
 JAVA=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1)/bin/java; [ -x "$JAVA" ] || JAVA=java
@@ -109,20 +111,23 @@ url() { # url <target> <answer>
 model() { case $1 in json) echo bench-sse1 ;; *) echo "bench-$1" ;; esac; }
 stream() { [ "$1" = json ] && echo false || echo true; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$GW/stat"; } # the gateway's user + system CPU, in 1/100 s
+# the processes whose CPU a cell counts: the gateway, or the proxying nginx (its master and worker; not the upstream's)
+cpu_pids() { case $1 in gateway) echo "$GW" ;; nginx) echo "$PROXY_PID" $(pgrep -P "$PROXY_PID") ;; esac; }
+cpu_ticks() { cat $(printf '/proc/%s/stat ' "$@") | awk '{t += $14 + $15} END {print t}'; } # user + system, 1/100 s
 TICKS_PER_SECOND=$(getconf CLK_TCK)
-wrk_cell() { # wrk_cell <target> <answer> <connections>  -> "rps p50ms p99ms"; also the gateway's CPU per request
-  local script=$WORK/$1-$2.lua out before
+wrk_cell() { # wrk_cell <target> <answer> <connections>  -> "rps p50ms p99ms"; also the target's CPU per request
+  local script=$WORK/$1-$2.lua out before pids
   lua "$script" "$(body "$(model "$2")" "$(stream "$2")")"
-  before=$(cpu_ticks)
+  pids=$(cpu_pids "$1")
+  before=$([ -z "$pids" ] || cpu_ticks $pids)
   out=$(wrk -t1 -c"$3" -d"${DURATION}s" --latency -s "$script" "$(url "$1" "$2")" 2>/dev/null | awk '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /Requests\/sec/ {rps=$2} / 50%/ {p50=ms($2)} / 99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
     END {printf "%.0f %.2f %.2f %s %d", rps, p50, p99, (bad ? "(" bad " non-2xx)" : ""), (bad ? 0 : rps)}')
-  local used=$(( $(cpu_ticks) - before )) rps=${out##* }
-  if [ "$1" = gateway ]; then # kept in a file: cells run in subshells
-    awk -v t="$used" -v hz="$TICKS_PER_SECOND" -v n="$rps" -v d="$DURATION" -v cell="$2-$3" \
-      'BEGIN {printf "%s %.1f\n", cell, (n > 0 ? t / hz * 1e6 / (n * d) : 0)}' >>"$WORK/cpu"
+  local rps=${out##* }
+  if [ -n "$pids" ]; then # kept in a file: cells run in subshells
+    awk -v t="$(( $(cpu_ticks $pids) - before ))" -v hz="$TICKS_PER_SECOND" -v n="$rps" -v d="$DURATION" \
+      -v cell="$2-$3" 'BEGIN {printf "%s %.1f\n", cell, (n > 0 ? t / hz * 1e6 / (n * d) : 0)}' >>"$WORK/cpu-$1"
   fi
   echo "${out% *}"
 }
@@ -130,7 +135,7 @@ wrk_cell() { # wrk_cell <target> <answer> <connections>  -> "rps p50ms p99ms"; a
 declare -A RPS FIXED_P99
 echo "warming up..."
 for t in nginx gateway; do wrk_cell "$t" json 16 >/dev/null; wrk_cell "$t" s20 16 >/dev/null; done
-: >"$WORK/cpu"
+: >"$WORK/cpu-gateway"; : >"$WORK/cpu-nginx"
 
 printf '\n%-22s %-9s %12s %12s %12s   %s\n' "workload" "target" "req/s" "p50 ms" "p99 ms" "through/direct"
 for cell in "json 16" "json 64" "s20 16" "s20 64" "s200 16"; do
@@ -145,6 +150,16 @@ for cell in "json 16" "json 64" "s20 16" "s20 64" "s200 16"; do
     printf '%-22s %-9s %12s %12s %12s   %s %s\n' "$label c=$2" "$t" "$rps" "$p50" "$p99" "$ratio" "$extra"
   done
 done
+# the targets' cell twice more, nginx and gateway in turn: its figures are the medians of three rounds (on these
+# shared cores one round's req/s moves by a fifth or more)
+declare -A ROUNDS=([nginx]=${RPS[nginx-s20-16]} [gateway]=${RPS[gateway-s20-16]})
+for _ in 2 3; do
+  for t in nginx gateway; do r=$(wrk_cell "$t" s20 16); ROUNDS[$t]+=" ${r%% *}"; done
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+printf '\n20-chunk streams at c=16, three rounds (req/s): nginx %s, gateway %s\n' "${ROUNDS[nginx]// / / }" \
+  "${ROUNDS[gateway]// / / }"
+RPS[nginx-s20-16]=$(median ${ROUNDS[nginx]}) RPS[gateway-s20-16]=$(median ${ROUNDS[gateway]})
 LOAD_RSS=$(rss)
 
 printf '\n%-34s %-9s %10s %10s\n' "fixed 200 req/s, non-stream" "target" "p50 ms" "p99 ms"
@@ -163,11 +178,22 @@ for t in direct nginx gateway; do
   done | sort -n | awk -v t="$t" '{v[NR]=$1*1000} END {printf "%-34s %-9s %10.2f %10.2f\n", "", t, v[int(NR*0.5)], v[int(NR*0.99)]}'
 done
 
-printf '\ngateway CPU per request (us):'
-while read -r cell us; do printf ' %s %s' "$cell" "$us"; done <"$WORK/cpu"
+# each cell's CPU per request (the median of its rounds), in the order the cells ran
+for t in gateway nginx; do
+  awk '!($1 in v) {order[++n] = $1} {v[$1] = v[$1] " " $2} END {for (i = 1; i <= n; i++) print order[i], v[order[i]]}' \
+    "$WORK/cpu-$t" | while read -r cell us; do echo "$cell $(median $us)"; done >"$WORK/cpu-$t-median"
+done
 echo
+for t in gateway nginx; do
+  printf '%-7s CPU per request (us):' "$t"
+  while read -r cell us; do printf ' %s %s' "$cell" "$us"; done <"$WORK/cpu-$t-median"
+  echo
+done
+# the same cell's CPU per request, gateway over nginx: a figure the machine's speed and load move far less than req/s
+awk '$1 == "s20-16" {print $2}' "$WORK/cpu-gateway-median" "$WORK/cpu-nginx-median" | paste -sd' ' |
+  awk '{printf "20-chunk streams at c=16, CPU per request, gateway / nginx: %.1fx\n", ($2 > 0 ? $1 / $2 : 0)}'
 # a chunk's own cost: what 180 more chunks per stream add to a request (the per-request work cancels out)
-CHUNK_US=$(awk '$1 == "s20-16" {a=$2} $1 == "s200-16" {b=$2} END {printf "%.1f", (b - a) / 180}' "$WORK/cpu")
+CHUNK_US=$(awk '$1 == "s20-16" {a=$2} $1 == "s200-16" {b=$2} END {printf "%.1f", (b - a) / 180}' "$WORK/cpu-gateway-median")
 awk -v chunk="$CHUNK_US" -v gw="${RPS[gateway-s20-16]}" -v ngx="${RPS[nginx-s20-16]}" \
     -v gp99="${FIXED_P99[gateway]}" -v np99="${FIXED_P99[nginx]}" 'BEGIN {
   held = 0
