@@ -1,5 +1,6 @@
 package io.switchboard.traces;
 
+import io.opentelemetry.api.trace.SpanContext;
 import java.util.UUID;
 import org.jboss.logging.MDC;
 
@@ -31,6 +32,25 @@ public final class SessionLogs {
             if (turnId != null) {
                 restore("turnId", turnBefore);
             }
+        }
+    }
+
+    /**
+     * Runs {@code line} (a log statement) with the ids of {@code span} ({@code traceId}, {@code spanId}), as Quarkus
+     * gives a request's lines those of its HTTP server span; for work that has no such span (an invalid one adds none).
+     */
+    public static void log(SpanContext span, Runnable line) {
+        if (span == null || !span.isValid()) {
+            line.run();
+            return;
+        }
+        Object traceBefore = MDC.put("traceId", span.getTraceId());
+        Object spanBefore = MDC.put("spanId", span.getSpanId());
+        try {
+            line.run();
+        } finally {
+            restore("traceId", traceBefore);
+            restore("spanId", spanBefore);
         }
     }
 

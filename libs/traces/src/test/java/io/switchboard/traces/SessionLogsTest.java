@@ -2,6 +2,9 @@ package io.switchboard.traces;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -33,5 +36,21 @@ class SessionLogsTest {
         SessionLogs.log("s-1", null, () -> seen.putAll(MDC.getMap()));
         assertThat(seen).containsOnlyKeys("sessionId");
         assertThat(MDC.getMap()).isEmpty();
+    }
+
+    @Test
+    void aLineAboutASpanCarriesItsIdsAndTheThreadKeepsItsOwn() {
+        SpanContext span = SpanContext.create("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+                TraceFlags.getSampled(), TraceState.getDefault());
+        MDC.put("traceId", "the thread's");
+        Map<String, Object> seen = new HashMap<>();
+        SessionLogs.log(span, () -> seen.putAll(MDC.getMap()));
+        assertThat(seen).containsEntry("traceId", "0af7651916cd43dd8448eb211c80319c")
+                .containsEntry("spanId", "b7ad6b7169203331");
+        assertThat(MDC.getMap()).containsOnlyKeys("traceId").containsEntry("traceId", "the thread's");
+
+        seen.clear();
+        SessionLogs.log(SpanContext.getInvalid(), () -> seen.putAll(MDC.getMap()));
+        assertThat(seen).containsOnlyKeys("traceId").containsEntry("traceId", "the thread's");
     }
 }

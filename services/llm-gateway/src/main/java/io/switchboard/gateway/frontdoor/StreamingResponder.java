@@ -1,5 +1,6 @@
 package io.switchboard.gateway.frontdoor;
 
+import io.opentelemetry.api.trace.SpanContext;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.helpers.Subscriptions;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -9,6 +10,7 @@ import io.switchboard.gateway.keys.FrontDoorGuard;
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
+import io.switchboard.traces.SessionLogs;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -77,7 +79,8 @@ final class StreamingResponder {
             }
         };
         // nothing reaches the client before the call's row is in the ledger
-        Gate gate = new Gate(() -> {
+        SpanContext trace = meter.trace(); // the call's lines carry its ids (no HTTP server span)
+        Gate gate = new Gate(trace, () -> {
             cancel.run();
             json(response, 500, format.errorBody(new IllegalStateException("the answer could not be written")));
         });
@@ -111,7 +114,7 @@ final class StreamingResponder {
                             () -> json(response, format.status(failure), format.errorBody(failure))))));
             return;
         }
-        Playing playing = new Playing(response, format, loop, gate, new Writer(response, context), sendTimeout);
+        Playing playing = new Playing(response, format, loop, gate, new Writer(response, context), sendTimeout, trace);
         running.set(playing);
         metered.subscribe().withSubscriber(playing);
     }
@@ -133,6 +136,7 @@ final class StreamingResponder {
         private final Gate gate;
         private final Writer writer;
         private final Duration sendTimeout;
+        private final SpanContext trace;
         private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
         private boolean started;
         private int playedSinceAsk;
@@ -144,13 +148,14 @@ final class StreamingResponder {
         private long stallTimer = -1;
 
         Playing(HttpServerResponse response, Format format, OnEventLoop loop, Gate gate, Writer writer,
-                Duration sendTimeout) {
+                Duration sendTimeout, SpanContext trace) {
             this.response = response;
             this.format = format;
             this.loop = loop;
             this.gate = gate;
             this.writer = writer;
             this.sendTimeout = sendTimeout;
+            this.trace = trace;
         }
 
         @Override
@@ -206,7 +211,8 @@ final class StreamingResponder {
             if (sendTimeout.toMillis() > 0) {
                 stallTimer = loop.context.owner().setTimer(sendTimeout.toMillis(), id -> {
                     stallTimer = -1;
-                    LOG.infof("a client read nothing of its stream for %s: the call is stopped", sendTimeout);
+                    SessionLogs.log(trace, () -> LOG.infof("a client read nothing of its stream for %s: the call is"
+                            + " stopped", sendTimeout));
                     cancel();
                     response.reset();
                 });
@@ -261,11 +267,13 @@ final class StreamingResponder {
      * the client waiting. Used on the event loop only.
      */
     private static final class Gate {
+        private final SpanContext trace;
         private final Runnable broken;
         private List<Runnable> held = new ArrayList<>();
         private boolean refused;
 
-        Gate(Runnable broken) {
+        Gate(SpanContext trace, Runnable broken) {
+            this.trace = trace;
             this.broken = broken;
         }
 
@@ -290,7 +298,7 @@ final class StreamingResponder {
                 try {
                     signal.run();
                 } catch (RuntimeException e) {
-                    LOG.error("an answer could not be written", e);
+                    SessionLogs.log(trace, () -> LOG.error("an answer could not be written", e));
                     refuse();
                     broken.run();
                     return;

@@ -1,6 +1,7 @@
 package io.switchboard.gateway.usage;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.ContentPart;
 import io.switchboard.contracts.llm.GenerationSettings;
@@ -76,6 +77,11 @@ public final class CallMeter {
 
     Span span() {
         return span;
+    }
+
+    /** The ids of the call's span, for the log lines about it. */
+    public SpanContext trace() {
+        return span.getSpanContext();
     }
 
     String requestId() {

@@ -298,8 +298,8 @@ public class CallRecorder {
             logUnrecorded(ended);
         }
         lastOpenFailure = System.nanoTime() | 1; // never 0
-        SessionLogs.log(meter.sessionId(), meter.turnId(),
-                () -> LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage()));
+        SessionLogs.log(meter.sessionId(), meter.turnId(), () -> SessionLogs.log(meter.trace(), // the call's span
+                () -> LOG.warnf("could not open LLM call %s: %s", requestId, e.getMessage())));
         return new ProviderException(ProviderException.Kind.LEDGER_UNAVAILABLE,
                 "the call cannot be recorded right now, so it was not sent");
     }

@@ -23,10 +23,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.jboss.logging.MDC;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +50,9 @@ class SlowClientTest {
             + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + TEXT + "\"},"
             + "\"finish_reason\":null}]}\n\n";
     private static final int SOCKET_BUFFER = 64 * 1024;
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CALLER_SPAN = "00f067aa0ba902b7";
+    private static final String TRACEPARENT = "00-" + TRACE + "-" + CALLER_SPAN + "-01";
     /**
      * The most the sockets between the upstream and the client can hold: the gateway's two (the kernel grows them up
      * to its limits), the upstream's and the client's (pinned), and a megabyte for the gateway's own queues.
@@ -99,7 +108,7 @@ class SlowClientTest {
 
     @Test
     void aClientThatDoesNotReadHoldsTheUpstreamBackAndLaterGetsEveryChunk() throws Exception {
-        try (Socket client = ask()) {
+        try (Socket client = ask(null)) {
             int stoppedAt = awaitUpstreamStopped();
             assertThat((long) stoppedAt * CHUNK.length()).as("bytes the upstream wrote while the client read nothing"
                     + " (%d chunks of %d)", stoppedAt, CHUNKS).isLessThanOrEqualTo(IN_SOCKETS);
@@ -123,10 +132,32 @@ class SlowClientTest {
 
     @Test
     void aClientThatReadsNothingForTheSendTimeoutHasItsCallStopped() throws Exception {
-        try (Socket client = ask()) {
+        // the line that says so carries the call's trace: here the client's, from its traceparent
+        List<String> stopped = new CopyOnWriteArrayList<>();
+        Handler lines = new Handler() {
+            @Override
+            public void publish(LogRecord line) {
+                if (line.getMessage() != null && line.getMessage().contains("read nothing")) {
+                    stopped.add(MDC.get("traceId") + " " + MDC.get("spanId"));
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(StreamingResponder.class.getName());
+        logger.addHandler(lines);
+        try (Socket client = ask(TRACEPARENT)) {
             awaitUpstreamStopped();
             await().atMost(Duration.ofSeconds(30)).untilTrue(upstreamClosed);
             assertThat(written.get()).isLessThan(CHUNKS);
+            assertThat(stopped).singleElement().asString().startsWith(TRACE + " ").doesNotContain("null")
+                    .doesNotEndWith(" " + CALLER_SPAN);
 
             // the client then finds what was sent before, and a closed connection without the stream's end
             BufferedReader in = reader(client);
@@ -139,11 +170,13 @@ class SlowClientTest {
                 // the connection was reset: also an end without [DONE]
             }
             assertThat(done).isFalse();
+        } finally {
+            logger.removeHandler(lines);
         }
     }
 
-    /** Sends a streamed request for the deployment and reads nothing. */
-    private Socket ask() throws IOException {
+    /** Sends a streamed request for the deployment (with a {@code traceparent}, if not null) and reads nothing. */
+    private Socket ask(String traceparent) throws IOException {
         String body = "{\"model\":\"" + DEPLOYMENT + "\",\"stream\":true,\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"hi\"}]}";
         Socket socket = new Socket();
@@ -153,6 +186,7 @@ class SlowClientTest {
         OutputStream out = socket.getOutputStream();
         out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + root.getHost() + "\r\n"
                 + "Authorization: Bearer " + TestKeys.unlimited() + "\r\nContent-Type: application/json\r\n"
+                + (traceparent == null ? "" : "traceparent: " + traceparent + "\r\n")
                 + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
                 .getBytes(StandardCharsets.UTF_8));
         out.flush();
