@@ -7,8 +7,10 @@ import org.jboss.logging.MDC;
 /**
  * Log lines about a session's turn carry its ids in the MDC, which JSON logs ({@code SWITCHBOARD_JSON_LOGS=true})
  * print as fields: {@code traceId} (the session's trace, see {@link SessionTraces}), {@code sessionId} and
- * {@code turnId}, so a line leads to the trace and the trace to its lines. Set around the line only: a reactive
- * pipeline's thread serves many sessions.
+ * {@code turnId}, so a line leads to the trace and the trace to its lines. A line about work with a span of its own
+ * (a call through the gateway's front doors) carries that span's {@code traceId} and {@code spanId} instead
+ * ({@link #log(io.opentelemetry.api.trace.SpanContext, Runnable)}). Set around the line only: a reactive pipeline's
+ * thread serves many sessions.
  */
 public final class SessionLogs {
     private SessionLogs() {
