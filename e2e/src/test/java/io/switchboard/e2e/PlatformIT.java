@@ -2033,6 +2033,47 @@ class PlatformIT {
         assertThat(repeated).isZero();
     }
 
+    /**
+     * A message to an agent that rejects while busy is carried by Kafka (its checks see a session's messages in order).
+     * While the broker is away the post is refused with a 503 once the producer gives up, not held for minutes or
+     * answered 500; sent again under the same Idempotency-Key once Kafka is back, it is one turn, run once.
+     */
+    @Test
+    void aMessageKafkaCannotTakeIsRefusedWith503AndRunsOnceWhenSentAgain() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"kafka-away\",\"model\":\"sim\",\"onBusy\":\"reject\"}")
+                .get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        HttpRequest message = asAdmin(URI.create(platform.runtime() + "/api/sessions/" + sessionId + "/messages"))
+                .header("Content-Type", "application/json").header("Idempotency-Key", "sent-while-kafka-is-away")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hello\"}")).build();
+        HttpResponse<String> refused;
+        long waited;
+        platform.stopKafka();
+        try {
+            long sent = System.nanoTime();
+            refused = http.send(message, HttpResponse.BodyHandlers.ofString());
+            waited = Duration.ofNanos(System.nanoTime() - sent).toSeconds();
+        } finally {
+            platform.startKafka();
+        }
+        System.out.printf("a message Kafka could not take: %d after %d s%n", refused.statusCode(), waited);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(JSON.readTree(refused.body()).get("detail").asText()).contains("Kafka");
+        assertThat(waited).as("refused within the producer's delivery timeout (15 s)").isLessThan(30);
+
+        // sent again, as the 503 asks, until Kafka takes it: one turn, which completes
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            int status = http.send(message, HttpResponse.BodyHandlers.ofString()).statusCode();
+            assertThat(status).isIn(200, 202, 503);
+            return status != 503;
+        });
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(
+                get("/api/sessions/" + sessionId).get("turns")).extracting(t -> t.get("status").asText())
+                .containsExactly("completed"));
+    }
+
     /** How many turns of the sessions have ended. */
     private int ended(List<String> sessions) throws Exception {
         int ended = 0;
