@@ -2035,8 +2035,8 @@ class PlatformIT {
 
     /**
      * A message to an agent that rejects while busy is carried by Kafka (its checks see a session's messages in order).
-     * While the broker is away the post is refused with a 503 once the producer gives up, not held for minutes or
-     * answered 500; sent again under the same Idempotency-Key once Kafka is back, it is one turn, run once.
+     * While the broker is away the post is refused with a 503 once its producer gives up (15 s), not held for minutes
+     * or answered 500; sent again under the same Idempotency-Key once Kafka is back, it is one turn, run once.
      */
     @Test
     void aMessageKafkaCannotTakeIsRefusedWith503AndRunsOnceWhenSentAgain() throws Exception {
@@ -2045,6 +2045,7 @@ class PlatformIT {
         String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
         HttpRequest message = asAdmin(URI.create(platform.runtime() + "/api/sessions/" + sessionId + "/messages"))
                 .header("Content-Type", "application/json").header("Idempotency-Key", "sent-while-kafka-is-away")
+                .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"hello\"}")).build();
         HttpResponse<String> refused;
         long waited;
@@ -2069,7 +2070,7 @@ class PlatformIT {
             assertThat(status).isIn(200, 202, 503);
             return status != 503;
         });
-        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> assertThat(
                 get("/api/sessions/" + sessionId).get("turns")).extracting(t -> t.get("status").asText())
                 .containsExactly("completed"));
     }

@@ -13,19 +13,37 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 @ApplicationScoped
 public class CommandPublisher {
     private final MutinyEmitter<AgentCommand> emitter;
+    /** The same topic, for a client that waits: gives up within 15 s when Kafka is away (its delivery timeout). */
+    private final MutinyEmitter<AgentCommand> posted;
 
-    public CommandPublisher(@Channel("agent-commands-out") MutinyEmitter<AgentCommand> emitter) {
+    public CommandPublisher(@Channel("agent-commands-out") MutinyEmitter<AgentCommand> emitter,
+                            @Channel("agent-commands-posted") MutinyEmitter<AgentCommand> posted) {
         this.emitter = emitter;
+        this.posted = posted;
     }
 
+    /** Completes once Kafka confirms the command; while Kafka is away, waits up to the producer's two minutes. */
     public Uni<Void> send(AgentCommand command) {
-        return emitter.sendMessage(Message.of(command).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+        return send(emitter, command);
+    }
+
+    /**
+     * As {@link #send}, for a message whose client waits for the answer: fails within 15 s when Kafka does not confirm
+     * it ({@link #kafkaUnavailable}), for the client to send it again.
+     */
+    public Uni<Void> sendPosted(AgentCommand command) {
+        return send(posted, command);
+    }
+
+    private static Uni<Void> send(MutinyEmitter<AgentCommand> to, AgentCommand command) {
+        return to.sendMessage(Message.of(command).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(command.sessionId()).build()));
     }
 
     /**
-     * Whether a send failed because Kafka could not take the record in time (the broker away: its delivery timeout or
-     * its metadata wait ran out), which the sender may try again, rather than because of the record itself.
+     * Whether a send failed because Kafka did not confirm the record in time (the broker away: its delivery timeout or
+     * its metadata wait ran out; it may still have been written), which the sender may try again, rather than because
+     * of the record itself.
      */
     public static boolean kafkaUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

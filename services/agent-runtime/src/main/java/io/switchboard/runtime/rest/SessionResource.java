@@ -252,7 +252,7 @@ public class SessionResource {
      * Takes a message for the session: 202 with its {@code turnId} once the journal has it (for an agent that rejects
      * or interrupts while busy: once {@code agent.commands} has it); its events follow on the session's stream. 409
      * when its agent takes no message while busy; 503 with {@code Retry-After} while the journal is out of reach, or,
-     * for an agent that rejects or interrupts, while Kafka cannot take the message (within 15 s). A
+     * for an agent that rejects or interrupts, when Kafka has not confirmed the message within 15 s. A
      * client that sends the message again after a failure or a timeout names it with the same
      * {@code Idempotency-Key}: it is the same turn, journaled and run once (200 with its {@code turnId} once it is
      * journaled; 422 for another message under the same key).
@@ -296,8 +296,8 @@ public class SessionResource {
         }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
                 "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER))
                 .onFailure(CommandPublisher::kafkaUnavailable).transform(e -> Problem.unavailable(
-                        "Kafka, which carries the message to its agent, did not take it in time; send it again (under"
-                                + " the same Idempotency-Key it is the same turn)", RETRY_LATER));
+                        "Kafka, which carries the message to its agent, did not confirm it in time; send it again under"
+                                + " the same Idempotency-Key (it is then the same turn, run once)", RETRY_LATER));
     }
 
     /** A message sent again under its Idempotency-Key: 200 with its turn (whatever became of it), or 422 if another. */

@@ -160,8 +160,9 @@ public class SessionService implements AgentTurns {
      * {@code agent.commands}, which does that (the session's partition).
      */
     public Uni<String> post(UUID orgId, UUID sessionId, UUID turnId, Agent agent, String text, Context trace) {
-        if (!agent.onBusy().equals(Agent.QUEUE)) {
-            return send(orgId, sessionId, turnId, text).replaceWith((String) null);
+        if (!agent.onBusy().equals(Agent.QUEUE)) { // its client waits: refused within 15 s if Kafka is away
+            return commands.sendPosted(UserMessage.of(UUID.randomUUID().toString(), orgId.toString(),
+                    sessionId.toString(), turnId.toString(), text)).replaceWith((String) null);
         }
         return accept(sessionId, turnId, text, agent, trace).call(rejected -> rejected != null || !leases.stopping()
                 ? Uni.createFrom().voidItem()

@@ -199,8 +199,8 @@ public class CallRecorder {
 
     /**
      * The most the request may cost: its input (estimated at two characters a token, on the high side for most
-     * text) and each deployment's output limit, at the dearest deployment it may be routed to. Null when one of those
-     * has no price: nothing bounds what the call may cost.
+     * text) and its output limit (the request's own, else each deployment's, else 4096 tokens), at the dearest
+     * deployment it may be routed to. Null when one of those has no price: nothing bounds what the call may cost.
      */
     private BigDecimal reservation(LlmRequest request, long promptChars) {
         UUID org = Router.orgOf(request);
