@@ -1105,6 +1105,41 @@ class PlatformIT {
         assertThat(fetched.get(0)[1]).isNotEqualTo(fetched.get(1)[1]);
     }
 
+    /**
+     * An operator's decision is recorded before the turn is told to go on through Kafka: with the broker away it is
+     * answered all the same (within the 15 s its command may take), and the turn goes on once Kafka is back.
+     */
+    @Test
+    void anApprovalDecidedWhileKafkaIsAwayStandsAndItsTurnGoesOn() throws Exception {
+        String base = "http://localhost:" + platform.apiPort();
+        platform.api().serve("/while-away", "Fetched while Kafka was away.");
+        String agentId = post("/api/agents", "{\"name\":\"decided-while-away\",\"model\":\"sim\","
+                + "\"tools\":[\"http_request\"],\"approvalRequired\":[\"http_request\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"fetch " + base + "/while-away\"}");
+        JsonNode approval = awaitPendingApproval(sessionId, "/while-away");
+        HttpResponse<String> decided;
+        long waited;
+        platform.stopKafka();
+        try {
+            long sent = System.nanoTime();
+            URI decide = URI.create(platform.runtime() + "/api/approvals/" + approval.get("id").asText());
+            decided = http.send(asAdmin(decide).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(60))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"decision\":\"approve\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            waited = Duration.ofNanos(System.nanoTime() - sent).toSeconds();
+        } finally {
+            platform.startKafka();
+        }
+        System.out.printf("an approval decided while Kafka was away: %d after %d s%n", decided.statusCode(), waited);
+        assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
+        assertThat(waited).as("answered within the command's delivery timeout (15 s)").isLessThan(30);
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> get("/api/sessions/" + sessionId)
+                .get("turns").get(0).get("status").asText().equals("completed"));
+        assertThat(platform.api().requests()).extracting(r -> r[0]).containsOnlyOnce("/while-away");
+    }
+
     private JsonNode awaitPendingApproval(String sessionId, String url) {
         return await().atMost(WAIT).ignoreExceptions().until(() -> {
             for (JsonNode approval : get("/api/approvals")) {

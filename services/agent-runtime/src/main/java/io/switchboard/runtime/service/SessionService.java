@@ -219,15 +219,16 @@ public class SessionService implements AgentTurns {
 
     /**
      * Approves or denies a tool call waiting for an operator. When it was the turn's last undecided one, the turn
-     * goes on: {@code ResumeTurn} on {@code agent.commands} brings it to the session's runner (were that lost, the
-     * recovery sweep finds the turn running without a runner).
+     * goes on: {@code ResumeTurn} on {@code agent.commands} brings it to the session's runner. The decision stands
+     * once recorded: were that command lost (Kafka away for 15 s), the recovery sweep finds the turn running without
+     * a runner, so the operator is answered all the same.
      */
     public Uni<ApprovalRepository.Decided> decide(UUID orgId, UUID approvalId, boolean approve, String reason) {
         return approvals.decide(orgId, approvalId, approve, reason).call(decided -> !decided.resumable()
                 ? Uni.createFrom().voidItem()
-                : commands.send(ResumeTurn.of(UUID.randomUUID().toString(), orgId.toString(),
-                        decided.approval().sessionId().toString(),
-                        decided.approval().turnId().toString())));
+                : commands.sendPosted(ResumeTurn.of(UUID.randomUUID().toString(), orgId.toString(),
+                        decided.approval().sessionId().toString(), decided.approval().turnId().toString()))
+                        .onFailure().recoverWithNull());
     }
 
     /** Handles a {@code ResumeTurn} command: the session's runner takes its turns up again. */
