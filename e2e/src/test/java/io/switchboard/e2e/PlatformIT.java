@@ -1084,10 +1084,7 @@ class PlatformIT {
         String base = "http://localhost:" + platform.apiPort();
         platform.api().serve("/first", "First page. CALL http_request {\"url\":\"" + base + "/second\"}");
         platform.api().serve("/second", "Second page.");
-        String agentId = post("/api/agents", "{\"name\":\"careful\",\"model\":\"sim\",\"tools\":[\"http_request\"],"
-                + "\"approvalRequired\":[\"http_request\"]}").get("id").asText();
-        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
-        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"fetch " + base + "/first [same-ids]\"}");
+        String sessionId = fetchingWithApproval("careful", "fetch " + base + "/first [same-ids]");
 
         JsonNode first = awaitPendingApproval(sessionId, "/first");
         decide(first.get("id").asText(), "approve");
@@ -1113,10 +1110,7 @@ class PlatformIT {
     void anApprovalDecidedWhileKafkaIsAwayStandsAndItsTurnGoesOn() throws Exception {
         String base = "http://localhost:" + platform.apiPort();
         platform.api().serve("/while-away", "Fetched while Kafka was away.");
-        String agentId = post("/api/agents", "{\"name\":\"decided-while-away\",\"model\":\"sim\","
-                + "\"tools\":[\"http_request\"],\"approvalRequired\":[\"http_request\"]}").get("id").asText();
-        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
-        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"fetch " + base + "/while-away\"}");
+        String sessionId = fetchingWithApproval("decided-while-away", "fetch " + base + "/while-away");
         JsonNode approval = awaitPendingApproval(sessionId, "/while-away");
         HttpResponse<String> decided;
         long waited;
@@ -1138,6 +1132,15 @@ class PlatformIT {
         await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> get("/api/sessions/" + sessionId)
                 .get("turns").get(0).get("status").asText().equals("completed"));
         assertThat(platform.api().requests()).extracting(r -> r[0]).containsOnlyOnce("/while-away");
+    }
+
+    /** A session of a new agent whose HTTP requests wait for an operator's approval, sent {@code text}. */
+    private String fetchingWithApproval(String agentName, String text) throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"" + agentName + "\",\"model\":\"sim\","
+                + "\"tools\":[\"http_request\"],\"approvalRequired\":[\"http_request\"]}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"" + text + "\"}");
+        return sessionId;
     }
 
     private JsonNode awaitPendingApproval(String sessionId, String url) {
