@@ -2113,6 +2113,44 @@ class PlatformIT {
                 .containsExactly("completed"));
     }
 
+    /**
+     * A cancel is the journal's flag, not a Kafka record: with the broker away, the Stop button still answers at once
+     * and the streaming turn ends {@code cancelled} before Kafka is back; the session then goes on.
+     */
+    @Test
+    void aTurnIsCancelledWhileKafkaIsAway() throws Exception {
+        String agentId = post("/api/agents", "{\"name\":\"cancel-while-away\",\"model\":\"sim\"}").get("id").asText();
+        String sessionId = post("/api/sessions", "{\"agentId\":\"" + agentId + "\"}").get("id").asText();
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"[slow] tell me a long story about the sea, the"
+                + " ships that sail on it, the people on them and the ports they come home to at night\"}");
+        await().atMost(WAIT).until(() -> get("/api/sessions/" + sessionId).get("turns").get(0).get("status").asText()
+                .equals("running"));
+        HttpResponse<String> cancelled;
+        long waited;
+        String endedWhileAway;
+        platform.stopKafka();
+        try {
+            long sent = System.nanoTime();
+            cancelled = http.send(asAdmin(URI.create(platform.runtime() + "/api/sessions/" + sessionId + "/cancel"))
+                    .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            waited = Duration.ofNanos(System.nanoTime() - sent).toMillis();
+            endedWhileAway = await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/sessions/" + sessionId)
+                    .get("turns").get(0).get("status").asText(), status -> !status.equals("running"));
+        } finally {
+            platform.startKafka();
+        }
+        System.out.printf("a cancel while Kafka was away: %d after %d ms%n", cancelled.statusCode(), waited);
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(202);
+        assertThat(waited).as("answered without waiting for Kafka").isLessThan(5000);
+        assertThat(endedWhileAway).isEqualTo("cancelled");
+
+        post("/api/sessions/" + sessionId + "/messages", "{\"text\":\"and now?\"}");
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> assertThat(
+                get("/api/sessions/" + sessionId).get("turns")).extracting(t -> t.get("status").asText())
+                .containsExactly("cancelled", "completed"));
+    }
+
     /** How many turns of the sessions have ended. */
     private int ended(List<String> sessions) throws Exception {
         int ended = 0;

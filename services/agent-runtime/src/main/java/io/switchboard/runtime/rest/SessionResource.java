@@ -331,12 +331,13 @@ public class SessionResource {
     public Uni<Response> cancel(@PathParam("id") String id, SecurityContext security) {
         UUID org = Caller.of(security).orgId();
         UUID sessionId = Ids.parse(id, "session");
-        return existing(org, sessionId).flatMap(session -> service.cancel(org, sessionId)).map(turnId -> {
+        return existing(org, sessionId).flatMap(session -> service.cancel(sessionId)).map(turnId -> {
             if (turnId == null) {
                 throw Problem.conflict("session " + id + " has no turn to cancel");
             }
             return Response.accepted(new TurnAccepted(turnId)).build();
-        });
+        }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
+                "the journal (PostgreSQL) is out of reach; cancel again", RETRY_LATER));
     }
 
     /**

@@ -243,17 +243,15 @@ public class SessionService implements AgentTurns {
     }
 
     /**
-     * Asks for the session's unfinished turn to stop (through {@code agent.commands}, to its runner); gives its id, or
-     * null when there is nothing to stop.
+     * Stops the session's unfinished turn; gives its id, or null when there is nothing to stop. It needs PostgreSQL
+     * only, not Kafka: the journal's flag is the word ({@link #stop}).
      */
-    public Uni<UUID> cancel(UUID orgId, UUID sessionId) {
+    public Uni<UUID> cancel(UUID sessionId) {
         return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null ? Uni.createFrom().nullItem()
-                : commands.send(CancelTurn.of(UUID.randomUUID().toString(), orgId.toString(), sessionId.toString(),
-                        turn.id().toString()))
-                        .replaceWith(turn.id()));
+                : stop(sessionId, turn.id()).replaceWith(turn.id()));
     }
 
-    /** Handles a {@code CancelTurn} command; null when done (a turn that has ended already is left alone). */
+    /** Handles a {@code CancelTurn} command (a program's); null when done (a turn that has ended is left alone). */
     public Uni<String> cancelFromCommand(CancelTurn command) {
         UUID sessionId = Uuids.orNull(command.sessionId());
         UUID turnId = Uuids.orNull(command.turnId());
@@ -263,14 +261,21 @@ public class SessionService implements AgentTurns {
         }
         return sessions.find(orgId, sessionId).flatMap(session -> session == null
                 ? Uni.createFrom().item("session " + sessionId + " does not exist")
-                : sessions.requestCancel(sessionId, turnId).map(unfinished -> {
+                : stop(sessionId, turnId).replaceWith((String) null));
+    }
+
+    /**
+     * Flags the turn to stop in the journal, then stops it: at once when it runs here, else through
+     * {@code agent.cancels}, or at its runner's next lease renewal (5 s) should that record not get through. A turn
+     * that waits (for approvals, or behind another) is ended by the runner that takes it up, maybe this one.
+     */
+    private Uni<Void> stop(UUID sessionId, UUID turnId) {
+        return sessions.requestCancel(sessionId, turnId).invoke(unfinished -> {
             if (unfinished) {
                 cancels.stop(sessionId, turnId, "cancelled on request");
-                // not running here (or waiting for approvals): its runner, maybe this one, ends it when it begins
                 leases.runTurns(sessionId, turnId, null);
             }
-            return (String) null;
-        }));
+        }).replaceWithVoid();
     }
 
     /** The command's organization; commands from before organizations act for the default one. */
