@@ -1947,6 +1947,15 @@ class PlatformIT {
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            // and every service's API says so too, in a way clients retry: not a 500
+            for (String url : List.of(platform.runtime() + "/api/sessions/" + sessions.get(0),
+                    platform.gateway() + "/api/usage/calls", platform.urlOf("eval-runner") + "/api/suites")) {
+                HttpResponse<String> away = http.send(asAdmin(URI.create(url)).timeout(Duration.ofSeconds(30)).GET()
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(away.statusCode()).as(url + ": " + away.body()).isEqualTo(503);
+                assertThat(away.headers().firstValue("Retry-After")).as(url).isPresent();
+                assertThat(away.headers().firstValue("Content-Type")).as(url).hasValue("application/problem+json");
+            }
             Thread.sleep(Math.max(0, Duration.ofSeconds(60).toMillis()
                     - Duration.ofNanos(System.nanoTime() - down).toMillis()));
             assertThat(status(platform.runtime() + "/q/health/live")).as("alive all along").isEqualTo(200);

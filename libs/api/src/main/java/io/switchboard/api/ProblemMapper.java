@@ -2,14 +2,19 @@ package io.switchboard.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.vertx.core.VertxException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.net.ConnectException;
+import java.util.UUID;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Every error of the services' APIs leaves as problem+json with a 4xx/5xx status; never a stack trace. */
 public class ProblemMapper {
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
     @ServerExceptionMapper
     public Response problem(Problem problem, UriInfo uri) {
@@ -34,5 +39,30 @@ public class ProblemMapper {
         }
         return new Problem(status, e.getResponse().getStatusInfo().getReasonPhrase(),
                 e instanceof NotSupportedException ? ApiInput.JSON_ONLY : e.getMessage()).toResponse(uri.getPath());
+    }
+
+    /**
+     * PostgreSQL (or a service called over HTTP) out of reach: 503 with {@code Retry-After}, which clients retry, not
+     * a 500. Any other such failure (a statement PostgreSQL refused, say) is a 500 whose id is in the log.
+     */
+    @ServerExceptionMapper
+    public Response vertx(VertxException e, UriInfo uri) {
+        return outOfReach(e, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response connect(ConnectException e, UriInfo uri) {
+        return outOfReach(e, uri);
+    }
+
+    private static Response outOfReach(Throwable e, UriInfo uri) {
+        if (Unavailable.database(e)) {
+            return Problem.unavailable("a service this one needs (PostgreSQL, or another of the platform's) is out of"
+                    + " reach; try again", Unavailable.RETRY_AFTER).toResponse(uri.getPath());
+        }
+        String id = UUID.randomUUID().toString();
+        LOG.errorf(e, "%s failed (error id %s)", uri.getPath(), id);
+        return new Problem(500, "Internal Server Error", "an unexpected error (id " + id + " in the service's log)")
+                .toResponse(uri.getPath());
     }
 }

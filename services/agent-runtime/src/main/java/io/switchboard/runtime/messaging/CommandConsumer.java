@@ -3,6 +3,7 @@ package io.switchboard.runtime.messaging;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.TracingMetadata;
+import io.switchboard.api.Unavailable;
 import io.switchboard.contracts.agent.AgentCommand;
 import io.switchboard.contracts.agent.CancelTurn;
 import io.switchboard.contracts.agent.ResumeTurn;
@@ -11,11 +12,7 @@ import io.switchboard.contracts.agent.UserMessage;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.service.SessionService;
 import io.switchboard.traces.SessionLogs;
-import io.vertx.core.VertxException;
-import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.ClosedConnectionException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.ConnectException;
 import java.time.Duration;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -63,10 +60,10 @@ public class CommandConsumer {
                 // dead-letter topic at once
                 .onFailure().invoke(e -> logged(command, () -> LOG.warnf("could not journal command %s, trying"
                         + " again: %s", command, e.getMessage())))
-                .onFailure(CommandConsumer::databaseUnavailable).retry()
+                .onFailure(Unavailable::database).retry()
                 .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5))
                 .expireIn(config.message().journalRetry().toMillis())
-                .onFailure(e -> !databaseUnavailable(e)).retry()
+                .onFailure(e -> !Unavailable.database(e)).retry()
                 .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
                 .flatMap(rejection -> {
                     if (rejection == null) {
@@ -81,24 +78,6 @@ public class CommandConsumer {
                     logged(command, () -> LOG.errorf(e, "could not journal command %s", command));
                     return Uni.createFrom().completionStage(message.nack(e));
                 });
-    }
-
-    /**
-     * Whether the failure is PostgreSQL being down or out of reach (refused or lost connections, a pool that cannot
-     * get one, the server shutting down or out of connections), which waiting cures; not a fault of the command.
-     */
-    public static boolean databaseUnavailable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof ClosedConnectionException
-                    || (t instanceof VertxException && "Timeout waiting for connection".equals(t.getMessage()))) {
-                return true;
-            }
-            if (t instanceof PgException pg && pg.getSqlState() != null && (pg.getSqlState().startsWith("08")
-                    || pg.getSqlState().startsWith("57P") || pg.getSqlState().equals("53300"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Why a command was sent to the dead-letter topic. */

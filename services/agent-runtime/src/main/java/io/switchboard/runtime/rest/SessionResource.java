@@ -5,11 +5,11 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.ApiInput;
 import io.switchboard.api.Problem;
+import io.switchboard.api.Unavailable;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.DataPlane;
 import io.switchboard.auth.Role;
 import io.switchboard.contracts.agent.AgentEvent;
-import io.switchboard.runtime.messaging.CommandConsumer;
 import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.AgentRepository;
@@ -293,7 +293,7 @@ public class SessionResource {
                     });
                 });
             });
-        }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
+        }).onFailure(Unavailable::database).transform(e -> Problem.unavailable(
                 "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER))
                 .onFailure(CommandPublisher::kafkaUnavailable).transform(e -> Problem.unavailable(
                         "Kafka, which carries the message to its agent, did not confirm it in time; send it again under"
@@ -336,7 +336,7 @@ public class SessionResource {
                 throw Problem.conflict("session " + id + " has no turn to cancel");
             }
             return Response.accepted(new TurnAccepted(turnId)).build();
-        }).onFailure(CommandConsumer::databaseUnavailable).transform(e -> Problem.unavailable(
+        }).onFailure(Unavailable::database).transform(e -> Problem.unavailable(
                 "the journal (PostgreSQL) is out of reach; cancel again", RETRY_LATER));
     }
 
