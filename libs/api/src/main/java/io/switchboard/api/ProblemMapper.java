@@ -15,6 +15,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /** Every error of the services' APIs leaves as problem+json with a 4xx/5xx status; never a stack trace. */
 public class ProblemMapper {
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+    private static volatile long lastOutageLog;
 
     @ServerExceptionMapper
     public Response problem(Problem problem, UriInfo uri) {
@@ -45,18 +46,14 @@ public class ProblemMapper {
      * PostgreSQL (or a service called over HTTP) out of reach: 503 with {@code Retry-After}, which clients retry, not
      * a 500. Any other such failure (a statement PostgreSQL refused, say) is a 500 whose id is in the log.
      */
-    @ServerExceptionMapper
-    public Response vertx(VertxException e, UriInfo uri) {
-        return outOfReach(e, uri);
-    }
-
-    @ServerExceptionMapper
-    public Response connect(ConnectException e, UriInfo uri) {
-        return outOfReach(e, uri);
-    }
-
-    private static Response outOfReach(Throwable e, UriInfo uri) {
+    @ServerExceptionMapper({VertxException.class, ConnectException.class})
+    public Response outOfReach(Exception e, UriInfo uri) {
         if (Unavailable.database(e)) {
+            long now = System.currentTimeMillis();
+            if (now - lastOutageLog > 60_000) { // once a minute: an outage fails every request
+                lastOutageLog = now;
+                LOG.warnf("%s answered 503, out of reach: %s", uri.getPath(), e.getMessage());
+            }
             return Problem.unavailable("a service this one needs (PostgreSQL, or another of the platform's) is out of"
                     + " reach; try again", Unavailable.RETRY_AFTER).toResponse(uri.getPath());
         }

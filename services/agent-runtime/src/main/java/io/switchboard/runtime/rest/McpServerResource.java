@@ -67,9 +67,10 @@ public class McpServerResource {
             if (found.isEmpty()) {
                 throw Problem.notFound("no MCP server " + name);
             }
-            return mcp.tools(found.get(0));
-        }).onFailure(e -> !(e instanceof Problem)).transform(e -> new Problem(502, "Bad Gateway",
-                "MCP server " + name + " cannot be reached: " + e.getMessage()));
+            // only the server's own failures are a 502: the database's are a 503 (ProblemMapper)
+            return mcp.tools(found.get(0)).onFailure().transform(e -> new Problem(502, "Bad Gateway",
+                    "MCP server " + name + " cannot be reached: " + e.getMessage()));
+        });
     }
 
     /** Connects, lists the tools, then stores the server (replacing its definition); 400 when it cannot connect. */

@@ -247,8 +247,14 @@ public class SessionService implements AgentTurns {
      * only, not Kafka: the journal's flag is the word ({@link #stop}).
      */
     public Uni<UUID> cancel(UUID sessionId) {
+        return cancelNext(sessionId, 2);
+    }
+
+    /** A turn that ended between the read and the flag: the one after it, if any, is what the user sees running. */
+    private Uni<UUID> cancelNext(UUID sessionId, int tries) {
         return sessions.nextUnfinished(sessionId).flatMap(turn -> turn == null ? Uni.createFrom().nullItem()
-                : stop(sessionId, turn.id()).replaceWith(turn.id()));
+                : stop(sessionId, turn.id()).flatMap(stopped -> stopped ? Uni.createFrom().item(turn.id())
+                        : tries > 1 ? cancelNext(sessionId, tries - 1) : Uni.createFrom().nullItem()));
     }
 
     /** Handles a {@code CancelTurn} command (a program's); null when done (a turn that has ended is left alone). */
@@ -267,15 +273,16 @@ public class SessionService implements AgentTurns {
     /**
      * Flags the turn to stop in the journal, then stops it: at once when it runs here, else through
      * {@code agent.cancels}, or at its runner's next lease renewal (5 s) should that record not get through. A turn
-     * that waits (for approvals, or behind another) is ended by the runner that takes it up, maybe this one.
+     * that waits (for approvals, or behind another) is ended by the runner that takes it up, maybe this one (while
+     * this replica stops, another's recovery sweep). False when the turn had ended already.
      */
-    private Uni<Void> stop(UUID sessionId, UUID turnId) {
+    private Uni<Boolean> stop(UUID sessionId, UUID turnId) {
         return sessions.requestCancel(sessionId, turnId).invoke(unfinished -> {
             if (unfinished) {
                 cancels.stop(sessionId, turnId, "cancelled on request");
                 leases.runTurns(sessionId, turnId, null);
             }
-        }).replaceWithVoid();
+        });
     }
 
     /** The command's organization; commands from before organizations act for the default one. */
