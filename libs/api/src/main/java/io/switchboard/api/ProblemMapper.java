@@ -2,12 +2,10 @@ package io.switchboard.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import io.vertx.core.VertxException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.net.ConnectException;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -43,11 +41,12 @@ public class ProblemMapper {
     }
 
     /**
-     * PostgreSQL (or a service called over HTTP) out of reach: 503 with {@code Retry-After}, which clients retry, not
-     * a 500. Any other such failure (a statement PostgreSQL refused, say) is a 500 whose id is in the log.
+     * Anything else. PostgreSQL (or a service called over HTTP) out of reach is a 503 with {@code Retry-After}, which
+     * clients retry; the rest (a statement PostgreSQL refused, a bug) a 500 whose id is in the log. Both problem+json,
+     * as Quarkus' own answer for what no other mapper takes is not.
      */
-    @ServerExceptionMapper({VertxException.class, ConnectException.class})
-    public Response outOfReach(Exception e, UriInfo uri) {
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, UriInfo uri) {
         if (Unavailable.database(e)) {
             long now = System.currentTimeMillis();
             if (now - lastOutageLog > 60_000) { // once a minute: an outage fails every request
