@@ -6,7 +6,9 @@ import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -56,8 +58,15 @@ public class ProblemMapper {
             return Problem.unavailable("a service this one needs (PostgreSQL, or another of the platform's) is out of"
                     + " reach; try again", Unavailable.RETRY_AFTER).toResponse(uri.getPath());
         }
+        if (e instanceof RejectedExecutionException) { // the worker pool is full, as Quarkus' own answer says
+            return Problem.unavailable("too busy; try again", Unavailable.RETRY_AFTER).toResponse(uri.getPath());
+        }
         String id = UUID.randomUUID().toString();
-        LOG.errorf(e, "%s failed (error id %s)", uri.getPath(), id);
+        if (e instanceof IOException) { // the client went away mid-request, most likely: no one to tell
+            LOG.debugf(e, "%s failed (error id %s)", uri.getPath(), id);
+        } else {
+            LOG.errorf(e, "%s failed (error id %s)", uri.getPath(), id);
+        }
         return new Problem(500, "Internal Server Error", "an unexpected error (id " + id + " in the service's log)")
                 .toResponse(uri.getPath());
     }

@@ -44,7 +44,8 @@ public class SignInRedirect {
         return Response.status(403).type(MediaType.TEXT_HTML_TYPE).entity(SignInPage.Templates.forbidden()).build();
     }
 
-    private static boolean isPage(ContainerRequestContext request) {
+    /** Whether the request is a browser's for a page, not a script's. */
+    static boolean isPage(ContainerRequestContext request) {
         return "GET".equals(request.getMethod()) && request.getAcceptableMediaTypes().stream()
                 .anyMatch(type -> type.isCompatible(MediaType.TEXT_HTML_TYPE) && !type.isWildcardType());
     }

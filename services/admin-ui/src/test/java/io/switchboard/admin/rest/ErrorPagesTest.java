@@ -1,0 +1,42 @@
+package io.switchboard.admin.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.annotation.security.PermitAll;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.junit.jupiter.api.Test;
+
+/** A page that fails unexpectedly says so in plain words with an id for the log; its scripts get problem+json. */
+@QuarkusTest
+class ErrorPagesTest {
+
+    /** A page with a bug. */
+    @Path("/test/failing")
+    @PermitAll
+    public static class Failing {
+        @GET
+        @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
+        public String bug() {
+            throw new IllegalStateException("a bug");
+        }
+    }
+
+    @Test
+    void aBrowserIsToldInPlainWords() {
+        given().accept(ContentType.HTML).get("/test/failing").then().statusCode(500).contentType(ContentType.TEXT)
+                .body(matchesPattern("an unexpected error \\(id [0-9a-f-]{36} in the service's log\\)"));
+    }
+
+    @Test
+    void aScriptGetsAProblem() {
+        given().accept(ContentType.JSON).get("/test/failing").then().statusCode(500)
+                .contentType("application/problem+json").body("status", equalTo(500));
+    }
+}
