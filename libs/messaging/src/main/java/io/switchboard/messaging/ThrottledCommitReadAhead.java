@@ -30,7 +30,8 @@ import org.jboss.logging.Logger;
  * SmallRye's {@code throttled} commit strategy, with each partition's committed offset read when the partition is
  * assigned (in the rebalance, on the polling thread) instead of when its first record comes. That read runs on the
  * polling thread too, so it waits for the poll under way: a reader polling a second at a time when idle would hold a
- * partition's first record back by up to a second. Read ahead, the reader can poll that long, and wake less.
+ * partition's first record back by up to a second. Read ahead, the reader can poll that long, and wake less. Each
+ * partition's position is made known then too, so that the first fetch after the rebalance asks for all of them.
  * {@code commit-strategy=throttled-read-ahead}.
  */
 @ApplicationScoped
@@ -138,11 +139,15 @@ public class ThrottledCommitReadAhead implements KafkaCommitHandler.Factory {
                 return;
             }
             try {
-                Map<TopicPartition, OffsetAndMetadata> committed = consumer.unwrap()
-                        .committed(new HashSet<>(partitions), BROKER_WAIT);
+                var kafka = consumer.unwrap();
+                var committed = kafka.committed(new HashSet<>(partitions), BROKER_WAIT);
                 partitions.forEach(partition -> offsets.put(partition, Optional.ofNullable(committed.get(partition))));
+                // every position known before the first fetch goes out: a partition whose position is still being
+                // looked up is left out of it, and waits for it to come back (fetch.max.wait.ms) before it is fetched
+                partitions.forEach(partition -> kafka.position(partition, BROKER_WAIT));
             } catch (RuntimeException e) {
-                LOG.warnf("could not read the committed offsets of %s ahead: %s", partitions, e.getMessage());
+                LOG.warnf("could not read the committed offsets or positions of %s ahead: %s", partitions,
+                        e.getMessage());
             }
         }
 

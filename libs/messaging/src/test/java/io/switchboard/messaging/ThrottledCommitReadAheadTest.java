@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The throttled strategy's question about a partition's committed offset (asked when the partition's first record
- * comes, and answered on the polling thread) is answered from what was read when the partition was assigned.
+ * comes, and answered on the polling thread) is answered from what was read when the partition was assigned; and
+ * every assigned partition's position is known by then.
  */
 class ThrottledCommitReadAheadTest {
     private static final TopicPartition P0 = new TopicPartition("agent.commands", 0);
@@ -27,14 +28,26 @@ class ThrottledCommitReadAheadTest {
 
     @Test
     void aPartitionsCommittedOffsetIsReadAtAssignmentAndGivenOnce() {
-        MockConsumer<String, String> kafka = new MockConsumer<>("earliest");
+        List<TopicPartition> positioned = new ArrayList<>();
+        MockConsumer<String, String> kafka = new MockConsumer<>("earliest") {
+            @Override
+            public synchronized long position(TopicPartition partition, Duration timeout) {
+                positioned.add(partition);
+                return super.position(partition, timeout);
+            }
+        };
         kafka.assign(List.of(P0, P1, P2));
+        kafka.updateBeginningOffsets(Map.of(P0, 0L, P1, 3L, P2, 0L));
         kafka.commitSync(Map.of(P0, new OffsetAndMetadata(42)));
         List<TopicPartition> askedOfThePollingThread = new ArrayList<>();
         ThrottledCommitReadAhead.ReadAhead readAhead = new ThrottledCommitReadAhead.ReadAhead(
                 smallRyeConsumer(kafka, askedOfThePollingThread));
 
         readAhead.read(List.of(P0, P1));
+        // each position known before the consumer's first fetch: one still looked up would be left out of it
+        assertThat(positioned).containsExactly(P0, P1);
+        assertThat(kafka.position(P0)).isEqualTo(42);
+        assertThat(kafka.position(P1)).as("nothing committed: from the beginning").isEqualTo(3);
         kafka.commitSync(Map.of(P0, new OffsetAndMetadata(50), P1, new OffsetAndMetadata(7))); // not read again
 
         KafkaConsumer<?, ?> answering = readAhead.answering();

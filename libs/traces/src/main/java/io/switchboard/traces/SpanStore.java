@@ -37,7 +37,8 @@ import org.jboss.logging.Logger;
 /**
  * Writes the spans of agents' work to PostgreSQL ({@code traces.spans}), off the hot path: a span that ends (one with
  * a {@code gen_ai.operation.name}: a turn, a model call, a tool call; not HTTP or database spans) is put in a bounded
- * buffer, and a timer writes what is there in batches, one statement each. A full buffer drops the span and counts it
+ * buffer, and a timer, armed by the first span to come into an empty store (no timer runs while there is nothing to
+ * write), writes what is there in batches, one statement each. A full buffer drops the span and counts it
  * ({@code switchboard.spans.dropped}): a turn never waits for its spans. A span is written once, when it ends (a turn
  * under way is known from the journal). A batch that cannot be written (PostgreSQL away) is tried again while new spans
  * wait in the buffer.
@@ -61,7 +62,10 @@ public class SpanStore implements SpanProcessor {
     private final AtomicBoolean writing = new AtomicBoolean();
     /** The batch being written, or one whose write failed (written again first). */
     private volatile List<SpanData> batch = List.of();
-    private final long timer;
+    private final long every;
+    /** A write is due: the timer is armed, and a span that comes arms no other. */
+    private final AtomicBoolean due = new AtomicBoolean();
+    private volatile boolean closed;
     private final Vertx vertx;
     private volatile long lastFailureLog;
     /** Attempts of the batch being written that failed; no write before {@code retryAt}. */
@@ -87,7 +91,7 @@ public class SpanStore implements SpanProcessor {
         this.stored = Counter.builder("switchboard.spans.stored").description("Span rows written to traces.spans")
                 .register(meters);
         meters.gauge("switchboard.spans.buffered", buffer, BlockingQueue::size);
-        this.timer = enabled ? vertx.setPeriodic(Math.max(10, every.toMillis()), id -> write()) : -1;
+        this.every = Math.max(10, every.toMillis());
     }
 
     void stop(@Observes ShutdownEvent shutdown) {
@@ -96,9 +100,7 @@ public class SpanStore implements SpanProcessor {
 
     /** Stops writing (what is buffered stays unwritten). */
     public void close() {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
+        closed = true;
     }
 
     @Override
@@ -125,6 +127,23 @@ public class SpanStore implements SpanProcessor {
     private void keep(SpanData span) {
         if (!buffer.offer(span)) {
             dropped.increment();
+        }
+        writeSoon();
+    }
+
+    /** Arms the timer unless it is armed; it arms itself again while spans wait (or a write is under way or failed). */
+    private void writeSoon() {
+        if (!closed && !due.get() && due.compareAndSet(false, true)) {
+            vertx.setTimer(every, id -> {
+                due.set(false);
+                if (closed) {
+                    return;
+                }
+                write();
+                if (!batch.isEmpty() || !buffer.isEmpty()) {
+                    writeSoon();
+                }
+            });
         }
     }
 
