@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
@@ -145,6 +146,8 @@ public class ThrottledCommitReadAhead implements KafkaCommitHandler.Factory {
                 // every position known before the first fetch goes out: a partition whose position is still being
                 // looked up is left out of it, and waits for it to come back (fetch.max.wait.ms) before it is fetched
                 partitions.forEach(partition -> kafka.position(partition, BROKER_WAIT));
+            } catch (WakeupException e) {
+                throw e; // the consumer is being closed
             } catch (RuntimeException e) {
                 LOG.warnf("could not read the committed offsets or positions of %s ahead: %s", partitions,
                         e.getMessage());

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,8 +47,6 @@ class ThrottledCommitReadAheadTest {
         readAhead.read(List.of(P0, P1));
         // each position known before the consumer's first fetch: one still looked up would be left out of it
         assertThat(positioned).containsExactly(P0, P1);
-        assertThat(kafka.position(P0)).isEqualTo(42);
-        assertThat(kafka.position(P1)).as("nothing committed: from the beginning").isEqualTo(3);
         kafka.commitSync(Map.of(P0, new OffsetAndMetadata(50), P1, new OffsetAndMetadata(7))); // not read again
 
         KafkaConsumer<?, ?> answering = readAhead.answering();
@@ -64,6 +63,26 @@ class ThrottledCommitReadAheadTest {
         readAhead.forget(List.of(P1)); // revoked before its first record
         assertThat(committed(answering, P1)).isEqualTo(7);
         assertThat(askedOfThePollingThread).containsExactly(P0, P2, P1);
+    }
+
+    @Test
+    void aPositionNotFoundInTimeLeavesTheCommittedOffsetsReadAhead() {
+        MockConsumer<String, String> kafka = new MockConsumer<>("earliest") {
+            @Override
+            public synchronized long position(TopicPartition partition, Duration timeout) {
+                throw new TimeoutException("no answer");
+            }
+        };
+        kafka.assign(List.of(P0));
+        kafka.commitSync(Map.of(P0, new OffsetAndMetadata(42)));
+        List<TopicPartition> askedOfThePollingThread = new ArrayList<>();
+        ThrottledCommitReadAhead.ReadAhead readAhead = new ThrottledCommitReadAhead.ReadAhead(
+                smallRyeConsumer(kafka, askedOfThePollingThread));
+
+        readAhead.read(List.of(P0)); // logged, not thrown: the rebalance goes on
+
+        assertThat(committed(readAhead.answering(), P0)).isEqualTo(42);
+        assertThat(askedOfThePollingThread).isEmpty();
     }
 
     private static Long committed(KafkaConsumer<?, ?> consumer, TopicPartition partition) {

@@ -131,9 +131,15 @@ public class SpanStore implements SpanProcessor {
         writeSoon();
     }
 
-    /** Arms the timer unless it is armed; it arms itself again while spans wait (or a write is under way or failed). */
+    /**
+     * Arms the timer unless it is armed. It arms itself again while spans wait or a write is under way, and a write
+     * that ends (written, failed, given up) with spans left arms it too.
+     */
     private void writeSoon() {
-        if (!closed && !due.get() && due.compareAndSet(false, true)) {
+        if (closed || due.get() || !due.compareAndSet(false, true)) {
+            return;
+        }
+        try {
             vertx.setTimer(every, id -> {
                 due.set(false);
                 if (closed) {
@@ -144,6 +150,9 @@ public class SpanStore implements SpanProcessor {
                     writeSoon();
                 }
             });
+        } catch (RuntimeException e) { // Vert.x closing: nothing more is written, as after close()
+            due.set(false);
+            LOG.debugf("span store timer not armed: %s", e.getMessage());
         }
     }
 
@@ -178,6 +187,8 @@ public class SpanStore implements SpanProcessor {
             writing.set(false);
             if (buffer.size() >= batchSize) {
                 write();
+            } else if (!buffer.isEmpty()) {
+                writeSoon();
             }
         }, failure -> {
             if (++failures >= MAX_ATTEMPTS) {
@@ -186,6 +197,7 @@ public class SpanStore implements SpanProcessor {
             }
             retryAt = System.currentTimeMillis() + Math.min(30_000, 250L << failures);
             writing.set(false);
+            writeSoon();
             long now = System.currentTimeMillis();
             if (now - lastFailureLog > 60_000) {
                 lastFailureLog = now;
@@ -201,6 +213,9 @@ public class SpanStore implements SpanProcessor {
         batch = List.of();
         failures = 0;
         writing.set(false);
+        if (!buffer.isEmpty()) {
+            writeSoon();
+        }
     }
 
     /** A batch written again after its first write's answer was lost is not written twice. */
