@@ -3,6 +3,7 @@ package io.switchboard.admin;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -49,6 +50,20 @@ class SignInTest {
         // a cookie: agent-runtime, which checks sign-ins, is not running here, and that is what the answer says
         given().cookie("switchboard_session", "sb_made_up").accept(ContentType.HTML).get("/agents")
                 .then().statusCode(503).body(containsString("agent-runtime"));
+    }
+
+    @Test
+    void aSignInWhileAgentRuntimeIsUnreachableSaysSoWithoutItsAddress() {
+        io.restassured.response.Response page = given().get("/sign-in");
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"")
+                .matcher(page.asString());
+        org.junit.jupiter.api.Assertions.assertTrue(token.find(), "the sign-in form has its CSRF token");
+        // agent-runtime is not running here: its address is refused
+        given().redirects().follow(false).cookies(page.cookies()).contentType(ContentType.URLENC)
+                .formParam("csrf-token", token.group(1)).formParam("username", "admin").formParam("password", "x")
+                .post("/sign-in").then().statusCode(503)
+                .body(containsString("the service is not reachable right now"))
+                .body(not(containsString("8081"))).body(not(containsString("127.0.0.1")));
     }
 
     @Test
