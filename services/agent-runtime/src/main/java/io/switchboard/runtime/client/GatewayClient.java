@@ -14,6 +14,7 @@ import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
 import io.switchboard.messaging.RepliesListening;
+import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -57,15 +58,20 @@ public class GatewayClient {
      */
     public Multi<LlmChunk> stream(LlmRequest request, Context parent) {
         Message<LlmRequest> message = Message.of(request.withTraceparent(SessionTraces.traceparent(parent)));
-        return replies.held().onItem().transformToMulti(x -> Multi.createFrom().<LlmChunk>deferred(() -> {
+        Multi<LlmChunk> answer = Multi.createFrom().deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             ReplyReplica replica = new ReplyReplica();
             return untilLast(requests.requestMulti(message)
                     .filter(reply -> replica.takes(replicaOf(reply), reply.getPayload().seq(), System.nanoTime()))
                     .map(reply -> inOrder(reply.getPayload(), expected, request.requestId())))
                     .onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
-                            "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"));
-        })).onFailure().invoke(() -> cancel(request)).onCancellation().invoke(() -> cancel(request));
+                            "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"))
+                    // the send's own failure: the producer gave up on the record (delivery.timeout.ms)
+                    .onFailure(CommandPublisher::kafkaUnavailable).transform(NotSent::new);
+        });
+        return replies.held().onFailure().transform(NotSent::new).onItem().transformToMulti(x -> answer)
+                .onFailure(failure -> !(failure instanceof NotSent)).invoke(() -> cancel(request))
+                .onCancellation().invoke(() -> cancel(request));
     }
 
     /**
@@ -103,6 +109,16 @@ public class GatewayClient {
     public static final class ReplyLost extends RuntimeException {
         ReplyLost(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Kafka did not take the request, or the reply reader holds no partitions to hear its answer (the broker away):
+     * nothing was asked, so asking again, under the same request id, is safe.
+     */
+    public static final class NotSent extends RuntimeException {
+        NotSent(Throwable cause) {
+            super("Kafka did not take the request: " + cause.getMessage(), cause, false, false);
         }
     }
 

@@ -34,6 +34,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -174,7 +175,10 @@ public class TraceResource {
                 ChunkFolder folder = new ChunkFolder();
                 // its own trace: a replay is no part of the session
                 return gateway.stream(request, Context.root()).invoke(folder::add).collect().last()
-                        .map(x -> folder.outcome());
+                        .map(x -> folder.outcome())
+                        .onFailure(GatewayClient.NotSent.class).transform(e -> Problem.unavailable(
+                                "Kafka, which carries the call to llm-gateway, did not take it; try again",
+                                Duration.ofSeconds(5)));
             }).map(outcome -> answer(replayId, model, outcome, started));
         });
     }

@@ -88,6 +88,8 @@ public class TurnRunner {
     static final int SEQ_BLOCK = 1000;
     /** Tries of a seq reservation that fails for a passing reason: about half a minute of them. */
     static final int RESERVE_TRIES = 20;
+    /** How soon a model call Kafka did not take is sent again (each try waits up to the producer's 10 s). */
+    private static final Duration SEND_AGAIN_AFTER = Duration.ofSeconds(1);
     private static final TypeReference<List<ToolCall>> TOOL_CALLS = new TypeReference<>() {
     };
 
@@ -526,9 +528,14 @@ public class TurnRunner {
         /**
          * A reply lost with the gateway replica serving it (silent for {@code reply.timeout}) is asked once more,
          * under a new request id; one that starts over (read again by another replica) is taken from its new start.
-         * Either way what streamed of it is void ({@code TurnResumed}), as after a runner's crash.
+         * Either way what streamed of it is void ({@code TurnResumed}), as after a runner's crash. A request Kafka
+         * did not take (the broker away) is sent again every second until it does, within the turn's time limit.
          */
         private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain) {
+            return stream(request, mayAskAgain, 0);
+        }
+
+        private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain, int unsent) {
             AtomicReference<ChunkFolder> folder = new AtomicReference<>(new ChunkFolder());
             AtomicBoolean streamed = new AtomicBoolean();
             AtomicBoolean begun = new AtomicBoolean();
@@ -552,6 +559,14 @@ public class TurnRunner {
                     })
                     .collect().last().map(x -> folder.get().outcome())
                     .onFailure().recoverWithUni(failure -> {
+                        if (failure instanceof GatewayClient.NotSent) {
+                            if (unsent == 0) {
+                                inTurn(() -> LOG.warnf("model call %s could not be sent (%s): sending it again every"
+                                        + " second until Kafka takes it", request.requestId(), failure.getMessage()));
+                            }
+                            return Uni.createFrom().voidItem().onItem().delayIt().by(SEND_AGAIN_AFTER)
+                                    .flatMap(x -> stream(request, mayAskAgain, unsent + 1));
+                        }
                         if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
                             inTurn(() -> LOG.warnf("the reply to model call %s was lost (%s): asking again",
                                     request.requestId(), failure.getMessage()));
