@@ -1993,7 +1993,7 @@ class PlatformIT {
      * answered once it is back, none twice, and no client watching a session's stream sees an event twice (by seq).
      * 45 s is longer than a reply's silence (15 s) and a request's delivery timeout (10 s) together: the streaming
      * turns lose their replies, and their calls asked again wait for Kafka to take them (before, they failed with
-     * {@code gateway_unavailable} after 30 s: 4 of 8 turns lost with the broker away 90 s).
+     * {@code gateway_unavailable} after 30 s: 4 of 8 turns lost, with the broker away 45 s as with 90 s).
      */
     @Test
     void aKafkaRestartMidStreamLosesNoTurnAndRepeatsNoEvent() throws Exception {

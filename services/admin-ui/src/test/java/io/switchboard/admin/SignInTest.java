@@ -5,9 +5,13 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,10 +58,9 @@ class SignInTest {
 
     @Test
     void aSignInWhileAgentRuntimeIsUnreachableSaysSoWithoutItsAddress() {
-        io.restassured.response.Response page = given().get("/sign-in");
-        java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"")
-                .matcher(page.asString());
-        org.junit.jupiter.api.Assertions.assertTrue(token.find(), "the sign-in form has its CSRF token");
+        Response page = given().get("/sign-in");
+        Matcher token = Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"").matcher(page.asString());
+        assertTrue(token.find(), "the sign-in form has its CSRF token");
         // agent-runtime is not running here: its address is refused
         given().redirects().follow(false).cookies(page.cookies()).contentType(ContentType.URLENC)
                 .formParam("csrf-token", token.group(1)).formParam("username", "admin").formParam("password", "x")

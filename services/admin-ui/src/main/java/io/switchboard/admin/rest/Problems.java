@@ -1,9 +1,10 @@
 package io.switchboard.admin.rest;
 
-import io.vertx.core.VertxException;
-import jakarta.ws.rs.ProcessingException;
+import io.vertx.core.http.HttpClosedException;
 import jakarta.ws.rs.WebApplicationException;
-import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -16,6 +17,7 @@ import org.jboss.logging.Logger;
  */
 final class Problems {
     private static final Logger LOG = Logger.getLogger(Problems.class);
+    private static volatile long lastUnreachableLog;
 
     private Problems() {
     }
@@ -34,7 +36,11 @@ final class Problems {
             return "the service answered " + web.getResponse().getStatus();
         }
         if (unreachable(failure)) {
-            LOG.debugf("a service could not be reached: %s", failure);
+            long now = System.currentTimeMillis();
+            if (now - lastUnreachableLog > 60_000) { // once a minute: a service away fails every page
+                lastUnreachableLog = now;
+                LOG.warnf("a service could not be reached: %s", failure);
+            }
             return "the service is not reachable right now; try again in a moment";
         }
         String id = UUID.randomUUID().toString();
@@ -51,11 +57,15 @@ final class Problems {
         return unreachable(failure) ? 503 : 500;
     }
 
-    /** A connection refused, lost or timed out, rather than an answer. */
+    /**
+     * A connection refused, lost or timed out, rather than an answer (an answer that cannot be read, also wrapped in
+     * the REST client's {@code ProcessingException}, is unexpected).
+     */
     private static boolean unreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ProcessingException || t instanceof IOException || t instanceof TimeoutException
-                    || t instanceof VertxException) {
+            if (t instanceof SocketException || t instanceof UnknownHostException
+                    || t instanceof SocketTimeoutException || t instanceof TimeoutException
+                    || t instanceof HttpClosedException) {
                 return true;
             }
         }

@@ -66,8 +66,10 @@ public class GatewayClient {
                     .map(reply -> inOrder(reply.getPayload(), expected, request.requestId())))
                     .onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
                             "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"))
-                    // the send's own failure: the producer gave up on the record (delivery.timeout.ms)
-                    .onFailure(CommandPublisher::kafkaUnavailable).transform(NotSent::new);
+                    // the send's own failure: the producer gave up on the record (delivery.timeout.ms); after a
+                    // reply (the record written, its acknowledgement lost) it is a reply cut short
+                    .onFailure(CommandPublisher::kafkaUnavailable).transform(e -> expected.get() == 0
+                            ? new NotSent(e) : new ReplyLost("the request's send failed after its reply began"));
         });
         return replies.held().onFailure().transform(NotSent::new).onItem().transformToMulti(x -> answer)
                 .onFailure(failure -> !(failure instanceof NotSent)).invoke(() -> cancel(request))
@@ -113,8 +115,9 @@ public class GatewayClient {
     }
 
     /**
-     * Kafka did not take the request, or the reply reader holds no partitions to hear its answer (the broker away):
-     * nothing was asked, so asking again, under the same request id, is safe.
+     * Kafka did not take the request (the broker away), or the reply reader did not hold its partitions within a
+     * minute of start-up, and no reply has come: asking again, under the same request id, is a call once more, or
+     * twice should the record have been written all the same (its acknowledgement lost).
      */
     public static final class NotSent extends RuntimeException {
         NotSent(Throwable cause) {

@@ -296,8 +296,9 @@ public class SessionResource {
         }).onFailure(Unavailable::database).transform(e -> Problem.unavailable(
                 "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER))
                 .onFailure(CommandPublisher::kafkaUnavailable).transform(e -> Problem.unavailable(
-                        "Kafka, which carries the message to its agent, did not confirm it in time; send it again under"
-                                + " the same Idempotency-Key (it is then the same turn, run once)", RETRY_LATER));
+                        "Kafka, which carries the message to its agent, did not confirm it in time (or too many"
+                                + " messages already wait for it); send it again under the same Idempotency-Key (it is"
+                                + " then the same turn, run once)", RETRY_LATER));
     }
 
     /** A message sent again under its Idempotency-Key: 200 with its turn (whatever became of it), or 422 if another. */

@@ -532,10 +532,19 @@ public class TurnRunner {
          * did not take (the broker away) is sent again every second until it does, within the turn's time limit.
          */
         private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain) {
-            return stream(request, mayAskAgain, 0);
+            AtomicBoolean told = new AtomicBoolean();
+            return Uni.createFrom().deferred(() -> attempt(request, mayAskAgain))
+                    .onFailure(GatewayClient.NotSent.class).invoke(failure -> {
+                        if (!told.getAndSet(true)) {
+                            inTurn(() -> LOG.warnf("model call %s could not be sent (%s): sending it again every"
+                                    + " second until Kafka takes it", request.requestId(), failure.getMessage()));
+                        }
+                    })
+                    .onFailure(GatewayClient.NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER)
+                    .indefinitely();
         }
 
-        private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain, int unsent) {
+        private Uni<LlmOutcome> attempt(LlmRequest request, boolean mayAskAgain) {
             AtomicReference<ChunkFolder> folder = new AtomicReference<>(new ChunkFolder());
             AtomicBoolean streamed = new AtomicBoolean();
             AtomicBoolean begun = new AtomicBoolean();
@@ -560,12 +569,7 @@ public class TurnRunner {
                     .collect().last().map(x -> folder.get().outcome())
                     .onFailure().recoverWithUni(failure -> {
                         if (failure instanceof GatewayClient.NotSent) {
-                            if (unsent == 0) {
-                                inTurn(() -> LOG.warnf("model call %s could not be sent (%s): sending it again every"
-                                        + " second until Kafka takes it", request.requestId(), failure.getMessage()));
-                            }
-                            return Uni.createFrom().voidItem().onItem().delayIt().by(SEND_AGAIN_AFTER)
-                                    .flatMap(x -> stream(request, mayAskAgain, unsent + 1));
+                            return Uni.createFrom().failure(failure); // sent again by stream()
                         }
                         if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
                             inTurn(() -> LOG.warnf("the reply to model call %s was lost (%s): asking again",

@@ -67,6 +67,15 @@ class CommandPublisherTest {
         publisher.sendPosted(command()).subscribe().withSubscriber(UniAssertSubscriber.create()).assertNotTerminated();
     }
 
+    @Test
+    void aCommandTheEmitterCannotTakeIsNotCounted() {
+        CommandPublisher refusing = new CommandPublisher(emitter(), refusingEmitter());
+        for (int i = 0; i <= CommandPublisher.MAX_WAITING; i++) { // each refused at once, none left counted
+            refusing.sendPosted(command()).subscribe().withSubscriber(UniAssertSubscriber.create())
+                    .assertFailedWith(IllegalStateException.class, "SRMSG00034");
+        }
+    }
+
     private void fill() {
         for (int i = 0; i < CommandPublisher.MAX_WAITING; i++) {
             publisher.sendPosted(command()).subscribe().with(x -> { }, e -> { });
@@ -82,6 +91,18 @@ class CommandPublisherTest {
     private static AgentCommand command() {
         String id = UUID.randomUUID().toString();
         return UserMessage.of(id, id, id, id, "hello");
+    }
+
+    /** An emitter whose buffer is full: as SmallRye's, it nacks the message and throws. */
+    @SuppressWarnings("unchecked")
+    private MutinyEmitter<AgentCommand> refusingEmitter() {
+        return (MutinyEmitter<AgentCommand>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MutinyEmitter.class}, (proxy, method, args) -> Uni.createFrom().<Void>emitter(sent -> {
+                    IllegalStateException full = new IllegalStateException("SRMSG00034: Insufficient downstream"
+                            + " requests to emit item");
+                    ((Message<AgentCommand>) args[0]).nack(full);
+                    throw full;
+                }));
     }
 
     /**
