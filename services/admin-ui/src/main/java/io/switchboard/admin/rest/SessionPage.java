@@ -12,6 +12,7 @@ import io.switchboard.admin.client.RuntimeClient;
 import io.switchboard.admin.client.RuntimeStream;
 import io.switchboard.api.StreamEnd;
 import io.switchboard.auth.Role;
+import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.Consumes;
@@ -279,7 +280,11 @@ public class SessionPage {
                 .comment("this replica is stopping: reconnect").reconnectDelay(250).build());
     }
 
-    /** A clean stop ends the browsers' streams, so that none holds the stop up. */
+    /**
+     * A clean stop ends the browsers' streams, so that none holds the stop up. Open to all: the class's role check
+     * applies to observers too, and at shutdown there is no caller (it failed the stop with UnauthorizedException).
+     */
+    @PermitAll
     void stop(@Observes ShutdownDelayInitiatedEvent event) {
         end.end();
     }
