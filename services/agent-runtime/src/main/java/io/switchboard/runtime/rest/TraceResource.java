@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.switchboard.api.Problem;
+import io.switchboard.api.Unavailable;
 import io.switchboard.auth.Caller;
 import io.switchboard.auth.Role;
 import io.switchboard.contracts.llm.ChatMessage;
@@ -34,7 +35,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -178,7 +178,7 @@ public class TraceResource {
                         .map(x -> folder.outcome())
                         .onFailure(GatewayClient.NotSent.class).transform(e -> Problem.unavailable(
                                 "Kafka, which carries the call to llm-gateway, did not take it; try again",
-                                Duration.ofSeconds(5)));
+                                Unavailable.RETRY_AFTER));
             }).map(outcome -> answer(replayId, model, outcome, started));
         });
     }
