@@ -1993,11 +1993,17 @@ class PlatformIT {
      * answered once it is back, none twice, and no client watching a session's stream sees an event twice (by seq).
      * 45 s is longer than a reply's silence (15 s) and a request's delivery timeout (10 s) together: the streaming
      * turns lose their replies, and their calls asked again wait for Kafka to take them (before, they failed with
-     * {@code gateway_unavailable} after 30 s: 4 of 8 turns lost, with the broker away 45 s as with 90 s).
+     * {@code gateway_unavailable} after 30 s: 4 of 8 turns lost, with the broker away 45 s as with 90 s). An eval's
+     * judge answering when the broker stops is asked again too (before, its check errored after the reply's 30 s).
      */
     @Test
     void aKafkaRestartMidStreamLosesNoTurnAndRepeatsNoEvent() throws Exception {
         String agentId = post("/api/agents", "{\"name\":\"kafka-restart\",\"model\":\"sim\"}").get("id").asText();
+        // an eval whose judge streams slowly ([slow] is in what it grades), to be answering when the broker stops
+        String suiteId = post(platform.urlOf("eval-runner"), "/api/suites", "{\"name\":\"kafka-restart\",\"agent\":\""
+                + agentId + "\",\"cases\":[{\"name\":\"judged\",\"turns\":[{\"user\":\"[slow] hello there\","
+                + "\"expect\":[{\"judge\":\"The answer quotes \\\"hello there\\\"\"}]}]}]}").get("id").asText();
+        String runId = post(platform.urlOf("eval-runner"), "/api/suites/" + suiteId + "/runs", "{}").get("id").asText();
         List<String> sessions = new ArrayList<>();
         java.util.concurrent.ExecutorService watchers = java.util.concurrent.Executors.newCachedThreadPool();
         List<java.util.concurrent.Future<List<String[]>>> streams = new ArrayList<>();
@@ -2012,7 +2018,7 @@ class PlatformIT {
         sleep(1000); // the streams are open
         for (int i = 0; i < sessions.size(); i++) {
             post("/api/sessions/" + sessions.get(i) + "/messages", "{\"text\":\"[slow] before the restart " + i
-                    + "\"}");
+                    + ", a message long enough for its answer to stream for about ten seconds, word by word\"}");
         }
         int accepted = sessions.size();
         await().atMost(WAIT).until(() -> sessions.stream().allMatch(id -> {
@@ -2022,7 +2028,16 @@ class PlatformIT {
                 return false;
             }
         }));
-        sleep(2000); // their answers are streaming
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            for (JsonNode call : get(platform.gateway(), "/api/usage/calls?limit=20")) {
+                if (call.get("requestId").asText().startsWith("judge-")
+                        && call.get("status").asText().equals("running")) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        sleep(1000); // the judge's answer and the turns' are streaming
 
         long down = System.nanoTime();
         platform.stopKafka();
@@ -2074,13 +2089,18 @@ class PlatformIT {
             repeated += events.size() - (int) events.stream().map(e -> e[0]).distinct().count();
         }
         watchers.shutdownNow();
+        JsonNode run = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> get(
+                platform.urlOf("eval-runner"), "/api/runs/" + runId + "/progress"), r -> !r.get("status").asText()
+                .equals("running"));
         System.out.printf("Kafka restarted mid-stream (down %d s): accepted %d, completed %d, lost %d, duplicated %d;"
-                + " events repeated to a client %d%n", downSeconds, accepted, completed, accepted - completed,
-                duplicated, repeated);
+                + " events repeated to a client %d; the eval: %s%n", downSeconds, accepted, completed,
+                accepted - completed, duplicated, repeated, run);
         assertThat(failed).as("turns that did not complete").isEmpty();
         assertThat(completed).isEqualTo(accepted);
         assertThat(duplicated).isZero();
         assertThat(repeated).isZero();
+        assertThat(run.get("status").asText()).isEqualTo("completed");
+        assertThat(run.get("passed").asInt()).as(run.toString()).isEqualTo(1);
     }
 
     /**

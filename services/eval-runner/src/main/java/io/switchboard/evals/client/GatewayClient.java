@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
@@ -13,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.header.Header;
+import org.jboss.logging.Logger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -20,10 +22,15 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * Asks llm-gateway for a whole answer over Kafka request-reply ({@code llm.requests}, the runtime's path): judges and
  * simulated users. A reply that starts over at chunk 0 was read again by another gateway replica: its text starts over.
  * Two replicas answering at once are told apart by their chunks' header: the first is kept ({@link ReplyReplica}).
+ * A reply silent for {@code reply.timeout} (the gateway sends keep-alives while the model is silent) was lost, with its
+ * gateway replica or while the broker was away: the call is asked once more, as the runtime does. A request Kafka has
+ * not taken yet waits for it within the producer's delivery timeout (two minutes, as a turn's limit).
  */
 @ApplicationScoped
 public class GatewayClient {
     private static final Duration LONGEST = Duration.ofMinutes(3);
+
+    private static final Logger LOG = Logger.getLogger(GatewayClient.class);
 
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
     private final RepliesListening replies;
@@ -46,7 +53,18 @@ public class GatewayClient {
     }
 
     public Uni<Answer> complete(LlmRequest request) {
-        return replies.held().flatMap(x -> Uni.createFrom().<Answer>emitter(done -> {
+        return replies.held().flatMap(x -> ask(request))
+                .onFailure(KafkaRequestReplyTimeoutException.class).recoverWithUni(silent -> {
+                    LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
+                            silent.getMessage());
+                    return ask(request.withRequestId(request.requestId() + "/again"));
+                })
+                .ifNoItem().after(LONGEST).failWith(() -> new Failed("no answer within " + LONGEST.toMinutes()
+                        + " min"));
+    }
+
+    private Uni<Answer> ask(LlmRequest request) {
+        return Uni.createFrom().<Answer>emitter(done -> {
             StringBuilder text = new StringBuilder();
             int[] tokens = new int[2];
             ReplyReplica replica = new ReplyReplica();
@@ -76,7 +94,7 @@ public class GatewayClient {
                     },
                     done::fail, () -> done.fail(new Failed("the reply ended without a finish")));
             done.onTermination(reply::cancel);
-        })).ifNoItem().after(LONGEST).failWith(() -> new Failed("no answer within " + LONGEST.toMinutes() + " min"));
+        });
     }
 
     /** The gateway process that sent a reply chunk, or null if it does not say. */
