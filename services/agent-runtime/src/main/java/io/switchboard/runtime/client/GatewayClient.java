@@ -13,8 +13,8 @@ import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
+import io.switchboard.messaging.KafkaBacklog;
 import io.switchboard.messaging.RepliesListening;
-import io.switchboard.runtime.messaging.CommandPublisher;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +38,8 @@ public class GatewayClient {
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
     private final MutinyEmitter<LlmCancel> cancels;
     private final RepliesListening replies;
+    /** Model calls waiting for Kafka to take them: beyond what the channel holds, a call is {@link NotSent}. */
+    private final KafkaBacklog sending = new KafkaBacklog();
 
     private final Duration replyTimeout;
 
@@ -61,14 +63,15 @@ public class GatewayClient {
         Multi<LlmChunk> answer = Multi.createFrom().deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             ReplyReplica replica = new ReplyReplica();
-            return untilLast(requests.requestMulti(message)
+            return untilLast(Multi.createFrom().deferred(() -> requests.requestMulti(sending.admit(message)))
                     .filter(reply -> replica.takes(replicaOf(reply), reply.getPayload().seq(), System.nanoTime()))
                     .map(reply -> inOrder(reply.getPayload(), expected, request.requestId())))
                     .onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
                             "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"))
-                    // the send's own failure: the producer gave up on the record (delivery.timeout.ms); after a
-                    // reply (the record written, its acknowledgement lost) it is a reply cut short
-                    .onFailure(CommandPublisher::kafkaUnavailable).transform(e -> expected.get() == 0
+                    // the send's own failure: the producer gave up on the record (delivery.timeout.ms), or the
+                    // channel was full; after a reply (the record written, its acknowledgement lost) it is a reply
+                    // cut short
+                    .onFailure(KafkaBacklog::kafkaUnavailable).transform(e -> expected.get() == 0
                             ? new NotSent(e) : new ReplyLost("the request's send failed after its reply began"));
         });
         return replies.held().onFailure().transform(NotSent::new).onItem().transformToMulti(x -> answer)
@@ -115,9 +118,10 @@ public class GatewayClient {
     }
 
     /**
-     * Kafka did not take the request (the broker away), or the reply reader did not hold its partitions within a
-     * minute of start-up, and no reply has come: asking again, under the same request id, is a call once more, or
-     * twice should the record have been written all the same (its acknowledgement lost).
+     * Kafka did not take the request (the broker away, or {@link KafkaBacklog#MAX} calls already waiting for it), or
+     * the reply reader did not hold its partitions within a minute of start-up, and no reply has come: asking again,
+     * under the same request id, is a call once more, or twice should the record have been written all the same (its
+     * acknowledgement lost).
      */
     public static final class NotSent extends RuntimeException {
         NotSent(Throwable cause) {

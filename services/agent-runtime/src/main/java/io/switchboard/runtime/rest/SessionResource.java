@@ -10,7 +10,7 @@ import io.switchboard.auth.Caller;
 import io.switchboard.auth.DataPlane;
 import io.switchboard.auth.Role;
 import io.switchboard.contracts.agent.AgentEvent;
-import io.switchboard.runtime.messaging.CommandPublisher;
+import io.switchboard.messaging.KafkaBacklog;
 import io.switchboard.runtime.messaging.SessionEventHub;
 import io.switchboard.runtime.repository.AgentRepository;
 import io.switchboard.runtime.repository.Approval;
@@ -295,7 +295,7 @@ public class SessionResource {
             });
         }).onFailure(Unavailable::database).transform(e -> Problem.unavailable(
                 "the journal (PostgreSQL) is out of reach; send the message again", RETRY_LATER))
-                .onFailure(CommandPublisher::kafkaUnavailable).transform(e -> Problem.unavailable(
+                .onFailure(KafkaBacklog::kafkaUnavailable).transform(e -> Problem.unavailable(
                         "Kafka, which carries the message to its agent, did not confirm it in time (or too many"
                                 + " messages already wait for it); send it again under the same Idempotency-Key (it is"
                                 + " then the same turn, run once)", RETRY_LATER));

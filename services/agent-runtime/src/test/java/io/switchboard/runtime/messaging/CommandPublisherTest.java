@@ -8,6 +8,7 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.switchboard.contracts.agent.AgentCommand;
 import io.switchboard.contracts.agent.UserMessage;
+import io.switchboard.messaging.KafkaBacklog;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,16 +29,16 @@ class CommandPublisherTest {
     @Test
     void aFullChannelRefusesTheNextCommandAtOnceAsKafkaUnavailable() {
         List<UniAssertSubscriber<Void>> waiting = new ArrayList<>();
-        for (int i = 0; i < CommandPublisher.MAX_WAITING; i++) {
+        for (int i = 0; i < KafkaBacklog.MAX; i++) {
             waiting.add(publisher.sendPosted(command()).subscribe().withSubscriber(UniAssertSubscriber.create()));
         }
-        assertThat(inFlight).hasSize(CommandPublisher.MAX_WAITING);
+        assertThat(inFlight).hasSize(KafkaBacklog.MAX);
         waiting.forEach(UniAssertSubscriber::assertNotTerminated);
 
         Throwable refused = publisher.sendPosted(command()).subscribe().withSubscriber(UniAssertSubscriber.create())
-                .assertFailedWith(CommandPublisher.Backlog.class).getFailure();
-        assertThat(CommandPublisher.kafkaUnavailable(refused)).isTrue();
-        assertThat(inFlight).hasSize(CommandPublisher.MAX_WAITING); // never reached the emitter
+                .assertFailedWith(KafkaBacklog.Full.class).getFailure();
+        assertThat(KafkaBacklog.kafkaUnavailable(refused)).isTrue();
+        assertThat(inFlight).hasSize(KafkaBacklog.MAX); // never reached the emitter
 
         // the other channel has its own room
         publisher.send(command()).subscribe().withSubscriber(UniAssertSubscriber.create()).assertNotTerminated();
@@ -58,7 +59,7 @@ class CommandPublisherTest {
     @Test
     void aCallerThatStopsWaitingLeavesItsCommandCountedUntilKafkaAnswers() {
         Cancellable first = publisher.sendPosted(command()).subscribe().with(x -> { }, e -> { });
-        for (int i = 1; i < CommandPublisher.MAX_WAITING; i++) {
+        for (int i = 1; i < KafkaBacklog.MAX; i++) {
             publisher.sendPosted(command()).subscribe().with(x -> { }, e -> { });
         }
         first.cancel(); // an HTTP client gone: its record is still on its way to Kafka
@@ -70,14 +71,14 @@ class CommandPublisherTest {
     @Test
     void aCommandTheEmitterCannotTakeIsNotCounted() {
         CommandPublisher refusing = new CommandPublisher(emitter(), refusingEmitter());
-        for (int i = 0; i <= CommandPublisher.MAX_WAITING; i++) { // each refused at once, none left counted
+        for (int i = 0; i <= KafkaBacklog.MAX; i++) { // each refused at once, none left counted
             refusing.sendPosted(command()).subscribe().withSubscriber(UniAssertSubscriber.create())
                     .assertFailedWith(IllegalStateException.class, "SRMSG00034");
         }
     }
 
     private void fill() {
-        for (int i = 0; i < CommandPublisher.MAX_WAITING; i++) {
+        for (int i = 0; i < KafkaBacklog.MAX; i++) {
             publisher.sendPosted(command()).subscribe().with(x -> { }, e -> { });
         }
         sendFails();
@@ -85,7 +86,7 @@ class CommandPublisherTest {
 
     private void sendFails() {
         publisher.sendPosted(command()).subscribe().withSubscriber(UniAssertSubscriber.create())
-                .assertFailedWith(CommandPublisher.Backlog.class);
+                .assertFailedWith(KafkaBacklog.Full.class);
     }
 
     private static AgentCommand command() {

@@ -1,0 +1,96 @@
+package io.switchboard.runtime.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.context.Context;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.switchboard.contracts.llm.ChatMessage;
+import io.switchboard.contracts.llm.LlmCancel;
+import io.switchboard.contracts.llm.LlmChunk;
+import io.switchboard.contracts.llm.LlmRequest;
+import io.switchboard.messaging.KafkaBacklog;
+import io.switchboard.messaging.RepliesListening;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Model calls waiting for Kafka (the broker away) beyond what the channel holds are {@link GatewayClient.NotSent}, which
+ * their turns send again every second, not a failure that ends the turn (SmallRye's emitter overflowing past the Kafka
+ * sink's 1,024 records in flight, which the turn took for the gateway being unavailable).
+ */
+class GatewayBacklogTest {
+    /** The requests sent to the channel, waiting for Kafka to confirm (ack) or refuse (nack) them. */
+    private final List<Message<LlmRequest>> inFlight = new ArrayList<>();
+    private final GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), 15_000);
+
+    @Test
+    void aCallBeyondWhatTheChannelHoldsIsNotSentAndOneKafkaTakesMakesRoom() {
+        List<AssertSubscriber<LlmChunk>> waiting = new ArrayList<>();
+        for (int i = 0; i < KafkaBacklog.MAX; i++) {
+            waiting.add(call());
+        }
+        assertThat(inFlight).hasSize(KafkaBacklog.MAX);
+        waiting.forEach(AssertSubscriber::assertNotTerminated);
+
+        call().assertFailedWith(GatewayClient.NotSent.class);
+        assertThat(inFlight).hasSize(KafkaBacklog.MAX); // never reached the channel
+
+        inFlight.get(0).ack(); // Kafka took one
+        call().assertNotTerminated();
+        assertThat(inFlight).hasSize(KafkaBacklog.MAX + 1);
+        call().assertFailedWith(GatewayClient.NotSent.class);
+
+        inFlight.get(1).nack(new IllegalStateException("expired")); // Kafka gave one up
+        call().assertNotTerminated();
+    }
+
+    private AssertSubscriber<LlmChunk> call() {
+        String id = UUID.randomUUID().toString();
+        return gateway.stream(LlmRequest.of(id, id, id, "sim", List.of(ChatMessage.user("hello")), List.of()),
+                Context.root()).subscribe().withSubscriber(AssertSubscriber.create(10));
+    }
+
+    /**
+     * The request-reply channel as SmallRye's holds a request while its Kafka sink waits for the broker: no reply
+     * comes, and the request fails when Kafka refuses it.
+     */
+    @SuppressWarnings("unchecked")
+    private KafkaRequestReply<LlmRequest, LlmChunk> requests() {
+        return (KafkaRequestReply<LlmRequest, LlmChunk>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {KafkaRequestReply.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("requestMulti")) {
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                    Message<LlmRequest> message = (Message<LlmRequest>) args[0];
+                    return Multi.createFrom().<Message<LlmChunk>>emitter(replies -> inFlight.add(message
+                            .withNack(failure -> {
+                                replies.fail(failure);
+                                return message.nack(failure);
+                            })));
+                });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static MutinyEmitter<LlmCancel> cancels() {
+        return (MutinyEmitter<LlmCancel>) Proxy.newProxyInstance(GatewayBacklogTest.class.getClassLoader(),
+                new Class<?>[] {MutinyEmitter.class}, (proxy, method, args) -> null);
+    }
+
+    /** A reply reader that holds its partitions. */
+    private static RepliesListening listening() {
+        RepliesListening listening = new RepliesListening();
+        Consumer<?, ?> consumer = (Consumer<?, ?>) Proxy.newProxyInstance(GatewayBacklogTest.class.getClassLoader(),
+                new Class<?>[] {Consumer.class}, (proxy, method, args) -> 0L); // position(): the end is at 0
+        listening.onPartitionsAssigned(consumer, List.of(new TopicPartition("llm.replies", 0)));
+        return listening;
+    }
+}
