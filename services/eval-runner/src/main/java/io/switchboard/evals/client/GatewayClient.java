@@ -14,17 +14,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.header.Header;
-import org.jboss.logging.Logger;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 /**
  * Asks llm-gateway for a whole answer over Kafka request-reply ({@code llm.requests}, the runtime's path): judges and
  * simulated users. A reply that starts over at chunk 0 was read again by another gateway replica: its text starts over.
  * Two replicas answering at once are told apart by their chunks' header: the first is kept ({@link ReplyReplica}).
  * A reply silent for {@code reply.timeout} (the gateway sends keep-alives while the model is silent) was lost, with its
- * gateway replica or while the broker was away: the call is asked once more, as the runtime does. A request Kafka has
- * not taken yet waits for it within the producer's delivery timeout (two minutes, as a turn's limit).
+ * gateway replica or while the broker was away: the call is asked once more, as the runtime does. SmallRye counts that
+ * silence from the send, so a request Kafka has not taken within it counts as silent too: a judge rides out an outage
+ * of up to about twice the timeout (a minute).
  */
 @ApplicationScoped
 public class GatewayClient {
