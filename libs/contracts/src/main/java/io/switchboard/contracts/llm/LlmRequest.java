@@ -71,9 +71,12 @@ public record LlmRequest(String requestId, String sessionId, String turnId, Stri
                 settings, schemaVersion, traceparent, capture ? Boolean.TRUE : null);
     }
 
-    /** The same call under another id (asked again after its reply was lost: the two must not be confused). */
-    public LlmRequest withRequestId(String id) {
-        return new LlmRequest(id, sessionId, turnId, model, messages, tools, agentId, responseFormat, orgId,
-                settings, schemaVersion, traceparent, captureContent);
+    /**
+     * The same call under the id {@code <id>/again}: asked again after its reply was lost (the two must not be
+     * confused, and the new id usually lands on another partition of {@code llm.requests}).
+     */
+    public LlmRequest askedAgain() {
+        return new LlmRequest(requestId + "/again", sessionId, turnId, model, messages, tools, agentId, responseFormat,
+                orgId, settings, schemaVersion, traceparent, captureContent);
     }
 }

@@ -577,7 +577,7 @@ public class TurnRunner {
                             if (streamed.get()) {
                                 sendModelEvent(seq -> TurnResumed.of(session(), turn(), seq, attempt));
                             }
-                            return stream(request.withRequestId(request.requestId() + "/again"), false);
+                            return stream(request.askedAgain(), false);
                         }
                         folder.get().add(new LlmChunk.Failed(request.requestId(), -1, "gateway_unavailable",
                                 "no reply from llm-gateway: " + failure.getMessage(), true));

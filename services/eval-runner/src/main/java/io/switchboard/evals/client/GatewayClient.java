@@ -58,7 +58,7 @@ public class GatewayClient {
                 .onFailure(KafkaRequestReplyTimeoutException.class).recoverWithUni(silent -> {
                     LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
                             silent.getMessage());
-                    return ask(request.withRequestId(request.requestId() + "/again"));
+                    return ask(request.askedAgain());
                 })
                 .ifNoItem().after(LONGEST).failWith(() -> new Failed("no answer within " + LONGEST.toMinutes()
                         + " min"));
