@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.switchboard.contracts.Topics;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
@@ -24,6 +25,12 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -42,9 +49,33 @@ class LlmRequestConsumerTest {
     @Channel("test-llm-cancels")
     Emitter<LlmCancel> cancels;
 
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
     @BeforeEach
     void replyTopicAssigned() {
         gateway.waitForAssignments().await().atMost(Duration.ofSeconds(30));
+    }
+
+    /** Requests come in batches (a poll's records), and an unreadable one is dead-lettered on its own. */
+    @Test
+    void anUnreadableRequestGoesToTheDeadLetterTopicAndTheRestAreServed() throws Exception {
+        String key = "unreadable-" + UUID.randomUUID();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.LLM_REQUESTS, key, "{not a request")).get();
+        }
+        assertThat(call("sim", "hello there", List.of())).last().isInstanceOf(LlmChunk.Finished.class);
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
+                "group.id", "dlq-reader-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(Topics.LLM_REQUESTS_DLQ));
+            List<String> keys = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> keys.add(r.key()));
+                return keys.contains(key);
+            });
+        }
     }
 
     @Test

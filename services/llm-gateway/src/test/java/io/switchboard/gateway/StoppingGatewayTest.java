@@ -46,7 +46,7 @@ class StoppingGatewayTest {
             acked.set(true);
             return CompletableFuture.completedFuture(null);
         });
-        List<Message<LlmChunk>> served = consumer.serve(Multi.createFrom().item(request)).collect().asList()
+        List<Message<LlmChunk>> served = consumer.serveEach(Multi.createFrom().item(request)).collect().asList()
                 .await().atMost(Duration.ofSeconds(10));
         assertThat(served).as("served before the stop").isNotEmpty();
         assertThat(acked).isTrue();
@@ -57,7 +57,7 @@ class StoppingGatewayTest {
             acked.set(true);
             return CompletableFuture.completedFuture(null);
         });
-        assertThat(consumer.serve(Multi.createFrom().item(late)).collect().asList().await()
+        assertThat(consumer.serveEach(Multi.createFrom().item(late)).collect().asList().await()
                 .atMost(Duration.ofSeconds(10))).as("served after the stop began").isEmpty();
         assertThat(acked).as("acked after the stop began").isFalse();
     }
