@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.api.Drain;
@@ -69,7 +70,7 @@ public class LlmRequestConsumer {
     private final CallRecorder recorder;
     /** Calls from Kafka in flight here, by request id: what stops each one. */
     private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
-    /** Replies being streamed from here (from the request's ack to the last chunk handed to Kafka). */
+    /** Requests taken here and not yet answered to the end: streaming, or acked and waiting for a stream slot. */
     private final AtomicInteger replying = new AtomicInteger();
     private final KafkaClientService kafka;
     private final Duration drain;
@@ -93,36 +94,36 @@ public class LlmRequestConsumer {
     @Incoming(CHANNEL)
     @Outgoing("llm-replies")
     public Multi<Message<LlmChunk>> serve(Multi<KafkaRecordBatch<String, LlmRequest>> batches) {
-        return serveEach(batches.onItem().transformToIterable(this::taken));
+        return batches.onItem().transformToIterable(this::taken)
+                .onItem().transformToMulti(this::reply).merge(MAX_CONCURRENT_STREAMS);
     }
 
     /**
      * A batch's requests, the batch acked at once as a whole (the throttled commit tracks a batch by its last record
      * per partition: records acked one by one would each stay in its memory). An unreadable one is still nacked on
-     * its own, to the dead-letter topic. After a clean stop began, none: unacked, they are read again by the
-     * partition's next owner.
+     * its own, to the dead-letter topic. Once a clean stop began, none: unacked, they are read again by the
+     * partition's next owner. A batch taken before it is served to its last request, those still waiting for a
+     * stream slot included, and the stop waits for them.
      */
     private List<Message<LlmRequest>> taken(KafkaRecordBatch<String, LlmRequest> batch) {
+        List<KafkaRecord<String, LlmRequest>> records = batch.getRecords();
+        // counted before the check, so a stop that begins meanwhile either sees them or is seen
+        replying.addAndGet(records.size());
         if (stopping) {
+            replying.addAndGet(-records.size());
             return List.of();
         }
         batch.ack();
-        return batch.getRecords().stream()
+        return records.stream()
                 .<Message<LlmRequest>>map(record -> record.withAck(() -> CompletableFuture.completedFuture(null)))
                 .toList();
     }
 
-    /** Each request as a reply stream of its own, up to {@link #MAX_CONCURRENT_STREAMS} at once. */
-    public Multi<Message<LlmChunk>> serveEach(Multi<Message<LlmRequest>> requests) {
-        return requests.onItem().transformToMulti(this::reply).merge(MAX_CONCURRENT_STREAMS);
+    private Multi<Message<LlmChunk>> reply(Message<LlmRequest> request) {
+        return answer(request).onTermination().invoke(replying::decrementAndGet);
     }
 
-    private Multi<Message<LlmChunk>> reply(Message<LlmRequest> request) {
-        if (stopping) {
-            // fetched before the consumer paused: not acked, so whichever replica takes the partition reads it again
-            // (served here, it would meet the ledger closing and be refused)
-            return Multi.createFrom().empty();
-        }
+    private Multi<Message<LlmChunk>> answer(Message<LlmRequest> request) {
         LlmRequest payload = request.getPayload();
         if (payload == null || payload.requestId() == null || payload.messages() == null
                 || Router.orgOf(payload) == null) {
@@ -137,10 +138,8 @@ public class LlmRequestConsumer {
         CallMeter meter = recorder.start(payload, SessionTraces.fromTraceparent(payload.traceparent()));
         Chunks chunks = new Chunks(payload.requestId(), usage -> recorder.costOf(meter, usage.inputTokens(),
                 usage.outputTokens(), usage.cachedInputTokens()));
-        // ack at once: a stream may outlast the consumer's max unacked-record age
-        return Uni.createFrom().completionStage(request::ack)
-                .onItem().transformToMulti(x -> cancellable(payload.requestId(), recorder.open(meter)
-                        .onItem().transformToMulti(opened -> router.stream(payload, meter::attempt))))
+        return cancellable(payload.requestId(), recorder.open(meter)
+                        .onItem().transformToMulti(opened -> router.stream(payload, meter::attempt)))
                 .onItem().invoke(meter::observe)
                 .plug(events -> withKeepAlive(events, KEEP_ALIVE))
                 .plug(LlmRequestConsumer::coalesced)
@@ -158,14 +157,13 @@ public class LlmRequestConsumer {
                     return Multi.createFrom().iterable(chunks.failed(failure));
                 })
                 .onTermination().invoke(() -> recorder.record(meter))
-                .map(chunk -> Message.of(chunk, routing).addMetadata(key))
-                .onSubscription().invoke(replying::incrementAndGet)
-                .onTermination().invoke(replying::decrementAndGet);
+                .map(chunk -> Message.of(chunk, routing).addMetadata(key));
     }
 
     /**
      * A clean stop begins (SIGTERM; readiness goes down): no more requests are taken (this replica's share waits in
-     * Kafka until its partitions move to another, those fetched already included), and the calls under way stream on to their end for up to
+     * Kafka until its partitions move to another, those fetched already included), and the calls taken stream on to
+     * their end for up to
      * {@code gateway.calls.drain}, so their requesters never notice. Then come the shutdown delay, the calls under way
      * through the HTTP front doors ({@code quarkus.shutdown.timeout}), the ledger's last flush ({@link CallRecorder}),
      * and the consumers and producers close.
