@@ -16,4 +16,12 @@ class JoinTextTest {
                 .containsExactly(new ProviderEvent.TextDelta("Hello"), call, new ProviderEvent.TextDelta(" there!"));
         assertThat(LlmRequestConsumer.joinText(List.of())).isEmpty();
     }
+
+    @Test
+    void aKeepAliveGoesOutOnlyWhenNothingElseDoes() {
+        ProviderEvent keepAlive = new ProviderEvent.KeepAlive();
+        assertThat(LlmRequestConsumer.joinText(List.of(keepAlive, new ProviderEvent.TextDelta("Hi"), keepAlive)))
+                .containsExactly(new ProviderEvent.TextDelta("Hi"));
+        assertThat(LlmRequestConsumer.joinText(List.of(keepAlive, keepAlive))).containsExactly(keepAlive);
+    }
 }
