@@ -97,9 +97,9 @@ class SecuredKafkaIT {
         grant(acls, "llm-gateway", AclOperation.READ, ResourceType.GROUP, PatternType.LITERAL, "llm-gateway");
         grant(acls, "llm-gateway", AclOperation.READ, ResourceType.GROUP, PatternType.PREFIXED, "llm-gateway-cancels-");
         grant(acls, "llm-gateway", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL,
-                Topics.LLM_REPLIES, Topics.LLM_REQUESTS_DLQ);
+                Topics.LLM_REPLIES, Topics.EVAL_LLM_REPLIES, Topics.LLM_REQUESTS_DLQ);
         grant(acls, "eval-runner", AclOperation.READ, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_EVENTS,
-                Topics.LLM_REPLIES);
+                Topics.EVAL_LLM_REPLIES);
         grant(acls, "eval-runner", AclOperation.READ, ResourceType.GROUP, PatternType.PREFIXED, "eval-runner-");
         grant(acls, "eval-runner", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_COMMANDS,
                 Topics.LLM_REQUESTS);

@@ -12,6 +12,11 @@ public final class Topics {
     public static final String LLM_REQUESTS = "llm.requests";
     /** {@link io.switchboard.contracts.llm.LlmChunk} replies, streamed back to the requester (Kafka request-reply). */
     public static final String LLM_REPLIES = "llm.replies";
+    /**
+     * eval-runner's replies (judges, simulated users), apart from the runtime's: a requester reads every record of its
+     * reply topic, and during a burst of turns these are a few among thousands a second.
+     */
+    public static final String EVAL_LLM_REPLIES = "llm.replies.evals";
     /** {@link io.switchboard.contracts.llm.LlmCancel}s: requests whose answer is no longer wanted (every gateway reads). */
     public static final String LLM_CANCELS = "llm.cancels";
 
@@ -21,7 +26,7 @@ public final class Topics {
     public static final String LLM_REQUESTS_DLQ = "llm.requests.dlq";
 
     public static final String[] ALL = {AGENT_COMMANDS, AGENT_EVENTS, AGENT_CANCELS, LLM_REQUESTS, LLM_REPLIES,
-        LLM_CANCELS, AGENT_COMMANDS_DLQ, LLM_REQUESTS_DLQ};
+        EVAL_LLM_REPLIES, LLM_CANCELS, AGENT_COMMANDS_DLQ, LLM_REQUESTS_DLQ};
 
     private Topics() {
     }
