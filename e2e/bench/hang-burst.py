@@ -2,8 +2,8 @@
 """A burst of turns through a broker hang (issue 13, item 4), against a running `./switchboard up`.
 
 N sessions of a sim agent; the broker is stopped (SIGSTOP), one message is posted to each session, the broker resumes
-AWAY seconds after the posts began, and every turn's end is awaited. Prints the posts' answers and the turns' outcome
-(completed, failed by code).
+AWAY seconds after the posts began, and every turn's end is awaited. Prints the posts' answers, the turns' outcome
+(completed, failed by code) and the CPU each service used from the posts to the last turn's end.
 
     ./switchboard up   (in another terminal)
     e2e/bench/hang-burst.py [N=1300] [AWAY=25]
@@ -42,6 +42,23 @@ agent = json.loads(call("POST", "/api/agents", {"name": "hang-burst-%d" % time.t
 sessions = [None] * N
 each(lambda i: sessions.__setitem__(i, json.loads(call("POST", "/api/sessions", {"agentId": agent})[1])["id"]), N, 50)
 lock = threading.Lock()
+
+
+def cpu_seconds():
+    """Each service's CPU time so far (user and system), by the jar `up` runs it from."""
+    used = {}
+    for service in ("agent-runtime", "llm-gateway", "eval-runner", "admin-ui"):
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if ("services/%s/target/quarkus-app" % service).encode() in open("/proc/%s/cmdline" % pid, "rb").read():
+                    fields = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+                    used[service] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:
+                pass
+    return used
+
+
+cpu_before = cpu_seconds()
 kafka = int(open(os.path.join(HOME, "run", "kafka.pid")).read().split()[0])
 os.kill(kafka, signal.SIGSTOP)
 began = time.time()
@@ -74,3 +91,5 @@ while True:
         break
     time.sleep(5)
 print("turns %.0f s after the posts began: %s; failed by code: %s" % (time.time() - began, dict(ends), dict(codes)))
+cpu_after = cpu_seconds()
+print("CPU seconds: " + ", ".join("%s %.1f" % (s, cpu_after[s] - cpu_before[s]) for s in cpu_after if s in cpu_before))
