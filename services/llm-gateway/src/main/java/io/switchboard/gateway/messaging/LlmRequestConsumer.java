@@ -211,8 +211,14 @@ public class LlmRequestConsumer {
      * stream when it was not: measured, 199 of 1,300 calls broke after the broker hung.)
      */
     static Multi<ProviderEvent> coalesced(Multi<ProviderEvent> events) {
-        return events.group().intoLists().of(64, COALESCE).plug(Conflate::lists)
-                .onItem().transformToIterable(LlmRequestConsumer::joinText);
+        // a failure passes the grouping as an end (which hands on the list it holds: failing, it would drop it), and
+        // is raised again after the text that came before it
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        return events.onFailure().invoke(failure::set).onFailure().recoverWithCompletion()
+                .group().intoLists().of(64, COALESCE).plug(Conflate::lists)
+                .onItem().transformToIterable(LlmRequestConsumer::joinText)
+                .onCompletion().switchTo(() -> failure.get() == null ? Multi.createFrom().empty()
+                        : Multi.createFrom().failure(failure.get()));
     }
 
     /** Adjacent text deltas as one, a keep-alive only if nothing else goes; everything else as it is. */

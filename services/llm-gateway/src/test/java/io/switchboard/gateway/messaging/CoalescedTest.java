@@ -38,13 +38,18 @@ class CoalescedTest {
     }
 
     @Test
-    void aFailureComesAfterTheTextThatWaited() throws Exception {
+    void aFailureComesAfterTheTextBeforeIt() throws Exception {
         AtomicReference<MultiEmitter<? super ProviderEvent>> model = new AtomicReference<>();
         AssertSubscriber<ProviderEvent> kafka = LlmRequestConsumer.coalesced(Multi.createFrom()
-                .<ProviderEvent>emitter(model::set)).subscribe().withSubscriber(AssertSubscriber.create(0));
-        model.get().emit(new ProviderEvent.TextDelta("Hel")).emit(new ProviderEvent.TextDelta("lo"));
-        Thread.sleep(LlmRequestConsumer.COALESCE.toMillis() * 25);
-        model.get().fail(new IllegalStateException("cut"));
-        kafka.request(10).awaitFailure(Duration.ofSeconds(5)).assertItems(new ProviderEvent.TextDelta("Hello"));
+                .<ProviderEvent>emitter(model::set)).subscribe().withSubscriber(AssertSubscriber.create(1));
+        long waitOut = LlmRequestConsumer.COALESCE.toMillis() * 25;
+        model.get().emit(new ProviderEvent.TextDelta("Hel"));
+        Thread.sleep(waitOut);
+        // text that waits for Kafka, then text still in the grouping's 2 ms when the model fails
+        model.get().emit(new ProviderEvent.TextDelta("lo"));
+        Thread.sleep(waitOut);
+        model.get().emit(new ProviderEvent.TextDelta(" there")).fail(new IllegalStateException("cut"));
+        kafka.request(10).awaitFailure(Duration.ofSeconds(5)).assertItems(new ProviderEvent.TextDelta("Hel"),
+                new ProviderEvent.TextDelta("lo there"));
     }
 }
