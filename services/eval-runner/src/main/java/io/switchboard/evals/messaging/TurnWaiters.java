@@ -79,7 +79,7 @@ public class TurnWaiters {
         }
     }
 
-    void onEvent(AgentEvent event) {
+    private void onEvent(AgentEvent event) {
         Waiter waiter = event == null ? null : waiting.get(event.sessionId());
         if (waiter == null || !waiter.turnId.equals(event.turnId())) {
             return;
