@@ -102,7 +102,7 @@ class SecuredKafkaIT {
                 Topics.EVAL_LLM_REPLIES);
         grant(acls, "eval-runner", AclOperation.READ, ResourceType.GROUP, PatternType.PREFIXED, "eval-runner-");
         grant(acls, "eval-runner", AclOperation.WRITE, ResourceType.TOPIC, PatternType.LITERAL, Topics.AGENT_COMMANDS,
-                Topics.LLM_REQUESTS);
+                Topics.LLM_REQUESTS, Topics.LLM_CANCELS);
         return acls;
     }
 

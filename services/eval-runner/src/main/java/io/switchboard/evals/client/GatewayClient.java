@@ -3,16 +3,21 @@ package io.switchboard.evals.client;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReplyTimeoutException;
+import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
+import io.switchboard.messaging.KafkaBacklog;
 import io.switchboard.messaging.RepliesListening;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -22,23 +27,34 @@ import org.jboss.logging.Logger;
  * Asks llm-gateway for a whole answer over Kafka request-reply ({@code llm.requests}, the runtime's path): judges and
  * simulated users. A reply that starts over at chunk 0 was read again by another gateway replica: its text starts over.
  * Two replicas answering at once are told apart by their chunks' header: the first is kept ({@link ReplyReplica}).
- * A reply silent for {@code reply.timeout} (the gateway sends keep-alives while the model is silent) was lost, with its
- * gateway replica or while the broker was away: the call is asked once more, as the runtime does. SmallRye counts that
- * silence from the send, so a request Kafka has not taken within it counts as silent too: a judge rides out an outage
- * of up to about twice the timeout (a minute).
+ * As the runtime's client does:
+ * <ul>
+ *   <li>a request Kafka did not take (the broker away: its 10 s delivery timeout, under the reply's 30 s) is sent
+ *   again every second until Kafka takes it, so a judge waits out an outage as long as its case allows;</li>
+ *   <li>a reply silent for {@code reply.timeout} (the gateway sends keep-alives while the model is silent) was lost
+ *   with its gateway replica: the call is asked once more, under a new id;</li>
+ *   <li>a call given up on (silent, cut short, or no longer wanted) is cancelled on {@code llm.cancels}, so a gateway
+ *   still serving it closes the upstream call instead of running it to its end and billing it.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class GatewayClient {
     private static final Duration LONGEST = Duration.ofMinutes(3);
+    private static final Duration SEND_AGAIN_AFTER = Duration.ofSeconds(1);
 
     private static final Logger LOG = Logger.getLogger(GatewayClient.class);
 
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
+    private final MutinyEmitter<LlmCancel> cancels;
     private final RepliesListening replies;
+    /** Calls waiting for Kafka to take them: beyond what the channel holds, a call is not sent (and sent again). */
+    private final KafkaBacklog sending = new KafkaBacklog();
 
     public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
+                         @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels,
                          @Identifier(RepliesListening.NAME) RepliesListening replies) {
         this.requests = requests;
+        this.cancels = cancels;
         this.replies = replies;
     }
 
@@ -53,26 +69,50 @@ public class GatewayClient {
         }
     }
 
+    /** Kafka did not take the request, and no reply came: it is sent again under the same id. */
+    static final class NotSent extends RuntimeException {
+        NotSent(Throwable cause) {
+            super("Kafka did not take the request: " + cause.getMessage(), cause, false, false);
+        }
+    }
+
     public Uni<Answer> complete(LlmRequest request) {
-        return replies.held().flatMap(x -> ask(request))
+        return replies.held().flatMap(x -> untilSent(request))
                 .onFailure(KafkaRequestReplyTimeoutException.class).recoverWithUni(silent -> {
                     LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
                             silent.getMessage());
-                    return ask(request.askedAgain());
+                    return untilSent(request.askedAgain());
                 })
                 .ifNoItem().after(LONGEST).failWith(() -> new Failed("no answer within " + LONGEST.toMinutes()
                         + " min"));
     }
 
+    private Uni<Answer> untilSent(LlmRequest request) {
+        return Uni.createFrom().deferred(() -> ask(request))
+                .onFailure(NotSent.class).invoke(failure -> LOG.warnf("model call %s could not be sent (%s): sending"
+                        + " it again in a second", request.requestId(), failure.getMessage()))
+                .onFailure(NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER).indefinitely();
+    }
+
     private Uni<Answer> ask(LlmRequest request) {
         return Uni.createFrom().<Answer>emitter(done -> {
+            Message<LlmRequest> message;
+            try {
+                message = sending.admit(Message.of(request));
+            } catch (KafkaBacklog.Full full) {
+                done.fail(new NotSent(full));
+                return;
+            }
             StringBuilder text = new StringBuilder();
             int[] tokens = new int[2];
+            AtomicBoolean replied = new AtomicBoolean();
+            AtomicBoolean over = new AtomicBoolean(); // the gateway ended the call, or Kafka refused it
             ReplyReplica replica = new ReplyReplica();
-            Cancellable reply = requests.requestMulti(Message.of(request))
+            Cancellable reply = requests.requestMulti(message)
                     .filter(chunk -> replica.takes(replicaOf(chunk), chunk.getPayload().seq(), System.nanoTime()))
                     .map(Message::getPayload).subscribe().with(
                     chunk -> {
+                        replied.set(true);
                         if (chunk.seq() == 0) {
                             text.setLength(0);
                             tokens[0] = 0;
@@ -84,18 +124,43 @@ public class GatewayClient {
                             tokens[0] += usage.inputTokens();
                             tokens[1] += usage.outputTokens();
                         } else if (chunk instanceof LlmChunk.Finished finished) {
+                            over.set(true);
                             if (finished.usage() != null) {
                                 tokens[0] += finished.usage().inputTokens();
                                 tokens[1] += finished.usage().outputTokens();
                             }
                             done.complete(new Answer(text.toString(), tokens[0], tokens[1]));
                         } else if (chunk instanceof LlmChunk.Failed failed) {
+                            over.set(true);
                             done.fail(new Failed(failed.code() + ": " + failed.message()));
                         }
                     },
-                    done::fail, () -> done.fail(new Failed("the reply ended without a finish")));
-            done.onTermination(reply::cancel);
+                    failure -> {
+                        if (!replied.get() && KafkaBacklog.kafkaUnavailable(failure)) {
+                            over.set(true);
+                            done.fail(new NotSent(failure));
+                        } else {
+                            done.fail(failure);
+                        }
+                    },
+                    () -> done.fail(new Failed("the reply ended without a finish")));
+            done.onTermination(() -> {
+                reply.cancel();
+                if (!over.get()) {
+                    cancel(request);
+                }
+            });
         });
+    }
+
+    /**
+     * Tells the gateway to stop serving {@code request}, if it still does. Not for a request Kafka refused: it is sent
+     * again under the same id (should the first have been written all the same, its acknowledgement lost, the gateway
+     * serves it twice).
+     */
+    private void cancel(LlmRequest request) {
+        cancels.sendMessageAndForget(Message.of(LlmCancel.of(request.requestId()))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.requestId()).build()));
     }
 
     /** The gateway process that sent a reply chunk, or null if it does not say. */
