@@ -135,7 +135,7 @@ public class SessionRepository {
     static final String LET_GO = "with idle as (select s.id, r.seq, exists (select 1 from runtime.turns t"
             + " where t.session_id = s.id and t." + RUNNABLE + ") as queued"
             + " from runtime.sessions s join unnest($2::uuid[], $3::bigint[]) as r(id, seq) on s.id = r.id"
-            // locked in the order of their ids, as the lease renewal's index scan does: no deadlock between them
+            // locked in the order of their ids, as the lease renewal locks them: no deadlock between them
             + " where s.runner_id = $1 and s.seq_reserved = r.seq order by s.id for update of s),"
             + " gone as (update runtime.sessions s set runner_id = null, lease_until = null from idle"
             + " where s.id = idle.id and not idle.queued and s.runner_id = $1 and s.seq_reserved = idle.seq)"
@@ -514,9 +514,13 @@ public class SessionRepository {
      * asked to stop meanwhile (on another replica: the runner hears of it here).
      */
     public Uni<List<UUID>> renew(String runner, Duration lease, List<UUID> sessions) {
-        return pool.preparedQuery("with renewed as (update runtime.sessions"
+        // locked in the order of their ids, as letGo locks them: an update of many rows locks them in the order its
+        // plan reads them (a bitmap scan: the table's), and two batches that lock in other orders deadlock
+        return pool.preparedQuery("with locked as (select id from runtime.sessions"
+                        + " where runner_id = $1 and id = any($3) order by id for update),"
+                        + " renewed as (update runtime.sessions s"
                         + " set lease_until = now() + $2::bigint * interval '1 millisecond'"
-                        + " where runner_id = $1 and id = any($3) returning id)"
+                        + " from locked where s.id = locked.id returning s.id)"
                         + " select t.id from runtime.turns t join renewed r on t.session_id = r.id"
                         + " where t.status = 'running' and t.cancel_requested")
                 .execute(Tuple.of(runner, interval(lease), sessions.toArray(new UUID[0])))
@@ -530,8 +534,10 @@ public class SessionRepository {
 
     /** Lets go of every session {@code runner} holds (it is shutting down): others may resume them at once. */
     public Uni<Void> releaseAll(String runner, Set<UUID> except) {
-        return pool.preparedQuery("update runtime.sessions set runner_id = null, lease_until = null"
-                        + " where runner_id = $1 and id <> all($2)")
+        // in the order of their ids, as a let-go still under way locks them
+        return pool.preparedQuery("with locked as (select id from runtime.sessions where runner_id = $1"
+                        + " and id <> all($2) order by id for update) update runtime.sessions s"
+                        + " set runner_id = null, lease_until = null from locked where s.id = locked.id")
                 .execute(Tuple.of(runner, except.toArray(new UUID[0]))).replaceWithVoid();
     }
 

@@ -2,18 +2,22 @@ package io.switchboard.runtime.repository;
 
 import static io.switchboard.testing.Auth.asAdmin;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.switchboard.runtime.repository.SessionRepository.Claimed;
 import io.switchboard.runtime.repository.SessionRepository.NewMessage;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -290,6 +294,54 @@ class ClaimNextTest {
                 .await().atMost(WAIT).forEach(row -> plan.append(row.getString(0)).append('\n'));
         // an index scan or a bitmap scan of the partial indexes, as the statistics of the moment make it cheaper
         assertThat(plan.toString()).contains("sessions_held").contains("turns_unfinished").doesNotContain("Seq Scan");
+    }
+
+    @Test
+    void aLeaseRenewalAndALetGoOfManySessionsWaitForEachOtherWithoutDeadlock() {
+        // many sessions held by one runner, their rows in the table in another order than their ids (sessions come in
+        // at random): the one with the middle id first
+        UUID anyHeld = heldSession();
+        List<UUID> held = new ArrayList<>();
+        for (int i = 0; i < 1001; i++) {
+            held.add(UUID.randomUUID());
+        }
+        UUID middle = held.stream().sorted().toList().get(held.size() / 2);
+        held.remove(middle);
+        held.add(0, middle);
+        for (UUID id : held) {
+            pool.preparedQuery("insert into runtime.sessions (id, org_id, agent_id, runner_id, lease_until)"
+                            + " select $2, org_id, agent_id, $3, now() + interval '1 minute' from runtime.sessions"
+                            + " where id = $1").execute(Tuple.of(anyHeld, id, RUNNER)).await().atMost(WAIT);
+        }
+        Map<UUID, Long> idle = new HashMap<>();
+        held.forEach(id -> idle.put(id, 0L));
+        SqlConnection other = pool.getConnection().await().atMost(WAIT);
+        try {
+            // another writer holds the middle session while the renewal, then the let-go, begin: the renewal must not
+            // lock a session past it that the let-go holds (it deadlocked when it locked them in the table's order)
+            Transaction blocking = other.begin().await().atMost(WAIT);
+            other.preparedQuery("select 1 from runtime.sessions where id = $1 for update").execute(Tuple.of(middle))
+                    .await().atMost(WAIT);
+            var renewal = sessions.renew(RUNNER, LEASE, held).subscribeAsCompletionStage();
+            awaitWaitingForLocks(1);
+            var letGo = sessions.letGo(RUNNER, idle).subscribeAsCompletionStage();
+            awaitWaitingForLocks(2);
+            blocking.rollback().await().atMost(WAIT);
+
+            assertThat(renewal).succeedsWithin(WAIT);
+            assertThat(letGo).succeedsWithin(WAIT);
+            assertThat(runnerOf(middle)).as("let go after its renewal").isNull();
+        } finally { // out of the other tests' way (the organization's session list)
+            other.close().await().atMost(WAIT);
+            pool.preparedQuery("delete from runtime.sessions where id = any($1)")
+                    .execute(Tuple.of((Object) held.toArray(new UUID[0]))).await().atMost(WAIT);
+        }
+    }
+
+    private void awaitWaitingForLocks(int statements) {
+        await().atMost(WAIT).until(() -> pool.query("select count(*) from pg_stat_activity"
+                + " where wait_event_type = 'Lock' and query like '%runtime.sessions%'").execute()
+                .await().atMost(WAIT).iterator().next().getLong(0) >= statements);
     }
 
     private UUID heldSession() {
