@@ -17,10 +17,21 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ErrorPages {
     private static final ProblemMapper PROBLEMS = new ProblemMapper();
 
-    @ServerExceptionMapper
-    public Response failedCall(WebApplicationException e) {
-        return Response.status(Problems.status(e)).type(MediaType.TEXT_PLAIN_TYPE).entity(Problems.describe(e))
-                .build();
+    /**
+     * A call to another service that failed (or JAX-RS's own refusal: no such page, a method not allowed), for a page
+     * in plain text, for a script as problem+json: what the service said, never the client's message (which names
+     * its class and method). Ahead of libs/api's mapper for the same exception.
+     */
+    @ServerExceptionMapper(priority = Priorities.USER - 100)
+    public Response failedCall(WebApplicationException e, ContainerRequestContext request) {
+        int status = Problems.status(e);
+        String detail = Problems.describe(e);
+        if (!SignInRedirect.isPage(request)) {
+            return new Problem(status, Response.Status.fromStatusCode(status) == null ? "Error"
+                    : Response.Status.fromStatusCode(status).getReasonPhrase(), detail)
+                    .toResponse(request.getUriInfo().getPath());
+        }
+        return Response.status(status).type(MediaType.TEXT_PLAIN_TYPE).entity(detail).build();
     }
 
     @ServerExceptionMapper(priority = Priorities.USER - 100)

@@ -10,10 +10,14 @@ import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import org.junit.jupiter.api.Test;
 
-/** A page that fails unexpectedly says so in plain words with an id for the log; its scripts get problem+json. */
+/**
+ * A page that fails (unexpectedly, or a call to another service) says so in plain words, with an id for the log when
+ * unexpected; its scripts get problem+json.
+ */
 @QuarkusTest
 class ErrorPagesTest {
 
@@ -26,6 +30,35 @@ class ErrorPagesTest {
         public String bug() {
             throw new IllegalStateException("a bug");
         }
+    }
+
+    /** A page whose call to another service was answered with a server error. */
+    @Path("/test/refused")
+    @PermitAll
+    public static class Refused {
+        @GET
+        @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
+        public String call() {
+            // as the REST client says it
+            throw new WebApplicationException("Received: 'Internal Server Error, status code 500' when invoking:"
+                    + " Rest Client method: 'io.switchboard.admin.client.AgentRuntimeClient#agents'", 500);
+        }
+    }
+
+    @Test
+    void aFailedCallIsABadGatewayInPlainWordsOrAProblemWithoutTheClientsMessage() {
+        given().accept(ContentType.HTML).get("/test/refused").then().statusCode(502).contentType(ContentType.TEXT)
+                .body(equalTo("the service answered 500"));
+        given().accept(ContentType.JSON).get("/test/refused").then().statusCode(502)
+                .contentType("application/problem+json").body("detail", equalTo("the service answered 500"));
+    }
+
+    @Test
+    void anUnknownAddressIsA404InPlainWordsOrAProblem() {
+        given().accept(ContentType.HTML).get("/test/no-such-page").then().statusCode(404)
+                .contentType(ContentType.TEXT);
+        given().accept(ContentType.JSON).get("/test/no-such-page").then().statusCode(404)
+                .contentType("application/problem+json").body("status", equalTo(404));
     }
 
     @Test
