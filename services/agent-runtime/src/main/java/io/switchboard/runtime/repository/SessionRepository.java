@@ -136,7 +136,7 @@ public class SessionRepository {
             + " where t.session_id = s.id and t." + RUNNABLE + ") as queued"
             + " from runtime.sessions s join unnest($2::uuid[], $3::bigint[]) as r(id, seq) on s.id = r.id"
             // locked in the order of their ids, as the lease renewal locks them: no deadlock between them
-            + " where s.runner_id = $1 and s.seq_reserved = r.seq order by s.id for update of s),"
+            + " where s.runner_id = $1 and s.seq_reserved = r.seq order by s.id for no key update of s),"
             + " gone as (update runtime.sessions s set runner_id = null, lease_until = null from idle"
             + " where s.id = idle.id and not idle.queued and s.runner_id = $1 and s.seq_reserved = idle.seq)"
             + " select id from idle where queued";
@@ -515,9 +515,10 @@ public class SessionRepository {
      */
     public Uni<List<UUID>> renew(String runner, Duration lease, List<UUID> sessions) {
         // locked in the order of their ids, as letGo locks them: an update of many rows locks them in the order its
-        // plan reads them (a bitmap scan: the table's), and two batches that lock in other orders deadlock
+        // plan reads them (a bitmap scan: the table's), and two batches that lock in other orders deadlock. As a plain
+        // update locks (no key update), so that the journal's inserts, whose foreign keys share the key, do not wait
         return pool.preparedQuery("with locked as (select id from runtime.sessions"
-                        + " where runner_id = $1 and id = any($3) order by id for update),"
+                        + " where runner_id = $1 and id = any($3) order by id for no key update),"
                         + " renewed as (update runtime.sessions s"
                         + " set lease_until = now() + $2::bigint * interval '1 millisecond'"
                         + " from locked where s.id = locked.id returning s.id)"
@@ -536,7 +537,7 @@ public class SessionRepository {
     public Uni<Void> releaseAll(String runner, Set<UUID> except) {
         // in the order of their ids, as a let-go still under way locks them
         return pool.preparedQuery("with locked as (select id from runtime.sessions where runner_id = $1"
-                        + " and id <> all($2) order by id for update) update runtime.sessions s"
+                        + " and id <> all($2) order by id for no key update) update runtime.sessions s"
                         + " set runner_id = null, lease_until = null from locked where s.id = locked.id")
                 .execute(Tuple.of(runner, except.toArray(new UUID[0]))).replaceWithVoid();
     }
