@@ -20,6 +20,7 @@ import io.switchboard.gateway.provider.ProviderException;
 import io.switchboard.gateway.routing.Router;
 import io.switchboard.gateway.usage.CallMeter;
 import io.switchboard.gateway.usage.CallRecorder;
+import io.switchboard.messaging.Slots;
 import io.switchboard.traces.SessionLogs;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,7 +54,14 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class LlmRequestConsumer {
     static final String CHANNEL = "llm-requests";
+    /** Upstream calls at once; past it, a call taken waits for a slot ({@link #streams}). */
     static final int MAX_CONCURRENT_STREAMS = 1024;
+    /**
+     * Calls taken at once, streaming or waiting for a stream slot; beyond it, requests wait in Kafka, unread. A call
+     * waiting for a slot hears keep-alives, as one whose model is silent does: silent for 15 s, its requester would
+     * take it for lost and ask again (when it waited unread behind 1,024 slow streams).
+     */
+    static final int MAX_TAKEN = 4096;
     /** How long a text delta waits for the next to go out with it. */
     static final Duration COALESCE = Duration.ofMillis(2);
     /**
@@ -72,6 +80,8 @@ public class LlmRequestConsumer {
     private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
     /** Requests taken here and not yet answered to the end: streaming, or acked and waiting for a stream slot. */
     private final AtomicInteger replying = new AtomicInteger();
+    /** The upstream calls streaming; a call waits here, in arrival order, for one to end. */
+    private final Slots streams = new Slots(MAX_CONCURRENT_STREAMS);
     private final KafkaClientService kafka;
     private final Duration drain;
     /** A clean stop began: no request is taken any more. */
@@ -95,7 +105,7 @@ public class LlmRequestConsumer {
     @Outgoing("llm-replies")
     public Multi<Message<LlmChunk>> serve(Multi<KafkaRecordBatch<String, LlmRequest>> batches) {
         return batches.onItem().transformToIterable(this::taken)
-                .onItem().transformToMulti(this::reply).merge(MAX_CONCURRENT_STREAMS);
+                .onItem().transformToMulti(this::reply).merge(MAX_TAKEN);
     }
 
     /**
@@ -138,8 +148,8 @@ public class LlmRequestConsumer {
         CallMeter meter = recorder.start(payload, SessionTraces.fromTraceparent(payload.traceparent()));
         Chunks chunks = new Chunks(payload.requestId(), usage -> recorder.costOf(meter, usage.inputTokens(),
                 usage.outputTokens(), usage.cachedInputTokens()));
-        return cancellable(payload.requestId(), recorder.open(meter)
-                        .onItem().transformToMulti(opened -> router.stream(payload, meter::attempt)))
+        return cancellable(payload.requestId(), streams.stream(() -> recorder.open(meter)
+                        .onItem().transformToMulti(opened -> router.stream(payload, meter::attempt))))
                 .onItem().invoke(meter::observe)
                 .plug(events -> withKeepAlive(events, KEEP_ALIVE))
                 .plug(LlmRequestConsumer::coalesced)

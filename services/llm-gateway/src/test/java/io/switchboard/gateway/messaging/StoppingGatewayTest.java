@@ -10,11 +10,8 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
-import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.commit.KafkaCommitHandler;
-import io.smallrye.reactive.messaging.kafka.fault.KafkaFailureHandler;
-import io.switchboard.contracts.Topics;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
@@ -31,11 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,23 +102,14 @@ class StoppingGatewayTest {
 
     /** The requests as one poll of one partition, acked through a commit handler that counts. */
     private KafkaRecordBatch<String, LlmRequest> batch(List<LlmRequest> requests) {
-        TopicPartition partition = new TopicPartition(Topics.LLM_REQUESTS, 0);
-        List<ConsumerRecord<String, LlmRequest>> records = requests.stream()
-                .map(r -> new ConsumerRecord<>(Topics.LLM_REQUESTS, 0, offset++, r.requestId(), r)).toList();
-        KafkaCommitHandler counting = new KafkaCommitHandler() {
+        KafkaRecordBatch<String, LlmRequest> batch = Batches.of(requests, offset, new KafkaCommitHandler() {
             @Override
             public <K, V> Uni<Void> handle(IncomingKafkaRecord<K, V> record) {
                 commits.incrementAndGet();
                 return Uni.createFrom().voidItem();
             }
-        };
-        KafkaFailureHandler refusing = new KafkaFailureHandler() {
-            @Override
-            public <K, V> Uni<Void> handle(IncomingKafkaRecord<K, V> record, Throwable reason, Metadata metadata) {
-                return Uni.createFrom().failure(new AssertionError("nacked: " + reason));
-            }
-        };
-        return new IncomingKafkaRecordBatch<>(new ConsumerRecords<>(Map.of(partition, records)),
-                LlmRequestConsumer.CHANNEL, 0, counting, refusing, false, false);
+        });
+        offset += requests.size();
+        return batch;
     }
 }

@@ -1,8 +1,11 @@
-package io.switchboard.runtime.turn;
+package io.switchboard.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.helpers.test.AssertSubscriber;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import io.smallrye.mutiny.subscription.Cancellable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,11 +14,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-class ToolSlotsTest {
+/** Calls past the bound wait their turn, in arrival order, and leave the line when given up. */
+class SlotsTest {
 
     @Test
     void pastTheLimitCallsWaitAndRunInArrivalOrderAsSlotsFree() {
-        ToolSlots slots = new ToolSlots(2);
+        Slots slots = new Slots(2);
         List<CompletableFuture<String>> backends = new ArrayList<>();
         List<String> started = new CopyOnWriteArrayList<>();
         List<String> results = new CopyOnWriteArrayList<>();
@@ -43,7 +47,7 @@ class ToolSlotsTest {
 
     @Test
     void aCallCancelledWhileWaitingNeverRunsAndHoldsNoSlot() {
-        ToolSlots slots = new ToolSlots(1);
+        Slots slots = new Slots(1);
         CompletableFuture<String> first = new CompletableFuture<>();
         List<String> started = new CopyOnWriteArrayList<>();
         slots.run(() -> Uni.createFrom().completionStage(first)).subscribe().with(x -> { });
@@ -57,5 +61,34 @@ class ToolSlotsTest {
         assertThat(slots.inUse()).isZero();
         assertThat(slots.run(() -> Uni.createFrom().item("next")).await().atMost(Duration.ofSeconds(1)))
                 .isEqualTo("next");
+    }
+
+    @Test
+    void aStreamHoldsItsSlotUntilItEndsAndOneCancelledWhileWaitingNeverStarts() {
+        Slots slots = new Slots(1);
+        List<String> started = new CopyOnWriteArrayList<>();
+        BroadcastProcessor<String> first = BroadcastProcessor.create();
+        AssertSubscriber<String> firstReader = slots.stream(() -> {
+            started.add("first");
+            return first;
+        }).subscribe().withSubscriber(AssertSubscriber.create(10));
+        AssertSubscriber<String> cancelled = slots.stream(() -> {
+            started.add("cancelled");
+            return Multi.createFrom().item("never");
+        }).subscribe().withSubscriber(AssertSubscriber.create(10));
+        AssertSubscriber<String> second = slots.stream(() -> {
+            started.add("second");
+            return Multi.createFrom().items("a", "b");
+        }).subscribe().withSubscriber(AssertSubscriber.create(10));
+
+        first.onNext("1");
+        assertThat(started).containsExactly("first");
+        cancelled.cancel();
+        first.onComplete();
+
+        firstReader.assertCompleted().assertItems("1");
+        second.assertCompleted().assertItems("a", "b");
+        assertThat(started).containsExactly("first", "second");
+        assertThat(slots.inUse()).isZero();
     }
 }
