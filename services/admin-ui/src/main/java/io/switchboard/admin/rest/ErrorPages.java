@@ -7,6 +7,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.ClientWebApplicationException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
@@ -18,28 +19,33 @@ public class ErrorPages {
     private static final ProblemMapper PROBLEMS = new ProblemMapper();
 
     /**
-     * A call to another service that failed (or JAX-RS's own refusal: no such page, a method not allowed), for a page
-     * in plain text, for a script as problem+json: what the service said, never the client's message (which names
-     * its class and method). Ahead of libs/api's mapper for the same exception.
+     * A call to another service that failed: what the service said, never the client's message (which names its
+     * class and method), a service's 5xx as a 502; or JAX-RS's own refusal (no such page, a method not allowed) as
+     * libs/api says it. For a page in plain text, for a script as problem+json. Ahead of libs/api's mapper for the
+     * same exception.
      */
     @ServerExceptionMapper(priority = Priorities.USER - 100)
     public Response failedCall(WebApplicationException e, ContainerRequestContext request) {
-        int status = Problems.status(e);
-        String detail = Problems.describe(e);
-        if (!SignInRedirect.isPage(request)) {
-            return new Problem(status, Response.Status.fromStatusCode(status) == null ? "Error"
-                    : Response.Status.fromStatusCode(status).getReasonPhrase(), detail)
+        Response problem;
+        if (e instanceof ClientWebApplicationException) {
+            int status = Problems.status(e);
+            Response.Status known = Response.Status.fromStatusCode(status);
+            problem = new Problem(status, known == null ? "Error" : known.getReasonPhrase(), Problems.describe(e))
                     .toResponse(request.getUriInfo().getPath());
+        } else {
+            problem = PROBLEMS.web(e, request.getUriInfo());
         }
-        return Response.status(status).type(MediaType.TEXT_PLAIN_TYPE).entity(detail).build();
+        return SignInRedirect.isPage(request) ? asText(problem) : problem;
     }
 
     @ServerExceptionMapper(priority = Priorities.USER - 100)
     public Response unexpected(Throwable e, ContainerRequestContext request) {
         Response problem = PROBLEMS.unexpected(e, request.getUriInfo());
-        if (!SignInRedirect.isPage(request)) {
-            return problem;
-        }
+        return SignInRedirect.isPage(request) ? asText(problem) : problem;
+    }
+
+    /** The problem's detail, for a page: in plain text, with its status and headers (a 503's Retry-After). */
+    private static Response asText(Response problem) {
         return Response.fromResponse(problem).type(MediaType.TEXT_PLAIN_TYPE)
                 .entity(((Problem.Body) problem.getEntity()).detail()).build();
     }

@@ -8,10 +8,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.ClientWebApplicationException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,8 +41,8 @@ class ErrorPagesTest {
         @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
         public String call() {
             // as the REST client says it
-            throw new WebApplicationException("Received: 'Internal Server Error, status code 500' when invoking:"
-                    + " Rest Client method: 'io.switchboard.admin.client.AgentRuntimeClient#agents'", 500);
+            throw new ClientWebApplicationException("Received: 'Internal Server Error, status code 500' when"
+                    + " invoking: Rest Client method: 'io.switchboard.admin.client.AgentRuntimeClient#agents'", 500);
         }
     }
 
@@ -53,12 +54,23 @@ class ErrorPagesTest {
                 .contentType("application/problem+json").body("detail", equalTo("the service answered 500"));
     }
 
+    /** A page about something that is not there. */
+    @Path("/test/missing")
+    @PermitAll
+    public static class Missing {
+        @GET
+        @Produces({MediaType.TEXT_HTML, MediaType.APPLICATION_JSON})
+        public String page() {
+            throw new NotFoundException("no stream 42");
+        }
+    }
+
     @Test
-    void anUnknownAddressIsA404InPlainWordsOrAProblem() {
-        given().accept(ContentType.HTML).get("/test/no-such-page").then().statusCode(404)
-                .contentType(ContentType.TEXT);
-        given().accept(ContentType.JSON).get("/test/no-such-page").then().statusCode(404)
-                .contentType("application/problem+json").body("status", equalTo(404));
+    void aPageOfSomethingNotThereIsA404InItsOwnWordsOrAProblem() {
+        given().accept(ContentType.HTML).get("/test/missing").then().statusCode(404).contentType(ContentType.TEXT)
+                .body(equalTo("no stream 42"));
+        given().accept(ContentType.JSON).get("/test/missing").then().statusCode(404)
+                .contentType("application/problem+json").body("detail", equalTo("no stream 42"));
     }
 
     @Test
