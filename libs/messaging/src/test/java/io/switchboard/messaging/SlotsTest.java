@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Calls past the bound wait their turn, in arrival order, and leave the line when given up. */
@@ -89,6 +90,31 @@ class SlotsTest {
         firstReader.assertCompleted().assertItems("1");
         second.assertCompleted().assertItems("a", "b");
         assertThat(started).containsExactly("first", "second");
+        assertThat(slots.inUse()).isZero();
+    }
+
+    @Test
+    void aCallThatThrowsGivesItsSlotBack() {
+        Slots slots = new Slots(1);
+        Uni<String> broken = slots.run(() -> {
+            throw new IllegalStateException("a bug in the call");
+        });
+        assertThat(broken.onFailure().recoverWithItem("failed").await().atMost(Duration.ofSeconds(1)))
+                .isEqualTo("failed");
+        assertThat(slots.inUse()).isZero();
+    }
+
+    @Test
+    void manyCallsThatEndAtOnceRunOneAfterAnotherWithoutNesting() {
+        Slots slots = new Slots(1);
+        CompletableFuture<String> first = new CompletableFuture<>();
+        slots.run(() -> Uni.createFrom().completionStage(first)).subscribe().with(x -> { });
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 100_000; i++) { // each nested in the last, this many would overflow the stack
+            slots.run(() -> Uni.createFrom().item(ran.incrementAndGet())).subscribe().with(x -> { });
+        }
+        first.complete("done");
+        assertThat(ran).hasValue(100_000);
         assertThat(slots.inUse()).isZero();
     }
 }
