@@ -76,9 +76,20 @@ public class GatewayClient {
         }
     }
 
+    /**
+     * The request's send failed after its reply began (written after all, its acknowledgement lost): the reply is taken
+     * for lost, as a silent one is.
+     */
+    static final class ReplyLost extends RuntimeException {
+        ReplyLost(Throwable cause) {
+            super("the request's send failed after its reply began: " + cause.getMessage(), cause, false, false);
+        }
+    }
+
     public Uni<Answer> complete(LlmRequest request) {
         return replies.held().flatMap(x -> untilSent(request))
-                .onFailure(KafkaRequestReplyTimeoutException.class).recoverWithUni(silent -> {
+                .onFailure(f -> f instanceof KafkaRequestReplyTimeoutException || f instanceof ReplyLost)
+                .recoverWithUni(silent -> {
                     LOG.warnf("the reply to model call %s was lost (%s): asking again", request.requestId(),
                             silent.getMessage());
                     return untilSent(request.askedAgain());
@@ -88,9 +99,14 @@ public class GatewayClient {
     }
 
     private Uni<Answer> untilSent(LlmRequest request) {
+        AtomicBoolean told = new AtomicBoolean(); // once a call, not once a second
         return Uni.createFrom().deferred(() -> ask(request))
-                .onFailure(NotSent.class).invoke(failure -> LOG.warnf("model call %s could not be sent (%s): sending"
-                        + " it again in a second", request.requestId(), failure.getMessage()))
+                .onFailure(NotSent.class).invoke(failure -> {
+                    if (!told.getAndSet(true)) {
+                        LOG.warnf("model call %s could not be sent (%s): sending it again every second until Kafka"
+                                + " takes it", request.requestId(), failure.getMessage());
+                    }
+                })
                 .onFailure(NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER).indefinitely();
     }
 
@@ -136,11 +152,13 @@ public class GatewayClient {
                         }
                     },
                     failure -> {
-                        if (!replied.get() && KafkaBacklog.kafkaUnavailable(failure)) {
+                        if (!KafkaBacklog.kafkaUnavailable(failure)) {
+                            done.fail(failure);
+                        } else if (!replied.get()) {
                             over.set(true);
                             done.fail(new NotSent(failure));
-                        } else {
-                            done.fail(failure);
+                        } else { // written after all, its acknowledgement lost: asked again, as if silent
+                            done.fail(new ReplyLost(failure));
                         }
                     },
                     () -> done.fail(new Failed("the reply ended without a finish")));

@@ -71,6 +71,19 @@ class GatewayClientTest {
     }
 
     @Test
+    void aSendThatFailsAfterTheReplyBeganIsAskedAgainAsALostReply() {
+        UniAssertSubscriber<GatewayClient.Answer> answer = call("judge-5");
+        sent.get(0).replies().emit(Message.of(new LlmChunk.TextDelta("judge-5", 0, "sco")));
+        sent.get(0).replies().fail(new TimeoutException("Expiring 1 record(s) for llm.requests-0"));
+
+        assertThat(sent).extracting(s -> s.request().requestId()).containsExactly("judge-5", "judge-5/again");
+        assertThat(cancelled).containsExactly("judge-5");
+        sent.get(1).replies().emit(Message.of(new LlmChunk.TextDelta("judge-5/again", 0, "score: 4")));
+        sent.get(1).replies().emit(Message.of(new LlmChunk.Finished("judge-5/again", 1, "stop")));
+        assertThat(answer.awaitItem().getItem().text()).isEqualTo("score: 4");
+    }
+
+    @Test
     void aCallItsCaseGivesUpOnIsCancelled() {
         UniAssertSubscriber<GatewayClient.Answer> answer = call("judge-3");
         sent.get(0).replies().emit(Message.of(new LlmChunk.TextDelta("judge-3", 0, "thinking")));
