@@ -53,7 +53,8 @@ class SignInTest {
         given().accept("text/event-stream").get("/sessions/x/stream").then().statusCode(401);
         // a cookie: agent-runtime, which checks sign-ins, is not running here, and that is what the answer says
         given().cookie("switchboard_session", "sb_made_up").accept(ContentType.HTML).get("/agents")
-                .then().statusCode(503).body(containsString("agent-runtime"));
+                .then().statusCode(503).body(containsString("agent-runtime"))
+                .body(not(containsString("8081"))).body(not(containsString("127.0.0.1")));
     }
 
     @Test

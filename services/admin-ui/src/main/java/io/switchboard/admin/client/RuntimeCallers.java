@@ -11,6 +11,7 @@ import io.switchboard.auth.Role;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
 
 /**
  * admin-ui keeps no data: who holds a sign-in cookie is asked of agent-runtime ({@code GET /api/me} with the token),
@@ -18,6 +19,8 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
  */
 @ApplicationScoped
 public class RuntimeCallers implements CallerLookup {
+    private static final Logger LOG = Logger.getLogger(RuntimeCallers.class);
+    private static volatile long lastFailureLog;
     private final RuntimeClient runtime;
     /** Kept longer than the token check is remembered, so a page never finds the check but not the profile. */
     private final Cache<String, RuntimeClient.Me> profiles = Caffeine.newBuilder()
@@ -35,8 +38,16 @@ public class RuntimeCallers implements CallerLookup {
                     me.platformAdmin(), token);
         }).onFailure(e -> e instanceof WebApplicationException web && web.getResponse().getStatus() == 401)
                 .recoverWithNull()
-                .onFailure().transform(e -> new Problem(503, "Service Unavailable",
-                        "agent-runtime, which checks sign-ins, cannot be asked: " + e.getMessage()));
+                .onFailure().transform(e -> {
+                    // its address and the client's method go to the log, not to a caller not yet known
+                    long now = System.currentTimeMillis();
+                    if (now - lastFailureLog > 60_000) { // once a minute: an outage fails every page
+                        lastFailureLog = now;
+                        LOG.warnf("agent-runtime could not be asked who holds a sign-in: %s", e.getMessage());
+                    }
+                    return new Problem(503, "Service Unavailable",
+                            "agent-runtime, which checks sign-ins, cannot be asked right now; try again in a moment");
+                });
     }
 
     /** Forgets what the runtime said of the token (its sign-in moved or ended). */
