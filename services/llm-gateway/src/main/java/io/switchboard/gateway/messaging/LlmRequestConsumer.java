@@ -59,7 +59,8 @@ public class LlmRequestConsumer {
     /**
      * Calls taken at once, streaming or waiting for a stream slot; beyond it, requests wait in Kafka, unread. A call
      * waiting for a slot hears keep-alives, as one whose model is silent does: silent for 15 s, its requester would
-     * take it for lost and ask again (when it waited unread behind 1,024 slow streams).
+     * take it for lost and ask again (when it waited unread behind 1,024 slow streams). Its wait counts in the call's
+     * latency, as the requester sees it; one still waiting when a clean stop's drain ends is not answered.
      */
     static final int MAX_TAKEN = 4096;
     /** How long a text delta waits for the next to go out with it. */
