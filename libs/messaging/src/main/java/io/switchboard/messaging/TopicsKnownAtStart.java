@@ -1,0 +1,60 @@
+package io.switchboard.messaging;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.PartitionInfo;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * Has every Kafka producer of the service ask for its topic's partitions as the service starts (again every second
+ * until the broker has the topic), instead of at its first send. A producer that does not know its topic waits for
+ * it in {@code send}, on the channel's one sending thread, for up to {@code max.block.ms}: with the broker away, a
+ * burst of records queued behind such a send waited half a second each, and a fresh platform's first 2,000 model
+ * calls through a 25 s broker hang had about 1,000 replies go silent and asked again, where a platform that had sent
+ * before had none (its producer took the records at once and gave each up after {@code delivery.timeout.ms}, and the
+ * callers sent them again).
+ */
+@ApplicationScoped
+public class TopicsKnownAtStart {
+    private static final Duration AGAIN = Duration.ofSeconds(1);
+
+    private final List<Cancellable> asking = new CopyOnWriteArrayList<>();
+
+    /** After SmallRye's start-up (an observer's default priority comes after the library's), so its sinks exist. */
+    void start(@Observes StartupEvent start, KafkaClientService kafka, Config config) {
+        for (String channel : kafka.getProducerChannels()) {
+            KafkaProducer<?, ?> producer = kafka.getProducer(channel);
+            if (producer == null || producer.unwrap() == null) { // a lazy client makes its producer at its first send
+                continue;
+            }
+            String topic = config.getOptionalValue("mp.messaging.outgoing." + channel + ".topic", String.class)
+                    .orElse(channel);
+            asking.add(learn(producer.unwrap(), topic).subscribe().with(partitions -> { }, failure -> { }));
+        }
+    }
+
+    void stop(@Observes ShutdownEvent stop) {
+        asking.forEach(Cancellable::cancel);
+    }
+
+    /**
+     * The partitions of {@code topic}, once {@code producer} knows them (asked off the caller's thread, as the client
+     * blocks for up to {@code max.block.ms}, and asked again every second until they are known).
+     */
+    static Uni<List<PartitionInfo>> learn(Producer<?, ?> producer, String topic) {
+        return Uni.createFrom().item(() -> producer.partitionsFor(topic))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure().retry().withBackOff(AGAIN, AGAIN).indefinitely();
+    }
+}
