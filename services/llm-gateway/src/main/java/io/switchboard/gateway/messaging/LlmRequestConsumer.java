@@ -8,6 +8,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.switchboard.api.Drain;
 import io.switchboard.contracts.llm.LlmCancel;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,7 +69,8 @@ public class LlmRequestConsumer {
     static final Duration COALESCE = Duration.ofMillis(2);
     /**
      * How long the model may be silent before the requester hears that the call goes on ({@code KeepAlive}): between
-     * this and half as much again. The runtime gives a reply silent for 15 s up as lost ({@code reply.timeout}).
+     * this and half as much again. The runtime gives a reply silent for 15 s up as lost
+     * ({@code switchboard.llm.reply-silence}).
      */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(5);
     private static final ProviderEvent END = new ProviderEvent.Finish("<end>");
@@ -79,6 +82,12 @@ public class LlmRequestConsumer {
     private final CallRecorder recorder;
     /** Calls from Kafka in flight here, by request id: what stops each one. */
     private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
+    /**
+     * The records being answered here, by partition and offset. One read again while it still is (this replica's
+     * partitions taken back in a rebalance, as after a broker hang, before its offset was committed) is not answered
+     * twice: its requester took the two replies, both from this replica, for one with chunks missing, and asked again.
+     */
+    private final Set<String> answering = ConcurrentHashMap.newKeySet();
     /** Requests taken here and not yet answered to the end: streaming, or acked and waiting for a stream slot. */
     private final AtomicInteger replying = new AtomicInteger();
     /** The upstream calls streaming; a call waits here, in arrival order, for one to end. */
@@ -143,6 +152,11 @@ public class LlmRequestConsumer {
                             new IllegalArgumentException("not a valid LlmRequest")))
                     .onItem().transformToMulti(x -> Multi.createFrom().empty());
         }
+        String record = request.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(kafka -> kafka.getPartition() + "@" + kafka.getOffset()).orElse(null);
+        if (record != null && !answering.add(record)) {
+            return Multi.createFrom().empty(); // read again while answered here: the first answer goes on
+        }
         Metadata routing = request.getMetadata();
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(payload.requestId()).addHeaders(new RecordHeader(LlmChunk.REPLICA_HEADER, REPLICA)).build();
@@ -167,7 +181,12 @@ public class LlmRequestConsumer {
                     });
                     return Multi.createFrom().iterable(chunks.failed(failure));
                 })
-                .onTermination().invoke(() -> recorder.record(meter))
+                .onTermination().invoke(() -> {
+                    recorder.record(meter);
+                    if (record != null) {
+                        answering.remove(record);
+                    }
+                })
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
     }
 
