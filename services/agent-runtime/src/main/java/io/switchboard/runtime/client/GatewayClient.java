@@ -15,6 +15,7 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
 import io.switchboard.messaging.KafkaBacklog;
 import io.switchboard.messaging.RepliesListening;
+import io.switchboard.messaging.ReplySilence;
 import io.switchboard.traces.SessionTraces;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 /**
  * Calls llm-gateway over Kafka request-reply. The reply stream ends after the terminal chunk (request-reply cannot
  * know where a stream ends), and a gap in the chunks' seq is reported as a failure instead of a shorter answer.
- * The reply topic's idle timeout ({@code reply.timeout}) bounds the wait for each chunk; the gateway sends keep-alives
- * while the model is silent, so a reply that goes silent was lost with its gateway replica ({@link ReplyLost}). A reply
+ * A reply silent for {@code switchboard.llm.reply-silence} once Kafka has taken its request (before its first chunk or
+ * between two) was lost with its gateway replica ({@link ReplyLost}): the gateway sends keep-alives while the model is
+ * silent ({@link ReplySilence}; SmallRye's own {@code reply.timeout}, counted from the send, is a backstop). A reply
  * that starts over at chunk 0 was read again by another replica: its chunks go on from there. Two replicas answering
  * the same request at once are told apart by their chunks' header: the first is kept ({@link ReplyReplica}).
  */
@@ -41,16 +43,16 @@ public class GatewayClient {
     /** Model calls waiting for Kafka to take them: beyond what the channel holds, a call is {@link NotSent}. */
     private final KafkaBacklog sending = new KafkaBacklog();
 
-    private final Duration replyTimeout;
+    private final Duration replySilence;
 
     public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
                          @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels,
                          @Identifier(RepliesListening.NAME) RepliesListening replies,
-                         @ConfigProperty(name = "mp.messaging.outgoing.llm-requests.reply.timeout") long replyTimeoutMs) {
+                         @ConfigProperty(name = "switchboard.llm.reply-silence") Duration replySilence) {
         this.requests = requests;
         this.cancels = cancels;
         this.replies = replies;
-        this.replyTimeout = Duration.ofMillis(replyTimeoutMs);
+        this.replySilence = replySilence;
     }
 
 
@@ -63,11 +65,12 @@ public class GatewayClient {
         Multi<LlmChunk> answer = Multi.createFrom().deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             ReplyReplica replica = new ReplyReplica();
-            return untilLast(Multi.createFrom().deferred(() -> requests.requestMulti(sending.admit(message)))
+            String silent = "no reply chunk (nor keep-alive) for " + replySilence.toSeconds() + " s";
+            return untilLast(Multi.createFrom().deferred(() -> ReplySilence.watch(sending.admit(message),
+                            requests::requestMulti, replySilence, () -> new ReplyLost(silent)))
                     .filter(reply -> replica.takes(replicaOf(reply), reply.getPayload().seq(), System.nanoTime()))
                     .map(reply -> inOrder(reply.getPayload(), expected, request.requestId())))
-                    .onFailure(KafkaRequestReplyTimeoutException.class).transform(silent -> new ReplyLost(
-                            "no reply chunk (nor keep-alive) for " + replyTimeout.toSeconds() + " s"))
+                    .onFailure(KafkaRequestReplyTimeoutException.class).transform(backstop -> new ReplyLost(silent))
                     // the send's own failure: the producer gave up on the record (delivery.timeout.ms), or the
                     // channel was full; after a reply (the record written, its acknowledgement lost) it is a reply
                     // cut short

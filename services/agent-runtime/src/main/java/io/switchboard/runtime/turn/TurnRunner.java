@@ -526,8 +526,9 @@ public class TurnRunner {
         }
 
         /**
-         * A reply lost with the gateway replica serving it (silent for {@code reply.timeout}) is asked once more,
-         * under a new request id; one that starts over (read again by another replica) is taken from its new start.
+         * A reply lost with the gateway replica serving it (silent for {@code switchboard.llm.reply-silence} once
+         * Kafka took the request) is asked once more, under a new request id; one that starts over (read again by
+         * another replica) is taken from its new start.
          * Either way what streamed of it is void ({@code TurnResumed}), as after a runner's crash. A request Kafka
          * did not take (the broker away) is sent again every second until it does, within the turn's time limit.
          */

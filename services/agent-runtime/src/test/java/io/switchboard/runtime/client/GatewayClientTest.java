@@ -14,6 +14,7 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.messaging.KafkaBacklog;
 import io.switchboard.messaging.RepliesListening;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -22,16 +23,17 @@ import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
-/**
- * Model calls waiting for Kafka (the broker away) beyond what the channel holds are {@link GatewayClient.NotSent}, which
- * their turns send again every second, not a failure that ends the turn (SmallRye's emitter overflowing past the Kafka
- * sink's 1,024 records in flight, which the turn took for the gateway being unavailable).
- */
-class GatewayBacklogTest {
+/** The model-call client against a request-reply channel that holds its requests as Kafka's sink does. */
+class GatewayClientTest {
     /** The requests sent to the channel, waiting for Kafka to confirm (ack) or refuse (nack) them. */
     private final List<Message<LlmRequest>> inFlight = new ArrayList<>();
-    private final GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), 15_000);
+    private final GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), Duration.ofSeconds(15));
 
+    /**
+     * Model calls waiting for Kafka (the broker away) beyond what the channel holds are {@link GatewayClient.NotSent},
+     * which their turns send again every second, not a failure that ends the turn (SmallRye's emitter overflowing past
+     * the Kafka sink's 1,024 records in flight, which the turn took for the gateway being unavailable).
+     */
     @Test
     void aCallBeyondWhatTheChannelHoldsIsNotSentAndOneKafkaTakesMakesRoom() {
         List<AssertSubscriber<LlmChunk>> waiting = new ArrayList<>();
@@ -51,6 +53,24 @@ class GatewayBacklogTest {
 
         inFlight.get(1).nack(new IllegalStateException("expired")); // Kafka gave one up
         call().assertNotTerminated();
+    }
+
+    /**
+     * A reply's silence counts from when Kafka took the request: one that waited for Kafka (the broker away) still has
+     * the whole silence to be answered in, and one silent that long after is lost (and asked again by its turn).
+     */
+    @Test
+    void aReplyIsSilentOnlyOnceKafkaHasTakenItsRequest() throws Exception {
+        GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), Duration.ofSeconds(1));
+        String id = UUID.randomUUID().toString();
+        AssertSubscriber<LlmChunk> reply = gateway.stream(LlmRequest.of(id, id, id, "sim",
+                List.of(ChatMessage.user("hello")), List.of()), Context.root())
+                .subscribe().withSubscriber(AssertSubscriber.create(10));
+        Thread.sleep(2_000);
+        reply.assertNotTerminated();
+
+        inFlight.get(0).ack();
+        reply.awaitFailure(Duration.ofSeconds(10)).assertFailedWith(GatewayClient.ReplyLost.class, "for 1 s");
     }
 
     private AssertSubscriber<LlmChunk> call() {
@@ -81,14 +101,14 @@ class GatewayBacklogTest {
 
     @SuppressWarnings("unchecked")
     private static MutinyEmitter<LlmCancel> cancels() {
-        return (MutinyEmitter<LlmCancel>) Proxy.newProxyInstance(GatewayBacklogTest.class.getClassLoader(),
+        return (MutinyEmitter<LlmCancel>) Proxy.newProxyInstance(GatewayClientTest.class.getClassLoader(),
                 new Class<?>[] {MutinyEmitter.class}, (proxy, method, args) -> null);
     }
 
     /** A reply reader that holds its partitions. */
     private static RepliesListening listening() {
         RepliesListening listening = new RepliesListening();
-        Consumer<?, ?> consumer = (Consumer<?, ?>) Proxy.newProxyInstance(GatewayBacklogTest.class.getClassLoader(),
+        Consumer<?, ?> consumer = (Consumer<?, ?>) Proxy.newProxyInstance(GatewayClientTest.class.getClassLoader(),
                 new Class<?>[] {Consumer.class}, (proxy, method, args) -> 0L); // position(): the end is at 0
         listening.onPartitionsAssigned(consumer, List.of(new TopicPartition("llm.replies", 0)));
         return listening;

@@ -14,11 +14,13 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
 import io.switchboard.messaging.KafkaBacklog;
 import io.switchboard.messaging.RepliesListening;
+import io.switchboard.messaging.ReplySilence;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -31,8 +33,9 @@ import org.jboss.logging.Logger;
  * <ul>
  *   <li>a request Kafka did not take (the broker away: its 10 s delivery timeout, under the reply's 30 s) is sent
  *   again every second until Kafka takes it, so a judge waits out an outage as long as its case allows;</li>
- *   <li>a reply silent for {@code reply.timeout} (the gateway sends keep-alives while the model is silent) was lost
- *   with its gateway replica: the call is asked once more, under a new id;</li>
+ *   <li>a reply silent for {@code switchboard.llm.reply-silence} once Kafka has taken its request (the gateway sends
+ *   keep-alives while the model is silent; {@link ReplySilence}) was lost with its gateway replica: the call is asked
+ *   once more, under a new id;</li>
  *   <li>a call given up on (silent, cut short, or no longer wanted) is cancelled on {@code llm.cancels}, so a gateway
  *   still serving it closes the upstream call instead of running it to its end and billing it.</li>
  * </ul>
@@ -50,12 +53,16 @@ public class GatewayClient {
     /** Calls waiting for Kafka to take them: beyond what the channel holds, a call is not sent (and sent again). */
     private final KafkaBacklog sending = new KafkaBacklog();
 
+    private final Duration replySilence;
+
     public GatewayClient(@Channel("llm-requests") KafkaRequestReply<LlmRequest, LlmChunk> requests,
                          @Channel("llm-cancels") MutinyEmitter<LlmCancel> cancels,
-                         @Identifier(RepliesListening.NAME) RepliesListening replies) {
+                         @Identifier(RepliesListening.NAME) RepliesListening replies,
+                         @ConfigProperty(name = "switchboard.llm.reply-silence") Duration replySilence) {
         this.requests = requests;
         this.cancels = cancels;
         this.replies = replies;
+        this.replySilence = replySilence;
     }
 
     /** The model's answer and what it cost in tokens. */
@@ -77,12 +84,12 @@ public class GatewayClient {
     }
 
     /**
-     * The request's send failed after its reply began (written after all, its acknowledgement lost): the reply is taken
-     * for lost, as a silent one is.
+     * The reply was silent too long, or the request's send failed after its reply began (written after all, its
+     * acknowledgement lost): either way it is taken for lost.
      */
     static final class ReplyLost extends RuntimeException {
-        ReplyLost(Throwable cause) {
-            super("the request's send failed after its reply began: " + cause.getMessage(), cause, false, false);
+        ReplyLost(String message, Throwable cause) {
+            super(message, cause, false, false);
         }
     }
 
@@ -124,7 +131,8 @@ public class GatewayClient {
             AtomicBoolean replied = new AtomicBoolean();
             AtomicBoolean over = new AtomicBoolean(); // the gateway ended the call, or Kafka refused it
             ReplyReplica replica = new ReplyReplica();
-            Cancellable reply = requests.requestMulti(message)
+            Cancellable reply = ReplySilence.watch(message, requests::requestMulti, replySilence, () -> new ReplyLost(
+                            "no reply chunk (nor keep-alive) for " + replySilence.toSeconds() + " s", null))
                     .filter(chunk -> replica.takes(replicaOf(chunk), chunk.getPayload().seq(), System.nanoTime()))
                     .map(Message::getPayload).subscribe().with(
                     chunk -> {
@@ -158,7 +166,8 @@ public class GatewayClient {
                             over.set(true);
                             done.fail(new NotSent(failure));
                         } else { // written after all, its acknowledgement lost: asked again, as if silent
-                            done.fail(new ReplyLost(failure));
+                            done.fail(new ReplyLost("the request's send failed after its reply began: "
+                                    + failure.getMessage(), failure));
                         }
                     },
                     () -> done.fail(new Failed("the reply ended without a finish")));
