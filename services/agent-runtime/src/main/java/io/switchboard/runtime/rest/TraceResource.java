@@ -11,6 +11,7 @@ import io.switchboard.auth.Role;
 import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.messaging.ModelCalls;
 import io.switchboard.runtime.client.GatewayClient;
 import io.switchboard.runtime.repository.Session;
 import io.switchboard.runtime.repository.SessionRepository;
@@ -176,7 +177,7 @@ public class TraceResource {
                 // its own trace: a replay is no part of the session
                 return gateway.stream(request, Context.root()).invoke(folder::add).collect().last()
                         .map(x -> folder.outcome())
-                        .onFailure(GatewayClient.NotSent.class).transform(e -> Problem.unavailable(
+                        .onFailure(ModelCalls.NotSent.class).transform(e -> Problem.unavailable(
                                 "Kafka, which carries the call to llm-gateway, did not take it; try again",
                                 Unavailable.RETRY_AFTER));
             }).map(outcome -> answer(replayId, model, outcome, started));

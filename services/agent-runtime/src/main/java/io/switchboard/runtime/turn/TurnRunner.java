@@ -28,6 +28,7 @@ import io.switchboard.contracts.llm.GenerationSettings;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ToolCall;
+import io.switchboard.messaging.ModelCalls;
 import io.switchboard.runtime.client.GatewayClient;
 import io.switchboard.runtime.config.RuntimeConfig;
 import io.switchboard.runtime.context.ContextWindow;
@@ -535,13 +536,13 @@ public class TurnRunner {
         private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain) {
             AtomicBoolean told = new AtomicBoolean();
             return Uni.createFrom().deferred(() -> attempt(request, mayAskAgain))
-                    .onFailure(GatewayClient.NotSent.class).invoke(failure -> {
+                    .onFailure(ModelCalls.NotSent.class).invoke(failure -> {
                         if (!told.getAndSet(true)) {
                             inTurn(() -> LOG.warnf("model call %s could not be sent (%s): sending it again every"
                                     + " second until Kafka takes it", request.requestId(), failure.getMessage()));
                         }
                     })
-                    .onFailure(GatewayClient.NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER)
+                    .onFailure(ModelCalls.NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER)
                     .indefinitely();
         }
 
@@ -569,10 +570,10 @@ public class TurnRunner {
                     })
                     .collect().last().map(x -> folder.get().outcome())
                     .onFailure().recoverWithUni(failure -> {
-                        if (failure instanceof GatewayClient.NotSent) {
+                        if (failure instanceof ModelCalls.NotSent) {
                             return Uni.createFrom().failure(failure); // sent again by stream()
                         }
-                        if (mayAskAgain && failure instanceof GatewayClient.ReplyLost) {
+                        if (mayAskAgain && failure instanceof ModelCalls.ReplyLost) {
                             inTurn(() -> LOG.warnf("the reply to model call %s was lost (%s): asking again",
                                     request.requestId(), failure.getMessage()));
                             if (streamed.get()) {

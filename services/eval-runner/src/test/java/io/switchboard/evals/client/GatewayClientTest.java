@@ -34,7 +34,8 @@ class GatewayClientTest {
     /** The requests sent to the channel, in order, each with its stream of replies. */
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private final List<String> cancelled = new CopyOnWriteArrayList<>();
-    private final GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), Duration.ofSeconds(30));
+    private final GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(),
+            Duration.ofSeconds(30));
 
     private record Sent(LlmRequest request, MultiEmitter<? super Message<LlmChunk>> replies) {
     }

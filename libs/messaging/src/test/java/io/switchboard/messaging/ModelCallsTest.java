@@ -1,8 +1,7 @@
-package io.switchboard.runtime.client;
+package io.switchboard.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -11,8 +10,6 @@ import io.switchboard.contracts.llm.ChatMessage;
 import io.switchboard.contracts.llm.LlmCancel;
 import io.switchboard.contracts.llm.LlmChunk;
 import io.switchboard.contracts.llm.LlmRequest;
-import io.switchboard.messaging.KafkaBacklog;
-import io.switchboard.messaging.RepliesListening;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,13 +21,13 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
 /** The model-call client against a request-reply channel that holds its requests as Kafka's sink does. */
-class GatewayClientTest {
+class ModelCallsTest {
     /** The requests sent to the channel, waiting for Kafka to confirm (ack) or refuse (nack) them. */
     private final List<Message<LlmRequest>> inFlight = new ArrayList<>();
-    private final GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), Duration.ofSeconds(15));
+    private final ModelCalls calls = new ModelCalls(requests(), cancels(), listening(), Duration.ofSeconds(15));
 
     /**
-     * Model calls waiting for Kafka (the broker away) beyond what the channel holds are {@link GatewayClient.NotSent},
+     * Model calls waiting for Kafka (the broker away) beyond what the channel holds are {@link ModelCalls.NotSent},
      * which their turns send again every second, not a failure that ends the turn (SmallRye's emitter overflowing past
      * the Kafka sink's 1,024 records in flight, which the turn took for the gateway being unavailable).
      */
@@ -43,13 +40,13 @@ class GatewayClientTest {
         assertThat(inFlight).hasSize(KafkaBacklog.MAX);
         waiting.forEach(AssertSubscriber::assertNotTerminated);
 
-        call().assertFailedWith(GatewayClient.NotSent.class);
+        call().assertFailedWith(ModelCalls.NotSent.class);
         assertThat(inFlight).hasSize(KafkaBacklog.MAX); // never reached the channel
 
         inFlight.get(0).ack(); // Kafka took one
         call().assertNotTerminated();
         assertThat(inFlight).hasSize(KafkaBacklog.MAX + 1);
-        call().assertFailedWith(GatewayClient.NotSent.class);
+        call().assertFailedWith(ModelCalls.NotSent.class);
 
         inFlight.get(1).nack(new IllegalStateException("expired")); // Kafka gave one up
         call().assertNotTerminated();
@@ -61,22 +58,22 @@ class GatewayClientTest {
      */
     @Test
     void aReplyIsSilentOnlyOnceKafkaHasTakenItsRequest() throws Exception {
-        GatewayClient gateway = new GatewayClient(requests(), cancels(), listening(), Duration.ofSeconds(1));
+        ModelCalls silentAfterASecond = new ModelCalls(requests(), cancels(), listening(), Duration.ofSeconds(1));
         String id = UUID.randomUUID().toString();
-        AssertSubscriber<LlmChunk> reply = gateway.stream(LlmRequest.of(id, id, id, "sim",
-                List.of(ChatMessage.user("hello")), List.of()), Context.root())
+        AssertSubscriber<LlmChunk> reply = silentAfterASecond.stream(LlmRequest.of(id, id, id, "sim",
+                List.of(ChatMessage.user("hello")), List.of()))
                 .subscribe().withSubscriber(AssertSubscriber.create(10));
         Thread.sleep(2_000);
         reply.assertNotTerminated();
 
         inFlight.get(0).ack();
-        reply.awaitFailure(Duration.ofSeconds(10)).assertFailedWith(GatewayClient.ReplyLost.class, "for 1 s");
+        reply.awaitFailure(Duration.ofSeconds(10)).assertFailedWith(ModelCalls.ReplyLost.class, "for 1 s");
     }
 
     private AssertSubscriber<LlmChunk> call() {
         String id = UUID.randomUUID().toString();
-        return gateway.stream(LlmRequest.of(id, id, id, "sim", List.of(ChatMessage.user("hello")), List.of()),
-                Context.root()).subscribe().withSubscriber(AssertSubscriber.create(10));
+        return calls.stream(LlmRequest.of(id, id, id, "sim", List.of(ChatMessage.user("hello")), List.of()))
+                .subscribe().withSubscriber(AssertSubscriber.create(10));
     }
 
     /**
@@ -101,14 +98,14 @@ class GatewayClientTest {
 
     @SuppressWarnings("unchecked")
     private static MutinyEmitter<LlmCancel> cancels() {
-        return (MutinyEmitter<LlmCancel>) Proxy.newProxyInstance(GatewayClientTest.class.getClassLoader(),
+        return (MutinyEmitter<LlmCancel>) Proxy.newProxyInstance(ModelCallsTest.class.getClassLoader(),
                 new Class<?>[] {MutinyEmitter.class}, (proxy, method, args) -> null);
     }
 
     /** A reply reader that holds its partitions. */
     private static RepliesListening listening() {
         RepliesListening listening = new RepliesListening();
-        Consumer<?, ?> consumer = (Consumer<?, ?>) Proxy.newProxyInstance(GatewayClientTest.class.getClassLoader(),
+        Consumer<?, ?> consumer = (Consumer<?, ?>) Proxy.newProxyInstance(ModelCallsTest.class.getClassLoader(),
                 new Class<?>[] {Consumer.class}, (proxy, method, args) -> 0L); // position(): the end is at 0
         listening.onPartitionsAssigned(consumer, List.of(new TopicPartition("llm.replies", 0)));
         return listening;

@@ -1,4 +1,4 @@
-package io.switchboard.runtime.client;
+package io.switchboard.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,19 +13,19 @@ class ReplyOrderTest {
     @Test
     void aReplyThatStartsOverIsTakenFromItsStart() {
         AtomicInteger expected = new AtomicInteger();
-        GatewayClient.inOrder(text(0), expected, "r");
-        GatewayClient.inOrder(text(1), expected, "r");
-        assertThat(GatewayClient.inOrder(text(0), expected, "r").seq()).isZero();
-        assertThat(GatewayClient.inOrder(text(1), expected, "r").seq()).isEqualTo(1);
+        ModelCalls.inOrder(text(0), expected, "r");
+        ModelCalls.inOrder(text(1), expected, "r");
+        assertThat(ModelCalls.inOrder(text(0), expected, "r").seq()).isZero();
+        assertThat(ModelCalls.inOrder(text(1), expected, "r").seq()).isEqualTo(1);
     }
 
     @Test
     void aGapLosesTheReply() {
         AtomicInteger expected = new AtomicInteger();
-        GatewayClient.inOrder(text(0), expected, "r");
-        GatewayClient.inOrder(text(1), expected, "r");
-        assertThatThrownBy(() -> GatewayClient.inOrder(text(3), expected, "r"))
-                .isInstanceOf(GatewayClient.ReplyLost.class).hasMessageContaining("reply chunk 2 of r was lost");
+        ModelCalls.inOrder(text(0), expected, "r");
+        ModelCalls.inOrder(text(1), expected, "r");
+        assertThatThrownBy(() -> ModelCalls.inOrder(text(3), expected, "r"))
+                .isInstanceOf(ModelCalls.ReplyLost.class).hasMessageContaining("reply chunk 2 of r was lost");
     }
 
     private static LlmChunk text(int seq) {
