@@ -58,16 +58,17 @@ public final class ModelCalls {
 
     /** Streams the reply to {@code request}, up to and including its terminal chunk. */
     public Multi<LlmChunk> stream(LlmRequest request) {
-        String silent = "no reply chunk (nor keep-alive) for " + replySilence.toSeconds() + " s";
+        String silenceMessage = "no reply chunk (nor keep-alive) for " + replySilence.toSeconds() + " s";
         Multi<LlmChunk> answer = Multi.createFrom().deferred(() -> {
             AtomicInteger expected = new AtomicInteger();
             ReplyReplica replica = new ReplyReplica();
             return untilLast(Multi.createFrom().deferred(() -> ReplySilence.watch(sending.admit(Message.of(request)),
-                            requests::requestMulti, replySilence, () -> new ReplyLost(silent)))
+                            requests::requestMulti, replySilence, () -> new ReplyLost(silenceMessage)))
                     .filter(reply -> replica.takes(replicaOf(reply), reply.getPayload().seq(), System.nanoTime()))
                     .map(reply -> inOrder(reply.getPayload(), expected, request.requestId())))
                     // SmallRye's own timeout, counted from the send: a backstop
-                    .onFailure(KafkaRequestReplyTimeoutException.class).transform(backstop -> new ReplyLost(silent))
+                    .onFailure(KafkaRequestReplyTimeoutException.class).transform(backstop -> new ReplyLost(
+                            "no reply within the reply.timeout of the request's send"))
                     // the send's own failure: the producer gave up on the record (delivery.timeout.ms), or the
                     // channel was full; after a reply (the record written, its acknowledgement lost) it is a reply
                     // cut short

@@ -25,13 +25,13 @@ public final class ReplySilence {
     }
 
     /**
-     * What {@code send} answers to {@code request}, failed with {@code silent} once nothing has come for
+     * What {@code send} answers to {@code request}, failed with {@code onSilence} once nothing has come for
      * {@code silence} after Kafka took the request. The request's own ack still runs.
      */
     public static <R, T> Multi<T> watch(Message<R> request, Function<Message<R>, Multi<T>> send, Duration silence,
-                                        Supplier<? extends Throwable> silent) {
+                                        Supplier<? extends Throwable> onSilence) {
         return Multi.createFrom().emitter(emitter -> {
-            Watch watch = new Watch(emitter, silence.toNanos(), silent);
+            Watch watch = new Watch(emitter, silence.toNanos(), onSilence);
             Cancellable replies = send.apply(request.withAck(() -> {
                 watch.heard();
                 return request.ack();
@@ -50,16 +50,16 @@ public final class ReplySilence {
     private static final class Watch {
         private final MultiEmitter<?> emitter;
         private final long silenceNanos;
-        private final Supplier<? extends Throwable> silent;
+        private final Supplier<? extends Throwable> onSilence;
         private final AtomicBoolean armed = new AtomicBoolean();
         private volatile long lastHeard;
         private volatile boolean stopped;
         private volatile ScheduledFuture<?> timer;
 
-        Watch(MultiEmitter<?> emitter, long silenceNanos, Supplier<? extends Throwable> silent) {
+        Watch(MultiEmitter<?> emitter, long silenceNanos, Supplier<? extends Throwable> onSilence) {
             this.emitter = emitter;
             this.silenceNanos = silenceNanos;
-            this.silent = silent;
+            this.onSilence = onSilence;
         }
 
         void heard() {
@@ -76,10 +76,13 @@ public final class ReplySilence {
             }
             long quiet = System.nanoTime() - lastHeard;
             if (quiet >= silenceNanos) {
-                emitter.fail(silent.get());
+                emitter.fail(onSilence.get());
             } else {
                 timer = Infrastructure.getDefaultWorkerPool().schedule(this::check, silenceNanos - quiet,
                         TimeUnit.NANOSECONDS);
+                if (stopped) { // stopped meanwhile, after it looked at the timer
+                    timer.cancel(false);
+                }
             }
         }
 

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
 
 /**
  * Has every Kafka producer of the service ask for its topic's partitions as the service starts (again every second
@@ -27,7 +29,8 @@ import org.eclipse.microprofile.config.Config;
  */
 @ApplicationScoped
 public class TopicsKnownAtStart {
-    private static final Duration AGAIN = Duration.ofSeconds(1);
+    private static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(1);
+    private static final Logger LOG = Logger.getLogger(TopicsKnownAtStart.class);
 
     private final List<Cancellable> asking = new CopyOnWriteArrayList<>();
 
@@ -40,7 +43,9 @@ public class TopicsKnownAtStart {
             }
             String topic = config.getOptionalValue("mp.messaging.outgoing." + channel + ".topic", String.class)
                     .orElse(channel);
-            asking.add(learn(producer.unwrap(), topic).subscribe().with(partitions -> { }, failure -> { }));
+            asking.add(learn(producer.unwrap(), topic).subscribe().with(partitions -> { }, failure -> LOG.warnf(
+                    "the producer of %s could not learn the partitions of %s (it will at its first send): %s",
+                    channel, topic, failure.getMessage())));
         }
     }
 
@@ -49,12 +54,14 @@ public class TopicsKnownAtStart {
     }
 
     /**
-     * The partitions of {@code topic}, once {@code producer} knows them (asked off the caller's thread, as the client
-     * blocks for up to {@code max.block.ms}, and asked again every second until they are known).
+     * The partitions of {@code topic}, once {@code producer} knows them: asked off the caller's thread, as the client
+     * blocks for up to {@code max.block.ms}, and asked again every second while the broker does not answer or has no
+     * such topic yet (a first start makes the topics beside the services). Any other failure (not allowed to describe
+     * the topic, the producer closed) ends the asking.
      */
     static Uni<List<PartitionInfo>> learn(Producer<?, ?> producer, String topic) {
         return Uni.createFrom().item(() -> producer.partitionsFor(topic))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .onFailure().retry().withBackOff(AGAIN, AGAIN).indefinitely();
+                .onFailure(TimeoutException.class).retry().withBackOff(ASK_AGAIN_AFTER, ASK_AGAIN_AFTER).indefinitely();
     }
 }

@@ -7,7 +7,9 @@ import io.switchboard.contracts.llm.LlmChunk;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** A reply's chunks come in order; one that starts over is taken from its start; a gap loses the reply (asked again). */
+/**
+ * A reply's chunks come in order; one that starts over is taken from its start; a gap loses the reply (asked again).
+ */
 class ReplyOrderTest {
 
     @Test

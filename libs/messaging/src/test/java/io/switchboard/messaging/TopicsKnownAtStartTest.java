@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.LIST;
 
 import io.switchboard.testing.EmbeddedKafka;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
@@ -64,7 +65,11 @@ class TopicsKnownAtStartTest {
                         if (method.getName().equals("partitionsFor")) {
                             askedTwice.countDown();
                         }
-                        return method.invoke(real, args);
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause(); // as the producer throws it
+                        }
                     });
             CompletableFuture<List<PartitionInfo>> learned =
                     TopicsKnownAtStart.learn(counting, TOPIC).subscribe().asCompletionStage();

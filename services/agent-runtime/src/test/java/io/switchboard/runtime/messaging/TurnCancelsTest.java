@@ -49,7 +49,7 @@ class TurnCancelsTest {
                         + "\",\"turnId\":\"" + turn + "\",\"reason\":\"stopped elsewhere\",\"schemaVersion\":1}"))
                         .get();
             }
-            // well within a lease renewal (5 s), and long before the reply timeout (15 s) would end the wait
+            // well within a lease renewal (5 s), and long before the reply's allowed silence (15 s) would end the wait
             await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> asAdmin().get("/api/sessions/" + session)
                     .then().statusCode(200).body("turns[0].status", equalTo("cancelled")));
         }

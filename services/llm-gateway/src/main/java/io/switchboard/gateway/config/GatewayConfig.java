@@ -220,7 +220,7 @@ public interface GatewayConfig {
 
         /**
          * How long a stopping replica lets the calls under way go on to their end: first those from Kafka (its share
-         * of {@code llm.requests} waits meanwhile, so this stays under the requesters' 15 s reply timeout), then,
+         * of {@code llm.requests} waits meanwhile, so this stays under the requesters' 15 s of allowed silence), then,
          * after the shutdown delay, those through its HTTP front doors. Then they end {@code interrupted}.
          */
         @WithDefault("10s")

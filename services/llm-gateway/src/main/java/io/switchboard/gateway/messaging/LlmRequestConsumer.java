@@ -140,10 +140,11 @@ public class LlmRequestConsumer {
     }
 
     private Multi<Message<LlmChunk>> reply(Message<LlmRequest> request) {
-        return answer(request).onTermination().invoke(replying::decrementAndGet);
+        return answerOnce(request).onTermination().invoke(replying::decrementAndGet);
     }
 
-    private Multi<Message<LlmChunk>> answer(Message<LlmRequest> request) {
+    /** Answers {@code request} unless it is unreadable or this replica answers the same record already. */
+    private Multi<Message<LlmChunk>> answerOnce(Message<LlmRequest> request) {
         LlmRequest payload = request.getPayload();
         if (payload == null || payload.requestId() == null || payload.messages() == null
                 || Router.orgOf(payload) == null) {
@@ -153,11 +154,18 @@ public class LlmRequestConsumer {
                     .onItem().transformToMulti(x -> Multi.createFrom().empty());
         }
         String record = request.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(kafka -> kafka.getPartition() + "@" + kafka.getOffset()).orElse(null);
-        if (record != null && !answering.add(record)) {
+                .map(kafka -> kafka.getTopic() + "-" + kafka.getPartition() + "@" + kafka.getOffset()).orElse(null);
+        if (record == null) {
+            return answer(payload, request.getMetadata());
+        }
+        if (!answering.add(record)) {
             return Multi.createFrom().empty(); // read again while answered here: the first answer goes on
         }
-        Metadata routing = request.getMetadata();
+        return Multi.createFrom().deferred(() -> answer(payload, request.getMetadata()))
+                .onTermination().invoke(() -> answering.remove(record));
+    }
+
+    private Multi<Message<LlmChunk>> answer(LlmRequest payload, Metadata routing) {
         OutgoingKafkaRecordMetadata<String> key = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(payload.requestId()).addHeaders(new RecordHeader(LlmChunk.REPLICA_HEADER, REPLICA)).build();
         CallMeter meter = recorder.start(payload, SessionTraces.fromTraceparent(payload.traceparent()));
@@ -181,12 +189,7 @@ public class LlmRequestConsumer {
                     });
                     return Multi.createFrom().iterable(chunks.failed(failure));
                 })
-                .onTermination().invoke(() -> {
-                    recorder.record(meter);
-                    if (record != null) {
-                        answering.remove(record);
-                    }
-                })
+                .onTermination().invoke(() -> recorder.record(meter))
                 .map(chunk -> Message.of(chunk, routing).addMetadata(key));
     }
 
