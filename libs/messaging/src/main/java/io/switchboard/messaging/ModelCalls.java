@@ -1,6 +1,7 @@
 package io.switchboard.messaging;
 
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -12,7 +13,10 @@ import io.switchboard.contracts.llm.LlmRequest;
 import io.switchboard.contracts.llm.ReplyReplica;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -36,6 +40,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * its end and billing it; not a {@link NotSent} one, which is sent again under the same id.
  */
 public final class ModelCalls {
+    private static final Duration SEND_AGAIN_AFTER = Duration.ofSeconds(1);
+
     private final KafkaRequestReply<LlmRequest, LlmChunk> requests;
     private final MutinyEmitter<LlmCancel> cancels;
     private final RepliesListening replies;
@@ -78,6 +84,22 @@ public final class ModelCalls {
         return replies.held().onFailure().transform(NotSent::new).onItem().transformToMulti(x -> answer)
                 .onFailure(failure -> !(failure instanceof NotSent)).invoke(() -> cancel(request))
                 .onCancellation().invoke(() -> cancel(request));
+    }
+
+    /**
+     * {@code attempt} made again every second while Kafka does not take its request ({@link NotSent}), so its caller
+     * waits out an outage (within its own time limit); {@code firstRefusal} hears of the first refusal only (a warning
+     * once a call, not once a second).
+     */
+    public static <T> Uni<T> untilTaken(Supplier<Uni<? extends T>> attempt, Consumer<Throwable> firstRefusal) {
+        AtomicBoolean told = new AtomicBoolean();
+        return Uni.createFrom().<T>deferred(attempt)
+                .onFailure(NotSent.class).invoke(failure -> {
+                    if (!told.getAndSet(true)) {
+                        firstRefusal.accept(failure);
+                    }
+                })
+                .onFailure(NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER).indefinitely();
     }
 
     /**

@@ -90,7 +90,6 @@ public class TurnRunner {
     /** Tries of a seq reservation that fails for a passing reason: about half a minute of them. */
     static final int RESERVE_TRIES = 20;
     /** How soon a model call Kafka did not take is sent again (each try waits up to the producer's 10 s). */
-    private static final Duration SEND_AGAIN_AFTER = Duration.ofSeconds(1);
     private static final TypeReference<List<ToolCall>> TOOL_CALLS = new TypeReference<>() {
     };
 
@@ -534,16 +533,9 @@ public class TurnRunner {
          * did not take (the broker away) is sent again every second until it does, within the turn's time limit.
          */
         private Uni<LlmOutcome> stream(LlmRequest request, boolean mayAskAgain) {
-            AtomicBoolean told = new AtomicBoolean();
-            return Uni.createFrom().deferred(() -> attempt(request, mayAskAgain))
-                    .onFailure(ModelCalls.NotSent.class).invoke(failure -> {
-                        if (!told.getAndSet(true)) {
-                            inTurn(() -> LOG.warnf("model call %s could not be sent (%s): sending it again every"
-                                    + " second until Kafka takes it", request.requestId(), failure.getMessage()));
-                        }
-                    })
-                    .onFailure(ModelCalls.NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER)
-                    .indefinitely();
+            return ModelCalls.untilTaken(() -> attempt(request, mayAskAgain), failure -> inTurn(() -> LOG.warnf(
+                    "model call %s could not be sent (%s): sending it again every second until Kafka takes it",
+                    request.requestId(), failure.getMessage())));
         }
 
         private Uni<LlmOutcome> attempt(LlmRequest request, boolean mayAskAgain) {

@@ -11,7 +11,6 @@ import io.switchboard.messaging.ModelCalls;
 import io.switchboard.messaging.RepliesListening;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
@@ -29,7 +28,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class GatewayClient {
     private static final Duration LONGEST = Duration.ofMinutes(3);
-    private static final Duration SEND_AGAIN_AFTER = Duration.ofSeconds(1);
 
     private static final Logger LOG = Logger.getLogger(GatewayClient.class);
 
@@ -65,16 +63,8 @@ public class GatewayClient {
     }
 
     private Uni<Answer> untilSent(LlmRequest request) {
-        AtomicBoolean told = new AtomicBoolean(); // once a call, not once a second
-        return Uni.createFrom().deferred(() -> ask(request))
-                .onFailure(ModelCalls.NotSent.class).invoke(failure -> {
-                    if (!told.getAndSet(true)) {
-                        LOG.warnf("model call %s could not be sent (%s): sending it again every second until Kafka"
-                                + " takes it", request.requestId(), failure.getMessage());
-                    }
-                })
-                .onFailure(ModelCalls.NotSent.class).retry().withBackOff(SEND_AGAIN_AFTER, SEND_AGAIN_AFTER)
-                .indefinitely();
+        return ModelCalls.untilTaken(() -> ask(request), failure -> LOG.warnf("model call %s could not be sent (%s):"
+                + " sending it again every second until Kafka takes it", request.requestId(), failure.getMessage()));
     }
 
     private Uni<Answer> ask(LlmRequest request) {
