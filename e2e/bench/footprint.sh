@@ -82,26 +82,28 @@ run() { # run <label>
   printf '%-44s %10s   %s\n' "  to the whole answer (s)" "$(secs "$sent_at" "$answer_at")" \
     "(sim streams a word per 40 ms)"
   sleep "$SETTLE_SECONDS"
-  declare -A rss pss before
-  local name pid total_rss=0 total_pss=0
+  declare -A rss pss before used
+  local name pid total_rss=0 total_pss=0 total_used=0
   while read -r name pid; do
     rss[$name]=$(( ${rss[$name]:-0} + $(kb "$pid" VmRSS status) ))
     pss[$name]=$(( ${pss[$name]:-0} + $(kb "$pid" Pss smaps_rollup) ))
     before[$pid]=$(ticks "$pid")
   done < <(processes)
   sleep "$IDLE_SECONDS"
-  local used=0
-  for pid in "${!before[@]}"; do used=$((used + $(ticks "$pid") - ${before[$pid]})); done
-  printf '%-44s %10s %10s\n' "idle memory (MB)" "RSS" "PSS"
+  while read -r name pid; do # a PostgreSQL backend that came meanwhile counts from zero
+    used[$name]=$(( ${used[$name]:-0} + $(ticks "$pid") - ${before[$pid]:-0} ))
+  done < <(processes)
+  percent() { awk -v t="$1" -v s="$IDLE_SECONDS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * t / hz / s }'; }
+  printf '%-44s %10s %10s %10s\n' "idle (MB; CPU over ${IDLE_SECONDS} s, % of one core)" "RSS" "PSS" "CPU"
   for name in postgres kafka llm-gateway agent-runtime eval-runner admin-ui; do
     [ -n "${rss[$name]:-}" ] || continue
-    printf '  %-42s %10d %10d\n' "$name" $((rss[$name] / 1024)) $((pss[$name] / 1024))
+    printf '  %-42s %10d %10d %10s\n' "$name" $((rss[$name] / 1024)) $((pss[$name] / 1024)) \
+      "$(percent "${used[$name]:-0}")"
     total_rss=$((total_rss + rss[$name])) total_pss=$((total_pss + pss[$name]))
+    total_used=$((total_used + ${used[$name]:-0}))
   done
-  printf '%-44s %10d %10d   %s\n' "  total" $((total_rss / 1024)) $((total_pss / 1024)) "target < 1024"
-  printf '%-44s %10s   %s\n' "idle CPU over ${IDLE_SECONDS} s (% of one core)" \
-    "$(awk -v t="$used" -v s="$IDLE_SECONDS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * t / hz / s }')" \
-    "target < 3"
+  printf '%-44s %10d %10d %10s   %s\n' "  total" $((total_rss / 1024)) $((total_pss / 1024)) \
+    "$(percent "$total_used")" "targets < 1024 MB (PSS), < 3 % CPU"
   "$SB" down >/dev/null 2>&1
 }
 

@@ -10,6 +10,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.Producer;
@@ -29,6 +30,11 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class TopicsKnownAtStart {
+    /**
+     * The topics a channel sends to besides its own, named per channel: a reply goes to the topic its request names
+     * (the gateway's {@code llm-replies}: {@code llm.replies.evals} too).
+     */
+    static final String ALSO = "switchboard.kafka.also-sends-to.";
     private static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(1);
     private static final Logger LOG = Logger.getLogger(TopicsKnownAtStart.class);
 
@@ -41,12 +47,21 @@ public class TopicsKnownAtStart {
             if (producer == null || producer.unwrap() == null) { // a lazy client makes its producer at its first send
                 continue;
             }
-            String topic = config.getOptionalValue("mp.messaging.outgoing." + channel + ".topic", String.class)
-                    .orElse(channel);
-            asking.add(learn(producer.unwrap(), topic).subscribe().with(partitions -> { }, failure -> LOG.warnf(
-                    "the producer of %s could not learn the partitions of %s (it will at its first send): %s",
-                    channel, topic, failure.getMessage())));
+            for (String topic : topicsOf(channel, config)) {
+                asking.add(learn(producer.unwrap(), topic).subscribe().with(partitions -> { }, failure -> LOG.warnf(
+                        "the producer of %s could not learn the partitions of %s (it will at its first send): %s",
+                        channel, topic, failure.getMessage())));
+            }
         }
+    }
+
+    /** The topics {@code channel} sends to: its own, and those named in {@link #ALSO}. */
+    static List<String> topicsOf(String channel, Config config) {
+        List<String> topics = new ArrayList<>();
+        topics.add(config.getOptionalValue("mp.messaging.outgoing." + channel + ".topic", String.class)
+                .orElse(channel));
+        config.getOptionalValues(ALSO + channel, String.class).ifPresent(topics::addAll);
+        return topics;
     }
 
     void stop(@Observes ShutdownEvent stop) {

@@ -3,6 +3,7 @@ package io.switchboard.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.LIST;
 
+import io.smallrye.config.SmallRyeConfigBuilder;
 import io.switchboard.testing.EmbeddedKafka;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -22,11 +23,24 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
 
 /** Against a real broker in this JVM, with producers set as the services' model-call producers are. */
 class TopicsKnownAtStartTest {
     private static final String TOPIC = "llm.requests";
+
+    @Test
+    void aChannelLearnsItsOwnTopicAndThoseItAlsoSendsTo() {
+        Config config = new SmallRyeConfigBuilder().withDefaultValues(Map.of(
+                "mp.messaging.outgoing.llm-replies.topic", "llm.replies",
+                TopicsKnownAtStart.ALSO + "llm-replies", "llm.replies.evals,llm.replies.other")).build();
+
+        assertThat(TopicsKnownAtStart.topicsOf("llm-replies", config))
+                .containsExactly("llm.replies", "llm.replies.evals", "llm.replies.other");
+        assertThat(TopicsKnownAtStart.topicsOf("agent-events", config)).as("a channel named as its topic")
+                .containsExactly("agent-events");
+    }
 
     @Test
     void aProducerThatKnowsItsTopicTakesRecordsWhileTheBrokerIsAway() throws Exception {

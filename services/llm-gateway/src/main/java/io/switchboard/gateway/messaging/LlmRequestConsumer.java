@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,12 +81,8 @@ public class LlmRequestConsumer {
     private final CallRecorder recorder;
     /** Calls from Kafka in flight here, by request id: what stops each one. */
     private final Map<String, Runnable> inFlight = new ConcurrentHashMap<>();
-    /**
-     * The records being answered here, by partition and offset. One read again while it still is (this replica's
-     * partitions taken back in a rebalance, as after a broker hang, before its offset was committed) is not answered
-     * twice: its requester took the two replies, both from this replica, for one with chunks missing, and asked again.
-     */
-    private final Set<String> answering = ConcurrentHashMap.newKeySet();
+    /** What this replica took, so a record read again after a rebalance is not answered twice. */
+    private final RecordsTaken recordsTaken = new RecordsTaken();
     /** Requests taken here and not yet answered to the end: streaming, or acked and waiting for a stream slot. */
     private final AtomicInteger replying = new AtomicInteger();
     /** The upstream calls streaming; a call waits here, in arrival order, for one to end. */
@@ -121,7 +116,8 @@ public class LlmRequestConsumer {
     /**
      * A batch's requests, the batch acked at once as a whole (the throttled commit tracks a batch by its last record
      * per partition: records acked one by one would each stay in its memory). An unreadable one is still nacked on
-     * its own, to the dead-letter topic. Once a clean stop began, none: unacked, they are read again by the
+     * its own, to the dead-letter topic. A record this replica took before (read again after a rebalance) is acked
+     * and not answered again ({@link RecordsTaken}). Once a clean stop began, none: unacked, they are read again by the
      * partition's next owner. A batch taken before it is served to its last request, those still waiting for a
      * stream slot included, and the stop waits for them.
      */
@@ -134,17 +130,34 @@ public class LlmRequestConsumer {
             return List.of();
         }
         batch.ack();
-        return records.stream()
-                .<Message<LlmRequest>>map(record -> record.withAck(() -> CompletableFuture.completedFuture(null)))
-                .toList();
+        List<Message<LlmRequest>> fresh = new ArrayList<>(records.size());
+        for (KafkaRecord<String, LlmRequest> record : records) {
+            if (firstTime(record)) {
+                fresh.add(record.withAck(() -> CompletableFuture.completedFuture(null)));
+            }
+        }
+        int readAgain = records.size() - fresh.size();
+        if (readAgain > 0) {
+            replying.addAndGet(-readAgain);
+            LOG.infof("%d of %d requests read again after a rebalance, taken here before: not answered twice",
+                    readAgain, records.size());
+        }
+        return fresh;
+    }
+
+    private boolean firstTime(KafkaRecord<String, LlmRequest> record) {
+        return record.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(kafka -> recordsTaken.firstTime(kafka.getTopic(), kafka.getPartition(), kafka.getOffset(),
+                        kafka.getTimestamp().toEpochMilli()))
+                .orElse(true);
     }
 
     private Multi<Message<LlmChunk>> reply(Message<LlmRequest> request) {
-        return answerOnce(request).onTermination().invoke(replying::decrementAndGet);
+        return answerOrDeadLetter(request).onTermination().invoke(replying::decrementAndGet);
     }
 
-    /** Answers {@code request} unless it is unreadable or this replica answers the same record already. */
-    private Multi<Message<LlmChunk>> answerOnce(Message<LlmRequest> request) {
+    /** Answers {@code request}, or sends it to the dead-letter topic if it cannot be read. */
+    private Multi<Message<LlmChunk>> answerOrDeadLetter(Message<LlmRequest> request) {
         LlmRequest payload = request.getPayload();
         if (payload == null || payload.requestId() == null || payload.messages() == null
                 || Router.orgOf(payload) == null) {
@@ -153,16 +166,7 @@ public class LlmRequestConsumer {
                             new IllegalArgumentException("not a valid LlmRequest")))
                     .onItem().transformToMulti(x -> Multi.createFrom().empty());
         }
-        String record = request.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(kafka -> kafka.getTopic() + "-" + kafka.getPartition() + "@" + kafka.getOffset()).orElse(null);
-        if (record == null) {
-            return answer(payload, request.getMetadata());
-        }
-        if (!answering.add(record)) {
-            return Multi.createFrom().empty(); // read again while answered here: the first answer goes on
-        }
-        return Multi.createFrom().deferred(() -> answer(payload, request.getMetadata()))
-                .onTermination().invoke(() -> answering.remove(record));
+        return answer(payload, request.getMetadata());
     }
 
     private Multi<Message<LlmChunk>> answer(LlmRequest payload, Metadata routing) {

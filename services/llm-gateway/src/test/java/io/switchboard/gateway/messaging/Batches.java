@@ -10,31 +10,42 @@ import io.switchboard.contracts.Topics;
 import io.switchboard.contracts.llm.LlmRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
-/** Polls of {@code llm.requests} as SmallRye hands them to {@link LlmRequestConsumer#serve}: one partition's. */
+/**
+ * Polls of {@code llm.requests} as SmallRye hands them to {@link LlmRequestConsumer#serve}: one partition's. Each test
+ * takes a partition of its own, beyond those of the topic (the consumer keeps what it took by partition), so its
+ * offsets meet neither another test's nor the application's own reader's.
+ */
 final class Batches {
     private Batches() {
     }
 
-    /** The requests at offsets from {@code firstOffset}, acked through {@code commits}; a nack fails the test. */
-    static KafkaRecordBatch<String, LlmRequest> of(List<LlmRequest> requests, long firstOffset,
-                                                   KafkaCommitHandler commits) {
-        TopicPartition partition = new TopicPartition(Topics.LLM_REQUESTS, 0);
+    /**
+     * The requests at offsets from {@code firstOffset} of {@code partition}, written at {@code writtenAt} (epoch
+     * milliseconds, the records' timestamp), acked through {@code commits}; a nack fails the test.
+     */
+    static KafkaRecordBatch<String, LlmRequest> of(int partition, List<LlmRequest> requests, long firstOffset,
+                                                   long writtenAt, KafkaCommitHandler commits) {
+        TopicPartition topicPartition = new TopicPartition(Topics.LLM_REQUESTS, partition);
         List<ConsumerRecord<String, LlmRequest>> records = IntStream.range(0, requests.size())
-                .mapToObj(i -> new ConsumerRecord<>(Topics.LLM_REQUESTS, 0, firstOffset + i,
-                        requests.get(i).requestId(), requests.get(i))).toList();
+                .mapToObj(i -> new ConsumerRecord<>(Topics.LLM_REQUESTS, partition, firstOffset + i, writtenAt,
+                        TimestampType.CREATE_TIME, -1, -1, requests.get(i).requestId(), requests.get(i),
+                        new RecordHeaders(), Optional.<Integer>empty())).toList();
         KafkaFailureHandler refusing = new KafkaFailureHandler() {
             @Override
             public <K, V> Uni<Void> handle(IncomingKafkaRecord<K, V> record, Throwable reason, Metadata metadata) {
                 return Uni.createFrom().failure(new AssertionError("nacked: " + reason));
             }
         };
-        return new IncomingKafkaRecordBatch<>(new ConsumerRecords<>(Map.of(partition, records)),
+        return new IncomingKafkaRecordBatch<>(new ConsumerRecords<>(Map.of(topicPartition, records)),
                 LlmRequestConsumer.CHANNEL, 0, commits, refusing, false, false);
     }
 

@@ -55,6 +55,8 @@ class StoppingGatewayTest {
     @Inject
     Event<ShutdownDelayInitiatedEvent> shutdown;
 
+    private static final int PARTITION = 1003;
+
     private final AtomicInteger commits = new AtomicInteger();
     private long offset;
 
@@ -102,13 +104,15 @@ class StoppingGatewayTest {
 
     /** The requests as one poll of one partition, acked through a commit handler that counts. */
     private KafkaRecordBatch<String, LlmRequest> batch(List<LlmRequest> requests) {
-        KafkaRecordBatch<String, LlmRequest> batch = Batches.of(requests, offset, new KafkaCommitHandler() {
+        KafkaCommitHandler counting = new KafkaCommitHandler() {
             @Override
             public <K, V> Uni<Void> handle(IncomingKafkaRecord<K, V> record) {
                 commits.incrementAndGet();
                 return Uni.createFrom().voidItem();
             }
-        });
+        };
+        KafkaRecordBatch<String, LlmRequest> batch = Batches.of(PARTITION, requests, offset,
+                System.currentTimeMillis(), counting);
         offset += requests.size();
         return batch;
     }
