@@ -90,10 +90,13 @@ run() { # run <label>
     before[$pid]=$(ticks "$pid")
   done < <(processes)
   sleep "$IDLE_SECONDS"
-  while read -r name pid; do # a PostgreSQL backend that came meanwhile counts from zero
+  # a PostgreSQL backend that came meanwhile counts from zero; one that ended meanwhile is left out
+  while read -r name pid; do
     used[$name]=$(( ${used[$name]:-0} + $(ticks "$pid") - ${before[$pid]:-0} ))
   done < <(processes)
-  percent() { awk -v t="$1" -v s="$IDLE_SECONDS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * t / hz / s }'; }
+  percent() {
+    awk -v t="$1" -v s="$IDLE_SECONDS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", 100 * t / hz / s }'
+  }
   printf '%-44s %10s %10s %10s\n' "idle (MB; CPU over ${IDLE_SECONDS} s, % of one core)" "RSS" "PSS" "CPU"
   for name in postgres kafka llm-gateway agent-runtime eval-runner admin-ui; do
     [ -n "${rss[$name]:-}" ] || continue

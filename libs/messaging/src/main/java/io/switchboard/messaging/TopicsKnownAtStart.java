@@ -34,7 +34,7 @@ public class TopicsKnownAtStart {
      * The topics a channel sends to besides its own, named per channel: a reply goes to the topic its request names
      * (the gateway's {@code llm-replies}: {@code llm.replies.evals} too).
      */
-    static final String ALSO = "switchboard.kafka.also-sends-to.";
+    static final String ALSO_SENDS_TO = "switchboard.kafka.also-sends-to.";
     private static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(1);
     private static final Logger LOG = Logger.getLogger(TopicsKnownAtStart.class);
 
@@ -55,12 +55,12 @@ public class TopicsKnownAtStart {
         }
     }
 
-    /** The topics {@code channel} sends to: its own, and those named in {@link #ALSO}. */
+    /** The topics {@code channel} sends to: its own, and those named in {@link #ALSO_SENDS_TO}. */
     static List<String> topicsOf(String channel, Config config) {
         List<String> topics = new ArrayList<>();
         topics.add(config.getOptionalValue("mp.messaging.outgoing." + channel + ".topic", String.class)
                 .orElse(channel));
-        config.getOptionalValues(ALSO + channel, String.class).ifPresent(topics::addAll);
+        config.getOptionalValues(ALSO_SENDS_TO + channel, String.class).ifPresent(topics::addAll);
         return topics;
     }
 

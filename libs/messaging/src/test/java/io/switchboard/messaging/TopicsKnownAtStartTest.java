@@ -34,7 +34,7 @@ class TopicsKnownAtStartTest {
     void aChannelLearnsItsOwnTopicAndThoseItAlsoSendsTo() {
         Config config = new SmallRyeConfigBuilder().withDefaultValues(Map.of(
                 "mp.messaging.outgoing.llm-replies.topic", "llm.replies",
-                TopicsKnownAtStart.ALSO + "llm-replies", "llm.replies.evals,llm.replies.other")).build();
+                TopicsKnownAtStart.ALSO_SENDS_TO + "llm-replies", "llm.replies.evals,llm.replies.other")).build();
 
         assertThat(TopicsKnownAtStart.topicsOf("llm-replies", config))
                 .containsExactly("llm.replies", "llm.replies.evals", "llm.replies.other");

@@ -11,6 +11,7 @@ import io.switchboard.contracts.llm.LlmRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -21,11 +22,18 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 /**
  * Polls of {@code llm.requests} as SmallRye hands them to {@link LlmRequestConsumer#serve}: one partition's. Each test
- * takes a partition of its own, beyond those of the topic (the consumer keeps what it took by partition), so its
- * offsets meet neither another test's nor the application's own reader's.
+ * takes a partition of its own ({@link #partition}), beyond those of the topic, as the consumer keeps the records it
+ * took by partition: its offsets then meet neither another test's nor the application's own reader's.
  */
 final class Batches {
+    private static final AtomicInteger PARTITIONS = new AtomicInteger(1_000);
+
     private Batches() {
+    }
+
+    /** A partition no other test and no broker has. */
+    static int partition() {
+        return PARTITIONS.incrementAndGet();
     }
 
     /**

@@ -55,8 +55,7 @@ class StoppingGatewayTest {
     @Inject
     Event<ShutdownDelayInitiatedEvent> shutdown;
 
-    private static final int PARTITION = 1003;
-
+    private final int partition = Batches.partition();
     private final AtomicInteger commits = new AtomicInteger();
     private long offset;
 
@@ -111,7 +110,7 @@ class StoppingGatewayTest {
                 return Uni.createFrom().voidItem();
             }
         };
-        KafkaRecordBatch<String, LlmRequest> batch = Batches.of(PARTITION, requests, offset,
+        KafkaRecordBatch<String, LlmRequest> batch = Batches.of(partition, requests, offset,
                 System.currentTimeMillis(), counting);
         offset += requests.size();
         return batch;

@@ -50,7 +50,7 @@ class WaitingForAStreamSlotTest {
                         List.of(ChatMessage.user("[slow] hello")), List.of())).toList();
         String last = requests.get(requests.size() - 1).requestId();
 
-        polls.onNext(Batches.of(1002, requests, 0, System.currentTimeMillis(), Batches.accepting()));
+        polls.onNext(Batches.of(Batches.partition(), requests, 0, System.currentTimeMillis(), Batches.accepting()));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !chunksOf(replies, last).isEmpty());
         assertThat(chunksOf(replies, last).get(0)).as("while every slot is busy")
