@@ -35,10 +35,12 @@ base() {
   # busybox: a shell for entry points, wget and nc for health checks
   cp /bin/busybox "$root/bin/busybox"
   for applet in $("$root/bin/busybox" --list); do [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"; done
-  # the C libraries the runtime (and PostgreSQL's binaries) link against, from this Debian machine
+  # the C libraries the runtime (and PostgreSQL's binaries) link against, from this Debian machine (not the runtime's
+  # own, which ldd finds in $root)
   local lib
   for lib in $(find "$root/opt/java" -name '*.so' -o -name java -type f | xargs ldd 2>/dev/null \
-      | awk '$3 ~ /^\// { print $3 } $1 ~ /^\/lib64/ { print $1 }' | sort -u) /lib/x86_64-linux-gnu/libresolv.so.2; do
+      | awk '$3 ~ /^\// { print $3 } $1 ~ /^\/lib64/ { print $1 }' | grep -v "^$root/" | sort -u) \
+      /lib/x86_64-linux-gnu/libresolv.so.2; do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
   done
