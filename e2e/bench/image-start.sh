@@ -22,7 +22,8 @@ down
 podman network create "$NET" >/dev/null
 podman run -d --name "$NET-postgres" --network "$NET" --network-alias postgres -e POSTGRES_PASSWORD=bench \
   localhost/switchboard/postgres:latest >/dev/null 2>&1
-podman run -d --name "$NET-kafka" --network "$NET" --network-alias kafka localhost/switchboard/kafka:latest >/dev/null 2>&1
+podman run -d --name "$NET-kafka" --network "$NET" --network-alias kafka localhost/switchboard/kafka:latest \
+  >/dev/null 2>&1
 for i in postgres:5432 kafka:9092; do
   until podman exec "$NET-${i%%:*}" nc -w 1 127.0.0.1 "${i#*:}" </dev/null >/dev/null 2>&1; do sleep 1; done
 done
@@ -32,16 +33,24 @@ key="bench:$(head -c 32 /dev/urandom | base64)"
 
 # start <service> <extra JVM options>: prints the seconds to ready and the JVM's CPU seconds up to then
 start() {
-  local name=$NET-$1 started pid port ticks
+  local name=$NET-$1 started pid port ticks options
+  # the image's own options, and the extra ones
+  options=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' \
+    "localhost/switchboard/$1:latest" | sed -n 's/^JAVA_OPTS=//p')
   started=$(date +%s.%N)
   podman run -d --name "$name" --network "$NET" -p 127.0.0.1::8080 --memory 320m -e DB_HOST=postgres \
     -e DB_PASSWORD=bench -e KAFKA_BOOTSTRAP_SERVERS=kafka:9092 -e SWITCHBOARD_MASTER_KEYS="$key" \
-    -e SWITCHBOARD_ADMIN_TOKEN=sb_bench -e SWITCHBOARD_ADMIN_PASSWORD=bench-password \
-    -e JAVA_OPTS="-XX:MaxRAMPercentage=70 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError $2" \
-    "localhost/switchboard/$1:latest" >/dev/null 2>&1
+    -e SWITCHBOARD_ADMIN_TOKEN=sb_bench -e SWITCHBOARD_ADMIN_PASSWORD=bench-password -e JAVA_OPTS="$options $2" \
+    "localhost/switchboard/$1:latest" >/dev/null 2>&1 || { echo "could not start $1" >&2; exit 1; }
   port=$(podman port "$name" 8080 | head -1)
   pid=$(podman inspect --format '{{.State.Pid}}' "$name")
-  until curl -fsS -o /dev/null "http://$port/q/health/ready" 2>/dev/null; do sleep 0.1; done
+  until curl -fsS -o /dev/null "http://$port/q/health/ready" 2>/dev/null; do
+    if [ "$(podman inspect -f '{{.State.Running}}' "$name")" != true ] \
+        || awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a > 120) }'; then
+      echo "$1 was not ready within 120 s, or stopped:" >&2; podman logs "$name" >&2; exit 1
+    fi
+    sleep 0.1
+  done
   ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
   awk -v a="$started" -v b="$(date +%s.%N)" -v t="$ticks" -v hz="$TICKS" 'BEGIN { printf "%.1f %.1f", b - a, t / hz }'
   podman rm -f "$name" >/dev/null 2>&1
