@@ -72,6 +72,7 @@ services() {
     [ -f "$ROOT/services/$service/target/quarkus-app/quarkus-run.jar" ] || { echo "build $service first" >&2; exit 1; }
     mkdir -p "$WORK/$service"
     cp -r "$ROOT/services/$service/target/quarkus-app" "$WORK/$service/app"
+    chmod -R a+rX "$WORK/$service/app" # root's in the image: readable by the service's user whatever the umask
     cp "$ROOT/images/service.sh" "$WORK/$service/"
     build "$service" "$ROOT/images/service.Containerfile" "$WORK/$service" --build-arg "SERVICE=$service"
   done

@@ -11,7 +11,7 @@ ROUNDS=${ROUNDS:-3}
 NET=switchboard-image-start
 SERVICES=(llm-gateway agent-runtime eval-runner admin-ui)
 # podman as `./switchboard` runs it here (no systemd, no rlimits it may not set)
-export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/.switchboard/containers.conf}
+export CONTAINERS_CONF=${CONTAINERS_CONF:-${SWITCHBOARD_HOME:-$ROOT/.switchboard}/containers.conf}
 [ -f "$CONTAINERS_CONF" ] || { echo "run ./switchboard images first"; exit 1; }
 down() {
   podman rm -f -v $(podman ps -a --filter "network=$NET" --format '{{.Names}}') >/dev/null 2>&1 || true
@@ -25,7 +25,11 @@ podman run -d --name "$NET-postgres" --network "$NET" --network-alias postgres -
 podman run -d --name "$NET-kafka" --network "$NET" --network-alias kafka localhost/switchboard/kafka:latest \
   >/dev/null 2>&1
 for i in postgres:5432 kafka:9092; do
-  until podman exec "$NET-${i%%:*}" nc -w 1 127.0.0.1 "${i#*:}" </dev/null >/dev/null 2>&1; do sleep 1; done
+  for ((waited = 0; waited < 120; waited++)); do
+    ! podman exec "$NET-${i%%:*}" nc -w 1 127.0.0.1 "${i#*:}" </dev/null >/dev/null 2>&1 || continue 2
+    sleep 1
+  done
+  echo "${i%%:*} did not answer within 120 s" >&2; exit 1
 done
 sleep 10 # the broker makes the platform's topics once it answers
 TICKS=$(getconf CLK_TCK)
