@@ -42,6 +42,15 @@ public interface GatewayConfig {
          */
         @WithDefault("60s")
         Duration sendTimeout();
+
+        /**
+         * Whether a streamed call to the OpenAI-compatible API that an OpenAI-compatible deployment answers gets the
+         * deployment's chunks as it sent them (its own {@code id}, its model's name, its tool-call fragments), as a
+         * proxy would, instead of chunks the gateway writes (its call id, the model as asked for). The gateway reads
+         * every chunk all the same: for usage, the ledger and the trace.
+         */
+        @WithDefault("true")
+        boolean passThrough();
     }
 
     /** How long the gateway keeps its records; none: for good. */

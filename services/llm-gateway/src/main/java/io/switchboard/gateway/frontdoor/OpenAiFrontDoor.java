@@ -40,6 +40,7 @@ public class OpenAiFrontDoor {
     private final FrontDoorGuard guard;
     private final Duration sendTimeout;
     private final FrontDoorTraces traces;
+    private final boolean passThrough;
 
     public OpenAiFrontDoor(Router router, Deployments deployments, CallRecorder recorder, FrontDoorGuard guard,
                            GatewayConfig config, FrontDoorTraces traces) {
@@ -49,6 +50,7 @@ public class OpenAiFrontDoor {
         this.recorder = recorder;
         this.guard = guard;
         this.sendTimeout = config.frontDoors().sendTimeout();
+        this.passThrough = config.frontDoors().passThrough();
     }
 
     void routes(@Observes io.vertx.ext.web.Router web) {
@@ -91,30 +93,39 @@ public class OpenAiFrontDoor {
             CallMeter meter = recorder.start(call, trace);
             meter.apiKey(key.keyId(), key.budgeted());
             StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt),
-                    body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage), meter,
-                    recorder, sendTimeout);
+                    body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage, passThrough),
+                    meter, recorder, sendTimeout);
         });
     }
 
+    /**
+     * Writes a stream's chunks, or passes on the deployment's own when it speaks this format ({@code passThrough} and
+     * its first event is a {@link ProviderEvent.Verbatim}): then the client gets what the deployment sent, less the
+     * usage it did not ask for, and one stream never mixes chunks of both kinds.
+     */
     static final class Format implements StreamingResponder.Format {
         private final String id;
         private final String model;
         private final long created;
         private final boolean includeUsage;
         private final String chunkStart;
+        private final boolean passThrough;
+        private boolean settled;
+        private boolean passing;
         private boolean first = true;
         private int toolIndex;
         private ProviderEvent.Usage usage;
 
-        Format(String id, String model, boolean includeUsage) {
-            this(id, model, System.currentTimeMillis() / 1000, includeUsage);
+        Format(String id, String model, boolean includeUsage, boolean passThrough) {
+            this(id, model, System.currentTimeMillis() / 1000, includeUsage, passThrough);
         }
 
-        Format(String id, String model, long created, boolean includeUsage) {
+        Format(String id, String model, long created, boolean includeUsage, boolean passThrough) {
             this.id = id;
             this.model = model;
             this.created = created;
             this.includeUsage = includeUsage;
+            this.passThrough = passThrough;
             this.chunkStart = OpenAiFormat.chunkStart(id, model, created);
         }
 
@@ -125,6 +136,21 @@ public class OpenAiFrontDoor {
 
         @Override
         public String frame(ProviderEvent event) {
+            if (!settled) {
+                settled = true; // a stream's kind is settled by its first event
+                passing = passThrough && event instanceof ProviderEvent.Verbatim;
+            }
+            if (event instanceof ProviderEvent.Verbatim sent) {
+                if (!passing || sent.usageOnly() && !includeUsage) {
+                    return null;
+                }
+                // one SSE event per chunk: a chunk's JSON on more than one line goes on as many data lines
+                String data = sent.data();
+                return "data: " + (data.indexOf('\n') < 0 ? data : data.replace("\n", "\ndata: ")) + "\n\n";
+            }
+            if (passing) {
+                return null; // what was read from a chunk passed on
+            }
             if (event instanceof ProviderEvent.Usage u) {
                 usage = u;
                 return null;
@@ -142,7 +168,7 @@ public class OpenAiFrontDoor {
 
         @Override
         public String closing() {
-            String usageChunk = includeUsage && usage != null
+            String usageChunk = !passing && includeUsage && usage != null
                     ? "data: " + OpenAiFormat.usageChunk(id, model, created, usage) + "\n\n" : "";
             return usageChunk + "data: [DONE]\n\n";
         }

@@ -258,7 +258,10 @@ public class LlmRequestConsumer {
                         : Multi.createFrom().failure(failure.get()));
     }
 
-    /** Adjacent text deltas as one, a keep-alive only if nothing else goes; everything else as it is. */
+    /**
+     * Adjacent text deltas as one, a keep-alive only if nothing else goes, no vendor chunks as sent (they would part
+     * the text); everything else as it is.
+     */
     static List<ProviderEvent> joinText(List<ProviderEvent> events) {
         List<ProviderEvent> joined = new ArrayList<>(events.size());
         StringBuilder text = null;
@@ -267,6 +270,9 @@ public class LlmRequestConsumer {
             if (event instanceof ProviderEvent.KeepAlive) {
                 keepAlive = true;
                 continue;
+            }
+            if (event instanceof ProviderEvent.Verbatim) {
+                continue; // for the HTTP front doors: what was read from it follows it
             }
             if (event instanceof ProviderEvent.TextDelta delta) {
                 text = text == null ? new StringBuilder(delta.text()) : text.append(delta.text());
@@ -322,7 +328,7 @@ public class LlmRequestConsumer {
      * Numbers one reply's chunks from 0 and translates the gateway's events into the Kafka contract. Usage is held
      * for the {@code Finished} that follows it (one record fewer per call); anything else lets it out first.
      */
-    private static final class Chunks {
+    static final class Chunks {
         private final String requestId;
         private final Function<ProviderEvent.Usage, BigDecimal> costOf;
         private int seq;
@@ -344,6 +350,8 @@ public class LlmRequestConsumer {
             List<LlmChunk> out = released();
             if (event instanceof ProviderEvent.Usage usage) {
                 heldUsage = usage;
+            } else if (event instanceof ProviderEvent.ReasoningSignature || event instanceof ProviderEvent.Verbatim) {
+                return out; // no chunk of the contract carries them
             } else {
                 out.add(chunk(event));
             }

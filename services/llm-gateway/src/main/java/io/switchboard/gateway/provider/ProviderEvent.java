@@ -47,6 +47,15 @@ public sealed interface ProviderEvent {
     }
 
     /**
+     * A streamed chunk's JSON as its vendor sent it ({@code data}, without the SSE framing), given before the events
+     * read from it, for a front door that speaks the vendor's format to pass on as it is. {@code usageOnly}: the chunk
+     * carries only the usage (no choice), which a client gets only when it asked for it. Only the OpenAI adapter gives
+     * them; everything else skips them.
+     */
+    record Verbatim(String data, boolean usageOnly) implements ProviderEvent {
+    }
+
+    /**
      * Not from a model: the Kafka replier's sign of life while the model is silent ({@code LlmChunk.KeepAlive}). The
      * HTTP front doors never see it.
      */

@@ -174,6 +174,9 @@ public final class CallMeter {
     }
 
     public void observe(ProviderEvent event) {
+        if (event instanceof ProviderEvent.Verbatim) {
+            return; // its events follow it
+        }
         if (firstContentNanos < 0 && !(event instanceof ProviderEvent.Usage)) {
             firstContentNanos = System.nanoTime();
         }

@@ -31,15 +31,19 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.errors.BadRequestException;
+import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.ReasoningEffort;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionContentPart;
 import com.openai.models.chat.completions.ChatCompletionContentPartImage;
 import com.openai.models.chat.completions.ChatCompletionContentPartInputAudio;
 import com.openai.models.chat.completions.ChatCompletionContentPartText;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,9 +51,13 @@ import io.restassured.http.ContentType;
 import io.switchboard.gateway.TestKeys;
 import io.switchboard.gateway.provider.FakeVendor;
 import io.switchboard.gateway.provider.Json;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -67,6 +75,9 @@ class FrontDoorFidelityTest {
 
     @Inject
     io.vertx.mutiny.core.Vertx vertx;
+
+    @Inject
+    Pool pool;
 
     private FakeVendor openAiVendor;
     private FakeVendor anthropicVendor;
@@ -132,6 +143,47 @@ class FrontDoorFidelityTest {
         assertThat(sent.path("parallel_tool_calls").asBoolean(true)).isFalse();
         assertThat(sent.path("user").asText()).isEqualTo("user-7");
         assertThat(sent.has("metadata")).isFalse(); // OpenAI takes it only with store: true
+    }
+
+    /** The chunks of one streamed answer, as the SDK read them. */
+    private List<ChatCompletionChunk> streamed(ChatCompletionCreateParams params) {
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (var stream = openai().chat().completions().createStreaming(params)) {
+            stream.stream().forEach(chunks::add);
+        }
+        return chunks;
+    }
+
+    @Test
+    void theOpenAiSdkStreamsAnOpenAiDeploymentsOwnChunksAndTheCallIsMeteredAllTheSame() {
+        ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder().model("settings-openai")
+                .addUserMessage("scenario:tools");
+        List<ChatCompletionChunk> chunks = streamed(params.build());
+        // as the deployment sent them: its id, its model's name, the tool calls in fragments
+        assertThat(chunks).hasSize(6).allSatisfy(chunk -> {
+            assertThat(chunk.id()).isEqualTo("chatcmpl-AbC2");
+            assertThat(chunk.model()).isEqualTo("gpt-4o-mini-2024-07-18");
+            assertThat(chunk.usage()).isEmpty(); // not asked for
+        });
+        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+        chunks.forEach(accumulator::accumulate);
+        ChatCompletion answer = accumulator.chatCompletion();
+        assertThat(answer.choices().get(0).message().toolCalls().orElseThrow())
+                .extracting(call -> call.asFunction().function().name() + call.asFunction().function().arguments())
+                .containsExactly("get_weather{\"city\": \"Paris\"}", "get_time{\"tz\": \"Europe/Paris\"}");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Row call = pool.preparedQuery("select status, input_tokens, output_tokens from gateway.llm_calls"
+                    + " where model = $1 order by id desc limit 1").execute(Tuple.of("settings-openai")).await()
+                    .atMost(Duration.ofSeconds(5)).iterator().next();
+            assertThat(call.getString("status")).isEqualTo("ok");
+            assertThat(call.getInteger("input_tokens")).isEqualTo(12);
+            assertThat(call.getInteger("output_tokens")).isEqualTo(6);
+        });
+
+        List<ChatCompletionChunk> withUsage = streamed(params.streamOptions(ChatCompletionStreamOptions.builder()
+                .includeUsage(true).build()).build());
+        assertThat(withUsage).hasSize(7);
+        assertThat(withUsage.get(6).usage()).hasValueSatisfying(u -> assertThat(u.promptTokens()).isEqualTo(12));
     }
 
     @Test

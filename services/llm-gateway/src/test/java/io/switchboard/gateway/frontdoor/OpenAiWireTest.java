@@ -3,10 +3,13 @@ package io.switchboard.gateway.frontdoor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.gateway.provider.ProviderEvent;
+import io.switchboard.gateway.provider.LineDecoder;
 import io.switchboard.gateway.provider.ProviderException;
+import io.switchboard.gateway.provider.openai.OpenAiProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,16 +27,9 @@ class OpenAiWireTest {
             new ProviderEvent.Finish("tool_calls"));
 
     private static String stream(boolean includeUsage) {
-        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("chatcmpl-1", "my-\"model\"", 1764230400L,
-                includeUsage);
-        StringBuilder out = new StringBuilder(format.opening());
-        for (ProviderEvent event : ANSWER) {
-            String frame = format.frame(event);
-            if (frame != null) {
-                out.append(frame);
-            }
-        }
-        return out.append(format.closing()).toString();
+        // no chunks as sent: written by the gateway however it is set
+        return played(new OpenAiFrontDoor.Format("chatcmpl-1", "my-\"model\"", 1764230400L, includeUsage, true),
+                ANSWER);
     }
 
     private static String golden(String name) throws IOException {
@@ -50,7 +46,7 @@ class OpenAiWireTest {
 
     @Test
     void aCompletionIsWrittenByteForByte() throws IOException {
-        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1764230400L, false);
+        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1764230400L, false, true);
         assertThat(format.document(ANSWER)).isEqualTo(golden("openai-completion-tools.json"));
         assertThat(format.document(List.of(new ProviderEvent.TextDelta("Hi"))))
                 .isEqualTo(golden("openai-completion-text.json"));
@@ -58,17 +54,76 @@ class OpenAiWireTest {
 
     @Test
     void anErrorAfterTheStreamStartedIsAnEventOfItsOwn() throws IOException {
-        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1764230400L, false);
+        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1764230400L, false, true);
         assertThat(format.inBandError(new ProviderException(ProviderException.Kind.SERVER_ERROR, "boom \"x\"")))
                 .isEqualTo(golden("openai-in-band-error.txt"));
     }
 
     @Test
     void onlyTheFirstChunkSaysWhoSpeaks() {
-        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("c", "m", 1L, false);
+        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("c", "m", 1L, false, true);
         assertThat(format.frame(new ProviderEvent.TextDelta("a"))).contains("\"delta\":{\"role\":\"assistant\",\"content\":\"a\"}");
         assertThat(format.frame(new ProviderEvent.TextDelta("b"))).contains("\"delta\":{\"content\":\"b\"}");
         assertThat(format.frame(new ProviderEvent.Usage(1, 2, 0))).isNull(); // only at the end, when asked for
         assertThat(format.closing()).isEqualTo("data: [DONE]\n\n");
+    }
+
+    /** A recorded body's events, as the OpenAI adapter reads them. */
+    private static List<ProviderEvent> read(String body) {
+        LineDecoder decoder = OpenAiProvider.decoder();
+        List<ProviderEvent> events = new ArrayList<>();
+        for (String line : body.split("\n", -1)) {
+            events.addAll(decoder.line(line));
+        }
+        events.addAll(decoder.end());
+        return events;
+    }
+
+    private static String played(OpenAiFrontDoor.Format format, List<ProviderEvent> events) {
+        StringBuilder out = new StringBuilder(format.opening());
+        for (ProviderEvent event : events) {
+            String frame = format.frame(event);
+            if (frame != null) {
+                out.append(frame);
+            }
+        }
+        return out.append(format.closing()).toString();
+    }
+
+    /** A recorded answer of OpenAI's (tool-call fragments, usage), its body without the HTTP head. */
+    private static String recorded(String name) throws IOException {
+        try (InputStream in = OpenAiWireTest.class.getResourceAsStream("/wire/openai/" + name)) {
+            String http = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return http.substring(http.indexOf("\n\n") + 2);
+        }
+    }
+
+    @Test
+    void anOpenAiDeploymentsChunksPassAsTheyWereSentLessTheUsageNotAskedFor() throws IOException {
+        String body = recorded("tools.http");
+        String usageChunk = body.lines().filter(line -> line.contains("\"choices\":[]")).findFirst().orElseThrow()
+                + "\n\n";
+        assertThat(played(new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1L, true, true), read(body)))
+                .isEqualTo(body);
+        assertThat(played(new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1L, false, true), read(body)))
+                .isEqualTo(body.replace(usageChunk, ""));
+    }
+
+    @Test
+    void withPassingThroughOffTheGatewayWritesEveryChunk() throws IOException {
+        String written = played(new OpenAiFrontDoor.Format("chatcmpl-1", "m", 1L, true, false),
+                read(recorded("tools.http")));
+        assertThat(written).doesNotContain("chatcmpl-AbC2").doesNotContain("gpt-4o-mini-2024-07-18")
+                .startsWith("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                        + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":"
+                        + "[{\"index\":0,\"id\":\"call_Wx1\"")
+                .contains("\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":6").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void aChunkSentOnSeveralDataLinesPassesOnAsOneEvent() {
+        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("c", "m", 1L, false, true);
+        assertThat(format.frame(new ProviderEvent.Verbatim("{\"id\":\"x\",\n\"choices\":[]}", false)))
+                .isEqualTo("data: {\"id\":\"x\",\ndata: \"choices\":[]}\n\n");
     }
 }

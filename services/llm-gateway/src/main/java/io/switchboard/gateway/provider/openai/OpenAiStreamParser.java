@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * fields it needs (no tree per chunk: this runs for every token); the first choice is the answer. It reads what the
  * tree-reading parser it replaced read ({@code StreamParserEquivalenceTest}), except for input no provider sends: a
  * number where text belongs is taken as written, a count beyond an int fails the chunk, a repeated key is read each
- * time it comes.
+ * time it comes. Each chunk is given out first as it came ({@link ProviderEvent.Verbatim}).
  */
 final class OpenAiStreamParser {
     private final Map<Integer, PartialCall> calls = new TreeMap<>();
@@ -35,6 +35,7 @@ final class OpenAiStreamParser {
         String logprobs;
         String finish;
         ProviderEvent.Usage usage;
+        boolean choice;
     }
 
     List<ProviderEvent> accept(String data) {
@@ -67,11 +68,12 @@ final class OpenAiStreamParser {
         } catch (IOException e) {
             throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED, e.getMessage());
         }
-        return events(chunk);
+        return events(data, chunk);
     }
 
-    private List<ProviderEvent> events(Chunk chunk) {
-        List<ProviderEvent> events = new ArrayList<>(1);
+    private List<ProviderEvent> events(String data, Chunk chunk) {
+        List<ProviderEvent> events = new ArrayList<>(2);
+        events.add(new ProviderEvent.Verbatim(data, chunk.usage != null && !chunk.choice));
         String reasoning = chunk.reasoningContent != null ? chunk.reasoningContent : chunk.reasoning;
         if (reasoning != null && !reasoning.isEmpty()) {
             events.add(new ProviderEvent.ReasoningDelta(reasoning));
@@ -96,6 +98,7 @@ final class OpenAiStreamParser {
     private void readChoices(JsonParser json, Chunk chunk) throws IOException {
         JsonToken first = json.nextToken();
         if (first == JsonToken.START_OBJECT) {
+            chunk.choice = true;
             while (json.nextToken() == JsonToken.FIELD_NAME) {
                 String field = json.currentName();
                 JsonToken value = json.nextToken();
