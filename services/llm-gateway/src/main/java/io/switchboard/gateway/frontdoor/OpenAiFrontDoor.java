@@ -92,9 +92,10 @@ public class OpenAiFrontDoor {
             LlmRequest call = request.forOrg(key.orgId().toString()); // the key's organization's models and usage
             CallMeter meter = recorder.start(call, trace);
             meter.apiKey(key.keyId(), key.budgeted());
-            StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt),
-                    body.path("stream").asBoolean(false), new Format(id, request.model(), includeUsage, passThrough),
-                    meter, recorder, sendTimeout);
+            boolean stream = body.path("stream").asBoolean(false);
+            // the deployment's chunks as sent are asked for only where they may be passed on
+            StreamingResponder.respond(ctx, () -> router.stream(call, meter::attempt, stream && passThrough), stream,
+                    new Format(id, request.model(), includeUsage, passThrough), meter, recorder, sendTimeout);
         });
     }
 
@@ -144,9 +145,11 @@ public class OpenAiFrontDoor {
                 if (!passing || sent.usageOnly() && !includeUsage) {
                     return null;
                 }
-                // one SSE event per chunk: a chunk's JSON on more than one line goes on as many data lines
+                // one data line per chunk: a line break in it can only be whitespace between JSON tokens (the
+                // chunk was read as one JSON value, whose strings hold no raw control characters)
                 String data = sent.data();
-                return "data: " + (data.indexOf('\n') < 0 ? data : data.replace("\n", "\ndata: ")) + "\n\n";
+                return "data: " + (data.indexOf('\n') < 0 && data.indexOf('\r') < 0 ? data
+                        : data.replace('\n', ' ').replace('\r', ' ')) + "\n\n";
             }
             if (passing) {
                 return null; // what was read from a chunk passed on

@@ -258,10 +258,7 @@ public class LlmRequestConsumer {
                         : Multi.createFrom().failure(failure.get()));
     }
 
-    /**
-     * Adjacent text deltas as one, a keep-alive only if nothing else goes, no vendor chunks as sent (they would part
-     * the text); everything else as it is.
-     */
+    /** Adjacent text deltas as one, a keep-alive only if nothing else goes; everything else as it is. */
     static List<ProviderEvent> joinText(List<ProviderEvent> events) {
         List<ProviderEvent> joined = new ArrayList<>(events.size());
         StringBuilder text = null;
@@ -270,9 +267,6 @@ public class LlmRequestConsumer {
             if (event instanceof ProviderEvent.KeepAlive) {
                 keepAlive = true;
                 continue;
-            }
-            if (event instanceof ProviderEvent.Verbatim) {
-                continue; // for the HTTP front doors: what was read from it follows it
             }
             if (event instanceof ProviderEvent.TextDelta delta) {
                 text = text == null ? new StringBuilder(delta.text()) : text.append(delta.text());

@@ -19,6 +19,14 @@ public interface ChatProvider {
     Multi<ProviderEvent> stream(LlmRequest request);
 
     /**
+     * {@link #stream(LlmRequest)}; an adapter whose vendor speaks a front door's format also gives each chunk as it
+     * was sent when {@code asSent} ({@link ProviderEvent.Verbatim}).
+     */
+    default Multi<ProviderEvent> stream(LlmRequest request, boolean asSent) {
+        return stream(request);
+    }
+
+    /**
      * Embeds the inputs: {@link ProviderEvent.Embeddings}, then {@link ProviderEvent.Usage} and
      * {@link ProviderEvent.Finish}. Vendors without an embeddings API refuse the call.
      */

@@ -63,7 +63,15 @@ public class Router {
      * Fails with a {@link ProviderException} when no attempt succeeded or the chosen one broke off.
      */
     public Multi<ProviderEvent> stream(LlmRequest request, Consumer<Deployment> onAttempt) {
-        return route(request, onAttempt, provider -> provider.stream(request));
+        return stream(request, onAttempt, false);
+    }
+
+    /**
+     * {@link #stream(LlmRequest, Consumer)}, with each chunk also as it was sent ({@link ProviderEvent.Verbatim}) from
+     * the deployments whose adapters give them when {@code asSent}, for a front door that passes them on.
+     */
+    public Multi<ProviderEvent> stream(LlmRequest request, Consumer<Deployment> onAttempt, boolean asSent) {
+        return route(request, onAttempt, provider -> provider.stream(request, asSent));
     }
 
     /**

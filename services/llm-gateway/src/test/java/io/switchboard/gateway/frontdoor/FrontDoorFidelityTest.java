@@ -187,6 +187,17 @@ class FrontDoorFidelityTest {
     }
 
     @Test
+    void aStreamCutBeforeItsFirstTokenIsTriedAgainThoughItsChunksWouldPassThrough() {
+        // its role chunk is held with the chunks that gave no token: the attempt had not started for the router
+        deploy("cut-openai", "openai", "http://127.0.0.1:" + openAiVendor.port() + "/v1");
+        given().header("Authorization", "Bearer " + TestKeys.unlimited()).contentType(ContentType.JSON)
+                .body(Map.of("model", "cut-openai", "stream", true,
+                        "messages", List.of(Map.of("role", "user", "content", "scenario:role-then-cut"))))
+                .post("/v1/chat/completions").then().statusCode(502); // a proper HTTP error, not a 200 cut short
+        assertThat(openAiVendor.requests("role-then-cut")).isEqualTo(3); // the first try and the deployment's 2 more
+    }
+
+    @Test
     void theOpenAiSdksSettingsReachAnAnthropicDeploymentInAnthropicsTerms() {
         openai().chat().completions().create(openAiParams("settings-anthropic")
                 .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build());

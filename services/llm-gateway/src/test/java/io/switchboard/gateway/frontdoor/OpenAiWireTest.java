@@ -1,6 +1,7 @@
 package io.switchboard.gateway.frontdoor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.gateway.provider.ProviderEvent;
 import io.switchboard.gateway.provider.LineDecoder;
@@ -70,7 +71,7 @@ class OpenAiWireTest {
 
     /** A recorded body's events, as the OpenAI adapter reads them. */
     private static List<ProviderEvent> read(String body) {
-        LineDecoder decoder = OpenAiProvider.decoder();
+        LineDecoder decoder = OpenAiProvider.decoder(true);
         List<ProviderEvent> events = new ArrayList<>();
         for (String line : body.split("\n", -1)) {
             events.addAll(decoder.line(line));
@@ -121,9 +122,23 @@ class OpenAiWireTest {
     }
 
     @Test
-    void aChunkSentOnSeveralDataLinesPassesOnAsOneEvent() {
-        OpenAiFrontDoor.Format format = new OpenAiFrontDoor.Format("c", "m", 1L, false, true);
-        assertThat(format.frame(new ProviderEvent.Verbatim("{\"id\":\"x\",\n\"choices\":[]}", false)))
-                .isEqualTo("data: {\"id\":\"x\",\ndata: \"choices\":[]}\n\n");
+    void aChunkPassesOnAsOneDataLineWhateverLineBreaksItHad() {
+        // a chunk on two data lines, or with a bare \r (an SSE line break to clients, not to the gateway's reader)
+        List<ProviderEvent> events = read("data: {\"id\":\"x\",\n"
+                + "data: \"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\r\r\n\n"
+                + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+        assertThat(played(new OpenAiFrontDoor.Format("c", "m", 1L, false, true), events)).isEqualTo(
+                "data: {\"id\":\"x\", \"choices\":[{\"delta\":{\"content\":\"hi\"}}]}  \n\n"
+                        + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                        + "data: [DONE]\n\n");
+    }
+
+    @Test
+    void aChunkOfMoreThanOneJsonValueIsNotPassedOn() {
+        assertThatThrownBy(() -> read("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]} {\"x\":1}\n\n"))
+                .isInstanceOf(ProviderException.class).hasMessageContaining("more than one JSON value");
+        // an event a client would see after a bare \r: not JSON to the gateway, so the stream fails
+        assertThatThrownBy(() -> read("data: {\"choices\":[]}\r\rdata: {\"choices\":[]}\n\n"))
+                .isInstanceOf(ProviderException.class);
     }
 }

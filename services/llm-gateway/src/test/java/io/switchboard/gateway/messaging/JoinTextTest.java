@@ -28,13 +28,6 @@ class JoinTextTest {
     }
 
     @Test
-    void aVendorsChunksAsSentNeitherPartTheTextNorGoOut() {
-        ProviderEvent.Verbatim sent = new ProviderEvent.Verbatim("{}", false);
-        assertThat(LlmRequestConsumer.joinText(List.of(sent, new ProviderEvent.TextDelta("Hel"), sent,
-                new ProviderEvent.TextDelta("lo")))).containsExactly(new ProviderEvent.TextDelta("Hello"));
-    }
-
-    @Test
     void whatNoChunkCarriesIsLeftOutAndTheRestIsNumberedInOrder() {
         LlmRequestConsumer.Chunks chunks = new LlmRequestConsumer.Chunks("r1", usage -> BigDecimal.ZERO);
         assertThat(chunks.of(new ProviderEvent.ReasoningDelta("hm"))).singleElement()

@@ -81,7 +81,7 @@ class LineSplitterTest {
 
     /** The events the OpenAI adapter's decoder reads from {@code body} cut into pieces of {@code size} bytes. */
     private static List<ProviderEvent> events(byte[] body, int size) {
-        LineDecoder decoder = io.switchboard.gateway.provider.openai.OpenAiProvider.decoder();
+        LineDecoder decoder = io.switchboard.gateway.provider.openai.OpenAiProvider.decoder(false);
         LineSplitter splitter = new LineSplitter(1 << 20);
         List<ProviderEvent> events = new ArrayList<>();
         for (int at = 0; at < body.length; at += size) {

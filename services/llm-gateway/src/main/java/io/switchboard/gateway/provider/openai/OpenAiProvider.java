@@ -49,8 +49,13 @@ public class OpenAiProvider implements ChatProvider {
 
     @Override
     public Multi<ProviderEvent> stream(LlmRequest request) {
+        return stream(request, false);
+    }
+
+    @Override
+    public Multi<ProviderEvent> stream(LlmRequest request, boolean asSent) {
         return Multi.createFrom().deferred(
-                () -> upstream.postForEvents("chat/completions", headers, body(request), decoder()));
+                () -> upstream.postForEvents("chat/completions", headers, body(request), decoder(asSent)));
     }
 
     /** {@code POST /embeddings}; vectors are asked for as floats. */
@@ -77,9 +82,9 @@ public class OpenAiProvider implements ChatProvider {
         return vector;
     }
 
-    /** Reads one streamed Chat Completion's body. */
-    public static LineDecoder decoder() {
-        OpenAiStreamParser parser = new OpenAiStreamParser();
+    /** Reads one streamed Chat Completion's body; with each chunk as it was sent too when {@code asSent}. */
+    public static LineDecoder decoder(boolean asSent) {
+        OpenAiStreamParser parser = new OpenAiStreamParser(asSent);
         return SseEvents.decoder(event -> parser.accept(event.data()), parser::end);
     }
 

@@ -20,9 +20,17 @@ import java.util.TreeMap;
  * fields it needs (no tree per chunk: this runs for every token); the first choice is the answer. It reads what the
  * tree-reading parser it replaced read ({@code StreamParserEquivalenceTest}), except for input no provider sends: a
  * number where text belongs is taken as written, a count beyond an int fails the chunk, a repeated key is read each
- * time it comes. Each chunk is given out first as it came ({@link ProviderEvent.Verbatim}).
+ * time it comes.
+ *
+ * <p>Asked to ({@code asSent}), it also gives each chunk as it came ({@link ProviderEvent.Verbatim}) before what was
+ * read from it, and holds the chunks that gave nothing else (a first {@code role} chunk, tool-call fragments) until
+ * one does: an attempt that fails before its first event can still be retried, or its call moved to another
+ * deployment, as when nothing is passed on. Such a chunk must be one JSON object and nothing more.
  */
 final class OpenAiStreamParser {
+    private final boolean asSent;
+    /** Chunks as sent that gave no event yet, in order. */
+    private final List<ProviderEvent> held = new ArrayList<>();
     private final Map<Integer, PartialCall> calls = new TreeMap<>();
     private String finishReason;
     private boolean done;
@@ -36,6 +44,10 @@ final class OpenAiStreamParser {
         String finish;
         ProviderEvent.Usage usage;
         boolean choice;
+    }
+
+    OpenAiStreamParser(boolean asSent) {
+        this.asSent = asSent;
     }
 
     List<ProviderEvent> accept(String data) {
@@ -62,6 +74,10 @@ final class OpenAiStreamParser {
                     json.skipChildren();
                 }
             }
+            if (asSent && json.nextToken() != null) { // passed on as it is, it must be what was read
+                throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
+                        "the provider sent a chunk with more than one JSON value");
+            }
         } catch (JsonProcessingException e) {
             throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
                     "the provider sent unreadable JSON: " + e.getOriginalMessage());
@@ -72,8 +88,7 @@ final class OpenAiStreamParser {
     }
 
     private List<ProviderEvent> events(String data, Chunk chunk) {
-        List<ProviderEvent> events = new ArrayList<>(2);
-        events.add(new ProviderEvent.Verbatim(data, chunk.usage != null && !chunk.choice));
+        List<ProviderEvent> events = new ArrayList<>(asSent ? 2 : 1);
         String reasoning = chunk.reasoningContent != null ? chunk.reasoningContent : chunk.reasoning;
         if (reasoning != null && !reasoning.isEmpty()) {
             events.add(new ProviderEvent.ReasoningDelta(reasoning));
@@ -91,7 +106,23 @@ final class OpenAiStreamParser {
         if (chunk.usage != null) {
             events.add(chunk.usage);
         }
-        return events;
+        if (!asSent) {
+            return events;
+        }
+        ProviderEvent.Verbatim sent = new ProviderEvent.Verbatim(data, chunk.usage != null && !chunk.choice);
+        if (events.isEmpty()) {
+            held.add(sent);
+            return List.of();
+        }
+        if (held.isEmpty()) { // the usual case: a token's chunk, nothing waiting
+            events.add(0, sent);
+            return events;
+        }
+        held.add(sent);
+        held.addAll(events);
+        List<ProviderEvent> out = List.copyOf(held);
+        held.clear();
+        return out;
     }
 
     /** The first choice's delta and finish reason; the other choices are skipped. */
@@ -249,7 +280,8 @@ final class OpenAiStreamParser {
             throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
                     done ? "the stream ended without a finish reason" : "the stream ended before it finished");
         }
-        return List.of(new ProviderEvent.Finish(finishReason));
+        held.add(new ProviderEvent.Finish(finishReason));
+        return List.copyOf(held);
     }
 
     private static final class PartialCall {

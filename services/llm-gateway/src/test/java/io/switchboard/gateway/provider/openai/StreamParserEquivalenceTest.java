@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The streaming chunk parser gives exactly what the tree-reading one gave: for the recorded vendor streams and for
  * thousands of generated ones (fields in any order, nulls, extra fields, several choices, tool calls in fragments,
- * usage before or after the choices, broken JSON, in-band errors). The streaming one also gives each chunk as it came
- * first ({@link ProviderEvent.Verbatim}), which the tree-reading one did not.
+ * usage before or after the choices, broken JSON, in-band errors); and so it does when it also gives each chunk as it
+ * came ({@link ProviderEvent.Verbatim}), which the tree-reading one did not.
  */
 class StreamParserEquivalenceTest {
 
@@ -31,7 +32,8 @@ class StreamParserEquivalenceTest {
                 if (data == null) {
                     continue;
                 }
-                assertThat(outcome(data, false)).as(vendor + "/" + exchange).isEqualTo(outcome(data, true));
+                assertThat(outcome(data, false)).as(vendor + "/" + exchange).isEqualTo(outcome(data, true))
+                        .isEqualTo(outcome(data, true, true));
             }
         }
     }
@@ -48,16 +50,24 @@ class StreamParserEquivalenceTest {
             if (random.nextInt(4) > 0) {
                 stream.add("[DONE]");
             }
-            assertThat(outcome(stream, false)).as(String.join("\n", stream)).isEqualTo(outcome(stream, true));
+            assertThat(outcome(stream, false)).as(String.join("\n", stream)).isEqualTo(outcome(stream, true))
+                    .isEqualTo(outcome(stream, true, true));
         }
     }
 
-    /** The events, or the failure, a parser makes of a stream's data payloads (and its end). */
     private static List<String> outcome(List<String> data, boolean streaming) {
+        return outcome(data, streaming, false);
+    }
+
+    /**
+     * The events, or the failure, a parser makes of a stream's data payloads (and its end); {@code asSent}: less the
+     * chunks as sent, which must be every JSON object payload of a stream that did not fail, in order.
+     */
+    private static List<String> outcome(List<String> data, boolean streaming, boolean asSent) {
         Function<String, List<ProviderEvent>> accept;
         Supplier<List<ProviderEvent>> end;
         if (streaming) {
-            OpenAiStreamParser parser = new OpenAiStreamParser();
+            OpenAiStreamParser parser = new OpenAiStreamParser(asSent);
             accept = parser::accept;
             end = parser::end;
         } else {
@@ -66,21 +76,47 @@ class StreamParserEquivalenceTest {
             end = parser::end;
         }
         List<String> out = new ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        Consumer<ProviderEvent> take = e -> {
+            if (e instanceof ProviderEvent.Verbatim chunk) {
+                sent.add(chunk.data());
+            } else {
+                out.add(e.toString());
+            }
+        };
         try {
             for (String payload : data) {
-                List<ProviderEvent> events = accept.apply(payload);
-                if (streaming && !events.isEmpty()) { // the chunk as sent comes first, then what was read from it
-                    assertThat(events.get(0)).isInstanceOfSatisfying(ProviderEvent.Verbatim.class,
-                            sent -> assertThat(sent.data()).isEqualTo(payload));
-                    events = events.subList(1, events.size());
-                }
-                events.forEach(e -> out.add(e.toString()));
+                accept.apply(payload).forEach(take);
             }
-            end.get().forEach(e -> out.add(e.toString()));
+            end.get().forEach(take);
         } catch (ProviderException e) {
             out.add("failed " + e.kind() + ": " + e.getMessage().replaceAll(" at \\[Source.*", ""));
+            return out;
         }
+        assertThat(sent).isEqualTo(asSent ? data.stream().filter(d -> d.startsWith("{")).toList() : List.of());
         return out;
+    }
+
+    @Test
+    void chunksAsSentWaitForTheFirstThatGivesAnEventAndSayWhetherTheyCarryOnlyUsage() {
+        OpenAiStreamParser parser = new OpenAiStreamParser(true);
+        String role = "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}";
+        String hi = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}";
+        String stop = "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}";
+        assertThat(parser.accept(role)).isEmpty();
+        assertThat(parser.accept(hi)).containsExactly(new ProviderEvent.Verbatim(role, false),
+                new ProviderEvent.Verbatim(hi, false), new ProviderEvent.TextDelta("Hi"));
+        assertThat(parser.accept(stop)).isEmpty();
+        for (String usage : List.of("\"choices\":[],", "\"choices\":null,", "")) {
+            String chunk = "{" + usage + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}";
+            assertThat(parser.accept(chunk)).as(chunk).contains(new ProviderEvent.Verbatim(chunk, true))
+                    .endsWith(new ProviderEvent.Usage(3, 1, 0));
+        }
+        assertThat(parser.end()).containsExactly(new ProviderEvent.Finish("stop"));
+        // a chunk with a choice and usage too is not one of usage only
+        String both = "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"prompt_tokens\":1}}";
+        assertThat(new OpenAiStreamParser(true).accept(both)).first()
+                .isEqualTo(new ProviderEvent.Verbatim(both, false));
     }
 
     private static List<String> recordedData(String vendor, String exchange) throws IOException {
