@@ -50,7 +50,8 @@ public sealed interface ProviderEvent {
      * A streamed chunk's JSON as its vendor sent it ({@code data}, without the SSE framing), given before the events
      * read from it, for a front door that speaks the vendor's format to pass on as it is. {@code usageOnly}: the chunk
      * carries only the usage (no choice), which a client gets only when it asked for it. Only the OpenAI adapter gives
-     * them; everything else skips them.
+     * them, and only when asked ({@link ChatProvider#stream(io.switchboard.contracts.llm.LlmRequest, boolean)}); a
+     * chunk that gave no event before the first one that did comes with it.
      */
     record Verbatim(String data, boolean usageOnly) implements ProviderEvent {
     }

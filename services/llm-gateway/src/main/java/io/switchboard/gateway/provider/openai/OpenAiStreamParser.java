@@ -23,14 +23,22 @@ import java.util.TreeMap;
  * time it comes.
  *
  * <p>Asked to ({@code asSent}), it also gives each chunk as it came ({@link ProviderEvent.Verbatim}) before what was
- * read from it, and holds the chunks that gave nothing else (a first {@code role} chunk, tool-call fragments) until
- * one does: an attempt that fails before its first event can still be retried, or its call moved to another
- * deployment, as when nothing is passed on. Such a chunk must be one JSON object and nothing more.
+ * read from it. Until the first chunk that gives an event, those that gave none (the {@code role} chunk, tool-call
+ * fragments) wait for it, up to {@link #MAX_HELD_CHARS}: an attempt that fails before its first event can still be
+ * retried, or its call moved to another deployment, as when nothing is passed on. A chunk must then be one JSON
+ * value and nothing more.
  */
 final class OpenAiStreamParser {
+    /**
+     * The most chunk text held before the first event (a long tool call's fragments): past it they go out, and the
+     * attempt has started for the router.
+     */
+    static final int MAX_HELD_CHARS = 256 * 1024;
     private final boolean asSent;
-    /** Chunks as sent that gave no event yet, in order. */
+    /** Chunks as sent that gave no event yet, in order, while none has. */
     private final List<ProviderEvent> held = new ArrayList<>();
+    private int heldChars;
+    private boolean given;
     private final Map<Integer, PartialCall> calls = new TreeMap<>();
     private String finishReason;
     private boolean done;
@@ -110,15 +118,22 @@ final class OpenAiStreamParser {
             return events;
         }
         ProviderEvent.Verbatim sent = new ProviderEvent.Verbatim(data, chunk.usage != null && !chunk.choice);
-        if (events.isEmpty()) {
-            held.add(sent);
-            return List.of();
-        }
-        if (held.isEmpty()) { // the usual case: a token's chunk, nothing waiting
+        if (held.isEmpty() && (given || !events.isEmpty())) { // the usual case: nothing waiting
+            given = true;
             events.add(0, sent);
             return events;
         }
         held.add(sent);
+        heldChars += data.length();
+        if (events.isEmpty() && heldChars <= MAX_HELD_CHARS) {
+            return List.of();
+        }
+        return release(events);
+    }
+
+    /** The chunks held, then {@code events}; from then on nothing is held. */
+    private List<ProviderEvent> release(List<ProviderEvent> events) {
+        given = true;
         held.addAll(events);
         List<ProviderEvent> out = List.copyOf(held);
         held.clear();
@@ -280,8 +295,7 @@ final class OpenAiStreamParser {
             throw new ProviderException(ProviderException.Kind.STREAM_INTERRUPTED,
                     done ? "the stream ended without a finish reason" : "the stream ended before it finished");
         }
-        held.add(new ProviderEvent.Finish(finishReason));
-        return List.copyOf(held);
+        return release(List.of(new ProviderEvent.Finish(finishReason)));
     }
 
     private static final class PartialCall {

@@ -106,7 +106,7 @@ class StreamParserEquivalenceTest {
         assertThat(parser.accept(role)).isEmpty();
         assertThat(parser.accept(hi)).containsExactly(new ProviderEvent.Verbatim(role, false),
                 new ProviderEvent.Verbatim(hi, false), new ProviderEvent.TextDelta("Hi"));
-        assertThat(parser.accept(stop)).isEmpty();
+        assertThat(parser.accept(stop)).containsExactly(new ProviderEvent.Verbatim(stop, false)); // nothing waits now
         for (String usage : List.of("\"choices\":[],", "\"choices\":null,", "")) {
             String chunk = "{" + usage + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}";
             assertThat(parser.accept(chunk)).as(chunk).contains(new ProviderEvent.Verbatim(chunk, true))
@@ -117,6 +117,22 @@ class StreamParserEquivalenceTest {
         String both = "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"prompt_tokens\":1}}";
         assertThat(new OpenAiStreamParser(true).accept(both)).first()
                 .isEqualTo(new ProviderEvent.Verbatim(both, false));
+    }
+
+    @Test
+    void chunksThatGiveNoEventWaitOnlyUpToALimit() {
+        OpenAiStreamParser parser = new OpenAiStreamParser(true);
+        String fragment = "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\""
+                + "x".repeat(1000) + "\"}}]}}]}";
+        int chunks = 0;
+        List<ProviderEvent> out;
+        do {
+            out = parser.accept(fragment);
+            chunks++;
+        } while (out.isEmpty());
+        assertThat((long) chunks * fragment.length()).isGreaterThan(OpenAiStreamParser.MAX_HELD_CHARS);
+        assertThat(out).hasSize(chunks).containsOnly(new ProviderEvent.Verbatim(fragment, false));
+        assertThat(parser.accept(fragment)).containsExactly(new ProviderEvent.Verbatim(fragment, false));
     }
 
     private static List<String> recordedData(String vendor, String exchange) throws IOException {
