@@ -108,12 +108,7 @@ final class StreamingResponder {
         // a client that goes away cancels the call (set before subscribing: the answer may be ready at once)
         response.closeHandler(x -> cancel.run());
         if (!stream) {
-            // a vendor's chunks as sent are for streams: a document is made of what was read from them
-            running.set(metered.collect().in(ArrayList<ProviderEvent>::new, (all, event) -> {
-                if (!(event instanceof ProviderEvent.Verbatim)) {
-                    all.add(event);
-                }
-            }).subscribe().with(
+            running.set(metered.collect().asList().subscribe().with(
                     all -> loop.run(() -> gate.run(() -> json(response, 200, format.document(all)))),
                     failure -> loop.run(() -> gate.run(
                             () -> json(response, format.status(failure), format.errorBody(failure))))));
