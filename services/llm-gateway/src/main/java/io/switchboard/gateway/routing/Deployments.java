@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,6 +61,9 @@ public class Deployments implements RouteTable {
     private final Map<String, String> configuredStrategies;
     private final Map<String, String> contextFallbacks;
     private volatile Snapshot snapshot;
+    /** Reloads in the order they began reading, and the latest one swapped in (guarded by {@code this}). */
+    private final AtomicLong reloads = new AtomicLong();
+    private long swapped;
 
     public Deployments(GatewayConfig config, Vertx vertx, StoredDeployments store, SecretCipher cipher) {
         this.vertx = vertx;
@@ -134,18 +138,30 @@ public class Deployments implements RouteTable {
         reload().subscribe().with(x -> { }, e -> LOG.warn("could not load the stored deployments yet", e));
     }
 
-    /** Reads the stored deployments and aliases and swaps them in; unchanged ones keep their connections. */
+    /**
+     * Reads the stored deployments and aliases and swaps them in; unchanged ones keep their connections. A reload that
+     * began before another but ends after it is dropped: the scheduled one that read before an API change must not
+     * put back what the change's own reload replaced.
+     */
     @Scheduled(every = "${gateway.routing.reload-interval:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class) // not while the pool closes at shutdown
     public Uni<Void> reload() {
-        return store.all().flatMap(rows -> store.aliases().map(aliases -> {
-            swap(rows, aliases);
-            return null;
-        }));
+        return Uni.createFrom().deferred(() -> {
+            long reload = reloads.incrementAndGet();
+            return store.all().flatMap(rows -> store.aliases().map(aliases -> {
+                swap(reload, rows, aliases);
+                return null;
+            }));
+        });
     }
 
     /** One swap at a time, each from the snapshot in force, so concurrent reloads never close a live pool. */
-    private synchronized void swap(List<StoredDeployments.Stored> rows, List<StoredDeployments.StoredAlias> aliases) {
+    private synchronized void swap(long reload, List<StoredDeployments.Stored> rows,
+                                   List<StoredDeployments.StoredAlias> aliases) {
+        if (reload < swapped) {
+            return; // a later reload read later rows
+        }
+        swapped = reload;
         Map<String, Entry> previous = new HashMap<>(snapshot.deployments());
         Map<String, Entry> stored = new LinkedHashMap<>();
         for (StoredDeployments.Stored row : rows) {
