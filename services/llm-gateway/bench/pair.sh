@@ -29,18 +29,7 @@ if ! (exec 3<>/dev/tcp/localhost/9092) 2>/dev/null || ! (exec 3<>/dev/tcp/localh
 fi
 sql "create database $BENCH_DB owner \"${DB_USER:-switchboard}\"" && DB_MADE=1
 
-# the canned 20-chunk answer, as run.sh makes it
-mkdir -p "$WORK/www/s20/v1/chat"
-python3 - "$WORK/www/s20/v1/chat/completions" <<'PY'
-import json, sys
-def chunk(delta, finish=None):
-    return "data: " + json.dumps({"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1764230400,
-        "model": "bench", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
-usage = "data: " + json.dumps({"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1764230400,
-        "model": "bench", "choices": [], "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}) + "\n\n"
-open(sys.argv[1], "w").write(chunk({"role": "assistant", "content": ""})
-    + "".join(chunk({"content": f" token{i}"}) for i in range(20)) + chunk({}, "stop") + usage + "data: [DONE]\n\n")
-PY
+python3 "$(dirname "${BASH_SOURCE[0]}")/canned-answers.py" "$WORK" # the canned answers, as run.sh's
 cat >"$WORK/nginx.conf" <<CONF
 worker_processes 1; pid $WORK/nginx.pid; error_log $WORK/nginx.err; daemon off;
 events { worker_connections 8192; }

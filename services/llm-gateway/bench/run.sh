@@ -42,25 +42,7 @@ sql "create database $BENCH_DB owner \"${DB_USER:-switchboard}\"" && DB_MADE=1 |
 [ -f "$ROOT/services/llm-gateway/target/quarkus-app/quarkus-run.jar" ] || (cd "$ROOT" && ./mvnw -B -q install -DskipTests)
 
 # ---- canned upstream answers
-python3 - "$WORK" <<'PY'
-import json, os, sys
-work = sys.argv[1]
-def chunk(delta, finish=None):
-    return "data: " + json.dumps({"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1764230400,
-        "model": "bench", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}) + "\n\n"
-usage = "data: " + json.dumps({"id": "chatcmpl-b", "object": "chat.completion.chunk", "created": 1764230400,
-        "model": "bench", "choices": [], "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}) + "\n\n"
-def stream(n):
-    return chunk({"role": "assistant", "content": ""}) + "".join(chunk({"content": f" token{i}"}) for i in range(n)) \
-        + chunk({}, "stop") + usage + "data: [DONE]\n\n"
-files = {"json": json.dumps({"id": "chatcmpl-b", "object": "chat.completion", "created": 1764230400, "model": "bench",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there, how can I help?"},
-            "finish_reason": "stop"}], "usage": {"prompt_tokens": 10, "completion_tokens": 7, "total_tokens": 17}}),
-         "sse1": stream(1), "s20": stream(20), "s200": stream(200)}
-for name, body in files.items():
-    os.makedirs(f"{work}/www/{name}/v1/chat", exist_ok=True)
-    open(f"{work}/www/{name}/v1/chat/completions", "w").write(body)
-PY
+python3 "$(dirname "${BASH_SOURCE[0]}")/canned-answers.py" "$WORK"
 cat >"$WORK/nginx-upstream.conf" <<CONF
 worker_processes 1; pid $WORK/upstream.pid; error_log $WORK/upstream.err; daemon off;
 events { worker_connections 8192; }
